@@ -1,0 +1,14 @@
+// Public API of @medshare/crypto: the pure cryptographic core (no Kafka, database or HTTP).
+export { CryptoError, CryptoErrorCode } from './crypto-error';
+export {
+  SEALED_BOX_SUITE,
+  generateSealingKeyPair,
+  openRecordGroup,
+  openSealedBox,
+  sealForEncryptionService,
+  sealRecordGroup,
+  sealingKeyId,
+  type SealedBox,
+  type SealingKeyPair,
+  type SealingPrivateKeys,
+} from './sealed-box';
