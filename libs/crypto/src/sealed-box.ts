@@ -36,7 +36,7 @@ export interface SealedBox {
 /** A private-key keyring by key id, as the encryption service holds it: current key plus the ones still draining. */
 export type SealingPrivateKeys = Readonly<Record<string, string>>;
 
-export const hpkeSuite = new CipherSuite({
+const hpkeSuite = new CipherSuite({
   kem: new DhkemX25519HkdfSha256(),
   kdf: new HkdfSha256(),
   aead: new Aes256Gcm(),
