@@ -12,3 +12,6 @@ export {
   type SealingKeyPair,
   type SealingPrivateKeys,
 } from './sealed-box';
+export { generateDek, encryptRecord, decryptRecord, recordAadBytes, type EncryptedRecord, type RecordAad } from './record-cipher';
+export type { DekContext, KekStatus, KeyProvider, WrappedDek } from './key-provider';
+export { LocalKeyring, type KekRecord, type LocalKeyringOptions, type LocalKeyringState } from './local-keyring';
