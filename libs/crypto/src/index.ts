@@ -15,3 +15,4 @@ export {
 export { generateDek, encryptRecord, decryptRecord, recordAadBytes, type EncryptedRecord, type RecordAad } from './record-cipher';
 export type { DekContext, KekStatus, KeyProvider, WrappedDek } from './key-provider';
 export { LocalKeyring, type KekRecord, type LocalKeyringOptions, type LocalKeyringState } from './local-keyring';
+export { pseudonymise, type PseudonymKey } from './pseudonym';
