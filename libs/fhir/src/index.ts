@@ -1,0 +1,22 @@
+// Public API of @medshare/fhir: FHIR R4 validation and the record facts medshare reads (patient, date, labels, bundles).
+export { loadFhirDefinitions } from './definitions';
+export { validateFhirResource, type FhirValidation } from './validate';
+export { operationOutcome } from './operation-outcome';
+export { patientReferenceOf, type PatientIdentifier, type PatientReference } from './patient-reference';
+export { clinicalDateOf } from './clinical-date';
+export { securityLabelsOf, type SecurityLabel } from './security-labels';
+export { splitBundle, type BundleEntryView, type SplitBundle, type SplittableBundleType } from './bundle';
+export type {
+  Bundle,
+  BundleEntry,
+  BundleEntryRequest,
+  CodeableConcept,
+  Coding,
+  FhirResource,
+  Identifier,
+  Meta,
+  OperationOutcome,
+  OperationOutcomeIssue,
+  Period,
+  Reference,
+} from './fhir-types';

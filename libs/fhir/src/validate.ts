@@ -1,0 +1,50 @@
+// Validates FHIR R4 JSON with medplum's StructureDefinition validator plus medshare's strict checks.
+import { isResourceType, normalizeOperationOutcome, validateResource } from '@medplum/core';
+import { assertFhirDefinitionsLoaded } from './definitions';
+import type { FhirResource, OperationOutcomeIssue } from './fhir-types';
+import { errorIssue } from './operation-outcome';
+import { strictIssues } from './strict-checks';
+
+export type FhirValidation<T extends FhirResource = FhirResource> =
+  | { ok: true; resource: T }
+  | { ok: false; issues: OperationOutcomeIssue[] };
+
+/**
+ * Validates any JSON value as a FHIR R4 resource (bundles and contained resources included).
+ * Only errors fail; medplum's warnings are superseded by the strict reference check and are not returned.
+ */
+export function validateFhirResource(resource: unknown): FhirValidation {
+  assertFhirDefinitionsLoaded();
+  if (!isResourceObject(resource)) {
+    return { ok: false, issues: [errorIssue('structure', 'Expected a JSON object with a resourceType')] };
+  }
+  if (!isResourceType(resource.resourceType)) {
+    return {
+      ok: false,
+      issues: [errorIssue('not-supported', `Unknown resource type ${resource.resourceType}`, 'resourceType')],
+    };
+  }
+  const structural = structuralErrors(resource);
+  const issues = structural.length > 0 ? structural : strictIssues(resource);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, resource };
+}
+
+// medplum throws an OperationOutcomeError carrying every issue as soon as one of them is an error.
+function structuralErrors(resource: FhirResource): OperationOutcomeIssue[] {
+  try {
+    validateResource(resource);
+    return [];
+  } catch (error) {
+    const issues = normalizeOperationOutcome(error).issue as OperationOutcomeIssue[];
+    return issues.filter((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+  }
+}
+
+function isResourceObject(value: unknown): value is FhirResource {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { resourceType?: unknown }).resourceType === 'string'
+  );
+}
