@@ -1,0 +1,5 @@
+import { bootstrapService } from '@medshare/service-kit';
+import { IngestionModule } from './app.module';
+import { loadIngestionConfig } from './config';
+
+void bootstrapService({ service: 'ingestion', loadConfig: () => loadIngestionConfig(), createModule: (config, logger) => IngestionModule.register(config, logger) });

@@ -1,0 +1,38 @@
+// The catalogue: one runtime schema per versioned event type, shared by producers and consumers.
+import { z } from 'zod';
+import { accessDecisionV1, agreementRecordedV1, consentRecordedV1, roleRegisteredV1 } from './events/access';
+import { decryptRepliedV1, decryptRequestedV1 } from './events/encryption-rpc';
+import { governanceAlertV1 } from './events/governance';
+import { ingestRejectedV1, ingestSealedV1 } from './events/ingest';
+import { keysKekRotatedV1, keysPatientShreddedV1, keysSealingKeyRotatedV1 } from './events/keys';
+import { ledgerBlockCommittedV1 } from './events/ledger';
+import { recordsDisclosedV1, recordsEncryptedV1 } from './events/records';
+import type { CloudEvent } from './envelope';
+
+export const eventSchemas = {
+  'ingest.sealed.v1': ingestSealedV1,
+  'ingest.rejected.v1': ingestRejectedV1,
+  'records.encrypted.v1': recordsEncryptedV1,
+  'records.disclosed.v1': recordsDisclosedV1,
+  'keys.kek-rotated.v1': keysKekRotatedV1,
+  'keys.sealing-key-rotated.v1': keysSealingKeyRotatedV1,
+  'keys.patient-shredded.v1': keysPatientShreddedV1,
+  'consent.recorded.v1': consentRecordedV1,
+  'grants.agreement-recorded.v1': agreementRecordedV1,
+  'grants.role-registered.v1': roleRegisteredV1,
+  'access.decision.v1': accessDecisionV1,
+  'encryption.decrypt-requested.v1': decryptRequestedV1,
+  'encryption.decrypt-replied.v1': decryptRepliedV1,
+  'governance.alert.v1': governanceAlertV1,
+  'ledger.block-committed.v1': ledgerBlockCommittedV1,
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+export type EventData<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
+/** A CloudEvent whose `data` is typed by its `type`: narrow with `event.type === '...'`. */
+export type MedshareEvent = { [T in EventType]: CloudEvent<T, EventData<T>> }[EventType];
+export type EventOf<T extends EventType> = CloudEvent<T, EventData<T>>;
+
+export function isEventType(type: string): type is EventType {
+  return Object.prototype.hasOwnProperty.call(eventSchemas, type);
+}

@@ -1,0 +1,43 @@
+// Parses raw bytes into a typed medshare event, or says exactly why it cannot.
+import { cloudEventEnvelopeSchema } from './envelope';
+import { eventSchemas, isEventType, type MedshareEvent } from './event-types';
+import { topicByName } from './topics';
+
+export type ParseResult = { ok: true; event: MedshareEvent } | { ok: false; reason: string };
+
+const MAX_REASON = 500;
+
+export function parseEvent(raw: Buffer | string | null, topic?: string): ParseResult {
+  if (raw === null || raw.length === 0) return { ok: false, reason: 'empty message' };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed JSON' };
+  }
+  return validateEvent(json, topic);
+}
+
+export function validateEvent(json: unknown, topic?: string): ParseResult {
+  const envelope = cloudEventEnvelopeSchema.safeParse(json);
+  if (!envelope.success) return { ok: false, reason: `invalid CloudEvents envelope: ${describe(envelope.error.issues)}` };
+  const { type } = envelope.data;
+  if (!isEventType(type)) return { ok: false, reason: `unknown event type ${type}` };
+  if (topic !== undefined) {
+    const spec = topicByName(topic);
+    if (!spec) return { ok: false, reason: `unknown topic ${topic}` };
+    if (!spec.eventTypes.includes(type)) return { ok: false, reason: `event type ${type} does not belong on ${topic}` };
+  }
+  const data = eventSchemas[type].safeParse(envelope.data.data);
+  if (!data.success) return { ok: false, reason: `invalid ${type} data: ${describe(data.error.issues)}` };
+  return { ok: true, event: { ...envelope.data, type, data: data.data } as MedshareEvent };
+}
+
+/** Paths and messages only: zod messages name the rule, never echo the offending value. */
+function describe(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .join('; ')
+    .slice(0, MAX_REASON);
+}

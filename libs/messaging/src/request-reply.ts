@@ -1,0 +1,116 @@
+// Request/reply over Kafka for the few calls that need an answer (access control asks encryption to
+// decrypt a permitted read). Replies carry the request's id as causationid; each asking instance
+// reads the reply topic in a group of its own and settles only the requests it has pending.
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { envelope, type EventData, type EventOf, type EventType, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { BatchConsumer, type ConsumedEvent } from './batch-consumer';
+import type { EventPublisher } from './event-publisher';
+import type { KafkaLog } from './kafka';
+
+export class RequestTimeoutError extends Error {}
+
+interface Pending {
+  resolve(event: MedshareEvent): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class RequestReplyClient {
+  private readonly pending = new Map<string, Pending>();
+  private readonly replies: BatchConsumer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly publisher: EventPublisher,
+    private readonly topics: { requests: TopicSpec; replies: TopicSpec },
+    options: { service: string; log?: KafkaLog },
+  ) {
+    this.replies = new BatchConsumer(kafka, publisher, {
+      groupId: `${options.service}-replies-${randomUUID()}`,
+      topics: [topics.replies],
+      fromBeginning: false,
+      handle: async (events) => this.settle(events),
+      log: options.log,
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.replies.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(new Error('request/reply client stopped'));
+      this.pending.delete(id);
+    }
+    await this.replies.stop();
+  }
+
+  async request<TRequest extends EventType>(request: EventOf<TRequest>, timeoutMs: number): Promise<MedshareEvent> {
+    const reply = new Promise<MedshareEvent>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(request.id);
+        reject(new RequestTimeoutError(`no reply to ${request.type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(request.id, { resolve, reject, timer });
+    });
+    try {
+      await this.publisher.publish(this.topics.requests, [request as MedshareEvent]);
+    } catch (error) {
+      const pending = this.pending.get(request.id);
+      if (pending) {
+        clearTimeout(pending.timer);
+        this.pending.delete(request.id);
+      }
+      throw error;
+    }
+    return reply;
+  }
+
+  private settle(events: ConsumedEvent[]): void {
+    for (const { event } of events) {
+      const pending = this.pending.get(event.causationid);
+      if (!pending) continue;
+      clearTimeout(pending.timer);
+      this.pending.delete(event.causationid);
+      pending.resolve(event);
+    }
+  }
+}
+
+export type RequestHandler<TRequest extends EventType, TReply extends EventType> = (request: EventOf<TRequest>) => Promise<EventData<TReply>>;
+
+/** Serves requests of one type: each request gets exactly one reply event, caused by it. */
+export function serveRequests<TRequest extends EventType, TReply extends EventType>(
+  kafka: Kafka,
+  publisher: EventPublisher,
+  options: {
+    groupId: string;
+    source: string;
+    requests: TopicSpec;
+    replies: TopicSpec;
+    requestType: TRequest;
+    replyType: TReply;
+    handle: RequestHandler<TRequest, TReply>;
+    log?: KafkaLog;
+  },
+): BatchConsumer {
+  return new BatchConsumer(kafka, publisher, {
+    groupId: options.groupId,
+    topics: [options.requests],
+    // A request nobody answered before this server started has long timed out on its caller's side.
+    fromBeginning: false,
+    log: options.log,
+    handle: async (events) => {
+      const replies: MedshareEvent[] = [];
+      for (const { event } of events) {
+        if (event.type !== options.requestType) continue;
+        const data = await options.handle(event as unknown as EventOf<TRequest>);
+        replies.push(envelope(options.replyType, options.source, data, { subject: event.subject, cause: event }) as unknown as MedshareEvent);
+      }
+      await publisher.publish(options.replies, replies);
+    },
+  });
+}

@@ -1,0 +1,57 @@
+// Starts a service: validated configuration, JSON logs, the Nest app on its port, graceful shutdown.
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ConfigError } from './config';
+import { createLogger, NestPinoLogger, type Logger } from './logger';
+
+export interface ServiceDefinition<TConfig extends { LOG_LEVEL: string; PORT: number; HOST: string; SHUTDOWN_TIMEOUT_MS: number }> {
+  service: string;
+  loadConfig(): TConfig;
+  createModule(config: TConfig, logger: Logger): unknown;
+  /** Body parsers, pipes, filters: whatever the service's HTTP edge needs before it listens. */
+  configure?(app: NestExpressApplication, config: TConfig): void;
+}
+
+export async function bootstrapService<TConfig extends { LOG_LEVEL: string; PORT: number; HOST: string; SHUTDOWN_TIMEOUT_MS: number }>(
+  definition: ServiceDefinition<TConfig>,
+): Promise<INestApplication> {
+  let config: TConfig;
+  try {
+    config = definition.loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${definition.service}: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(definition.service, config.LOG_LEVEL);
+  try {
+    const module = definition.createModule(config, logger);
+    const app = await NestFactory.create<NestExpressApplication>(module as never, { logger: new NestPinoLogger(logger), bodyParser: false });
+    definition.configure?.(app, config);
+    app.enableShutdownHooks();
+    installShutdownDeadline(logger, config.SHUTDOWN_TIMEOUT_MS);
+    await app.listen(config.PORT, config.HOST);
+    logger.info({ port: config.PORT, host: config.HOST }, 'service started');
+    return app;
+  } catch (error) {
+    logger.fatal({ error: error instanceof Error ? error.message : String(error) }, 'service failed to start');
+    process.exit(1);
+  }
+}
+
+/** Nest's shutdown hooks finish in-flight work; if they hang, the process still ends. */
+function installShutdownDeadline(logger: Logger, timeoutMs: number): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      setTimeout(() => {
+        logger.error({ timeoutMs }, 'shutdown took too long, exiting');
+        process.exit(1);
+      }, timeoutMs).unref();
+    });
+  }
+}

@@ -1,0 +1,6 @@
+export * from './bootstrap';
+export * from './config';
+export * from './database';
+export * from './health';
+export * from './logger';
+export * from './platform.module';

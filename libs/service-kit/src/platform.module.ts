@@ -1,0 +1,85 @@
+// What every medshare service has: configuration, logger, Kafka (publisher + admin for readiness),
+// PostgreSQL with migrations, health and metrics endpoints, and an orderly shutdown of all of it.
+import { Global, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { Admin, Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { createKafka, EventPublisher } from '@medshare/messaging';
+import { openDatabase, type DatabaseOptions } from './database';
+import { HealthController, MetricsController, Readiness } from './health';
+import type { Logger } from './logger';
+
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
+export const LOGGER = Symbol('LOGGER');
+export const KAFKA = Symbol('KAFKA');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+
+export interface PlatformOptions {
+  service: string;
+  config: { KAFKA_BROKERS: string[]; DATABASE_URL: string; INSTANCE_ID: string };
+  logger: Logger;
+  database: Omit<DatabaseOptions, 'url'>;
+}
+
+/** Connects the shared publisher and watches Kafka for readiness; disconnects last on shutdown. */
+@Injectable()
+class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private admin?: Admin;
+  constructor(@Inject(KAFKA) private readonly kafka: Kafka, private readonly publisher: EventPublisher, private readonly readiness: Readiness) {}
+
+  async onModuleInit(): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    await this.publisher.connect();
+    const admin = this.admin;
+    this.readiness.register('kafka', async () => {
+      await admin.describeCluster();
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect();
+    await this.admin?.disconnect();
+  }
+}
+
+@Injectable()
+class DatabaseLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource, private readonly readiness: Readiness) {}
+
+  onModuleInit(): void {
+    this.readiness.register('postgres', async () => {
+      await this.dataSource.query('SELECT 1');
+    });
+  }
+
+  beforeApplicationShutdown(): void {
+    this.readiness.markShuttingDown();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    const kafka = createKafka({ brokers: options.config.KAFKA_BROKERS, clientId: `${options.service}-${options.config.INSTANCE_ID}`, log: options.logger });
+    return {
+      module: PlatformModule,
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: SERVICE_CONFIG, useValue: options.config },
+        { provide: LOGGER, useValue: options.logger },
+        { provide: KAFKA, useValue: kafka },
+        { provide: EventPublisher, useValue: new EventPublisher(kafka) },
+        { provide: DATA_SOURCE, useFactory: () => openDatabase({ url: options.config.DATABASE_URL, ...options.database }) },
+        Readiness,
+        KafkaLifecycle,
+        DatabaseLifecycle,
+      ],
+      exports: [SERVICE_CONFIG, LOGGER, KAFKA, EventPublisher, DATA_SOURCE, Readiness],
+    };
+  }
+}

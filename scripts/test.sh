@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test: build, lint (module boundaries, strict types), then the unit, int and e2e tiers against
+# real Kafka and PostgreSQL started by infra/ (reused when already running, stopped again if we started them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm run build
+npm run lint
+
+reports=.data/test-reports
+rm -rf "$reports" && mkdir -p "$reports"
+
+# The int and e2e tiers share one set of servers for the whole run.
+if bash infra/kafka/kafka.sh status >/dev/null 2>&1 && bash infra/postgres/postgres.sh status >/dev/null 2>&1; then
+  echo "test: reusing the running Kafka and PostgreSQL"
+else
+  bash infra/up.sh
+  trap 'bash infra/down.sh' EXIT
+fi
+export MEDSHARE_TEST_INFRA_STARTED=reused
+
+status=0
+npx jest --selectProjects unit --json --outputFile="$reports/unit.json" || status=1
+npx jest --selectProjects int --json --outputFile="$reports/int.json" || status=1
+npx jest --selectProjects e2e --runInBand --json --outputFile="$reports/e2e.json" || status=1
+
+node scripts/test-summary.js "$reports"/*.json
+exit $status

@@ -1,0 +1,20 @@
+// Where the test tiers find Kafka and PostgreSQL: the native defaults, or what the global set-up exported.
+export interface TestEndpoints {
+  kafkaBrokers: string[];
+  /** postgres:// URLs without a database name: state instance first, then the ledger replicas. */
+  stateServer: string;
+  ledgerServers: string[];
+}
+
+export function testEndpoints(env: NodeJS.ProcessEnv = process.env): TestEndpoints {
+  return {
+    kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
+    stateServer: env.MEDSHARE_PG_STATE ?? 'postgres://medshare@127.0.0.1:55432',
+    ledgerServers: (env.MEDSHARE_PG_LEDGERS ?? 'postgres://medshare@127.0.0.1:55433,postgres://medshare@127.0.0.1:55434,postgres://medshare@127.0.0.1:55435').split(','),
+  };
+}
+
+/** A database URL on `server`, for a database of its own (created on first use by ensureDatabase). */
+export function databaseUrl(server: string, database: string): string {
+  return `${server}/${database}`;
+}

@@ -1,0 +1,77 @@
+// Starts (or reuses) the real Kafka and PostgreSQL servers the int and e2e tiers run against, and
+// creates the registry's topics. Natively by infra/ scripts; by testcontainers only where a Docker
+// engine answers.
+import { execFile, execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { allTopics, topics } from '../../libs/contracts/src';
+import { createKafka, ensureTopics, waitForGroupCoordinator } from '../../libs/messaging/src';
+import { testEndpoints } from './endpoints';
+
+const run = promisify(execFile);
+const repoRoot = resolve(__dirname, '../..');
+const STARTED = 'MEDSHARE_TEST_INFRA_STARTED';
+
+export async function ensureInfrastructure(): Promise<void> {
+  if (process.env[STARTED] === undefined) {
+    if (dockerEngineAnswers() && process.env.MEDSHARE_NATIVE_INFRA !== '1') {
+      const { startContainers } = await import('./containers');
+      await startContainers();
+      process.env[STARTED] = 'containers';
+    } else {
+      const endpoints = testEndpoints();
+      const running = await Promise.all([endpoints.kafkaBrokers[0], ...[endpoints.stateServer, ...endpoints.ledgerServers].map(hostPortOf)].map(portAnswers));
+      if (running.every(Boolean)) {
+        process.env[STARTED] = 'reused';
+      } else {
+        await run('bash', [resolve(repoRoot, 'infra/up.sh')], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
+        process.env[STARTED] = 'native';
+      }
+    }
+  }
+  const kafka = createKafka({ brokers: testEndpoints().kafkaBrokers, clientId: 'medshare-test-harness' });
+  await ensureTopics(kafka, allTopics);
+  await waitForGroupCoordinator(kafka, topics.keys.name);
+}
+
+export async function releaseInfrastructure(): Promise<void> {
+  const started = process.env[STARTED];
+  delete process.env[STARTED];
+  if (started === 'native' && process.env.MEDSHARE_KEEP_INFRA !== '1') {
+    await run('bash', [resolve(repoRoot, 'infra/down.sh')], { cwd: repoRoot });
+  } else if (started === 'containers') {
+    const { stopContainers } = await import('./containers');
+    await stopContainers();
+  }
+}
+
+function dockerEngineAnswers(): boolean {
+  try {
+    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function hostPortOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}`;
+}
+
+function portAnswers(hostPort: string): Promise<boolean> {
+  const [host, port] = hostPort.split(':');
+  return new Promise((resolveAnswer) => {
+    const socket = connect({ host, port: Number(port), timeout: 1000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveAnswer(true);
+    });
+    socket.once('error', () => resolveAnswer(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolveAnswer(false);
+    });
+  });
+}
