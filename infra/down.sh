@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Stops Kafka and the PostgreSQL instances started by infra/up.sh; data stays in .data/.
+#   bash infra/down.sh          (from any folder)
+set -euo pipefail
+
+INFRA="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# Both stop at once: Kafka's clean shutdown takes a few seconds, PostgreSQL's well under one.
+bash "$INFRA/kafka/kafka.sh" stop 2>&1 | sed -u 's/^/[kafka]    /' &
+kafka_job=$!
+bash "$INFRA/postgres/postgres.sh" stop "$@" 2>&1 | sed -u 's/^/[postgres] /' &
+pg_job=$!
+
+rc=0
+wait "$kafka_job" || rc=1
+wait "$pg_job" || rc=1
+if ((rc)); then
+  echo "down: something did not stop cleanly (see above)" >&2
+  exit 1
+fi
+echo "down: all stopped"
