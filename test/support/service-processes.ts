@@ -1,0 +1,79 @@
+// Runs medshare services as real processes (node dist/apps/<name>/src/main.js) for the e2e tier and the
+// demo: each with its own environment, logs captured to a file, readiness awaited, SIGTERM to stop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { eventually } from './eventually';
+
+export const serviceNames = ['ingestion', 'encryption', 'access-control', 'ledger', 'governance'] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+export const defaultPorts: Record<ServiceName, number> = { ingestion: 3001, encryption: 3002, 'access-control': 3003, ledger: 3004, governance: 3005 };
+
+const repoRoot = resolve(__dirname, '../..');
+
+export interface RunningService {
+  name: ServiceName;
+  port: number;
+  baseUrl: string;
+  logFile: string;
+  process: ChildProcess;
+  /** SIGTERM and wait for the exit; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  port?: number;
+  logDir?: string;
+  /** A distinct name for a second instance of the same service (logs, INSTANCE_ID). */
+  instance?: string;
+  readyTimeoutMs?: number;
+}
+
+export async function startService(name: ServiceName, options: StartOptions = {}): Promise<RunningService> {
+  const port = options.port ?? defaultPorts[name];
+  const logDir = options.logDir ?? resolve(repoRoot, '.data/logs');
+  mkdirSync(logDir, { recursive: true });
+  const instance = options.instance ?? name;
+  const logFile = resolve(logDir, `${instance}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [resolve(repoRoot, `dist/apps/${name}/src/main.js`)], {
+    cwd: repoRoot,
+    env: { ...process.env, PORT: String(port), INSTANCE_ID: instance, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const service: RunningService = {
+    name,
+    port,
+    baseUrl,
+    logFile,
+    process: child,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  try {
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${instance} exited with ${child.exitCode}; see ${logFile}`);
+        const response = await fetch(`${baseUrl}/health/ready`);
+        return response.status === 200 || undefined;
+      },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 200, what: `${instance} ready on ${baseUrl}` },
+    );
+  } catch (error) {
+    await service.stop('SIGKILL');
+    throw error;
+  }
+  return service;
+}
+
+export async function stopAll(services: readonly RunningService[]): Promise<void> {
+  await Promise.all(services.map((service) => service.stop()));
+}
