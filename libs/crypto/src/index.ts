@@ -16,3 +16,17 @@ export { generateDek, encryptRecord, decryptRecord, recordAadBytes, type Encrypt
 export type { DekContext, KekStatus, KeyProvider, WrappedDek } from './key-provider';
 export { LocalKeyring, type KekRecord, type LocalKeyringOptions, type LocalKeyringState } from './local-keyring';
 export { pseudonymise, type PseudonymKey } from './pseudonym';
+export { DevKeyring, generateSigningKeyPair, staticInstitutionKeyring, type InstitutionKeyring, type SigningKeyPair } from './signing-keys';
+export { signCompactJws, verifyCompactJws, type JwsHeader, type JwsVerification } from './compact-jws';
+export { PERMIT_TOKEN_TYPE, signPermit, verifyPermit, type Permit, type PermitRejection, type PermitVerification } from './permit';
+export {
+  INSTITUTION_TOKEN_AUDIENCE,
+  INSTITUTION_TOKEN_TYPE,
+  MAX_INSTITUTION_TOKEN_TTL_SECONDS,
+  issueInstitutionToken,
+  verifyInstitutionToken,
+  type InstitutionIdentity,
+  type InstitutionTokenRequest,
+  type TokenRejection,
+  type TokenVerification,
+} from './institution-token';
