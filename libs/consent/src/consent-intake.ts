@@ -1,0 +1,108 @@
+// Strict intake of FHIR R4 Consent: validate, reject what medshare cannot honour, compile the tree.
+import { consentSchema, type ConsentResource, type ProvisionJson } from './consent-schema';
+import type { ActorCriterion, ConsentRule, PatientConsent } from './consent-rule';
+import { parseDateTime, periodInterval, type TimeInterval } from './fhir-date-time';
+import { emptyElementIssues, fromZodIssues, issue, mergeIssues, type Issue } from './issues';
+import { SYSTEM, type PractitionerRole } from './terminology';
+
+export type ConsentIntake = { ok: true; consent: PatientConsent } | { ok: false; issues: Issue[] };
+
+const ROOT = 'Consent';
+
+export function parseConsent(json: unknown): ConsentIntake {
+  const emptyIssues = emptyElementIssues(ROOT, json);
+  const parsed = consentSchema.safeParse(json, { reportInput: true });
+  if (!parsed.success) {
+    return { ok: false, issues: mergeIssues(emptyIssues, fromZodIssues(ROOT, parsed.error.issues)) };
+  }
+  const issues = [...emptyIssues, ...ruleIssues(parsed.data)];
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, consent: compileConsent(parsed.data) };
+}
+
+/** Rules across elements that the schema alone does not express. */
+function ruleIssues(resource: ConsentResource): Issue[] {
+  const issues: Issue[] = [];
+  if (resource.policy === undefined && resource.policyRule === undefined) {
+    issues.push(issue('invariant', ROOT, [], 'a consent needs policy or policyRule (ppc-1)'));
+  }
+  if (resource.provision?.type === undefined && resource.policyRule === undefined) {
+    issues.push(issue('invariant', ROOT, resource.provision ? ['provision'] : [],
+      'the root provision has no type and there is no policyRule (OPTIN or OPTOUT) to tell permit from deny'));
+  }
+  resource.provision?.provision?.forEach((child, index) => untypedProvisions(child, ['provision', 'provision', index], issues));
+  return issues;
+}
+
+function untypedProvisions(node: ProvisionJson, path: (string | number)[], issues: Issue[]): void {
+  if (node.type === undefined) {
+    issues.push(issue('required', ROOT, [...path, 'type'], 'a nested provision must say permit or deny'));
+  }
+  node.provision?.forEach((child, index) => untypedProvisions(child, [...path, 'provision', index], issues));
+}
+
+function compileConsent(resource: ConsentResource): PatientConsent {
+  const policyRule = resource.policyRule?.coding[0]?.code;
+  const rootEffect = resource.provision?.type ?? (policyRule === 'OPTIN' ? 'permit' : 'deny');
+  return {
+    id: resource.id,
+    patient: resource.patient.reference.slice('Patient/'.length),
+    status: resource.status,
+    scope: resource.scope.coding[0]!.code,
+    root: compileProvision(resource.provision ?? {}, rootEffect, resource.provision ? 'provision' : 'policyRule'),
+    resource,
+  };
+}
+
+function compileProvision(node: ProvisionJson, effect: 'permit' | 'deny', path: string): ConsentRule {
+  const actions = node.action?.flatMap((a) => a.coding.map((c) => c.code));
+  return {
+    path,
+    effect,
+    appliesToReads: actions === undefined || actions.includes('access'),
+    ...(node.period && { period: toInterval(node.period) }),
+    ...(node.actor && { actors: node.actor.map(compileActor) }),
+    ...(node.purpose && { purposes: node.purpose.map((c) => c.code) }),
+    ...(node.class && { resourceTypes: new Set(node.class.map((c) => c.code)) }),
+    ...(node.code && { codes: node.code.flatMap((cc) => cc.coding.map(({ system, code }) => ({ system, code }))) }),
+    ...(node.securityLabel && { securityLabels: node.securityLabel.map(({ system, code }) => ({ system, code })) }),
+    ...(node.dataPeriod && { dataPeriod: toInterval(node.dataPeriod) }),
+    ...(node.data && { records: new Set(node.data.map((d) => d.reference.reference)) }),
+    exceptions: (node.provision ?? []).map((child, index) =>
+      compileProvision(child, child.type!, `${path}.provision[${index}]`)),
+  };
+}
+
+function compileActor(actor: NonNullable<ProvisionJson['actor']>[number]): ActorCriterion {
+  const [type, id] = actor.reference?.reference.split('/') ?? [];
+  const role = actor.role?.coding[0];
+  return {
+    ...(type === 'Organization' && { organization: id }),
+    ...(type === 'Practitioner' && { practitioner: id }),
+    ...(role?.system === SYSTEM.medshareRole && { role: role.code as PractitionerRole }),
+  };
+}
+
+function toInterval(period: { start?: string | undefined; end?: string | undefined }): TimeInterval {
+  const bound = (text: string | undefined) => {
+    const parsed = text === undefined ? undefined : parseDateTime(text);
+    return parsed?.ok ? parsed.interval : undefined;
+  };
+  return periodInterval(bound(period.start), bound(period.end));
+}
+
+/**
+ * Only an institution that holds the patient may submit their consent; the caller answers 403 on
+ * a `forbidden` issue.
+ */
+export function checkConsentSubmitter(
+  consent: PatientConsent,
+  submittedBy: string,
+  institutionsHolding: (patient: string) => ReadonlySet<string>,
+): { ok: true } | { ok: false; issue: Issue } {
+  if (institutionsHolding(consent.patient).has(submittedBy)) return { ok: true };
+  return {
+    ok: false,
+    issue: issue('forbidden', ROOT, ['patient'], `institution '${submittedBy}' holds no records of this patient and may not submit their consent`),
+  };
+}
