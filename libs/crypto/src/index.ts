@@ -17,7 +17,6 @@ export type { DekContext, KekStatus, KeyProvider, WrappedDek } from './key-provi
 export { LocalKeyring, type KekRecord, type LocalKeyringOptions, type LocalKeyringState } from './local-keyring';
 export { pseudonymise, type PseudonymKey } from './pseudonym';
 export { DevKeyring, generateSigningKeyPair, staticInstitutionKeyring, type InstitutionKeyring, type SigningKeyPair } from './signing-keys';
-export { signCompactJws, verifyCompactJws, type JwsHeader, type JwsVerification } from './compact-jws';
 export { PERMIT_TOKEN_TYPE, signPermit, verifyPermit, type Permit, type PermitRejection, type PermitVerification } from './permit';
 export {
   INSTITUTION_TOKEN_AUDIENCE,
@@ -30,3 +29,5 @@ export {
   type TokenRejection,
   type TokenVerification,
 } from './institution-token';
+export { contentHash } from './content-hash';
+export { measureCryptoCosts, type CryptoCost } from './measure-costs';

@@ -95,7 +95,7 @@ export async function openSealedBox(keyring: SealingPrivateKeys, box: SealedBox,
   if (ciphertext.byteLength < AEAD_TAG_BYTES) {
     throw new CryptoError(CryptoErrorCode.InvalidInput, 'ciphertext is shorter than its tag');
   }
-  const recipientKey = await importRecipientKeyPair(box.keyId, privateKeyB64);
+  const recipientKey = await recipientKeyPair(keyring, box.keyId, privateKeyB64);
   try {
     const plaintext = await hpkeSuite.open({ recipientKey, enc, info: SEALED_BOX_INFO }, ciphertext, aad);
     return new Uint8Array(plaintext);
@@ -129,6 +129,25 @@ function publicKeyOf(privateRaw: Uint8Array): Buffer {
   const privateKey = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateRaw]), format: 'der', type: 'pkcs8' });
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' });
   return Buffer.from(jwk.x ?? '', 'base64url');
+}
+
+// Importing an X25519 private key costs about as much as an HPKE open, so imports are kept per keyring object.
+const importedKeyPairs = new WeakMap<SealingPrivateKeys, Map<string, Promise<HpkeKeyPair>>>();
+
+function recipientKeyPair(keyring: SealingPrivateKeys, keyId: string, privateKeyB64: string): Promise<HpkeKeyPair> {
+  let imported = importedKeyPairs.get(keyring);
+  if (imported === undefined) {
+    imported = new Map();
+    importedKeyPairs.set(keyring, imported);
+  }
+  const cacheKey = `${keyId}:${privateKeyB64}`; // an entry replaced under the same key id is imported afresh
+  let pair = imported.get(cacheKey);
+  if (pair === undefined) {
+    pair = importRecipientKeyPair(keyId, privateKeyB64);
+    pair.catch(() => imported.delete(cacheKey)); // a failed import is not remembered
+    imported.set(cacheKey, pair);
+  }
+  return pair;
 }
 
 async function importRecipientKeyPair(keyId: string, privateKeyB64: string): Promise<HpkeKeyPair> {
