@@ -1,0 +1,20 @@
+// `medshare topics create|list`: the topic registry of libs/contracts, applied to the broker.
+import { allTopics } from '@medshare/contracts';
+import { createKafka, ensureTopics } from '@medshare/messaging';
+import type { CommandIo } from '../io';
+
+export async function topicsCommand(args: string[], io: CommandIo): Promise<number> {
+  const action = args[0];
+  if ((action !== 'create' && action !== 'list') || args.length > 1) {
+    io.err('usage: medshare topics create|list');
+    return 2;
+  }
+  if (action === 'list') {
+    for (const topic of allTopics) io.out(`${topic.name}\tkey=${topic.key}\tpartitions=${topic.partitions}\tretention=${topic.retentionMs < 0 ? 'forever' : `${topic.retentionMs / 3_600_000}h`}${topic.audited ? '\taudited' : ''}`);
+    return 0;
+  }
+  const kafka = createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','), clientId: 'medshare-cli' });
+  const created = await ensureTopics(kafka, allTopics);
+  io.out(created.length === 0 ? 'all topics exist' : `created ${created.join(', ')}`);
+  return 0;
+}

@@ -1,0 +1,55 @@
+// `npx medshare`: one operator CLI for the platform; each command is a module under commands/.
+import { processIo, type Command, type CommandIo } from './io';
+import { infraCommand } from './commands/infra';
+import { statusCommand } from './commands/status';
+import { tokenCommand } from './commands/token';
+import { topicsCommand } from './commands/topics';
+
+interface CommandEntry {
+  run: Command;
+  summary: string;
+}
+
+export const commands: Record<string, CommandEntry> = {
+  infra: { run: infraCommand, summary: 'infra up|down|status        start, stop or show the native Kafka and PostgreSQL servers' },
+  topics: { run: topicsCommand, summary: 'topics create|list           create the registry topics on the broker, or list them' },
+  status: { run: statusCommand, summary: 'status                       readiness of the five services' },
+  token: { run: tokenCommand, summary: 'token --institution ID [--practitioner ID] [--role ROLE] [--ttl S]   a DEV bearer token' },
+};
+
+export function helpText(): string {
+  return [
+    'medshare: operator CLI (run from the repository root after `npm ci`)',
+    '',
+    'usage: npx medshare <command> [arguments]',
+    '',
+    ...Object.values(commands).map((command) => `  ${command.summary}`),
+    '',
+    'Environment: KAFKA_BROKERS, <SERVICE>_URL (e.g. LEDGER_URL), MEDSHARE_DEV_SEED / key variables as the services read them.',
+  ].join('\n');
+}
+
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.out(helpText());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    io.err(`unknown command ${name}\n\n${helpText()}`);
+    return 2;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    io.err(`medshare ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+export function main(): void {
+  void run(process.argv.slice(2), processIo).then((code) => {
+    process.exitCode = code;
+  });
+}
