@@ -10,35 +10,49 @@ export type ConsentIntake = { ok: true; consent: PatientConsent } | { ok: false;
 const ROOT = 'Consent';
 
 export function parseConsent(json: unknown): ConsentIntake {
+  // Rules across elements run on the raw input too, so one answer lists every problem.
+  const crossIssues = ruleIssues(json);
   const emptyIssues = emptyElementIssues(ROOT, json);
   const parsed = consentSchema.safeParse(json, { reportInput: true });
-  if (!parsed.success) {
-    return { ok: false, issues: mergeIssues(emptyIssues, fromZodIssues(ROOT, parsed.error.issues)) };
-  }
-  const issues = [...emptyIssues, ...ruleIssues(parsed.data)];
-  if (issues.length > 0) return { ok: false, issues };
+  const schemaIssues = parsed.success ? [] : fromZodIssues(ROOT, parsed.error.issues);
+  const issues = mergeIssues([...emptyIssues, ...crossIssues], schemaIssues);
+  if (!parsed.success || issues.length > 0) return { ok: false, issues };
   return { ok: true, consent: compileConsent(parsed.data) };
 }
 
+type Loose = Record<string, unknown>;
+const asObject = (value: unknown): Loose | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Loose) : undefined;
+
 /** Rules across elements that the schema alone does not express. */
-function ruleIssues(resource: ConsentResource): Issue[] {
+function ruleIssues(json: unknown): Issue[] {
+  const resource = asObject(json);
+  if (!resource) return [];
   const issues: Issue[] = [];
-  if (resource.policy === undefined && resource.policyRule === undefined) {
+  const provision = asObject(resource['provision']);
+  if (resource['policy'] === undefined && resource['policyRule'] === undefined) {
     issues.push(issue('invariant', ROOT, [], 'a consent needs policy or policyRule (ppc-1)'));
   }
-  if (resource.provision?.type === undefined && resource.policyRule === undefined) {
-    issues.push(issue('invariant', ROOT, resource.provision ? ['provision'] : [],
+  if (provision?.['type'] === undefined && resource['policyRule'] === undefined) {
+    issues.push(issue('invariant', ROOT, provision ? ['provision'] : [],
       'the root provision has no type and there is no policyRule (OPTIN or OPTOUT) to tell permit from deny'));
   }
-  resource.provision?.provision?.forEach((child, index) => untypedProvisions(child, ['provision', 'provision', index], issues));
+  if (provision) untypedExceptions(provision, ['provision'], issues);
   return issues;
 }
 
-function untypedProvisions(node: ProvisionJson, path: (string | number)[], issues: Issue[]): void {
-  if (node.type === undefined) {
-    issues.push(issue('required', ROOT, [...path, 'type'], 'a nested provision must say permit or deny'));
-  }
-  node.provision?.forEach((child, index) => untypedProvisions(child, [...path, 'provision', index], issues));
+function untypedExceptions(node: Loose, path: (string | number)[], issues: Issue[]): void {
+  const children = node['provision'];
+  if (!Array.isArray(children)) return;
+  children.forEach((item, index) => {
+    const child = asObject(item);
+    if (!child) return;
+    const childPath = [...path, 'provision', index];
+    if (child['type'] === undefined) {
+      issues.push(issue('required', ROOT, [...childPath, 'type'], 'a nested provision must say permit or deny'));
+    }
+    untypedExceptions(child, childPath, issues);
+  });
 }
 
 function compileConsent(resource: ConsentResource): PatientConsent {

@@ -11,6 +11,12 @@ export interface CodeRef {
 
 export type SecurityLabel = CodeRef;
 
+/** A label as records carry it: a label without system is one medshare cannot know. */
+export interface RecordLabel {
+  readonly system?: string;
+  readonly code: string;
+}
+
 export interface ActorCriterion {
   readonly organization?: string;
   readonly practitioner?: string;

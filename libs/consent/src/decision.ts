@@ -1,6 +1,6 @@
 // The access decision: decide() settles what the request alone settles, filterRecords() the rest.
 import type { AccessRequest } from './access-request';
-import type { CodeRef, ConsentRule, PatientConsent, SecurityLabel } from './consent-rule';
+import type { CodeRef, ConsentRule, PatientConsent, RecordLabel } from './consent-rule';
 import { parseDateTime, type TimeInterval } from './fhir-date-time';
 import {
   canPermit, deniesEverything, evaluateRecord, pruneForRequest, recordFacts,
@@ -27,7 +27,8 @@ export interface RecordMeta {
   /** The institution that holds the record. */
   readonly holder: string;
   readonly resourceType: string;
-  readonly securityLabels: readonly SecurityLabel[];
+  /** As `@medshare/fhir` securityLabelsOf reads them from meta.security. */
+  readonly securityLabels: readonly RecordLabel[];
   /** Effective, recorded, authored, performed or period start, as a FHIR dateTime. */
   readonly clinicalDate?: string;
   /** The record's clinical codes (e.g. Observation.code), for provisions with `code`. */

@@ -1,7 +1,7 @@
 // Public API of @medshare/consent: the pure core of the access-control service's decisions.
 export { parseConsent, checkConsentSubmitter, type ConsentIntake } from './consent-intake';
 export type { ConsentResource } from './consent-schema';
-export type { PatientConsent, ConsentRule, ActorCriterion, SecurityLabel, CodeRef } from './consent-rule';
+export type { PatientConsent, ConsentRule, ActorCriterion, SecurityLabel, RecordLabel, CodeRef } from './consent-rule';
 export { isDecisive } from './consent-rule';
 export { ConsentIndex } from './consent-index';
 export { parseAgreement, AgreementIndex, type DataSharingAgreement, type AgreementJson, type AgreementIntake } from './agreement';

@@ -1,5 +1,5 @@
 // The provision tree walk: request-level criteria once per request, record-level ones per record.
-import type { ActorCriterion, CodeRef, ConsentRule, SecurityLabel } from './consent-rule';
+import type { ActorCriterion, CodeRef, ConsentRule, RecordLabel, SecurityLabel } from './consent-rule';
 import { contains, overlaps, type TimeInterval } from './fhir-date-time';
 import { labelsNeedingRelease, matchesLabelCriterion, releasedBy } from './security-labels';
 import { purposeCovers, type PractitionerRole } from './terminology';
@@ -17,12 +17,12 @@ export interface RequestFacts {
 export interface RecordFacts {
   readonly recordId: string;
   readonly resourceType: string;
-  readonly securityLabels: readonly SecurityLabel[];
+  readonly securityLabels: readonly RecordLabel[];
   readonly codes: readonly CodeRef[];
   /** The clinical date as an interval, absent when the record has none. */
   readonly clinicalDate?: TimeInterval;
   /** The labels that withhold the record unless named on the permitting path. */
-  readonly needingRelease: readonly SecurityLabel[];
+  readonly needingRelease: readonly RecordLabel[];
 }
 
 export interface RuleOutcome {
@@ -34,7 +34,7 @@ export interface RuleOutcome {
 }
 
 export function recordFacts(
-  record: { recordId: string; resourceType: string; securityLabels: readonly SecurityLabel[]; codes?: readonly CodeRef[] },
+  record: { recordId: string; resourceType: string; securityLabels: readonly RecordLabel[]; codes?: readonly CodeRef[] },
   clinicalDate: TimeInterval | undefined,
 ): RecordFacts {
   return {
