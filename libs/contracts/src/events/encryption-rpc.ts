@@ -1,4 +1,10 @@
 // Request/reply between access control and the encryption service for permitted reads.
+// Agreed protocol: the encryption service verifies `permit` (libs/crypto verifyPermit with the permit public
+// key) and answers 'refused' for a missing, forged, malformed or expired one. Otherwise it decrypts every
+// record of permit.patient whose resourceType is in permit.resourceTypes (all holders: access control filters
+// per record after decryption) and seals the JSON array of those FHIR resources, in the order of `records`,
+// with sealForEncryptionService(replyKey, sealingKeyId(replyKey bytes), bytes, aad) where aad = UTF-8 bytes of
+// the request event's id (so a reply cannot be replayed onto another request). A shredded patient: 'erased'.
 import { z } from 'zod';
 import { base64, institutionId, patientPseudonym, recordId, resourceType } from './common';
 import { sealedBox } from './ingest';
