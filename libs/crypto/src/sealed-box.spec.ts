@@ -155,6 +155,14 @@ describe('sealed boxes', () => {
     await expect(openSealedBox(keyring, alter(box), aad)).rejects.toMatchObject({ code });
   });
 
+  it.each<[string, string]>([
+    ['not JSON', 'not json'],
+    ['a JSON object instead of an array', '{"resourceType":"Patient"}'],
+  ])('refuses to read a sealed record group that is %s', async (_case, content) => {
+    const box = await sealForEncryptionService(current.publicKeyB64, current.keyId, utf8(content), AAD);
+    await expect(openRecordGroup(keyring, box, AAD)).rejects.toMatchObject({ code: CryptoErrorCode.InvalidInput });
+  });
+
   it('a sender holding only the public key cannot open what it sealed', async () => {
     const box = await sealRecordGroup(current.publicKeyB64, current.keyId, records, AAD);
     const sendersKeyring = { [current.keyId]: current.publicKeyB64 };

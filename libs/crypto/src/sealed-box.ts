@@ -118,7 +118,13 @@ export function sealRecordGroup(
 }
 
 export async function openRecordGroup(keyring: SealingPrivateKeys, box: SealedBox, aad: Uint8Array): Promise<unknown[]> {
-  const parsed: unknown = JSON.parse(new TextDecoder().decode(await openSealedBox(keyring, box, aad)));
+  const text = new TextDecoder().decode(await openSealedBox(keyring, box, aad));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CryptoError(CryptoErrorCode.InvalidInput, 'sealed record group is not JSON');
+  }
   if (!Array.isArray(parsed)) {
     throw new CryptoError(CryptoErrorCode.InvalidInput, 'sealed record group is not a JSON array');
   }
