@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `npm start`: Kafka, the PostgreSQL instances, all five services as processes, then demo traffic.
+# Ctrl-C stops the demo, the services (SIGTERM, graceful) and the servers, leaving no process behind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+logs="$root/.data/logs"
+mkdir -p "$logs"
+
+services=(ingestion:3001 encryption:3002 access-control:3003 ledger:3004 governance:3005)
+pids=()
+
+stop_everything() {
+  trap - EXIT INT TERM
+  echo
+  echo "start: stopping services"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "${MEDSHARE_KEEP_INFRA:-0}" != 1 ]; then bash infra/down.sh; fi
+  echo "start: everything stopped"
+}
+trap stop_everything EXIT
+trap 'exit 130' INT TERM
+
+[ -f dist/apps/ingestion/src/main.js ] || npm run build
+bash infra/up.sh
+node tools/cli/bin/medshare.js topics create
+
+for entry in "${services[@]}"; do
+  name=${entry%%:*}
+  port=${entry##*:}
+  PORT=$port node "dist/apps/$name/src/main.js" >>"$logs/$name.log" 2>&1 &
+  pids+=($!)
+done
+
+echo "start: waiting for the services to be ready"
+for entry in "${services[@]}"; do
+  name=${entry%%:*}
+  port=${entry##*:}
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
+    sleep 0.5
+  done
+  if ! curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then
+    echo "start: $name is not ready on port $port; last log lines:" >&2
+    tail -n 20 "$logs/$name.log" >&2
+    exit 1
+  fi
+  echo "  $name ready on http://127.0.0.1:$port"
+done
+
+cat <<INFO
+
+medshare is running. Where to look:
+  governance dashboard   http://127.0.0.1:3005/
+  ledger head            curl http://127.0.0.1:3004/v1/blocks/head
+  service status         npx medshare status
+  service logs           $logs/<service>.log (JSON, no payloads)
+  a dev token            npx medshare token --institution hosp-a --practitioner dr-1 --role physician
+Demo traffic follows; Ctrl-C stops everything.
+
+INFO
+node tools/cli/bin/medshare.js demo --rate "${DEMO_RATE:-2}"
