@@ -4,6 +4,7 @@ export * from './event-id';
 export * from './event-types';
 export * from './topics';
 export * from './validate';
+export * from './sealed-group';
 export * from './events/common';
 export { sealedBox } from './events/ingest';
 export { blockHeader, offsetRange } from './events/ledger';

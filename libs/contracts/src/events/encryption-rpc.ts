@@ -19,7 +19,7 @@ export const decryptRequestedV1 = z.strictObject({
 export const decryptRepliedV1 = z.discriminatedUnion('outcome', [
   z.strictObject({
     outcome: z.literal('ok'),
-    /** The decrypted FHIR resources (a JSON array), sealed to the request's replyKey. */
+    /** The decrypted FHIR resources (a JSON array, in `records` order), sealed to the request's replyKey with AAD decryptReplyAad(request.id). */
     sealed: sealedBox,
     records: z.array(z.strictObject({ recordId, resourceType, institution: institutionId })),
   }),
