@@ -1,0 +1,20 @@
+// What every benchmark module reports; the runner prints them side by side so ratios come from one run.
+export interface BenchResult {
+  name: string;
+  events?: number;
+  eventsPerSecond?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  notes?: string;
+}
+
+export interface BenchModule {
+  run(): Promise<BenchResult[]>;
+}
+
+/** Percentile of already-collected samples (nearest rank). */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
