@@ -245,6 +245,9 @@ const scenarios: [string, Scenario][] = [
   ['a provision at V covers every confidentiality level', {
     consents: [permitWith({ provision: [{ type: 'permit', securityLabel: [conf('V')] }] })], released: [...PLAIN, 'r-1', 'v-1'].sort(),
   }],
+  ['a deny at V covers every level below it too (the high-water mark read literally)', {
+    consents: [permitWith({ provision: [{ type: 'deny', securityLabel: [conf('V')] }] })], released: [],
+  }],
   ['a root at M covers only records labelled U to M', { consents: [permitWith({ securityLabel: [conf('M')] })], released: ['low-1'] }],
   ['an unknown label is released only by a provision naming it exactly', {
     consents: [permitWith({ provision: [{ type: 'permit', securityLabel: [{ system: OTHER_LABELS, code: 'VIP' }] }] })], released: [...PLAIN, 'unk-1'].sort(),
