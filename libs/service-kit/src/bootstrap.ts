@@ -32,8 +32,7 @@ export async function bootstrapService<TConfig extends { LOG_LEVEL: string; PORT
     const module = definition.createModule(config, logger);
     const app = await NestFactory.create<NestExpressApplication>(module as never, { logger: new NestPinoLogger(logger), bodyParser: false });
     definition.configure?.(app, config);
-    app.enableShutdownHooks();
-    installShutdownDeadline(logger, config.SHUTDOWN_TIMEOUT_MS);
+    closeOnSignals(app, logger, config.SHUTDOWN_TIMEOUT_MS);
     await app.listen(config.PORT, config.HOST);
     logger.info({ port: config.PORT, host: config.HOST }, 'service started');
     return app;
@@ -43,15 +42,31 @@ export async function bootstrapService<TConfig extends { LOG_LEVEL: string; PORT
   }
 }
 
-/** Nest's shutdown hooks finish in-flight work; if they hang, the process still ends. */
-function installShutdownDeadline(logger: Logger, timeoutMs: number): void {
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'shutting down');
-      setTimeout(() => {
-        logger.error({ timeoutMs }, 'shutdown took too long, exiting');
+/**
+ * SIGTERM/SIGINT: stop taking work, let every shutdown hook finish in-flight work (consumers first, then the
+ * publisher and the database), exit 0. If the hooks hang past the deadline the process still ends, with 1.
+ */
+function closeOnSignals(app: INestApplication, logger: Logger, timeoutMs: number): void {
+  let closing = false;
+  const close = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown took too long, exiting');
+      process.exit(1);
+    }, timeoutMs).unref();
+    app.close().then(
+      () => {
+        logger.info({}, 'stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ error: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
         process.exit(1);
-      }, timeoutMs).unref();
-    });
-  }
+      },
+    );
+  };
+  process.on('SIGTERM', close);
+  process.on('SIGINT', close);
 }
