@@ -1,0 +1,114 @@
+// The governance rules: which events each one watches, what it keys them by, and when a window breaches it.
+import type { EventData, MedshareEvent } from '@medshare/contracts';
+import type { WindowEntry } from './sliding-window';
+
+export type RuleKind = 'access-volume' | 'denied-spike' | 'data-quality';
+export type Severity = EventData<'governance.alert.v1'>['severity'];
+export type AlertDetails = Record<string, string | number | boolean>;
+
+export interface RuleLimits {
+  windowMs: number;
+  /** The rule fires when a window holds more than this. */
+  threshold: number;
+}
+
+export type RulesConfig = Record<RuleKind, RuleLimits>;
+
+/** What one event contributes to one key's window. */
+export interface Observation<T> {
+  key: string;
+  institution: string;
+  entry: WindowEntry<T>;
+}
+
+export interface Finding {
+  severity: Severity;
+  summary: string;
+  details: AlertDetails;
+}
+
+export interface Rule<T> {
+  kind: RuleKind;
+  observe(event: MedshareEvent): Observation<T> | undefined;
+  assess(observation: Observation<T>, window: readonly WindowEntry<T>[], limits: RuleLimits): Finding | undefined;
+}
+
+/** One practitioner reading many different patients: the classic curiosity or exfiltration pattern. */
+export const accessVolume: Rule<string> = {
+  kind: 'access-volume',
+  observe(event) {
+    if (event.type !== 'access.decision.v1') return undefined;
+    const { requester, patient, decisionId } = event.data;
+    // A decision without a patient (a population query) counts as one more subject read.
+    return { key: `${requester.institution}/${requester.practitioner}`, institution: requester.institution, entry: entryOf(event, patient ?? `decision:${decisionId}`) };
+  },
+  assess({ key, institution }, window, { windowMs, threshold }) {
+    const patients = new Set(window.map((entry) => entry.item)).size;
+    if (patients <= threshold) return undefined;
+    const practitioner = key.slice(institution.length + 1);
+    return {
+      severity: 'warning',
+      summary: `practitioner ${practitioner} of ${institution} asked for ${patients} patients within ${minutes(windowMs)} (limit ${threshold})`,
+      details: { practitioner, patients, decisions: window.length, windowMs, threshold },
+    };
+  },
+};
+
+/** Many refusals for one institution's requesters: misconfigured clients, expired agreements or probing. */
+export const deniedSpike: Rule<string> = {
+  kind: 'denied-spike',
+  observe(event) {
+    if (event.type !== 'access.decision.v1' || event.data.effect !== 'deny') return undefined;
+    const { requester } = event.data;
+    return { key: requester.institution, institution: requester.institution, entry: entryOf(event, requester.practitioner) };
+  },
+  assess({ institution }, window, { windowMs, threshold }) {
+    if (window.length <= threshold) return undefined;
+    const practitioners = new Set(window.map((entry) => entry.item)).size;
+    return {
+      severity: 'warning',
+      summary: `${window.length} access requests from ${institution} denied within ${minutes(windowMs)} (limit ${threshold})`,
+      details: { denied: window.length, practitioners, windowMs, threshold },
+    };
+  },
+};
+
+/** An institution whose submissions keep failing validation: its feed is broken, say where. */
+export const dataQuality: Rule<readonly string[]> = {
+  kind: 'data-quality',
+  observe(event) {
+    if (event.type !== 'ingest.rejected.v1') return undefined;
+    const { institution, reasons } = event.data;
+    return { key: institution, institution, entry: entryOf(event, reasons.map((reason) => reason.code)) };
+  },
+  assess({ institution }, window, { windowMs, threshold }) {
+    if (window.length <= threshold) return undefined;
+    const codes = topIssueCodes(window.map((entry) => entry.item));
+    return {
+      severity: 'warning',
+      summary: `${window.length} submissions from ${institution} rejected within ${minutes(windowMs)} (limit ${threshold}); top issues: ${codes || 'none'}`,
+      details: { rejected: window.length, topIssueCodes: codes, windowMs, threshold },
+    };
+  },
+};
+
+export const rules = [accessVolume, deniedSpike, dataQuality] as const;
+
+/** The three most frequent FHIR issue codes as `code×count`, most frequent first (ties by name). */
+export function topIssueCodes(rejections: readonly (readonly string[])[], top = 3): string {
+  const counts = new Map<string, number>();
+  for (const codes of rejections) for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1);
+  return [...counts]
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .slice(0, top)
+    .map(([code, count]) => `${code}×${count}`)
+    .join(', ');
+}
+
+function entryOf<T>(event: MedshareEvent, item: T): WindowEntry<T> {
+  return { id: event.id, time: Date.parse(event.time), item };
+}
+
+function minutes(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`;
+}
