@@ -1,0 +1,55 @@
+// The incremental tree state the ledger persists in each block and resumes from after a restart.
+import { CompactRange } from './compact-range';
+import { leafHash } from './hashing';
+import { MerkleTree } from './merkle-tree';
+
+const hashes = Array.from({ length: 13 }, (_, i) => leafHash(Buffer.from([i])));
+
+function rangeOf(count: number): CompactRange {
+  const range = CompactRange.empty();
+  hashes.slice(0, count).forEach((hash) => range.append(hash));
+  return range;
+}
+
+describe('CompactRange', () => {
+  it('keeps one subtree root per set bit of its size, largest first', () => {
+    const state = rangeOf(13).toJSON();
+    expect(state.size).toBe(13);
+    // 13 = 8 + 4 + 1: the roots of leaves [0, 8), [8, 12) and [12, 13).
+    const tree = new MerkleTree(hashes);
+    expect(state.hashes).toEqual([tree.root(8), new MerkleTree(hashes.slice(8, 12)).root(), hashes[12]].map((h) => h.toString('hex')));
+  });
+
+  it('gives its size and root together as a tree head', () => {
+    const range = rangeOf(5);
+    expect(range.treeHead()).toEqual({ size: 5, rootHash: new MerkleTree(hashes.slice(0, 5)).root() });
+  });
+
+  it('resumes from a saved state exactly where it stopped', () => {
+    const resumed = CompactRange.fromJSON(JSON.parse(JSON.stringify(rangeOf(6))));
+    hashes.slice(6).forEach((hash) => resumed.append(hash));
+    expect(resumed.toJSON()).toEqual(rangeOf(13).toJSON());
+  });
+
+  const valid = rangeOf(5).toJSON();
+  it.each([
+    ['not an object', 'size=5'],
+    ['null', null],
+    ['a negative size', { ...valid, size: -1 }],
+    ['a fractional size', { ...valid, size: 4.5 }],
+    ['a size beyond 2^53', { ...valid, size: 2 ** 53 }],
+    ['hashes that are not an array', { ...valid, hashes: valid.hashes.join(',') }],
+    ['too few hashes for the size', { ...valid, hashes: valid.hashes.slice(1) }],
+    ['too many hashes for the size', { ...valid, size: 4 }],
+    ['a hash that is not hex', { ...valid, hashes: [valid.hashes[0], 'zz'.repeat(32)] }],
+    ['a hash of the wrong length', { ...valid, hashes: [valid.hashes[0], 'ab'.repeat(31)] }],
+    ['a hash that is not a string', { ...valid, hashes: [valid.hashes[0], 7] }],
+  ])('refuses to restore a state with %s', (_case, state) => {
+    expect(() => CompactRange.fromJSON(state)).toThrow(TypeError);
+  });
+
+  it('refuses leaf hashes that are not 32 bytes', () => {
+    expect(() => CompactRange.empty().append(Buffer.alloc(31))).toThrow(RangeError);
+  });
+});
+

@@ -1,0 +1,89 @@
+// The state of a growing log kept in O(log n) space: the roots of the perfect subtrees that make up
+// leaves [0, n), enough to append in O(log n) and to give the RFC 9162 root at any time.
+import { decodeHex } from './encoding';
+import { EMPTY_TREE_ROOT, HASH_SIZE, nodeHash, requireHash } from './hashing';
+import { isTreeSize } from './tree-size';
+
+/** A tree head in the RFC 9162 sense: a size and the root of the tree of that many leaves. */
+export interface TreeHead {
+  size: number;
+  rootHash: Buffer;
+}
+
+/** The persisted form of a CompactRange; `hashes` are lowercase hex, largest subtree first. */
+export interface CompactRangeState {
+  size: number;
+  hashes: string[];
+}
+
+export class CompactRange {
+  // One hash per set bit of size, from the largest (leftmost) perfect subtree to the smallest.
+  private constructor(
+    private leafCount: number,
+    private readonly subtreeRoots: Buffer[],
+  ) {}
+
+  static empty(): CompactRange {
+    return new CompactRange(0, []);
+  }
+
+  /** Restores a range from `toJSON()` output, e.g. read back from a block; throws if malformed. */
+  static fromJSON(state: unknown): CompactRange {
+    if (typeof state !== 'object' || state === null) throw new TypeError('compact range state must be an object');
+    const { size, hashes } = state as Partial<CompactRangeState>;
+    if (!isTreeSize(size)) throw new TypeError('compact range size must be a non-negative safe integer');
+    if (!Array.isArray(hashes)) throw new TypeError('compact range hashes must be an array');
+    if (hashes.length !== countSetBits(size)) {
+      throw new TypeError(`a compact range of size ${size} holds ${countSetBits(size)} hashes, got ${hashes.length}`);
+    }
+    const subtreeRoots = hashes.map((hex, i) => {
+      const bytes = typeof hex === 'string' ? decodeHex(hex) : undefined;
+      if (bytes?.length !== HASH_SIZE) throw new TypeError(`compact range hash ${i} must be ${HASH_SIZE} bytes of hex`);
+      return bytes;
+    });
+    return new CompactRange(size, subtreeRoots);
+  }
+
+  get size(): number {
+    return this.leafCount;
+  }
+
+  append(leafHash: Uint8Array): void {
+    let node = requireHash(leafHash, 'leaf hash');
+    // Each trailing one bit of the old size is a perfect subtree that the new leaf now completes.
+    for (let rest = this.leafCount; rest % 2 === 1; rest = (rest - 1) / 2) {
+      node = nodeHash(this.subtreeRoots.pop() as Buffer, node);
+    }
+    this.subtreeRoots.push(node);
+    this.leafCount += 1;
+  }
+
+  /** MTH of all leaves appended so far: the subtree roots folded from the right. */
+  root(): Buffer {
+    if (this.subtreeRoots.length === 0) return EMPTY_TREE_ROOT;
+    let root = this.subtreeRoots[this.subtreeRoots.length - 1];
+    for (let i = this.subtreeRoots.length - 2; i >= 0; i--) root = nodeHash(this.subtreeRoots[i], root);
+    return root;
+  }
+
+  treeHead(): TreeHead {
+    return { size: this.leafCount, rootHash: this.root() };
+  }
+
+  toJSON(): CompactRangeState {
+    return { size: this.leafCount, hashes: this.subtreeRoots.map((hash) => hash.toString('hex')) };
+  }
+}
+
+/** MTH over the given leaf hashes in O(n) time and O(log n) memory. */
+export function rootFromLeafHashes(leafHashes: Iterable<Uint8Array>): Buffer {
+  const range = CompactRange.empty();
+  for (const hash of leafHashes) range.append(hash);
+  return range.root();
+}
+
+function countSetBits(n: number): number {
+  let count = 0;
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 2)) count += rest % 2;
+  return count;
+}

@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+require('../../../dist/tools/verify/src/main.js').main();

@@ -1,0 +1,113 @@
+// What every medshare-verify subcommand shares: the command shape, flag parsing, strict flag values,
+// exit codes and verdict reporting.
+import { readFile } from 'node:fs/promises';
+import { decodeHex, HASH_SIZE, type Verdict } from '@medshare/merkle';
+
+/** 0: the proof holds. 1: it does not. 2: the check could not be run (usage or unreadable input). */
+export const ExitCode = { Valid: 0, Invalid: 1, Usage: 2 } as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** Where a command writes; injected so tests can run commands in-process. */
+export interface CliIo {
+  stdout: TextSink;
+  stderr: TextSink;
+}
+
+export interface FlagSpec {
+  /** Placeholder for the value in help text, e.g. HEX or N. */
+  value: string;
+  description: string;
+}
+
+/** A subcommand: its flags (all required) and what it does with their values. */
+export interface Command<Flag extends string = string> {
+  name: string;
+  summary: string;
+  flags: Record<Flag, FlagSpec>;
+  example: string;
+  run(values: Record<Flag, string>, io: CliIo): Promise<ExitCode>;
+}
+
+/** A mistake in how the CLI was called or in the input it was pointed at; exits with 2. */
+export class UsageError extends Error {}
+
+// A flag name; values never look like this, while an inline PEM key starts with "-----".
+const FLAG_NAME = /^--[a-z]/;
+
+/** Reads "--name value" and "--name=value" pairs; every declared flag must appear exactly once. */
+export function parseFlags(command: Command, args: readonly string[]): Record<string, string> {
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!FLAG_NAME.test(arg)) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
+    const equals = arg.indexOf('=');
+    const name = arg.slice(2, equals < 0 ? undefined : equals);
+    const spec = Object.hasOwn(command.flags, name) ? command.flags[name] : undefined;
+    if (spec === undefined) throw new UsageError(`unknown flag --${name} for ${command.name}`);
+    if (values.has(name)) throw new UsageError(`--${name} is given twice`);
+    if (equals >= 0) {
+      values.set(name, arg.slice(equals + 1));
+    } else {
+      const next = args[i + 1];
+      if (next === undefined || FLAG_NAME.test(next)) throw new UsageError(`--${name} needs a value: ${spec.value}`);
+      values.set(name, next);
+      i++;
+    }
+  }
+  const missing = Object.keys(command.flags).filter((name) => !values.has(name));
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((name) => `--${name}`).join(', ')}`);
+  return Object.fromEntries(values);
+}
+
+/** A tree size or leaf index: decimal digits only, within JavaScript's safe integers. */
+export function parseCount(flag: string, text: string): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`--${flag} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/** One SHA-256 hash as 64 hex digits. */
+export function parseHash(flag: string, text: string): Buffer {
+  const bytes = decodeHex(text);
+  if (bytes?.length !== HASH_SIZE) {
+    throw new UsageError(`--${flag} must be ${HASH_SIZE * 2} hex digits, got ${JSON.stringify(text)}`);
+  }
+  return bytes;
+}
+
+/** Comma-separated hashes; the empty string is the empty list, which many valid proofs are. */
+export function parseHashList(flag: string, text: string): Buffer[] {
+  if (text === '') return [];
+  return text.split(',').map((item, i) => parseHash(`${flag}[${i}]`, item.trim()));
+}
+
+/** Reads and parses the JSON file a flag names; an unreadable or non-JSON file is a usage error. */
+export async function readJsonFile(flag: string, path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`--${flag}: ${path} is not JSON`);
+  }
+}
+
+/** Prints "valid" and the details, or "invalid: <reason>", and gives the matching exit code. */
+export function report(io: CliIo, verdict: Verdict, details: readonly string[]): ExitCode {
+  if (!verdict.ok) {
+    io.stdout.write(`invalid: ${verdict.reason}\n`);
+    return ExitCode.Invalid;
+  }
+  io.stdout.write(['valid', ...details].map((line) => `${line}\n`).join(''));
+  return ExitCode.Valid;
+}
