@@ -2,7 +2,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Logger } from '@medshare/service-kit';
 import type { IngestionConfig } from './config';
+import { FhirController } from './http/fhir.controller';
+import { IngestionService } from './intake/ingestion.service';
 import { migrations } from './migrations';
+import { IdempotencyRepository } from './persistence/idempotency.repository';
+import { PatientLinkRepository } from './persistence/patient-link.repository';
+import { SealingKeyRegistry } from './sealing/sealing-key.registry';
 
 @Module({})
 export class IngestionModule {
@@ -10,6 +15,8 @@ export class IngestionModule {
     return {
       module: IngestionModule,
       imports: [PlatformModule.forRoot({ service: 'ingestion', config, logger, database: { entities: [], migrations } })],
+      controllers: [FhirController],
+      providers: [IngestionService, SealingKeyRegistry, IdempotencyRepository, PatientLinkRepository],
     };
   }
 }

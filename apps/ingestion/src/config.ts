@@ -1,10 +1,21 @@
 // The ingestion service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, port } from '@medshare/service-kit';
+import { baseConfigSchema, loadConfig, platformKeysSchema, port } from '@medshare/service-kit';
 
-export const ingestionConfigSchema = baseConfigSchema.extend({
+const MIB = 1024 * 1024;
+
+export const ingestionConfigSchema = baseConfigSchema.extend(platformKeysSchema.shape).extend({
   PORT: port(3001),
   DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/ingestion'),
+  /** Prefix of this service's consumer groups; each instance adds a unique suffix for the keys topic. */
+  KAFKA_GROUP_ID: z.string().min(1).default('ingestion'),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * MIB).default(5 * MIB),
+  MAX_BUNDLE_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** Identifier systems and organizations of an institution live under this prefix: how a record names its institution. */
+  INSTITUTION_NAMESPACE_TEMPLATE: z.string().includes('{institution}', { message: 'must contain {institution}' }).default('https://{institution}.medshare.example/'),
+  /** CloudEvents source of the encryption deployment whose sealing keys this service trusts. */
+  SEALING_KEY_SOURCE: z.string().min(1).default('encryption'),
+  RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
 });
 
 export type IngestionConfig = z.infer<typeof ingestionConfigSchema>;

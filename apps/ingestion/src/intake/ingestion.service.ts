@@ -1,0 +1,198 @@
+// Ingests one submission: authenticate, validate, resolve patients, seal per patient, publish, answer.
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { envelope, newEventId, topics, type MedshareEvent } from '@medshare/contracts';
+import { verifyInstitutionToken, type InstitutionKeyring, type PseudonymKey } from '@medshare/crypto';
+import { loadFhirDefinitions, type OperationOutcomeIssue } from '@medshare/fhir';
+import { EventPublisher } from '@medshare/messaging';
+import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { Counter } from 'prom-client';
+import type { IngestionConfig } from '../config';
+import { IdempotencyRepository, requestHash } from '../persistence/idempotency.repository';
+import { PatientLinkRepository } from '../persistence/patient-link.repository';
+import { sealSubmission, type SealedRecordReceipt } from '../sealing/record-sealer';
+import { SealingKeyRegistry } from '../sealing/sealing-key.registry';
+import { IngestionError, IngestionErrorCode, failure } from './ingestion-error';
+import { InstitutionNamespace } from './institution-namespace';
+import { planIntake } from './intake-plan';
+import { resolvePatients } from './patient-resolution';
+
+export interface Submission {
+  authorization?: string;
+  idempotencyKey?: string;
+  /** Reads the body within the size limit (throws IngestionError TooLarge beyond it). */
+  readBody(): Promise<Buffer>;
+  contentType?: string;
+}
+
+export interface Accepted {
+  requestId: string;
+  events: string[];
+  records: SealedRecordReceipt[];
+}
+
+export interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+const FHIR_MEDIA_TYPES = new Set(['application/fhir+json', 'application/json']);
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+const requestsTotal = new Counter({ name: 'medshare_ingestion_requests_total', help: 'Submissions answered, by status', labelNames: ['status'] });
+const recordsTotal = new Counter({ name: 'medshare_ingestion_records_total', help: 'Records sealed and published' });
+
+@Injectable()
+export class IngestionService implements OnModuleInit {
+  private readonly keyring: InstitutionKeyring;
+  private readonly pseudonymKey: PseudonymKey;
+  private readonly namespace: InstitutionNamespace;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly publisher: EventPublisher,
+    private readonly sealingKeys: SealingKeyRegistry,
+    private readonly idempotency: IdempotencyRepository,
+    private readonly patientLinks: PatientLinkRepository,
+  ) {
+    const keys = new PlatformKeys(config);
+    this.keyring = keys.institutionKeyring();
+    this.pseudonymKey = keys.pseudonymKey();
+    this.namespace = new InstitutionNamespace(keys.institutions, config.INSTITUTION_NAMESPACE_TEMPLATE);
+  }
+
+  onModuleInit(): void {
+    loadFhirDefinitions();
+  }
+
+  async submit(submission: Submission): Promise<Answer> {
+    const requestId = newEventId();
+    let institution: string | undefined;
+    try {
+      institution = this.authenticate(submission.authorization);
+      const answer = await this.accept(institution, requestId, submission);
+      requestsTotal.inc({ status: String(answer.status) });
+      return answer;
+    } catch (error) {
+      if (!(error instanceof IngestionError)) throw error;
+      requestsTotal.inc({ status: String(error.status) });
+      this.logger.info({ requestId, institution, status: error.status, code: error.code, issues: error.issues.length }, 'submission refused');
+      if (institution !== undefined && error.code !== IngestionErrorCode.Unavailable && error.code !== IngestionErrorCode.IdempotencyConflict) {
+        await this.publishRejection(institution, requestId, error);
+      }
+      const headers: Record<string, string> = error.code === IngestionErrorCode.Unavailable ? { 'Retry-After': String(this.config.RETRY_AFTER_SECONDS) } : {};
+      if (error.code === IngestionErrorCode.Unauthenticated) headers['WWW-Authenticate'] = 'Bearer realm="medshare"';
+      return { status: error.status, body: error.outcome(), headers };
+    }
+  }
+
+  private authenticate(authorization: string | undefined): string {
+    const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '')?.[1];
+    if (token === undefined) throw failure(IngestionErrorCode.Unauthenticated, 'login', 'A bearer token signed by a registered institution is required');
+    const verified = verifyInstitutionToken(this.keyring, token, new Date());
+    if (verified.ok) return verified.identity.institution;
+    if (verified.reason === 'issuer-mismatch') throw failure(IngestionErrorCode.ForeignInstitution, 'forbidden', 'The token claims another institution than its signer');
+    throw failure(IngestionErrorCode.Unauthenticated, 'login', `The bearer token was refused (${verified.reason})`);
+  }
+
+  private async accept(institution: string, requestId: string, submission: Submission): Promise<Answer> {
+    const mediaType = (submission.contentType ?? '').split(';')[0].trim().toLowerCase();
+    if (!FHIR_MEDIA_TYPES.has(mediaType)) {
+      throw failure(IngestionErrorCode.UnsupportedMediaType, 'not-supported', 'Send application/fhir+json or application/json');
+    }
+    const key = submission.idempotencyKey;
+    if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+      throw failure(IngestionErrorCode.MalformedBody, 'invalid', 'Idempotency-Key must be 1-200 visible ASCII characters');
+    }
+    const bytes = await submission.readBody();
+    let body: unknown;
+    try {
+      body = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw failure(IngestionErrorCode.MalformedBody, 'structure', 'The body is not JSON');
+    }
+    if (key === undefined) return this.ingest(institution, requestId, body);
+
+    const claim = await this.idempotency.claim(institution, key, requestHash(institution, key, bytes));
+    switch (claim.kind) {
+      case 'answered':
+        return { status: claim.answer.status, body: claim.answer.body, headers: { 'Idempotent-Replayed': 'true' } };
+      case 'other-body':
+        throw failure(IngestionErrorCode.IdempotencyConflict, 'conflict', 'This Idempotency-Key was used with another body');
+      case 'in-progress':
+        throw failure(IngestionErrorCode.IdempotencyConflict, 'conflict', 'A request with this Idempotency-Key is still in progress');
+      case 'claimed':
+        break;
+    }
+    try {
+      const answer = await this.ingest(institution, requestId, body);
+      await this.idempotency.answer(institution, key, answer);
+      return answer;
+    } catch (error) {
+      // Refusals change nothing and are not stored: a retry with the same key is judged again.
+      await this.idempotency.release(institution, key);
+      throw error;
+    }
+  }
+
+  private async ingest(institution: string, requestId: string, body: unknown): Promise<Answer> {
+    const plan = planIntake(body, { institution, namespace: this.namespace, pseudonymKey: this.pseudonymKey, maxEntries: this.config.MAX_BUNDLE_ENTRIES });
+    const key = this.sealingKeys.current();
+    if (key === undefined) throw failure(IngestionErrorCode.Unavailable, 'transient', 'No sealing key is known yet');
+    const links = await this.unavailableOnError(() => this.patientLinks.linksOf(plan.entries.flatMap((entry) => entry.candidates.map((candidate) => candidate.pseudonym))));
+    const resolution = resolvePatients(plan.entries, links);
+    if (!resolution.ok) throw resolution.error;
+    await this.unavailableOnError(() => this.patientLinks.link(resolution.newLinks));
+    // Re-read: a concurrent request may have linked an identifier first, and its link wins.
+    const settled = resolution.newLinks.size === 0 ? resolution : resolvePatients(plan.entries, await this.patientLinks.linksOf([...resolution.newLinks.keys(), ...links.keys()]));
+    if (!settled.ok) throw settled.error;
+    const sealed = await sealSubmission({
+      institution,
+      requestId,
+      key,
+      records: plan.entries.map((entry, index) => ({ ...(entry.entry === undefined ? {} : { entry: entry.entry }), patient: settled.patients[index], resource: entry.resource })),
+    });
+    await this.unavailableOnError(() => this.publisher.publish(topics.ingestSealed, sealed.events as MedshareEvent[]));
+    recordsTotal.inc(sealed.receipts.length);
+    this.logger.info({ requestId, institution, records: sealed.receipts.length, patients: sealed.events.length, keyId: key.keyId }, 'submission sealed and published');
+    const accepted: Accepted = { requestId, events: sealed.events.map((event) => event.id), records: sealed.receipts };
+    return { status: 202, body: accepted };
+  }
+
+  private async unavailableOnError<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'dependency failed during a submission');
+      throw failure(IngestionErrorCode.Unavailable, 'transient', 'The platform cannot take this submission now; retry later');
+    }
+  }
+
+  /** Codes and element paths only: issue texts may quote submitted values, so they stay out of events. */
+  private async publishRejection(institution: string, requestId: string, error: IngestionError): Promise<void> {
+    const event = envelope('ingest.rejected.v1', institution, {
+      institution,
+      requestId,
+      status: error.status,
+      reasons: rejectionReasons(error.issues),
+    });
+    try {
+      await this.publisher.publish(topics.ingestRejected, [event]);
+    } catch (publishError) {
+      this.logger.warn({ requestId, error: publishError instanceof Error ? publishError.message : String(publishError) }, 'rejection event not published');
+    }
+  }
+}
+
+export function rejectionReasons(issues: readonly OperationOutcomeIssue[]) {
+  return issues.slice(0, 1000).map((issue) => {
+    const expression = (issue.expression ?? []).slice(0, 20).map((path) => path.slice(0, 200));
+    const entry = /^Bundle\.entry\[(\d+)\]/.exec(expression[0] ?? '')?.[1];
+    return {
+      ...(entry === undefined ? {} : { entry: Number(entry) }),
+      code: issue.code.slice(0, 64),
+      ...(expression.length === 0 ? {} : { expression }),
+    };
+  });
+}

@@ -1,0 +1,85 @@
+import { NATIONAL_ID_SYSTEM, generatePopulation, mrnSystem, patientBundle } from '@medshare/synthetic';
+import { loadFhirDefinitions, type FhirResource } from '@medshare/fhir';
+import { IngestionError, IngestionErrorCode } from './ingestion-error';
+import { InstitutionNamespace } from './institution-namespace';
+import { planIntake, type IntakeRules } from './intake-plan';
+import { resolvePatients } from './patient-resolution';
+
+const pseudonymKey = { secret: Buffer.alloc(32, 7), sharedSystems: new Set([NATIONAL_ID_SYSTEM]) };
+const rules = (institution: string, maxEntries = 1000): IntakeRules => ({
+  institution,
+  namespace: new InstitutionNamespace(['hosp-a', 'hosp-b'], 'https://{institution}.medshare.example/'),
+  pseudonymKey,
+  maxEntries,
+});
+const population = generatePopulation({ seed: 'intake-plan', patientsPerInstitution: 2, institutions: [{ id: 'hosp-a', name: 'A' }, { id: 'hosp-b', name: 'B' }] });
+const recordA = population.patients.find((patient) => patient.institutionId === 'hosp-a')!;
+const bundleA = patientBundle(recordA);
+const observation = recordA.resources.find((resource) => resource.resourceType === 'Observation')!;
+const withSubject = (subject: unknown): FhirResource => ({ ...observation, subject, encounter: undefined });
+
+function refusal(body: unknown, institution = 'hosp-a', maxEntries = 1000): IngestionError {
+  try {
+    planIntake(body, rules(institution, maxEntries));
+  } catch (error) {
+    if (error instanceof IngestionError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+beforeAll(() => loadFhirDefinitions());
+
+describe('planIntake', () => {
+  it('accepts a transaction bundle and names every entry by the shared id first', () => {
+    const plan = planIntake(bundleA, rules('hosp-a'));
+    expect(plan.entries).toHaveLength(bundleA.entry!.length);
+    const resolution = resolvePatients(plan.entries, new Map());
+    expect(resolution.ok && new Set(resolution.patients).size).toBe(1);
+    expect(plan.entries.every((entry) => entry.candidates[0].kind === 'shared')).toBe(true);
+  });
+
+  it.each([
+    ['a non-object body is malformed (400)', [1, 2], IngestionErrorCode.MalformedBody],
+    ['invalid FHIR is unprocessable (422)', { ...recordA.patient, gender: 'Female' }, IngestionErrorCode.InvalidResource],
+    ['a record naming no patient is unprocessable (422)', withSubject(undefined), IngestionErrorCode.InvalidResource],
+    ['a collection bundle is unprocessable (422)', { ...bundleA, type: 'collection' }, IngestionErrorCode.InvalidResource],
+    ["another institution's patient is forbidden (403)", patientBundle(population.patients.find((patient) => patient.institutionId === 'hosp-b')!), IngestionErrorCode.ForeignInstitution],
+    ["a subject identified by another institution's MRN is forbidden (403)", withSubject({ identifier: { system: mrnSystem('hosp-b'), value: 'HOSP-B-1' } }), IngestionErrorCode.ForeignInstitution],
+  ])('%s', (_name, body, code) => {
+    expect(refusal(body).code).toBe(code);
+  });
+
+  it('refuses a bundle with more entries than allowed as too large (413)', () => {
+    expect(refusal(bundleA, 'hosp-a', 2).code).toBe(IngestionErrorCode.TooLarge);
+  });
+
+  it('locates per-entry issues in a bundle', () => {
+    const bad = structuredClone(bundleA);
+    (bad.entry![2].resource as FhirResource).status = 'not-a-status';
+    const error = refusal(bad);
+    expect(error.issues.some((issue) => issue.expression?.[0]?.startsWith('Bundle.entry[2]'))).toBe(true);
+  });
+});
+
+describe('resolvePatients', () => {
+  const national = withSubject({ identifier: { system: NATIONAL_ID_SYSTEM, value: recordA.nationalId } });
+  const mrnOnly = withSubject({ identifier: { system: mrnSystem('hosp-a'), value: recordA.mrn } });
+  const bare = withSubject({ reference: `Patient/${recordA.patient.id as string}` });
+
+  it.each([
+    ['an MRN-only record joins the patient linked by an earlier bundle', mrnOnly],
+    ['a national-id-only record joins the same patient', national],
+    ['a bare Patient/<id> joins the patient once its Patient was seen', bare],
+  ])('%s', (_name, record) => {
+    const first = resolvePatients(planIntake(bundleA, rules('hosp-a')).entries, new Map());
+    if (!first.ok) throw first.error;
+    const later = resolvePatients(planIntake(record, rules('hosp-a')).entries, first.newLinks);
+    expect(later.ok && later.patients).toEqual([first.patients[0]]);
+  });
+
+  it('refuses a bare Patient/<id> nobody has linked yet', () => {
+    const resolution = resolvePatients(planIntake(bare, rules('hosp-a')).entries, new Map());
+    expect(resolution.ok).toBe(false);
+  });
+});

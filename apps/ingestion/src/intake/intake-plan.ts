@@ -1,0 +1,133 @@
+// The pure core of ingestion: validates a submission, checks it belongs to the submitting institution and says,
+// per record, which pseudonyms may name its patient. No I/O: the service resolves the pseudonyms and seals.
+import { patientReferenceOf, splitBundle, validateFhirResource, type FhirResource, type Identifier, type OperationOutcomeIssue, type PatientReference } from '@medshare/fhir';
+import { pseudonymise, type PseudonymKey } from '@medshare/crypto';
+import { IngestionError, IngestionErrorCode, failure, issue } from './ingestion-error';
+import type { InstitutionNamespace } from './institution-namespace';
+
+/** A bare `Patient/<id>` names a patient only inside its institution, so it pseudonymises in a local domain of its own. */
+export const PATIENT_RESOURCE_ID_SYSTEM = 'urn:medshare:patient-resource-id';
+
+export interface IntakeRules {
+  institution: string;
+  namespace: InstitutionNamespace;
+  pseudonymKey: PseudonymKey;
+  maxEntries: number;
+}
+
+export type CandidateKind = 'shared' | 'institution' | 'resource-id';
+
+export interface PatientCandidate {
+  pseudonym: string;
+  kind: CandidateKind;
+}
+
+export interface IntakeEntry {
+  /** Bundle entry index; absent for a single resource. */
+  entry?: number;
+  resource: FhirResource;
+  /** Pseudonyms of every identifier naming the entry's patient, best first: shared ids, then local ones, then the resource id. */
+  candidates: PatientCandidate[];
+}
+
+export interface IntakePlan {
+  entries: IntakeEntry[];
+  resourceIds: string[];
+}
+
+const KIND_ORDER: Record<CandidateKind, number> = { shared: 0, institution: 1, 'resource-id': 2 };
+
+/** Throws IngestionError (400/403/413/422) or returns the entries to seal. */
+export function planIntake(body: unknown, rules: IntakeRules): IntakePlan {
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as FhirResource).resourceType !== 'string') {
+    throw failure(IngestionErrorCode.MalformedBody, 'structure', 'Expected one FHIR resource (a JSON object with a resourceType)');
+  }
+  const resource = body as FhirResource;
+  if (resource.resourceType === 'Bundle') {
+    const entries = Array.isArray(resource.entry) ? resource.entry.length : 0;
+    if (entries > rules.maxEntries) {
+      throw failure(IngestionErrorCode.TooLarge, 'too-costly', `A bundle may carry at most ${rules.maxEntries} entries`, 'Bundle.entry');
+    }
+  }
+  const validation = validateFhirResource(resource);
+  if (!validation.ok) throw new IngestionError(IngestionErrorCode.InvalidResource, validation.issues);
+
+  const views = entryViews(resource);
+  const forbidden: OperationOutcomeIssue[] = [];
+  const invalid: OperationOutcomeIssue[] = [];
+  const entries: IntakeEntry[] = [];
+  for (const view of views) {
+    const path = view.entry === undefined ? view.resource.resourceType : `Bundle.entry[${view.entry}].resource`;
+    if (view.resource.resourceType === 'Bundle') {
+      invalid.push(issue('not-supported', 'A bundle entry may not be a Bundle', path));
+      continue;
+    }
+    forbidden.push(...foreignIssues(view.resource, view.patient, path, rules));
+    if (view.patient === undefined) {
+      invalid.push(issue('required', 'The record names no patient (a subject/patient reference or a Patient identifier)', path));
+      continue;
+    }
+    const candidates = candidatesOf(view.patient, view.resource, rules);
+    if (candidates.length === 0) {
+      invalid.push(issue('required', 'The patient has no identifier with a system and value, and no resource id', path));
+      continue;
+    }
+    entries.push({ ...(view.entry === undefined ? {} : { entry: view.entry }), resource: view.resource, candidates });
+  }
+  if (forbidden.length > 0) throw new IngestionError(IngestionErrorCode.ForeignInstitution, forbidden);
+  if (invalid.length > 0) throw new IngestionError(IngestionErrorCode.InvalidResource, invalid);
+  return { entries, resourceIds: views.map((view) => view.resource.id).filter((id): id is string => typeof id === 'string' && id.length <= 64) };
+}
+
+interface EntryView {
+  entry?: number;
+  resource: FhirResource;
+  patient?: PatientReference;
+}
+
+function entryViews(resource: FhirResource): EntryView[] {
+  if (resource.resourceType !== 'Bundle') {
+    const patient = patientReferenceOf(resource);
+    return [{ resource, ...(patient === undefined ? {} : { patient }) }];
+  }
+  const split = splitBundle(resource);
+  if (!split.ok) throw new IngestionError(IngestionErrorCode.InvalidResource, split.issues);
+  if (split.entries.length === 0) throw failure(IngestionErrorCode.InvalidResource, 'required', 'The bundle has no entries', 'Bundle.entry');
+  return split.entries.map((view) => ({ entry: view.index, resource: view.resource, ...(view.patient === undefined ? {} : { patient: view.patient }) }));
+}
+
+/** An institution submits only its own records: no identifier or managing organization of another registered institution. */
+function foreignIssues(resource: FhirResource, patient: PatientReference | undefined, path: string, rules: IntakeRules): OperationOutcomeIssue[] {
+  const { namespace, institution } = rules;
+  const systems = [
+    ...(patient?.identifiers ?? []).map((identifier) => identifier.system),
+    ...identifiersOf(resource).map((identifier) => identifier.system),
+  ].filter((system): system is string => typeof system === 'string');
+  const owners = new Set(systems.map((system) => namespace.ownerOfSystem(system)));
+  const managing = resource.resourceType === 'Patient' ? (resource.managingOrganization as { reference?: string } | undefined)?.reference : undefined;
+  owners.add(namespace.ownerOfOrganization(managing));
+  owners.delete(undefined);
+  owners.delete(institution);
+  return owners.size === 0 ? [] : [issue('forbidden', 'The record belongs to another institution (its identifiers or managing organization)', path)];
+}
+
+function identifiersOf(resource: FhirResource): Identifier[] {
+  return Array.isArray(resource.identifier) ? (resource.identifier as Identifier[]) : [];
+}
+
+function candidatesOf(patient: PatientReference, resource: FhirResource, rules: IntakeRules): PatientCandidate[] {
+  const { pseudonymKey, institution, namespace } = rules;
+  const candidates: PatientCandidate[] = patient.identifiers
+    // Another institution's systems were refused already (403): what is left is shared or this institution's own.
+    .filter(({ system, value }) => system.length > 0 && value.length > 0 && [undefined, institution].includes(namespace.ownerOfSystem(system)))
+    .sort((a, b) => (a.system + '\0' + a.value < b.system + '\0' + b.value ? -1 : 1))
+    .map(({ system, value }) => ({
+      pseudonym: pseudonymise(pseudonymKey, system, value, institution),
+      kind: pseudonymKey.sharedSystems.has(system) ? ('shared' as const) : ('institution' as const),
+    }));
+  const resourceId = resource.resourceType === 'Patient' ? resource.id : patient.patientId;
+  if (typeof resourceId === 'string' && resourceId.length > 0) {
+    candidates.push({ pseudonym: pseudonymise(pseudonymKey, PATIENT_RESOURCE_ID_SYSTEM, resourceId, institution), kind: 'resource-id' });
+  }
+  return candidates.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+}
