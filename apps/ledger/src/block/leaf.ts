@@ -1,0 +1,53 @@
+// Turns one Kafka message of an audited topic into a ledger leaf: the canonical bytes of the parsed
+// CloudEvent, or, for a message that does not parse, a marker leaf that records its arrival.
+import { createHash } from 'node:crypto';
+import { canonicalBytes, parseEvent } from '@medshare/contracts';
+import { leafHash } from '@medshare/merkle';
+
+export interface ConsumedMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  value: Buffer | null;
+}
+
+export interface Leaf {
+  eventId: string;
+  eventType: string;
+  /** The leaf data: RFC 8785 bytes of the event (or of the marker); no plaintext patient data. */
+  canonical: Buffer;
+  leafHash: Buffer;
+}
+
+/** Event type recorded for marker leaves of messages that failed to parse. */
+export const UNPARSEABLE = 'unparseable';
+
+export type LeafOutcome = { leaf: Leaf; deadLetterReason?: string };
+
+export function leafOf(message: ConsumedMessage): LeafOutcome {
+  const parsed = parseEvent(message.value, message.topic);
+  if (parsed.ok) {
+    const canonical = canonicalBytes(parsed.event);
+    return { leaf: { eventId: parsed.event.id, eventType: parsed.event.type, canonical, leafHash: leafHash(canonical) } };
+  }
+  // The raw bytes may hold anything, patient data included, so the ledger keeps only their hash and
+  // where they came from; the message itself goes to the dead-letter topic.
+  const id = unparseableEventId(message);
+  const raw = message.value ?? Buffer.alloc(0);
+  const canonical = canonicalBytes({
+    id,
+    unparseable: {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      reason: parsed.reason,
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      size: raw.length,
+    },
+  });
+  return { leaf: { eventId: id, eventType: UNPARSEABLE, canonical, leafHash: leafHash(canonical) }, deadLetterReason: parsed.reason };
+}
+
+export function unparseableEventId({ topic, partition, offset }: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>): string {
+  return `unparseable:${topic}:${partition}:${offset}`;
+}

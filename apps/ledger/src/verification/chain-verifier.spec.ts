@@ -1,0 +1,64 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { envelope } from '@medshare/contracts';
+import { leafOf } from '../block/leaf';
+import { EMPTY_CHAIN, headOf, sealBlock, type ChainHead, type SealedBlock } from '../block/sealed-block';
+import { ChainVerifier, type StoredBlock } from './chain-verifier';
+
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const signer = { privateKey, origin: 'test.example/ledger' };
+const topic = 'medshare.keys.v1';
+
+function chainOf(blockSizes: number[]): SealedBlock[] {
+  let head: ChainHead = EMPTY_CHAIN;
+  let offset = 0;
+  return blockSizes.map((size) => {
+    const pending = Array.from({ length: size }, () => {
+      const event = envelope('keys.kek-rotated.v1', 'encryption', { kekVersion: offset + 1, rewrappedDeks: 0, retiredVersions: [] });
+      const position = { topic, partition: 0, offset: String(offset++) };
+      return { ...position, leaf: leafOf({ ...position, value: Buffer.from(JSON.stringify(event)) }).leaf };
+    });
+    const block = sealBlock(head, pending, { positions: head.cursor, time: new Date(), signer });
+    head = headOf(block);
+    return block;
+  });
+}
+
+function stored(block: SealedBlock): StoredBlock {
+  return { height: block.header.height, header: structuredClone(block.header), blockHash: block.blockHash, signature: block.signature, checkpoint: block.checkpoint, treeState: block.treeState, cursor: block.cursor };
+}
+
+function verify(blocks: { block: StoredBlock; events: SealedBlock['events'] }[]) {
+  const verifier = new ChainVerifier(publicKey);
+  return blocks.flatMap(({ block, events }) => verifier.check(block, events));
+}
+
+type Tamper = (blocks: { block: StoredBlock; events: SealedBlock['events'] }[]) => void;
+
+describe('ChainVerifier', () => {
+  it('accepts an untouched chain', () => {
+    expect(verify(chainOf([3, 1, 4]).map((block) => ({ block: stored(block), events: block.events })))).toEqual([]);
+  });
+
+  it.each<{ name: string; tamper: Tamper; height: number; row: string }>([
+    { name: 'edited event bytes', tamper: (b) => (b[1].events[0] = { ...b[1].events[0], canonical: Buffer.from('{"id":"x"}') }), height: 1, row: 'event leaf 3' },
+    { name: 'deleted event row', tamper: (b) => b[2].events.splice(1, 1), height: 2, row: 'event leaf 5' },
+    { name: 'edited header field', tamper: (b) => ((b[1].block.header as { time: string }).time = '2020-01-01T00:00:00.000Z'), height: 1, row: 'header' },
+    { name: 'swapped signature', tamper: (b) => (b[0].block.signature = b[1].block.signature), height: 0, row: 'header' },
+    { name: 'offsets leaving a gap', tamper: (b) => ((b[2].block.header as { offsets: { first: string }[] }).offsets[0].first = '5'), height: 2, row: 'header' },
+    { name: 'event moved to another block', tamper: (b) => b[2].events.push({ ...b[1].events[0], height: 2 }), height: 2, row: 'event leaf 3' },
+  ])('names the height and row of $name', ({ tamper, height, row }) => {
+    const blocks = chainOf([3, 1, 4]).map((block) => ({ block: stored(block), events: [...block.events] }));
+    tamper(blocks);
+    const findings = verify(blocks);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings[0]).toMatchObject({ height, row });
+  });
+
+  it('names a missing block and event rows beyond the verified tree', () => {
+    const blocks = chainOf([1, 1, 1]);
+    const verifier = new ChainVerifier(publicKey);
+    const findings = [blocks[0], blocks[2]].flatMap((block) => verifier.check(stored(block), block.events));
+    expect(findings[0]).toEqual({ height: 1, row: 'block', problem: 'block is missing' });
+    expect(verifier.orphans([{ leafIndex: 9, height: 7 }])).toEqual([{ height: 7, row: 'event leaf 9', problem: 'event row belongs to no block' }]);
+  });
+});

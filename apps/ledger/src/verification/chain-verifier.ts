@@ -1,0 +1,175 @@
+// Verifies a replica's chain block by block, trusting nothing stored: every leaf hash from the event
+// bytes, each block's Merkle root, the whole log's tree head, the chain link, the signature, the signed
+// checkpoint and the Kafka offset ranges. Reports each problem with the height and row it is in.
+import type { KeyObject } from 'node:crypto';
+import { blockHeader } from '@medshare/contracts';
+import { CompactRange, leafHash, rootFromLeafHashes, verifyCheckpoint } from '@medshare/merkle';
+import { blockHashOf, GENESIS_PREVIOUS_HASH, headerSignatureValid, type BlockHeader, type OffsetRange } from '../block/block-header';
+import { UNPARSEABLE } from '../block/leaf';
+import { advanceCursor, cursorKey, sameCursor, type OffsetCursor } from '../block/offset-cursor';
+import type { EventRow } from '../block/sealed-block';
+
+export interface Finding {
+  height: number;
+  /** `header`, `block`, or `event leaf N`. */
+  row: string;
+  problem: string;
+}
+
+/** A block row as read back, before anything about it is believed. */
+export interface StoredBlock {
+  height: number;
+  header: unknown;
+  blockHash: string;
+  signature: string;
+  checkpoint: string;
+  treeState: unknown;
+  cursor: OffsetCursor;
+}
+
+export class ChainVerifier {
+  private expectedHeight = 0;
+  private previousHash = GENESIS_PREVIOUS_HASH;
+  private tree = CompactRange.empty();
+  private cursor: OffsetCursor = {};
+
+  constructor(private readonly publicKey: KeyObject) {}
+
+  /** The verified tree size so far: event rows at or beyond it belong to no verified block. */
+  get treeSize(): number {
+    return this.tree.size;
+  }
+
+  get nextHeight(): number {
+    return this.expectedHeight;
+  }
+
+  /** Checks the next stored block with the event rows stored under its height, in leaf order. */
+  check(stored: StoredBlock, events: readonly EventRow[]): Finding[] {
+    const findings: Finding[] = [];
+    const report = (row: string, problem: string) => findings.push({ height: stored.height, row, problem });
+    for (let missing = this.expectedHeight; missing < stored.height; missing += 1) {
+      findings.push({ height: missing, row: 'block', problem: 'block is missing' });
+    }
+    const parsed = blockHeader.safeParse(stored.header);
+    if (!parsed.success) {
+      report('header', `header is malformed: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      this.skip(stored);
+      return findings;
+    }
+    const header = parsed.data;
+    if (header.height !== stored.height) report('header', `header height ${header.height} is stored at height ${stored.height}`);
+    if (header.previousHash !== this.previousHash) report('header', 'previous hash does not link to the block before');
+    if (blockHashOf(header) !== stored.blockHash) report('header', 'block hash does not match the header');
+    if (!headerSignatureValid(header, stored.signature, this.publicKey)) report('header', 'signature does not verify with the ledger key');
+    this.checkCheckpoint(header, stored.checkpoint, report);
+
+    const computed = this.checkEvents(header, events, report);
+    if (!rootFromLeafHashes(computed.leafHashes).equals(Buffer.from(header.merkleRoot, 'hex'))) report('header', 'Merkle root does not match the block\'s events');
+    const tree = CompactRange.fromJSON(this.tree.toJSON());
+    for (const hash of computed.leafHashes) tree.append(hash);
+    const head = tree.treeHead();
+    if (head.size !== header.treeSize || head.rootHash.toString('hex') !== header.treeRoot) report('header', 'tree head does not match the log\'s leaves');
+    const storedTree = readTreeState(stored.treeState);
+    if (storedTree === undefined || storedTree.size !== head.size || !storedTree.root().equals(head.rootHash)) report('block', 'stored tree state differs from the tree head');
+
+    this.checkOffsets(header, events, report);
+    const nextCursor = advanceCursor(this.cursor, header.offsets);
+    if (!sameCursor(nextCursor, stored.cursor)) report('block', 'stored Kafka cursor differs from the block\'s offset ranges');
+
+    // Carry on from what the block should have been, so one bad row does not cascade into every later height.
+    this.expectedHeight = stored.height + 1;
+    this.previousHash = stored.blockHash;
+    this.tree = computed.complete || storedTree === undefined ? tree : storedTree;
+    this.cursor = nextCursor;
+    return findings;
+  }
+
+  /** After the last block: event rows beyond the verified tree belong to no block. */
+  orphans(rows: readonly { leafIndex: number; height: number }[]): Finding[] {
+    return rows.map(({ leafIndex, height }) => ({ height, row: `event leaf ${leafIndex}`, problem: 'event row belongs to no block' }));
+  }
+
+  private skip(stored: StoredBlock): void {
+    this.expectedHeight = stored.height + 1;
+    this.previousHash = stored.blockHash;
+    const storedTree = readTreeState(stored.treeState);
+    if (storedTree !== undefined) this.tree = storedTree;
+    this.cursor = stored.cursor;
+  }
+
+  private checkCheckpoint(header: BlockHeader, checkpoint: string, report: (row: string, problem: string) => void): void {
+    const verdict = verifyCheckpoint(checkpoint, this.publicKey);
+    if (!verdict.ok) report('block', `checkpoint: ${verdict.reason}`);
+    else if (verdict.checkpoint.size !== header.treeSize || verdict.checkpoint.rootHash.toString('hex') !== header.treeRoot) {
+      report('block', 'checkpoint is for another tree head');
+    }
+  }
+
+  private checkEvents(header: BlockHeader, events: readonly EventRow[], report: (row: string, problem: string) => void) {
+    const first = this.tree.size;
+    const expected = new Set<number>();
+    for (let i = 0; i < header.eventCount; i += 1) expected.add(first + i);
+    const leafHashes: Buffer[] = [];
+    const seen = new Set<number>();
+    for (const event of events) {
+      const row = `event leaf ${event.leafIndex}`;
+      if (!expected.has(event.leafIndex) || seen.has(event.leafIndex)) {
+        report(row, `event row does not belong to this block's leaves ${first}..${first + header.eventCount - 1}`);
+        continue;
+      }
+      seen.add(event.leafIndex);
+      const hash = leafHash(event.canonical);
+      if (!hash.equals(event.leafHash)) report(row, 'leaf hash does not match the stored event bytes');
+      const identity = identityOf(event.canonical);
+      if (identity?.id !== event.eventId || identity.type !== event.eventType) report(row, 'event id or type does not match the stored event bytes');
+      leafHashes.push(hash);
+    }
+    for (const index of expected) if (!seen.has(index)) report(`event leaf ${index}`, 'event row is missing');
+    return { leafHashes, complete: seen.size === expected.size };
+  }
+
+  private checkOffsets(header: BlockHeader, events: readonly EventRow[], report: (row: string, problem: string) => void): void {
+    const ranges = new Map<string, OffsetRange>(header.offsets.map((range) => [cursorKey(range.topic, range.partition), range]));
+    for (const [key, range] of ranges) {
+      const previous = this.cursor[key];
+      if (previous !== undefined && previous !== range.first) report('header', `offsets of ${key} start at ${range.first}, not where the chain left it (${previous})`);
+      if (BigInt(range.first) > BigInt(range.last)) report('header', `offset range of ${key} is empty`);
+    }
+    const lastSeen = new Map<string, bigint>();
+    for (const event of events) {
+      const key = cursorKey(event.topic, event.partition);
+      const range = ranges.get(key);
+      const offset = BigInt(event.offset);
+      if (range === undefined || offset < BigInt(range.first) || offset > BigInt(range.last)) {
+        report(`event leaf ${event.leafIndex}`, `offset ${key}@${event.offset} is outside the block's ranges`);
+      } else if ((lastSeen.get(key) ?? -1n) >= offset) {
+        report(`event leaf ${event.leafIndex}`, `offset ${key}@${event.offset} is out of order`);
+      }
+      lastSeen.set(key, offset);
+    }
+    for (const [key, range] of ranges) {
+      if (lastSeen.get(key) !== BigInt(range.last)) report('header', `offset range of ${key} does not end at its last event`);
+    }
+  }
+}
+
+function readTreeState(state: unknown): CompactRange | undefined {
+  try {
+    return CompactRange.fromJSON(state);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The id and type an event's bytes claim (marker leaves: their synthetic id and `unparseable`). */
+function identityOf(canonical: Buffer): { id: string; type: string } | undefined {
+  try {
+    const value = JSON.parse(canonical.toString('utf8')) as { id?: unknown; type?: unknown; unparseable?: unknown };
+    if (typeof value.id !== 'string') return undefined;
+    if (typeof value.type === 'string') return { id: value.id, type: value.type };
+    return value.unparseable !== undefined ? { id: value.id, type: UNPARSEABLE } : undefined;
+  } catch {
+    return undefined;
+  }
+}
