@@ -1,15 +1,43 @@
 // Wires the access-control service: the shared platform (Kafka, PostgreSQL, health, metrics) and its own parts.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Logger } from '@medshare/service-kit';
+import { APP_FILTER } from '@nestjs/core';
+import type { DataSource } from 'typeorm';
+import { EventPublisher } from '@medshare/messaging';
+import { DATA_SOURCE, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
+import { AccessDecisions } from './access-decisions';
+import { RequesterAuthenticator } from './auth/requester-authenticator';
 import type { AccessControlConfig } from './config';
+import { AccessAuditPublisher } from './decisions/access-audit.publisher';
+import { AccessController } from './http/access.controller';
+import { FhirExceptionFilter } from './http/fhir-exception.filter';
 import { migrations } from './migrations';
+import { AccessProjection } from './projection/access-projection';
+import { ProjectionFeed } from './projection/projection-feed';
+import { ProjectionRepository } from './projection/projection.repository';
+import { RecordDecryptor } from './read/record-decryptor';
+import { Submissions } from './submissions';
 
 @Module({})
 export class AccessControlModule {
   static register(config: AccessControlConfig, logger: Logger): DynamicModule {
+    const keys = new PlatformKeys(config);
+    const projection = new AccessProjection();
     return {
       module: AccessControlModule,
       imports: [PlatformModule.forRoot({ service: 'access-control', config, logger, database: { entities: [], migrations } })],
+      controllers: [AccessController],
+      providers: [
+        { provide: PlatformKeys, useValue: keys },
+        { provide: AccessProjection, useValue: projection },
+        { provide: RequesterAuthenticator, useValue: new RequesterAuthenticator(keys.institutionKeyring(), projection.practitioners) },
+        { provide: ProjectionRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ProjectionRepository(dataSource) },
+        { provide: AccessAuditPublisher, inject: [EventPublisher], useFactory: (publisher: EventPublisher) => new AccessAuditPublisher(publisher) },
+        { provide: APP_FILTER, useClass: FhirExceptionFilter },
+        ProjectionFeed,
+        RecordDecryptor,
+        AccessDecisions,
+        Submissions,
+      ],
     };
   }
 }

@@ -1,14 +1,21 @@
 // The access-control service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, port } from '@medshare/service-kit';
+import { baseConfigSchema, loadConfig, platformKeysSchema, port } from '@medshare/service-kit';
 
-export const access_controlConfigSchema = baseConfigSchema.extend({
+export const accessControlConfigSchema = baseConfigSchema.extend(platformKeysSchema.shape).extend({
   PORT: port(3003),
   DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/access_control'),
+  /** Prefix of this instance's projection group: each instance reads every event (`<prefix>-<INSTANCE_ID>`). */
+  KAFKA_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, dot, dash, underscore').default('access-control'),
+  /** How long a permit is valid: enough for one decrypt round trip, no more. */
+  PERMIT_TTL_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
+  DECRYPT_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+  /** Request bodies larger than this are refused with 413. */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
 });
 
-export type AccessControlConfig = z.infer<typeof access_controlConfigSchema>;
+export type AccessControlConfig = z.infer<typeof accessControlConfigSchema>;
 
 export function loadAccessControlConfig(env: NodeJS.ProcessEnv = process.env): AccessControlConfig {
-  return loadConfig(access_controlConfigSchema, env);
+  return loadConfig(accessControlConfigSchema, env);
 }

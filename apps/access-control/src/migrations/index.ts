@@ -1,2 +1,4 @@
 // Every migration of the access-control database, listed explicitly and in order.
-export const migrations = [];
+import { AccessProjections1732500000000 } from './1732500000000-access-projections';
+
+export const migrations = [AccessProjections1732500000000];

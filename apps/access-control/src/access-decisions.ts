@@ -1,0 +1,190 @@
+// The two ways to ask: a decision alone (POST /v1/decisions) and a read (GET .../records), each decided by
+// libs/consent over this instance's projection, each leaving an access.decision.v1 before it answers.
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  decide, deIdentify, filterRecords, parseAccessRequest,
+  type AccessRequest, type Decision, type PractitionerRole, type RecordMeta, type RequestDecision,
+} from '@medshare/consent';
+import { clinicalDateOf, securityLabelsOf, type Bundle, type CodeableConcept } from '@medshare/fhir';
+import { LOGGER, PlatformKeys, type Logger } from '@medshare/service-kit';
+import { AccessControlError, AccessControlErrorCode, httpStatusOf } from './access-control-error';
+import { AuthenticationRefusal, RequesterAuthenticator } from './auth/requester-authenticator';
+import { AccessAuditPublisher } from './decisions/access-audit.publisher';
+import { parsePatientToken, pseudonymOf } from './patient-token';
+import { AccessProjection } from './projection/access-projection';
+import { RecordDecryptor, type DecryptedRecord } from './read/record-decryptor';
+import { searchsetBundle } from './read/search-bundle';
+
+export interface AccessQuery {
+  /** FHIR token `system|value` of one of the patient's identifiers. */
+  patient: string;
+  purpose: unknown;
+  /** Absent: every resource type the patient's records have. */
+  resourceTypes?: unknown;
+  reason?: unknown;
+}
+
+export interface DecisionAnswer {
+  decisionId: string;
+  effect: 'permit' | 'deny';
+  /** False for a permit that still depends on each record's labels and dates (known only on reading). */
+  final: boolean;
+  reasons: readonly string[];
+  decidingConsent?: string;
+  decidingRule?: string;
+  breakGlass: boolean;
+  obligations: Decision['obligations'];
+  reachableHolders: readonly string[];
+}
+
+export interface ReadAnswer {
+  decisionId: string;
+  effect: 'permit' | 'deny';
+  bundle: Bundle;
+  withheldResourceTypes: readonly string[];
+}
+
+type PractitionerRequester = { institution: string; practitioner: string; role: PractitionerRole };
+
+@Injectable()
+export class AccessDecisions {
+  constructor(
+    private readonly projection: AccessProjection,
+    private readonly authenticator: RequesterAuthenticator,
+    private readonly audit: AccessAuditPublisher,
+    private readonly decryptor: RecordDecryptor,
+    private readonly keys: PlatformKeys,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Authenticates a practitioner; every refusal leaves a denial event before it is answered. */
+  async authenticate(authorization: string | undefined, purpose: unknown, breakGlassReason?: unknown): Promise<PractitionerRequester> {
+    try {
+      return this.authenticator.practitioner(authorization, new Date());
+    } catch (error) {
+      if (error instanceof AuthenticationRefusal) await this.recordRefusal(error, typeof purpose === 'string' ? purpose : '', breakGlassReason);
+      throw error;
+    }
+  }
+
+  async recordRefusal(refusal: AuthenticationRefusal, purpose: string, breakGlassReason?: unknown): Promise<void> {
+    // An unauthenticated ETREAT is not break-glass: only a request that passes authentication is alert-worthy.
+    const authenticated = refusal.code === AccessControlErrorCode.Forbidden;
+    await this.audit.decided({
+      decisionId: randomUUID(), requester: refusal.who, purpose, effect: 'deny', httpStatus: httpStatusOf(refusal.code).status,
+      reasons: [refusal.message], breakGlass: authenticated && purpose === 'ETREAT',
+      ...(authenticated && purpose === 'ETREAT' && typeof breakGlassReason === 'string' && { breakGlassReason }),
+      withheldResourceTypes: [], requestedResourceTypes: [],
+    });
+  }
+
+  async ask(requester: PractitionerRequester, query: AccessQuery): Promise<DecisionAnswer> {
+    const decisionId = randomUUID();
+    const { request, requested } = this.accessRequest(requester, query, 'patient');
+    const { decision } = decide(request, this.projection);
+    await this.recordDecision(decisionId, request, decision, 200, requested);
+    return {
+      decisionId, effect: decision.effect, final: decision.final, reasons: decision.reasons,
+      ...(decision.decidingConsent && { decidingConsent: decision.decidingConsent }),
+      ...(decision.decidingRule && { decidingRule: decision.decidingRule }),
+      breakGlass: decision.breakGlass, obligations: decision.obligations, reachableHolders: decision.reachableHolders,
+    };
+  }
+
+  async read(requester: PractitionerRequester, query: AccessQuery): Promise<ReadAnswer> {
+    const decisionId = randomUUID();
+    const { request, requested } = this.accessRequest(requester, query, 'patientRef');
+    const { decision, context }: RequestDecision = decide(request, this.projection);
+    if (decision.final) {
+      await this.recordDecision(decisionId, request, decision, 403, requested);
+      throw new AccessControlError(AccessControlErrorCode.AccessDenied, decision.reasons.map((text) => ({ text })));
+    }
+    // Only types a reachable holder has are worth a permit; labels and dates are judged after decryption.
+    const permittedTypes = this.projection.resourceTypesHeld(request.patient, decision.reachableHolders).filter((type) => context.requestedTypes.has(type));
+    let decrypted: DecryptedRecord[] = [];
+    if (permittedTypes.length > 0) {
+      const outcome = await this.decrypt(decisionId, request, decision, permittedTypes, requested);
+      if (outcome.kind === 'erased') {
+        await this.recordDecision(decisionId, request, { ...decision, effect: 'deny', reasons: ['the patient was erased: their records can no longer be read by anyone'] }, 410, requested);
+        throw new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no record can be read');
+      }
+      decrypted = outcome.records;
+    }
+    // Records of holders the requester may not reach never leave, whatever the encryption service returned.
+    const byId = new Map(decrypted.map((record) => [record.recordId, record]));
+    const disclosure = filterRecords(context, decrypted.map(recordMeta));
+    const final = disclosure.decision;
+    const released = disclosure.released.map(({ record }) => byId.get(record.recordId)).filter((record): record is DecryptedRecord => record !== undefined);
+    const resources = released.map((record) => (final.obligations.deIdentify ? deIdentify(record.resource) : record.resource));
+    await Promise.all([
+      this.recordDecision(decisionId, request, final, 200, requested),
+      this.audit.disclosed({
+        decisionId, requester: request.requester, patient: request.patient, purpose: request.purpose, breakGlass: final.breakGlass,
+        deIdentified: final.obligations.deIdentify,
+        records: released.map(({ recordId, resourceType, institution }) => ({ recordId, resourceType, institution })),
+      }),
+    ]);
+    this.logger.info({ decisionId, effect: final.effect, released: released.length, withheld: disclosure.withheld.length, breakGlass: final.breakGlass }, 'read decided');
+    const notes = final.obligations.deIdentify ? ['research purpose: direct identifiers removed (de-identified)'] : [];
+    return { decisionId, effect: final.effect, bundle: searchsetBundle(decisionId, resources, final.obligations.withheldResourceTypes, notes), withheldResourceTypes: final.obligations.withheldResourceTypes };
+  }
+
+  private async decrypt(decisionId: string, request: AccessRequest, decision: Decision, resourceTypes: string[], requested: readonly string[]) {
+    try {
+      return await this.decryptor.decrypt({
+        decisionId, requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
+        patient: request.patient, resourceTypes, purpose: request.purpose, deIdentify: decision.obligations.deIdentify,
+      });
+    } catch (error) {
+      const status = error instanceof AccessControlError ? httpStatusOf(error.code).status : 500;
+      await this.recordDecision(decisionId, request, { ...decision, effect: 'deny', reasons: ['the records could not be decrypted: nothing was disclosed'] }, status, requested);
+      throw error;
+    }
+  }
+
+  /** Validates the question (400 on bad input, no decision made) and resolves the patient to their pseudonym. */
+  private accessRequest(requester: PractitionerRequester, query: AccessQuery, patientField: string): { request: AccessRequest; requested: readonly string[] } {
+    const token = parsePatientToken(query.patient, patientField);
+    const patient = pseudonymOf(this.keys.pseudonymKey(), token, requester.institution);
+    const holders = this.projection.holdersOf(patient);
+    const resourceTypes = query.resourceTypes ?? this.projection.resourceTypesHeld(patient, holders);
+    const intake = parseAccessRequest({
+      requester, patient, holders, purpose: query.purpose, resourceTypes,
+      ...(query.reason !== undefined && { reason: query.reason }),
+      now: new Date().toISOString(),
+    });
+    if (!intake.ok) {
+      throw new AccessControlError(AccessControlErrorCode.InvalidInput, intake.issues.map((issue) => ({
+        text: issue.diagnostics, expression: issue.expression[0]?.replace(/^AccessRequest\./, ''),
+      })));
+    }
+    return { request: intake.request, requested: intake.request.resourceTypes };
+  }
+
+  private recordDecision(decisionId: string, request: AccessRequest, decision: Decision, httpStatus: number, requested: readonly string[]): Promise<void> {
+    return this.audit.decided({
+      decisionId, requester: request.requester, patient: request.patient, purpose: request.purpose,
+      effect: decision.effect, httpStatus, reasons: decision.reasons,
+      ...(decision.decidingConsent && { decidingConsent: decision.decidingConsent }),
+      ...(decision.decidingRule && { decidingRule: decision.decidingRule }),
+      breakGlass: decision.breakGlass,
+      ...(decision.breakGlass && request.reason !== undefined && { breakGlassReason: request.reason }),
+      withheldResourceTypes: decision.obligations.withheldResourceTypes, requestedResourceTypes: requested,
+    });
+  }
+}
+
+/** What the consent engine judges a record by: only known after decryption (labels, clinical date, codes). */
+function recordMeta(record: DecryptedRecord): RecordMeta {
+  const clinicalDate = clinicalDateOf(record.resource);
+  const code = record.resource['code'] as CodeableConcept | undefined;
+  const codes = (code?.coding ?? []).filter((c) => c.system !== undefined && c.code !== undefined).map((c) => ({ system: c.system as string, code: c.code as string }));
+  return {
+    recordId: record.recordId, holder: record.institution, resourceType: record.resourceType,
+    // A label without a system is one medshare does not know: it withholds the record unless named.
+    securityLabels: securityLabelsOf(record.resource).map((label) => ({ system: label.system ?? '', code: label.code })),
+    ...(clinicalDate !== undefined && { clinicalDate }),
+    ...(codes.length > 0 && { codes }),
+  };
+}

@@ -1,0 +1,100 @@
+// Publishes what the ledger must see of every request: the decision (permit or deny), the disclosure, and for
+// break-glass a governance alert of its own, so the alert exists even where governance monitoring is not running.
+import { randomUUID } from 'node:crypto';
+import { envelope, topics, type EventData, type MedshareEvent } from '@medshare/contracts';
+import type { EventPublisher } from '@medshare/messaging';
+import type { PractitionerRole, RequestPurpose } from '@medshare/consent';
+
+export const SERVICE_SOURCE = 'access-control';
+
+export interface DecisionRecord {
+  decisionId: string;
+  requester: { institution: string; practitioner: string; role?: PractitionerRole };
+  patient?: string;
+  purpose: string;
+  effect: 'permit' | 'deny';
+  httpStatus: number;
+  reasons: readonly string[];
+  decidingConsent?: string;
+  decidingRule?: string;
+  breakGlass: boolean;
+  breakGlassReason?: string;
+  withheldResourceTypes: readonly string[];
+  requestedResourceTypes: readonly string[];
+}
+
+export interface DisclosureRecord {
+  decisionId: string;
+  requester: { institution: string; practitioner: string; role?: PractitionerRole };
+  patient: string;
+  purpose: RequestPurpose;
+  breakGlass: boolean;
+  deIdentified: boolean;
+  records: readonly { recordId: string; resourceType: string; institution: string }[];
+}
+
+const PURPOSES = new Set(['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH']);
+const MAX_REASON = 500;
+
+export class AccessAuditPublisher {
+  constructor(private readonly publisher: EventPublisher) {}
+
+  /** Resolves once Kafka acknowledged the decision (and the alert for break-glass): only then may an answer leave. */
+  async decided(record: DecisionRecord): Promise<void> {
+    const data: EventData<'access.decision.v1'> = {
+      decisionId: record.decisionId,
+      requester: record.requester,
+      ...(record.patient && { patient: record.patient }),
+      purpose: record.purpose.slice(0, 32),
+      effect: record.effect,
+      httpStatus: record.httpStatus,
+      reasons: record.reasons.slice(0, 100).map((reason) => reason.slice(0, MAX_REASON)),
+      ...(record.decidingConsent && { decidingConsent: record.decidingConsent }),
+      ...(record.decidingRule && { decidingRule: record.decidingRule.slice(0, 200) }),
+      breakGlass: record.breakGlass,
+      ...(record.breakGlassReason !== undefined && { breakGlassReason: record.breakGlassReason.slice(0, 1000) }),
+      withheldResourceTypes: [...record.withheldResourceTypes],
+      requestedResourceTypes: [...record.requestedResourceTypes],
+      ...(PURPOSES.has(record.purpose) && { purposeOfUse: record.purpose as RequestPurpose }),
+    };
+    // The decisions topic is keyed by patient; a refusal before the patient is known is keyed by the requester.
+    const subject = record.patient ?? record.requester.institution;
+    const decision = envelope('access.decision.v1', SERVICE_SOURCE, data, { subject }) as MedshareEvent;
+    const publishing = [this.publisher.publish(topics.accessDecisions, [decision])];
+    if (record.breakGlass) publishing.push(this.publisher.publish(topics.governanceAlerts, [this.breakGlassAlert(record, decision)]));
+    await Promise.all(publishing);
+  }
+
+  async disclosed(record: DisclosureRecord): Promise<void> {
+    if (record.records.length === 0) return;
+    const event = envelope('records.disclosed.v1', SERVICE_SOURCE, {
+      decisionId: record.decisionId,
+      requester: record.requester,
+      patient: record.patient,
+      purpose: record.purpose,
+      breakGlass: record.breakGlass,
+      deIdentified: record.deIdentified,
+      records: [...record.records],
+    }, { subject: record.patient }) as MedshareEvent;
+    await this.publisher.publish(topics.recordsDisclosed, [event]);
+  }
+
+  /** The reason stays on the decision event only: free text never goes into alert summaries. */
+  private breakGlassAlert(record: DecisionRecord, decision: MedshareEvent): MedshareEvent {
+    const institution = /^[a-z0-9][a-z0-9-]{1,62}$/.test(record.requester.institution) ? record.requester.institution : undefined;
+    return envelope('governance.alert.v1', SERVICE_SOURCE, {
+      alertId: randomUUID(),
+      kind: 'break-glass',
+      severity: record.effect === 'permit' ? 'critical' : 'warning',
+      summary: `break-glass (ETREAT) ${record.effect === 'permit' ? 'permitted' : 'refused'} for practitioner ${record.requester.practitioner} of ${record.requester.institution}`,
+      ...(institution && { institution }),
+      details: {
+        decisionId: record.decisionId,
+        practitioner: record.requester.practitioner,
+        effect: record.effect,
+        reasonGiven: (record.breakGlassReason ?? '').trim() !== '',
+        ...(record.patient && { patient: record.patient }),
+      },
+    }, { cause: decision }) as MedshareEvent;
+  }
+}

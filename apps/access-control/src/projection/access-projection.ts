@@ -1,0 +1,145 @@
+// The state decisions read, in memory: consents, agreements, practitioner roles and which institution holds
+// which resource types of which patient, built by applying consent, grants and records.encrypted events.
+import {
+  AgreementIndex, ConsentIndex, parseAgreement, parseConsent,
+  type AccessState, type RegisteredPractitioner,
+} from '@medshare/consent';
+import type { MedshareEvent } from '@medshare/contracts';
+
+/** Where an applied event came from: the topic (with its position) or this instance's own acknowledged publish. */
+export type EventSource = { kind: 'topic'; topic: string; partition: number; offset: bigint } | { kind: 'local' };
+
+/**
+ * applied: state changed; stale: an older version than the one held (replay, or a topic copy of a local write);
+ * conflict: the id belongs to another institution or patient (first owner wins); invalid: no longer parses.
+ */
+export type ApplyOutcome = 'applied' | 'stale' | 'conflict' | 'invalid' | 'ignored';
+
+type Version =
+  | { kind: 'topic'; topic: string; partition: number; offset: bigint; eventId: string }
+  /** Applied on acknowledgement, before this instance's consumer delivered it: newer than anything the topic has shown. */
+  | { kind: 'pending'; eventId: string };
+
+/** How many recently delivered event ids are remembered to recognise a late local apply of an already consumed event. */
+const RECENT_EVENTS = 10_000;
+
+export class AccessProjection implements AccessState {
+  readonly consents = new ConsentIndex();
+  readonly agreements = new AgreementIndex();
+  readonly practitioners = new Map<string, RegisteredPractitioner>();
+  /** patient → holding institution → resource types held. */
+  private readonly holdings = new Map<string, Map<string, Set<string>>>();
+  private readonly consentOwners = new Map<string, { institution: string; patient: string }>();
+  private readonly agreementHolders = new Map<string, string>();
+  private readonly versions = new Map<string, Version>();
+  private readonly recentlyDelivered = new Set<string>();
+
+  get consentCount(): number {
+    return this.consents.size;
+  }
+
+  apply(event: MedshareEvent, source: EventSource): ApplyOutcome {
+    switch (event.type) {
+      case 'records.encrypted.v1':
+        this.hold(event.data.patient, event.data.institution, event.data.resourceType);
+        return 'applied';
+      case 'consent.recorded.v1': {
+        const { institution, patient, consentId } = event.data;
+        const owner = this.consentOwners.get(consentId);
+        if (owner && (owner.institution !== institution || owner.patient !== patient)) return 'conflict';
+        return this.versioned(`consent:${consentId}`, event.id, source, () => {
+          const parsed = parseConsent(event.data.consent);
+          if (!parsed.ok || parsed.consent.id !== consentId || parsed.consent.patient !== patient) return false;
+          this.consentOwners.set(consentId, { institution, patient });
+          this.consents.put(parsed.consent);
+          return true;
+        });
+      }
+      case 'grants.agreement-recorded.v1': {
+        const parsed = parseAgreement(event.data.agreement);
+        if (!parsed.ok || parsed.agreement.id !== event.data.agreementId) return 'invalid';
+        const holder = this.agreementHolders.get(parsed.agreement.id);
+        if (holder !== undefined && holder !== parsed.agreement.holder) return 'conflict';
+        return this.versioned(`agreement:${parsed.agreement.id}`, event.id, source, () => {
+          this.agreementHolders.set(parsed.agreement.id, parsed.agreement.holder);
+          this.agreements.put(parsed.agreement);
+          return true;
+        });
+      }
+      case 'grants.role-registered.v1': {
+        const { institution, practitioner, role } = event.data;
+        const registered = this.practitioners.get(practitioner);
+        if (registered && registered.institution !== institution) return 'conflict';
+        return this.versioned(`role:${practitioner}`, event.id, source, () => {
+          this.practitioners.set(practitioner, { institution, role });
+          return true;
+        });
+      }
+      default:
+        return 'ignored';
+    }
+  }
+
+  /** Institutions that hold at least one record of the patient. */
+  holdersOf(patient: string): string[] {
+    return [...(this.holdings.get(patient)?.keys() ?? [])].sort();
+  }
+
+  /** Resource types the given holders have of the patient. */
+  resourceTypesHeld(patient: string, holders: Iterable<string>): string[] {
+    const byHolder = this.holdings.get(patient);
+    const types = new Set<string>();
+    for (const holder of holders) for (const type of byHolder?.get(holder) ?? []) types.add(type);
+    return [...types].sort();
+  }
+
+  /** The owner of a consent id, if recorded: another institution or patient may not reuse it. */
+  consentOwner(consentId: string): { institution: string; patient: string } | undefined {
+    return this.consentOwners.get(consentId);
+  }
+
+  agreementHolder(agreementId: string): string | undefined {
+    return this.agreementHolders.get(agreementId);
+  }
+
+  /** Records are immutable facts: holdings only grow, and applying one twice changes nothing. */
+  hold(patient: string, institution: string, resourceType: string): void {
+    let byHolder = this.holdings.get(patient);
+    if (!byHolder) this.holdings.set(patient, (byHolder = new Map()));
+    let types = byHolder.get(institution);
+    if (!types) byHolder.set(institution, (types = new Set()));
+    types.add(resourceType);
+  }
+
+  /**
+   * Applies `change` only when the event is newer than the version held for `key`. Events of one key share a
+   * partition (consents are keyed by patient, grants have one partition), so offsets order them.
+   */
+  private versioned(key: string, eventId: string, source: EventSource, change: () => boolean): ApplyOutcome {
+    const current = this.versions.get(key);
+    if (source.kind === 'local') {
+      if (this.recentlyDelivered.has(eventId)) return 'stale';
+      if (!change()) return 'invalid';
+      this.versions.set(key, { kind: 'pending', eventId });
+      return 'applied';
+    }
+    this.remember(eventId);
+    if (current?.kind === 'pending') {
+      // Until the topic delivers our own write, anything it delivers for this key is older than it.
+      if (current.eventId === eventId) this.versions.set(key, { ...source, eventId });
+      return 'stale';
+    }
+    if (current && current.topic === source.topic && current.partition === source.partition && current.offset >= source.offset) return 'stale';
+    if (!change()) return 'invalid';
+    this.versions.set(key, { ...source, eventId });
+    return 'applied';
+  }
+
+  private remember(eventId: string): void {
+    this.recentlyDelivered.add(eventId);
+    if (this.recentlyDelivered.size > RECENT_EVENTS) {
+      const oldest = this.recentlyDelivered.values().next().value;
+      if (oldest !== undefined) this.recentlyDelivered.delete(oldest);
+    }
+  }
+}

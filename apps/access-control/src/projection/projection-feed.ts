@@ -1,0 +1,137 @@
+// Keeps this instance's AccessProjection current: loads the PostgreSQL projection at start, then reads the
+// consent, grants and records.encrypted topics in a consumer group of its own (every instance needs every
+// event), from where the stored projection stands; saves each batch back. Ready once caught up with the
+// topics as they were at start.
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { topics, type TopicSpec } from '@medshare/contracts';
+import { BatchConsumer, EventPublisher, type ConsumedEvent, type BatchContext } from '@medshare/messaging';
+import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import type { AccessControlConfig } from '../config';
+import { AccessProjection, type ApplyOutcome } from './access-projection';
+import { ProjectionRepository, type StoredEvent } from './projection.repository';
+
+const PROJECTED_TOPICS: readonly TopicSpec[] = [topics.consent, topics.grants, topics.recordsEncrypted];
+
+@Injectable()
+export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
+  private consumer?: BatchConsumer;
+  /** topic/partition → the high watermark when this instance started: ready once read up to it. */
+  private readonly startHighWatermarks = new Map<string, bigint>();
+  /** topic/partition → next offset this instance has applied. */
+  private readonly applied = new Map<string, bigint>();
+  private caughtUp = false;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly publisher: EventPublisher,
+    private readonly repository: ProjectionRepository,
+    private readonly projection: AccessProjection,
+    private readonly readiness: Readiness,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: AccessControlConfig,
+  ) {}
+
+  get groupId(): string {
+    return `${this.config.KAFKA_GROUP_ID}-${this.config.INSTANCE_ID}`;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const started = Date.now();
+    const snapshot = await this.repository.snapshot();
+    for (const stored of snapshot.events) this.projection.apply(stored.event, { kind: 'topic', topic: stored.topic, partition: stored.partition, offset: stored.offset });
+    for (const { patient, institution, resourceType } of snapshot.holdings) this.projection.hold(patient, institution, resourceType);
+    for (const [topic, partitions] of snapshot.offsets) for (const [partition, next] of partitions) this.applied.set(`${topic}/${partition}`, next);
+    await this.positionGroup(snapshot.offsets);
+    this.logger.info({ consents: this.projection.consentCount, events: snapshot.events.length, holdings: snapshot.holdings.length, ms: Date.now() - started }, 'projection loaded from PostgreSQL');
+
+    this.consumer = new BatchConsumer(this.kafka, this.publisher, {
+      groupId: this.groupId,
+      topics: PROJECTED_TOPICS,
+      fromBeginning: true,
+      log: this.logger,
+      handle: (events, context) => this.onBatch(events, context),
+    });
+    await this.consumer.start();
+    this.readiness.register('projection', async () => {
+      if (!this.isCaughtUp() && !(await this.committedPastStart())) throw new Error('projection is still catching up with the consent, grants and records topics');
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private async onBatch(events: ConsumedEvent[], context: BatchContext): Promise<void> {
+    const first = events[0];
+    if (!first) return;
+    const toSave: StoredEvent[] = [];
+    let next = 0n;
+    for (const consumed of events) {
+      const offset = BigInt(consumed.offset);
+      const outcome: ApplyOutcome = this.projection.apply(consumed.event, { kind: 'topic', topic: consumed.topic, partition: consumed.partition, offset });
+      if (outcome === 'invalid') context.reject(consumed, `${consumed.event.type} ${consumed.event.id} no longer passes intake: not applied`);
+      else if (outcome === 'conflict') this.logger.warn({ eventId: consumed.event.id, type: consumed.event.type }, 'event reuses an id owned by another institution or patient: ignored');
+      if (outcome !== 'invalid' && outcome !== 'ignored') toSave.push({ event: consumed.event, topic: consumed.topic, partition: consumed.partition, offset });
+      if (offset + 1n > next) next = offset + 1n;
+    }
+    await this.repository.save(first.topic, first.partition, toSave, next);
+    const key = `${first.topic}/${first.partition}`;
+    if (next > (this.applied.get(key) ?? 0n)) this.applied.set(key, next);
+  }
+
+  /**
+   * Moves this instance's group to where the stored projection stands (partitions it never saw: the start of
+   * the topic), so it neither replays what PostgreSQL already holds nor skips what it does not.
+   */
+  private async positionGroup(stored: Map<string, Map<number, bigint>>): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (const topic of PROJECTED_TOPICS) {
+        const partitions = await admin.fetchTopicOffsets(topic.name);
+        const positions = partitions.map(({ partition, low, high }) => {
+          this.startHighWatermarks.set(`${topic.name}/${partition}`, BigInt(high));
+          const from = stored.get(topic.name)?.get(partition) ?? BigInt(low);
+          return { partition, offset: (from < BigInt(low) ? BigInt(low) : from).toString() };
+        });
+        try {
+          await admin.setOffsets({ groupId: this.groupId, topic: topic.name, partitions: positions });
+        } catch (error) {
+          // A previous process of this instance may still be leaving the group: its committed offsets are
+          // behind the snapshot, and replaying from there is harmless (versions keep rows at their newest).
+          this.logger.warn({ groupId: this.groupId, topic: topic.name, error: error instanceof Error ? error.message : String(error) }, 'could not position the projection group; resuming from its committed offsets');
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** A batch made only of dead letters never reaches the handler, but its offsets are committed: ask the group. */
+  private async committedPastStart(): Promise<boolean> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: PROJECTED_TOPICS.map((topic) => topic.name) });
+      for (const { topic, partitions } of committed) {
+        for (const { partition, offset } of partitions) {
+          const key = `${topic}/${partition}`;
+          if (BigInt(offset) > (this.applied.get(key) ?? 0n)) this.applied.set(key, BigInt(offset));
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    return this.isCaughtUp();
+  }
+
+  private isCaughtUp(): boolean {
+    if (this.caughtUp) return true;
+    for (const [key, high] of this.startHighWatermarks) {
+      if ((this.applied.get(key) ?? 0n) < high) return false;
+    }
+    this.caughtUp = true;
+    return true;
+  }
+}

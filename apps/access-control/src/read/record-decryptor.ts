@@ -1,0 +1,84 @@
+// Asks the encryption service to decrypt a permitted read: a signed permit over Kafka request/reply, the answer
+// sealed to this instance's own X25519 key (no plaintext on Kafka), opened here.
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { envelope, topics } from '@medshare/contracts';
+import { generateSealingKeyPair, openSealedBox, signPermit, type Permit } from '@medshare/crypto';
+import { EventPublisher, RequestReplyClient, RequestTimeoutError } from '@medshare/messaging';
+import { KAFKA, LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import type { FhirResource } from '@medshare/fhir';
+import { AccessControlError, AccessControlErrorCode } from '../access-control-error';
+import { SERVICE_SOURCE } from '../decisions/access-audit.publisher';
+import type { AccessControlConfig } from '../config';
+
+export interface DecryptedRecord {
+  recordId: string;
+  resourceType: string;
+  institution: string;
+  resource: FhirResource;
+}
+
+export type DecryptOutcome = { kind: 'records'; records: DecryptedRecord[] } | { kind: 'erased' };
+
+@Injectable()
+export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown {
+  /** Fresh per process: replies to this instance can only be opened by it, and a restart forgets nothing it needs. */
+  private readonly replyKey = generateSealingKeyPair();
+  private readonly client: RequestReplyClient;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    publisher: EventPublisher,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: AccessControlConfig,
+    private readonly keys: PlatformKeys,
+  ) {
+    this.client = new RequestReplyClient(kafka, publisher, { requests: topics.decryptRequests, replies: topics.decryptReplies }, { service: `access-control-${config.INSTANCE_ID}`, log: logger });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.client.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.client.stop();
+  }
+
+  async decrypt(permit: Omit<Permit, 'expiresAt'>): Promise<DecryptOutcome> {
+    const expiresAt = new Date(Date.now() + this.config.PERMIT_TTL_SECONDS * 1000).toISOString();
+    const signed = signPermit(this.keys.permitPrivateKey(), { ...permit, expiresAt });
+    const request = envelope('encryption.decrypt-requested.v1', SERVICE_SOURCE, { permit: signed, replyKey: this.replyKey.publicKeyB64 }, { subject: permit.patient });
+    let reply;
+    try {
+      reply = await this.client.request(request, this.config.DECRYPT_TIMEOUT_MS);
+    } catch (error) {
+      const text = error instanceof RequestTimeoutError ? 'the encryption service did not answer in time' : 'the decrypt request could not be sent';
+      this.logger.warn({ decisionId: permit.decisionId, error: error instanceof Error ? error.message : String(error) }, text);
+      throw new AccessControlError(AccessControlErrorCode.Unavailable, `${text}: nothing was disclosed, try again`);
+    }
+    if (reply.type !== 'encryption.decrypt-replied.v1') throw new Error(`unexpected reply type ${reply.type}`);
+    const answer = reply.data;
+    switch (answer.outcome) {
+      case 'erased':
+        return { kind: 'erased' };
+      case 'refused':
+        // Our own permit refused means a key or clock mismatch between services: an operator problem, not the caller's.
+        this.logger.error({ decisionId: permit.decisionId, reason: answer.reason }, 'the encryption service refused our permit');
+        throw new AccessControlError(AccessControlErrorCode.Unavailable, 'the encryption service refused the read: nothing was disclosed');
+      case 'ok': {
+        if (answer.sealed.keyId !== this.replyKey.keyId) throw new Error('reply sealed to another key');
+        const plaintext = await openSealedBox({ [this.replyKey.keyId]: this.replyKey.privateKeyB64 }, answer.sealed, Buffer.from(request.id, 'utf8'));
+        const resources: unknown = JSON.parse(Buffer.from(plaintext).toString('utf8'));
+        if (!Array.isArray(resources) || resources.length !== answer.records.length) throw new Error('decrypted records do not match the reply list');
+        return {
+          kind: 'records',
+          records: answer.records.map((meta, index) => {
+            const resource = resources[index] as FhirResource;
+            if (typeof resource !== 'object' || resource === null || resource.resourceType !== meta.resourceType) throw new Error(`record ${meta.recordId} is not a ${meta.resourceType}`);
+            return { ...meta, resource };
+          }),
+        };
+      }
+    }
+  }
+}

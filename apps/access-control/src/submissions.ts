@@ -1,0 +1,94 @@
+// Consents, agreements and roles submitted over HTTP: validated strictly, published as events, and applied to
+// this instance's memory as soon as Kafka acknowledged them (read-your-writes); other instances follow the topic.
+import { Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { checkConsentSubmitter, parseAgreement, parseConsent, PRACTITIONER_ROLES, type Issue, type PatientConsent } from '@medshare/consent';
+import { envelope, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { EventPublisher } from '@medshare/messaging';
+import { LOGGER, PlatformKeys, type Logger } from '@medshare/service-kit';
+import { AccessControlError, AccessControlErrorCode } from './access-control-error';
+import type { Requester } from './auth/requester-authenticator';
+import { withPseudonymousPatient } from './consent-submission';
+import { AccessProjection } from './projection/access-projection';
+
+const roleRegistration = z.strictObject({
+  practitioner: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'a practitioner id is 1-64 of [A-Za-z0-9-.]'),
+  role: z.enum(PRACTITIONER_ROLES),
+});
+
+@Injectable()
+export class Submissions {
+  constructor(
+    private readonly projection: AccessProjection,
+    private readonly publisher: EventPublisher,
+    private readonly keys: PlatformKeys,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async submitConsent(submitter: Requester, body: unknown): Promise<{ consent: Record<string, unknown>; patient: string }> {
+    const { consent: resource, patient } = withPseudonymousPatient(body, submitter.institution, this.keys.pseudonymKey());
+    const intake = parseConsent(resource);
+    if (!intake.ok) throw invalid(intake.issues);
+    const consent: PatientConsent = intake.consent;
+    const holding = checkConsentSubmitter(consent, submitter.institution, (p) => new Set(this.projection.holdersOf(p)));
+    if (!holding.ok) throw new AccessControlError(AccessControlErrorCode.Forbidden, [{ text: holding.issue.diagnostics, expression: 'Consent.patient' }]);
+    const owner = this.projection.consentOwner(consent.id);
+    if (owner && (owner.institution !== submitter.institution || owner.patient !== patient)) {
+      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: `consent id ${consent.id} is already used by another institution or patient`, expression: 'Consent.id' }]);
+    }
+    const event = envelope('consent.recorded.v1', submitter.institution, { institution: submitter.institution, patient, consentId: consent.id, consent: resource }, { subject: patient });
+    await this.publishAndApply(topics.consent, event as MedshareEvent);
+    this.logger.info({ consentId: consent.id, status: consent.status, institution: submitter.institution }, 'consent recorded');
+    return { consent: resource, patient };
+  }
+
+  async submitAgreement(submitter: Requester, body: unknown): Promise<Record<string, unknown>> {
+    const intake = parseAgreement(body);
+    if (!intake.ok) throw invalid(intake.issues);
+    const { agreement } = intake;
+    if (agreement.holder !== submitter.institution) {
+      throw new AccessControlError(AccessControlErrorCode.Forbidden, [{ text: `only the holder (${agreement.holder}) may record an agreement to share its records`, expression: 'Agreement.holder' }]);
+    }
+    const holder = this.projection.agreementHolder(agreement.id);
+    if (holder !== undefined && holder !== submitter.institution) {
+      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: `agreement id ${agreement.id} belongs to another holder`, expression: 'Agreement.id' }]);
+    }
+    const json = body as Record<string, unknown>;
+    const event = envelope('grants.agreement-recorded.v1', submitter.institution, { agreementId: agreement.id, agreement: json });
+    await this.publishAndApply(topics.grants, event as MedshareEvent);
+    this.logger.info({ agreementId: agreement.id, holder: agreement.holder, reader: agreement.reader, status: agreement.status }, 'agreement recorded');
+    return json;
+  }
+
+  async registerRole(submitter: Requester, body: unknown): Promise<{ institution: string; practitioner: string; role: string }> {
+    const parsed = roleRegistration.safeParse(body);
+    if (!parsed.success) {
+      throw new AccessControlError(AccessControlErrorCode.InvalidInput, parsed.error.issues.map((issue) => ({ text: issue.message, expression: ['Role', ...issue.path.map(String)].join('.') })));
+    }
+    const { practitioner, role } = parsed.data;
+    const registered = this.projection.practitioners.get(practitioner);
+    if (registered && registered.institution !== submitter.institution) {
+      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: `practitioner ${practitioner} is registered by another institution`, expression: 'Role.practitioner' }]);
+    }
+    const data = { institution: submitter.institution, practitioner, role };
+    await this.publishAndApply(topics.grants, envelope('grants.role-registered.v1', submitter.institution, data) as MedshareEvent);
+    this.logger.info({ practitioner, role, institution: submitter.institution }, 'role registered');
+    return data;
+  }
+
+  /** The answer waits for Kafka's acknowledgement; from then on this instance decides with the new state. */
+  private async publishAndApply(topic: TopicSpec, event: MedshareEvent): Promise<void> {
+    try {
+      await this.publisher.publish(topic, [event]);
+    } catch (error) {
+      this.logger.error({ eventId: event.id, type: event.type, error: error instanceof Error ? error.message : String(error) }, 'publish failed');
+      throw new AccessControlError(AccessControlErrorCode.Unavailable, 'the event log did not acknowledge the submission: nothing was recorded, try again');
+    }
+    this.projection.apply(event, { kind: 'local' });
+  }
+}
+
+function invalid(issues: readonly Issue[]): AccessControlError {
+  const code = issues.some((issue) => issue.code === 'forbidden') ? AccessControlErrorCode.Forbidden : AccessControlErrorCode.InvalidInput;
+  return new AccessControlError(code, issues.map((issue) => ({ text: issue.diagnostics, issueType: issue.code, ...(issue.expression[0] !== undefined && { expression: issue.expression[0] }) })));
+}
