@@ -1,7 +1,12 @@
 // Wires the governance service: the shared platform (Kafka, PostgreSQL, health, metrics) and its own parts.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Logger } from '@medshare/service-kit';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, PlatformModule, type Logger } from '@medshare/service-kit';
+import { AlertsRepository } from './alerts/alerts.repository';
 import type { GovernanceConfig } from './config';
+import { ConsumptionStats } from './consumption/consumption-stats';
+import { GovernanceConsumer } from './consumption/governance.consumer';
+import { GovernanceController } from './http/governance.controller';
 import { migrations } from './migrations';
 
 @Module({})
@@ -10,6 +15,12 @@ export class GovernanceModule {
     return {
       module: GovernanceModule,
       imports: [PlatformModule.forRoot({ service: 'governance', config, logger, database: { entities: [], migrations } })],
+      controllers: [GovernanceController],
+      providers: [
+        { provide: AlertsRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new AlertsRepository(dataSource) },
+        { provide: ConsumptionStats, useValue: new ConsumptionStats() },
+        GovernanceConsumer,
+      ],
     };
   }
 }

@@ -1,0 +1,138 @@
+// The alerts table: idempotent inserts of alert events, queries for the API and the dashboard.
+import type { DataSource } from 'typeorm';
+import type { EventOf } from '@medshare/contracts';
+
+export type AlertEvent = EventOf<'governance.alert.v1'>;
+export type AlertKind = AlertEvent['data']['kind'];
+export type AlertSeverity = AlertEvent['data']['severity'];
+
+export interface StoredAlert {
+  eventId: string;
+  alertId: string;
+  kind: AlertKind;
+  severity: AlertSeverity;
+  summary: string;
+  institution: string | null;
+  details: Record<string, string | number | boolean> | null;
+  source: string;
+  correlationId: string;
+  causationId: string;
+  raisedAt: string;
+}
+
+export interface AlertQuery {
+  kind?: AlertKind;
+  /** Only alerts raised at or after this instant. */
+  since?: Date;
+  limit: number;
+}
+
+export interface AlertCounts {
+  kind: AlertKind;
+  severity: AlertSeverity;
+  count: number;
+}
+
+interface AlertRow {
+  event_id: string;
+  alert_id: string;
+  kind: AlertKind;
+  severity: AlertSeverity;
+  summary: string;
+  institution: string | null;
+  details: Record<string, string | number | boolean> | null;
+  source: string;
+  correlation_id: string;
+  causation_id: string;
+  raised_at: Date;
+}
+
+const INSERT_CHUNK = 1000;
+
+export class AlertsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Stores the alerts not stored yet (by event id or alert id); returns how many were new. */
+  async store(alerts: readonly AlertEvent[]): Promise<number> {
+    let stored = 0;
+    // PostgreSQL takes at most 65,535 bind parameters per statement.
+    for (let from = 0; from < alerts.length; from += INSERT_CHUNK) stored += await this.insert(alerts.slice(from, from + INSERT_CHUNK));
+    return stored;
+  }
+
+  private async insert(alerts: readonly AlertEvent[]): Promise<number> {
+    const columns = 11;
+    const values: unknown[] = [];
+    const rows = alerts.map((alert, row) => {
+      values.push(
+        alert.id,
+        alert.data.alertId,
+        alert.data.kind,
+        alert.data.severity,
+        alert.data.summary,
+        alert.data.institution ?? null,
+        alert.data.details === undefined ? null : JSON.stringify(alert.data.details),
+        alert.source,
+        alert.correlationid,
+        alert.causationid,
+        alert.time,
+      );
+      return `(${Array.from({ length: columns }, (_, column) => `$${row * columns + column + 1}`).join(', ')})`;
+    });
+    const inserted: unknown[] = await this.dataSource.query(
+      `INSERT INTO alerts (event_id, alert_id, kind, severity, summary, institution, details, source, correlation_id, causation_id, raised_at)
+       VALUES ${rows.join(', ')}
+       ON CONFLICT DO NOTHING
+       RETURNING event_id`,
+      values,
+    );
+    return inserted.length;
+  }
+
+  /** Which of these alert ids are stored already (a rule alert raised again by a replay is not republished). */
+  async knownAlertIds(alertIds: readonly string[]): Promise<Set<string>> {
+    if (alertIds.length === 0) return new Set();
+    const rows: { alert_id: string }[] = await this.dataSource.query(`SELECT alert_id FROM alerts WHERE alert_id = ANY($1::text[])`, [alertIds]);
+    return new Set(rows.map((row) => row.alert_id));
+  }
+
+  /** Newest first. */
+  async find({ kind, since, limit }: AlertQuery): Promise<StoredAlert[]> {
+    const rows: AlertRow[] = await this.dataSource.query(
+      `SELECT * FROM alerts
+       WHERE ($1::text IS NULL OR kind = $1) AND ($2::timestamptz IS NULL OR raised_at >= $2)
+       ORDER BY raised_at DESC, event_id DESC
+       LIMIT $3`,
+      [kind ?? null, since?.toISOString() ?? null, limit],
+    );
+    return rows.map(toStoredAlert);
+  }
+
+  async counts(): Promise<AlertCounts[]> {
+    const rows: { kind: AlertKind; severity: AlertSeverity; count: string }[] = await this.dataSource.query(
+      `SELECT kind, severity, count(*) AS count FROM alerts GROUP BY kind, severity ORDER BY kind, severity`,
+    );
+    return rows.map((row) => ({ kind: row.kind, severity: row.severity, count: Number(row.count) }));
+  }
+
+  async lastRaisedAt(): Promise<string | null> {
+    const [row]: { last: Date | null }[] = await this.dataSource.query(`SELECT max(raised_at) AS last FROM alerts`);
+    return row.last ? row.last.toISOString() : null;
+  }
+}
+
+function toStoredAlert(row: AlertRow): StoredAlert {
+  return {
+    eventId: row.event_id,
+    alertId: row.alert_id,
+    kind: row.kind,
+    severity: row.severity,
+    summary: row.summary,
+    institution: row.institution,
+    details: row.details,
+    source: row.source,
+    correlationId: row.correlation_id,
+    causationId: row.causation_id,
+    raisedAt: row.raised_at.toISOString(),
+  };
+}

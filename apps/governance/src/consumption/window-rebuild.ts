@@ -1,0 +1,60 @@
+// Where the detector topics restart after a restart: far enough back to refill the in-memory windows.
+import type { Kafka } from 'kafkajs';
+import type { TopicSpec } from '@medshare/contracts';
+
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Rewinds to the first offset inside the rebuild period, but never forward past a committed offset:
+ * events not handled yet are still handled. A fresh group (no commit, -1) starts at the period.
+ */
+export function rebuildOffsets(atPeriodStart: readonly PartitionOffset[], committed: readonly PartitionOffset[]): PartitionOffset[] {
+  const committedBy = new Map(committed.map(({ partition, offset }) => [partition, BigInt(offset)]));
+  return atPeriodStart.map(({ partition, offset }) => {
+    const start = BigInt(offset);
+    const done = committedBy.get(partition) ?? -1n;
+    return { partition, offset: (done >= 0n && done < start ? done : start).toString() };
+  });
+}
+
+export class GroupRunningError extends Error {}
+
+/**
+ * Commits the rebuild offsets for `groupId` before its real consumer starts. Kafka only takes commits
+ * from a member, so a short-lived member joins, commits and leaves (kafkajs' admin.setOffsets does the
+ * same per topic but waits out a 5 s fetch each time). A group with running members is left alone.
+ */
+export async function rewindGroup(kafka: Kafka, groupId: string, topics: readonly TopicSpec[], periodStart: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let commits: { topic: string; partition: number; offset: string }[];
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    const state = groups[0]?.state ?? 'Dead';
+    if (state !== 'Empty' && state !== 'Dead') throw new GroupRunningError(`consumer group ${groupId} has running members (${state})`);
+    const perTopic = await Promise.all(
+      topics.map(async (topic) => {
+        const [atPeriodStart, [committed]] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic.name, periodStart), admin.fetchOffsets({ groupId, topics: [topic.name] })]);
+        return rebuildOffsets(atPeriodStart, committed.partitions).map((target) => ({ topic: topic.name, ...target }));
+      }),
+    );
+    commits = perTopic.flat();
+  } finally {
+    await admin.disconnect();
+  }
+  const member = kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+  const joined = new Promise<void>((resolve) => member.on(member.events.GROUP_JOIN, () => resolve()));
+  await member.connect();
+  try {
+    await member.subscribe({ topics: topics.map((topic) => topic.name), fromBeginning: true });
+    await member.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    member.pause(topics.map((topic) => ({ topic: topic.name })));
+    await joined;
+    await member.commitOffsets(commits);
+  } finally {
+    await member.disconnect();
+  }
+}

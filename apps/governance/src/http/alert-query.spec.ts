@@ -1,0 +1,31 @@
+// Given a query string of GET /v1/alerts, then the repository query it becomes, or the 400 it earns.
+import { parseAlertQuery } from './alert-query';
+import { GovernanceError, GovernanceErrorCode } from './governance-error';
+
+describe('parseAlertQuery', () => {
+  it.each<[string, Record<string, unknown>, object]>([
+    ['defaults to the newest 100 of every kind', {}, { limit: 100 }],
+    ['filters by kind', { kind: 'break-glass' }, { kind: 'break-glass', limit: 100 }],
+    ['filters by time and takes a limit', { since: '2026-01-01T00:00:00Z', limit: '5' }, { since: new Date('2026-01-01T00:00:00Z'), limit: 5 }],
+  ])('%s', (_name, query, expected) => {
+    expect(parseAlertQuery(query)).toEqual(expected);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['refuses an unknown kind', { kind: 'gossip' }, /^kind:/],
+    ['refuses a date that is not an instant', { since: 'yesterday' }, /^since:/],
+    ['refuses a limit above the page size', { limit: '501' }, /^limit:/],
+    ['refuses a repeated parameter', { kind: ['break-glass', 'data-quality'] }, /^kind:/],
+    ['refuses unknown parameters', { colour: 'red' }, /colour/],
+  ])('%s', (_name, query, message) => {
+    let thrown: unknown;
+    try {
+      parseAlertQuery(query);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(GovernanceError);
+    expect((thrown as GovernanceError).code).toBe(GovernanceErrorCode.InvalidQuery);
+    expect((thrown as GovernanceError).message).toMatch(message);
+  });
+});
