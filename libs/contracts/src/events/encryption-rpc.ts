@@ -3,8 +3,8 @@
 // key) and answers 'refused' for a missing, forged, malformed or expired one. Otherwise it decrypts every
 // record of permit.patient whose resourceType is in permit.resourceTypes (all holders: access control filters
 // per record after decryption) and seals the JSON array of those FHIR resources, in the order of `records`,
-// with sealForEncryptionService(replyKey, sealingKeyId(replyKey bytes), bytes, aad) where aad = UTF-8 bytes of
-// the request event's id (so a reply cannot be replayed onto another request). A shredded patient: 'erased'.
+// with sealForEncryptionService(replyKey, sealingKeyId(replyKey bytes), bytes, decryptReplyAad(request.id)) (so a
+// reply cannot be replayed onto another request). A shredded patient: 'erased'.
 import { z } from 'zod';
 import { base64, institutionId, patientPseudonym, recordId, resourceType } from './common';
 import { sealedBox } from './ingest';
