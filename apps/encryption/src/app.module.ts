@@ -2,7 +2,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Logger } from '@medshare/service-kit';
 import type { EncryptionConfig } from './config';
+import { DecryptServer } from './decrypt/decrypt.server';
+import { DecryptService } from './decrypt/decrypt.service';
+import { PermitUseRepository } from './decrypt/permit-use.repository';
+import { OperatorController } from './http/operator.controller';
+import { KeyLifecycle } from './keys/key-lifecycle.service';
+import { KeyStoreRepository } from './keys/key-store.repository';
+import { PatientKeys } from './keys/patient-keys';
 import { migrations } from './migrations';
+import { EncryptedRecordRepository } from './records/encrypted-record.repository';
+import { RecordStoreProjector } from './records/record-store.projector';
+import { SealedRecordConsumer } from './records/sealed-record.consumer';
 
 @Module({})
 export class EncryptionModule {
@@ -10,6 +20,18 @@ export class EncryptionModule {
     return {
       module: EncryptionModule,
       imports: [PlatformModule.forRoot({ service: 'encryption', config, logger, database: { entities: [], migrations } })],
+      controllers: [OperatorController],
+      providers: [
+        KeyStoreRepository,
+        KeyLifecycle,
+        PatientKeys,
+        EncryptedRecordRepository,
+        PermitUseRepository,
+        DecryptService,
+        DecryptServer,
+        SealedRecordConsumer,
+        RecordStoreProjector,
+      ],
     };
   }
 }

@@ -1,2 +1,4 @@
 // Every migration of the encryption database, listed explicitly and in order.
-export const migrations = [];
+import { EncryptionState1732400000000 } from './1732400000000-encryption-state';
+
+export const migrations = [EncryptionState1732400000000];

@@ -1,0 +1,53 @@
+// The pure step between an opened patient group and records.encrypted events: AES-256-GCM per record under the
+// patient's DEK, the AAD binding record id, patient, institution and DEK version.
+import { canonicalBytes, envelope, type EventOf, type SealedRecord } from '@medshare/contracts';
+import { contentHash, encryptRecord } from '@medshare/crypto';
+
+export interface OpenedGroup {
+  sealedEvent: EventOf<'ingest.sealed.v1'>;
+  records: SealedRecord[];
+}
+
+/** Checks what came out of a box against the event's record list: same ids, types and order. */
+export function matchesRecordList(opened: unknown[], listed: readonly { recordId: string; resourceType: string }[]): opened is SealedRecord[] {
+  return (
+    opened.length === listed.length &&
+    opened.every((item, index) => {
+      const record = item as Partial<SealedRecord>;
+      return (
+        typeof record === 'object' &&
+        record !== null &&
+        record.recordId === listed[index].recordId &&
+        record.resourceType === listed[index].resourceType &&
+        typeof record.resource === 'object' &&
+        record.resource !== null &&
+        (record.resource as { resourceType?: unknown }).resourceType === record.resourceType
+      );
+    })
+  );
+}
+
+export function encryptGroup(group: OpenedGroup, key: { dek: Buffer; dekId: string; dekVersion: number }, source: string): EventOf<'records.encrypted.v1'>[] {
+  const { institution, patient } = group.sealedEvent.data;
+  return group.records.map((record) => {
+    const plaintext = canonicalBytes(record.resource);
+    const parts = encryptRecord({ dek: key.dek, plaintext, aad: { recordId: record.recordId, patient, institution, dekVersion: key.dekVersion } });
+    return envelope(
+      'records.encrypted.v1',
+      source,
+      {
+        recordId: record.recordId,
+        institution,
+        patient,
+        resourceType: record.resourceType,
+        eventTime: group.sealedEvent.time,
+        contentHash: contentHash(plaintext),
+        dekId: key.dekId,
+        iv: parts.iv.toString('base64'),
+        ciphertext: parts.ciphertext.toString('base64'),
+        tag: parts.tag.toString('base64'),
+      },
+      { subject: patient, cause: group.sealedEvent },
+    );
+  });
+}

@@ -1,0 +1,97 @@
+// Consumes ingest.sealed in batches: opens each patient group, encrypts its records under the patient's DEK and
+// publishes records.encrypted. Boxes that do not open, or whose content does not match their event, are dead-lettered.
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import { sealedGroupAad, topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
+import { CryptoError, openRecordGroup } from '@medshare/crypto';
+import { BatchConsumer, EventPublisher, type BatchContext, type ConsumedEvent } from '@medshare/messaging';
+import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { Counter } from 'prom-client';
+import type { EncryptionConfig } from '../config';
+import { KeyLifecycle } from '../keys/key-lifecycle.service';
+import { PatientKeys } from '../keys/patient-keys';
+import { encryptGroup, matchesRecordList, type OpenedGroup } from './record-encryption';
+
+const encryptedTotal = new Counter({ name: 'medshare_records_encrypted_total', help: 'Records encrypted and published' });
+
+@Injectable()
+export class SealedRecordConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private consumer?: BatchConsumer;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly publisher: EventPublisher,
+    private readonly keys: KeyLifecycle,
+    private readonly patientKeys: PatientKeys,
+    private readonly readiness: Readiness,
+    @Inject(SERVICE_CONFIG) private readonly config: EncryptionConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new BatchConsumer(this.kafka, this.publisher, {
+      groupId: `${this.config.KAFKA_GROUP_ID}-sealed`,
+      topics: [topics.ingestSealed],
+      fromBeginning: this.config.SEALED_START === 'earliest',
+      handle: (events, context) => this.handle(events, context),
+      log: this.logger,
+    });
+    await this.consumer.start();
+    const consumer = this.consumer;
+    this.readiness.register('sealed-consumer', async () => {
+      if (!consumer.isRunning) throw new Error('sealed-record consumer stopped');
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  async handle(events: ConsumedEvent[], context: BatchContext): Promise<void> {
+    const opened: { consumed: ConsumedEvent; group: OpenedGroup }[] = [];
+    let reloaded = false;
+    for (const consumed of events) {
+      if (consumed.event.type !== 'ingest.sealed.v1') continue;
+      const sealedEvent = consumed.event as EventOf<'ingest.sealed.v1'>;
+      const { sealed, ...metadata } = sealedEvent.data;
+      try {
+        let keyring = this.keys.sealingPrivateKeys();
+        if (!reloaded && !Object.hasOwn(keyring, sealed.keyId)) {
+          // Another instance may have rotated the sealing key since this one loaded its keys.
+          keyring = await this.keys.reloadSealingKeys();
+          reloaded = true;
+        }
+        const records = await openRecordGroup(keyring, sealed, sealedGroupAad(metadata));
+        if (!matchesRecordList(records, metadata.records)) {
+          context.reject(consumed, 'sealed content does not match the event record list');
+          continue;
+        }
+        opened.push({ consumed, group: { sealedEvent, records } });
+      } catch (error) {
+        if (!(error instanceof CryptoError) && !(error instanceof SyntaxError)) throw error;
+        context.reject(consumed, `sealed box refused: ${error instanceof CryptoError ? error.code : 'not JSON'}`);
+      }
+    }
+    if (opened.length === 0) return;
+    const dataKeys = await this.patientKeys.keysOf(
+      opened.map(({ group }) => group.sealedEvent.data.patient),
+      { create: true },
+    );
+    const encrypted: MedshareEvent[] = [];
+    try {
+      for (const { consumed, group } of opened) {
+        const key = dataKeys.get(group.sealedEvent.data.patient);
+        if (key === undefined || key.kind === 'erased') {
+          context.reject(consumed, 'patient erased: records of a shredded patient are not stored');
+          continue;
+        }
+        encrypted.push(...(encryptGroup(group, key, this.config.SERVICE_SOURCE) as MedshareEvent[]));
+      }
+    } finally {
+      for (const key of dataKeys.values()) if (key.kind === 'live') key.dek.fill(0);
+    }
+    await this.publisher.publish(topics.recordsEncrypted, encrypted);
+    encryptedTotal.inc(encrypted.length);
+    this.logger.debug({ groups: opened.length, records: encrypted.length }, 'records encrypted');
+  }
+}
