@@ -5,7 +5,8 @@ import type { AlertEvent } from './alerts.repository';
 
 export const GOVERNANCE_SOURCE = 'governance';
 
-export function alertEventOf(alert: RuleAlert, now: Date = new Date()): AlertEvent {
-  const { alertId, kind, severity, summary, institution, details, trigger } = alert;
-  return envelope('governance.alert.v1', GOVERNANCE_SOURCE, { alertId, kind, severity, summary, institution, details }, { cause: trigger, time: now });
+/** The alert's time is the trigger's: the breach happened then, and a replay raises it at the same time. */
+export function alertEventOf(alert: RuleAlert): AlertEvent {
+  const { alertId, kind, severity, summary, institution, details, trigger, windowKey, at } = alert;
+  return envelope('governance.alert.v1', GOVERNANCE_SOURCE, { alertId, kind, severity, summary, institution, details: { ...details, windowKey } }, { cause: trigger, time: new Date(at) });
 }

@@ -89,11 +89,16 @@ export class AlertsRepository {
     return inserted.length;
   }
 
-  /** Which of these alert ids are stored already (a rule alert raised again by a replay is not republished). */
-  async knownAlertIds(alertIds: readonly string[]): Promise<Set<string>> {
-    if (alertIds.length === 0) return new Set();
-    const rows: { alert_id: string }[] = await this.dataSource.query(`SELECT alert_id FROM alerts WHERE alert_id = ANY($1::text[])`, [alertIds]);
-    return new Set(rows.map((row) => row.alert_id));
+  /**
+   * Whether an alert of this kind and window key was stored less than a window before or after `at`:
+   * the rules allow one per key per window, and a restart rebuilds windows that may tip at another event.
+   */
+  async raisedNear(kind: AlertKind, windowKey: string, at: number, windowMs: number): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM alerts WHERE kind = $1 AND details ? 'windowKey' AND details->>'windowKey' = $2 AND raised_at > $3 AND raised_at < $4 LIMIT 1`,
+      [kind, windowKey, new Date(at - windowMs).toISOString(), new Date(at + windowMs).toISOString()],
+    );
+    return rows.length > 0;
   }
 
   /** Newest first. */

@@ -68,12 +68,12 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
     if (batch.length > 0) this.stats.record(batch[0].topic, batch.length);
   }
 
-  /** A rule alert already stored (raised before a restart, seen again while the windows were rebuilt) is not republished. */
+  /** A rule alert already stored for the same key and window (raised before a restart) is not raised again. */
   private async publishPending(): Promise<void> {
     if (this.pending.length === 0) return;
-    const known = await this.alerts.knownAlertIds(this.pending.map((alert) => alert.alertId));
-    const fresh = this.pending.filter((alert) => !known.has(alert.alertId));
-    await this.publisher.publish(topics.governanceAlerts, fresh.map((alert) => alertEventOf(alert)));
+    const fresh: RuleAlert[] = [];
+    for (const alert of this.pending) if (!(await this.alerts.raisedNear(alert.kind, alert.windowKey, alert.at, alert.windowMs))) fresh.push(alert);
+    await this.publisher.publish(topics.governanceAlerts, fresh.map(alertEventOf));
     this.pending = [];
     for (const alert of fresh) alertsRaised.inc({ kind: alert.kind });
     if (fresh.length > 0) this.log.info({ alerts: fresh.map((alert) => ({ alertId: alert.alertId, kind: alert.kind, institution: alert.institution })) }, 'governance alerts raised');

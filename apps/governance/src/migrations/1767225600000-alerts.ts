@@ -24,6 +24,8 @@ export class Alerts1767225600000 implements MigrationInterface {
     await queryRunner.query(`CREATE UNIQUE INDEX alerts_alert_id ON alerts (alert_id)`);
     await queryRunner.query(`CREATE INDEX alerts_raised_at ON alerts (raised_at DESC, event_id DESC)`);
     await queryRunner.query(`CREATE INDEX alerts_kind_raised_at ON alerts (kind, raised_at DESC)`);
+    // Rule alerts carry the key their window counted by: a restart checks it before raising again.
+    await queryRunner.query(`CREATE INDEX alerts_window_key ON alerts (kind, (details->>'windowKey'), raised_at) WHERE details ? 'windowKey'`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -8,6 +8,11 @@ export interface RuleAlert {
   /** Derived from the rule, the key and the triggering event: a replay raises the same id again. */
   alertId: string;
   kind: RuleKind;
+  /** What the rule counted by: `institution/practitioner` for access-volume, the institution otherwise. */
+  windowKey: string;
+  /** Event time (epoch ms) of the trigger: when the breach happened, whenever it is replayed. */
+  at: number;
+  windowMs: number;
   severity: Severity;
   summary: string;
   institution: string;
@@ -71,7 +76,16 @@ export class Detectors {
     const finding = rule.assess(observation, window.contents, limits);
     if (!finding) return undefined;
     window.quietUntil = observation.entry.time + limits.windowMs;
-    return { alertId: alertIdOf(rule.kind, observation.key, event.id), kind: rule.kind, institution: observation.institution, trigger: event, ...finding };
+    return {
+      alertId: alertIdOf(rule.kind, observation.key, event.id),
+      kind: rule.kind,
+      windowKey: observation.key,
+      at: observation.entry.time,
+      windowMs: limits.windowMs,
+      institution: observation.institution,
+      trigger: event,
+      ...finding,
+    };
   }
 }
 
