@@ -1,0 +1,108 @@
+// The governance service as a process: a burst of denied decisions becomes a denied-spike alert in its API,
+// and its dashboard is served as self-contained HTML.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { envelope, topics, type MedshareEvent } from '../../libs/contracts/src';
+import { createKafka, EventPublisher } from '../../libs/messaging/src';
+import { databaseUrl, testEndpoints } from '../support/endpoints';
+import { eventually } from '../support/eventually';
+import { startService, type RunningService } from '../support/service-processes';
+
+const run = randomUUID().slice(0, 8);
+const institution = `gov-e2e-${run}`;
+const databaseName = `governance_t${randomBytes(6).toString('hex')}`;
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+const pseudonym = () => `p-${Array.from(randomBytes(20), (byte) => BASE32[byte % 32]).join('')}`;
+
+function denial(practitioner: string): MedshareEvent {
+  const patient = pseudonym();
+  return envelope(
+    'access.decision.v1',
+    'access-control',
+    {
+      decisionId: randomUUID(),
+      requester: { institution, practitioner },
+      patient,
+      purpose: 'TREAT',
+      effect: 'deny',
+      httpStatus: 403,
+      reasons: ['no consent'],
+      breakGlass: false,
+      withheldResourceTypes: [],
+      requestedResourceTypes: ['Observation'],
+    },
+    { subject: patient },
+  ) as MedshareEvent;
+}
+
+interface AlertsPage {
+  alerts: { kind: string; institution: string | null; source: string; summary: string; details: Record<string, unknown> | null }[];
+}
+
+describe('governance service', () => {
+  const endpoints = testEndpoints();
+  let governance: RunningService;
+  let publisher: EventPublisher;
+
+  beforeAll(async () => {
+    governance = await startService('governance', {
+      port: 4410,
+      instance: `governance-e2e-${run}`,
+      env: {
+        DATABASE_URL: databaseUrl(endpoints.stateServer, databaseName),
+        KAFKA_BROKERS: endpoints.kafkaBrokers.join(','),
+        KAFKA_GROUP_ID: `governance-e2e-${run}`,
+        DENIED_SPIKE_THRESHOLD: '10',
+        DENIED_SPIKE_WINDOW_MS: '60000',
+      },
+    });
+    publisher = new EventPublisher(createKafka({ brokers: endpoints.kafkaBrokers, clientId: `governance-e2e-${run}` }));
+    await publisher.connect();
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    const exit = await governance?.stop();
+    const admin = new Client({ connectionString: databaseUrl(endpoints.stateServer, 'postgres') });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await admin.end();
+    expect(exit).toBe(0);
+  });
+
+  it('turns a burst of denied decisions into one denied-spike alert served by GET /v1/alerts', async () => {
+    await publisher.publish(topics.accessDecisions, Array.from({ length: 25 }, (_, n) => denial(`dr-${n % 4}`)));
+    const mine = await eventually(
+      async () => {
+        const response = await fetch(`${governance.baseUrl}/v1/alerts?kind=denied-spike&limit=500`);
+        const page = (await response.json()) as AlertsPage;
+        const found = page.alerts.filter((alert) => alert.institution === institution);
+        return found.length > 0 ? found : undefined;
+      },
+      { what: 'the denied-spike alert in the API', timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ kind: 'denied-spike', source: 'governance', details: { denied: 11, practitioners: 4, threshold: 10 } });
+
+    const summary = (await (await fetch(`${governance.baseUrl}/v1/summary`)).json()) as { alerts: { byKind: Record<string, { total: number }> }; consumed: { byTopic: Record<string, number> } };
+    expect(summary.alerts.byKind['denied-spike'].total).toBeGreaterThanOrEqual(1);
+    expect(summary.consumed.byTopic[topics.accessDecisions.name]).toBeGreaterThanOrEqual(25);
+  });
+
+  it('refuses a bad query with a 400 that names the parameter', async () => {
+    const response = await fetch(`${governance.baseUrl}/v1/alerts?limit=0`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid-query', message: expect.stringMatching(/^limit:/) });
+  });
+
+  it('serves the dashboard as self-contained HTML under a strict content security policy', async () => {
+    const response = await fetch(`${governance.baseUrl}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    const html = await response.text();
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('v1/summary');
+    expect(html).not.toMatch(/(src|href)="https?:/);
+  });
+});
