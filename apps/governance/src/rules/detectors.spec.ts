@@ -54,6 +54,11 @@ describe('access-volume', () => {
     ['fires on the first patient above the threshold', reads(4), ['access-volume@3']],
     ['counts a patient read again only once', [...reads(3), decision('permit', 4, { patientNo: 1 }), decision('permit', 5, { patientNo: 2 })], []],
     ['forgets reads that left the window', [...reads(3), decision('permit', 70, { patientNo: 9 })], []],
+    [
+      'still counts a patient whose earlier read left the window but a later one did not',
+      [decision('permit', 0, { patientNo: 1 }), decision('permit', 50, { patientNo: 1 }), decision('permit', 55, { patientNo: 2 }), decision('permit', 56, { patientNo: 3 }), decision('permit', 65, { patientNo: 4 })],
+      ['access-volume@4'],
+    ],
     ['keeps practitioners apart', [...reads(3, 0, { practitioner: 'dr-1' }), ...reads(3, 0, { practitioner: 'dr-2' })], []],
     ['keeps the same practitioner id of two institutions apart', [...reads(3, 0, { institution: 'hosp-a' }), ...reads(3, 0, { institution: 'hosp-b' })], []],
     ['raises one alert per window however long the burst', reads(20), ['access-volume@3']],

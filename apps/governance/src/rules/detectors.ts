@@ -73,7 +73,7 @@ export class Detectors {
     if (!window.add(observation.entry)) return undefined;
     this.newestTime = Math.max(this.newestTime, observation.entry.time);
     if (observation.entry.time < window.quietUntil) return undefined;
-    const finding = rule.assess(observation, window.contents, limits);
+    const finding = rule.assess(observation, window, limits);
     if (!finding) return undefined;
     window.quietUntil = observation.entry.time + limits.windowMs;
     return {

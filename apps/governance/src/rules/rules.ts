@@ -1,6 +1,6 @@
 // The governance rules: which events each one watches, what it keys them by, and when a window breaches it.
 import type { EventData, MedshareEvent } from '@medshare/contracts';
-import type { WindowEntry } from './sliding-window';
+import type { SlidingWindow, WindowEntry } from './sliding-window';
 
 export type RuleKind = 'access-volume' | 'denied-spike' | 'data-quality';
 export type Severity = EventData<'governance.alert.v1'>['severity'];
@@ -30,7 +30,7 @@ export interface Finding {
 export interface Rule<T> {
   kind: RuleKind;
   observe(event: MedshareEvent): Observation<T> | undefined;
-  assess(observation: Observation<T>, window: readonly WindowEntry<T>[], limits: RuleLimits): Finding | undefined;
+  assess(observation: Observation<T>, window: SlidingWindow<T>, limits: RuleLimits): Finding | undefined;
 }
 
 /** One practitioner reading many different patients: the classic curiosity or exfiltration pattern. */
@@ -43,13 +43,13 @@ export const accessVolume: Rule<string> = {
     return { key: `${requester.institution}/${requester.practitioner}`, institution: requester.institution, entry: entryOf(event, patient ?? `decision:${decisionId}`) };
   },
   assess({ key, institution }, window, { windowMs, threshold }) {
-    const patients = new Set(window.map((entry) => entry.item)).size;
+    const patients = window.distinctItems;
     if (patients <= threshold) return undefined;
     const practitioner = key.slice(institution.length + 1);
     return {
       severity: 'warning',
       summary: `practitioner ${practitioner} of ${institution} asked for ${patients} patients within ${minutes(windowMs)} (limit ${threshold})`,
-      details: { practitioner, patients, decisions: window.length, windowMs, threshold },
+      details: { practitioner, patients, decisions: window.contents.length, windowMs, threshold },
     };
   },
 };
@@ -63,12 +63,12 @@ export const deniedSpike: Rule<string> = {
     return { key: requester.institution, institution: requester.institution, entry: entryOf(event, requester.practitioner) };
   },
   assess({ institution }, window, { windowMs, threshold }) {
-    if (window.length <= threshold) return undefined;
-    const practitioners = new Set(window.map((entry) => entry.item)).size;
+    const denied = window.contents.length;
+    if (denied <= threshold) return undefined;
     return {
       severity: 'warning',
-      summary: `${window.length} access requests from ${institution} denied within ${minutes(windowMs)} (limit ${threshold})`,
-      details: { denied: window.length, practitioners, windowMs, threshold },
+      summary: `${denied} access requests from ${institution} denied within ${minutes(windowMs)} (limit ${threshold})`,
+      details: { denied, practitioners: window.distinctItems, windowMs, threshold },
     };
   },
 };
@@ -82,12 +82,13 @@ export const dataQuality: Rule<readonly string[]> = {
     return { key: institution, institution, entry: entryOf(event, reasons.map((reason) => reason.code)) };
   },
   assess({ institution }, window, { windowMs, threshold }) {
-    if (window.length <= threshold) return undefined;
-    const codes = topIssueCodes(window.map((entry) => entry.item));
+    const rejected = window.contents.length;
+    if (rejected <= threshold) return undefined;
+    const codes = topIssueCodes(window.contents.map((entry) => entry.item));
     return {
       severity: 'warning',
-      summary: `${window.length} submissions from ${institution} rejected within ${minutes(windowMs)} (limit ${threshold}); top issues: ${codes || 'none'}`,
-      details: { rejected: window.length, topIssueCodes: codes, windowMs, threshold },
+      summary: `${rejected} submissions from ${institution} rejected within ${minutes(windowMs)} (limit ${threshold}); top issues: ${codes || 'none'}`,
+      details: { rejected, topIssueCodes: codes, windowMs, threshold },
     };
   },
 };

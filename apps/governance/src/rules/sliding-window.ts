@@ -14,6 +14,8 @@ export interface WindowEntry<T> {
 export class SlidingWindow<T> {
   private readonly entries: WindowEntry<T>[] = [];
   private readonly ids = new Set<string>();
+  /** How often each item occurs (by SameValueZero): distinct counts stay O(1) however busy the key. */
+  private readonly itemCounts = new Map<T, number>();
   private newestTime = Number.NEGATIVE_INFINITY;
   /** A key that raised an alert stays quiet until this event time (one alert per key per window). */
   quietUntil = Number.NEGATIVE_INFINITY;
@@ -28,10 +30,15 @@ export class SlidingWindow<T> {
     while (at > 0 && this.entries[at - 1].time > entry.time) at -= 1;
     this.entries.splice(at, 0, entry);
     this.ids.add(entry.id);
+    this.itemCounts.set(entry.item, (this.itemCounts.get(entry.item) ?? 0) + 1);
     this.newestTime = Math.max(this.newestTime, entry.time);
     const cutoff = this.newestTime - this.windowMs;
-    while (this.entries.length > 0 && this.entries[0].time <= cutoff) this.ids.delete(this.entries.shift()!.id);
+    while (this.entries.length > 0 && this.entries[0].time <= cutoff) this.forget(this.entries.shift()!);
     return true;
+  }
+
+  get distinctItems(): number {
+    return this.itemCounts.size;
   }
 
   get contents(): readonly WindowEntry<T>[] {
@@ -40,6 +47,13 @@ export class SlidingWindow<T> {
 
   get newest(): number {
     return this.newestTime;
+  }
+
+  private forget({ id, item }: WindowEntry<T>): void {
+    this.ids.delete(id);
+    const left = (this.itemCounts.get(item) ?? 1) - 1;
+    if (left === 0) this.itemCounts.delete(item);
+    else this.itemCounts.set(item, left);
   }
 
   /** Nothing in it can still count, nor is it quiet any more, once event time has moved a window past it. */
