@@ -73,7 +73,7 @@ export class IngestionService implements OnModuleInit {
       institution = this.authenticate(submission.authorization);
       const answer = await this.accept(institution, requestId, submission);
       requestsTotal.inc({ status: String(answer.status) });
-      return answer;
+      return { ...answer, headers: { 'X-Request-Id': requestId, ...answer.headers } };
     } catch (error) {
       if (!(error instanceof IngestionError)) throw error;
       requestsTotal.inc({ status: String(error.status) });
@@ -81,7 +81,8 @@ export class IngestionService implements OnModuleInit {
       if (institution !== undefined && error.code !== IngestionErrorCode.Unavailable && error.code !== IngestionErrorCode.IdempotencyConflict) {
         await this.publishRejection(institution, requestId, error);
       }
-      const headers: Record<string, string> = error.code === IngestionErrorCode.Unavailable ? { 'Retry-After': String(this.config.RETRY_AFTER_SECONDS) } : {};
+      const headers: Record<string, string> = { 'X-Request-Id': requestId };
+      if (error.code === IngestionErrorCode.Unavailable) headers['Retry-After'] = String(this.config.RETRY_AFTER_SECONDS);
       if (error.code === IngestionErrorCode.Unauthenticated) headers['WWW-Authenticate'] = 'Bearer realm="medshare"';
       return { status: error.status, body: error.outcome(), headers };
     }
@@ -117,7 +118,7 @@ export class IngestionService implements OnModuleInit {
     const claim = await this.idempotency.claim(institution, key, requestHash(institution, key, bytes));
     switch (claim.kind) {
       case 'answered':
-        return { status: claim.answer.status, body: claim.answer.body, headers: { 'Idempotent-Replayed': 'true' } };
+        return { status: claim.answer.status, body: claim.answer.body, headers: { 'Idempotent-Replayed': 'true', 'X-Request-Id': (claim.answer.body as Accepted).requestId } };
       case 'other-body':
         throw failure(IngestionErrorCode.IdempotencyConflict, 'conflict', 'This Idempotency-Key was used with another body');
       case 'in-progress':
