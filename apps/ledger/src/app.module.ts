@@ -1,15 +1,66 @@
-// Wires the ledger service: the shared platform (Kafka, PostgreSQL, health, metrics) and its own parts.
+// Wires the ledger service: the shared platform (Kafka, PostgreSQL, health, metrics), the replicas, the
+// writer, verification and the HTTP API.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Logger } from '@medshare/service-kit';
+import { APP_FILTER } from '@nestjs/core';
+import { createPublicKey } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { EventPublisher } from '@medshare/messaging';
+import { KAFKA, LOGGER, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import type { LedgerConfig } from './config';
+import { LedgerErrorFilter } from './http/ledger-error.filter';
+import { LEDGER_PUBLIC_KEY, LEDGER_REPLICAS, LedgerController } from './http/ledger.controller';
+import { ProofIndex } from './http/proof-index';
+import { LedgerLifecycle } from './ledger-lifecycle';
 import { migrations } from './migrations';
+import { QuorumView } from './replica/quorum-view';
+import { Replica } from './replica/replica';
+import { LedgerVerification } from './verification/ledger-verification';
+import { LedgerWriter } from './writer/ledger-writer';
 
 @Module({})
 export class LedgerModule {
   static register(config: LedgerConfig, logger: Logger): DynamicModule {
+    const keys = new PlatformKeys(config);
+    const privateKey = keys.ledgerPrivateKey();
+    const publicKey = createPublicKey(privateKey);
+    const replicas = config.LEDGER_REPLICA_URLS.map(
+      (url, i) => new Replica(i, url, (replica, reason) => logger.warn({ replica: replica.name, reason }, 'replica writer session lost')),
+    );
     return {
       module: LedgerModule,
       imports: [PlatformModule.forRoot({ service: 'ledger', config, logger, database: { entities: [], migrations } })],
+      controllers: [LedgerController],
+      providers: [
+        { provide: LEDGER_REPLICAS, useValue: replicas },
+        { provide: LEDGER_PUBLIC_KEY, useValue: publicKey },
+        {
+          provide: LedgerWriter,
+          inject: [KAFKA, EventPublisher, LOGGER],
+          useFactory: (kafka: Kafka, publisher: EventPublisher, log: Logger) =>
+            new LedgerWriter({
+              replicas,
+              kafka,
+              publisher,
+              logger: log,
+              signer: { privateKey, origin: config.LEDGER_ORIGIN },
+              publicKey,
+              groupId: config.KAFKA_GROUP_ID,
+              maxEvents: config.BLOCK_MAX_EVENTS,
+              maxAgeMs: config.BLOCK_MAX_AGE_MS,
+              retryMs: config.LEDGER_REPLICA_RETRY_MS,
+              startFrom: config.LEDGER_START_FROM,
+            }),
+        },
+        { provide: QuorumView, inject: [LedgerWriter], useFactory: (writer: LedgerWriter) => new QuorumView(replicas, writer) },
+        { provide: ProofIndex, inject: [QuorumView], useFactory: (quorum: QuorumView) => new ProofIndex(quorum) },
+        {
+          provide: LedgerVerification,
+          inject: [LedgerWriter, EventPublisher, LOGGER],
+          useFactory: (writer: LedgerWriter, publisher: EventPublisher, log: Logger) => new LedgerVerification(replicas, writer, publisher, publicKey, log),
+        },
+        { provide: APP_FILTER, useClass: LedgerErrorFilter },
+        LedgerLifecycle,
+      ],
     };
   }
 }

@@ -52,6 +52,8 @@ describe('ChainVerifier', () => {
     const findings = verify(blocks);
     expect(findings.length).toBeGreaterThan(0);
     expect(findings[0]).toMatchObject({ height, row });
+    // The verifier carries on from the signed state: one bad row does not taint later heights.
+    expect(findings.every((finding) => finding.height === height)).toBe(true);
   });
 
   it('names a missing block and event rows beyond the verified tree', () => {

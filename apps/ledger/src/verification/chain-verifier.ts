@@ -35,6 +35,13 @@ export class ChainVerifier {
 
   constructor(private readonly publicKey: KeyObject) {}
 
+  /** A verifier that continues a chain after `previous`, a block already trusted (it matches the quorum). */
+  static after(previous: StoredBlock | undefined, publicKey: KeyObject): ChainVerifier {
+    const verifier = new ChainVerifier(publicKey);
+    if (previous !== undefined) verifier.skip(previous);
+    return verifier;
+  }
+
   /** The verified tree size so far: event rows at or beyond it belong to no verified block. */
   get treeSize(): number {
     return this.tree.size;
@@ -69,8 +76,10 @@ export class ChainVerifier {
     const tree = CompactRange.fromJSON(this.tree.toJSON());
     for (const hash of computed.leafHashes) tree.append(hash);
     const head = tree.treeHead();
-    if (head.size !== header.treeSize || head.rootHash.toString('hex') !== header.treeRoot) report('header', 'tree head does not match the log\'s leaves');
+    const headMatches = head.size === header.treeSize && head.rootHash.toString('hex') === header.treeRoot;
+    if (!headMatches) report('header', 'tree head does not match the log\'s leaves');
     const storedTree = readTreeState(stored.treeState);
+    const storedMatches = storedTree !== undefined && storedTree.size === header.treeSize && storedTree.root().toString('hex') === header.treeRoot;
     if (storedTree === undefined || storedTree.size !== head.size || !storedTree.root().equals(head.rootHash)) report('block', 'stored tree state differs from the tree head');
 
     this.checkOffsets(header, events, report);
@@ -80,7 +89,7 @@ export class ChainVerifier {
     // Carry on from what the block should have been, so one bad row does not cascade into every later height.
     this.expectedHeight = stored.height + 1;
     this.previousHash = stored.blockHash;
-    this.tree = computed.complete || storedTree === undefined ? tree : storedTree;
+    this.tree = !headMatches && storedMatches ? (storedTree as CompactRange) : tree;
     this.cursor = nextCursor;
     return findings;
   }
@@ -126,7 +135,7 @@ export class ChainVerifier {
       leafHashes.push(hash);
     }
     for (const index of expected) if (!seen.has(index)) report(`event leaf ${index}`, 'event row is missing');
-    return { leafHashes, complete: seen.size === expected.size };
+    return { leafHashes };
   }
 
   private checkOffsets(header: BlockHeader, events: readonly EventRow[], report: (row: string, problem: string) => void): void {

@@ -1,0 +1,117 @@
+// The ledger's HTTP API: signed tree head, blocks, inclusion and consistency proofs, replica state,
+// on-demand verification and the public key auditors verify everything with.
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
+import type { ProofBundle } from '@medshare/merkle';
+import type { BlockRecord } from '../block/sealed-block';
+import { LedgerError, LedgerErrorCode } from '../ledger-error';
+import { QuorumView } from '../replica/quorum-view';
+import { Replica } from '../replica/replica';
+import { LedgerVerification, type VerificationReport } from '../verification/ledger-verification';
+import { LedgerWriter } from '../writer/ledger-writer';
+import { ProofIndex, type ConsistencyAnswer } from './proof-index';
+
+export const LEDGER_REPLICAS = Symbol('LEDGER_REPLICAS');
+export const LEDGER_PUBLIC_KEY = Symbol('LEDGER_PUBLIC_KEY');
+
+/** A block as served and published: the header and what proves it. */
+export type SignedBlock = Pick<BlockRecord, 'header' | 'blockHash' | 'signature' | 'checkpoint'>;
+
+export interface ReplicaState {
+  replica: string;
+  address: string;
+  reachable: boolean;
+  height?: number;
+  lag?: number;
+  /** This instance holds the replica's writer lock. */
+  writerLock: boolean;
+  inSync: boolean;
+  healthy: boolean;
+  lastVerification?: { at: string; ok: boolean; findings: number };
+}
+
+@Controller('v1')
+export class LedgerController {
+  constructor(
+    private readonly quorum: QuorumView,
+    private readonly proofs: ProofIndex,
+    private readonly verification: LedgerVerification,
+    private readonly writer: LedgerWriter,
+    @Inject(LEDGER_REPLICAS) private readonly replicas: Replica[],
+    @Inject(LEDGER_PUBLIC_KEY) private readonly publicKey: KeyObject,
+  ) {}
+
+  @Get('blocks/head')
+  async head(): Promise<SignedBlock> {
+    const head = await this.quorum.committedHead();
+    if (!head) throw new LedgerError(LedgerErrorCode.NotFound, 'the ledger has no committed block yet');
+    return signed(head.block);
+  }
+
+  @Get('blocks/:height')
+  async block(@Param('height') heightText: string): Promise<SignedBlock> {
+    const height = countOf('height', heightText);
+    const head = await this.quorum.committedHead();
+    const agreed = head && height <= head.block.header.height ? await this.quorum.blockAt(height) : undefined;
+    if (!agreed) throw new LedgerError(LedgerErrorCode.NotFound, `no committed block at height ${height}`);
+    return signed(agreed.block);
+  }
+
+  @Get('events/:eventId/proof')
+  proof(@Param('eventId') eventId: string): Promise<ProofBundle> {
+    return this.proofs.proofOf(eventId);
+  }
+
+  @Get('consistency')
+  consistency(@Query('from') from: string | undefined, @Query('to') to: string | undefined): Promise<ConsistencyAnswer> {
+    return this.proofs.consistency(countOf('from', from), countOf('to', to));
+  }
+
+  @Get('replicas')
+  async replicaStates(): Promise<{ writer: string; quorum: number; commitsStopped: boolean; replicas: ReplicaState[] }> {
+    const heads = await this.quorum.heads();
+    const committed = await this.quorum.committedHead().catch(() => undefined);
+    const last = this.verification.lastReport;
+    const replicas = this.replicas.map((replica, i): ReplicaState => {
+      const head = heads[i];
+      const verified = last?.replicas.find((report) => report.replica === replica.name);
+      const height = head === undefined ? undefined : (head?.height ?? -1);
+      const lag = height === undefined || committed === undefined ? undefined : Math.max(0, committed.block.header.height - height);
+      return {
+        replica: replica.name,
+        address: replica.address,
+        reachable: head !== undefined,
+        ...(height === undefined ? {} : { height }),
+        ...(lag === undefined ? {} : { lag }),
+        writerLock: replica.holdsWriterLock,
+        inSync: this.writer.isInSync(replica),
+        healthy: head !== undefined && lag === 0 && (verified?.ok ?? true),
+        ...(verified && last ? { lastVerification: { at: last.at, ok: verified.ok, findings: verified.findings.length } } : {}),
+      };
+    });
+    return { writer: this.writer.writerRole, quorum: this.writer.quorumSize, commitsStopped: this.writer.isActive && this.writer.commitsBlocked, replicas };
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  verify(@Query('repair') repair: string | undefined): Promise<VerificationReport> {
+    if (repair !== undefined && repair !== 'true' && repair !== 'false') throw new LedgerError(LedgerErrorCode.InvalidRequest, 'repair must be true or false');
+    return this.verification.verifyAll({ repair: repair !== 'false' });
+  }
+
+  @Get('public-key')
+  @Header('Content-Type', 'application/x-pem-file')
+  publicKeyPem(): string {
+    return this.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  }
+}
+
+function signed({ header, blockHash, signature, checkpoint }: BlockRecord): SignedBlock {
+  return { header, blockHash, signature, checkpoint };
+}
+
+function countOf(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || !/^[0-9]+$/.test(text) || !Number.isSafeInteger(value)) throw new LedgerError(LedgerErrorCode.InvalidRequest, `${name} must be a non-negative integer`);
+  return value;
+}

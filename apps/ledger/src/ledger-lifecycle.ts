@@ -1,0 +1,52 @@
+// Starts the writer (active or standby), the background verification and the readiness check, and
+// stops them in order on shutdown: last block committed, consumer gone, locks released, pools closed.
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import type { LedgerConfig } from './config';
+import { LEDGER_REPLICAS } from './http/ledger.controller';
+import type { Replica } from './replica/replica';
+import { LedgerVerification } from './verification/ledger-verification';
+import { LedgerWriter } from './writer/ledger-writer';
+
+@Injectable()
+export class LedgerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private verifyTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly writer: LedgerWriter,
+    private readonly verification: LedgerVerification,
+    private readonly readiness: Readiness,
+    @Inject(LEDGER_REPLICAS) private readonly replicas: Replica[],
+    @Inject(SERVICE_CONFIG) private readonly config: LedgerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const majority = Math.floor(this.replicas.length / 2) + 1;
+    this.readiness.register('ledger-quorum', async () => {
+      const reachable = (await Promise.allSettled(this.replicas.map((replica) => replica.ping()))).filter((result) => result.status === 'fulfilled').length;
+      if (reachable < majority) throw new Error(`quorum lost: ${reachable} of ${this.replicas.length} replicas reachable, commits stopped`);
+      if (this.writer.isActive && this.writer.commitsBlocked) throw new Error('commits stopped: a block waits for a write quorum');
+    });
+    this.writer.start();
+    if (this.config.LEDGER_VERIFY_INTERVAL_MS > 0) {
+      // Only the active writer verifies in the background: it is the one that can repair.
+      this.verifyTimer = setInterval(() => {
+        if (!this.writer.isActive) return;
+        void this.verification
+          .verifyAll({ repair: true })
+          .then((report) => this.logger.info({ ok: report.ok, durationMs: report.durationMs, quorumHeight: report.quorumHeight }, 'background verification'))
+          .catch((error: unknown) => this.logger.error({ error: error instanceof Error ? error.message : String(error) }, 'background verification failed'));
+      }, this.config.LEDGER_VERIFY_INTERVAL_MS);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.verifyTimer);
+    await this.writer.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.replicas.map((replica) => replica.close()));
+  }
+}

@@ -1,0 +1,309 @@
+// One ledger replica: an independent PostgreSQL database holding a full copy of the chain. Reads go
+// through a small pool; writes only through the writer session, the connection that holds the
+// replica's writer lock, so a block can only land where this instance is the single active writer.
+import { Client, Pool, type PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { openDatabase } from '@medshare/service-kit';
+import type { BlockRecord, EventRow, SealedBlock } from '../block/sealed-block';
+import type { OffsetCursor } from '../block/offset-cursor';
+import type { StoredBlock } from '../verification/chain-verifier';
+import { encodeEventRows, EVENT_COLUMNS } from './binary-copy';
+import { replicaMigrations } from './migrations';
+
+export interface ReplicaHead {
+  height: number;
+  blockHash: string;
+}
+
+/** The advisory lock a writer holds on every replica of its majority; one chain per database. */
+const WRITER_LOCK = 'medshare.ledger.writer';
+
+const BLOCK_COLUMNS =
+  'height, previous_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, block_hash, signature, checkpoint, tree_state, kafka_cursor';
+const EVENT_SELECT = 'leaf_index, height, event_id, event_type, topic, kafka_partition, kafka_offset, leaf_hash, canonical';
+
+export class Replica {
+  /** `replica-N`, N counting from 1 in LEDGER_REPLICA_URLS order. */
+  readonly name: string;
+  /** host:port/database, without credentials: what reports and alerts show. */
+  readonly address: string;
+  private readonly pool: Pool;
+  private session?: Client;
+  private schemaReady = false;
+
+  constructor(
+    index: number,
+    private readonly url: string,
+    private readonly onSessionLost: (replica: Replica, reason: string) => void,
+  ) {
+    const parsed = new URL(url);
+    this.name = `replica-${index + 1}`;
+    this.address = `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+    this.pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 3000, idleTimeoutMillis: 10_000 });
+    // A replica going away must not crash the process: idle clients report it here.
+    this.pool.on('error', () => undefined);
+  }
+
+  get holdsWriterLock(): boolean {
+    return this.session !== undefined;
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  /** Creates the database and runs the replica migrations once per process. */
+  async ensureSchema(): Promise<void> {
+    if (this.schemaReady) return;
+    const dataSource = await openDatabase({ url: this.url, entities: [], migrations: replicaMigrations, migrationsTableName: 'ledger_migrations' });
+    await dataSource.destroy();
+    this.schemaReady = true;
+  }
+
+  /** Opens the writer session and tries the writer lock; false (and no session) when another instance holds it. */
+  async acquireWriterLock(): Promise<boolean> {
+    if (this.session) return true;
+    await this.ensureSchema();
+    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 3000 });
+    client.on('error', (error) => this.loseSession(client, error.message));
+    client.on('end', () => this.loseSession(client, 'connection ended'));
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [WRITER_LOCK]);
+      if (rows[0].locked) {
+        this.session = client;
+        return true;
+      }
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    await client.end().catch(() => undefined);
+    return false;
+  }
+
+  /** Ends the writer session, which releases the lock. */
+  async releaseWriterLock(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.end().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.releaseWriterLock();
+    await this.pool.end().catch(() => undefined);
+  }
+
+  async head(): Promise<ReplicaHead | undefined> {
+    const { rows } = await this.pool.query<{ height: string; block_hash: string }>('SELECT height, block_hash FROM ledger_blocks ORDER BY height DESC LIMIT 1');
+    return rows[0] === undefined ? undefined : { height: Number(rows[0].height), blockHash: rows[0].block_hash };
+  }
+
+  async blockHashes(fromHeight: number, toHeight: number): Promise<Map<number, string>> {
+    const { rows } = await this.pool.query<{ height: string; block_hash: string }>(
+      'SELECT height, block_hash FROM ledger_blocks WHERE height BETWEEN $1 AND $2',
+      [fromHeight, toHeight],
+    );
+    return new Map(rows.map((row) => [Number(row.height), row.block_hash]));
+  }
+
+  /** Block rows as stored, heights ascending, for the verifier (nothing about them believed yet). */
+  async storedBlocks(fromHeight: number, toHeight: number): Promise<StoredBlock[]> {
+    const { rows } = await this.pool.query(`SELECT ${BLOCK_COLUMNS} FROM ledger_blocks WHERE height BETWEEN $1 AND $2 ORDER BY height`, [fromHeight, toHeight]);
+    return rows.map(storedBlockOf);
+  }
+
+  /** Event rows stored under the given heights, by height then leaf index. */
+  async events(fromHeight: number, toHeight: number): Promise<EventRow[]> {
+    const { rows } = await this.pool.query(`SELECT ${EVENT_SELECT} FROM ledger_events WHERE height BETWEEN $1 AND $2 ORDER BY height, leaf_index`, [fromHeight, toHeight]);
+    return rows.map(eventRowOf);
+  }
+
+  /** Event rows no block of the chain can hold: beyond the tree or under a height above the head. */
+  async strayEvents(treeSize: number, headHeight: number): Promise<{ leafIndex: number; height: number }[]> {
+    const { rows } = await this.pool.query<{ leaf_index: string; height: string }>(
+      'SELECT leaf_index, height FROM ledger_events WHERE leaf_index >= $1 OR height > $2 OR height < 0 ORDER BY leaf_index LIMIT 100',
+      [treeSize, headHeight],
+    );
+    return rows.map((row) => ({ leafIndex: Number(row.leaf_index), height: Number(row.height) }));
+  }
+
+  /** The first leaf recorded for an event id (an id seen twice on Kafka is two leaves). */
+  async eventById(eventId: string): Promise<{ leafIndex: number; canonical: Buffer } | undefined> {
+    const { rows } = await this.pool.query<{ leaf_index: string; canonical: Buffer }>(
+      'SELECT leaf_index, canonical FROM ledger_events WHERE event_id = $1 ORDER BY leaf_index LIMIT 1',
+      [eventId],
+    );
+    return rows[0] === undefined ? undefined : { leafIndex: Number(rows[0].leaf_index), canonical: rows[0].canonical };
+  }
+
+  async leafHashes(fromLeaf: number, toLeafExclusive: number): Promise<Buffer[]> {
+    const { rows } = await this.pool.query<{ leaf_hash: Buffer }>(
+      'SELECT leaf_hash FROM ledger_events WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index',
+      [fromLeaf, toLeafExclusive],
+    );
+    return rows.map((row) => row.leaf_hash);
+  }
+
+  /**
+   * Appends blocks (events by binary COPY, then headers) in one transaction of the writer session,
+   * refusing if the replica's chain does not end where the first block links to.
+   */
+  async append(blocks: readonly SealedBlock[]): Promise<void> {
+    if (blocks.length === 0) return;
+    const { height, previousHash } = blocks[0].header;
+    await this.inTransaction(async (client) => {
+      const { rows } = await client.query<{ height: string; block_hash: string }>('SELECT height, block_hash FROM ledger_blocks ORDER BY height DESC LIMIT 1');
+      const tip = rows[0] === undefined ? { height: -1, hash: previousHash } : { height: Number(rows[0].height), hash: rows[0].block_hash };
+      if (tip.height !== height - 1 || tip.hash !== previousHash) throw new Error(`${this.name} does not end at block ${height - 1} of the chain`);
+      await copyEvents(client, blocks.flatMap((block) => block.events));
+      await insertBlocks(client, blocks);
+    });
+  }
+
+  /** Drops every block above `height` (a stale or divergent tail) in one transaction. */
+  async truncateAbove(height: number): Promise<void> {
+    await this.inTransaction(async (client) => {
+      await client.query('DELETE FROM ledger_events WHERE height > $1', [height]);
+      await client.query('DELETE FROM ledger_blocks WHERE height > $1', [height]);
+    });
+  }
+
+  /**
+   * Replaces whole blocks with the given (verified) copies, and drops event rows no block holds, in
+   * one transaction: the repair of a tampered replica.
+   */
+  async replace(blocks: readonly SealedBlock[], tree: { treeSize: number; headHeight: number }): Promise<void> {
+    const heights = blocks.map((block) => block.header.height);
+    await this.inTransaction(async (client) => {
+      for (const block of blocks) {
+        const first = block.header.treeSize - block.header.eventCount;
+        await client.query('DELETE FROM ledger_events WHERE height = $1 OR (leaf_index >= $2 AND leaf_index < $3)', [block.header.height, first, block.header.treeSize]);
+      }
+      await client.query('DELETE FROM ledger_blocks WHERE height = ANY($1::bigint[])', [heights]);
+      await client.query('DELETE FROM ledger_events WHERE leaf_index >= $1 OR height > $2 OR height < 0', [tree.treeSize, tree.headHeight]);
+      await copyEvents(client, blocks.flatMap((block) => block.events));
+      await insertBlocks(client, blocks);
+    });
+  }
+
+  private async inTransaction(work: (client: Client) => Promise<void>): Promise<void> {
+    const client = this.session;
+    if (!client) throw new Error(`${this.name}: no writer session`);
+    await client.query('BEGIN');
+    try {
+      await work(client);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private loseSession(client: Client, reason: string): void {
+    if (this.session !== client) return;
+    this.session = undefined;
+    void client.end().catch(() => undefined);
+    this.onSessionLost(this, reason);
+  }
+}
+
+async function copyEvents(client: Client | PoolClient, events: readonly EventRow[]): Promise<void> {
+  if (events.length === 0) return;
+  const stream = client.query(copyFrom(`COPY ledger_events (${EVENT_COLUMNS}) FROM STDIN (FORMAT binary)`));
+  await pipeline(Readable.from([encodeEventRows(events)]), stream);
+}
+
+async function insertBlocks(client: Client | PoolClient, blocks: readonly BlockRecord[]): Promise<void> {
+  if (blocks.length === 0) return;
+  const values: unknown[] = [];
+  const tuples = blocks.map((block) => {
+    const { header } = block;
+    const row = [
+      header.height,
+      header.previousHash,
+      header.merkleRoot,
+      header.eventCount,
+      header.treeSize,
+      header.treeRoot,
+      JSON.stringify(header.offsets),
+      header.time,
+      block.blockHash,
+      block.signature,
+      block.checkpoint,
+      JSON.stringify(block.treeState),
+      JSON.stringify(block.cursor),
+    ];
+    const start = values.length;
+    values.push(...row);
+    return `(${row.map((_, i) => `$${start + i + 1}`).join(', ')})`;
+  });
+  await client.query(`INSERT INTO ledger_blocks (${BLOCK_COLUMNS}) VALUES ${tuples.join(', ')}`, values);
+}
+
+interface BlockRow {
+  height: string;
+  previous_hash: string;
+  merkle_root: string;
+  event_count: number;
+  tree_size: string;
+  tree_root: string;
+  offsets: unknown;
+  block_time: string;
+  block_hash: string;
+  signature: string;
+  checkpoint: string;
+  tree_state: unknown;
+  kafka_cursor: OffsetCursor;
+}
+
+function storedBlockOf(row: BlockRow): StoredBlock {
+  const height = Number(row.height);
+  return {
+    height,
+    // The header is rebuilt from the columns exactly as signed, so an edit to any column changes its hash.
+    header: {
+      height,
+      previousHash: row.previous_hash,
+      merkleRoot: row.merkle_root,
+      eventCount: row.event_count,
+      treeSize: Number(row.tree_size),
+      treeRoot: row.tree_root,
+      offsets: row.offsets,
+      time: row.block_time,
+    },
+    blockHash: row.block_hash,
+    signature: row.signature,
+    checkpoint: row.checkpoint,
+    treeState: row.tree_state,
+    cursor: row.kafka_cursor,
+  };
+}
+
+interface EventRowData {
+  leaf_index: string;
+  height: string;
+  event_id: string;
+  event_type: string;
+  topic: string;
+  kafka_partition: number;
+  kafka_offset: string;
+  leaf_hash: Buffer;
+  canonical: Buffer;
+}
+
+function eventRowOf(row: EventRowData): EventRow {
+  return {
+    leafIndex: Number(row.leaf_index),
+    height: Number(row.height),
+    eventId: row.event_id,
+    eventType: row.event_type,
+    topic: row.topic,
+    partition: row.kafka_partition,
+    offset: row.kafka_offset,
+    leafHash: row.leaf_hash,
+    canonical: row.canonical,
+  };
+}
