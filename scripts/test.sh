@@ -2,6 +2,7 @@
 # Runs every test: build, lint (module boundaries, strict types), then the unit, int and e2e tiers against
 # real Kafka and PostgreSQL started by infra/ (reused when already running, stopped again if we started them).
 set -euo pipefail
+export NX_DAEMON=false NX_NO_CLOUD=true
 cd "$(dirname "$0")/.."
 
 npm run build

@@ -2,6 +2,7 @@
 import { processIo, type Command, type CommandIo } from './io';
 import { demoCommand } from './commands/demo';
 import { infraCommand } from './commands/infra';
+import { keysCommand } from './commands/keys';
 import { statusCommand } from './commands/status';
 import { tokenCommand } from './commands/token';
 import { topicsCommand } from './commands/topics';
@@ -14,6 +15,7 @@ interface CommandEntry {
 export const commands: Record<string, CommandEntry> = {
   infra: { run: infraCommand, summary: 'infra up|down|status        start, stop or show the native Kafka and PostgreSQL servers' },
   topics: { run: topicsCommand, summary: 'topics create|list           create the registry topics on the broker, or list them' },
+  keys: { run: keysCommand, summary: 'keys status|rotate-kek|rotate-sealing|shred PSEUDONYM --reason T   key lifecycle (encryption service)' },
   status: { run: statusCommand, summary: 'status                       readiness of the five services' },
   demo: { run: demoCommand, summary: 'demo [--rate N] [--duration S]   synthetic hospital traffic against the running platform' },
   token: { run: tokenCommand, summary: 'token --institution ID [--practitioner ID] [--role ROLE] [--ttl S]   a DEV bearer token' },
