@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { issueInstitutionToken } from '@medshare/crypto';
 import { bundlesForLoad, INSTITUTIONS } from '@medshare/synthetic';
-import { databaseUrl, testEndpoints } from '../support/endpoints';
+import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { serviceNames, startService, stopAll, type RunningService, type ServiceName } from '../support/service-processes';
 
@@ -14,12 +14,14 @@ const run = randomUUID().slice(0, 8);
 const { stateServer, ledgerServers } = testEndpoints();
 const ports: Record<ServiceName, number> = { ingestion: 4501, encryption: 4502, 'access-control': 4503, ledger: 4504, governance: 4505 };
 
+const stateDatabase = (name: ServiceName) => `${name.replace('-', '_')}_e2e_${run}`;
+const ledgerDatabase = `ledger_e2e_${run}`;
+
 function envFor(name: ServiceName): NodeJS.ProcessEnv {
-  const database = `${name.replace('-', '_')}_e2e_${run}`;
   return {
-    DATABASE_URL: databaseUrl(stateServer, database),
+    DATABASE_URL: databaseUrl(stateServer, stateDatabase(name)),
     KAFKA_GROUP_ID: `${name}-e2e-${run}`,
-    LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, `ledger_e2e_${run}`)).join(','),
+    LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, ledgerDatabase)).join(','),
   };
 }
 
@@ -28,6 +30,7 @@ describe('the platform as five processes', () => {
 
   afterAll(async () => {
     await stopAll(services);
+    await Promise.all([...serviceNames.map((name) => dropDatabase(stateServer, stateDatabase(name))), ...ledgerServers.map((server) => dropDatabase(server, ledgerDatabase))]);
   });
 
   it('starts every service ready, on its own port', async () => {

@@ -18,3 +18,15 @@ export function testEndpoints(env: NodeJS.ProcessEnv = process.env): TestEndpoin
 export function databaseUrl(server: string, database: string): string {
   return `${server}/${database}`;
 }
+
+/** Drops a throwaway test database (after the processes using it stopped). */
+export async function dropDatabase(server: string, database: string): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: `${server}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
