@@ -1,0 +1,149 @@
+// Ingestion -> encrypted store: bundles of 100 synthetic resources POSTed to a real ingestion process, sealed,
+// opened and encrypted by a real encryption process, projected into its store. Reports records/s end to end,
+// the latency of each bundle until its last record is stored, and the HTTP 202 latency.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { issueInstitutionToken } from '@medshare/crypto';
+import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
+import { INSTITUTIONS, bundlesForLoad } from '@medshare/synthetic';
+import { percentile, type BenchResult } from './bench-result';
+
+const BUNDLES = Number(process.env.BENCH_INGESTION_BUNDLES ?? 200);
+const RESOURCES_PER_BUNDLE = 100;
+const CONCURRENCY = Number(process.env.BENCH_INGESTION_CONCURRENCY ?? 8);
+const STATE_SERVER = process.env.MEDSHARE_PG_STATE ?? 'postgres://medshare@127.0.0.1:55432';
+// Compiled to dist/test/bench/src: the services are dist/apps/<name>/src/main.js.
+const distRoot = resolve(__dirname, '../../..');
+const repoRoot = resolve(distRoot, '..');
+
+interface Service {
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startService(name: 'ingestion' | 'encryption', port: number, env: Record<string, string>, logName: string): Promise<Service> {
+  const logDir = resolve(repoRoot, '.data/logs');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(resolve(logDir, `${logName}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, [resolve(distRoot, `apps/${name}/src/main.js`)], {
+    env: { ...process.env, PORT: String(port), INSTANCE_ID: logName, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see .data/logs/${logName}.log`);
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((response) => response.ok, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} not ready within 60 s`);
+    }
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  return {
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const id = randomBytes(4).toString('hex');
+  const databases = { ingestion: `ingestion_bench_${id}`, encryption: `encryption_bench_${id}` };
+  const source = `encryption-bench-${id}`;
+  const encryption = await startService(
+    'encryption',
+    4290,
+    { DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`, KAFKA_GROUP_ID: `encryption-bench-${id}`, SERVICE_SOURCE: source, SEALED_START: 'latest' },
+    `bench-encryption-${id}`,
+  );
+  const ingestion = await startService(
+    'ingestion',
+    4291,
+    { DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-bench-${id}`, SEALING_KEY_SOURCE: source },
+    `bench-ingestion-${id}`,
+  );
+  const store = new Client({ connectionString: `${STATE_SERVER}/${databases.encryption}` });
+  await store.connect();
+  try {
+    const keys = new PlatformKeys(platformKeysSchema.parse({}));
+    const tokens = new Map(INSTITUTIONS.map((institution) => [institution.id, issueInstitutionToken(keys.institutionPrivateKey(institution.id), { institution: institution.id, ttlSeconds: 3600 })]));
+    const bodies = [...bundlesForLoad(`bench-${id}`, BUNDLES + 10, RESOURCES_PER_BUNDLE)].map((bundle, index) => ({
+      institution: INSTITUTIONS[index % INSTITUTIONS.length].id,
+      body: JSON.stringify(bundle),
+    }));
+    const post = async (index: number) => {
+      const { institution, body } = bodies[index];
+      const started = Date.now();
+      const response = await fetch('http://127.0.0.1:4291/v1/fhir', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.get(institution)}`, 'content-type': 'application/fhir+json' },
+        body,
+      });
+      const answer = (await response.json()) as { records?: { recordId: string }[] };
+      if (response.status !== 202 || answer.records === undefined) throw new Error(`bundle ${index} answered ${response.status}`);
+      return { started, answeredMs: Date.now() - started, recordIds: answer.records.map((record) => record.recordId) };
+    };
+
+    for (let index = 0; index < 10; index += 1) await post(BUNDLES + index); // warm-up: JIT, definitions, connections
+
+    const sent: Awaited<ReturnType<typeof post>>[] = [];
+    let next = 0;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < BUNDLES) {
+          const index = next;
+          next += 1;
+          sent.push(await post(index));
+        }
+      }),
+    );
+    const allIds = sent.flatMap((bundle) => bundle.recordIds);
+    const deadline = Date.now() + 120_000;
+    let stored = new Map<string, number>();
+    while (stored.size < allIds.length) {
+      if (Date.now() > deadline) throw new Error(`only ${stored.size} of ${allIds.length} records stored within 120 s`);
+      await new Promise((done) => setTimeout(done, 200));
+      const { rows } = await store.query('SELECT record_id, stored_at FROM encrypted_records WHERE record_id = ANY($1::text[])', [allIds]);
+      stored = new Map(rows.map((row: { record_id: string; stored_at: Date }) => [row.record_id, row.stored_at.getTime()]));
+    }
+    const lastStored = Math.max(...stored.values());
+    const endToEnd = sent.map((bundle) => Math.max(...bundle.recordIds.map((recordId) => stored.get(recordId) as number)) - bundle.started);
+    const seconds = (lastStored - started) / 1000;
+    return [
+      {
+        name: `http->encrypted store, bundles of ${RESOURCES_PER_BUNDLE}`,
+        events: allIds.length,
+        eventsPerSecond: allIds.length / seconds,
+        p50Ms: percentile(endToEnd, 50),
+        p99Ms: percentile(endToEnd, 99),
+        notes: `${BUNDLES} bundles, ${CONCURRENCY} concurrent clients; latency = POST start to the bundle's last record stored`,
+      },
+      {
+        name: `http 202 (validate, seal, acks=all), bundles of ${RESOURCES_PER_BUNDLE}`,
+        events: BUNDLES,
+        eventsPerSecond: BUNDLES / ((Math.max(...sent.map((bundle) => bundle.started + bundle.answeredMs)) - started) / 1000),
+        p50Ms: percentile(sent.map((bundle) => bundle.answeredMs), 50),
+        p99Ms: percentile(sent.map((bundle) => bundle.answeredMs), 99),
+        notes: 'events = bundles here',
+      },
+    ];
+  } finally {
+    await store.end();
+    await ingestion.stop();
+    await encryption.stop();
+    const admin = new Client({ connectionString: `${STATE_SERVER}/postgres` });
+    await admin.connect();
+    for (const name of Object.values(databases)) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
