@@ -1,0 +1,287 @@
+#!/usr/bin/env node
+// Static consistency check of the production packaging (infra/docker, infra/compose, infra/k8s) against
+// the code: services, default ports, environment variables, probes, secrets. Needs no Docker and no cluster.
+//
+//   node infra/check-packaging.js        # exit 0 when consistent; else every problem, one per line, exit 1
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const rel = (file) => path.relative(ROOT, file);
+const read = (file) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+
+let YAML;
+try {
+  YAML = require('yaml');
+} catch {
+  process.stderr.write('check-packaging: the `yaml` package is not installed (run `npm ci` at the repository root)\n');
+  process.exit(2);
+}
+
+const problems = [];
+let checks = 0;
+/** Records one assertion; the message says what is wrong, where. */
+function expect(condition, message) {
+  checks += 1;
+  if (!condition) problems.push(message);
+  return condition;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What the code says: services, their default ports and the environment variables each schema knows.
+
+const envNamesIn = (source) => new Set([...source.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*:/gm)].map((match) => match[1]));
+const BASE_ENV = envNamesIn(read('libs/service-kit/src/config.ts'));
+const PLATFORM_ENV = envNamesIn(read('libs/service-kit/src/platform-keys.ts'));
+const CLI_TOPICS_ENV = new Set([...read('tools/cli/src/commands/topics.ts').matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]));
+
+/** name -> { port, env } for every folder of apps/ with a main.ts. */
+const SERVICES = new Map();
+for (const name of fs.readdirSync(path.join(ROOT, 'apps')).sort()) {
+  if (!fs.existsSync(path.join(ROOT, 'apps', name, 'src/main.ts'))) continue;
+  const config = read(`apps/${name}/src/config.ts`);
+  const port = /PORT:\s*port\((\d+)\)/.exec(config);
+  if (!expect(port !== null, `apps/${name}/src/config.ts: no \`PORT: port(<default>)\` found`)) continue;
+  const env = envNamesIn(config);
+  if (config.includes('baseConfigSchema')) BASE_ENV.forEach((name) => env.add(name));
+  if (config.includes('platformKeysSchema')) PLATFORM_ENV.forEach((name) => env.add(name));
+  SERVICES.set(name, { port: Number(port[1]), env });
+}
+expect(SERVICES.size > 0, 'apps/: no service found');
+
+function parseYamlFile(file) {
+  const documents = YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'), { merge: true });
+  const parsed = [];
+  for (const document of documents) {
+    for (const error of document.errors) problems.push(`${rel(file)}: YAML error: ${error.message}`);
+    const value = document.toJSON();
+    if (value !== null && value !== undefined) parsed.push(value);
+  }
+  checks += 1;
+  return parsed;
+}
+
+function yamlFilesUnder(folder) {
+  return fs
+    .readdirSync(path.join(ROOT, folder), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && /\.ya?ml$/.test(entry.name))
+    .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name))
+    .sort();
+}
+
+/** The seconds of a compose duration such as 30s, 1m30s. */
+function durationSeconds(value) {
+  const parts = [...String(value).matchAll(/(\d+)(h|m|s|ms)/g)];
+  const unit = { h: 3600, m: 60, s: 1, ms: 0.001 };
+  return parts.reduce((total, [, amount, suffix]) => total + Number(amount) * unit[suffix], 0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// infra/docker
+
+function checkDockerfile() {
+  const file = 'infra/docker/Dockerfile';
+  const text = read(file);
+  expect(/^FROM \$\{NODE_IMAGE\} AS build$/m.test(text) && /^ARG NODE_IMAGE=node:20-bookworm-slim$/m.test(text), `${file}: both stages must come from node:20-bookworm-slim (ARG NODE_IMAGE)`);
+  expect(/^ARG SERVICE$/m.test(text) && /^ARG PORT$/m.test(text), `${file}: needs ARG SERVICE and ARG PORT in the runtime stage`);
+  expect(/npm ci\b/.test(text) && /npm prune --omit=dev/.test(text), `${file}: the build stage must run npm ci and npm prune --omit=dev`);
+  expect(/^EXPOSE \$\{PORT\}$/m.test(text), `${file}: EXPOSE \${PORT} missing`);
+  expect(/^USER [1-9]\d*:[1-9]\d*$/m.test(text), `${file}: USER must be a numeric non-root uid:gid`);
+  expect(/NODE_ENV=production/.test(text), `${file}: ENV NODE_ENV=production missing`);
+  expect(/^HEALTHCHECK .*CMD \["node", "healthcheck\.js", "\/health\/live"\]$/m.test(text), `${file}: HEALTHCHECK must fetch /health/live`);
+  expect(/^CMD \["node", "service\.js"\]$/m.test(text), `${file}: CMD must be the exec form ["node", "service.js"]`);
+  expect(fs.existsSync(path.join(ROOT, 'infra/docker/Dockerfile.dockerignore')), 'infra/docker/Dockerfile.dockerignore missing');
+  const entry = read('infra/docker/service.js');
+  expect(entry.includes('dist/apps/${process.env.MEDSHARE_SERVICE}/src/main.js') && /MEDSHARE_SERVICE=\$\{SERVICE\}/.test(text), 'infra/docker/service.js must start dist/apps/<SERVICE>/src/main.js');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// infra/compose
+
+function checkCompose() {
+  const file = path.join(ROOT, 'infra/compose/compose.yaml');
+  const [compose] = parseYamlFile(file);
+  const where = rel(file);
+  if (!expect(compose?.services, `${where}: no services`)) return;
+  const services = compose.services;
+  const seen = new Set();
+
+  for (const [name, service] of Object.entries(services)) {
+    const at = `${where}: services.${name}`;
+    for (const [dependency, condition] of Object.entries(service.depends_on ?? {})) {
+      expect(dependency in services, `${at}: depends on unknown service ${dependency}`);
+      const wanted = condition?.condition;
+      expect(wanted === 'service_healthy' || wanted === 'service_completed_successfully', `${at}: depends_on.${dependency} needs condition service_healthy or service_completed_successfully`);
+      if (wanted === 'service_healthy') {
+        const target = services[dependency] ?? {};
+        expect(target.healthcheck?.test !== undefined && target.healthcheck?.disable !== true, `${at}: waits for ${dependency} to be healthy, which has no healthcheck`);
+      }
+    }
+    const args = service.build?.args;
+    if (args === undefined) continue;
+    expect(service.build.dockerfile === 'infra/docker/Dockerfile' && path.resolve(path.dirname(file), service.build.context) === ROOT, `${at}: must build infra/docker/Dockerfile with the repository root as context`);
+    const app = SERVICES.get(args.SERVICE);
+    if (!expect(app !== undefined, `${at}: build arg SERVICE=${args.SERVICE} is not a service in apps/`)) continue;
+    expect(Number(args.PORT) === app.port, `${at}: build arg PORT=${args.PORT}, but ${args.SERVICE} listens on ${app.port} by default`);
+    const env = service.environment ?? {};
+    expect(!Array.isArray(env), `${at}: write environment as a map`);
+
+    if (name === 'topics') {
+      expect(JSON.stringify(service.command) === JSON.stringify(['node', 'tools/cli/bin/medshare.js', 'topics', 'create']), `${at}: must run node tools/cli/bin/medshare.js topics create`);
+      for (const variable of Object.keys(env)) expect(CLI_TOPICS_ENV.has(variable), `${at}: ${variable} is not read by \`medshare topics\``);
+      continue;
+    }
+
+    expect(name === args.SERVICE, `${at}: the compose service must be named after its app (${args.SERVICE})`);
+    seen.add(name);
+    for (const variable of Object.keys(env)) expect(app.env.has(variable), `${at}: ${variable} is not in ${name}'s configuration schema`);
+    expect(env.NODE_ENV === 'production', `${at}: NODE_ENV must be production`);
+    expect(env.PORT === undefined || Number(env.PORT) === app.port, `${at}: PORT=${env.PORT} differs from the default ${app.port}`);
+    expect((service.ports ?? []).some((mapping) => String(mapping).endsWith(`:${app.port}`)), `${at}: publishes no port ending in :${app.port}`);
+    const probe = (service.healthcheck?.test ?? []).join(' ');
+    expect(/healthcheck\.js \/health\/(ready|live)$/.test(probe), `${at}: healthcheck must run healthcheck.js on /health/ready or /health/live`);
+    expect(service.depends_on?.topics?.condition === 'service_completed_successfully', `${at}: must wait for the topics one-shot`);
+    const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 15000);
+    expect(durationSeconds(service.stop_grace_period ?? '10s') * 1000 > shutdownMs, `${at}: stop_grace_period must exceed SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms)`);
+    expect(service.read_only === true, `${at}: read_only must be true`);
+  }
+  for (const name of SERVICES.keys()) expect(seen.has(name), `${where}: no compose service for apps/${name}`);
+
+  // Every ${VAR} the file interpolates comes from example.env or has a default; every example.env key is used.
+  const text = fs.readFileSync(file, 'utf8');
+  const example = read('infra/compose/example.env');
+  const exampleKeys = new Set([...example.matchAll(/^#?\s?([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]));
+  const interpolated = new Set();
+  const undefaulted = new Set();
+  for (const [, variable, operator] of text.matchAll(/\$\{([A-Z][A-Z0-9_]*)(:?[-?])?/g)) {
+    interpolated.add(variable);
+    if (operator?.endsWith('-') !== true) undefaulted.add(variable);
+  }
+  for (const variable of undefaulted) expect(exampleKeys.has(variable), `${where}: \${${variable}} has no default and is not in infra/compose/example.env`);
+  for (const variable of exampleKeys) expect(interpolated.has(variable), `infra/compose/example.env: ${variable} is not used by compose.yaml`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// infra/k8s
+
+function checkKubernetes() {
+  const files = yamlFilesUnder('infra/k8s');
+  const resources = files.flatMap((file) => parseYamlFile(file).map((resource) => ({ file: rel(file), resource })));
+  const ofKind = (kind) => resources.filter(({ resource }) => resource.kind === kind);
+
+  const configMap = ofKind('ConfigMap').find(({ resource }) => resource.metadata?.name === 'medshare-config');
+  const secret = ofKind('Secret').find(({ resource }) => resource.metadata?.name === 'medshare-keys');
+  expect(configMap !== undefined, 'infra/k8s: no ConfigMap medshare-config');
+  expect(secret !== undefined && secret.file.startsWith('infra/k8s/templates/'), 'infra/k8s: no Secret template medshare-keys under infra/k8s/templates/');
+  const configKeys = configMap?.resource.data ?? {};
+  const secretKeys = secret?.resource.stringData ?? {};
+  for (const [key, value] of Object.entries(secretKeys)) {
+    expect(value.includes('<') && !value.includes('-----BEGIN'), `${secret.file}: ${key} must be a <placeholder>, never a real value`);
+  }
+
+  const kustomization = resources.find(({ resource }) => resource.kind === 'Kustomization');
+  const listed = new Set(kustomization?.resource.resources ?? []);
+  for (const file of files) {
+    const name = path.relative(path.join(ROOT, 'infra/k8s'), file);
+    if (name === 'kustomization.yaml') continue;
+    if (name.startsWith('templates/')) expect(!listed.has(name), `infra/k8s/kustomization.yaml: must not apply the template ${name}`);
+    else expect(listed.has(name), `infra/k8s/kustomization.yaml: does not list ${name}`);
+  }
+
+  const usedConfigKeys = new Set();
+  const usedSecretKeys = new Set();
+  /** Checks a container's env against the names a schema knows and the keys the ConfigMap/Secret hold. */
+  function checkEnv(at, container, known) {
+    expect(container.envFrom === undefined, `${at}: no envFrom (each variable by name, so nothing unknown leaks in)`);
+    const env = new Map();
+    for (const variable of container.env ?? []) {
+      env.set(variable.name, variable);
+      expect(known.has(variable.name), `${at}: ${variable.name} is not in the configuration schema`);
+      const fromConfig = variable.valueFrom?.configMapKeyRef;
+      const fromSecret = variable.valueFrom?.secretKeyRef;
+      if (fromConfig) {
+        usedConfigKeys.add(fromConfig.key);
+        expect(fromConfig.name === 'medshare-config' && fromConfig.key in configKeys, `${at}: ${variable.name} refers to a missing ConfigMap key ${fromConfig.name}/${fromConfig.key}`);
+      }
+      if (fromSecret) {
+        usedSecretKeys.add(fromSecret.key);
+        expect(fromSecret.name === 'medshare-keys' && fromSecret.key in secretKeys, `${at}: ${variable.name} refers to a missing Secret key ${fromSecret.name}/${fromSecret.key}`);
+      }
+    }
+    return env;
+  }
+
+  const deployments = new Map();
+  for (const { file, resource } of ofKind('Deployment')) {
+    const name = resource.metadata?.name;
+    const at = `${file}: Deployment ${name}`;
+    const app = SERVICES.get(name);
+    if (!expect(app !== undefined, `${at}: not a service in apps/`)) continue;
+    deployments.set(name, resource);
+    const pod = resource.spec?.template ?? {};
+    const spec = pod.spec ?? {};
+    const [container, ...others] = spec.containers ?? [];
+    if (!expect(container !== undefined && others.length === 0, `${at}: needs exactly one container`)) continue;
+
+    const httpPort = (container.ports ?? []).find((port) => port.name === 'http');
+    expect(httpPort?.containerPort === app.port, `${at}: containerPort "http" must be ${app.port}`);
+    const probePort = (probe) => probe?.httpGet?.port === 'http' || probe?.httpGet?.port === app.port;
+    expect(container.readinessProbe?.httpGet?.path === '/health/ready' && probePort(container.readinessProbe), `${at}: readinessProbe must GET /health/ready on the http port`);
+    expect(container.livenessProbe?.httpGet?.path === '/health/live' && probePort(container.livenessProbe), `${at}: livenessProbe must GET /health/live on the http port`);
+    if (container.startupProbe) expect(container.startupProbe.httpGet?.path === '/health/live' && probePort(container.startupProbe), `${at}: startupProbe must GET /health/live`);
+
+    const annotations = pod.metadata?.annotations ?? {};
+    expect(annotations['prometheus.io/scrape'] === 'true' && annotations['prometheus.io/port'] === String(app.port) && annotations['prometheus.io/path'] === '/metrics', `${at}: prometheus.io annotations must scrape /metrics on ${app.port}`);
+
+    const security = { ...spec.securityContext, ...container.securityContext };
+    expect(security.runAsNonRoot === true, `${at}: runAsNonRoot must be true`);
+    expect(container.securityContext?.readOnlyRootFilesystem === true, `${at}: readOnlyRootFilesystem must be true`);
+    expect(container.securityContext?.allowPrivilegeEscalation === false, `${at}: allowPrivilegeEscalation must be false`);
+    const resources = container.resources ?? {};
+    expect(['requests', 'limits'].every((kind) => resources[kind]?.cpu !== undefined && resources[kind]?.memory !== undefined), `${at}: needs cpu and memory requests and limits`);
+
+    const env = checkEnv(at, container, app.env);
+    expect(env.get('NODE_ENV')?.valueFrom?.configMapKeyRef !== undefined && configKeys.NODE_ENV === 'production', `${at}: NODE_ENV must come from medshare-config, which must say production`);
+    expect(env.get('INSTANCE_ID')?.valueFrom?.fieldRef?.fieldPath === 'metadata.name', `${at}: INSTANCE_ID must be the pod name (every container is pid 1)`);
+    const shutdownKey = env.get('SHUTDOWN_TIMEOUT_MS')?.valueFrom?.configMapKeyRef?.key;
+    const shutdownSeconds = Number(shutdownKey ? configKeys[shutdownKey] : env.get('SHUTDOWN_TIMEOUT_MS')?.value ?? 15000) / 1000;
+    const preStop = container.lifecycle?.preStop?.exec?.command ?? [];
+    const preStopSeconds = preStop[0] === 'sleep' ? Number(preStop[1]) : 0;
+    expect((spec.terminationGracePeriodSeconds ?? 30) > shutdownSeconds + preStopSeconds, `${at}: terminationGracePeriodSeconds must exceed preStop (${preStopSeconds} s) + SHUTDOWN_TIMEOUT_MS (${shutdownSeconds} s)`);
+
+    const labels = pod.metadata?.labels ?? {};
+    const matches = (selector) => Object.entries(selector ?? {}).every(([key, value]) => labels[key] === value) && Object.keys(selector ?? {}).length > 0;
+    const service = ofKind('Service').find(({ resource: candidate }) => candidate.metadata?.name === name);
+    if (expect(service !== undefined, `${at}: no Service ${name}`)) {
+      expect(matches(service.resource.spec?.selector), `${service.file}: Service ${name} does not select the Deployment's pods`);
+      expect((service.resource.spec?.ports ?? []).some((port) => port.targetPort === 'http' || port.targetPort === app.port), `${service.file}: Service ${name} must target the http port`);
+    }
+    if (name === 'ledger') {
+      expect(resource.spec?.replicas === 2, `${at}: replicas must be 2 (one active writer, one standby)`);
+      const budget = ofKind('PodDisruptionBudget').find(({ resource: candidate }) => matches(candidate.spec?.selector?.matchLabels));
+      expect(budget !== undefined, `${at}: no PodDisruptionBudget selects the ledger`);
+    }
+  }
+  for (const name of SERVICES.keys()) expect(deployments.has(name), `infra/k8s: no Deployment for apps/${name}`);
+
+  for (const { file, resource } of ofKind('Job')) {
+    const [container] = resource.spec?.template?.spec?.containers ?? [];
+    const at = `${file}: Job ${resource.metadata?.name}`;
+    expect(JSON.stringify(container?.command) === JSON.stringify(['node', 'tools/cli/bin/medshare.js', 'topics', 'create']), `${at}: must run node tools/cli/bin/medshare.js topics create`);
+    checkEnv(at, container ?? {}, CLI_TOPICS_ENV);
+  }
+  for (const key of Object.keys(configKeys)) expect(usedConfigKeys.has(key), `infra/k8s: ConfigMap key ${key} is used by no workload`);
+  for (const key of Object.keys(secretKeys)) expect(usedSecretKeys.has(key), `infra/k8s: Secret key ${key} is used by no workload`);
+}
+
+checkDockerfile();
+checkCompose();
+checkKubernetes();
+
+if (problems.length > 0) {
+  process.stderr.write(`check-packaging: ${problems.length} problem(s) in ${checks} checks:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
+  process.exit(1);
+}
+process.stdout.write(`check-packaging: ${checks} checks passed (${SERVICES.size} services: ${[...SERVICES].map(([name, { port }]) => `${name}:${port}`).join(', ')})\n`);
