@@ -29,6 +29,8 @@ export interface ErrorDetail {
 
 export class AccessControlError extends Error {
   readonly details: readonly ErrorDetail[];
+  /** Set when the refusal was recorded as a decision: the caller can quote it (X-Medshare-Decision-Id). */
+  decisionId?: string;
 
   constructor(readonly code: AccessControlErrorCode, details: string | readonly ErrorDetail[]) {
     const list = typeof details === 'string' ? [{ text: details }] : details;

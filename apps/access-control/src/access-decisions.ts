@@ -71,8 +71,9 @@ export class AccessDecisions {
   async recordRefusal(refusal: AuthenticationRefusal, purpose: string, breakGlassReason?: unknown): Promise<void> {
     // An unauthenticated ETREAT is not break-glass: only a request that passes authentication is alert-worthy.
     const authenticated = refusal.code === AccessControlErrorCode.Forbidden;
+    refusal.decisionId = randomUUID();
     await this.audit.decided({
-      decisionId: randomUUID(), requester: refusal.who, purpose, effect: 'deny', httpStatus: httpStatusOf(refusal.code).status,
+      decisionId: refusal.decisionId, requester: refusal.who, purpose, effect: 'deny', httpStatus: httpStatusOf(refusal.code).status,
       reasons: [refusal.message], breakGlass: authenticated && purpose === 'ETREAT',
       ...(authenticated && purpose === 'ETREAT' && typeof breakGlassReason === 'string' && { breakGlassReason }),
       withheldResourceTypes: [], requestedResourceTypes: [],
@@ -98,7 +99,7 @@ export class AccessDecisions {
     const { decision, context }: RequestDecision = decide(request, this.projection);
     if (decision.final) {
       await this.recordDecision(decisionId, request, decision, 403, requested);
-      throw new AccessControlError(AccessControlErrorCode.AccessDenied, decision.reasons.map((text) => ({ text })));
+      throw decided(new AccessControlError(AccessControlErrorCode.AccessDenied, decision.reasons.map((text) => ({ text }))), decisionId);
     }
     // Only types a reachable holder has are worth a permit; labels and dates are judged after decryption.
     const permittedTypes = this.projection.resourceTypesHeld(request.patient, decision.reachableHolders).filter((type) => context.requestedTypes.has(type));
@@ -107,7 +108,7 @@ export class AccessDecisions {
       const outcome = await this.decrypt(decisionId, request, decision, permittedTypes, requested);
       if (outcome.kind === 'erased') {
         await this.recordDecision(decisionId, request, { ...decision, effect: 'deny', reasons: ['the patient was erased: their records can no longer be read by anyone'] }, 410, requested);
-        throw new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no record can be read');
+        throw decided(new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no record can be read'), decisionId);
       }
       decrypted = outcome.records;
     }
@@ -139,6 +140,7 @@ export class AccessDecisions {
     } catch (error) {
       const status = error instanceof AccessControlError ? httpStatusOf(error.code).status : 500;
       await this.recordDecision(decisionId, request, { ...decision, effect: 'deny', reasons: ['the records could not be decrypted: nothing was disclosed'] }, status, requested);
+      if (error instanceof AccessControlError) error.decisionId = decisionId;
       throw error;
     }
   }
@@ -173,6 +175,11 @@ export class AccessDecisions {
       withheldResourceTypes: decision.obligations.withheldResourceTypes, requestedResourceTypes: requested,
     });
   }
+}
+
+function decided(error: AccessControlError, decisionId: string): AccessControlError {
+  error.decisionId = decisionId;
+  return error;
 }
 
 /** What the consent engine judges a record by: only known after decryption (labels, clinical date, codes). */

@@ -12,6 +12,7 @@ export class FhirExceptionFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     if (error instanceof AccessControlError) {
+      if (error.decisionId !== undefined) response.setHeader('X-Medshare-Decision-Id', error.decisionId);
       response.status(httpStatusOf(error.code).status).type('application/fhir+json').json(outcomeOf(error));
       return;
     }

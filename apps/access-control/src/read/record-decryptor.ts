@@ -2,7 +2,7 @@
 // sealed to this instance's own X25519 key (no plaintext on Kafka), opened here.
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { envelope, topics } from '@medshare/contracts';
+import { decryptReplyAad, envelope, topics } from '@medshare/contracts';
 import { generateSealingKeyPair, openSealedBox, signPermit, type Permit } from '@medshare/crypto';
 import { EventPublisher, RequestReplyClient, RequestTimeoutError } from '@medshare/messaging';
 import { KAFKA, LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
@@ -67,7 +67,7 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
         throw new AccessControlError(AccessControlErrorCode.Unavailable, 'the encryption service refused the read: nothing was disclosed');
       case 'ok': {
         if (answer.sealed.keyId !== this.replyKey.keyId) throw new Error('reply sealed to another key');
-        const plaintext = await openSealedBox({ [this.replyKey.keyId]: this.replyKey.privateKeyB64 }, answer.sealed, Buffer.from(request.id, 'utf8'));
+        const plaintext = await openSealedBox({ [this.replyKey.keyId]: this.replyKey.privateKeyB64 }, answer.sealed, decryptReplyAad(request.id));
         const resources: unknown = JSON.parse(Buffer.from(plaintext).toString('utf8'));
         if (!Array.isArray(resources) || resources.length !== answer.records.length) throw new Error('decrypted records do not match the reply list');
         return {
