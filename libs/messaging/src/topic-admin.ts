@@ -2,7 +2,8 @@
 import type { Kafka } from 'kafkajs';
 import type { TopicSpec } from '@medshare/contracts';
 
-export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<string[]> {
+/** Replication factor 1 suits the single local broker; production clusters pass 3 (KAFKA_REPLICATION_FACTOR). */
+export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], replicationFactor = 1): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -14,7 +15,7 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
         topics: missing.map((spec) => ({
           topic: spec.name,
           numPartitions: spec.partitions,
-          replicationFactor: 1,
+          replicationFactor,
           configEntries: [
             { name: 'retention.ms', value: String(spec.retentionMs) },
             // Large sealed bundles: allow messages up to 8 MiB.

@@ -1,4 +1,5 @@
 // Fail-fast configuration: one zod schema per service validates the environment at boot.
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 export class ConfigError extends Error {}
@@ -13,7 +14,8 @@ export const baseConfigSchema = z.object({
     .transform((value) => value.split(',').map((broker) => broker.trim()))
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'each broker must be host:port')).min(1)),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
-  INSTANCE_ID: z.string().min(1).default(`${process.pid}`),
+  /** Unique per running instance (consumer groups of its own, client ids): host and pid, unique in containers too. */
+  INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   HOST: z.string().min(1).default('127.0.0.1'),
 });

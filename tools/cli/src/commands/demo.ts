@@ -63,10 +63,10 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
 
 async function report(io: CommandIo, counts: Record<string, number>): Promise<void> {
   const head = await getJson<{ treeSize?: number; height?: number }>(`${servicePorts.ledger}/v1/blocks/head`);
-  const alerts = await getJson<{ total?: number }>(`${servicePorts.governance}/v1/summary`);
+  const summary = await getJson<{ alerts?: { total?: number } }>(`${servicePorts.governance}/v1/summary`);
   io.out(
     `demo: bundles sent ${counts.sent}, accepted ${counts.accepted}, rejected ${counts.rejected}, failed ${counts.failed}` +
-      ` | ledger ${head?.treeSize ?? '?'} events in ${head?.height === undefined ? '?' : head.height + 1} blocks | alerts ${alerts?.total ?? '?'}`,
+      ` | ledger ${head?.treeSize ?? '?'} events in ${head?.height === undefined ? '?' : head.height + 1} blocks | alerts ${summary?.alerts?.total ?? '?'}`,
   );
 }
 

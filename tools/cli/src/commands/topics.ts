@@ -14,7 +14,12 @@ export async function topicsCommand(args: string[], io: CommandIo): Promise<numb
     return 0;
   }
   const kafka = createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','), clientId: 'medshare-cli' });
-  const created = await ensureTopics(kafka, allTopics);
+  const replicationFactor = Number(process.env.KAFKA_REPLICATION_FACTOR ?? 1);
+  if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
+    io.err('KAFKA_REPLICATION_FACTOR must be a whole number of at least 1');
+    return 2;
+  }
+  const created = await ensureTopics(kafka, allTopics, replicationFactor);
   io.out(created.length === 0 ? 'all topics exist' : `created ${created.join(', ')}`);
   return 0;
 }
