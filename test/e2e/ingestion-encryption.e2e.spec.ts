@@ -1,6 +1,6 @@
 // Ingestion and encryption as real processes against the real broker and PostgreSQL: canary records from HTTP to
 // the encrypted store with no plaintext anywhere, refusals that publish nothing, key rotation, shredding, permit-gated
-// decryption, dead-lettering and a replay that rebuilds the store.
+// decryption, dead-lettering and a replay of records.encrypted that rebuilds the store.
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,11 +10,8 @@ import { Client } from 'pg';
 import { allTopics, decryptReplyAad, envelope, sealedGroupAad, topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
 import { generateSealingKeyPair, issueInstitutionToken, openRecordGroup, openSealedBox, sealRecordGroup, signPermit } from '@medshare/crypto';
 import { BatchConsumer, EventPublisher, createKafka } from '@medshare/messaging';
-import { PlatformKeys, createDataSource, openDatabase, platformKeysSchema } from '@medshare/service-kit';
+import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { generatePopulation, mrnSystem, patientBundle, type SyntheticPatient } from '@medshare/synthetic';
-import { migrations as encryptionMigrations } from '../../apps/encryption/src/migrations';
-import { EncryptedRecordRepository } from '../../apps/encryption/src/records/encrypted-record.repository';
-import { encryptedRecordsOf } from '../../apps/encryption/src/records/record-store.projector';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { startService, type RunningService } from '../support/service-processes';
@@ -26,7 +23,7 @@ const OPERATOR_TOKEN = `operator-token-${run}-0123456789abcdef`;
 const MAX_BODY_BYTES = 1024 * 1024;
 const logDir = resolve(__dirname, `../../.data/logs/e2e-ingestion-encryption-${run}`);
 const { stateServer, kafkaBrokers } = testEndpoints();
-const databases = { ingestion: `ingestion_t${run}`, encryption: `encryption_t${run}`, replay: `encryption_replay_t${run}` };
+const databases = { ingestion: `ingestion_t${run}`, encryption: `encryption_t${run}` };
 const keys = new PlatformKeys(platformKeysSchema.parse({}));
 const tokenOf = (institution: string, now = new Date()) => issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 600 }, now);
 
@@ -130,6 +127,21 @@ describe('ingestion and encryption', () => {
     return { request, reply: reply.data, resources: opened as Record<string, unknown>[], decisionId };
   }
 
+  function encryptionOptions() {
+    return {
+      port: 4210,
+      logDir,
+      instance: `encryption-${run}`,
+      env: {
+        DATABASE_URL: databaseUrl(stateServer, databases.encryption),
+        KAFKA_GROUP_ID: `encryption-t${run}`,
+        SERVICE_SOURCE: SOURCE,
+        SEALED_START: 'latest',
+        OPERATOR_TOKEN,
+      } as Record<string, string>,
+    };
+  }
+
   async function operator(path: string, body?: object) {
     const response = await fetch(`${encryption.baseUrl}${path}`, {
       method: 'POST',
@@ -153,18 +165,7 @@ describe('ingestion and encryption', () => {
       },
     });
     await replyConsumer.start();
-    encryption = await startService('encryption', {
-      port: 4210,
-      logDir,
-      instance: `encryption-${run}`,
-      env: {
-        DATABASE_URL: databaseUrl(stateServer, databases.encryption),
-        KAFKA_GROUP_ID: `encryption-t${run}`,
-        SERVICE_SOURCE: SOURCE,
-        SEALED_START: 'latest',
-        OPERATOR_TOKEN,
-      },
-    });
+    encryption = await startService('encryption', encryptionOptions());
     ingestion = await startService('ingestion', {
       port: 4211,
       logDir,
@@ -369,31 +370,19 @@ describe('ingestion and encryption', () => {
     expect((await storedRows(erased.recordIds)).length).toBe(erased.recordIds.length);
   });
 
-  it('rebuilds the same store by replaying records.encrypted into an empty database', async () => {
-    const replayDb = await openDatabase({ url: databaseUrl(stateServer, databases.replay), entities: [], migrations: encryptionMigrations });
-    const replayed = new EncryptedRecordRepository(replayDb);
-    const liveDb = await createDataSource({ url: databaseUrl(stateServer, databases.encryption), entities: [], migrations: [] }).initialize();
-    const consumer = new BatchConsumer(kafka, publisher, {
-      groupId: `e2e-replay-${run}`,
-      topics: [topics.recordsEncrypted],
-      fromBeginning: true,
-      handle: async (events) => {
-        await replayed.project(encryptedRecordsOf(events).filter((event) => event.source === SOURCE));
-      },
-    });
-    await consumer.start();
-    try {
-      const ids = [...submitted.flatMap((entry) => entry.recordIds), `inflight-${run}`];
-      const rebuilt = await eventually(async () => {
-        const found = await replayed.byIds(ids);
-        return found.length === ids.length ? found : undefined;
-      }, { what: 'the replayed store', timeoutMs: 60_000 });
-      expect(rebuilt).toEqual(await new EncryptedRecordRepository(liveDb).byIds(ids));
-    } finally {
-      await consumer.stop();
-      await replayDb.destroy();
-      await liveDb.destroy();
-    }
+  it('rebuilds the same store by replaying records.encrypted into an emptied store', async () => {
+    const ids = [...submitted.flatMap((entry) => entry.recordIds), `inflight-${run}`];
+    const before = await storedRows(ids);
+    expect(before).toHaveLength(ids.length);
+    await encryption.stop();
+    await store.query('TRUNCATE encrypted_records');
+    encryption = await startService('encryption', { ...encryptionOptions(), env: { ...encryptionOptions().env, STORE_GROUP_ID: `encryption-t${run}-store-replay` } });
+    const rebuilt = await eventually(async () => {
+      const found = await storedRows(ids);
+      return found.length === ids.length ? found : undefined;
+    }, { what: 'the replayed store', timeoutMs: 90_000 });
+    const withoutStoredAt = (rows: Record<string, unknown>[]) => rows.map(({ stored_at: _storedAt, ...row }) => row);
+    expect(withoutStoredAt(rebuilt)).toEqual(withoutStoredAt(before));
   });
 
   it('leaves no canary in any topic message, any table of its databases, or any service log', async () => {

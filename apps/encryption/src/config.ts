@@ -10,6 +10,8 @@ export const encryptionConfigSchema = baseConfigSchema
     DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/encryption'),
     /** Prefix of the consumer groups: <id>-sealed, <id>-store, <id>-decrypt. */
     KAFKA_GROUP_ID: z.string().min(1).default('encryption'),
+    /** Group of the store projection; a new one (with an emptied store) rebuilds the store from records.encrypted. */
+    STORE_GROUP_ID: z.string().min(1).optional(),
     /** CloudEvents source of this deployment's events; ingestion trusts sealing keys from this source only. */
     SERVICE_SOURCE: z.string().min(1).max(200).default('encryption'),
     /** Where a NEW sealed-records group starts: earliest in production; tests on a shared broker use latest. */

@@ -26,7 +26,7 @@ export class RecordStoreProjector implements OnApplicationBootstrap, BeforeAppli
 
   async onApplicationBootstrap(): Promise<void> {
     this.consumer = new BatchConsumer(this.kafka, this.publisher, {
-      groupId: `${this.config.KAFKA_GROUP_ID}-store`,
+      groupId: this.config.STORE_GROUP_ID ?? `${this.config.KAFKA_GROUP_ID}-store`,
       topics: [topics.recordsEncrypted],
       fromBeginning: true,
       handle: async (events) => {
