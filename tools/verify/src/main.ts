@@ -3,12 +3,13 @@ import { ExitCode, parseFlags, UsageError, type CliIo, type Command } from './cl
 import { bundleCommand } from './commands/bundle';
 import { consistencyCommand } from './commands/consistency';
 import { inclusionCommand } from './commands/inclusion';
+import { replicaCommand } from './commands/replica';
 import { rootCommand } from './commands/root';
 
 const PROGRAM = 'medshare-verify';
 
 // A new subcommand is a module under commands/ plus one entry here.
-const COMMANDS: readonly Command[] = [rootCommand, inclusionCommand, consistencyCommand, bundleCommand];
+const COMMANDS: readonly Command[] = [rootCommand, inclusionCommand, consistencyCommand, bundleCommand, replicaCommand];
 
 const HELP_FLAGS = new Set(['--help', '-h']);
 

@@ -17,6 +17,9 @@ export const LEDGER_PUBLIC_KEY = Symbol('LEDGER_PUBLIC_KEY');
 /** A block as served and published: the header and what proves it. */
 export type SignedBlock = Pick<BlockRecord, 'header' | 'blockHash' | 'signature' | 'checkpoint'>;
 
+/** The signed tree head (RFC 9162 §4.10 in content: size, root, time; signed as a checkpoint) and the block it closes. */
+export type SignedTreeHead = SignedBlock & { treeSize: number; rootHash: string; timestamp: string; height: number };
+
 export interface ReplicaState {
   replica: string;
   address: string;
@@ -42,10 +45,11 @@ export class LedgerController {
   ) {}
 
   @Get('blocks/head')
-  async head(): Promise<SignedBlock> {
+  async head(): Promise<SignedTreeHead> {
     const head = await this.quorum.committedHead();
     if (!head) throw new LedgerError(LedgerErrorCode.NotFound, 'the ledger has no committed block yet');
-    return signed(head.block);
+    const { header } = head.block;
+    return { treeSize: header.treeSize, rootHash: header.treeRoot, timestamp: header.time, height: header.height, ...signed(head.block) };
   }
 
   @Get('blocks/:height')

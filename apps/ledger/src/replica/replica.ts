@@ -24,7 +24,66 @@ const BLOCK_COLUMNS =
   'height, previous_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, block_hash, signature, checkpoint, tree_state, kafka_cursor';
 const EVENT_SELECT = 'leaf_index, height, event_id, event_type, topic, kafka_partition, kafka_offset, leaf_hash, canonical';
 
-export class Replica {
+type Query = <R extends object>(text: string, params?: unknown[]) => Promise<{ rows: R[] }>;
+
+/** Reads of the chain tables, through the pool or inside one snapshot transaction. */
+export class ReplicaReader {
+  constructor(protected readonly query: Query) {}
+
+  async head(): Promise<ReplicaHead | undefined> {
+    const { rows } = await this.query<{ height: string; block_hash: string }>('SELECT height, block_hash FROM ledger_blocks ORDER BY height DESC LIMIT 1');
+    return rows[0] === undefined ? undefined : { height: Number(rows[0].height), blockHash: rows[0].block_hash };
+  }
+
+  async blockHashes(fromHeight: number, toHeight: number): Promise<Map<number, string>> {
+    const { rows } = await this.query<{ height: string; block_hash: string }>(
+      'SELECT height, block_hash FROM ledger_blocks WHERE height BETWEEN $1 AND $2',
+      [fromHeight, toHeight],
+    );
+    return new Map(rows.map((row) => [Number(row.height), row.block_hash]));
+  }
+
+  /** Block rows as stored, heights ascending, for the verifier (nothing about them believed yet). */
+  async storedBlocks(fromHeight: number, toHeight: number): Promise<StoredBlock[]> {
+    const { rows } = await this.query<BlockRow>(`SELECT ${BLOCK_COLUMNS} FROM ledger_blocks WHERE height BETWEEN $1 AND $2 ORDER BY height`, [fromHeight, toHeight]);
+    return rows.map(storedBlockOf);
+  }
+
+  /** Event rows stored under the given heights, by height then leaf index. */
+  async events(fromHeight: number, toHeight: number): Promise<EventRow[]> {
+    const { rows } = await this.query<EventRowData>(`SELECT ${EVENT_SELECT} FROM ledger_events WHERE height BETWEEN $1 AND $2 ORDER BY height, leaf_index`, [fromHeight, toHeight]);
+    return rows.map(eventRowOf);
+  }
+
+  /** Event rows no block of the chain can hold: beyond the tree or under a height above the head. */
+  async strayEvents(treeSize: number, headHeight: number): Promise<{ leafIndex: number; height: number }[]> {
+    const { rows } = await this.query<{ leaf_index: string; height: string }>(
+      'SELECT leaf_index, height FROM ledger_events WHERE leaf_index >= $1 OR height > $2 OR height < 0 ORDER BY leaf_index LIMIT 100',
+      [treeSize, headHeight],
+    );
+    return rows.map((row) => ({ leafIndex: Number(row.leaf_index), height: Number(row.height) }));
+  }
+
+  /** The first leaf recorded for an event id (an id seen twice on Kafka is two leaves). */
+  async eventById(eventId: string): Promise<{ leafIndex: number; canonical: Buffer } | undefined> {
+    const { rows } = await this.query<{ leaf_index: string; canonical: Buffer }>(
+      'SELECT leaf_index, canonical FROM ledger_events WHERE event_id = $1 ORDER BY leaf_index LIMIT 1',
+      [eventId],
+    );
+    return rows[0] === undefined ? undefined : { leafIndex: Number(rows[0].leaf_index), canonical: rows[0].canonical };
+  }
+
+  async leafHashes(fromLeaf: number, toLeafExclusive: number): Promise<Buffer[]> {
+    const { rows } = await this.query<{ leaf_hash: Buffer }>(
+      'SELECT leaf_hash FROM ledger_events WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index',
+      [fromLeaf, toLeafExclusive],
+    );
+    return rows.map((row) => row.leaf_hash);
+  }
+
+}
+
+export class Replica extends ReplicaReader {
   /** `replica-N`, N counting from 1 in LEDGER_REPLICA_URLS order. */
   readonly name: string;
   /** host:port/database, without credentials: what reports and alerts show. */
@@ -38,12 +97,30 @@ export class Replica {
     private readonly url: string,
     private readonly onSessionLost: (replica: Replica, reason: string) => void,
   ) {
+    const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 3000, idleTimeoutMillis: 10_000 });
+    super((text, params) => pool.query(text, params));
+    this.pool = pool;
     const parsed = new URL(url);
     this.name = `replica-${index + 1}`;
     this.address = `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
-    this.pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 3000, idleTimeoutMillis: 10_000 });
     // A replica going away must not crash the process: idle clients report it here.
     this.pool.on('error', () => undefined);
+  }
+
+  /** Runs reads on one consistent snapshot (REPEATABLE READ, read only): blocks written meanwhile stay out of sight. */
+  async snapshot<T>(work: (reader: ReplicaReader) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await work(new ReplicaReader((text, params) => client.query(text, params)));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   get holdsWriterLock(): boolean {
@@ -94,57 +171,6 @@ export class Replica {
   async close(): Promise<void> {
     await this.releaseWriterLock();
     await this.pool.end().catch(() => undefined);
-  }
-
-  async head(): Promise<ReplicaHead | undefined> {
-    const { rows } = await this.pool.query<{ height: string; block_hash: string }>('SELECT height, block_hash FROM ledger_blocks ORDER BY height DESC LIMIT 1');
-    return rows[0] === undefined ? undefined : { height: Number(rows[0].height), blockHash: rows[0].block_hash };
-  }
-
-  async blockHashes(fromHeight: number, toHeight: number): Promise<Map<number, string>> {
-    const { rows } = await this.pool.query<{ height: string; block_hash: string }>(
-      'SELECT height, block_hash FROM ledger_blocks WHERE height BETWEEN $1 AND $2',
-      [fromHeight, toHeight],
-    );
-    return new Map(rows.map((row) => [Number(row.height), row.block_hash]));
-  }
-
-  /** Block rows as stored, heights ascending, for the verifier (nothing about them believed yet). */
-  async storedBlocks(fromHeight: number, toHeight: number): Promise<StoredBlock[]> {
-    const { rows } = await this.pool.query(`SELECT ${BLOCK_COLUMNS} FROM ledger_blocks WHERE height BETWEEN $1 AND $2 ORDER BY height`, [fromHeight, toHeight]);
-    return rows.map(storedBlockOf);
-  }
-
-  /** Event rows stored under the given heights, by height then leaf index. */
-  async events(fromHeight: number, toHeight: number): Promise<EventRow[]> {
-    const { rows } = await this.pool.query(`SELECT ${EVENT_SELECT} FROM ledger_events WHERE height BETWEEN $1 AND $2 ORDER BY height, leaf_index`, [fromHeight, toHeight]);
-    return rows.map(eventRowOf);
-  }
-
-  /** Event rows no block of the chain can hold: beyond the tree or under a height above the head. */
-  async strayEvents(treeSize: number, headHeight: number): Promise<{ leafIndex: number; height: number }[]> {
-    const { rows } = await this.pool.query<{ leaf_index: string; height: string }>(
-      'SELECT leaf_index, height FROM ledger_events WHERE leaf_index >= $1 OR height > $2 OR height < 0 ORDER BY leaf_index LIMIT 100',
-      [treeSize, headHeight],
-    );
-    return rows.map((row) => ({ leafIndex: Number(row.leaf_index), height: Number(row.height) }));
-  }
-
-  /** The first leaf recorded for an event id (an id seen twice on Kafka is two leaves). */
-  async eventById(eventId: string): Promise<{ leafIndex: number; canonical: Buffer } | undefined> {
-    const { rows } = await this.pool.query<{ leaf_index: string; canonical: Buffer }>(
-      'SELECT leaf_index, canonical FROM ledger_events WHERE event_id = $1 ORDER BY leaf_index LIMIT 1',
-      [eventId],
-    );
-    return rows[0] === undefined ? undefined : { leafIndex: Number(rows[0].leaf_index), canonical: rows[0].canonical };
-  }
-
-  async leafHashes(fromLeaf: number, toLeafExclusive: number): Promise<Buffer[]> {
-    const { rows } = await this.pool.query<{ leaf_hash: Buffer }>(
-      'SELECT leaf_hash FROM ledger_events WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index',
-      [fromLeaf, toLeafExclusive],
-    );
-    return rows.map((row) => row.leaf_hash);
   }
 
   /**

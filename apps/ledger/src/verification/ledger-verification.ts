@@ -5,7 +5,7 @@ import { envelope, newEventId, topics } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
 import type { Logger } from '@medshare/service-kit';
 import { ledgerMetrics } from '../ledger-metrics';
-import type { Replica } from '../replica/replica';
+import type { Replica, ReplicaReader } from '../replica/replica';
 import type { LedgerWriter } from '../writer/ledger-writer';
 import type { EventRow } from '../block/sealed-block';
 import { ChainVerifier, type Finding } from './chain-verifier';
@@ -85,32 +85,37 @@ export class LedgerVerification {
   async verifyReplica(replica: Replica): Promise<ReplicaReport> {
     const base = { replica: replica.name, address: replica.address };
     try {
-      const head = await replica.head();
-      const verifier = new ChainVerifier(this.publicKey);
-      const findings: Finding[] = [];
-      const top = head?.height ?? -1;
-      for (let from = 0; from <= top && findings.length < MAX_FINDINGS; from += PAGE_HEIGHTS) {
-        const to = Math.min(top, from + PAGE_HEIGHTS - 1);
-        const [blocks, events] = await Promise.all([replica.storedBlocks(from, to), replica.events(from, to)]);
-        const byHeight = new Map<number, EventRow[]>();
-        for (const event of events) {
-          const group = byHeight.get(event.height);
-          if (group) group.push(event);
-          else byHeight.set(event.height, [event]);
-        }
-        for (const block of blocks) {
-          findings.push(...verifier.check(block, byHeight.get(block.height) ?? []));
-          byHeight.delete(block.height);
-        }
-        // Rows under a height that has no block row belong to no block.
-        findings.push(...verifier.orphans([...byHeight.values()].flat()));
-      }
-      if (verifier.nextHeight <= top) findings.push({ height: verifier.nextHeight, row: 'block', problem: 'block is missing' });
-      findings.push(...verifier.orphans(await replica.strayEvents(verifier.treeSize, top)));
-      return { ...base, height: top, ok: findings.length === 0, findings: findings.slice(0, MAX_FINDINGS) };
+      const { height, findings } = await replica.snapshot((reader) => this.verifyChain(reader));
+      return { ...base, height, ok: findings.length === 0, findings };
     } catch (error) {
       return { ...base, ok: false, findings: [], error: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  private async verifyChain(reader: ReplicaReader): Promise<{ height: number; findings: Finding[] }> {
+    const head = await reader.head();
+    const verifier = new ChainVerifier(this.publicKey);
+    const findings: Finding[] = [];
+    const top = head?.height ?? -1;
+    for (let from = 0; from <= top && findings.length < MAX_FINDINGS; from += PAGE_HEIGHTS) {
+      const to = Math.min(top, from + PAGE_HEIGHTS - 1);
+      const [blocks, events] = await Promise.all([reader.storedBlocks(from, to), reader.events(from, to)]);
+      const byHeight = new Map<number, EventRow[]>();
+      for (const event of events) {
+        const group = byHeight.get(event.height);
+        if (group) group.push(event);
+        else byHeight.set(event.height, [event]);
+      }
+      for (const block of blocks) {
+        findings.push(...verifier.check(block, byHeight.get(block.height) ?? []));
+        byHeight.delete(block.height);
+      }
+      // Rows under a height that has no block row belong to no block.
+      findings.push(...verifier.orphans([...byHeight.values()].flat()));
+    }
+    if (verifier.nextHeight <= top) findings.push({ height: verifier.nextHeight, row: 'block', problem: 'block is missing' });
+    findings.push(...verifier.orphans(await reader.strayEvents(verifier.treeSize, top)));
+    return { height: top, findings: findings.slice(0, MAX_FINDINGS) };
   }
 
   /**

@@ -1,0 +1,292 @@
+// The ledger end to end, as real processes on the real broker and three real PostgreSQL replicas: crash
+// and restart mid-stream, fail-over to a standby, replica outages (one: commits go on; two: they stop)
+// and tampering with rows on one replica (found, alerted, repaired). Replica outages are simulated on
+// this run's own databases (`ALLOW_CONNECTIONS false` and terminating their sessions: to the ledger it
+// is a server that went away and refuses connections), since the shared servers must stay up.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import type { Consumer } from 'kafkajs';
+import { envelope, topics, type EventOf } from '@medshare/contracts';
+import { createKafka, EventPublisher } from '@medshare/messaging';
+import { databaseUrl, testEndpoints } from '../support/endpoints';
+import { eventually } from '../support/eventually';
+import { startService, type RunningService } from '../support/service-processes';
+
+const run = randomUUID().replace(/-/g, '').slice(0, 8);
+const database = `ledger_t${run}`;
+const { kafkaBrokers, ledgerServers, stateServer } = testEndpoints();
+const startedAt = new Date().toISOString();
+const kafka = createKafka({ brokers: kafkaBrokers, clientId: `ledger-e2e-${run}` });
+const publisher = new EventPublisher(kafka);
+const cli = resolve(__dirname, '../../tools/verify/bin/medshare-verify.js');
+const execFileAsync = promisify(execFile);
+
+const env = {
+  LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, database)).join(','),
+  DATABASE_URL: databaseUrl(stateServer, `ledger_state_t${run}`),
+  KAFKA_GROUP_ID: `ledger-e2e-${run}`,
+  LEDGER_START_FROM: startedAt,
+  BLOCK_MAX_EVENTS: '500',
+  BLOCK_MAX_AGE_MS: '200',
+  LEDGER_REPLICA_RETRY_MS: '250',
+  LEDGER_VERIFY_INTERVAL_MS: '0',
+  LOG_LEVEL: 'warn',
+};
+
+const produced: string[] = [];
+
+function decision(n: number): EventOf<'access.decision.v1'> {
+  const patient = `p-${run.replace(/[^a-z2-7]/g, 'a')}${'abcdefghijklmnopqrstuvwxyz234567'[n % 32].repeat(10)}`;
+  return envelope(
+    'access.decision.v1',
+    'access-control',
+    {
+      decisionId: `${run}-${n}`,
+      requester: { institution: 'hosp-a', practitioner: `dr-${run}` },
+      patient,
+      purpose: 'TREAT',
+      effect: 'permit',
+      httpStatus: 200,
+      reasons: [],
+      breakGlass: false,
+      withheldResourceTypes: [],
+      requestedResourceTypes: ['Observation'],
+    },
+    { subject: patient },
+  );
+}
+
+async function produce(count: number): Promise<void> {
+  const events = Array.from({ length: count }, (_, i) => decision(produced.length + i));
+  await publisher.publish(topics.accessDecisions, events);
+  produced.push(...events.map((event) => event.id));
+}
+
+/** Produces in small batches until stopped, as a live stream would. */
+function stream(batch = 100, pauseMs = 20): { stop(): Promise<void> } {
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      await produce(batch);
+      await new Promise((resolveWait) => setTimeout(resolveWait, pauseMs));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
+
+async function onReplica<T>(index: number, sql: string, params: unknown[] = [], db = database): Promise<T[]> {
+  const client = new Client({ connectionString: databaseUrl(ledgerServers[index], db) });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function setReplicaDown(index: number, down: boolean): Promise<void> {
+  await onReplica(index, `ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS ${down ? 'false' : 'true'}`, [], 'postgres');
+  if (down) await onReplica(index, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database], 'postgres');
+}
+
+/** How many of this run's events replica `index` holds, and how many distinct. */
+async function recorded(index: number): Promise<{ rows: number; distinct: number }> {
+  const [row] = await onReplica<{ rows: string; distinct: string }>(index, 'SELECT count(*) AS rows, count(DISTINCT event_id) AS distinct FROM ledger_events WHERE event_id = ANY($1)', [produced]);
+  return { rows: Number(row.rows), distinct: Number(row.distinct) };
+}
+
+async function allRecordedOnce(index: number, timeoutMs = 60_000): Promise<void> {
+  const result = await eventually(async () => {
+    const counts = await recorded(index);
+    return counts.distinct === produced.length ? counts : undefined;
+  }, { timeoutMs, intervalMs: 250, what: `replica ${index + 1} to hold all ${produced.length} events` });
+  expect(result.rows).toBe(produced.length);
+}
+
+/** Every partition's ranges follow on from the previous block's, with no gap and no overlap. */
+async function offsetRangesContiguous(index: number): Promise<void> {
+  const blocks = await onReplica<{ height: string; offsets: { topic: string; partition: number; first: string; last: string }[] }>(index, 'SELECT height, offsets FROM ledger_blocks ORDER BY height');
+  const next = new Map<string, bigint>();
+  const gaps: string[] = [];
+  for (const block of blocks) {
+    for (const range of block.offsets) {
+      const key = `${range.topic}:${range.partition}`;
+      const expected = next.get(key);
+      if (expected !== undefined && BigInt(range.first) !== expected) gaps.push(`${key} at height ${block.height}: ${range.first} after ${expected}`);
+      next.set(key, BigInt(range.last) + 1n);
+    }
+  }
+  expect(gaps).toEqual([]);
+  expect(blocks.length).toBeGreaterThan(1);
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, init);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+interface Report {
+  ok: boolean;
+  replicas: { replica: string; ok: boolean; findings: { height: number; row: string; problem: string }[]; repaired?: number[]; afterRepair?: { ok: boolean } }[];
+}
+
+async function verify(ledger: RunningService): Promise<Report> {
+  const { status, body } = await json<Report>(`${ledger.baseUrl}/v1/verify`, { method: 'POST' });
+  expect(status).toBe(200);
+  return body;
+}
+
+async function headHeight(ledger: RunningService): Promise<number> {
+  const { body } = await json<{ height?: number }>(`${ledger.baseUrl}/v1/blocks/head`);
+  return body.height ?? -1;
+}
+
+async function writerRole(ledger: RunningService): Promise<string> {
+  return (await json<{ writer: string }>(`${ledger.baseUrl}/v1/replicas`)).body.writer;
+}
+
+describe('ledger', () => {
+  let ledger: RunningService;
+  const extra: RunningService[] = [];
+
+  beforeAll(async () => {
+    await publisher.connect();
+    ledger = await startService('ledger', { port: 4101, env, instance: `ledger-a-${run}` });
+  });
+
+  afterAll(async () => {
+    await Promise.all([ledger, ...extra].map((service) => service?.stop('SIGKILL')));
+    await publisher.disconnect();
+    for (let i = 0; i < ledgerServers.length; i += 1) {
+      await setReplicaDown(i, false).catch(() => undefined);
+      await onReplica(i, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, [], 'postgres');
+    }
+    const state = new Client({ connectionString: databaseUrl(stateServer, 'postgres') });
+    await state.connect();
+    await state.query(`DROP DATABASE IF EXISTS ledger_state_t${run} WITH (FORCE)`);
+    await state.end();
+  });
+
+  it('after kill -9 mid-stream and a restart, holds every event exactly once in a chain that verifies, with contiguous offsets', async () => {
+    const live = stream();
+    await eventually(async () => ((await headHeight(ledger)) >= 2 ? true : undefined), { what: 'a few blocks before the crash' });
+    await ledger.stop('SIGKILL');
+    await live.stop();
+    ledger = await startService('ledger', { port: 4101, env, instance: `ledger-a-${run}` });
+    await produce(300);
+    await allRecordedOnce(0);
+    await offsetRangesContiguous(0);
+    expect((await verify(ledger)).ok).toBe(true);
+  });
+
+  it('fails over to a standby when the active writer dies, and loses or repeats nothing', async () => {
+    const standby = await startService('ledger', { port: 4102, env, instance: `ledger-b-${run}` });
+    extra.push(standby);
+    expect(await writerRole(standby)).toBe('standby');
+    expect(await writerRole(ledger)).toBe('active');
+    const live = stream();
+    await eventually(async () => ((await recorded(0)).distinct > produced.length - 2000 ? true : undefined), { what: 'the stream to be committing' });
+    await ledger.stop('SIGKILL');
+    await eventually(async () => ((await writerRole(standby)) === 'active' ? true : undefined), { what: 'the standby to take over' });
+    await live.stop();
+    await allRecordedOnce(1);
+    await offsetRangesContiguous(1);
+    ledger = standby;
+    extra.splice(0);
+    expect((await verify(ledger)).ok).toBe(true);
+  });
+
+  it('commits on with one replica down, and catches that replica up when it is back', async () => {
+    await setReplicaDown(2, true);
+    const before = await headHeight(ledger);
+    await produce(1500);
+    await allRecordedOnce(0);
+    expect(await headHeight(ledger)).toBeGreaterThan(before);
+    await setReplicaDown(2, false);
+    await allRecordedOnce(2);
+    const caughtUp = await eventually(async () => {
+      const { body } = await json<{ replicas: { replica: string; lag?: number; inSync: boolean }[] }>(`${ledger.baseUrl}/v1/replicas`);
+      return body.replicas.every((replica) => replica.inSync && replica.lag === 0) ? body : undefined;
+    }, { what: 'replica-3 in sync' });
+    expect(caughtUp.replicas).toHaveLength(3);
+    expect((await verify(ledger)).ok).toBe(true);
+  });
+
+  it('stops committing with two replicas down (and says so), then resumes with one back, losing nothing', async () => {
+    await setReplicaDown(1, true);
+    await setReplicaDown(2, true);
+    const ready = await eventually(async () => ((await fetch(`${ledger.baseUrl}/health/ready`)).status === 503 ? true : undefined), { what: 'readiness to report the lost quorum' });
+    expect(ready).toBe(true);
+    const metrics = await (await fetch(`${ledger.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/medshare_ledger_quorum 0/);
+    const stalled = (await recorded(0)).distinct;
+    await produce(700);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1500));
+    expect((await recorded(0)).distinct).toBe(stalled);
+    await setReplicaDown(1, false);
+    await allRecordedOnce(0);
+    await allRecordedOnce(1);
+    await setReplicaDown(2, false);
+    await allRecordedOnce(2);
+    expect((await fetch(`${ledger.baseUrl}/health/ready`)).status).toBe(200);
+    await offsetRangesContiguous(0);
+  });
+
+  describe('tampering on one replica', () => {
+    let alerts: Consumer;
+    const seen: { kind: string; details?: Record<string, unknown> }[] = [];
+
+    beforeAll(async () => {
+      alerts = kafka.consumer({ groupId: `ledger-e2e-alerts-${run}` });
+      await alerts.connect();
+      await alerts.subscribe({ topic: topics.governanceAlerts.name, fromBeginning: true });
+      await alerts.run({
+        eachMessage: async ({ message }) => {
+          const event = JSON.parse(message.value?.toString() ?? '{}') as { type?: string; data?: { kind: string; details?: Record<string, unknown> } };
+          if (event.type === 'governance.alert.v1' && event.data) seen.push(event.data);
+        },
+      });
+    });
+
+    afterAll(async () => {
+      await alerts.disconnect();
+    });
+
+    it.each([
+      { name: 'an edited event row', replica: 1, row: 'event leaf 10', sql: `UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 10` },
+      { name: 'an edited block header', replica: 2, row: 'header', sql: `UPDATE ledger_blocks SET merkle_root = repeat('0', 64) WHERE height = 1` },
+      { name: 'a deleted event row', replica: 0, row: 'event leaf 3', sql: 'DELETE FROM ledger_events WHERE leaf_index = 3' },
+    ])('finds $name, names replica, height and row, alerts, and repairs it from the quorum', async ({ replica, row, sql }) => {
+      const [{ height }] = await onReplica<{ height: string }>(replica, row === 'header' ? 'SELECT 1 AS height' : `SELECT height FROM ledger_events WHERE leaf_index = ${row.split(' ')[2]}`);
+      await onReplica(replica, sql);
+      const name = `replica-${replica + 1}`;
+
+      const publicKey = await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text();
+      const audit = await execFileAsync(process.execPath, [cli, 'replica', '--url', databaseUrl(ledgerServers[replica], database), '--public-key', publicKey]).then(
+        (result) => ({ code: 0, out: result.stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, out: error.stdout }),
+      );
+      expect(audit.code).toBe(1);
+      expect(audit.out).toContain(`height ${height}`);
+
+      const report = await verify(ledger);
+      const tampered = report.replicas.find((candidate) => candidate.replica === name);
+      expect(report.ok).toBe(false);
+      expect(tampered?.findings[0]).toMatchObject({ height: Number(height), row });
+      expect(tampered?.afterRepair?.ok).toBe(true);
+      expect(report.replicas.filter((candidate) => candidate.replica !== name).every((candidate) => candidate.ok)).toBe(true);
+
+      const alert = await eventually(() => seen.find((candidate) => candidate.kind === 'ledger-tamper' && candidate.details?.address === `${new URL(ledgerServers[replica]).host}/${database}` && candidate.details?.row === row), { what: 'the tamper alert' });
+      expect(alert.details).toMatchObject({ replica: name, height: Number(height) });
+      expect((await verify(ledger)).ok).toBe(true);
+    });
+  });
+});
