@@ -1,0 +1,233 @@
+// Access control: decision evaluation in memory with 10,000 consents (the service's own projection and
+// libs/consent, in process), then over HTTP against real processes: POST /v1/decisions, and the read path
+// (decision, signed permit, decrypt round trip over Kafka to a real encryption service, filtering, audit events).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { decide, filterRecords, parseAccessRequest, type RecordMeta } from '@medshare/consent';
+import { envelope, type MedshareEvent } from '@medshare/contracts';
+import { issueInstitutionToken } from '@medshare/crypto';
+import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
+import { AccessProjection } from '../../../apps/access-control/src/projection/access-projection';
+import { percentile, type BenchResult } from './bench-result';
+
+const CONSENTS = Number(process.env.BENCH_ACCESS_CONSENTS ?? 10_000);
+const DECISIONS = Number(process.env.BENCH_ACCESS_DECISIONS ?? 20_000);
+const HTTP_DECISIONS = Number(process.env.BENCH_ACCESS_HTTP_DECISIONS ?? 1_000);
+const WARM_UP = 2_000;
+const READS = Number(process.env.BENCH_ACCESS_READS ?? 300);
+const STATE_SERVER = process.env.MEDSHARE_PG_STATE ?? 'postgres://medshare@127.0.0.1:55432';
+// Compiled to dist/test/bench/src: the services are dist/apps/<name>/src/main.js.
+const distRoot = resolve(__dirname, '../../..');
+const repoRoot = resolve(distRoot, '..');
+
+const NATIONAL = 'https://id.medshare.example/national-health-id';
+const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
+const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
+
+export async function run(): Promise<BenchResult[]> {
+  return [inMemoryDecisions(), ...(await overHttp())];
+}
+
+// --- in memory --------------------------------------------------------------------------------------------
+
+function consentJson(id: string, patient: string, variant: number): Record<string, unknown> {
+  const provisions = [
+    { purpose: [{ system: ACT_REASON, code: 'TREAT' }], provision: [{ type: 'deny', class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Condition' }] }] },
+    { actor: [{ reference: { reference: 'Organization/hosp-b' } }], provision: [{ type: 'deny', class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Observation' }], provision: [{ type: 'permit', dataPeriod: { start: '2024-01-01' } }] }] },
+    { purpose: [{ system: ACT_REASON, code: 'HRESCH' }], provision: [{ type: 'permit', securityLabel: [{ system: ACT_CODE, code: 'HIV' }] }] },
+  ];
+  return {
+    resourceType: 'Consent', id, status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+    patient: { reference: `Patient/${patient}` },
+    policy: [{ uri: 'https://fhir.medshare.example/policy/sharing' }],
+    provision: { type: 'permit', ...provisions[variant % provisions.length] },
+  };
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+/** A distinct well-formed pseudonym per index. */
+function pseudonym(index: number): string {
+  let text = '';
+  for (let rest = index; text.length < 20; rest = Math.floor(rest / 32)) text = BASE32[rest % 32] + text;
+  return `p-${text}`;
+}
+
+/** The service's projection filled by events, then decide + filterRecords per request, as the read path runs them. */
+function inMemoryDecisions(): BenchResult {
+  const projection = new AccessProjection();
+  const patients = CONSENTS / 2;
+  let offset = 0n;
+  const source = () => ({ kind: 'topic' as const, topic: 'bench', partition: 0, offset: (offset += 1n) });
+  const apply = (event: unknown) => projection.apply(event as MedshareEvent, source());
+  apply(envelope('grants.role-registered.v1', 'hosp-b', { institution: 'hosp-b', practitioner: 'dr-b', role: 'physician' }));
+  apply(envelope('grants.agreement-recorded.v1', 'hosp-a', { agreementId: 'ag', agreement: { id: 'ag', holder: 'hosp-a', reader: 'hosp-b', purposes: ['TREAT', 'HRESCH'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' } }));
+  for (let index = 0; index < CONSENTS; index += 1) {
+    const patient = pseudonym(index % patients);
+    apply(envelope('consent.recorded.v1', 'hosp-a', { institution: 'hosp-a', patient, consentId: `c-${index}`, consent: consentJson(`c-${index}`, patient, index) }, { subject: patient }));
+    projection.hold(patient, 'hosp-a', 'Observation');
+    projection.hold(patient, 'hosp-a', 'Condition');
+  }
+  const records: RecordMeta[] = Array.from({ length: 20 }, (_, index) => ({
+    recordId: `r-${index}`, holder: 'hosp-a', resourceType: index % 3 === 0 ? 'Condition' : 'Observation',
+    securityLabels: index % 7 === 0 ? [{ system: ACT_CODE, code: 'HIV' }] : [], clinicalDate: `${2020 + (index % 6)}-03-01`,
+  }));
+  const samples: number[] = [];
+  let permits = 0;
+  // The first rounds only warm the JIT up; the samples are the rounds after.
+  for (let index = -WARM_UP; index < DECISIONS; index += 1) {
+    const patient = pseudonym(Math.abs(index) % patients);
+    const started = process.hrtime.bigint();
+    const intake = parseAccessRequest({
+      requester: { institution: 'hosp-b', practitioner: 'dr-b', role: 'physician' }, patient, holders: projection.holdersOf(patient),
+      purpose: index % 2 === 0 ? 'TREAT' : 'HRESCH', resourceTypes: ['Observation', 'Condition'], now: new Date().toISOString(),
+    });
+    if (!intake.ok) throw new Error('bench request is invalid');
+    const { context } = decide(intake.request, projection);
+    const disclosure = filterRecords(context, records);
+    if (index < 0) continue;
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (disclosure.decision.effect === 'permit') permits += 1;
+  }
+  return {
+    name: `decision in memory (${projection.consentCount} consents)`,
+    events: DECISIONS, p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99),
+    notes: `request intake + decide + filterRecords over 20 records; ${permits} permits`,
+  };
+}
+
+// --- over HTTP against real processes ---------------------------------------------------------------------
+
+interface Service {
+  stop(): Promise<void>;
+}
+
+async function startService(name: 'ingestion' | 'encryption' | 'access-control', port: number, env: Record<string, string>, logName: string): Promise<Service> {
+  const logDir = resolve(repoRoot, '.data/logs');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(resolve(logDir, `${logName}.log`), { flags: 'a' });
+  const child: ChildProcess = spawn(process.execPath, [resolve(distRoot, `apps/${name}/src/main.js`)], {
+    env: { ...process.env, PORT: String(port), INSTANCE_ID: logName, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  await until(async () => {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see .data/logs/${logName}.log`);
+    return fetch(`http://127.0.0.1:${port}/health/ready`).then((response) => response.ok, () => false);
+  }, `${name} ready`);
+  return {
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
+    await new Promise((done) => setTimeout(done, 200));
+  }
+}
+
+async function overHttp(): Promise<BenchResult[]> {
+  const id = randomBytes(4).toString('hex');
+  const [A, B] = [`ba${id}`, `bb${id}`];
+  const institutions = `${A},${B}`;
+  const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: institutions }));
+  const databases = { ingestion: `ingestion_acbench_${id}`, encryption: `encryption_acbench_${id}`, access: `access_control_acbench_${id}` };
+  const source = `encryption-acbench-${id}`;
+  const common = { INSTITUTIONS: institutions };
+  const services: Service[] = [];
+  try {
+    services.push(await startService('encryption', 4352, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`, KAFKA_GROUP_ID: `encryption-acbench-${id}`, SERVICE_SOURCE: source, SEALED_START: 'latest' }, `encryption-acbench-${id}`));
+    services.push(await startService('ingestion', 4351, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-acbench-${id}`, SEALING_KEY_SOURCE: source }, `ingestion-acbench-${id}`));
+    services.push(await startService('access-control', 4353, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.access}`, KAFKA_GROUP_ID: `access-control-acbench-${id}` }, `access-control-acbench-${id}`));
+    const access = 'http://127.0.0.1:4353';
+    const system = (institution: string) => `Bearer ${issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 3600 })}`;
+    const doctor = `Bearer ${issueInstitutionToken(keys.institutionPrivateKey(B), { institution: B, practitioner: `dr-${id}`, role: 'physician', ttlSeconds: 3600 })}`;
+    const post = (url: string, authorization: string, body: unknown) =>
+      fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+    await expectStatus(post(`${access}/v1/roles`, system(B), { practitioner: `dr-${id}`, role: 'physician' }), 201);
+    await expectStatus(post(`${access}/v1/agreements`, system(A), { id: `ag-${id}`, holder: A, reader: B, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' }), 201);
+    const nationalId = `N-bench-${id}`;
+    await expectStatus(post('http://127.0.0.1:4351/v1/fhir', system(A), benchBundle(nationalId)), 202);
+    const consent = {
+      resourceType: 'Consent', id: `c-${id}`, status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { identifier: { system: NATIONAL, value: nationalId } },
+      policy: [{ uri: 'https://fhir.medshare.example/policy/sharing' }],
+      provision: { type: 'permit', purpose: [{ system: ACT_REASON, code: 'TREAT' }], provision: [{ type: 'deny', class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Condition' }] }] },
+    };
+    // Until access control has seen the records, the holder "does not hold" the patient (403).
+    await until(async () => (await post(`${access}/v1/consents`, system(A), consent)).status === 201, 'the consent accepted');
+    const patient = `${NATIONAL}|${nationalId}`;
+
+    const decisionSamples: number[] = [];
+    for (let index = 0; index < HTTP_DECISIONS; index += 1) {
+      const started = process.hrtime.bigint();
+      const response = await post(`${access}/v1/decisions`, doctor, { patient, purpose: 'TREAT' });
+      await response.arrayBuffer();
+      decisionSamples.push(Number(process.hrtime.bigint() - started) / 1e6);
+      if (response.status !== 200) throw new Error(`decision answered ${response.status}`);
+    }
+    const readSamples: number[] = [];
+    let released = 0;
+    for (let index = 0; index < READS; index += 1) {
+      const started = process.hrtime.bigint();
+      const response = await fetch(`${access}/v1/patients/${encodeURIComponent(patient)}/records?purpose=TREAT`, { headers: { authorization: doctor } });
+      const bundle = (await response.json()) as { total?: number };
+      readSamples.push(Number(process.hrtime.bigint() - started) / 1e6);
+      if (response.status !== 200) throw new Error(`read answered ${response.status}`);
+      released = bundle.total ?? 0;
+    }
+    return [
+      { name: 'POST /v1/decisions over HTTP', events: HTTP_DECISIONS, p50Ms: percentile(decisionSamples, 50), p99Ms: percentile(decisionSamples, 99), notes: 'sequential; JWT verify, decide, access.decision.v1 acked (acks=all)' },
+      { name: 'read path over HTTP', events: READS, p50Ms: percentile(readSamples, 50), p99Ms: percentile(readSamples, 99), notes: `sequential; ${released} released of 12 per read (Condition denied); permit, decrypt request/reply over Kafka, filter, decision + disclosure acked` },
+    ];
+  } finally {
+    for (const service of services.reverse()) await service.stop();
+    await dropDatabases(Object.values(databases));
+  }
+}
+
+async function expectStatus(response: Promise<Response>, status: number): Promise<void> {
+  const answer = await response;
+  if (answer.status !== status) throw new Error(`expected ${status}, got ${answer.status}: ${await answer.text()}`);
+}
+
+/** One patient with ten observations and a condition at the holder. */
+function benchBundle(nationalId: string) {
+  const patientUrl = `urn:uuid:${randomUUID()}`;
+  const resources = [
+    { resourceType: 'Patient', id: `bench-${nationalId}`, identifier: [{ system: NATIONAL, value: nationalId }], gender: 'female', birthDate: '1970-01-01' },
+    ...Array.from({ length: 10 }, (_, index) => ({
+      resourceType: 'Observation', status: 'final', subject: { reference: patientUrl }, effectiveDateTime: `2024-0${1 + (index % 9)}-01T08:00:00Z`,
+      code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] },
+      valueQuantity: { value: 5 + index / 10, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+    })),
+    { resourceType: 'Condition', subject: { reference: patientUrl }, code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, recordedDate: '2023-05-01T10:00:00Z' },
+  ];
+  return {
+    resourceType: 'Bundle', type: 'transaction',
+    entry: resources.map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
+  };
+}
+
+async function dropDatabases(names: string[]): Promise<void> {
+  const client = new Client({ connectionString: `${STATE_SERVER}/postgres` });
+  await client.connect();
+  try {
+    for (const name of names) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
