@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Native Apache Kafka (KRaft, one combined broker+controller) for medshare development and tests.
-# Jars come from Maven Central via infra/kafka/pom.xml; all state lives in <repo>/.data/kafka.
+# Jars come from Maven Central via infra/kafka/pom.xml; all state lives in <repo>/.data/kafka (KAFKA_DATA_DIR).
 #
 #   infra/kafka/kafka.sh start|stop|status|wait|restart
 #   infra/kafka/kafka.sh topics ARGS...   # TopicCommand against this broker (e.g. topics --list)
 #   infra/kafka/kafka.sh groups ARGS...   # ConsumerGroupCommand (e.g. groups --list)
 #
-# Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_HEAP ("-Xms128m -Xmx512m",
+# Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_DATA_DIR (<repo>/.data/kafka),
+# KAFKA_LIB_DIR (<repo>/.data/kafka/lib: a second broker's data folder can share the jars), KAFKA_HEAP ("-Xms128m -Xmx512m",
 # or just a size such as 1g for -Xmx), KAFKA_WAIT_TIMEOUT (60 s), KAFKA_STOP_TIMEOUT (20 s).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 POM="$SCRIPT_DIR/pom.xml"
-DATA="$ROOT/.data/kafka"
-LIB="$DATA/lib"
+DATA="${KAFKA_DATA_DIR:-$ROOT/.data/kafka}"
+LIB="${KAFKA_LIB_DIR:-$ROOT/.data/kafka/lib}"
+# Absolute: the pid check matches the broker's command line, and log.dirs must not depend on the cwd.
+[[ "$DATA" == /* ]] || DATA="$PWD/$DATA"
+[[ "$LIB" == /* ]] || LIB="$PWD/$LIB"
 LIB_MARKER="$LIB/.complete"
 PROPS="$DATA/server.properties"
 LOG4J="$DATA/log4j2.properties"
@@ -73,6 +77,7 @@ ensure_lib() {
   say "resolving Kafka jars from Maven Central into $LIB (first run only)"
   local tmp="$DATA/lib.tmp"
   rm -rf "$tmp"
+  mkdir -p "$(dirname "$LIB")"
   # Into a temp folder first: an interrupted download must never look complete.
   if ! (cd "$SCRIPT_DIR" && mvn -B -q -Dstyle.color=never -f "$POM" \
       dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp") \
