@@ -24,8 +24,8 @@ const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 const ROLE_SYSTEM = 'https://fhir.medshare.example/CodeSystem/practitioner-role';
 const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: INSTITUTIONS.join(',') }));
 
-const databases = { ingestion: `ingestion_tac${run}`, encryption: `encryption_tac${run}`, access: `access_control_tac${run}` };
-const ports = { ingestion: 4301, encryption: 4302, access1: 4303, access2: 4304 };
+const databases = { ingestion: `ingestion_tac${run}`, encryption: `encryption_tac${run}`, access: `access_control_tac${run}`, replay: `access_control_tac${run}_replay` };
+const ports = { ingestion: 4301, encryption: 4302, access1: 4303, access2: 4304, access3: 4305 };
 const sharedEnv = { INSTITUTIONS: INSTITUTIONS.join(','), LOG_LEVEL: 'warn' };
 
 // --- people ---------------------------------------------------------------------------------------------
@@ -327,6 +327,23 @@ describe('access control as a process', () => {
     const next = await read(access1, drB, 'revoked', 'TREAT');
     expect(next.status).toBe(403);
     await eventually(async () => (await read(access2, drB, 'revoked', 'TREAT')).status === 403 || undefined, { what: 'the second instance to apply the revocation' });
+  });
+
+  it('rebuilds the same decisions from the topics into an empty database, and resumes from PostgreSQL after a restart', async () => {
+    const probes: [Person, string, string][] = [[drB, 'orgB', 'TREAT'], [drB, 'revoked', 'TREAT'], [drB, 'optOut', 'TREAT'], [drC, 'orgB', 'TREAT'], [drB, 'research', 'HRESCH']];
+    const answers = async (service: RunningService) => Promise.all(probes.map(async ([who, key, purpose]) => (await ask(service, who, key, purpose)).body.effect));
+    const expected = await answers(access1);
+    expect(expected).toEqual(['permit', 'deny', 'deny', 'deny', 'permit']);
+    const replayed = await startService('access-control', {
+      port: ports.access3, instance: `access-3-${run}`,
+      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.replay), KAFKA_GROUP_ID: `access-control-ac-${run}` },
+    });
+    services.push(replayed);
+    expect(await answers(replayed)).toEqual(expected);
+    await access2.stop();
+    access2 = await startService('access-control', { port: ports.access2, instance: `access-2-${run}`, env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.access), KAFKA_GROUP_ID: `access-control-ac-${run}` } });
+    services.push(access2);
+    expect(await answers(access2)).toEqual(expected);
   });
 
   it.each([
