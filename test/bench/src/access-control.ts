@@ -17,6 +17,7 @@ const CONSENTS = Number(process.env.BENCH_ACCESS_CONSENTS ?? 10_000);
 const DECISIONS = Number(process.env.BENCH_ACCESS_DECISIONS ?? 20_000);
 const HTTP_DECISIONS = Number(process.env.BENCH_ACCESS_HTTP_DECISIONS ?? 1_000);
 const WARM_UP = 2_000;
+const WINDOW_FLIPS = Number(process.env.BENCH_ACCESS_WINDOW_FLIPS ?? 40);
 const READS = Number(process.env.BENCH_ACCESS_READS ?? 300);
 const STATE_SERVER = process.env.MEDSHARE_PG_STATE ?? 'postgres://medshare@127.0.0.1:55432';
 // Compiled to dist/test/bench/src: the services are dist/apps/<name>/src/main.js.
@@ -129,11 +130,11 @@ async function startService(name: 'ingestion' | 'encryption' | 'access-control',
   };
 }
 
-async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000, intervalMs = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
-    await new Promise((done) => setTimeout(done, 200));
+    await new Promise((done) => setTimeout(done, intervalMs));
   }
 }
 
@@ -149,8 +150,11 @@ async function overHttp(): Promise<BenchResult[]> {
   try {
     services.push(await startService('encryption', 4352, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`, KAFKA_GROUP_ID: `encryption-acbench-${id}`, SERVICE_SOURCE: source, SEALED_START: 'latest' }, `encryption-acbench-${id}`));
     services.push(await startService('ingestion', 4351, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-acbench-${id}`, SEALING_KEY_SOURCE: source }, `ingestion-acbench-${id}`));
-    services.push(await startService('access-control', 4353, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.access}`, KAFKA_GROUP_ID: `access-control-acbench-${id}` }, `access-control-acbench-${id}`));
+    const accessEnv = { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.access}`, KAFKA_GROUP_ID: `access-control-acbench-${id}` };
+    services.push(await startService('access-control', 4353, accessEnv, `access-control-acbench-${id}`));
+    services.push(await startService('access-control', 4354, accessEnv, `access-control-acbench-${id}-2`));
     const access = 'http://127.0.0.1:4353';
+    const otherInstance = 'http://127.0.0.1:4354';
     const system = (institution: string) => `Bearer ${issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 3600 })}`;
     const doctor = `Bearer ${issueInstitutionToken(keys.institutionPrivateKey(B), { institution: B, practitioner: `dr-${id}`, role: 'physician', ttlSeconds: 3600 })}`;
     const post = (url: string, authorization: string, body: unknown) =>
@@ -189,7 +193,21 @@ async function overHttp(): Promise<BenchResult[]> {
       if (response.status !== 200) throw new Error(`read answered ${response.status}`);
       released = bundle.total ?? 0;
     }
+    // The cross-instance window: a consent flipped on one instance, polled on the other until it decides with it.
+    const windowSamples: number[] = [];
+    for (let index = 0; index < WINDOW_FLIPS; index += 1) {
+      const status = index % 2 === 0 ? 'inactive' : 'active';
+      const expected = status === 'active' ? 'permit' : 'deny';
+      await expectStatus(post(`${access}/v1/consents`, system(A), { ...consent, status }), 201);
+      const acknowledged = process.hrtime.bigint();
+      await until(async () => {
+        const answer = (await (await post(`${otherInstance}/v1/decisions`, doctor, { patient, purpose: 'TREAT' })).json()) as { effect?: string };
+        return answer.effect === expected;
+      }, 'the other instance to apply the consent', 10_000, 1);
+      windowSamples.push(Number(process.hrtime.bigint() - acknowledged) / 1e6);
+    }
     return [
+      { name: 'cross-instance window (consent change)', events: WINDOW_FLIPS, p50Ms: percentile(windowSamples, 50), p99Ms: percentile(windowSamples, 99), notes: 'from the 201 on one instance until another decides with it (polled by POST /v1/decisions, ~4 ms resolution)' },
       { name: 'POST /v1/decisions over HTTP', events: HTTP_DECISIONS, p50Ms: percentile(decisionSamples, 50), p99Ms: percentile(decisionSamples, 99), notes: 'sequential; JWT verify, decide, access.decision.v1 acked (acks=all)' },
       { name: 'read path over HTTP', events: READS, p50Ms: percentile(readSamples, 50), p99Ms: percentile(readSamples, 99), notes: `sequential; ${released} released of 12 per read (Condition denied); permit, decrypt request/reply over Kafka, filter, decision + disclosure acked` },
     ];
