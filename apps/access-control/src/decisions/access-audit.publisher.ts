@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { envelope, topics, type EventData, type MedshareEvent } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
 import type { PractitionerRole, RequestPurpose } from '@medshare/consent';
+import { Counter, register } from 'prom-client';
 
 export const SERVICE_SOURCE = 'access-control';
 
@@ -32,6 +33,10 @@ export interface DisclosureRecord {
   deIdentified: boolean;
   records: readonly { recordId: string; resourceType: string; institution: string }[];
 }
+
+const decisionsTotal =
+  (register.getSingleMetric('medshare_access_decisions_total') as Counter<'effect' | 'status' | 'break_glass'> | undefined) ??
+  new Counter({ name: 'medshare_access_decisions_total', help: 'Access decisions recorded, by effect, HTTP status and break-glass', labelNames: ['effect', 'status', 'break_glass'] });
 
 const PURPOSES = new Set(['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH']);
 const MAX_REASON = 500;
@@ -63,6 +68,7 @@ export class AccessAuditPublisher {
     const publishing = [this.publisher.publish(topics.accessDecisions, [decision])];
     if (record.breakGlass) publishing.push(this.publisher.publish(topics.governanceAlerts, [this.breakGlassAlert(record, decision)]));
     await Promise.all(publishing);
+    decisionsTotal.inc({ effect: record.effect, status: String(record.httpStatus), break_glass: String(record.breakGlass) });
   }
 
   async disclosed(record: DisclosureRecord): Promise<void> {
