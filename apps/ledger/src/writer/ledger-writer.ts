@@ -157,7 +157,9 @@ export class LedgerWriter {
     if (locked.length < this.majority) {
       // Holding a minority would only keep another instance from its majority.
       await Promise.all(locked.map((replica) => replica.releaseWriterLock()));
-      ledgerMetrics.quorum.set(0);
+      // A standby whose majority is merely locked by the active writer still sees a quorum.
+      const reachable = attempts.filter((attempt) => attempt.status === 'fulfilled').length;
+      ledgerMetrics.quorum.set(reachable >= this.majority ? 1 : 0);
       return;
     }
     try {
@@ -229,6 +231,7 @@ export class LedgerWriter {
     const locked = replicas.filter((replica) => replica.holdsWriterLock);
     if (locked.length < this.majority) {
       this.log().error({ locked: locked.length, replicas: replicas.length }, 'quorum lost: commits stopped');
+      ledgerMetrics.quorum.set(0);
       await this.stepDown('quorum lost');
       return;
     }
@@ -298,7 +301,15 @@ export class LedgerWriter {
     const { kafka, groupId } = this.options;
     this.startPositions = await this.resolveStartPositions();
     this.readPositions = { ...this.startPositions, ...(this.committed?.cursor ?? {}) };
-    const consumer = kafka.consumer({ groupId, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 24 * 1024 * 1024, allowAutoTopicCreation: false });
+    // A short session: after a crash the group waits this long for the dead member before a new writer reads.
+    const consumer = kafka.consumer({
+      groupId,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 24 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+    });
     this.consumer = consumer;
     // The chain, not the consumer group, says where to read: seek every assigned partition to it.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
@@ -386,6 +397,7 @@ export class LedgerWriter {
       if (generation !== this.generation) throw new SteppedDown();
       if (this.options.replicas.filter((replica) => replica.holdsWriterLock).length < this.majority) {
         // Not awaited: stepping down waits for the consumer, which waits for this very commit.
+        ledgerMetrics.quorum.set(0);
         void this.stepDown('writer lock lost on a majority of replicas');
         throw new SteppedDown();
       }
