@@ -47,8 +47,7 @@ const tokenOf = (who: Person, role = who.role) =>
 
 // --- patients and their records ------------------------------------------------------------------------
 /** Every patient has the same six records at A: what differs between scenarios is the consent. */
-const RECORD_IDS = ['patient', 'obs-recent', 'obs-old', 'obs-hiv', 'cond', 'med'] as const;
-type RecordName = (typeof RECORD_IDS)[number];
+type RecordName = 'patient' | 'obs-recent' | 'obs-old' | 'obs-hiv' | 'cond' | 'med';
 const nationalIdOf = (key: string) => `N-${run}-${key}`;
 const patientRef = (key: string) => `${NATIONAL}|${nationalIdOf(key)}`;
 

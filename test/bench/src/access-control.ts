@@ -1,16 +1,17 @@
-// Access control: decision evaluation in memory with 10,000 consents (the service's own projection and
-// libs/consent, in process), then over HTTP against real processes: POST /v1/decisions, and the read path
+// Access control: decision evaluation in memory with 10,000 consents (libs/consent's indexes, as the service's
+// projection holds them, in process), then over HTTP against real processes: POST /v1/decisions, and the read path
 // (decision, signed permit, decrypt round trip over Kafka to a real encryption service, filtering, audit events).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { decide, filterRecords, parseAccessRequest, type RecordMeta } from '@medshare/consent';
-import { envelope, type MedshareEvent } from '@medshare/contracts';
+import {
+  AgreementIndex, ConsentIndex, decide, filterRecords, parseAccessRequest, parseAgreement, parseConsent,
+  type AccessState, type RecordMeta, type RegisteredPractitioner,
+} from '@medshare/consent';
 import { issueInstitutionToken } from '@medshare/crypto';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
-import { AccessProjection } from '../../../apps/access-control/src/projection/access-projection';
 import { percentile, type BenchResult } from './bench-result';
 
 const CONSENTS = Number(process.env.BENCH_ACCESS_CONSENTS ?? 10_000);
@@ -58,20 +59,20 @@ function pseudonym(index: number): string {
   return `p-${text}`;
 }
 
-/** The service's projection filled by events, then decide + filterRecords per request, as the read path runs them. */
+/** The state the service's projection holds (libs/consent's indexes), then decide + filterRecords per request, as the read path runs them. */
 function inMemoryDecisions(): BenchResult {
-  const projection = new AccessProjection();
+  const consents = new ConsentIndex();
+  const agreements = new AgreementIndex();
+  const practitioners = new Map<string, RegisteredPractitioner>([['dr-b', { institution: 'hosp-b', role: 'physician' }]]);
+  const state: AccessState = { consents, agreements, practitioners };
+  const agreement = parseAgreement({ id: 'ag', holder: 'hosp-a', reader: 'hosp-b', purposes: ['TREAT', 'HRESCH'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' });
+  if (!agreement.ok) throw new Error('bench agreement is invalid');
+  agreements.put(agreement.agreement);
   const patients = CONSENTS / 2;
-  let offset = 0n;
-  const source = () => ({ kind: 'topic' as const, topic: 'bench', partition: 0, offset: (offset += 1n) });
-  const apply = (event: unknown) => projection.apply(event as MedshareEvent, source());
-  apply(envelope('grants.role-registered.v1', 'hosp-b', { institution: 'hosp-b', practitioner: 'dr-b', role: 'physician' }));
-  apply(envelope('grants.agreement-recorded.v1', 'hosp-a', { agreementId: 'ag', agreement: { id: 'ag', holder: 'hosp-a', reader: 'hosp-b', purposes: ['TREAT', 'HRESCH'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' } }));
   for (let index = 0; index < CONSENTS; index += 1) {
-    const patient = pseudonym(index % patients);
-    apply(envelope('consent.recorded.v1', 'hosp-a', { institution: 'hosp-a', patient, consentId: `c-${index}`, consent: consentJson(`c-${index}`, patient, index) }, { subject: patient }));
-    projection.hold(patient, 'hosp-a', 'Observation');
-    projection.hold(patient, 'hosp-a', 'Condition');
+    const parsed = parseConsent(consentJson(`c-${index}`, pseudonym(index % patients), index));
+    if (!parsed.ok) throw new Error('bench consent is invalid');
+    consents.put(parsed.consent);
   }
   const records: RecordMeta[] = Array.from({ length: 20 }, (_, index) => ({
     recordId: `r-${index}`, holder: 'hosp-a', resourceType: index % 3 === 0 ? 'Condition' : 'Observation',
@@ -84,18 +85,18 @@ function inMemoryDecisions(): BenchResult {
     const patient = pseudonym(Math.abs(index) % patients);
     const started = process.hrtime.bigint();
     const intake = parseAccessRequest({
-      requester: { institution: 'hosp-b', practitioner: 'dr-b', role: 'physician' }, patient, holders: projection.holdersOf(patient),
+      requester: { institution: 'hosp-b', practitioner: 'dr-b', role: 'physician' }, patient, holders: ['hosp-a'],
       purpose: index % 2 === 0 ? 'TREAT' : 'HRESCH', resourceTypes: ['Observation', 'Condition'], now: new Date().toISOString(),
     });
     if (!intake.ok) throw new Error('bench request is invalid');
-    const { context } = decide(intake.request, projection);
+    const { context } = decide(intake.request, state);
     const disclosure = filterRecords(context, records);
     if (index < 0) continue;
     samples.push(Number(process.hrtime.bigint() - started) / 1e6);
     if (disclosure.decision.effect === 'permit') permits += 1;
   }
   return {
-    name: `decision in memory (${projection.consentCount} consents)`,
+    name: `decision in memory (${consents.size} consents)`,
     events: DECISIONS, p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99),
     notes: `request intake + decide + filterRecords over 20 records; ${permits} permits`,
   };
