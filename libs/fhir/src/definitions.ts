@@ -29,13 +29,17 @@ interface ValueSetResource {
 
 type TerminologyResource = CodeSystemResource | ValueSetResource;
 
-/** Codes of a value set, per code system. */
-export type ValueSetCodes = ReadonlyMap<string, ReadonlySet<string>>;
+/** Codes of a value set, per code system, and all of them together for a bare `code` (which names no system). */
+export interface ValueSetCodes {
+  bySystem: ReadonlyMap<string, ReadonlySet<string>>;
+  anySystem: ReadonlySet<string>;
+}
 
 let loaded = false;
 const codeSystems = new Map<string, CodeSystemResource>();
 const valueSets = new Map<string, ValueSetResource>();
-// null marks a value set that cannot be enumerated (filters, other value sets, external systems): its binding is not checked.
+// Keyed by the binding's canonical as written (with any |version), expanded once per process. null marks a value set
+// that cannot be enumerated (filters, other value sets, external systems): its binding is not checked.
 const expandedValueSets = new Map<string, ValueSetCodes | null>();
 
 /**
@@ -67,11 +71,12 @@ export function assertFhirDefinitionsLoaded(): void {
 
 /** The codes a required binding allows, or undefined when the value set cannot be enumerated from the core package. */
 export function valueSetCodes(canonical: string): ValueSetCodes | undefined {
-  const url = canonical.split('|')[0];
-  if (!expandedValueSets.has(url)) {
-    expandedValueSets.set(url, expandValueSet(url));
+  let codes = expandedValueSets.get(canonical);
+  if (codes === undefined) {
+    codes = expandValueSet(canonical.split('|')[0]);
+    expandedValueSets.set(canonical, codes);
   }
-  return expandedValueSets.get(url) ?? undefined;
+  return codes ?? undefined;
 }
 
 function expandValueSet(url: string): ValueSetCodes | null {
@@ -79,13 +84,13 @@ function expandValueSet(url: string): ValueSetCodes | null {
   if (!valueSet?.compose || valueSet.compose.exclude) {
     return null;
   }
-  const codes = new Map<string, Set<string>>();
+  const bySystem = new Map<string, Set<string>>();
   for (const include of valueSet.compose.include) {
     if (!include.system || include.filter || include.valueSet) {
       return null;
     }
-    const systemCodes = codes.get(include.system) ?? new Set<string>();
-    codes.set(include.system, systemCodes);
+    const systemCodes = bySystem.get(include.system) ?? new Set<string>();
+    bySystem.set(include.system, systemCodes);
     if (include.concept) {
       include.concept.forEach((concept) => systemCodes.add(concept.code));
       continue;
@@ -96,7 +101,7 @@ function expandValueSet(url: string): ValueSetCodes | null {
     }
     addConcepts(codeSystem.concept ?? [], systemCodes);
   }
-  return codes;
+  return { bySystem, anySystem: new Set([...bySystem.values()].flatMap((codes) => [...codes])) };
 }
 
 function addConcepts(concepts: readonly ConceptDefinition[], into: Set<string>): void {

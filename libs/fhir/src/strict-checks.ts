@@ -13,6 +13,10 @@ import { errorIssue } from './operation-outcome';
 const HL7_PROFILE_BASE = 'http://hl7.org/fhir/StructureDefinition/';
 // R4: "If hours and minutes are specified, a time zone SHALL be populated"; medplum's regex makes the zone optional.
 const TIME_WITHOUT_OFFSET = /T[^Z+-]*$/;
+const LITERAL_REFERENCE = /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+/** The FHIR types whose values strictValueIssue inspects; every other type has no strict value check. */
+export const STRICTLY_CHECKED_TYPES: ReadonlySet<string> = new Set(['dateTime', 'Reference', 'code', 'Coding', 'CodeableConcept']);
 
 /** Walks a resource that already passed medplum's structural validation and returns the extra issues. */
 export function strictIssues(resource: FhirResource): OperationOutcomeIssue[] {
@@ -22,7 +26,8 @@ export function strictIssues(resource: FhirResource): OperationOutcomeIssue[] {
       const element = schema.elements[key];
       for (const value of propertyValues.flat()) {
         if (value?.value !== undefined) {
-          issues.push(...valueIssues(value, element));
+          const issue = strictValueIssue(value.type, value.value, element, jsonPath(value));
+          if (issue) issues.push(issue);
         }
       }
     },
@@ -47,56 +52,63 @@ function emptyValueIssues(json: unknown, path: string): OperationOutcomeIssue[] 
   return children.flatMap(([childPath, item]) => emptyValueIssues(item, childPath));
 }
 
-function valueIssues(value: TypedValueWithPath, element: InternalSchemaElement): OperationOutcomeIssue[] {
-  switch (value.type) {
+/**
+ * The strict issue of one value of FHIR type `type` held by `element`, or undefined. Shared by the reporting pass
+ * above and the clean-resource fast path, so both apply the same rules.
+ */
+export function strictValueIssue(type: string, value: unknown, element: InternalSchemaElement, path: string): OperationOutcomeIssue | undefined {
+  switch (type) {
     case 'dateTime':
-      return dateTimeIssues(value);
+      return dateTimeIssue(value, path);
     case 'Reference':
-      return referenceIssues(value, element);
+      return referenceIssue(value as Reference, element, path);
     case 'code':
     case 'Coding':
     case 'CodeableConcept':
-      return bindingIssues(value, element);
+      return bindingIssue(type, value, element, path);
     default:
-      return [];
+      return undefined;
   }
 }
 
-function dateTimeIssues(value: TypedValueWithPath): OperationOutcomeIssue[] {
+function dateTimeIssue(value: unknown, path: string): OperationOutcomeIssue | undefined {
   const text = primitiveString(value);
   return text !== undefined && TIME_WITHOUT_OFFSET.test(text)
-    ? [errorIssue('value', 'A dateTime with a time must carry a time zone offset', jsonPath(value))]
-    : [];
+    ? errorIssue('value', 'A dateTime with a time must carry a time zone offset', path)
+    : undefined;
 }
 
-function bindingIssues(value: TypedValueWithPath, element: InternalSchemaElement): OperationOutcomeIssue[] {
+function bindingIssue(type: string, value: unknown, element: InternalSchemaElement, path: string): OperationOutcomeIssue | undefined {
   const binding = element.binding as { strength?: string; valueSet?: string } | undefined;
   if (binding?.strength !== 'required' || !binding.valueSet) {
-    return [];
+    return undefined;
   }
   const allowed = valueSetCodes(binding.valueSet);
   if (!allowed) {
-    return [];
+    return undefined;
   }
-  const codings = candidateCodings(value);
-  const anyAllowed = codings.some((coding) => isAllowed(coding, allowed, value.type === 'code'));
+  const codings = candidateCodings(type, value);
+  const anyAllowed = codings.some((coding) => isAllowed(coding, allowed, type === 'code'));
   if (anyAllowed) {
-    return [];
+    return undefined;
   }
   const shown = codings.map((coding) => coding.code ?? '(none)').join(', ') || '(none)';
-  return [errorIssue('code-invalid', `Code ${shown} is not in the required value set ${binding.valueSet.split('|')[0]}`, jsonPath(value))];
+  return errorIssue('code-invalid', `Code ${shown} is not in the required value set ${binding.valueSet.split('|')[0]}`, path);
 }
 
-function candidateCodings(value: TypedValueWithPath): Coding[] {
-  switch (value.type) {
+function candidateCodings(type: string, value: unknown): Coding[] {
+  switch (type) {
     case 'code': {
       const code = primitiveString(value);
       return code === undefined ? [] : [{ code }];
     }
     case 'Coding':
-      return [value.value as Coding];
-    default:
-      return (value.value as CodeableConcept).coding ?? [];
+      return [value as Coding];
+    default: {
+      // medplum reads an empty coding ('' or {}) as absent, so it reaches this pass unchecked.
+      const { coding } = value as CodeableConcept;
+      return Array.isArray(coding) ? coding : [];
+    }
   }
 }
 
@@ -106,27 +118,41 @@ function isAllowed(coding: Coding, allowed: ValueSetCodes, anySystem: boolean): 
     return false;
   }
   if (anySystem) {
-    return [...allowed.values()].some((codes) => codes.has(coding.code as string));
+    return allowed.anySystem.has(coding.code);
   }
-  return coding.system !== undefined && (allowed.get(coding.system)?.has(coding.code) ?? false);
+  return coding.system !== undefined && (allowed.bySystem.get(coding.system)?.has(coding.code) ?? false);
 }
 
-function referenceIssues(value: TypedValueWithPath, element: InternalSchemaElement): OperationOutcomeIssue[] {
-  const targetType = literalReferenceType((value.value as Reference).reference);
+function referenceIssue(value: Reference, element: InternalSchemaElement, path: string): OperationOutcomeIssue | undefined {
+  const targetType = literalReferenceType(value.reference);
+  if (!targetType) {
+    return undefined;
+  }
+  const targetTypes = hl7TargetTypes(element);
+  if (!targetTypes || targetTypes.includes('Resource') || targetTypes.includes(targetType)) {
+    return undefined;
+  }
+  return errorIssue('structure', `Reference to ${targetType} where ${targetTypes.join(' | ')} is expected`, path);
+}
+
+// The resource types an element's Reference may target; undefined when unrestricted or a profile outside the core.
+const targetTypesByElement = new WeakMap<InternalSchemaElement, readonly string[] | undefined>();
+function hl7TargetTypes(element: InternalSchemaElement): readonly string[] | undefined {
+  if (targetTypesByElement.has(element)) {
+    return targetTypesByElement.get(element);
+  }
   const targetProfiles = element.type.find((type) => type.code === 'Reference')?.targetProfile;
-  if (!targetType || !targetProfiles || !targetProfiles.every((profile) => profile.startsWith(HL7_PROFILE_BASE))) {
-    return [];
-  }
-  const targetTypes = targetProfiles.map((profile) => profile.slice(HL7_PROFILE_BASE.length));
-  if (targetTypes.includes('Resource') || targetTypes.includes(targetType)) {
-    return [];
-  }
-  return [errorIssue('structure', `Reference to ${targetType} where ${targetTypes.join(' | ')} is expected`, jsonPath(value))];
+  const targetTypes =
+    targetProfiles && targetProfiles.every((profile) => profile.startsWith(HL7_PROFILE_BASE))
+      ? targetProfiles.map((profile) => profile.slice(HL7_PROFILE_BASE.length))
+      : undefined;
+  targetTypesByElement.set(element, targetTypes);
+  return targetTypes;
 }
 
 /** The resource type of a relative or absolute literal reference ("Patient/1", "https://x/fhir/Patient/1"). */
 function literalReferenceType(reference: string | undefined): string | undefined {
-  const match = reference === undefined ? null : /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/.exec(reference);
+  const match = reference === undefined ? null : LITERAL_REFERENCE.exec(reference);
   return match && isResourceType(match[1]) ? match[1] : undefined;
 }
 
@@ -135,7 +161,7 @@ function jsonPath(value: TypedValueWithPath): string {
   return value.path.endsWith('[x]') ? value.path.slice(0, -3) + value.type[0].toUpperCase() + value.type.slice(1) : value.path;
 }
 
-function primitiveString(value: TypedValueWithPath): string | undefined {
-  const primitive: unknown = value.value?.valueOf();
+function primitiveString(value: unknown): string | undefined {
+  const primitive: unknown = value?.valueOf();
   return typeof primitive === 'string' ? primitive : undefined;
 }

@@ -67,6 +67,7 @@ describe('validateFhirResource rejects', () => {
       'Code (none) is not in the required value set http://hl7.org/fhir/ValueSet/condition-clinical',
       'Condition.clinicalStatus',
     ],
+    ['a required CodeableConcept whose coding is an empty string (reported, not thrown)', { ...condition, clinicalStatus: { coding: '' } }, 'Empty strings are not allowed', 'Condition.clinicalStatus.coding'],
     ['a dateTime with a time but no offset', { ...observation, effectiveDateTime: '2021-03-04T08:15:00' }, 'A dateTime with a time must carry a time zone offset', 'Observation.effectiveDateTime'],
     ['a reference to a type the element does not allow', { ...observation, subject: { reference: 'Medication/m1' } }, 'Reference to Medication where Patient | Group | Device | Location is expected', 'Observation.subject'],
     [
