@@ -58,6 +58,10 @@ export class LedgerWriter {
   // Bumped on every step-down: work begun under an older generation stops instead of writing.
   private generation = 0;
   private heartbeat?: () => Promise<void>;
+  // The block being cut and committed while the consumer reads on (one at a time, at most two blocks ahead).
+  private cutting?: Promise<void>;
+  // Offset commits, header publication and dead letters, in block order, off the commit path.
+  private readonly announcements = new SerialQueue();
   private tickTimer?: NodeJS.Timeout;
   private cutTimer?: NodeJS.Timeout;
   private ticking = false;
@@ -364,18 +368,24 @@ export class LedgerWriter {
       this.cutter.add({ ...position, leaf, ...(deadLetterReason === undefined ? {} : { deadLetter: { reason: deadLetterReason, message } }) }, Date.now());
       this.readPositions[key] = (BigInt(message.offset) + 1n).toString();
       resolveOffset(message.offset);
-      // Back-pressure: a full block is committed before more is read.
-      if (this.cutter.due(Date.now())) await this.cutIfDue(generation);
+      // Parsing the next block overlaps the replicas writing this one; more than two blocks behind, reading waits.
+      if (this.cutter.due(Date.now())) {
+        const cut = this.cutIfDue(generation);
+        if (this.cutter.size >= 2 * this.options.maxEvents) await cut;
+      }
     }
     await heartbeat();
   }
 
-  private async cutIfDue(generation: number): Promise<void> {
-    try {
-      await this.queue.run(() => this.cutAndCommit(generation, false));
-    } catch (error) {
-      if (!(error instanceof SteppedDown)) this.log().error({ error: messageOf(error) }, 'block commit failed');
-    }
+  /** Starts cutting due blocks unless a cut is already under way; resolves when that cut is done. */
+  private cutIfDue(generation: number): Promise<void> {
+    this.cutting ??= this.queue
+      .run(() => this.cutAndCommit(generation, false))
+      .catch((error: unknown) => {
+        if (!(error instanceof SteppedDown)) this.log().error({ error: messageOf(error) }, 'block commit failed');
+      })
+      .finally(() => (this.cutting = undefined));
+    return this.cutting;
   }
 
   private async cutAndCommit(generation: number, everything: boolean): Promise<void> {
@@ -386,7 +396,7 @@ export class LedgerWriter {
       const block = sealBlock(head, waiting, { positions: { ...this.startPositions, ...head.cursor }, time: new Date(), signer: this.options.signer });
       await this.commitOnQuorum(block, generation);
       ledgerMetrics.blockCommitSeconds.observe(Number(process.hrtime.bigint() - cutAt) / 1e9);
-      await this.afterCommit(block, waiting);
+      this.afterCommit(block, waiting);
     }
   }
 
@@ -434,17 +444,20 @@ export class LedgerWriter {
     ledgerMetrics.quorum.set(1);
   }
 
-  private async afterCommit(block: SealedBlock, waiting: readonly WaitingLeaf[]): Promise<void> {
+  private afterCommit(block: SealedBlock, waiting: readonly WaitingLeaf[]): void {
     ledgerMetrics.blocksCommitted.inc();
     ledgerMetrics.eventsCommitted.inc(block.events.length);
     ledgerMetrics.headHeight.set(block.header.height);
-    // Offsets are only committed for monitoring (lag): a restart reads the chain's cursor, not these.
-    await this.consumer
-      ?.commitOffsets(block.header.offsets.map(({ topic, partition, last }) => ({ topic, partition, offset: (BigInt(last) + 1n).toString() })))
-      .catch((error: unknown) => this.log().warn({ error: messageOf(error) }, 'Kafka offset commit failed'));
-    await this.publishHeader(block);
-    const deadLetters = waiting.filter((item) => item.deadLetter !== undefined);
-    if (deadLetters.length > 0) await this.deadLetter(deadLetters);
+    const consumer = this.consumer;
+    void this.announcements.run(async () => {
+      // Offsets are only committed for monitoring (lag): a restart reads the chain's cursor, not these.
+      await consumer
+        ?.commitOffsets(block.header.offsets.map(({ topic, partition, last }) => ({ topic, partition, offset: (BigInt(last) + 1n).toString() })))
+        .catch((error: unknown) => this.log().warn({ error: messageOf(error) }, 'Kafka offset commit failed'));
+      await this.publishHeader(block);
+      const deadLetters = waiting.filter((item) => item.deadLetter !== undefined);
+      if (deadLetters.length > 0) await this.deadLetter(deadLetters);
+    });
   }
 
   private async publishHeader(block: BlockRecord): Promise<void> {
@@ -487,6 +500,8 @@ export class LedgerWriter {
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect().catch(() => undefined);
+    // Announcements of committed blocks still go out (the publisher outlives the writer).
+    await this.announcements.run(async () => undefined);
     this.cutter.clear();
     this.inSync.clear();
     this.committed = undefined;

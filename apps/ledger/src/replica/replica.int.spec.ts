@@ -1,0 +1,100 @@
+// The replica repository against a real PostgreSQL: binary COPY round trip, the writer lock that keeps a
+// second instance out, appends that refuse to leave a gap, and a repair that restores edited rows.
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { envelope } from '@medshare/contracts';
+import { databaseUrl, testEndpoints } from '../../../../test/support/endpoints';
+import { leafOf } from '../block/leaf';
+import { EMPTY_CHAIN, headOf, sealBlock, type ChainHead, type SealedBlock } from '../block/sealed-block';
+import { ChainVerifier } from '../verification/chain-verifier';
+import { Replica } from './replica';
+
+const server = testEndpoints().ledgerServers[0];
+const database = `ledger_t${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+const url = databaseUrl(server, database);
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const topic = 'medshare.keys.v1';
+
+function chainOf(sizes: number[]): SealedBlock[] {
+  let head: ChainHead = EMPTY_CHAIN;
+  let offset = 0;
+  return sizes.map((size) => {
+    const pending = Array.from({ length: size }, () => {
+      const event = envelope('keys.kek-rotated.v1', 'encryption', { kekVersion: offset + 1, rewrappedDeks: 0, retiredVersions: [] });
+      const position = { topic, partition: 0, offset: String(offset++) };
+      return { ...position, leaf: leafOf({ ...position, value: Buffer.from(JSON.stringify(event)) }).leaf };
+    });
+    const block = sealBlock(head, pending, { positions: head.cursor, time: new Date(), signer: { privateKey, origin: 'test.example/ledger' } });
+    head = headOf(block);
+    return block;
+  });
+}
+
+async function verify(replica: Replica) {
+  return replica.snapshot(async (reader) => {
+    const top = (await reader.head())?.height ?? -1;
+    const verifier = new ChainVerifier(publicKey);
+    const [blocks, events] = await Promise.all([reader.storedBlocks(0, top), reader.events(0, top)]);
+    return blocks.flatMap((block) => verifier.check(block, events.filter((event) => event.height === block.height)));
+  });
+}
+
+describe('Replica', () => {
+  const replicas: Replica[] = [];
+  let written: SealedBlock[] = [];
+  const open = () => {
+    const replica = new Replica(0, url, () => undefined);
+    replicas.push(replica);
+    return replica;
+  };
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.close()));
+    const admin = new Client({ connectionString: databaseUrl(server, 'postgres') });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('lets one writer hold the lock; a second gets it only after the first lets go', async () => {
+    const first = open();
+    const second = open();
+    expect(await first.acquireWriterLock()).toBe(true);
+    expect(await second.acquireWriterLock()).toBe(false);
+    await first.releaseWriterLock();
+    expect(await second.acquireWriterLock()).toBe(true);
+    await second.releaseWriterLock();
+  });
+
+  it('stores blocks by binary COPY exactly as sealed, and reads back a chain that verifies', async () => {
+    const replica = open();
+    await replica.acquireWriterLock();
+    const chain = chainOf([3, 2]);
+    written = chain;
+    await replica.append(chain);
+    expect(await replica.head()).toEqual({ height: 1, blockHash: chain[1].blockHash });
+    expect(await replica.events(0, 1)).toEqual(chain.flatMap((block) => block.events));
+    expect(await verify(replica)).toEqual([]);
+  });
+
+  it.each([
+    { name: 'a block that skips a height', pick: (chain: SealedBlock[]) => chain[3] },
+    { name: 'a block that does not link to the head', pick: (chain: SealedBlock[]) => ({ ...chain[2], header: { ...chain[2].header, previousHash: 'f'.repeat(64) } }) },
+  ])('refuses to append $name', async ({ pick }) => {
+    const replica = replicas[replicas.length - 1];
+    await expect(replica.append([pick(chainOf([3, 2, 1, 1]))])).rejects.toThrow(/does not end at block/);
+  });
+
+  it('replaces an edited block with a verified copy and drops stray rows', async () => {
+    const replica = replicas[replicas.length - 1];
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await client.query(`UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 4`);
+    await client.query(`INSERT INTO ledger_events SELECT 99, 7, event_id, event_type, topic, kafka_partition, kafka_offset, leaf_hash, canonical FROM ledger_events WHERE leaf_index = 0`);
+    await client.end();
+    expect((await verify(replica))[0]).toMatchObject({ height: 1, row: 'event leaf 4' });
+    await replica.replace([written[1]], { treeSize: 5, headHeight: 1 });
+    expect(await verify(replica)).toEqual([]);
+    expect(await replica.strayEvents(5, 1)).toEqual([]);
+  });
+});

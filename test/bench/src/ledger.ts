@@ -1,0 +1,177 @@
+// Ledger benchmark against the real broker and three real replicas: events/s committed (2 of 3) and
+// publish→committed latency at 1k, 10k and 100k events, then the time to verify the whole ledger
+// (every replica through POST /v1/verify, and one replica through the auditor CLI).
+import { execFile, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { envelope, topics } from '@medshare/contracts';
+import { createKafka, toMessage } from '@medshare/messaging';
+import { databaseUrl, testEndpoints } from '../../support/endpoints';
+import { eventually } from '../../support/eventually';
+import { percentile, type BenchResult } from './bench-result';
+
+const SIZES = [1_000, 10_000, 100_000];
+const BATCH = 1_000;
+const PORT = 4110;
+// Compiled to dist/test/bench/src: the service is dist/apps/ledger/src/main.js, the CLI under the repository root.
+const distRoot = resolve(__dirname, '../../..');
+const repoRoot = resolve(distRoot, '..');
+
+interface Range {
+  topic: string;
+  partition: number;
+  first: string;
+  last: string;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const id = randomUUID().replace(/-/g, '').slice(0, 8);
+  const database = `ledger_b${id}`;
+  const { kafkaBrokers, ledgerServers, stateServer } = testEndpoints();
+  const kafka = createKafka({ brokers: kafkaBrokers, clientId: `ledger-bench-${id}` });
+  const ledger = await startLedger(`ledger-bench-${id}`, {
+    LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, database)).join(','),
+    DATABASE_URL: databaseUrl(stateServer, `ledger_state_b${id}`),
+    KAFKA_GROUP_ID: `ledger-bench-${id}`,
+    LEDGER_START_FROM: new Date().toISOString(),
+    LEDGER_VERIFY_INTERVAL_MS: '0',
+    LOG_LEVEL: 'warn',
+  });
+  // Block headers as the ledger publishes them, with the time each arrived: the moment of commit.
+  const committed: { at: number; offsets: Range[] }[] = [];
+  const blocks = kafka.consumer({ groupId: `ledger-bench-blocks-${id}` });
+  const producer = kafka.producer({ idempotent: true });
+  const results: BenchResult[] = [];
+  try {
+    await blocks.connect();
+    await blocks.subscribe({ topic: topics.ledgerBlocks.name, fromBeginning: false });
+    const joined = new Promise<void>((resolveJoin) => blocks.on(blocks.events.GROUP_JOIN, () => resolveJoin()));
+    await blocks.run({
+      eachMessage: async ({ message }) => {
+        const event = JSON.parse(message.value?.toString() ?? '{}') as { data?: { header?: { offsets: Range[] } } };
+        if (event.data?.header) committed.push({ at: performance.now(), offsets: event.data.header.offsets });
+      },
+    });
+    await joined;
+    await producer.connect();
+
+    for (const size of SIZES) results.push(await measureCommit(size, producer, committed, id));
+
+    const report = (await (await fetch(`${ledger.baseUrl}/v1/verify?repair=false`, { method: 'POST' })).json()) as { ok: boolean; durationMs: number; replicas: { height?: number }[] };
+    const treeSize = ((await (await fetch(`${ledger.baseUrl}/v1/blocks/head`)).json()) as { treeSize: number }).treeSize;
+    results.push({ name: 'verify 3 replicas (POST /v1/verify)', events: treeSize, eventsPerSecond: (3 * treeSize) / (report.durationMs / 1000), notes: `${report.durationMs} ms for ${treeSize} events x 3 replicas, ok=${report.ok}` });
+
+    const publicKey = await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text();
+    const cli = resolve(repoRoot, 'tools/verify/bin/medshare-verify.js');
+    const started = performance.now();
+    await promisify(execFile)(process.execPath, [cli, 'replica', '--url', databaseUrl(ledgerServers[0], database), '--public-key', publicKey], { maxBuffer: 1 << 20 });
+    const cliMs = performance.now() - started;
+    results.push({ name: 'verify 1 replica (medshare-verify replica)', events: treeSize, eventsPerSecond: treeSize / (cliMs / 1000), notes: `${Math.round(cliMs)} ms including process start` });
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await blocks.disconnect().catch(() => undefined);
+    await ledger.stop();
+    for (const server of ledgerServers) await dropDatabase(server, database);
+    await dropDatabase(stateServer, `ledger_state_b${id}`);
+  }
+  return results;
+}
+
+/** Publishes `size` events as fast as the producer goes and times each until the block holding it is published. */
+async function measureCommit(size: number, producer: ReturnType<ReturnType<typeof createKafka>['producer']>, committed: { at: number; offsets: Range[] }[], id: string): Promise<BenchResult> {
+  const topic = topics.accessDecisions;
+  const sent: { partition: number; offset: bigint; at: number }[] = [];
+  const started = performance.now();
+  for (let from = 0; from < size; from += BATCH) {
+    const count = Math.min(BATCH, size - from);
+    // Explicit partitions, so each event's offset is known from the broker's base offsets.
+    const messages = Array.from({ length: count }, (_, i) => ({ ...toMessage(topic, decision(`${id}-${size}-${from + i}`)), partition: i % topic.partitions }));
+    const at = performance.now();
+    const metadata = await producer.send({ topic: topic.name, acks: -1, messages });
+    const counters = new Map<number, number>();
+    for (const message of messages) {
+      const base = metadata.find((entry) => entry.partition === message.partition);
+      const k = counters.get(message.partition) ?? 0;
+      counters.set(message.partition, k + 1);
+      sent.push({ partition: message.partition, offset: BigInt(base?.baseOffset ?? '0') + BigInt(k), at });
+    }
+  }
+  const highest = new Map<number, bigint>();
+  for (const event of sent) if ((highest.get(event.partition) ?? -1n) < event.offset) highest.set(event.partition, event.offset);
+  const covered = (partition: number, offset: bigint) => (block: { offsets: Range[] }) =>
+    block.offsets.some((range) => range.topic === topic.name && range.partition === partition && BigInt(range.first) <= offset && offset <= BigInt(range.last));
+  await eventually(() => [...highest].every(([partition, offset]) => committed.some(covered(partition, offset))) || undefined, {
+    timeoutMs: 300_000,
+    intervalMs: 200,
+    what: `${size} events committed`,
+  });
+  const latencies = sent.map((event) => (committed.find(covered(event.partition, event.offset)) as { at: number }).at - event.at);
+  const lastCommit = Math.max(...latencies.map((latency, i) => sent[i].at + latency));
+  return {
+    name: `commit ${size} events to 3 replicas`,
+    events: size,
+    eventsPerSecond: size / ((lastCommit - started) / 1000),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    notes: 'publish→block header on ledger.blocks; produced as fast as one producer goes, so latency includes the backlog',
+  };
+}
+
+function decision(key: string) {
+  const patient = `p-${'abcdefghijklmnopqrstuvwxyz234567'[key.length % 32].repeat(16)}`;
+  return envelope(
+    'access.decision.v1',
+    'access-control',
+    {
+      decisionId: key,
+      requester: { institution: 'hosp-a', practitioner: 'bench' },
+      patient,
+      purpose: 'TREAT',
+      effect: 'permit' as const,
+      httpStatus: 200,
+      reasons: [],
+      breakGlass: false,
+      withheldResourceTypes: [],
+      requestedResourceTypes: ['Observation'],
+    },
+    { subject: patient },
+  );
+}
+
+async function startLedger(instance: string, env: Record<string, string>): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+  const logDir = resolve(repoRoot, '.data/logs');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(resolve(logDir, `${instance}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, [resolve(distRoot, 'apps/ledger/src/main.js')], { cwd: repoRoot, env: { ...process.env, PORT: String(PORT), INSTANCE_ID: instance, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const baseUrl = `http://127.0.0.1:${PORT}`;
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await eventually(async () => {
+      if (child.exitCode !== null) throw new Error(`${instance} exited with ${child.exitCode}`);
+      return (await fetch(`${baseUrl}/health/ready`)).status === 200 || undefined;
+    }, { timeoutMs: 60_000, intervalMs: 200, what: `${instance} ready` });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl, stop };
+}
+
+async function dropDatabase(server: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl(server, 'postgres') });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
