@@ -1,0 +1,202 @@
+// Ingestion while Kafka is down, on a broker of its own (the shared one must keep running): 503 with Retry-After
+// and an OperationOutcome, nothing of a refused request published, recovery without a restart when the broker
+// returns, and every record acknowledged with 202 stored and encrypted exactly once.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Kafka } from 'kafkajs';
+import { Client } from 'pg';
+import { allTopics, topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { issueInstitutionToken } from '@medshare/crypto';
+import { createKafka, ensureTopics, waitForGroupCoordinator } from '@medshare/messaging';
+import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
+import { generatePopulation, patientBundle, type SyntheticPatient } from '@medshare/synthetic';
+import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { eventually } from '../support/eventually';
+import { startService, type RunningService } from '../support/service-processes';
+
+const runCommand = promisify(execFile);
+const repoRoot = resolve(__dirname, '../..');
+const run = randomBytes(4).toString('hex');
+const SOURCE = `encryption-o${run}`;
+const RETRY_AFTER_SECONDS = 2;
+const brokerB = {
+  brokers: ['127.0.0.1:29192'],
+  env: { KAFKA_PORT: '29192', KAFKA_CONTROLLER_PORT: '29193', KAFKA_DATA_DIR: resolve(repoRoot, `.data/kafka-outage-test-${run}`) },
+};
+const logDir = resolve(repoRoot, `.data/logs/e2e-kafka-outage-${run}`);
+const { stateServer } = testEndpoints();
+const databases = { ingestion: `ingestion_o${run}`, encryption: `encryption_o${run}` };
+const keys = new PlatformKeys(platformKeysSchema.parse({}));
+const token = () => issueInstitutionToken(keys.institutionPrivateKey('hosp-a'), { institution: 'hosp-a', ttlSeconds: 600 }, new Date());
+
+async function broker(command: 'start' | 'stop'): Promise<void> {
+  await runCommand('bash', [resolve(repoRoot, 'infra/kafka/kafka.sh'), command], { cwd: repoRoot, env: { ...process.env, ...brokerB.env } });
+}
+
+/** Every event on a topic of broker B, read from the beginning up to the high watermarks of now. */
+async function readTopic(kafka: Kafka, topic: TopicSpec): Promise<MedshareEvent[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic.name)).map(({ partition, high }) => [partition, BigInt(high)]));
+  await admin.disconnect();
+  const events: MedshareEvent[] = [];
+  const reached = new Map<number, bigint>([...ends].map(([partition]) => [partition, 0n]));
+  const done = () => [...ends].every(([partition, high]) => (reached.get(partition) ?? 0n) >= high);
+  if (done()) return events;
+  const consumer = kafka.consumer({ groupId: `e2e-outage-reader-${run}-${topic.name}-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: topic.name, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      events.push(JSON.parse(message.value?.toString() ?? '') as MedshareEvent);
+      reached.set(partition, BigInt(message.offset) + 1n);
+    },
+  });
+  try {
+    await eventually(() => done() || undefined, { what: `${topic.name} read to its end`, timeoutMs: 20_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return events;
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+  elapsedMs: number;
+}
+
+describe('ingestion when Kafka is down', () => {
+  let kafka: Kafka;
+  let encryption: RunningService;
+  let ingestion: RunningService;
+  let store: Client;
+  const population = generatePopulation({ seed: `outage-${run}`, patientsPerInstitution: 4, institutions: [{ id: 'hosp-a', name: 'A' }] });
+  const patients: SyntheticPatient[] = population.patients;
+  /** Record ids of every 202, in the order they were acknowledged. */
+  const acknowledged: string[] = [];
+  /** X-Request-Id of every 503. */
+  const refusedRequests: string[] = [];
+
+  /** One batch bundle of two patients: one publish of two sealed events, the case that could half-publish. */
+  const twoPatientBundle = (first: SyntheticPatient, second: SyntheticPatient) => ({
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: [...(patientBundle(first, { type: 'batch' }).entry ?? []), ...(patientBundle(second, { type: 'batch' }).entry ?? [])],
+  });
+
+  async function submit(body: object, idempotencyKey?: string): Promise<Answer> {
+    const started = Date.now();
+    const response = await fetch(`${ingestion.baseUrl}/v1/fhir`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/fhir+json', ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const answer = { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown>, elapsedMs: Date.now() - started };
+    if (answer.status === 202) acknowledged.push(...(answer.body.records as { recordId: string }[]).map((record) => record.recordId));
+    if (answer.status === 503) refusedRequests.push(answer.headers.get('x-request-id') as string);
+    return answer;
+  }
+
+  beforeAll(async () => {
+    await broker('start');
+    kafka = createKafka({ brokers: brokerB.brokers, clientId: `e2e-kafka-outage-${run}` });
+    await ensureTopics(kafka, allTopics);
+    await waitForGroupCoordinator(kafka, topics.keys.name);
+    const kafkaEnv = { KAFKA_BROKERS: brokerB.brokers.join(',') };
+    encryption = await startService('encryption', {
+      port: 4610,
+      logDir,
+      instance: `encryption-o${run}`,
+      env: { ...kafkaEnv, DATABASE_URL: databaseUrl(stateServer, databases.encryption), KAFKA_GROUP_ID: `encryption-o${run}`, SERVICE_SOURCE: SOURCE },
+    });
+    ingestion = await startService('ingestion', {
+      port: 4611,
+      logDir,
+      instance: `ingestion-o${run}`,
+      env: {
+        ...kafkaEnv,
+        DATABASE_URL: databaseUrl(stateServer, databases.ingestion),
+        KAFKA_GROUP_ID: `ingestion-o${run}`,
+        SEALING_KEY_SOURCE: SOURCE,
+        RETRY_AFTER_SECONDS: String(RETRY_AFTER_SECONDS),
+      },
+    });
+    store = new Client({ connectionString: databaseUrl(stateServer, databases.encryption) });
+    await store.connect();
+  });
+
+  afterAll(async () => {
+    await ingestion?.stop();
+    await encryption?.stop();
+    await store?.end();
+    await broker('stop');
+    rmSync(brokerB.env.KAFKA_DATA_DIR, { recursive: true, force: true });
+    for (const name of Object.values(databases)) await dropDatabase(stateServer, name);
+  });
+
+  it('accepts a two-patient bundle while the broker runs', async () => {
+    const answer = await submit(twoPatientBundle(patients[0], patients[1]));
+    expect(answer.status).toBe(202);
+    expect(answer.body.events).toHaveLength(2);
+  });
+
+  it('answers 503 with Retry-After and an OperationOutcome while the broker is down, and publishes nothing of it', async () => {
+    await broker('stop');
+    const answer = await submit(twoPatientBundle(patients[2], patients[3]), `outage-${run}`);
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe(String(RETRY_AFTER_SECONDS));
+    expect(answer.body).toEqual(expect.objectContaining({ resourceType: 'OperationOutcome', issue: [expect.objectContaining({ severity: 'error', code: 'transient' })] }));
+    // A client that waits longer than this for a 503 has given up already.
+    expect(answer.elapsedMs).toBeLessThan(30_000);
+  });
+
+  it('recovers by itself when the broker returns: the retried request is accepted under the same Idempotency-Key', async () => {
+    await broker('start');
+    const accepted = await eventually(
+      async () => {
+        const answer = await submit(twoPatientBundle(patients[2], patients[3]), `outage-${run}`);
+        return answer.status === 202 ? answer : undefined;
+      },
+      { what: 'a 202 after the broker returned', timeoutMs: 45_000, intervalMs: RETRY_AFTER_SECONDS * 1000 },
+    );
+    expect(accepted.body.events).toHaveLength(2);
+    const replayed = await submit(twoPatientBundle(patients[2], patients[3]), `outage-${run}`);
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.body).toEqual(accepted.body);
+  });
+
+  it('stores and encrypts every acknowledged record exactly once, and nothing of a refused request', async () => {
+    // The replay above answered from the idempotency store: its records are the ones already counted.
+    const ids = [...new Set(acknowledged)];
+    expect(ids.length).toBeGreaterThan(0);
+    // After a broker restart the encryption service's consumer groups rejoin only once their pre-outage members'
+    // sessions expired (kafkajs default 30 s): the deadline allows for that.
+    const rows = await eventually(
+      async () => {
+        const { rows: found } = await store.query('SELECT record_id FROM encrypted_records WHERE record_id = ANY($1::text[])', [ids]);
+        return found.length === ids.length ? found : undefined;
+      },
+      { what: 'every acknowledged record in the encrypted store', timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(rows).toHaveLength(ids.length);
+
+    const encrypted = (await readTopic(kafka, topics.recordsEncrypted)).filter((event) => event.source === SOURCE && event.type === 'records.encrypted.v1');
+    const perRecord = new Map<string, number>();
+    for (const event of encrypted) {
+      const { recordId } = (event as EventOf<'records.encrypted.v1'>).data;
+      perRecord.set(recordId, (perRecord.get(recordId) ?? 0) + 1);
+    }
+    expect(ids.filter((id) => perRecord.get(id) !== 1)).toEqual([]);
+
+    const sealed = (await readTopic(kafka, topics.ingestSealed)).filter((event) => event.type === 'ingest.sealed.v1') as EventOf<'ingest.sealed.v1'>[];
+    expect(refusedRequests.length).toBeGreaterThan(0);
+    expect(sealed.filter((event) => refusedRequests.includes(event.data.requestId))).toEqual([]);
+    expect(sealed.flatMap((event) => event.data.records.map((record) => record.recordId)).sort()).toEqual([...ids].sort());
+  });
+});
