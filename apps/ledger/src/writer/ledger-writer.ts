@@ -313,6 +313,8 @@ export class LedgerWriter {
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
+      // An idle fetch returns within a second, so stepping down or shutting down never waits long for it.
+      maxWaitTimeInMs: 1000,
     });
     this.consumer = consumer;
     // The chain, not the consumer group, says where to read: seek every assigned partition to it.
