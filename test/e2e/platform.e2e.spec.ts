@@ -11,6 +11,8 @@ import { eventually } from '../support/eventually';
 import { serviceNames, startService, stopAll, type RunningService, type ServiceName } from '../support/service-processes';
 
 const run = randomUUID().slice(0, 8);
+// The ledger reads the shared broker's topics from this run's start, not their whole history.
+const startedAt = new Date().toISOString();
 const { stateServer, ledgerServers } = testEndpoints();
 const ports: Record<ServiceName, number> = { ingestion: 4501, encryption: 4502, 'access-control': 4503, ledger: 4504, governance: 4505 };
 
@@ -21,6 +23,7 @@ function envFor(name: ServiceName): NodeJS.ProcessEnv {
   return {
     DATABASE_URL: databaseUrl(stateServer, stateDatabase(name)),
     KAFKA_GROUP_ID: `${name}-e2e-${run}`,
+    LEDGER_START_FROM: startedAt,
     LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, ledgerDatabase)).join(','),
   };
 }

@@ -1,8 +1,8 @@
 // Runs medshare services as real processes (node dist/apps/<name>/src/main.js) for the e2e tier and the
 // demo: each with its own environment, logs captured to a file, readiness awaited, SIGTERM to stop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { eventually } from './eventually';
 
 export const serviceNames = ['ingestion', 'encryption', 'access-control', 'ledger', 'governance'] as const;
@@ -10,7 +10,12 @@ export type ServiceName = (typeof serviceNames)[number];
 
 export const defaultPorts: Record<ServiceName, number> = { ingestion: 3001, encryption: 3002, 'access-control': 3003, ledger: 3004, governance: 3005 };
 
-const repoRoot = resolve(__dirname, '../..');
+/** The repository root, whether this runs from test/support (Jest) or from dist/test/support (a benchmark). */
+const repoRoot = (() => {
+  let folder = resolve(__dirname, '../..');
+  while (!existsSync(resolve(folder, 'nx.json')) && dirname(folder) !== folder) folder = dirname(folder);
+  return folder;
+})();
 
 export interface RunningService {
   name: ServiceName;
