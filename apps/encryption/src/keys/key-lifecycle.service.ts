@@ -6,7 +6,8 @@ import { generateSealingKeyPair, type SealingPrivateKeys } from '@medshare/crypt
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { masterSecretOf, type EncryptionConfig } from '../config';
-import { KeyStoreRepository, type DekRow } from './key-store.repository';
+import { kekVersionsToRetire, rewrapLiveDeks } from './kek-rotation';
+import { KeyStoreRepository } from './key-store.repository';
 import { SealingKeyWrap } from './sealing-key-wrap';
 
 export interface KekRotation {
@@ -62,14 +63,9 @@ export class KeyLifecycle implements OnModuleInit {
   async rotateKek(): Promise<KekRotation> {
     const rotation = await this.store.withKeyring('exclusive', this.masterSecret, async (keyring, tx) => {
       const kekVersion = await keyring.rotate();
-      const live = await this.store.liveDeks(tx);
-      const rewrapped: DekRow[] = [];
-      for (const row of live) {
-        const wrapped = await keyring.rewrapDek({ kekVersion: row.kekVersion as number, wrapped: row.wrapped as string }, { patient: row.patient, dekVersion: row.dekVersion });
-        rewrapped.push({ ...row, kekVersion: wrapped.kekVersion, wrapped: wrapped.wrapped });
-      }
+      const rewrapped = await rewrapLiveDeks(keyring, await this.store.liveDeks(tx));
       await this.store.rewrapDeks(tx, rewrapped);
-      const retiredVersions = keyring.state().versions.filter((record) => record.status === 'active' && record.version !== kekVersion).map((record) => record.version);
+      const retiredVersions = kekVersionsToRetire(keyring.state().versions, kekVersion);
       for (const version of retiredVersions) await keyring.retire(version);
       return { kekVersion, rewrappedDeks: rewrapped.length, retiredVersions };
     });
