@@ -1,7 +1,9 @@
 // The pure step between an opened patient group and records.encrypted events: AES-256-GCM per record under the
 // patient's DEK, the AAD binding record id, patient, institution and DEK version.
 import { canonicalBytes, envelope, type EventOf, type SealedRecord } from '@medshare/contracts';
-import { contentHash, encryptRecord } from '@medshare/crypto';
+import { contentHash, encryptRecord, type RecordAad } from '@medshare/crypto';
+import { dekVersionOf, type PatientKey } from '../keys/data-keys';
+import type { StoredRecord } from './encrypted-record.repository';
 
 export interface OpenedGroup {
   sealedEvent: EventOf<'ingest.sealed.v1'>;
@@ -50,4 +52,25 @@ export function encryptGroup(group: OpenedGroup, key: { dek: Buffer; dekId: stri
       { subject: patient, cause: group.sealedEvent },
     );
   });
+}
+
+/** The AAD a stored row must decrypt under: its own record id, patient, institution and the DEK version in its dekId. */
+export function storedRecordAad(row: Pick<StoredRecord, 'recordId' | 'patient' | 'institution' | 'dekId'>): RecordAad {
+  return { recordId: row.recordId, patient: row.patient, institution: row.institution, dekVersion: dekVersionOf(row.dekId) };
+}
+
+/** Encrypts the groups of patients with a live key; groups of erased (shredded) or keyless patients are returned to reject. */
+export function encryptOpenedGroups<T>(
+  opened: readonly { consumed: T; group: OpenedGroup }[],
+  keys: ReadonlyMap<string, PatientKey>,
+  source: string,
+): { events: EventOf<'records.encrypted.v1'>[]; erased: T[] } {
+  const events: EventOf<'records.encrypted.v1'>[] = [];
+  const erased: T[] = [];
+  for (const { consumed, group } of opened) {
+    const key = keys.get(group.sealedEvent.data.patient);
+    if (key === undefined || key.kind === 'erased') erased.push(consumed);
+    else events.push(...encryptGroup(group, key, source));
+  }
+  return { events, erased };
 }

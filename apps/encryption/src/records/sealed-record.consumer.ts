@@ -10,7 +10,7 @@ import { Counter } from 'prom-client';
 import type { EncryptionConfig } from '../config';
 import { KeyLifecycle } from '../keys/key-lifecycle.service';
 import { PatientKeys } from '../keys/patient-keys';
-import { encryptGroup, matchesRecordList, type OpenedGroup } from './record-encryption';
+import { encryptOpenedGroups, matchesRecordList, type OpenedGroup } from './record-encryption';
 
 const encryptedTotal = new Counter({ name: 'medshare_records_encrypted_total', help: 'Records encrypted and published' });
 
@@ -77,16 +77,11 @@ export class SealedRecordConsumer implements OnApplicationBootstrap, BeforeAppli
       opened.map(({ group }) => group.sealedEvent.data.patient),
       { create: true },
     );
-    const encrypted: MedshareEvent[] = [];
+    let encrypted: MedshareEvent[];
     try {
-      for (const { consumed, group } of opened) {
-        const key = dataKeys.get(group.sealedEvent.data.patient);
-        if (key === undefined || key.kind === 'erased') {
-          context.reject(consumed, 'patient erased: records of a shredded patient are not stored');
-          continue;
-        }
-        encrypted.push(...(encryptGroup(group, key, this.config.SERVICE_SOURCE) as MedshareEvent[]));
-      }
+      const { events: encryptedEvents, erased } = encryptOpenedGroups(opened, dataKeys, this.config.SERVICE_SOURCE);
+      for (const consumed of erased) context.reject(consumed, 'patient erased: records of a shredded patient are not stored');
+      encrypted = encryptedEvents as MedshareEvent[];
     } finally {
       for (const key of dataKeys.values()) if (key.kind === 'live') key.dek.fill(0);
     }
