@@ -2,20 +2,21 @@
 // leaves this process sealed to the requester's reply key. Every refusal is also a governance alert (no content).
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import { decryptReplyAad, envelope, newEventId, topics, type EventData, type EventOf } from '@medshare/contracts';
-import { deIdentify } from '@medshare/consent';
-import { CryptoError, decryptRecord, sealRecordGroup, sealingKeyId, verifyPermit, type Permit } from '@medshare/crypto';
+import { decryptReplyAad, topics, type EventData, type EventOf, type MedshareEvent } from '@medshare/contracts';
+import { CryptoError, sealRecordGroup, sealingKeyId, type Permit } from '@medshare/crypto';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { Counter } from 'prom-client';
 import type { EncryptionConfig } from '../config';
-import { PatientKeys, dekVersionOf } from '../keys/patient-keys';
+import { PatientKeys } from '../keys/patient-keys';
 import { EncryptedRecordRepository } from '../records/encrypted-record.repository';
+import { admitDecryptRequest } from './decrypt-admission';
 import { PermitUseRepository } from './permit-use.repository';
+import { decryptRefusalAlert } from './refusal-alert';
+import { openReleasedRecords } from './released-records';
 
 type Reply = EventData<'encryption.decrypt-replied.v1'>;
 
-const PSEUDONYM = /^p-[a-z2-7]{16,64}$/;
 const repliesTotal = new Counter({ name: 'medshare_decrypt_replies_total', help: 'Decrypt requests answered, by outcome', labelNames: ['outcome'] });
 
 @Injectable()
@@ -34,30 +35,17 @@ export class DecryptService {
   }
 
   async answer(request: EventOf<'encryption.decrypt-requested.v1'>): Promise<Reply> {
-    const verdict = verifyPermit(this.permitKey, request.data.permit, new Date());
-    if (!verdict.ok) return this.refuse(request, `permit ${verdict.reason}`);
-    const permit = verdict.permit;
-    if (!PSEUDONYM.test(permit.patient)) return this.refuse(request, 'permit names no patient pseudonym', permit);
-    const replyKey = Buffer.from(request.data.replyKey, 'base64');
-    if (replyKey.byteLength !== 32) return this.refuse(request, 'replyKey is not a raw X25519 public key', permit);
+    const admission = admitDecryptRequest(this.permitKey, request.data, new Date());
+    if (!admission.admitted) return this.refuse(request, admission.reason, admission.permit);
+    const { permit, replyKey } = admission;
     if (!(await this.permitUses.claim(permit.decisionId, request.id))) return this.refuse(request, 'permit already used', permit);
 
     const key = (await this.patientKeys.keysOf([permit.patient], { create: false })).get(permit.patient);
     if (key?.kind === 'erased') return this.reply({ outcome: 'erased', patient: permit.patient });
     const rows = key === undefined ? [] : await this.records.ofPatient(permit.patient, permit.resourceTypes);
-    const resources: unknown[] = [];
+    let resources: unknown[] = [];
     try {
-      for (const row of rows) {
-        const plaintext = decryptRecord({
-          dek: (key as { dek: Buffer }).dek,
-          iv: Buffer.from(row.iv, 'base64'),
-          ciphertext: Buffer.from(row.ciphertext, 'base64'),
-          tag: Buffer.from(row.tag, 'base64'),
-          aad: { recordId: row.recordId, patient: row.patient, institution: row.institution, dekVersion: dekVersionOf(row.dekId) },
-        });
-        const resource: unknown = JSON.parse(plaintext.toString('utf8'));
-        resources.push(permit.deIdentify === true ? deIdentify(resource) : resource);
-      }
+      if (key !== undefined) resources = openReleasedRecords(permit, key.dek, rows);
     } catch (error) {
       if (!(error instanceof CryptoError)) throw error;
       return this.refuse(request, `a stored record failed to authenticate (${error.code})`, permit);
@@ -76,21 +64,7 @@ export class DecryptService {
 
   private async refuse(request: EventOf<'encryption.decrypt-requested.v1'>, reason: string, permit?: Permit): Promise<Reply> {
     this.logger.warn({ requestId: request.id, reason }, 'decrypt request refused');
-    const institution = permit?.requester.institution;
-    const alert = envelope(
-      'governance.alert.v1',
-      this.config.SERVICE_SOURCE,
-      {
-        alertId: newEventId(),
-        kind: 'decrypt-refused' as const,
-        severity: 'warning' as const,
-        summary: `decrypt request refused: ${reason}`,
-        ...(institution !== undefined && /^[a-z0-9][a-z0-9-]{1,62}$/.test(institution) ? { institution } : {}),
-        details: { requestId: request.id, reason, ...(permit === undefined ? {} : { decisionId: permit.decisionId }) },
-      },
-      { cause: request },
-    );
-    await this.publisher.publish(topics.governanceAlerts, [alert]);
+    await this.publisher.publish(topics.governanceAlerts, [decryptRefusalAlert(request, reason, this.config.SERVICE_SOURCE, permit) as MedshareEvent]);
     return this.reply({ outcome: 'refused', reason });
   }
 }
