@@ -153,17 +153,43 @@ async function writerRole(ledger: RunningService): Promise<string> {
   return (await json<{ writer: string }>(`${ledger.baseUrl}/v1/replicas`)).body.writer;
 }
 
+type AlertData = EventOf<'governance.alert.v1'>['data'];
+
+/** This run's replica address as the ledger names it in alerts (host:port/database). */
+const addressOf = (index: number): string => `${new URL(ledgerServers[index]).host}/${database}`;
+
 describe('ledger', () => {
   let ledger: RunningService;
   const extra: RunningService[] = [];
+  let alerts: Consumer;
+  const seen: AlertData[] = [];
+
+  /** Waits for an alert of this run's chain, and returns every one that matches (to count them). */
+  async function alertsOf(what: string, matches: (alert: AlertData) => boolean): Promise<AlertData[]> {
+    const mine = (alert: AlertData) => String(alert.details?.chain ?? alert.details?.address ?? '').includes(database) && matches(alert);
+    return eventually(() => (seen.some(mine) ? seen.filter(mine) : undefined), { what });
+  }
 
   beforeAll(async () => {
     await publisher.connect();
+    alerts = kafka.consumer({ groupId: `ledger-e2e-alerts-${run}` });
+    await alerts.connect();
+    await alerts.subscribe({ topic: topics.governanceAlerts.name, fromBeginning: false });
+    const joined = new Promise<void>((resolveJoin) => alerts.on(alerts.events.GROUP_JOIN, () => resolveJoin()));
+    await alerts.run({
+      eachMessage: async ({ message }) => {
+        // Other runs share the topic, poison messages included: parse, never throw.
+        const parsed = parseEvent(message.value, topics.governanceAlerts.name);
+        if (parsed.ok && parsed.event.type === 'governance.alert.v1') seen.push(parsed.event.data);
+      },
+    });
+    await joined;
     ledger = await startService('ledger', { port: 4101, env, instance: `ledger-a-${run}` });
   });
 
   afterAll(async () => {
     await Promise.all([ledger, ...extra].map((service) => service?.stop('SIGKILL')));
+    await alerts.disconnect();
     await publisher.disconnect();
     for (let i = 0; i < ledgerServers.length; i += 1) {
       await setReplicaDown(i, false).catch(() => undefined);
@@ -204,12 +230,17 @@ describe('ledger', () => {
     expect((await verify(ledger)).ok).toBe(true);
   });
 
-  it('commits on with one replica down, and catches that replica up when it is back', async () => {
+  it('commits on with one replica down (one warning, however long it stays down), and catches that replica up when it is back', async () => {
     await setReplicaDown(2, true);
     const before = await headHeight(ledger);
     await produce(1500);
     await allRecordedOnce(0);
     expect(await headHeight(ledger)).toBeGreaterThan(before);
+    const down = await alertsOf('replica-3 down alert', (alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.severity === 'warning');
+    expect(down[0].details).toMatchObject({ replica: 'replica-3', state: 'down' });
+    // Several retry ticks (250 ms) later, still one alert.
+    await new Promise((resolveWait) => setTimeout(resolveWait, 1500));
+    expect(seen.filter((alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.severity === 'warning')).toHaveLength(1);
     await setReplicaDown(2, false);
     await allRecordedOnce(2);
     const caughtUp = await eventually(async () => {
@@ -217,6 +248,7 @@ describe('ledger', () => {
       return body.replicas.every((replica) => replica.inSync && replica.lag === 0) ? body : undefined;
     }, { what: 'replica-3 in sync' });
     expect(caughtUp.replicas).toHaveLength(3);
+    await alertsOf('replica-3 recovered', (alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.details?.state === 'recovered' && alert.severity === 'info');
     expect((await verify(ledger)).ok).toBe(true);
   });
 
@@ -226,13 +258,18 @@ describe('ledger', () => {
     const ready = await eventually(async () => ((await fetch(`${ledger.baseUrl}/health/ready`)).status === 503 ? true : undefined), { what: 'readiness to report the lost quorum' });
     expect(ready).toBe(true);
     await eventually(async () => ((await (await fetch(`${ledger.baseUrl}/metrics`)).text()).includes('medshare_ledger_quorum 0') ? true : undefined), { what: 'the quorum metric to drop' });
+    const lost = await alertsOf('the quorum-lost alert', (alert) => alert.kind === 'quorum-lost' && alert.severity === 'critical');
+    expect(lost[0].details).toMatchObject({ state: 'lost', replicas: 3, needed: 2 });
     const stalled = (await recorded(0)).distinct;
     await produce(700);
     await new Promise((resolveWait) => setTimeout(resolveWait, 1500));
     expect((await recorded(0)).distinct).toBe(stalled);
+    // The writer retried all along (250 ms): still one critical alert for this outage.
+    expect(seen.filter((alert) => alert.kind === 'quorum-lost' && alert.severity === 'critical' && String(alert.details?.chain).includes(database))).toHaveLength(1);
     await setReplicaDown(1, false);
     await allRecordedOnce(0);
     await allRecordedOnce(1);
+    await alertsOf('the quorum-back alert', (alert) => alert.kind === 'quorum-lost' && alert.severity === 'info' && alert.details?.state === 'recovered');
     await setReplicaDown(2, false);
     await allRecordedOnce(2);
     expect((await fetch(`${ledger.baseUrl}/health/ready`)).status).toBe(200);
@@ -240,25 +277,8 @@ describe('ledger', () => {
   });
 
   describe('tampering on one replica', () => {
-    let alerts: Consumer;
-    const seen: { kind: string; details?: Record<string, unknown> }[] = [];
-
     beforeAll(async () => {
       for (let i = 0; i < ledgerServers.length; i += 1) await setReplicaDown(i, false);
-      alerts = kafka.consumer({ groupId: `ledger-e2e-alerts-${run}` });
-      await alerts.connect();
-      await alerts.subscribe({ topic: topics.governanceAlerts.name, fromBeginning: true });
-      await alerts.run({
-        eachMessage: async ({ message }) => {
-          // Other runs share the topic, poison messages included: parse, never throw.
-          const parsed = parseEvent(message.value, topics.governanceAlerts.name);
-          if (parsed.ok && parsed.event.type === 'governance.alert.v1') seen.push(parsed.event.data);
-        },
-      });
-    });
-
-    afterAll(async () => {
-      await alerts.disconnect();
     });
 
     it.each([
@@ -285,7 +305,7 @@ describe('ledger', () => {
       expect(tampered?.afterRepair?.ok).toBe(true);
       expect(report.replicas.filter((candidate) => candidate.replica !== name).every((candidate) => candidate.ok)).toBe(true);
 
-      const alert = await eventually(() => seen.find((candidate) => candidate.kind === 'ledger-tamper' && candidate.details?.address === `${new URL(ledgerServers[replica]).host}/${database}` && candidate.details?.row === row), { what: 'the tamper alert' });
+      const alert = await eventually(() => seen.find((candidate) => candidate.kind === 'ledger-tamper' && candidate.details?.address === addressOf(replica) && candidate.details?.row === row), { what: 'the tamper alert' });
       expect(alert.details).toMatchObject({ replica: name, height: Number(height) });
       expect((await verify(ledger)).ok).toBe(true);
     });

@@ -49,6 +49,7 @@ export class LedgerModule {
               maxAgeMs: config.BLOCK_MAX_AGE_MS,
               retryMs: config.LEDGER_REPLICA_RETRY_MS,
               startFrom: config.LEDGER_START_FROM,
+              lagAlertBlocks: config.LEDGER_REPLICA_LAG_ALERT_BLOCKS,
             }),
         },
         { provide: QuorumView, inject: [LedgerWriter], useFactory: (writer: LedgerWriter) => new QuorumView(replicas, writer) },

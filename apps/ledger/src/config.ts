@@ -28,6 +28,8 @@ export const ledgerConfigSchema = baseConfigSchema.extend({
   LEDGER_START_FROM: z.union([z.literal('earliest'), z.iso.datetime({ offset: true })]).default('earliest'),
   /** How often a writer (or standby) retries replica connections, locks and catch-up. */
   LEDGER_REPLICA_RETRY_MS: positiveInt(1000, 60_000),
+  /** A reachable replica more than this many blocks behind the committed head raises a `replica-unhealthy` alert. */
+  LEDGER_REPLICA_LAG_ALERT_BLOCKS: positiveInt(10, 1_000_000),
   /** Full verification of every replica in the background; 0 disables it. */
   LEDGER_VERIFY_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
 });

@@ -4,7 +4,7 @@
 // replicas caught up from verified quorum data, and steps down when it loses its majority.
 import type { KeyObject } from 'node:crypto';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import { auditedTopics, deadLetterTopic, envelope, topics } from '@medshare/contracts';
+import { auditedTopics, deadLetterTopic, envelope, newEventId, topics } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
 import type { Logger } from '@medshare/service-kit';
 import { BlockCutter } from '../block/block-cutter';
@@ -17,6 +17,7 @@ import type { Replica } from '../replica/replica';
 import { readVerifiedBlocks } from '../replica/verified-copy';
 import { blockHeader } from '@medshare/contracts';
 import { CompactRange } from '@medshare/merkle';
+import { HealthAlerts, replicaCondition, type LedgerAlert } from './health-alerts';
 import { SerialQueue } from './serial-queue';
 
 export interface LedgerWriterOptions {
@@ -32,6 +33,8 @@ export interface LedgerWriterOptions {
   retryMs: number;
   /** `earliest` or an ISO instant: where partitions the chain has never read start. */
   startFrom: string;
+  /** A reachable replica more than this many blocks behind the committed head is reported unhealthy. */
+  lagAlertBlocks: number;
 }
 
 export type WriterRole = 'standby' | 'active';
@@ -68,10 +71,16 @@ export class LedgerWriter {
   private stopped = false;
   private quorumBlocked = false;
   private readonly majority: number;
+  private readonly healthAlerts: HealthAlerts;
+  // Last head height each replica was seen at (catch-up and block writes), for its lag.
+  private readonly replicaHeights = new Map<Replica, number>();
+  // Alerts go out in the order they were raised, off the commit path.
+  private readonly alerts = new SerialQueue();
 
   constructor(private readonly options: LedgerWriterOptions) {
     this.cutter = new BlockCutter(options.maxEvents, options.maxAgeMs);
     this.majority = Math.floor(options.replicas.length / 2) + 1;
+    this.healthAlerts = new HealthAlerts(options.replicas.map((replica) => replica.address).join(','));
     ledgerMetrics.writerActive.set(0);
   }
 
@@ -150,6 +159,7 @@ export class LedgerWriter {
       this.log().error({ error: messageOf(error) }, 'writer tick failed');
     } finally {
       this.ticking = false;
+      if (this.role === 'active') this.observeReplicas();
       this.updateReplicaMetrics();
     }
   }
@@ -194,6 +204,7 @@ export class LedgerWriter {
     if (this.inSync.size < this.majority) throw new Error(`only ${this.inSync.size} replicas in sync`);
     this.role = 'active';
     this.quorumBlocked = false;
+    this.raise(this.healthAlerts.quorumBack(this.quorumObservation()));
     ledgerMetrics.writerActive.set(1);
     ledgerMetrics.quorum.set(1);
     ledgerMetrics.headHeight.set(this.committed?.header.height ?? -1);
@@ -235,7 +246,7 @@ export class LedgerWriter {
     const locked = replicas.filter((replica) => replica.holdsWriterLock);
     if (locked.length < this.majority) {
       this.log().error({ locked: locked.length, replicas: replicas.length }, 'quorum lost: commits stopped');
-      ledgerMetrics.quorum.set(0);
+      this.onQuorumLost();
       await this.stepDown('quorum lost');
       return;
     }
@@ -258,6 +269,7 @@ export class LedgerWriter {
     if (!replica.holdsWriterLock) return false;
     const target = this.committed?.header.height ?? -1;
     const head = await replica.head();
+    this.replicaHeights.set(replica, head?.height ?? -1);
     const holds = (block?: BlockRecord) => (block === undefined ? head === undefined : head?.height === block.header.height && head.blockHash === block.blockHash);
     if (holds(this.committed)) {
       this.inSync.add(replica);
@@ -285,6 +297,7 @@ export class LedgerWriter {
       const to = Math.min(target, common + CATCH_UP_BLOCKS);
       const blocks = await readVerifiedBlocks(source, common + 1, to, this.options.publicKey);
       await replica.append(blocks);
+      this.replicaHeights.set(replica, to);
       this.log().info({ replica: replica.name, from: common + 1, to }, 'replica caught up from verified quorum data');
       if (to < target) return false;
     }
@@ -409,7 +422,7 @@ export class LedgerWriter {
       if (generation !== this.generation) throw new SteppedDown();
       if (this.options.replicas.filter((replica) => replica.holdsWriterLock).length < this.majority) {
         // Not awaited: stepping down waits for the consumer, which waits for this very commit.
-        ledgerMetrics.quorum.set(0);
+        this.onQuorumLost();
         void this.stepDown('writer lock lost on a majority of replicas');
         throw new SteppedDown();
       }
@@ -425,7 +438,7 @@ export class LedgerWriter {
       if (holding.size >= this.majority) break;
       if (!this.quorumBlocked) this.log().error({ height: block.header.height, holding: holding.size, needed: this.majority }, 'no write quorum: commits stopped until a majority is back');
       this.quorumBlocked = true;
-      ledgerMetrics.quorum.set(0);
+      this.onQuorumLost(holding.size);
       await this.heartbeat?.().catch(() => undefined);
       await sleep(this.options.retryMs);
       for (const replica of this.options.replicas) {
@@ -443,6 +456,8 @@ export class LedgerWriter {
     for (const replica of holding) this.inSync.add(replica);
     if (this.quorumBlocked) this.log().info({ height: block.header.height }, 'write quorum back: commits resumed');
     this.quorumBlocked = false;
+    for (const replica of holding) this.replicaHeights.set(replica, block.header.height);
+    this.raise(this.healthAlerts.quorumBack(this.quorumObservation(holding.size)));
     ledgerMetrics.quorum.set(1);
   }
 
@@ -511,6 +526,42 @@ export class LedgerWriter {
     await Promise.all(this.options.replicas.map((replica) => replica.releaseWriterLock()));
     ledgerMetrics.writerActive.set(0);
     if (wasActive) this.log().warn({ reason }, 'stepped down to standby');
+  }
+
+  /** Commits stopped: the replicas' state and one critical alert (not one per retry). */
+  private onQuorumLost(writable = this.options.replicas.filter((replica) => replica.holdsWriterLock).length): void {
+    ledgerMetrics.quorum.set(0);
+    this.observeReplicas();
+    this.raise(this.healthAlerts.quorumLostNow(this.quorumObservation(writable)));
+  }
+
+  private quorumObservation(writable = this.inSync.size): { writable: number; replicas: number; needed: number } {
+    return { writable, replicas: this.options.replicas.length, needed: this.majority };
+  }
+
+  /** Health of every replica as the active writer sees it; an alert on each change. */
+  private observeReplicas(): void {
+    const committedHeight = this.committed?.header.height ?? -1;
+    for (const replica of this.options.replicas) {
+      const condition = replicaCondition(
+        { holdsLock: replica.holdsWriterLock, inSync: this.inSync.has(replica), height: this.replicaHeights.get(replica), committedHeight },
+        this.options.lagAlertBlocks,
+      );
+      this.raise(this.healthAlerts.replica(replica, condition));
+    }
+  }
+
+  private raise(alert: LedgerAlert | undefined): void {
+    if (alert === undefined) return;
+    const level = alert.severity === 'critical' ? 'error' : alert.severity === 'warning' ? 'warn' : 'info';
+    this.log()[level]({ kind: alert.kind, severity: alert.severity, state: alert.details?.state, replica: alert.details?.replica }, alert.summary);
+    void this.alerts.run(async () => {
+      try {
+        await this.options.publisher.publish(topics.governanceAlerts, [envelope('governance.alert.v1', 'ledger', { alertId: newEventId(), ...alert })]);
+      } catch (error) {
+        this.log().error({ kind: alert.kind, error: messageOf(error) }, 'publishing a ledger health alert failed');
+      }
+    });
   }
 
   private updateReplicaMetrics(): void {

@@ -1,0 +1,98 @@
+// Turns what the active writer observes about its quorum and replicas into governance alerts, once
+// per transition: a critical `quorum-lost` / a warning `replica-unhealthy` when things break, and an
+// info alert of the same kind (details.state `recovered`) when they heal. Retries observe the same
+// state again and raise nothing.
+import type { EventData } from '@medshare/contracts';
+
+export type LedgerAlert = Omit<EventData<'governance.alert.v1'>, 'alertId'>;
+
+/** What the writer sees of one replica at a tick. */
+export type ReplicaCondition =
+  | { state: 'healthy' }
+  | { state: 'down'; reason: string }
+  | { state: 'behind'; lag: number };
+
+export interface ReplicaIdentity {
+  name: string;
+  address: string;
+}
+
+export interface QuorumObservation {
+  writable: number;
+  replicas: number;
+  needed: number;
+}
+
+export class HealthAlerts {
+  private readonly unhealthy = new Set<string>();
+  private quorumLost = false;
+
+  /**
+   * @param chain identifies the chain in alerts (its replicas' addresses), so alerts of several
+   *   ledgers on one topic are told apart.
+   */
+  constructor(private readonly chain: string) {}
+
+  /** The alert for a change in this replica's health, or undefined when nothing changed. */
+  replica(replica: ReplicaIdentity, condition: ReplicaCondition): LedgerAlert | undefined {
+    const wasUnhealthy = this.unhealthy.has(replica.name);
+    const base = { replica: replica.name, address: replica.address, chain: this.chain };
+    if (condition.state === 'healthy') {
+      if (!wasUnhealthy) return undefined;
+      this.unhealthy.delete(replica.name);
+      return { kind: 'replica-unhealthy', severity: 'info', summary: `ledger ${replica.name} (${replica.address}) recovered: in sync again`, details: { ...base, state: 'recovered' } };
+    }
+    if (wasUnhealthy) return undefined;
+    this.unhealthy.add(replica.name);
+    if (condition.state === 'down') {
+      return {
+        kind: 'replica-unhealthy',
+        severity: 'warning',
+        summary: `ledger ${replica.name} (${replica.address}) is down: ${condition.reason}`.slice(0, 1000),
+        details: { ...base, state: 'down', reason: condition.reason.slice(0, 300) },
+      };
+    }
+    return {
+      kind: 'replica-unhealthy',
+      severity: 'warning',
+      summary: `ledger ${replica.name} (${replica.address}) is ${condition.lag} blocks behind the committed head`,
+      details: { ...base, state: 'behind', lag: condition.lag },
+    };
+  }
+
+  /** The alert for losing the write quorum, or undefined when it was already lost. */
+  quorumLostNow(observed: QuorumObservation): LedgerAlert | undefined {
+    if (this.quorumLost) return undefined;
+    this.quorumLost = true;
+    return {
+      kind: 'quorum-lost',
+      severity: 'critical',
+      summary: `ledger write quorum lost: ${observed.writable} of ${observed.replicas} replicas writable, ${observed.needed} needed; commits stopped`,
+      details: { chain: this.chain, state: 'lost', ...observed },
+    };
+  }
+
+  /** The alert for having the write quorum again, or undefined when it was never lost. */
+  quorumBack(observed: QuorumObservation): LedgerAlert | undefined {
+    if (!this.quorumLost) return undefined;
+    this.quorumLost = false;
+    return {
+      kind: 'quorum-lost',
+      severity: 'info',
+      summary: `ledger write quorum back: ${observed.writable} of ${observed.replicas} replicas writable; commits resumed`,
+      details: { chain: this.chain, state: 'recovered', ...observed },
+    };
+  }
+}
+
+/** The health of a replica as the active writer sees it: down without a writer session, behind past the threshold. */
+export function replicaCondition(
+  { holdsLock, inSync, height, committedHeight }: { holdsLock: boolean; inSync: boolean; height?: number; committedHeight: number },
+  lagThreshold: number,
+): ReplicaCondition {
+  if (!holdsLock) return { state: 'down', reason: 'unreachable or its writer lock is unavailable' };
+  if (inSync) return { state: 'healthy' };
+  // A replica whose head is unknown has not answered yet: count it as holding nothing.
+  const lag = committedHeight - (height ?? -1);
+  return lag > lagThreshold ? { state: 'behind', lag } : { state: 'healthy' };
+}
