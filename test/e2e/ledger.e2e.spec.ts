@@ -5,7 +5,9 @@
 // is a server that went away and refuses connections), since the shared servers must stay up.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Consumer } from 'kafkajs';
@@ -126,6 +128,14 @@ async function offsetRangesContiguous(index: number): Promise<void> {
   }
   expect(gaps).toEqual([]);
   expect(blocks.length).toBeGreaterThan(1);
+}
+
+/** Runs the auditor CLI as a process: its exit code and what it printed. */
+async function audit(args: string[]): Promise<{ code: number; out: string }> {
+  return execFileAsync(process.execPath, [cli, ...args]).then(
+    (result) => ({ code: 0, out: result.stdout }),
+    (error: { code: number; stdout: string }) => ({ code: error.code, out: error.stdout }),
+  );
 }
 
 async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
@@ -291,12 +301,9 @@ describe('ledger', () => {
       const name = `replica-${replica + 1}`;
 
       const publicKey = await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text();
-      const audit = await execFileAsync(process.execPath, [cli, 'replica', '--url', databaseUrl(ledgerServers[replica], database), '--public-key', publicKey]).then(
-        (result) => ({ code: 0, out: result.stdout }),
-        (error: { code: number; stdout: string }) => ({ code: error.code, out: error.stdout }),
-      );
-      expect(audit.code).toBe(1);
-      expect(audit.out).toContain(`height ${height}`);
+      const found = await audit(['replica', '--url', databaseUrl(ledgerServers[replica], database), '--public-key', publicKey]);
+      expect(found.code).toBe(1);
+      expect(found.out).toContain(`height ${height}`);
 
       const report = await verify(ledger);
       const tampered = report.replicas.find((candidate) => candidate.replica === name);
@@ -308,6 +315,47 @@ describe('ledger', () => {
       const alert = await eventually(() => seen.find((candidate) => candidate.kind === 'ledger-tamper' && candidate.details?.address === addressOf(replica) && candidate.details?.row === row), { what: 'the tamper alert' });
       expect(alert.details).toMatchObject({ replica: name, height: Number(height) });
       expect((await verify(ledger)).ok).toBe(true);
+    });
+  });
+
+  describe('export and offline verification', () => {
+    const dir = mkdtempSync(join(tmpdir(), `ledger-export-${run}-`));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** The file with one character of event leaf `leafIndex`'s canonical bytes changed: one flipped byte of the event. */
+    function withFlippedEventByte(file: string, leafIndex: number): { path: string; height: number } {
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const at = lines.findIndex((line) => line.includes('"kind":"event"') && (JSON.parse(line) as { leafIndex: number }).leafIndex === leafIndex);
+      const record = JSON.parse(lines[at]) as { height: number; canonical: string };
+      const bytes = Buffer.from(record.canonical, 'base64');
+      bytes[10] ^= 0x01;
+      lines[at] = JSON.stringify({ ...record, canonical: bytes.toString('base64') });
+      const path = join(dir, 'flipped.jsonl');
+      writeFileSync(path, lines.join('\n'));
+      return { path, height: record.height };
+    }
+
+    it.each([
+      { name: 'the CLI from a replica', via: 'cli' },
+      { name: 'GET /v1/export', via: 'api' },
+    ])('exports through $name a file that verifies offline like the replica, and names the height of one flipped byte', async ({ via }) => {
+      const publicKey = await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text();
+      const file = join(dir, `${via}.jsonl`);
+      if (via === 'cli') {
+        const exported = await audit(['export', '--url', databaseUrl(ledgerServers[0], database), '--out', file]);
+        expect(exported).toMatchObject({ code: 0, out: expect.stringContaining('exported') });
+      } else {
+        const response = await fetch(`${ledger.baseUrl}/v1/export`);
+        expect(response.status).toBe(200);
+        writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+      }
+      const offline = await audit(['file', '--file', file, '--public-key', publicKey]);
+      expect(offline).toMatchObject({ code: 0, out: expect.stringMatching(/^valid\nfile: +\S+\nheight: +\d+\ntree size: +\d+/) });
+
+      const flipped = withFlippedEventByte(file, 7);
+      const tampered = await audit(['file', '--file', flipped.path, '--public-key', publicKey]);
+      expect(tampered.code).toBe(1);
+      expect(tampered.out).toContain(`height ${flipped.height} event leaf 7: leaf hash does not match the stored event bytes`);
     });
   });
 });

@@ -1,7 +1,8 @@
 // What every medshare-verify subcommand shares: the command shape, flag parsing, strict flag values,
 // exit codes and verdict reporting.
 import { readFile } from 'node:fs/promises';
-import { decodeHex, HASH_SIZE, type Verdict } from '@medshare/merkle';
+import type { KeyObject } from 'node:crypto';
+import { decodeHex, HASH_SIZE, parsePublicKey, type Verdict } from '@medshare/merkle';
 
 /** 0: the proof holds. 1: it does not. 2: the check could not be run (usage or unreadable input). */
 export const ExitCode = { Valid: 0, Invalid: 1, Usage: 2 } as const;
@@ -110,4 +111,36 @@ export function report(io: CliIo, verdict: Verdict, details: readonly string[]):
   }
   io.stdout.write(['valid', ...details].map((line) => `${line}\n`).join(''));
   return ExitCode.Valid;
+}
+
+/** The ledger's Ed25519 public key: inline PEM or base64 of the raw 32 bytes, or a file holding either. */
+export async function loadPublicKey(value: string): Promise<KeyObject> {
+  try {
+    return parsePublicKey(value);
+  } catch (inlineError) {
+    if (value.includes('-----BEGIN')) throw new UsageError(`--public-key: ${(inlineError as Error).message}`);
+  }
+  let text: string;
+  try {
+    text = await readFile(value, 'utf8');
+  } catch {
+    throw new UsageError('--public-key: neither an Ed25519 key (PEM, or base64 of 32 bytes) nor a readable file');
+  }
+  try {
+    return parsePublicKey(text);
+  } catch (error) {
+    throw new UsageError(`--public-key: ${value}: ${(error as Error).message}`);
+  }
+}
+
+/** A postgres:// URL and how reports name it (host:port/database, never the credentials). */
+export function parseDatabaseUrl(text: string): { url: string; where: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError('--url must be a postgres:// connection string');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new UsageError('--url must be a postgres:// connection string');
+  return { url: text, where: `${url.hostname}:${url.port || '5432'}${url.pathname}` };
 }

@@ -2,6 +2,8 @@
 import { ExitCode, parseFlags, UsageError, type CliIo, type Command } from './cli';
 import { bundleCommand } from './commands/bundle';
 import { consistencyCommand } from './commands/consistency';
+import { exportCommand } from './commands/export';
+import { fileCommand } from './commands/file';
 import { inclusionCommand } from './commands/inclusion';
 import { replicaCommand } from './commands/replica';
 import { rootCommand } from './commands/root';
@@ -9,7 +11,7 @@ import { rootCommand } from './commands/root';
 const PROGRAM = 'medshare-verify';
 
 // A new subcommand is a module under commands/ plus one entry here.
-const COMMANDS: readonly Command[] = [rootCommand, inclusionCommand, consistencyCommand, bundleCommand, replicaCommand];
+const COMMANDS: readonly Command[] = [rootCommand, inclusionCommand, consistencyCommand, bundleCommand, replicaCommand, fileCommand, exportCommand];
 
 const HELP_FLAGS = new Set(['--help', '-h']);
 

@@ -1,7 +1,9 @@
 // The ledger's HTTP API: signed tree head, blocks, inclusion and consistency proofs, replica state,
 // on-demand verification and the public key auditors verify everything with.
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
+import { once } from 'node:events';
+import type { Response } from 'express';
 import type { ProofBundle } from '@medshare/merkle';
 import type { BlockRecord } from '../block/sealed-block';
 import { LedgerError, LedgerErrorCode } from '../ledger-error';
@@ -9,6 +11,7 @@ import { QuorumView } from '../replica/quorum-view';
 import { Replica } from '../replica/replica';
 import { LedgerVerification, type VerificationReport } from '../verification/ledger-verification';
 import { LedgerWriter } from '../writer/ledger-writer';
+import { writeLedgerExport } from './ledger-export';
 import { ProofIndex, type ConsistencyAnswer } from './proof-index';
 
 export const LEDGER_REPLICAS = Symbol('LEDGER_REPLICAS');
@@ -101,6 +104,25 @@ export class LedgerController {
   verify(@Query('repair') repair: string | undefined): Promise<VerificationReport> {
     if (repair !== undefined && repair !== 'true' && repair !== 'false') throw new LedgerError(LedgerErrorCode.InvalidRequest, 'repair must be true or false');
     return this.verification.verifyAll({ repair: repair !== 'false' });
+  }
+
+  /** The committed chain as JSON Lines, for `medshare-verify file` (streamed; one replica snapshot). */
+  @Get('export')
+  async exportLedger(@Res() response: Response): Promise<void> {
+    const head = await this.quorum.committedHead();
+    const height = head?.block.header.height ?? -1;
+    const replica = head?.holders[0] ?? this.replicas[0];
+    response.status(200).setHeader('Content-Type', 'application/x-ndjson');
+    response.setHeader('Content-Disposition', `attachment; filename="ledger-${height}.jsonl"`);
+    try {
+      await writeLedgerExport(replica, height, async (line) => {
+        if (!response.write(line)) await once(response, 'drain');
+      });
+      response.end();
+    } catch {
+      // Headers are out: cutting the stream short is the only way left to say it failed.
+      response.destroy();
+    }
   }
 
   @Get('public-key')

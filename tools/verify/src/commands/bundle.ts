@@ -1,9 +1,7 @@
 // `medshare-verify bundle`: checks a proof bundle from GET /v1/events/:eventId/proof against the
 // ledger's public key, the only thing an auditor has to trust.
-import { readFile } from 'node:fs/promises';
-import type { KeyObject } from 'node:crypto';
-import { parsePublicKey, verifyProofBundle } from '@medshare/merkle';
-import { readJsonFile, report, UsageError, type Command } from '../cli';
+import { verifyProofBundle } from '@medshare/merkle';
+import { loadPublicKey, readJsonFile, report, type Command } from '../cli';
 
 export const bundleCommand: Command<'file' | 'public-key'> = {
   name: 'bundle',
@@ -31,23 +29,3 @@ export const bundleCommand: Command<'file' | 'public-key'> = {
     return report(io, verdict, details);
   },
 };
-
-async function loadPublicKey(value: string): Promise<KeyObject> {
-  try {
-    return parsePublicKey(value);
-  } catch (inlineError) {
-    if (value.includes('-----BEGIN')) throw new UsageError(`--public-key: ${(inlineError as Error).message}`);
-  }
-  let text: string;
-  try {
-    text = await readFile(value, 'utf8');
-  } catch {
-    throw new UsageError('--public-key: neither an Ed25519 key (PEM, or base64 of 32 bytes) nor a readable file');
-  }
-  try {
-    return parsePublicKey(text);
-  } catch (error) {
-    throw new UsageError(`--public-key: ${value}: ${(error as Error).message}`);
-  }
-}
-

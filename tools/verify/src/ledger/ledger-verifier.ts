@@ -1,0 +1,187 @@
+// Verifies a whole ledger read from any source (a replica database, an exported file), with the CLI's
+// own implementation of every check, nothing of the ledger service reused: each leaf hash from the
+// stored event bytes, each block's Merkle root, the log's tree head after each block, the hash chain,
+// the Ed25519 signature of every header, every signed checkpoint, and the Kafka offset ranges (each
+// starts where the previous block left its partition). Each problem names its height and row.
+import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { CompactRange, leafHash, rootFromLeafHashes, verifyCheckpoint } from '@medshare/merkle';
+
+export interface Finding {
+  height: number;
+  /** `header`, `block`, `event leaf N`, or `line N` of a file. */
+  row: string;
+  problem: string;
+}
+
+export interface OffsetRange {
+  topic: string;
+  partition: number;
+  first: string;
+  last: string;
+}
+
+/** The header fields exactly as signed: 0x02 || RFC 8785 JSON of these. */
+export interface LedgerHeader {
+  height: number;
+  previousHash: string;
+  merkleRoot: string;
+  eventCount: number;
+  treeSize: number;
+  treeRoot: string;
+  offsets: OffsetRange[];
+  time: string;
+}
+
+export interface LedgerBlock {
+  header: LedgerHeader;
+  blockHash: string;
+  /** Base64 Ed25519 signature of 0x02 || canonical header. */
+  signature: string;
+  /** C2SP signed checkpoint of the tree head after the block. */
+  checkpoint: string;
+  /** The compact range after the block, as stored (only used to go on after a bad tree head). */
+  treeState: unknown;
+}
+
+export interface LedgerEvent {
+  leafIndex: number;
+  height: number;
+  eventId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  leafHash: Buffer;
+  canonical: Buffer;
+}
+
+/** Consecutive blocks, heights ascending, with every event row stored under their heights. */
+export interface LedgerPage {
+  blocks: LedgerBlock[];
+  events: LedgerEvent[];
+  /** Problems the source found reading the page (a malformed line of a file). */
+  findings?: Finding[];
+}
+
+/** Where a ledger is read from: the verification is the same whatever the source. */
+export interface LedgerSource {
+  pages(): AsyncIterable<LedgerPage>;
+  /** Event rows beyond the verified tree or under no height up to the head, which no page delivered. */
+  strays(treeSize: number, headHeight: number): Promise<{ leafIndex: number; height: number }[]>;
+}
+
+export interface LedgerVerdict {
+  findings: Finding[];
+  height: number;
+  treeSize: number;
+  treeRoot: string;
+}
+
+const GENESIS = '0'.repeat(64);
+
+export async function verifyLedger(source: LedgerSource, publicKey: KeyObject): Promise<LedgerVerdict> {
+  const findings: Finding[] = [];
+  let expectedHeight = 0;
+  let previousHash = GENESIS;
+  let tree = CompactRange.empty();
+  const cursor = new Map<string, bigint>();
+  for await (const page of source.pages()) {
+    findings.push(...(page.findings ?? []));
+    const byHeight = new Map<number, LedgerEvent[]>();
+    for (const event of page.events) {
+      const group = byHeight.get(event.height);
+      if (group) group.push(event);
+      else byHeight.set(event.height, [event]);
+    }
+    for (const { header, blockHash, signature, checkpoint, treeState } of page.blocks) {
+      const { height } = header;
+      const report = (row: string, problem: string) => findings.push({ height, row, problem });
+      for (; expectedHeight < height; expectedHeight += 1) findings.push({ height: expectedHeight, row: 'block', problem: 'block is missing' });
+      const preimage = Buffer.concat([Buffer.from([0x02]), Buffer.from(canonicalJson(signedFields(header)), 'utf8')]);
+      if (header.previousHash !== previousHash) report('header', 'previous hash does not link to the block before');
+      if (createHash('sha256').update(preimage).digest('hex') !== blockHash) report('header', 'block hash does not match the header');
+      const signatureBytes = Buffer.from(signature, 'base64');
+      if (signatureBytes.length !== 64 || !verifySignature(null, preimage, publicKey, signatureBytes)) report('header', 'signature does not verify with the ledger key');
+
+      const first = tree.size;
+      const rows = byHeight.get(height) ?? [];
+      byHeight.delete(height);
+      const hashes: Buffer[] = [];
+      const present = new Set<number>();
+      const lastOffset = new Map<string, bigint>();
+      const ranges = new Map(header.offsets.map((range) => [`${range.topic}:${range.partition}`, range]));
+      for (const event of rows) {
+        const row = `event leaf ${event.leafIndex}`;
+        if (event.leafIndex < first || event.leafIndex >= first + header.eventCount || present.has(event.leafIndex)) {
+          report(row, 'event row does not belong to this block');
+          continue;
+        }
+        present.add(event.leafIndex);
+        const hash = leafHash(event.canonical);
+        if (!hash.equals(event.leafHash)) report(row, 'leaf hash does not match the stored event bytes');
+        if (idOf(event.canonical) !== event.eventId) report(row, 'event id does not match the stored event bytes');
+        const key = `${event.topic}:${event.partition}`;
+        const range = ranges.get(key);
+        const offset = BigInt(event.offset);
+        if (!range || offset < BigInt(range.first) || offset > BigInt(range.last) || (lastOffset.get(key) ?? -1n) >= offset) report(row, `offset ${key}@${offset} is outside or out of order in the block's ranges`);
+        lastOffset.set(key, offset);
+        hashes.push(hash);
+      }
+      for (let i = first; i < first + header.eventCount; i += 1) if (!present.has(i)) report(`event leaf ${i}`, 'event row is missing');
+      if (rootFromLeafHashes(hashes).toString('hex') !== header.merkleRoot) report('header', "Merkle root does not match the block's events");
+      for (const hash of hashes) tree.append(hash);
+      if (tree.size !== header.treeSize || tree.root().toString('hex') !== header.treeRoot) {
+        report('header', "tree head does not match the log's leaves");
+        // Go on from the signed state, so later blocks are judged on their own.
+        const stored = compactRangeOf(treeState);
+        if (stored?.size === header.treeSize && stored.root().toString('hex') === header.treeRoot) tree = stored;
+      }
+      const verdict = verifyCheckpoint(checkpoint, publicKey);
+      if (!verdict.ok) report('block', `checkpoint: ${verdict.reason}`);
+      else if (verdict.checkpoint.size !== header.treeSize || verdict.checkpoint.rootHash.toString('hex') !== header.treeRoot) report('block', 'checkpoint is for another tree head');
+      for (const [key, range] of ranges) {
+        const next = cursor.get(key);
+        if (next !== undefined && BigInt(range.first) !== next) report('header', `offsets of ${key} start at ${range.first}, not where the chain left it (${next})`);
+        if (lastOffset.get(key) !== BigInt(range.last)) report('header', `offset range of ${key} does not end at its last event`);
+        cursor.set(key, BigInt(range.last) + 1n);
+      }
+      expectedHeight = height + 1;
+      previousHash = blockHash;
+    }
+    for (const stray of [...byHeight.values()].flat()) findings.push({ height: stray.height, row: `event leaf ${stray.leafIndex}`, problem: 'event row belongs to no block' });
+  }
+  const head = expectedHeight - 1;
+  for (const stray of await source.strays(tree.size, head)) findings.push({ height: stray.height, row: `event leaf ${stray.leafIndex}`, problem: 'event row belongs to no block' });
+  return { findings, height: head, treeSize: tree.size, treeRoot: tree.root().toString('hex') };
+}
+
+/** Only the signed fields, whatever else a source carries: an added field must not change the hash. */
+function signedFields({ height, previousHash, merkleRoot, eventCount, treeSize, treeRoot, offsets, time }: LedgerHeader): LedgerHeader {
+  return { height, previousHash, merkleRoot, eventCount, treeSize, treeRoot, offsets, time };
+}
+
+/** RFC 8785 for JSON values: ECMAScript serialisation with object keys sorted by UTF-16 code units. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, item]) => item !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function compactRangeOf(state: unknown): CompactRange | undefined {
+  try {
+    return CompactRange.fromJSON(state);
+  } catch {
+    return undefined;
+  }
+}
+
+function idOf(bytes: Buffer): string | undefined {
+  try {
+    const id = (JSON.parse(bytes.toString('utf8')) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
