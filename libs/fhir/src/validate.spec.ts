@@ -33,6 +33,10 @@ describe('validateFhirResource accepts', () => {
     ['a date-only dateTime', { ...observation, effectiveDateTime: '2021-03-04' }],
     ['a dateTime in UTC', { ...observation, effectiveDateTime: '2021-03-04T08:15:00Z' }],
     ['a contained resource that is valid', { ...condition, contained: [{ resourceType: 'Patient', id: 'p', gender: 'male' }], subject: { reference: '#p' } }],
+    ['a contained resource that refers to its container (dom-3)', { ...observation, contained: [{ resourceType: 'Observation', id: 'o', status: 'final', code: { text: 'x' }, derivedFrom: [{ reference: '#' }] }] }],
+    ['a contained resource referred to from another contained resource (dom-3)', { ...observation, hasMember: [{ reference: '#a' }], contained: [{ resourceType: 'Observation', id: 'a', status: 'final', code: { text: 'a' }, hasMember: [{ reference: '#b' }] }, { resourceType: 'Observation', id: 'b', status: 'final', code: { text: 'b' } }] }],
+    ['a primitive with its extensions in the _ form', { ...patient, _birthDate: { extension: [{ url: 'https://x.example/e', valueString: 'x' }] } }],
+    ['a choice element with its primitive extension (valueString + _valueString)', { ...observation, valueQuantity: undefined, valueString: 'high', _valueString: { id: 'v' } }],
     ['an absolute literal reference of the right type', { ...observation, subject: { reference: 'https://fhir.hosp-a.example/Patient/p1' } }],
   ])('%s', (_case, resource) => {
     expect(validateFhirResource(resource)).toEqual({ ok: true, resource });
@@ -67,7 +71,7 @@ describe('validateFhirResource rejects', () => {
       'Code (none) is not in the required value set http://hl7.org/fhir/ValueSet/condition-clinical',
       'Condition.clinicalStatus',
     ],
-    ['a required CodeableConcept whose coding is an empty string (reported, not thrown)', { ...condition, clinicalStatus: { coding: '' } }, 'Empty strings are not allowed', 'Condition.clinicalStatus.coding'],
+    ['a required CodeableConcept whose coding is an empty string (reported, not thrown)', { ...condition, clinicalStatus: { coding: '' } }, 'Expected a Coding as a JSON object, got a JSON string', 'Condition.clinicalStatus.coding'],
     ['a dateTime with a time but no offset', { ...observation, effectiveDateTime: '2021-03-04T08:15:00' }, 'A dateTime with a time must carry a time zone offset', 'Observation.effectiveDateTime'],
     ['a reference to a type the element does not allow', { ...observation, subject: { reference: 'Medication/m1' } }, 'Reference to Medication where Patient | Group | Device | Location is expected', 'Observation.subject'],
     [
@@ -88,6 +92,47 @@ describe('validateFhirResource rejects', () => {
     expect(result.ok).toBe(false);
     const issues = result.ok ? [] : result.issues;
     expect(issues).toContainEqual(expect.objectContaining({ severity: 'error', details: { text }, ...(expression ? { expression: [expression] } : {}) }));
+  });
+});
+
+// Gaps medplum leaves: each case is proven on the resource alone, then as the resource of a batch bundle entry.
+const observationIn = (resource: object) => ({ ...observation, ...resource });
+const gapCases: [string, Record<string, unknown>, string, string][] = [
+  ['a resource invariant (obs-6: value and dataAbsentReason together)', observationIn({ dataAbsentReason: { text: 'not measured' } }), 'Constraint obs-6 not met: dataAbsentReason SHALL only be present if Observation.value[x] is not present', 'Observation'],
+  [
+    'a resource invariant (obs-7: a component code equal to the code, with a value)',
+    observationIn({ component: [{ code: observation.code, valueString: 'x' }] }),
+    'Constraint obs-7 not met: If Observation.code is the same as an Observation.component.code then the value element associated with the code SHALL NOT be present',
+    'Observation',
+  ],
+  ['dom-2: a contained resource that contains resources', observationIn({ hasMember: [{ reference: '#o' }], contained: [{ resourceType: 'Observation', id: 'o', status: 'final', code: { text: 'x' }, contained: [{ resourceType: 'Patient', id: 'p' }], subject: { reference: '#p' } }] }), 'Constraint dom-2 not met: If the resource is contained in another resource, it SHALL NOT contain nested Resources', 'Observation'],
+  ['dom-3: a contained resource nothing refers to', observationIn({ contained: [{ resourceType: 'Patient', id: 'p' }] }), 'Constraint dom-3 not met: If the resource is contained in another resource, it SHALL be referred to from elsewhere in the resource or SHALL refer to the containing resource', 'Observation.contained[0]'],
+  ['dom-4: a contained resource with meta.versionId', observationIn({ subject: { reference: '#p' }, contained: [{ resourceType: 'Patient', id: 'p', meta: { versionId: '1' } }] }), 'Constraint dom-4 not met: If a resource is contained in another resource, it SHALL NOT have a meta.versionId or a meta.lastUpdated', 'Observation'],
+  ['dom-5: a contained resource with a security label', observationIn({ subject: { reference: '#p' }, contained: [{ resourceType: 'Patient', id: 'p', meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'R' }] } }] }), 'Constraint dom-5 not met: If a resource is contained in another resource, it SHALL NOT have a security label', 'Observation'],
+  ['org-1: an Organization with neither name nor identifier (medplum skips it)', { resourceType: 'Organization', active: true }, 'Constraint org-1 not met: The organization SHALL at least have a name or an identifier, and possibly more than one', 'Organization'],
+  ['a number where a Reference belongs', observationIn({ subject: 5 }), 'Expected a Reference as a JSON object, got a JSON number', 'Observation.subject'],
+  ['a boolean where a Reference belongs', observationIn({ subject: true }), 'Expected a Reference as a JSON object, got a JSON boolean', 'Observation.subject'],
+  ['a number as a Coding in an array', observationIn({ code: { coding: [0] } }), 'Expected a Coding as a JSON object, got a JSON number', 'Observation.code.coding[0]'],
+  ['a string where a CodeableConcept belongs', observationIn({ code: 'x' }), 'Expected a CodeableConcept as a JSON object, got a JSON string', 'Observation.code'],
+  ['a number as a contained resource', observationIn({ contained: [5] }), 'Expected a Resource as a JSON object, got a JSON number', 'Observation.contained[0]'],
+  ['an object where a primitive belongs (not in the _ form)', { ...patient, birthDate: { id: 'x' } }, 'Expected a date as a JSON string, got a JSON object (its id and extensions belong in _birthDate)', 'Patient.birthDate'],
+  ['an object in a primitive array', { ...patient, name: [{ given: [{ id: 'x' }] }] }, 'Expected a string as a JSON string, got a JSON object (its id and extensions belong in _given)', 'Patient.name[0].given[0]'],
+  ['the _ form of a complex element', observationIn({ _subject: { id: 'x' } }), 'Invalid additional property "_subject": only a primitive element has an _subject form', 'Observation._subject'],
+  ['two keys of one choice element', observationIn({ valueString: 'high' }), 'Conflicting choice of type properties: "valueString", "valueQuantity" (one value[x] only)', 'Observation.valueString'],
+  ['a choice key with the _ form of another of its types', observationIn({ _valueString: { id: 'v' } }), 'Conflicting choice of type properties: "valueString", "valueQuantity" (one value[x] only)', 'Observation._valueString'],
+];
+
+describe('validateFhirResource rejects what medplum lets through', () => {
+  const inBundleEntry = gapCases.map(([name, resource, text, expression]): [string, Record<string, unknown>, string, string] => [
+    `${name}, inside a bundle entry`,
+    { resourceType: 'Bundle', type: 'batch', entry: [{ resource, request: { method: 'POST', url: String(resource.resourceType) } }] },
+    text,
+    expression.replace(/^[A-Za-z]+/, 'Bundle.entry[0].resource'),
+  ]);
+  it.each([...gapCases, ...inBundleEntry])('%s', (_case, resource, text, expression) => {
+    const result = validateFhirResource(resource);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.issues).toContainEqual(expect.objectContaining({ severity: 'error', details: { text }, expression: [expression] }));
   });
 });
 

@@ -3,7 +3,9 @@ import { isResourceType, normalizeOperationOutcome, validateResource } from '@me
 import { isCleanResource } from './clean-resource';
 import { assertFhirDefinitionsLoaded } from './definitions';
 import type { FhirResource, OperationOutcomeIssue } from './fhir-types';
+import { jsonShapeIssues } from './json-shape';
 import { errorIssue } from './operation-outcome';
+import { resourceInvariantIssues } from './resource-invariants';
 import { strictIssues } from './strict-checks';
 
 export type FhirValidation<T extends FhirResource = FhirResource> =
@@ -31,12 +33,13 @@ export function validateFhirResource(resource: unknown): FhirValidation {
 }
 
 /**
- * medplum's structural errors, or when there are none the strict issues: the reference the fast path must agree with
- * (it walks every element the schema defines, so it costs several times the fast path).
+ * Structural errors (medplum's, and the JSON shapes it lets through), or when there are none the strict issues and
+ * every resource's invariants: the reference the fast path must agree with (it walks every element the schema
+ * defines, so it costs several times the fast path).
  */
 export function reportedIssues(resource: FhirResource): OperationOutcomeIssue[] {
-  const structural = structuralErrors(resource);
-  return structural.length > 0 ? structural : strictIssues(resource);
+  const structural = [...structuralErrors(resource), ...jsonShapeIssues(resource)];
+  return structural.length > 0 ? structural : [...strictIssues(resource), ...resourceInvariantIssues(resource)];
 }
 
 // medplum throws an OperationOutcomeError carrying every issue as soon as one of them is an error.
