@@ -10,12 +10,6 @@ type JsonPath = (string | number)[];
 const population = generatePopulation({ seed: 'clean-resource', patientsPerInstitution: 2 });
 const firstRecord = population.patients[0];
 const records = [firstRecord.patient, ...firstRecord.resources];
-// One resource of each kind (an Observation per category), then a small transaction bundle.
-const samples: FhirResource[] = [
-  ...new Map(records.map((resource) => [`${resource.resourceType}:${JSON.stringify(resource.category ?? '')}`, resource])).values(),
-  patientBundle({ ...firstRecord, resources: firstRecord.resources.slice(0, 2) }, { type: 'transaction' }),
-];
-
 const observation: FhirResource = {
   resourceType: 'Observation',
   status: 'final',
@@ -24,6 +18,28 @@ const observation: FhirResource = {
   effectiveDateTime: '2021-03-04T08:15:00+01:00',
   valueQuantity: { value: 98, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
 };
+
+// A container whose contained resources are referenced, from it (subject) and from a contained resource (hasMember).
+const observationWithContained: FhirResource = {
+  ...observation,
+  subject: { reference: '#p' },
+  hasMember: [{ reference: '#o' }],
+  contained: [
+    { resourceType: 'Patient', id: 'p', gender: 'female' },
+    { resourceType: 'Observation', id: 'o', status: 'final', code: { text: 'x' }, derivedFrom: [{ reference: '#' }] },
+  ],
+};
+
+// One resource of each kind (an Observation per category), one with contained resources, then a small transaction bundle.
+const samples: FhirResource[] = [
+  ...new Map(records.map((resource) => [`${resource.resourceType}:${JSON.stringify(resource.category ?? '')}`, resource])).values(),
+  observationWithContained,
+  patientBundle({ ...firstRecord, resources: firstRecord.resources.slice(0, 2) }, { type: 'transaction' }),
+];
+
+function inBatch(resource: FhirResource): FhirResource {
+  return { resourceType: 'Bundle', type: 'batch', entry: [{ resource, request: { method: 'POST', url: resource.resourceType } }] };
+}
 
 function omit(resource: FhirResource, key: string): FhirResource {
   return Object.fromEntries(Object.entries(resource).filter(([name]) => name !== key)) as FhirResource;
@@ -65,6 +81,14 @@ describe('isCleanResource declines', () => {
     ['a dateTime without offset', { ...observation, effectiveDateTime: '2021-03-04T08:15:00' }],
     ['a reference to a type the element does not allow', { ...observation, subject: { reference: 'Medication/m1' } }],
     ['a contained resource of an unknown type', { ...observation, contained: [{ resourceType: 'Patientt', id: 'p' }] }],
+    ['a resource invariant in a bundle entry (obs-6)', inBatch({ ...observation, dataAbsentReason: { text: 'not measured' } })],
+    ['a resource invariant in a contained resource (dom-2)', { ...observationWithContained, contained: [{ resourceType: 'Patient', id: 'p', contained: [{ resourceType: 'Patient', id: 'q' }] }] }],
+    ['a contained resource nothing refers to (dom-3)', omit(observationWithContained, 'subject')],
+    ['a contained resource nothing refers to, in a bundle entry (dom-3)', inBatch(omit(observationWithContained, 'subject'))],
+    ['an Organization with neither name nor identifier (org-1, which medplum skips)', { resourceType: 'Organization', active: true }],
+    ['a number where a complex type belongs', { ...observation, subject: 5 }],
+    ['an object where a primitive belongs', { ...observation, issued: { id: 'x' } }],
+    ['two keys of one choice element', { ...observation, valueString: 'high' }],
   ])('%s', (_case, resource) => {
     expect(isCleanResource(resource)).toBe(false);
     expect(reportedIssues(resource)).not.toEqual([]);
@@ -73,7 +97,6 @@ describe('isCleanResource declines', () => {
   // Shapes the walk does not model are left to the reporting path, whose verdict stands: the result is unchanged.
   it.each<[string, FhirResource]>([
     ['a primitive extension', { resourceType: 'Patient', birthDate: '1970-04-02', _birthDate: { extension: [{ url: 'https://x.example/e', valueString: 'x' }] } }],
-    ['two keys of one choice element (medplum reads the first and warns)', { ...observation, valueString: 'high' }],
     ['a data type object carrying a resourceType (medplum skips that key everywhere)', { ...observation, code: { resourceType: 'Patient', text: 'x' } }],
   ])('%s, and validateFhirResource accepts it as the reporting path does', (_case, resource) => {
     expect(isCleanResource(resource)).toBe(false);

@@ -1,32 +1,48 @@
 // The fast path of validation: one walk over the keys a resource has, proving that neither medplum's validator nor the
 // strict pass would report an error. Anything it cannot prove sends the resource down the full, reporting path.
 import {
-  evalFhirPathTyped,
   fhirTypeToJsType,
   isPrimitiveType,
   isResourceType,
-  parseFhirPath,
   toTypedValue,
   tryGetDataType,
-  UCUM,
   validationRegexes,
   type InternalSchemaElement,
   type InternalTypeSchema,
   type TypedValue,
 } from '@medplum/core';
 import type { FhirResource } from './fhir-types';
+import {
+  containedIsReferenced,
+  invariantHolds,
+  isLocalReference,
+  parsedExpression,
+  resourceInvariantsOf,
+  type ContainedResource,
+  type FhirPathAtom,
+} from './resource-invariants';
+import { namesAnInvariantReads } from './invariant-reads';
 import { STRICTLY_CHECKED_TYPES, strictValueIssue } from './strict-checks';
 
-type FhirPathAtom = ReturnType<typeof parseFhirPath>;
-
-/** A constraint medplum enforces (severity error, not in its skip list), parsed once. */
+/** An error-severity constraint, parsed once. */
 interface Invariant {
   expression: FhirPathAtom;
+}
+
+/**
+ * A resource's own invariant; when it can only read `keysRead`, a resource with none of them gets the result of an
+ * empty resource of its type without evaluating it (most dom-* and many resource invariants on most resources).
+ */
+interface ResourceInvariant extends Invariant {
+  keysRead?: readonly string[];
+  holdsWhenNoneRead?: boolean;
 }
 
 /** What the walk needs to know about one JSON key of a type: its element, the FHIR type that key carries, the rules. */
 interface PropertySlot {
   element: InternalSchemaElement;
+  /** The element's name in its definition (`value[x]`), as dom-3's local-reference rule reads it. */
+  name: string;
   type: string;
   /** The key is one of several for a choice element (valueQuantity, valueString... for value[x]). */
   choice: boolean;
@@ -36,6 +52,8 @@ interface PropertySlot {
   format?: RegExp;
   invariants: Invariant[];
   strict: boolean;
+  /** Holds resources that are contained in the resource being walked (dom-3 applies). */
+  contained: boolean;
 }
 
 /** The JSON keys of a type with their slots; built once per type schema. */
@@ -44,19 +62,25 @@ interface TypeLayout {
   requiredCount: number;
   /** A shape this walk does not model (slicing, fixed or pattern values, keys that do not follow element paths). */
   unsupported: boolean;
-  invariants: Invariant[];
+  /** For a resource type: its own invariants, evaluated wherever a resource of that type appears. */
+  invariants: ResourceInvariant[];
 }
 
+/** The resource being walked; local references are gathered for dom-3 in it and every resource around it. */
 interface ResourceContext {
   resource: TypedValue;
+  /** %rootResource: the container of a contained resource, else the resource itself. */
   root: TypedValue;
+  outer?: ResourceContext;
+  localReferences?: string[];
+  contained?: ContainedResource[];
 }
 
-// medplum's own skip list (typeschema/validation.ts): these invariants are never evaluated.
+// medplum's skip list for element invariants (typeschema/validation.ts): these are never evaluated on elements.
 const SKIPPED_INVARIANTS = new Set(['ele-1', 'dom-3', 'org-1', 'sdf-19']);
 const MAX_STRING_LENGTH = 1024 * 1024;
 const INTEGER_TYPES = new Set(['integer', 'positiveInt', 'unsignedInt']);
-const ucum = toTypedValue(UCUM);
+const HASH = 0x23;
 
 /**
  * True when validateResource and strictIssues would both report no error for `resource`; false when either would,
@@ -69,13 +93,19 @@ export function isCleanResource(resource: FhirResource): boolean {
   const root = toTypedValue(resource);
   // toTypedValue reads a top-level numeric `value` as a Quantity, and medplum would then validate the resource as one.
   if (root.type !== resource.resourceType) return false;
-  const context: ResourceContext = { resource: root, root };
   try {
-    return invariantsHold(layoutOf(schema).invariants, root, context) && isCleanObject(resource, layoutOf(schema), context);
+    return isCleanResourceObject(resource, layoutOf(schema), { resource: root, root });
   } catch {
     // A FHIRPath evaluation that throws is an issue on the reporting path too.
     return false;
   }
+}
+
+// Its own invariants, its keys, then dom-3 once every local reference inside it is known.
+function isCleanResourceObject(resource: Record<string, unknown>, layout: TypeLayout, context: ResourceContext): boolean {
+  if (!resourceInvariantsHold(layout.invariants, resource, context) || !isCleanObject(resource, layout, context)) return false;
+  const references = context.localReferences ?? [];
+  return context.contained?.every((contained) => containedIsReferenced(contained, references)) ?? true;
 }
 
 function isCleanObject(object: Record<string, unknown>, layout: TypeLayout, context: ResourceContext): boolean {
@@ -112,12 +142,17 @@ function isCleanProperty(value: unknown, slot: PropertySlot, context: ResourceCo
 
 function isCleanValue(value: unknown, slot: PropertySlot, context: ResourceContext): boolean {
   if (slot.jsonType !== undefined) {
-    return isCleanPrimitive(value, slot) && invariantsHold(slot.invariants, { type: slot.type, value }, context) && isStrictlyClean(value, slot);
+    if (!isCleanPrimitive(value, slot) || !invariantsHold(slot.invariants, { type: slot.type, value }, context) || !isStrictlyClean(value, slot)) {
+      return false;
+    }
+    if (typeof value === 'string' && value.charCodeAt(0) === HASH && isLocalReference(slot.name, slot.type, value)) {
+      for (let around: ResourceContext | undefined = context; around; around = around.outer) (around.localReferences ??= []).push(value);
+    }
+    return true;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const object = value as Record<string, unknown>;
   let type = slot.type;
-  let inner = context;
   if (type === 'Resource') {
     if (typeof object.resourceType !== 'string' || !isResourceType(object.resourceType)) return false;
     type = object.resourceType;
@@ -129,8 +164,11 @@ function isCleanValue(value: unknown, slot: PropertySlot, context: ResourceConte
   if (!schema) return false;
   const typed = { type, value };
   if (!invariantsHold(slot.invariants, typed, context) || !isStrictlyClean(value, slot)) return false;
-  if (slot.type === 'Resource') inner = { resource: toTypedValue(object), root: context.root };
-  return isCleanObject(object, layoutOf(schema), inner);
+  if (slot.type !== 'Resource') return isCleanObject(object, layoutOf(schema), context);
+  const inner: ResourceContext = { resource: typed, root: slot.contained ? context.root : typed, outer: context };
+  if (!isCleanResourceObject(object, layoutOf(schema), inner)) return false;
+  if (slot.contained) (context.contained ??= []).push({ id: object.id, localReferences: inner.localReferences ?? [] });
+  return true;
 }
 
 // medplum's validatePrimitiveType, plus the strict pass's ban on blank strings (which medplum also reports).
@@ -152,11 +190,18 @@ function isStrictlyClean(value: unknown, slot: PropertySlot): boolean {
   return !slot.strict || strictValueIssue(slot.type, value, slot.element, '') === undefined;
 }
 
+function resourceInvariantsHold(invariants: readonly ResourceInvariant[], resource: Record<string, unknown>, context: ResourceContext): boolean {
+  for (const invariant of invariants) {
+    const { keysRead } = invariant;
+    const evaluate = keysRead === undefined || keysRead.some((key) => resource[key] !== undefined);
+    if (evaluate ? !invariantHolds(invariant.expression, context.resource, context.resource, context.root) : !invariant.holdsWhenNoneRead) return false;
+  }
+  return true;
+}
+
 function invariantsHold(invariants: readonly Invariant[], value: TypedValue, context: ResourceContext): boolean {
   for (const { expression } of invariants) {
-    const variables = { '%context': value, '%ucum': ucum, '%resource': context.resource, '%rootResource': context.root };
-    const result = evalFhirPathTyped(expression, [value], variables);
-    if (result.length !== 1 || result[0].value !== true) return false;
+    if (!invariantHolds(expression, value, context.resource, context.root)) return false;
   }
   return true;
 }
@@ -174,7 +219,7 @@ function layoutOf(schema: InternalTypeSchema): TypeLayout {
 }
 
 function buildLayout(schema: InternalTypeSchema): TypeLayout {
-  const layout: TypeLayout = { slots: new Map(), requiredCount: 0, unsupported: false, invariants: invariantsOf(schema.constraints) };
+  const layout: TypeLayout = { slots: new Map(), requiredCount: 0, unsupported: false, invariants: [] };
   for (const [key, element] of Object.entries(schema.elements)) {
     if (element.min > 0) layout.requiredCount += 1;
     if (element.slicing || element.fixed || element.pattern) layout.unsupported = true;
@@ -186,37 +231,47 @@ function buildLayout(schema: InternalTypeSchema): TypeLayout {
       const jsonKey = choice ? name.slice(0, -3) + code.charAt(0).toUpperCase() + code.slice(1) : name;
       const existing = layout.slots.get(jsonKey);
       if (existing !== undefined && existing.element !== element) layout.unsupported = true;
-      if (existing === undefined) layout.slots.set(jsonKey, slotOf(element, code, choice));
+      if (existing === undefined) layout.slots.set(jsonKey, slotOf(element, name, code, choice));
     }
+  }
+  if (isResourceType(schema.type)) {
+    layout.invariants = resourceInvariantsOf(schema).map((constraint) => resourceInvariantOf(constraint.expression, schema.type, [...layout.slots.keys()]));
   }
   return layout;
 }
 
-function slotOf(element: InternalSchemaElement, code: string, choice: boolean): PropertySlot {
+function resourceInvariantOf(text: string, resourceType: string, keys: readonly string[]): ResourceInvariant {
+  const expression = parsedExpression(text);
+  const names = namesAnInvariantReads(text);
+  if (names === undefined) return { expression };
+  const empty = { type: resourceType, value: { resourceType } };
+  try {
+    const holdsWhenNoneRead = invariantHolds(expression, empty, empty, empty);
+    return { expression, keysRead: keys.filter((key) => names.some((name) => key.startsWith(name))), holdsWhenNoneRead };
+  } catch {
+    return { expression };
+  }
+}
+
+function slotOf(element: InternalSchemaElement, name: string, code: string, choice: boolean): PropertySlot {
   // medplum resolves Element/BackboneElement to the element's first declared type.
   const type = code === 'Element' || code === 'BackboneElement' ? element.type[0].code : code;
   const primitive = isPrimitiveType(type);
   return {
     element,
+    name,
     type,
     choice,
     required: element.min > 0,
     ...(primitive ? { jsonType: fhirTypeToJsType[type as keyof typeof fhirTypeToJsType], format: validationRegexes[type] } : {}),
     invariants: invariantsOf(element.constraints),
     strict: STRICTLY_CHECKED_TYPES.has(type),
+    contained: name === 'contained' && type === 'Resource',
   };
 }
 
-const parsedExpressions = new Map<string, FhirPathAtom>();
 function invariantsOf(constraints: InternalSchemaElement['constraints']): Invariant[] {
   return (constraints ?? [])
     .filter((constraint) => constraint.severity === 'error' && !SKIPPED_INVARIANTS.has(constraint.key))
-    .map((constraint) => {
-      let expression = parsedExpressions.get(constraint.expression);
-      if (expression === undefined) {
-        expression = parseFhirPath(constraint.expression);
-        parsedExpressions.set(constraint.expression, expression);
-      }
-      return { expression };
-    });
+    .map((constraint) => ({ expression: parsedExpression(constraint.expression) }));
 }
