@@ -1,8 +1,10 @@
+// The FHIR fast path against the full validator over synthetic data: it lives outside libs/fhir because
+// libs/synthetic builds on libs/fhir, and a lib test importing synthetic would make the two depend on each other.
 import { bundlesForLoad, generatePopulation, patientBundle } from '@medshare/synthetic';
-import { isCleanResource } from './clean-resource';
-import { loadFhirDefinitions } from './definitions';
-import type { FhirResource } from './fhir-types';
-import { reportedIssues, validateFhirResource } from './validate';
+import { isCleanResource } from '../../libs/fhir/src/clean-resource';
+import { loadFhirDefinitions } from '../../libs/fhir/src/definitions';
+import type { FhirResource } from '../../libs/fhir/src/fhir-types';
+import { reportedIssues, validateFhirResource } from '../../libs/fhir/src/validate';
 
 type Json = unknown;
 type JsonPath = (string | number)[];
