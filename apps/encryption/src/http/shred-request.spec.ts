@@ -6,7 +6,7 @@ const patient = 'p-abcdefghijklmnop234567';
 describe('shred requests', () => {
   it.each([
     ['a ticket number', 'TICKET-1234'],
-    ['a legal reference with separators', 'GDPR Art.17 req#2026/0042'],
+    ['a legal reference with separators', 'GDPR-Art.17:req#2026/0042'],
   ])('takes a pseudonym and %s', (_case, reason) => {
     expect(parseShredRequest(patient, { reason })).toEqual({ patient, reason });
   });
@@ -17,6 +17,7 @@ describe('shred requests', () => {
     ['no body', patient, undefined],
     ['an empty reason', patient, { reason: '' }],
     ['a reason with a line break (free text)', patient, { reason: 'TICKET-1\nJane Doe' }],
+    ['a reason with spaces (free text could name the patient)', patient, { reason: 'Jane Doe' }],
     ['a reason starting with punctuation', patient, { reason: '-TICKET' }],
     ['a reason over 200 characters', patient, { reason: `T${'x'.repeat(200)}` }],
     ['an extra field beside the reason', patient, { reason: 'TICKET-1', name: 'Jane' }],

@@ -5,7 +5,7 @@ import { OperatorError, OperatorErrorCode } from './operator-error';
 
 const pseudonym = z.string().regex(/^p-[a-z2-7]{16,64}$/);
 /** A ticket or legal reference, not free text: it travels on an audited topic and must not carry patient data. */
-const shredBody = z.strictObject({ reason: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:#/-]{0,199}$/) });
+const shredBody = z.strictObject({ reason: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,199}$/) });
 
 /** Throws OperatorError InvalidRequest when the patient or the body is not what a shred takes. */
 export function parseShredRequest(patient: string, body: unknown): { patient: string; reason: string } {

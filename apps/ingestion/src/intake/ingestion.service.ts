@@ -47,6 +47,8 @@ export class IngestionService implements OnModuleInit {
   private readonly keyring: InstitutionKeyring;
   private readonly pseudonymKey: PseudonymKey;
   private readonly namespace: InstitutionNamespace;
+  /** Until when submissions are refused without trying Kafka, after a failed publish (see publishSealed). */
+  private kafkaRefusedUntil = 0;
 
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
@@ -154,11 +156,26 @@ export class IngestionService implements OnModuleInit {
       key,
       records: plan.entries.map((entry, index) => ({ ...(entry.entry === undefined ? {} : { entry: entry.entry }), patient: settled.patients[index], resource: entry.resource })),
     });
-    await this.unavailableOnError(() => this.publisher.publish(topics.ingestSealed, sealed.events as MedshareEvent[]));
+    await this.publishSealed(sealed.events as MedshareEvent[]);
     recordsTotal.inc(sealed.receipts.length);
     this.logger.info({ requestId, institution, records: sealed.receipts.length, patients: sealed.events.length, keyId: key.keyId }, 'submission sealed and published');
     const accepted: Accepted = { requestId, events: sealed.events.map((event) => event.id), records: sealed.receipts };
     return { status: 202, body: accepted };
+  }
+
+  /**
+   * kafkajs retries a failed send for ~9 s before giving up. After one failure, later submissions are
+   * answered 503 at once for Retry-After seconds instead of each holding its connection that long; the
+   * first submission after that window tries Kafka again.
+   */
+  private async publishSealed(events: MedshareEvent[]): Promise<void> {
+    if (Date.now() < this.kafkaRefusedUntil) throw failure(IngestionErrorCode.Unavailable, 'transient', 'The platform cannot take this submission now; retry later');
+    try {
+      await this.unavailableOnError(() => this.publisher.publish(topics.ingestSealed, events));
+    } catch (error) {
+      this.kafkaRefusedUntil = Date.now() + this.config.RETRY_AFTER_SECONDS * 1000;
+      throw error;
+    }
   }
 
   private async unavailableOnError<T>(work: () => Promise<T>): Promise<T> {
