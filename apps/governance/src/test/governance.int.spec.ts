@@ -109,7 +109,7 @@ describe('governance consumer against Kafka and PostgreSQL', () => {
     await publisher.publish(topics.ingestRejected, [rejection(['required']), rejection(['required', 'value']), rejection(['structure']), rejection(['required'])]);
 
     const kinds = ['access-volume', 'data-quality', 'denied-spike'];
-    await eventually(() => kinds.every((kind) => onTopic.some((alert) => alert.data.kind === kind)), { what: 'three rule alerts on the topic' });
+    await eventually(() => kinds.every((kind) => onTopic.some((alert) => alert.data.kind === kind)), { what: 'three rule alerts on the topic', timeoutMs: 45_000 });
     const rows = await eventually(async () => {
       const stored = await storedRows();
       return stored.length === 3 ? stored : undefined;
@@ -151,7 +151,7 @@ describe('governance consumer against Kafka and PostgreSQL', () => {
 
     expect(await storedRows()).toEqual(before);
     expect(onTopic).toHaveLength(alertsBefore);
-  });
+  }, 150_000);
 });
 
 /** Waits until the group has committed up to the end of every partition of these topics. */
@@ -166,7 +166,7 @@ async function caughtUp(kafka: Kafka, groupId: string, specs: readonly TopicSpec
         const committed = await admin.fetchOffsets({ groupId, topics: specs.map((spec) => spec.name) });
         return committed.every(({ topic, partitions }) => partitions.every(({ partition, offset }) => BigInt(offset) >= BigInt(ends.get(`${topic}:${partition}`) ?? '0'))) || undefined;
       },
-      { what: `${groupId} caught up`, timeoutMs: 30_000, intervalMs: 200 },
+      { what: `${groupId} caught up`, timeoutMs: 60_000, intervalMs: 200 },
     );
   } finally {
     await admin.disconnect();
