@@ -19,6 +19,8 @@ import { startService, type RunningService } from '../support/service-processes'
 
 const run = randomUUID().replace(/-/g, '').slice(0, 8);
 const database = `ledger_t${run}`;
+// Two ports of the ledger range (4100-4199) picked by the run, so runs at the same time do not collide.
+const ports = ((base) => ({ writer: base, standby: base + 1 }))(4120 + (parseInt(run.slice(0, 4), 16) % 40) * 2);
 const { kafkaBrokers, ledgerServers, stateServer } = testEndpoints();
 const startedAt = new Date().toISOString();
 const kafka = createKafka({ brokers: kafkaBrokers, clientId: `ledger-e2e-${run}` });
@@ -194,7 +196,7 @@ describe('ledger', () => {
       },
     });
     await joined;
-    ledger = await startService('ledger', { port: 4101, env, instance: `ledger-a-${run}` });
+    ledger = await startService('ledger', { port: ports.writer, env, instance: `ledger-a-${run}` });
   });
 
   afterAll(async () => {
@@ -216,7 +218,7 @@ describe('ledger', () => {
     await eventually(async () => ((await headHeight(ledger)) >= 2 ? true : undefined), { what: 'a few blocks before the crash' });
     await ledger.stop('SIGKILL');
     await live.stop();
-    ledger = await startService('ledger', { port: 4101, env, instance: `ledger-a-${run}` });
+    ledger = await startService('ledger', { port: ports.writer, env, instance: `ledger-a-${run}` });
     await produce(300);
     await allRecordedOnce(0);
     await offsetRangesContiguous(0);
@@ -224,7 +226,7 @@ describe('ledger', () => {
   });
 
   it('fails over to a standby when the active writer dies, and loses or repeats nothing', async () => {
-    const standby = await startService('ledger', { port: 4102, env, instance: `ledger-b-${run}` });
+    const standby = await startService('ledger', { port: ports.standby, env, instance: `ledger-b-${run}` });
     extra.push(standby);
     expect(await writerRole(standby)).toBe('standby');
     expect(await writerRole(ledger)).toBe('active');

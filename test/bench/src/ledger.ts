@@ -1,8 +1,10 @@
 // Ledger benchmark against the real broker and three real replicas: events/s committed (2 of 3) and
 // publish→committed latency at 1k, 10k and 100k events, then the time to verify the whole ledger
 // (every replica through POST /v1/verify, and one replica through the auditor CLI).
+// LEDGER_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: node refuses it in NODE_OPTIONS)
+// goes to the ledger process; LEDGER_BENCH_MAIN runs another build of it, to compare two in one sitting.
 import { execFile, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,7 +60,7 @@ export async function run(): Promise<BenchResult[]> {
     await joined;
     await producer.connect();
 
-    for (const size of SIZES) results.push(await measureCommit(size, producer, committed, id));
+    for (const size of SIZES) results.push(await measureCommit(size, producer, committed, id, ledger.cpuSeconds));
 
     const report = (await (await fetch(`${ledger.baseUrl}/v1/verify?repair=false`, { method: 'POST' })).json()) as { ok: boolean; durationMs: number; replicas: { height?: number }[] };
     const treeSize = ((await (await fetch(`${ledger.baseUrl}/v1/blocks/head`)).json()) as { treeSize: number }).treeSize;
@@ -81,8 +83,15 @@ export async function run(): Promise<BenchResult[]> {
 }
 
 /** Publishes `size` events as fast as the producer goes and times each until the block holding it is published. */
-async function measureCommit(size: number, producer: ReturnType<ReturnType<typeof createKafka>['producer']>, committed: { at: number; offsets: Range[] }[], id: string): Promise<BenchResult> {
+async function measureCommit(
+  size: number,
+  producer: ReturnType<ReturnType<typeof createKafka>['producer']>,
+  committed: { at: number; offsets: Range[] }[],
+  id: string,
+  ledgerCpuSeconds: () => number,
+): Promise<BenchResult> {
   const topic = topics.accessDecisions;
+  const cpuBefore = ledgerCpuSeconds();
   const sent: { partition: number; offset: bigint; at: number }[] = [];
   const started = performance.now();
   for (let from = 0; from < size; from += BATCH) {
@@ -108,6 +117,8 @@ async function measureCommit(size: number, producer: ReturnType<ReturnType<typeo
     intervalMs: 200,
     what: `${size} events committed`,
   });
+  // The ledger's own CPU per event: steadier than events/s on a shared, noisy machine.
+  const cpuMicros = ((ledgerCpuSeconds() - cpuBefore) * 1e6) / size;
   const latencies = sent.map((event) => (committed.find(covered(event.partition, event.offset)) as { at: number }).at - event.at);
   const lastCommit = Math.max(...latencies.map((latency, i) => sent[i].at + latency));
   return {
@@ -116,7 +127,7 @@ async function measureCommit(size: number, producer: ReturnType<ReturnType<typeo
     eventsPerSecond: size / ((lastCommit - started) / 1000),
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
-    notes: 'publish→block header on ledger.blocks; produced as fast as one producer goes, so latency includes the backlog',
+    notes: `ledger CPU ${cpuMicros.toFixed(1)} µs/event; publish→block header on ledger.blocks; produced as fast as one producer goes, so latency includes the backlog`,
   };
 }
 
@@ -141,11 +152,13 @@ function decision(key: string) {
   );
 }
 
-async function startLedger(instance: string, env: Record<string, string>): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+async function startLedger(instance: string, env: Record<string, string>): Promise<{ baseUrl: string; stop(): Promise<void>; cpuSeconds(): number }> {
   const logDir = resolve(repoRoot, '.data/logs');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(resolve(logDir, `${instance}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [resolve(distRoot, 'apps/ledger/src/main.js')], { cwd: repoRoot, env: { ...process.env, PORT: String(PORT), INSTANCE_ID: instance, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = (process.env.LEDGER_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const main = process.env.LEDGER_BENCH_MAIN ?? resolve(distRoot, 'apps/ledger/src/main.js');
+  const child = spawn(process.execPath, [...nodeArgs, main], { cwd: repoRoot, env: { ...process.env, PORT: String(PORT), INSTANCE_ID: instance, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
@@ -163,7 +176,12 @@ async function startLedger(instance: string, env: Record<string, string>): Promi
     await stop();
     throw error;
   }
-  return { baseUrl, stop };
+  // utime + stime of the ledger process (Linux /proc, in clock ticks of 1/100 s).
+  const cpuSeconds = () => {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  return { baseUrl, stop, cpuSeconds };
 }
 
 async function dropDatabase(server: string, database: string): Promise<void> {

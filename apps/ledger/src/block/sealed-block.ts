@@ -1,10 +1,11 @@
 // Seals a batch of leaves into the next block of the chain: header, hash, signature, checkpoint, and the
 // tree state and Kafka cursor after it (persisted with the block so a restart resumes in O(log n)).
 import type { KeyObject } from 'node:crypto';
-import { CompactRange, rootFromLeafHashes, signCheckpoint, type CompactRangeState } from '@medshare/merkle';
+import { signCheckpoint, type CompactRangeState } from '@medshare/merkle';
 import { blockHashOf, GENESIS_PREVIOUS_HASH, signHeader, type BlockHeader } from './block-header';
 import type { Leaf } from './leaf';
 import { advanceCursor, rangesOf, type OffsetCursor, type Positioned } from './offset-cursor';
+import { appendBlockLeaves } from './tree-append';
 
 /** One ledger row: a leaf with where it sits in the tree and where it came from in Kafka. */
 export interface EventRow extends Leaf, Positioned {
@@ -56,18 +57,16 @@ export function sealBlock(
 ): SealedBlock {
   if (pending.length === 0) throw new RangeError('a block holds at least one event');
   const height = head.height + 1;
-  const tree = CompactRange.fromJSON(head.treeState);
-  const firstLeaf = tree.size;
-  const events: EventRow[] = pending.map(({ topic, partition, offset, leaf }, i) => {
-    tree.append(leaf.leafHash);
-    return { ...leaf, topic, partition, offset, leafIndex: firstLeaf + i, height };
-  });
+  const firstLeaf = head.treeState.size;
+  const events: EventRow[] = pending.map(({ topic, partition, offset, leaf }, i) => ({ ...leaf, topic, partition, offset, leafIndex: firstLeaf + i, height }));
+  const tree = appendBlockLeaves(head.treeState, events.map((event) => event.leafHash));
   const offsets = rangesOf(positions, pending);
-  const { size, rootHash } = tree.treeHead();
+  const size = tree.treeSize;
+  const rootHash = tree.treeRoot;
   const header: BlockHeader = {
     height,
     previousHash: head.blockHash,
-    merkleRoot: rootFromLeafHashes(events.map((event) => event.leafHash)).toString('hex'),
+    merkleRoot: tree.blockRoot.toString('hex'),
     eventCount: events.length,
     treeSize: size,
     treeRoot: rootHash.toString('hex'),
@@ -79,7 +78,7 @@ export function sealBlock(
     blockHash: blockHashOf(header),
     signature: signHeader(header, signer.privateKey),
     checkpoint: signCheckpoint({ origin: signer.origin, size, rootHash }, signer.privateKey),
-    treeState: tree.toJSON(),
+    treeState: tree.treeState,
     cursor: advanceCursor(head.cursor, offsets),
     events,
   };

@@ -9,7 +9,7 @@ import { openDatabase } from '@medshare/service-kit';
 import type { BlockRecord, EventRow, SealedBlock } from '../block/sealed-block';
 import type { OffsetCursor } from '../block/offset-cursor';
 import type { StoredBlock } from '../verification/chain-verifier';
-import { encodeEventRows, EVENT_COLUMNS } from './binary-copy';
+import { COPY_HEADER, COPY_TRAILER, encodedRowsOf, EVENT_COLUMNS } from './binary-copy';
 import { replicaMigrations } from './migrations';
 
 export interface ReplicaHead {
@@ -184,7 +184,7 @@ export class Replica extends ReplicaReader {
       const { rows } = await client.query<{ height: string; block_hash: string }>('SELECT height, block_hash FROM ledger_blocks ORDER BY height DESC LIMIT 1');
       const tip = rows[0] === undefined ? { height: -1, hash: previousHash } : { height: Number(rows[0].height), hash: rows[0].block_hash };
       if (tip.height !== height - 1 || tip.hash !== previousHash) throw new Error(`${this.name} does not end at block ${height - 1} of the chain`);
-      await copyEvents(client, blocks.flatMap((block) => block.events));
+      await copyEvents(client, blocks);
       await insertBlocks(client, blocks);
     });
   }
@@ -210,7 +210,7 @@ export class Replica extends ReplicaReader {
       }
       await client.query('DELETE FROM ledger_blocks WHERE height = ANY($1::bigint[])', [heights]);
       await client.query('DELETE FROM ledger_events WHERE leaf_index >= $1 OR height > $2 OR height < 0', [tree.treeSize, tree.headHeight]);
-      await copyEvents(client, blocks.flatMap((block) => block.events));
+      await copyEvents(client, blocks);
       await insertBlocks(client, blocks);
     });
   }
@@ -236,10 +236,10 @@ export class Replica extends ReplicaReader {
   }
 }
 
-async function copyEvents(client: Client | PoolClient, events: readonly EventRow[]): Promise<void> {
-  if (events.length === 0) return;
+async function copyEvents(client: Client | PoolClient, blocks: readonly SealedBlock[]): Promise<void> {
+  if (blocks.every((block) => block.events.length === 0)) return;
   const stream = client.query(copyFrom(`COPY ledger_events (${EVENT_COLUMNS}) FROM STDIN (FORMAT binary)`));
-  await pipeline(Readable.from([encodeEventRows(events)]), stream);
+  await pipeline(Readable.from([COPY_HEADER, ...blocks.map((block) => encodedRowsOf(block.events)), COPY_TRAILER]), stream);
 }
 
 async function insertBlocks(client: Client | PoolClient, blocks: readonly BlockRecord[]): Promise<void> {
