@@ -67,7 +67,7 @@ export class LedgerWriter {
   // Bumped on every step-down: work begun under an older generation stops instead of writing.
   private generation = 0;
   private heartbeat?: () => Promise<void>;
-  // The block being cut and committed while the consumer reads on (one at a time, at most two blocks ahead).
+  // The blocks being cut and committed while the consumer reads on (one group at a time, see MAX_BLOCKS_PER_COMMIT).
   private cutting?: Promise<void>;
   // Offset commits, header publication and dead letters, in block order, off the commit path.
   private readonly announcements = new SerialQueue();
@@ -392,7 +392,7 @@ export class LedgerWriter {
       if (deadLetterReason !== undefined) waiting.deadLetter = { reason: deadLetterReason, message };
       const now = Date.now();
       this.cutter.add(waiting, now);
-      // Parsing the next block overlaps the replicas writing this one; more than two blocks behind, reading waits.
+      // Parsing the next blocks overlaps the replicas writing these; with MAX_BLOCKS_PER_COMMIT blocks waiting, reading waits.
       if (this.cutter.due(now)) {
         this.readPositions[key] = String(Number(offset) + 1);
         const cut = this.cutIfDue(generation);
