@@ -404,7 +404,7 @@ describe('access control as a process', () => {
 
   it('answers 410 for an erased patient and discloses nothing', async () => {
     const shred = await fetch(`http://127.0.0.1:${ports.encryption}/v1/patients/${pseudonymOf('erased')}/shred`, {
-      method: 'POST', headers: { authorization: 'Bearer medshare-dev-operator-token-not-secret', 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'patient withdrawal e2e' }),
+      method: 'POST', headers: { authorization: 'Bearer medshare-dev-operator-token-not-secret', 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'GDPR-Art.17:withdrawal-e2e' }),
     });
     expect(shred.status).toBeLessThan(300);
     const response = await eventually(async () => {
