@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { accessDecisionV1, agreementRecordedV1, consentRecordedV1, roleRegisteredV1 } from './events/access';
 import { decryptRepliedV1, decryptRequestedV1 } from './events/encryption-rpc';
 import { governanceAlertV1 } from './events/governance';
+import { identityLinkedV1 } from './events/identity';
 import { ingestRejectedV1, ingestSealedV1 } from './events/ingest';
 import { keysKekRotatedV1, keysPatientShreddedV1, keysSealingKeyRotatedV1 } from './events/keys';
 import { ledgerBlockCommittedV1 } from './events/ledger';
@@ -12,6 +13,7 @@ import type { CloudEvent } from './envelope';
 export const eventSchemas = {
   'ingest.sealed.v1': ingestSealedV1,
   'ingest.rejected.v1': ingestRejectedV1,
+  'identity.linked.v1': identityLinkedV1,
   'records.encrypted.v1': recordsEncryptedV1,
   'records.disclosed.v1': recordsDisclosedV1,
   'keys.kek-rotated.v1': keysKekRotatedV1,

@@ -21,6 +21,8 @@ const FOREVER = -1;
 export const topics = {
   ingestSealed: { name: 'medshare.ingest.sealed.v1', key: 'patient', partitions: 6, retentionMs: 7 * DAY, eventTypes: ['ingest.sealed.v1'], audited: false },
   ingestRejected: { name: 'medshare.ingest.rejected.v1', key: 'institution', partitions: 3, retentionMs: FOREVER, eventTypes: ['ingest.rejected.v1'], audited: true },
+  /** Identifier pseudonym → patient pseudonym links, so readers resolve any identifier as ingestion did. */
+  identity: { name: 'medshare.identity.v1', key: 'institution', partitions: 3, retentionMs: FOREVER, eventTypes: ['identity.linked.v1'], audited: true },
   recordsEncrypted: { name: 'medshare.records.encrypted.v1', key: 'patient', partitions: 6, retentionMs: FOREVER, eventTypes: ['records.encrypted.v1'], audited: true },
   keys: { name: 'medshare.keys.v1', key: 'none', partitions: 1, retentionMs: FOREVER, eventTypes: ['keys.kek-rotated.v1', 'keys.sealing-key-rotated.v1', 'keys.patient-shredded.v1'], audited: true },
   consent: { name: 'medshare.consent.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['consent.recorded.v1'], audited: true },
