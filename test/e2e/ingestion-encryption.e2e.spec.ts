@@ -107,8 +107,14 @@ describe('ingestion and encryption', () => {
     return rows as Record<string, string>[];
   }
 
-  async function decrypt(patient: string, resourceTypes: string[], permitOverrides: { expiresAt?: string; signer?: 'permit' | 'forged'; decisionId?: string } = {}) {
+  async function decrypt(
+    patient: string,
+    resourceTypes: string[],
+    permitOverrides: { expiresAt?: string; signer?: 'permit' | 'forged'; decisionId?: string; presentedReplyKey?: 'named' | 'another' } = {},
+  ) {
     const replyPair = generateSealingKeyPair();
+    // 'another': someone holding the permit presents it with a key of their own, hoping the reply is sealed to it.
+    const presentedKey = permitOverrides.presentedReplyKey === 'another' ? generateSealingKeyPair().publicKeyB64 : replyPair.publicKeyB64;
     const decisionId = permitOverrides.decisionId ?? randomUUID();
     const signer = permitOverrides.signer === 'forged' ? keys.institutionPrivateKey('hosp-a') : keys.permitPrivateKey();
     const permit = signPermit(signer, {
@@ -117,9 +123,10 @@ describe('ingestion and encryption', () => {
       patient,
       resourceTypes,
       purpose: 'TREAT',
+      replyKeyId: replyPair.keyId,
       expiresAt: permitOverrides.expiresAt ?? new Date(Date.now() + 60_000).toISOString(),
     });
-    const request = envelope('encryption.decrypt-requested.v1', 'access-control-e2e', { permit, replyKey: replyPair.publicKeyB64 }, { subject: patient });
+    const request = envelope('encryption.decrypt-requested.v1', 'access-control-e2e', { permit, replyKey: presentedKey }, { subject: patient });
     await publisher.publish(topics.decryptRequests, [request as MedshareEvent]);
     // Other encryption deployments may share this broker: only our deployment's reply counts.
     const reply = await eventually(() => replies.find((candidate) => candidate.causationid === request.id && candidate.source === SOURCE), { what: 'a decrypt reply' });
@@ -221,6 +228,7 @@ describe('ingestion and encryption', () => {
   it.each([
     ['a permit not signed by access control', { signer: 'forged' as const }, 'permit bad-signature'],
     ['an expired permit', { expiresAt: new Date(Date.now() - 1000).toISOString() }, 'permit expired'],
+    ['a valid permit presented with another reply key than the one it names', { presentedReplyKey: 'another' as const }, 'replyKey is not the reply key the permit names'],
   ])('refuses %s and raises a governance alert', async (_name, overrides, reason) => {
     const answer = await decrypt(submitted[0].patient, ['Patient'], overrides);
     expect(answer.reply).toEqual({ outcome: 'refused', reason });
@@ -232,6 +240,12 @@ describe('ingestion and encryption', () => {
     expect(first.reply.outcome).toBe('ok');
     const second = await decrypt(submitted[1].patient, ['Patient'], { decisionId: first.decisionId });
     expect(second.reply).toEqual({ outcome: 'refused', reason: 'permit already used' });
+  });
+
+  it('does not use up a permit presented with another reply key: its named key still redeems it', async () => {
+    const redirected = await decrypt(submitted[1].patient, ['Patient'], { presentedReplyKey: 'another' });
+    expect(redirected.reply).toEqual({ outcome: 'refused', reason: 'replyKey is not the reply key the permit names' });
+    expect((await decrypt(submitted[1].patient, ['Patient'], { decisionId: redirected.decisionId })).reply.outcome).toBe('ok');
   });
 
   it('fails to decrypt a ciphertext moved onto another record row', async () => {

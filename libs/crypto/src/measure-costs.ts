@@ -66,6 +66,7 @@ export async function measureCryptoCosts(): Promise<CryptoCost[]> {
     patient: recordAad.patient,
     resourceTypes: ['Observation'],
     purpose: 'TREAT',
+    replyKeyId: sealing.keyId,
     expiresAt: '2099-01-01T00:00:00Z',
   };
   const permitKey = signers.privateKeyOf('access-control.permit');

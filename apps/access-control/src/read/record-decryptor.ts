@@ -44,9 +44,10 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
     await this.client.stop();
   }
 
-  async decrypt(permit: Omit<Permit, 'expiresAt'>): Promise<DecryptOutcome> {
+  async decrypt(permit: Omit<Permit, 'expiresAt' | 'replyKeyId'>): Promise<DecryptOutcome> {
     const expiresAt = new Date(Date.now() + this.config.PERMIT_TTL_SECONDS * 1000).toISOString();
-    const signed = signPermit(this.keys.permitPrivateKey(), { ...permit, expiresAt });
+    // The permit names this instance's reply key: the encryption service seals to no other, whoever presents it.
+    const signed = signPermit(this.keys.permitPrivateKey(), { ...permit, replyKeyId: this.replyKey.keyId, expiresAt });
     const request = envelope('encryption.decrypt-requested.v1', SERVICE_SOURCE, { permit: signed, replyKey: this.replyKey.publicKeyB64 }, { subject: permit.patient });
     let reply;
     try {

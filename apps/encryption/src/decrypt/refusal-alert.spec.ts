@@ -9,6 +9,7 @@ const permit = (institution: string): Permit => ({
   patient: 'p-abcdefghijklmnop234567',
   resourceTypes: ['Observation'],
   purpose: 'TREAT',
+  replyKeyId: '0123456789abcdef',
   expiresAt: '2026-03-01T10:05:00.000Z',
 });
 
