@@ -424,18 +424,25 @@ describe('access control as a process', () => {
     });
     afterAll(async () => client.stop());
 
-    const replyKey = generateSealingKeyPair().publicKeyB64;
-    const fields = () => ({ decisionId: randomUUID(), requester: { institution: B, practitioner: drB.id }, patient: pseudonymOf('orgB'), resourceTypes: ['Observation'], purpose: 'TREAT' });
+    const replyPair = generateSealingKeyPair();
+    const fields = () => ({ decisionId: randomUUID(), requester: { institution: B, practitioner: drB.id }, patient: pseudonymOf('orgB'), resourceTypes: ['Observation'], purpose: 'TREAT', replyKeyId: replyPair.keyId });
+    const inThirtySeconds = () => new Date(Date.now() + 30_000).toISOString();
 
     it.each([
-      ['a permit signed by another key', async () => signPermit(generateSigningKeyPair().privateKey, { ...fields(), expiresAt: new Date(Date.now() + 30_000).toISOString() })],
-      ['an expired permit signed by access control', async () => signPermit(keys.permitPrivateKey(), { ...fields(), expiresAt: new Date(Date.now() - 1_000).toISOString() })],
-      ['no permit, just text', async () => 'no-permit'],
-    ])('refuses %s', async (_name, makePermit) => {
+      ['a permit signed by another key', async () => signPermit(generateSigningKeyPair().privateKey, { ...fields(), expiresAt: inThirtySeconds() }), replyPair.publicKeyB64, 'permit bad-signature'],
+      ['an expired permit signed by access control', async () => signPermit(keys.permitPrivateKey(), { ...fields(), expiresAt: new Date(Date.now() - 1_000).toISOString() }), replyPair.publicKeyB64, 'permit expired'],
+      ['no permit, just text', async () => 'no-permit', replyPair.publicKeyB64, 'permit malformed'],
+      [
+        'a valid permit presented with another reply key than the one it names',
+        async () => signPermit(keys.permitPrivateKey(), { ...fields(), expiresAt: inThirtySeconds() }),
+        generateSealingKeyPair().publicKeyB64,
+        'replyKey is not the reply key the permit names',
+      ],
+    ])('refuses %s', async (_name, makePermit, replyKey, reason) => {
       const request = envelope('encryption.decrypt-requested.v1', 'access-e2e', { permit: await makePermit(), replyKey });
       const reply = await client.request(request, 20_000);
       expect(reply.type).toBe('encryption.decrypt-replied.v1');
-      expect((reply.data as { outcome: string }).outcome).toBe('refused');
+      expect(reply.data).toEqual({ outcome: 'refused', reason });
     });
   });
 
