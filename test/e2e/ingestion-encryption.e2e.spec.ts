@@ -65,8 +65,11 @@ class TopicRecorder {
     await joined;
   }
 
+  /** Distinct events: a redelivery to this recorder (after a rebalance) is the same event id; a republish is not. */
   events<T extends MedshareEvent['type']>(type: T): EventOf<T>[] {
-    return this.messages.flatMap((message) => (message.event?.type === type ? [message.event as unknown as EventOf<T>] : []));
+    const byId = new Map<string, EventOf<T>>();
+    for (const message of this.messages) if (message.event?.type === type) byId.set(message.event.id, message.event as unknown as EventOf<T>);
+    return [...byId.values()];
   }
 
   async stop(): Promise<void> {
