@@ -1,6 +1,6 @@
 // Ingests one submission: authenticate, validate, resolve patients, seal per patient, publish, answer.
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { envelope, newEventId, topics, type MedshareEvent } from '@medshare/contracts';
+import { envelope, newEventId, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { verifyInstitutionToken, type InstitutionKeyring, type PseudonymKey } from '@medshare/crypto';
 import { loadFhirDefinitions, type OperationOutcomeIssue } from '@medshare/fhir';
 import { EventPublisher } from '@medshare/messaging';
@@ -38,6 +38,8 @@ export interface Answer {
 
 const FHIR_MEDIA_TYPES = new Set(['application/fhir+json', 'application/json']);
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** ~100 bytes a link: events stay far below Kafka's 1 MB message limit. */
+const LINKS_PER_EVENT = 2000;
 
 const requestsTotal = new Counter({ name: 'medshare_ingestion_requests_total', help: 'Submissions answered, by status', labelNames: ['status'] });
 const recordsTotal = new Counter({ name: 'medshare_ingestion_records_total', help: 'Records sealed and published' });
@@ -47,7 +49,7 @@ export class IngestionService implements OnModuleInit {
   private readonly keyring: InstitutionKeyring;
   private readonly pseudonymKey: PseudonymKey;
   private readonly namespace: InstitutionNamespace;
-  /** Until when submissions are refused without trying Kafka, after a failed publish (see publishSealed). */
+  /** Until when submissions are refused without trying Kafka, after a failed publish (see publishOrRefuse). */
   private kafkaRefusedUntil = 0;
 
   constructor(
@@ -143,12 +145,14 @@ export class IngestionService implements OnModuleInit {
     const plan = planIntake(body, { institution, namespace: this.namespace, pseudonymKey: this.pseudonymKey, maxEntries: this.config.MAX_BUNDLE_ENTRIES });
     const key = this.sealingKeys.current();
     if (key === undefined) throw failure(IngestionErrorCode.Unavailable, 'transient', 'No sealing key is known yet');
-    const links = await this.unavailableOnError(() => this.patientLinks.linksOf(plan.entries.flatMap((entry) => entry.candidates.map((candidate) => candidate.pseudonym))));
-    const resolution = resolvePatients(plan.entries, links);
+    const identifiers = [...new Set(plan.entries.flatMap((entry) => entry.candidates.map((candidate) => candidate.pseudonym)))];
+    const stored = await this.unavailableOnError(() => this.patientLinks.linksOf(identifiers));
+    const resolution = resolvePatients(plan.entries, stored.links);
     if (!resolution.ok) throw resolution.error;
     await this.unavailableOnError(() => this.patientLinks.link(resolution.newLinks));
     // Re-read: a concurrent request may have linked an identifier first, and its link wins.
-    const settled = resolution.newLinks.size === 0 ? resolution : resolvePatients(plan.entries, await this.patientLinks.linksOf([...resolution.newLinks.keys(), ...links.keys()]));
+    const settledLinks = resolution.newLinks.size === 0 ? stored : await this.unavailableOnError(() => this.patientLinks.linksOf(identifiers));
+    const settled = resolution.newLinks.size === 0 ? resolution : resolvePatients(plan.entries, settledLinks.links);
     if (!settled.ok) throw settled.error;
     const sealed = await sealSubmission({
       institution,
@@ -156,7 +160,8 @@ export class IngestionService implements OnModuleInit {
       key,
       records: plan.entries.map((entry, index) => ({ ...(entry.entry === undefined ? {} : { entry: entry.entry }), patient: settled.patients[index], resource: entry.resource })),
     });
-    await this.publishSealed(sealed.events as MedshareEvent[]);
+    await this.announceLinks(institution, settledLinks.unannounced);
+    await this.publishOrRefuse(topics.ingestSealed, sealed.events as MedshareEvent[]);
     recordsTotal.inc(sealed.receipts.length);
     this.logger.info({ requestId, institution, records: sealed.receipts.length, patients: sealed.events.length, keyId: key.keyId }, 'submission sealed and published');
     const accepted: Accepted = { requestId, events: sealed.events.map((event) => event.id), records: sealed.receipts };
@@ -164,14 +169,35 @@ export class IngestionService implements OnModuleInit {
   }
 
   /**
+   * Publishes the links this request's records rely on that no earlier request got acknowledged, BEFORE their
+   * ingest.sealed: a 202 then implies every link of its records is on medshare.identity.v1. A failure answers 503
+   * and leaves the links unannounced, so the retry (or any request naming the patient) publishes them again.
+   */
+  private async announceLinks(institution: string, unannounced: ReadonlyMap<string, string>): Promise<void> {
+    if (unannounced.size === 0) return;
+    const links = [...unannounced].map(([identifier, patient]) => ({ identifier, patient }));
+    const events: MedshareEvent[] = [];
+    for (let start = 0; start < links.length; start += LINKS_PER_EVENT) {
+      events.push(envelope('identity.linked.v1', institution, { institution, links: links.slice(start, start + LINKS_PER_EVENT) }, { subject: institution }));
+    }
+    await this.publishOrRefuse(topics.identity, events);
+    try {
+      await this.patientLinks.markAnnounced([...unannounced.keys()]);
+    } catch (error) {
+      // Harmless: the links stay unannounced and are published again (readers apply a link once).
+      this.logger.warn({ links: links.length, error: error instanceof Error ? error.message : String(error) }, 'published links not marked announced');
+    }
+  }
+
+  /**
    * kafkajs retries a failed send for ~9 s before giving up. After one failure, later submissions are
    * answered 503 at once for Retry-After seconds instead of each holding its connection that long; the
    * first submission after that window tries Kafka again.
    */
-  private async publishSealed(events: MedshareEvent[]): Promise<void> {
+  private async publishOrRefuse(topic: TopicSpec, events: MedshareEvent[]): Promise<void> {
     if (Date.now() < this.kafkaRefusedUntil) throw failure(IngestionErrorCode.Unavailable, 'transient', 'The platform cannot take this submission now; retry later');
     try {
-      await this.unavailableOnError(() => this.publisher.publish(topics.ingestSealed, events));
+      await this.unavailableOnError(() => this.publisher.publish(topic, events));
     } catch (error) {
       this.kafkaRefusedUntil = Date.now() + this.config.RETRY_AFTER_SECONDS * 1000;
       throw error;

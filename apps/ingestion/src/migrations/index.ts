@@ -1,4 +1,5 @@
 // Every migration of the ingestion database, listed explicitly and in order.
 import { IngestionState1732400000000 } from './1732400000000-ingestion-state';
+import { AnnouncedPatientLinks1732600000000 } from './1732600000000-announced-patient-links';
 
-export const migrations = [IngestionState1732400000000];
+export const migrations = [IngestionState1732400000000, AnnouncedPatientLinks1732600000000];
