@@ -145,10 +145,13 @@ export class AccessDecisions {
     }
   }
 
-  /** Validates the question (400 on bad input, no decision made) and resolves the patient to their pseudonym. */
+  /**
+   * Validates the question (400 on bad input, no decision made) and resolves the patient to their pseudonym: the
+   * token's own, or the patient ingestion linked it to (an MRN of a patient filed under their national id).
+   */
   private accessRequest(requester: PractitionerRequester, query: AccessQuery, patientField: string): { request: AccessRequest; requested: readonly string[] } {
     const token = parsePatientToken(query.patient, patientField);
-    const patient = pseudonymOf(this.keys.pseudonymKey(), token, requester.institution);
+    const patient = this.projection.patientOf(pseudonymOf(this.keys.pseudonymKey(), token, requester.institution));
     const holders = this.projection.holdersOf(patient);
     const resourceTypes = query.resourceTypes ?? this.projection.resourceTypesHeld(patient, holders);
     const intake = parseAccessRequest({

@@ -10,8 +10,9 @@ const PSEUDONYM_REFERENCE = /^Patient\/p-[a-z2-7]{16,64}$/;
  * Consent.patient is either a logical reference `{ identifier: { system, value } }` (an identifier of the
  * submitting institution, or a shared one such as the national id), or a literal reference to a pseudonym
  * `Patient/p-…` that medshare handed out. Anything else is a 400: a local `Patient/123` means nothing here.
+ * `patientOf` turns an identifier's pseudonym into the patient ingestion linked it to (identity.linked).
  */
-export function withPseudonymousPatient(body: unknown, submitter: string, key: PseudonymKey): { consent: Record<string, unknown>; patient: string } {
+export function withPseudonymousPatient(body: unknown, submitter: string, key: PseudonymKey, patientOf: (identifier: string) => string): { consent: Record<string, unknown>; patient: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'the body must be a FHIR Consent resource', expression: 'Consent' }]);
   }
@@ -27,7 +28,7 @@ export function withPseudonymousPatient(body: unknown, submitter: string, key: P
       { text: "Consent.patient must be { identifier: { system, value } } (and nothing else) or a reference 'Patient/p-…' to a medshare pseudonym", expression: 'Consent.patient' },
     ]);
   }
-  const pseudonym = pseudonymOf(key, identifier, submitter);
+  const pseudonym = patientOf(pseudonymOf(key, identifier, submitter));
   return { consent: { ...consent, patient: { reference: `Patient/${pseudonym}` } }, patient: pseudonym };
 }
 

@@ -26,7 +26,7 @@ export class Submissions {
   ) {}
 
   async submitConsent(submitter: Requester, body: unknown): Promise<{ consent: Record<string, unknown>; patient: string }> {
-    const { consent: resource, patient } = withPseudonymousPatient(body, submitter.institution, this.keys.pseudonymKey());
+    const { consent: resource, patient } = withPseudonymousPatient(body, submitter.institution, this.keys.pseudonymKey(), (identifier) => this.projection.patientOf(identifier));
     const intake = parseConsent(resource);
     if (!intake.ok) throw invalid(intake.issues);
     const consent: PatientConsent = intake.consent;

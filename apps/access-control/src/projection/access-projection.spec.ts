@@ -30,6 +30,10 @@ const recordEvent = (institution: string, resourceType: string, patient = PATIEN
     contentHash: '0'.repeat(64), dekId: 'dek-1', iv: 'AAAA', ciphertext: 'AAAA', tag: 'AAAA',
   }, { subject: patient }) as MedshareEvent;
 
+const MRN = 'p-mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm';
+const linkEvent = (identifier: string, patient: string) =>
+  envelope('identity.linked.v1', 'hosp-a', { institution: 'hosp-a', links: [{ identifier, patient }] }, { subject: 'hosp-a' }) as MedshareEvent;
+
 const at = (offset: number, topic = 'medshare.consent.v1', partition = 0): EventSource => ({ kind: 'topic', topic, partition, offset: BigInt(offset) });
 const local: EventSource = { kind: 'local' };
 
@@ -84,6 +88,17 @@ describe('AccessProjection', () => {
     expect(projection.holdersOf(PATIENT)).toEqual(['hosp-a', 'hosp-c']);
     expect(projection.resourceTypesHeld(PATIENT, ['hosp-a'])).toEqual(['Condition', 'Observation']);
     expect(projection.resourceTypesHeld(PATIENT, ['hosp-c'])).toEqual(['Observation']);
+  });
+
+  it.each<[string, MedshareEvent[], string, string]>([
+    ['an identifier without a link names the patient of its own pseudonym', [], MRN, MRN],
+    ['a linked identifier names the patient its records are filed under', [linkEvent(MRN, PATIENT)], MRN, PATIENT],
+    ['a link never changes once applied (first link stands)', [linkEvent(MRN, PATIENT), linkEvent(MRN, OTHER_PATIENT)], MRN, PATIENT],
+    ['a link of another identifier leaves this one alone', [linkEvent(OTHER_PATIENT, PATIENT)], MRN, MRN],
+  ])('%s', (_name, events, identifier, expected) => {
+    const projection = new AccessProjection();
+    for (const [offset, event] of events.entries()) expect(projection.apply(event, at(offset, 'medshare.identity.v1'))).toBe('applied');
+    expect(projection.patientOf(identifier)).toBe(expected);
   });
 
   it('reports a consent that no longer passes intake as invalid and leaves state alone', () => {

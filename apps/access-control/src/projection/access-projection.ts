@@ -1,5 +1,6 @@
 // The state decisions read, in memory: consents, agreements, practitioner roles and which institution holds
-// which resource types of which patient, built by applying consent, grants and records.encrypted events.
+// which resource types of which patient, and which identifier pseudonym names which patient, built by applying
+// consent, grants, records.encrypted and identity.linked events.
 import {
   AgreementIndex, ConsentIndex, parseAgreement, parseConsent,
   type AccessState, type RegisteredPractitioner,
@@ -29,6 +30,8 @@ export class AccessProjection implements AccessState {
   readonly practitioners = new Map<string, RegisteredPractitioner>();
   /** patient → holding institution → resource types held. */
   private readonly holdings = new Map<string, Map<string, Set<string>>>();
+  /** identifier pseudonym → the patient pseudonym ingestion filed its records under (identity.linked). */
+  private readonly identityLinks = new Map<string, string>();
   private readonly consentOwners = new Map<string, { institution: string; patient: string }>();
   private readonly agreementHolders = new Map<string, string>();
   private readonly versions = new Map<string, Version>();
@@ -42,6 +45,9 @@ export class AccessProjection implements AccessState {
     switch (event.type) {
       case 'records.encrypted.v1':
         this.hold(event.data.patient, event.data.institution, event.data.resourceType);
+        return 'applied';
+      case 'identity.linked.v1':
+        for (const { identifier, patient } of event.data.links) this.link(identifier, patient);
         return 'applied';
       case 'consent.recorded.v1': {
         const { institution, patient, consentId } = event.data;
@@ -91,6 +97,16 @@ export class AccessProjection implements AccessState {
     const types = new Set<string>();
     for (const holder of holders) for (const type of byHolder?.get(holder) ?? []) types.add(type);
     return [...types].sort();
+  }
+
+  /** The patient an identifier pseudonym names: its link if ingestion made one, else the pseudonym itself. */
+  patientOf(identifier: string): string {
+    return this.identityLinks.get(identifier) ?? identifier;
+  }
+
+  /** Ingestion never changes a link once made, so the first one applied stands (a replay changes nothing). */
+  link(identifier: string, patient: string): void {
+    if (!this.identityLinks.has(identifier)) this.identityLinks.set(identifier, patient);
   }
 
   /** The owner of a consent id, if recorded: another institution or patient may not reuse it. */

@@ -1,5 +1,5 @@
 // Keeps this instance's AccessProjection current: loads the PostgreSQL projection at start, then reads the
-// consent, grants and records.encrypted topics in a consumer group of its own (every instance needs every
+// consent, grants, records.encrypted and identity topics in a consumer group of its own (every instance needs every
 // event), from where the stored projection stands; saves each batch back. Ready once caught up with the
 // topics as they were at start.
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
@@ -11,7 +11,7 @@ import type { AccessControlConfig } from '../config';
 import { AccessProjection, type ApplyOutcome } from './access-projection';
 import { ProjectionRepository, type StoredEvent } from './projection.repository';
 
-const PROJECTED_TOPICS: readonly TopicSpec[] = [topics.consent, topics.grants, topics.recordsEncrypted];
+const PROJECTED_TOPICS: readonly TopicSpec[] = [topics.consent, topics.grants, topics.recordsEncrypted, topics.identity];
 
 @Injectable()
 export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
@@ -41,9 +41,10 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
     const snapshot = await this.repository.snapshot();
     for (const stored of snapshot.events) this.projection.apply(stored.event, { kind: 'topic', topic: stored.topic, partition: stored.partition, offset: stored.offset });
     for (const { patient, institution, resourceType } of snapshot.holdings) this.projection.hold(patient, institution, resourceType);
+    for (const { identifier, patient } of snapshot.identityLinks) this.projection.link(identifier, patient);
     for (const [topic, partitions] of snapshot.offsets) for (const [partition, next] of partitions) this.applied.set(`${topic}/${partition}`, next);
     await this.positionGroup(snapshot.offsets);
-    this.logger.info({ consents: this.projection.consentCount, events: snapshot.events.length, holdings: snapshot.holdings.length, ms: Date.now() - started }, 'projection loaded from PostgreSQL');
+    this.logger.info({ consents: this.projection.consentCount, events: snapshot.events.length, holdings: snapshot.holdings.length, identityLinks: snapshot.identityLinks.length, ms: Date.now() - started }, 'projection loaded from PostgreSQL');
 
     this.consumer = new BatchConsumer(this.kafka, this.publisher, {
       groupId: this.groupId,
@@ -54,7 +55,7 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
     });
     await this.consumer.start();
     this.readiness.register('projection', async () => {
-      if (!this.isCaughtUp() && !(await this.committedPastStart())) throw new Error('projection is still catching up with the consent, grants and records topics');
+      if (!this.isCaughtUp() && !(await this.committedPastStart())) throw new Error('projection is still catching up with the consent, grants, records and identity topics');
     });
   }
 

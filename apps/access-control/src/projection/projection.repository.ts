@@ -14,6 +14,8 @@ export interface ProjectionSnapshot {
   /** Consent, agreement and role events, each the newest of its id. */
   events: StoredEvent[];
   holdings: { patient: string; institution: string; resourceType: string }[];
+  /** identifier pseudonym → patient pseudonym (identity.linked). */
+  identityLinks: { identifier: string; patient: string }[];
   /** topic → partition → next offset to read. */
   offsets: Map<string, Map<number, bigint>>;
 }
@@ -39,6 +41,7 @@ export class ProjectionRepository {
       const holdings: { patient: string; institution: string; resource_type: string }[] = await runner.query(
         'SELECT DISTINCT patient, institution, resource_type FROM patient_records',
       );
+      const identityLinks: { identifier: string; patient: string }[] = await runner.query('SELECT identifier, patient FROM identity_links');
       const offsetRows: { topic: string; partition: number; next_offset: string }[] = await runner.query('SELECT topic, partition, next_offset FROM projection_offsets');
       await runner.commitTransaction();
       const stored = (rows: EventRow[], topic: string) =>
@@ -51,6 +54,7 @@ export class ProjectionRepository {
       return {
         events: [...stored(consents, topics.consent.name), ...stored(agreements, topics.grants.name), ...stored(roles, topics.grants.name)],
         holdings: holdings.map((row) => ({ patient: row.patient, institution: row.institution, resourceType: row.resource_type })),
+        identityLinks,
         offsets,
       };
     } finally {
@@ -64,6 +68,7 @@ export class ProjectionRepository {
    */
   async save(topic: string, partition: number, events: readonly StoredEvent[], nextOffset: bigint): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
+      const identityLinks: { identifier: string; patient: string }[] = [];
       const records: { recordId: string; patient: string; institution: string; resourceType: string; eventTime: string }[] = [];
       for (const { event, offset } of events) {
         const position = [JSON.stringify(event), partition, offset.toString()];
@@ -96,9 +101,18 @@ export class ProjectionRepository {
           case 'records.encrypted.v1':
             records.push({ recordId: event.data.recordId, patient: event.data.patient, institution: event.data.institution, resourceType: event.data.resourceType, eventTime: event.data.eventTime });
             break;
+          case 'identity.linked.v1':
+            identityLinks.push(...event.data.links);
+            break;
           default:
             break;
         }
+      }
+      if (identityLinks.length > 0) {
+        await manager.query(
+          `INSERT INTO identity_links (identifier, patient) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (identifier) DO NOTHING`,
+          [identityLinks.map((link) => link.identifier), identityLinks.map((link) => link.patient)],
+        );
       }
       if (records.length > 0) {
         await manager.query(
