@@ -308,6 +308,17 @@ describe('access control as a process', () => {
     expect(SCENARIOS.length).toBeGreaterThanOrEqual(30);
   });
 
+  it("reads a patient sent with national id and MRN by the holder's MRN: the link ingestion published resolves it", async () => {
+    const mrn = `https://${A}.medshare.example/mrn|MRN-ownPractitioner`;
+    const response = await eventually(async () => {
+      const answer = await fetch(`${access1.baseUrl}/v1/patients/${encodeURIComponent(mrn)}/records?purpose=TREAT`, { headers: authorization(tokenOf(drA)) });
+      return answer.status === 200 ? answer : undefined;
+    }, { what: 'a read by MRN to find the patient filed under the national id' });
+    expect(matches(await response.json()).map(recordName).sort()).toEqual([...ALL_BUT_HIV].sort());
+    const event = await decisionEvent(response.headers.get('x-medshare-decision-id'));
+    expect(event.data).toMatchObject({ effect: 'permit', patient: pseudonymOf('ownPractitioner') });
+  });
+
   it('answers POST /v1/decisions without reading, and records the decision', async () => {
     const permitted = await ask(access1, drB, 'orgB', 'TREAT');
     expect(permitted.status).toBe(200);
