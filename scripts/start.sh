@@ -9,6 +9,7 @@ mkdir -p "$logs"
 
 services=(ingestion:3001 encryption:3002 access-control:3003 ledger:3004 governance:3005)
 pids=()
+started_infra=0
 
 stop_everything() {
   trap - EXIT INT TERM
@@ -16,14 +17,20 @@ stop_everything() {
   echo "start: stopping services"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "${MEDSHARE_KEEP_INFRA:-0}" != 1 ]; then bash infra/down.sh; fi
+  if [ "$started_infra" = 1 ] && [ "${MEDSHARE_KEEP_INFRA:-0}" != 1 ]; then bash infra/down.sh; fi
   echo "start: everything stopped"
 }
 trap stop_everything EXIT
 trap 'exit 130' INT TERM
 
 [ -f dist/apps/ingestion/src/main.js ] || npm run build
-bash infra/up.sh
+# Servers already running (this checkout's or another's) are reused and left running at the end.
+if bash infra/running.sh; then
+  echo "start: reusing the running Kafka and PostgreSQL"
+else
+  started_infra=1
+  bash infra/up.sh
+fi
 node tools/cli/bin/medshare.js topics create
 
 for entry in "${services[@]}"; do

@@ -11,11 +11,8 @@ npm run lint
 reports=.data/test-reports
 rm -rf "$reports" && mkdir -p "$reports"
 
-# The int and e2e tiers share one set of servers for the whole run. Servers already answering on the
-# ports (started by this checkout or another one) are reused and left running.
-answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-if answers "${KAFKA_PORT:-19092}" && answers "${PG_STATE_PORT:-55432}" && answers "${PG_LEDGER1_PORT:-55433}" \
-  && answers "${PG_LEDGER2_PORT:-55434}" && answers "${PG_LEDGER3_PORT:-55435}"; then
+# The int and e2e tiers share one set of servers for the whole run; servers already running are reused.
+if bash infra/running.sh; then
   echo "test: reusing the running Kafka and PostgreSQL"
 else
   bash infra/up.sh
