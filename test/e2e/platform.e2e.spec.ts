@@ -19,8 +19,14 @@ const ports: Record<ServiceName, number> = { ingestion: 4501, encryption: 4502, 
 const stateDatabase = (name: ServiceName) => `${name.replace('-', '_')}_e2e_${run}`;
 const ledgerDatabase = `ledger_e2e_${run}`;
 
+// Its own key source: ingestion trusts sealing keys announced under this name only, so this run's
+// encryption keys never reach another deployment on the same broker (nor theirs this run).
+const keySource = `encryption-platform-${run}`;
+
 function envFor(name: ServiceName): NodeJS.ProcessEnv {
   return {
+    SERVICE_SOURCE: keySource,
+    SEALING_KEY_SOURCE: keySource,
     DATABASE_URL: databaseUrl(stateServer, stateDatabase(name)),
     KAFKA_GROUP_ID: `${name}-e2e-${run}`,
     LEDGER_START_FROM: startedAt,

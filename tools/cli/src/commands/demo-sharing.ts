@@ -57,15 +57,15 @@ export class DemoSharing {
       policy: [{ uri: 'https://fhir.medshare.example/policy/sharing' }],
       provision: { type: 'permit', actor: [{ reference: { reference: `Organization/${reader}` } }], purpose: [{ system: ACT_REASON, code: 'TREAT' }] },
     };
-    // A hospital holds a patient once its first records are encrypted: retry briefly until then.
-    for (let attempt = 0; attempt < 20; attempt += 1) {
+    // A hospital holds a patient once its first records are encrypted: retry for up to 30 s until then.
+    for (let attempt = 0; attempt < 60; attempt += 1) {
       const status = await this.call('POST', '/v1/consents', this.token(holder), consent);
       if (status === 201) {
         this.counts.consents += 1;
         break;
       }
       if (status !== 403) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
     this.reads += 1;
     const patient = encodeURIComponent(`${NATIONAL_ID_SYSTEM}|${nationalId}`);
