@@ -12,6 +12,7 @@ describe('encryption configuration', () => {
     ['a master secret that is not lower-case hex is refused', { MASTER_SECRET: 'AB'.repeat(32) }, ['MASTER_SECRET']],
     ['a short operator token is refused', { OPERATOR_TOKEN: 'short' }, ['OPERATOR_TOKEN']],
     ['an unknown sealed-records start is refused', { SEALED_START: 'middle' }, ['SEALED_START']],
+    ['an unknown store start is refused', { STORE_START: 'middle' }, ['STORE_START']],
   ])('%s', (_case, env, wrong) => {
     const parsed = encryptionConfigSchema.safeParse(env);
     const named = parsed.success ? [] : [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];

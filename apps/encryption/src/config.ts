@@ -16,6 +16,8 @@ export const encryptionConfigSchema = baseConfigSchema
     SERVICE_SOURCE: z.string().min(1).max(200).default('encryption'),
     /** Where a NEW sealed-records group starts: earliest in production; tests on a shared broker use latest. */
     SEALED_START: z.enum(['earliest', 'latest']).default('earliest'),
+    /** Where a NEW store group starts: earliest rebuilds the store; latest only for benches and tests with a throwaway store. */
+    STORE_START: z.enum(['earliest', 'latest']).default('earliest'),
     /** 32+ bytes of hex: wraps the KEKs and the sealing private keys at rest. Required in production. */
     MASTER_SECRET: z.string().regex(/^[0-9a-f]{64,}$/, 'must be at least 32 bytes of hex').optional(),
     /** Bearer token of the operator API (/v1/keys, /v1/patients/:p/shred). Required in production. */

@@ -15,6 +15,8 @@ const BUNDLES = Number(process.env.BENCH_INGESTION_BUNDLES ?? 200);
 const RESOURCES_PER_BUNDLE = 100;
 const CONCURRENCY = Number(process.env.BENCH_INGESTION_CONCURRENCY ?? 8);
 const STATE_SERVER = process.env.MEDSHARE_PG_STATE ?? 'postgres://medshare@127.0.0.1:55432';
+// Extra node flags for both services, e.g. BENCH_SERVICE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile them.
+const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 // Compiled to dist/test/bench/src: the services are dist/apps/<name>/src/main.js.
 const distRoot = resolve(__dirname, '../../..');
 const repoRoot = resolve(distRoot, '..');
@@ -28,7 +30,7 @@ async function startService(name: 'ingestion' | 'encryption', port: number, env:
   const logDir = resolve(repoRoot, '.data/logs');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(resolve(logDir, `${logName}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [resolve(distRoot, `apps/${name}/src/main.js`)], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, resolve(distRoot, `apps/${name}/src/main.js`)], {
     env: { ...process.env, PORT: String(port), INSTANCE_ID: logName, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -62,7 +64,14 @@ export async function run(): Promise<BenchResult[]> {
   const encryption = await startService(
     'encryption',
     4290,
-    { DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`, KAFKA_GROUP_ID: `encryption-bench-${id}`, SERVICE_SOURCE: source, SEALED_START: 'latest' },
+    {
+      DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`,
+      KAFKA_GROUP_ID: `encryption-bench-${id}`,
+      SERVICE_SOURCE: source,
+      // A fresh store from the topic's end: replaying every earlier run's records.encrypted would be measured instead.
+      SEALED_START: 'latest',
+      STORE_START: 'latest',
+    },
     `bench-encryption-${id}`,
   );
   const ingestion = await startService(

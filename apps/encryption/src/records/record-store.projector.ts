@@ -1,5 +1,5 @@
 // Keeps the encrypted record store as a projection of records.encrypted: a new group (or an empty store) replays
-// the topic from its beginning and rebuilds the same rows.
+// the topic from its beginning and rebuilds the same rows (STORE_START=latest skips that, for throwaway stores only).
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { topics, type EventOf } from '@medshare/contracts';
@@ -28,7 +28,7 @@ export class RecordStoreProjector implements OnApplicationBootstrap, BeforeAppli
     this.consumer = new BatchConsumer(this.kafka, this.publisher, {
       groupId: this.config.STORE_GROUP_ID ?? `${this.config.KAFKA_GROUP_ID}-store`,
       topics: [topics.recordsEncrypted],
-      fromBeginning: true,
+      fromBeginning: this.config.STORE_START === 'earliest',
       handle: async (events) => {
         await this.records.project(encryptedRecordsOf(events));
       },
