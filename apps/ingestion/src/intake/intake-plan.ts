@@ -56,6 +56,7 @@ export function planIntake(body: unknown, rules: IntakeRules): IntakePlan {
   const forbidden: OperationOutcomeIssue[] = [];
   const invalid: OperationOutcomeIssue[] = [];
   const entries: IntakeEntry[] = [];
+  const pseudonymOf = pseudonymsOfRequest(rules);
   for (const view of views) {
     const path = view.entry === undefined ? view.resource.resourceType : `Bundle.entry[${view.entry}].resource`;
     if (view.resource.resourceType === 'Bundle') {
@@ -67,7 +68,7 @@ export function planIntake(body: unknown, rules: IntakeRules): IntakePlan {
       invalid.push(issue('required', 'The record names no patient (a subject/patient reference or a Patient identifier)', path));
       continue;
     }
-    const candidates = candidatesOf(view.patient, view.resource, rules);
+    const candidates = candidatesOf(view.patient, view.resource, rules, pseudonymOf);
     if (candidates.length === 0) {
       invalid.push(issue('required', 'The patient has no identifier with a system and value, and no resource id', path));
       continue;
@@ -115,19 +116,35 @@ function identifiersOf(resource: FhirResource): Identifier[] {
   return Array.isArray(resource.identifier) ? (resource.identifier as Identifier[]) : [];
 }
 
-function candidatesOf(patient: PatientReference, resource: FhirResource, rules: IntakeRules): PatientCandidate[] {
+type PseudonymOf = (system: string, value: string) => string;
+
+/** A bundle's entries name the same patient again and again: one HMAC per distinct identifier, not per entry. */
+function pseudonymsOfRequest({ pseudonymKey, institution }: IntakeRules): PseudonymOf {
+  const known = new Map<string, string>();
+  return (system, value) => {
+    const key = JSON.stringify([system, value]);
+    let pseudonym = known.get(key);
+    if (pseudonym === undefined) {
+      pseudonym = pseudonymise(pseudonymKey, system, value, institution);
+      known.set(key, pseudonym);
+    }
+    return pseudonym;
+  };
+}
+
+function candidatesOf(patient: PatientReference, resource: FhirResource, rules: IntakeRules, pseudonymOf: PseudonymOf): PatientCandidate[] {
   const { pseudonymKey, institution, namespace } = rules;
   const candidates: PatientCandidate[] = patient.identifiers
     // Another institution's systems were refused already (403): what is left is shared or this institution's own.
     .filter(({ system, value }) => system.length > 0 && value.length > 0 && [undefined, institution].includes(namespace.ownerOfSystem(system)))
     .sort((a, b) => (a.system + '\0' + a.value < b.system + '\0' + b.value ? -1 : 1))
     .map(({ system, value }) => ({
-      pseudonym: pseudonymise(pseudonymKey, system, value, institution),
+      pseudonym: pseudonymOf(system, value),
       kind: pseudonymKey.sharedSystems.has(system) ? ('shared' as const) : ('institution' as const),
     }));
   const resourceId = resource.resourceType === 'Patient' ? resource.id : patient.patientId;
   if (typeof resourceId === 'string' && resourceId.length > 0) {
-    candidates.push({ pseudonym: pseudonymise(pseudonymKey, PATIENT_RESOURCE_ID_SYSTEM, resourceId, institution), kind: 'resource-id' });
+    candidates.push({ pseudonym: pseudonymOf(PATIENT_RESOURCE_ID_SYSTEM, resourceId), kind: 'resource-id' });
   }
   return candidates.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
 }
