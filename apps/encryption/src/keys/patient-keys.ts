@@ -21,10 +21,12 @@ export class PatientKeys {
     let { keyring, deks } = await this.store.snapshot(this.masterSecret, patients);
     const missing = patientsWithoutDek(patients, deks);
     if (options.create && missing.length > 0) {
-      await this.store.withKeyring('shared', this.masterSecret, async (current, tx) => {
+      // Re-read under the keyring lock, in the same transaction: a concurrent creator's DEK wins, and no rotation can
+      // interleave, so this keyring and these rows are as consistent as a fresh snapshot (one transaction fewer).
+      ({ keyring, deks } = await this.store.withKeyring('shared', this.masterSecret, async (current, tx) => {
         await this.store.insertDeks(tx, await wrapNewDeks(current, missing));
-      });
-      ({ keyring, deks } = await this.store.snapshot(this.masterSecret, patients));
+        return { keyring: current, deks: await this.store.deksOf(patients, tx) };
+      }));
     }
     return unwrapPatientKeys(keyring, deks.values());
   }

@@ -48,28 +48,33 @@ export class SealedRecordConsumer implements OnApplicationBootstrap, BeforeAppli
   }
 
   async handle(events: ConsumedEvent[], context: BatchContext): Promise<void> {
+    const sealedEvents = events.filter((consumed) => consumed.event.type === 'ingest.sealed.v1');
+    let keyring = this.keys.sealingPrivateKeys();
+    if (sealedEvents.some((consumed) => !Object.hasOwn(keyring, (consumed.event as EventOf<'ingest.sealed.v1'>).data.sealed.keyId))) {
+      // Another instance may have rotated the sealing key since this one loaded its keys.
+      keyring = await this.keys.reloadSealingKeys();
+    }
+    // Every HPKE open is a chain of async WebCrypto calls: opening the batch's boxes together overlaps them.
+    const outcomes = await Promise.all(
+      sealedEvents.map(async (consumed) => {
+        const sealedEvent = consumed.event as EventOf<'ingest.sealed.v1'>;
+        const { sealed, ...metadata } = sealedEvent.data;
+        try {
+          return { consumed, sealedEvent, records: await openRecordGroup(keyring, sealed, sealedGroupAad(metadata)) };
+        } catch (error) {
+          return { consumed, sealedEvent, error };
+        }
+      }),
+    );
     const opened: { consumed: ConsumedEvent; group: OpenedGroup }[] = [];
-    let reloaded = false;
-    for (const consumed of events) {
-      if (consumed.event.type !== 'ingest.sealed.v1') continue;
-      const sealedEvent = consumed.event as EventOf<'ingest.sealed.v1'>;
-      const { sealed, ...metadata } = sealedEvent.data;
-      try {
-        let keyring = this.keys.sealingPrivateKeys();
-        if (!reloaded && !Object.hasOwn(keyring, sealed.keyId)) {
-          // Another instance may have rotated the sealing key since this one loaded its keys.
-          keyring = await this.keys.reloadSealingKeys();
-          reloaded = true;
-        }
-        const records = await openRecordGroup(keyring, sealed, sealedGroupAad(metadata));
-        if (!matchesRecordList(records, metadata.records)) {
-          context.reject(consumed, 'sealed content does not match the event record list');
-          continue;
-        }
-        opened.push({ consumed, group: { sealedEvent, records } });
-      } catch (error) {
+    for (const { consumed, sealedEvent, records, error } of outcomes) {
+      if (records === undefined) {
         if (!(error instanceof CryptoError) && !(error instanceof SyntaxError)) throw error;
         context.reject(consumed, `sealed box refused: ${error instanceof CryptoError ? error.code : 'not JSON'}`);
+      } else if (!matchesRecordList(records, sealedEvent.data.records)) {
+        context.reject(consumed, 'sealed content does not match the event record list');
+      } else {
+        opened.push({ consumed, group: { sealedEvent, records } });
       }
     }
     if (opened.length === 0) return;
