@@ -34,6 +34,10 @@ export interface StartOptions {
   /** A distinct name for a second instance of the same service (logs, INSTANCE_ID). */
   instance?: string;
   readyTimeoutMs?: number;
+  /** Extra node flags, e.g. `--cpu-prof` to profile a service during a benchmark. */
+  nodeArgs?: readonly string[];
+  /** Another build's entry point (benchmarks comparing builds); default dist/apps/<name>/src/main.js. */
+  main?: string;
 }
 
 export async function startService(name: ServiceName, options: StartOptions = {}): Promise<RunningService> {
@@ -43,7 +47,8 @@ export async function startService(name: ServiceName, options: StartOptions = {}
   const instance = options.instance ?? name;
   const logFile = resolve(logDir, `${instance}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [resolve(repoRoot, `dist/apps/${name}/src/main.js`)], {
+  const main = options.main ?? resolve(repoRoot, `dist/apps/${name}/src/main.js`);
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), INSTANCE_ID: instance, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,7 +12,6 @@ export {
   type RequestDecision, type Disclosure, type ReleasedRecord, type WithheldRecord, type WithholdingReason,
 } from './decision';
 export { deIdentify } from './de-identify';
-export { benchmarkDecisions, type DecisionTimings } from './benchmark';
 export type { Issue, IssueCode } from './issues';
 export { parseDateTime, type TimeInterval } from './fhir-date-time';
 export { R4_RESOURCE_TYPES, isR4ResourceType, type R4ResourceType } from './r4-resource-types';

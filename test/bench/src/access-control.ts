@@ -1,17 +1,15 @@
 // Access control: decision evaluation in memory with 10,000 consents (libs/consent's indexes, as the service's
 // projection holds them, in process), then over HTTP against real processes: POST /v1/decisions, and the read path
 // (decision, signed permit, decrypt round trip over Kafka to a real encryption service, filtering, audit events).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Client } from 'pg';
 import {
   AgreementIndex, ConsentIndex, decide, filterRecords, parseAccessRequest, parseAgreement, parseConsent,
   type AccessState, type RecordMeta, type RegisteredPractitioner,
 } from '@medshare/consent';
 import { issueInstitutionToken } from '@medshare/crypto';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
+import { dropDatabase } from '../../support/endpoints';
+import { startService, type RunningService } from '../../support/service-processes';
 import { percentile, type BenchResult } from './bench-result';
 
 const CONSENTS = Number(process.env.BENCH_ACCESS_CONSENTS ?? 10_000);
@@ -21,9 +19,6 @@ const WARM_UP = 2_000;
 const WINDOW_FLIPS = Number(process.env.BENCH_ACCESS_WINDOW_FLIPS ?? 40);
 const READS = Number(process.env.BENCH_ACCESS_READS ?? 300);
 const STATE_SERVER = process.env.MEDSHARE_PG_STATE ?? 'postgres://medshare@127.0.0.1:55432';
-// Compiled to dist/test/bench/src: the services are dist/apps/<name>/src/main.js.
-const distRoot = resolve(__dirname, '../../..');
-const repoRoot = resolve(distRoot, '..');
 
 const NATIONAL = 'https://id.medshare.example/national-health-id';
 const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
@@ -104,33 +99,6 @@ function inMemoryDecisions(): BenchResult {
 
 // --- over HTTP against real processes ---------------------------------------------------------------------
 
-interface Service {
-  stop(): Promise<void>;
-}
-
-async function startService(name: 'ingestion' | 'encryption' | 'access-control', port: number, env: Record<string, string>, logName: string): Promise<Service> {
-  const logDir = resolve(repoRoot, '.data/logs');
-  mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(resolve(logDir, `${logName}.log`), { flags: 'a' });
-  const child: ChildProcess = spawn(process.execPath, [resolve(distRoot, `apps/${name}/src/main.js`)], {
-    env: { ...process.env, PORT: String(port), INSTANCE_ID: logName, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  await until(async () => {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see .data/logs/${logName}.log`);
-    return fetch(`http://127.0.0.1:${port}/health/ready`).then((response) => response.ok, () => false);
-  }, `${name} ready`);
-  return {
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60_000, intervalMs = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
@@ -147,13 +115,15 @@ async function overHttp(): Promise<BenchResult[]> {
   const databases = { ingestion: `ingestion_acbench_${id}`, encryption: `encryption_acbench_${id}`, access: `access_control_acbench_${id}` };
   const source = `encryption-acbench-${id}`;
   const common = { INSTITUTIONS: institutions };
-  const services: Service[] = [];
+  const services: RunningService[] = [];
+  const start = (name: 'ingestion' | 'encryption' | 'access-control', port: number, env: Record<string, string>, instance: string) =>
+    startService(name, { port, instance, env: { LOG_LEVEL: 'warn', ...env } });
   try {
-    services.push(await startService('encryption', 4352, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`, KAFKA_GROUP_ID: `encryption-acbench-${id}`, SERVICE_SOURCE: source, SEALED_START: 'latest' }, `encryption-acbench-${id}`));
-    services.push(await startService('ingestion', 4351, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-acbench-${id}`, SEALING_KEY_SOURCE: source }, `ingestion-acbench-${id}`));
+    services.push(await start('encryption', 4352, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`, KAFKA_GROUP_ID: `encryption-acbench-${id}`, SERVICE_SOURCE: source, SEALED_START: 'latest' }, `encryption-acbench-${id}`));
+    services.push(await start('ingestion', 4351, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-acbench-${id}`, SEALING_KEY_SOURCE: source }, `ingestion-acbench-${id}`));
     const accessEnv = { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.access}`, KAFKA_GROUP_ID: `access-control-acbench-${id}` };
-    services.push(await startService('access-control', 4353, accessEnv, `access-control-acbench-${id}`));
-    services.push(await startService('access-control', 4354, accessEnv, `access-control-acbench-${id}-2`));
+    services.push(await start('access-control', 4353, accessEnv, `access-control-acbench-${id}`));
+    services.push(await start('access-control', 4354, accessEnv, `access-control-acbench-${id}-2`));
     const access = 'http://127.0.0.1:4353';
     const otherInstance = 'http://127.0.0.1:4354';
     const system = (institution: string) => `Bearer ${issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 3600 })}`;
@@ -214,7 +184,7 @@ async function overHttp(): Promise<BenchResult[]> {
     ];
   } finally {
     for (const service of services.reverse()) await service.stop();
-    await dropDatabases(Object.values(databases));
+    for (const database of Object.values(databases)) await dropDatabase(STATE_SERVER, database);
   }
 }
 
@@ -239,14 +209,4 @@ function benchBundle(nationalId: string) {
     resourceType: 'Bundle', type: 'transaction',
     entry: resources.map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
   };
-}
-
-async function dropDatabases(names: string[]): Promise<void> {
-  const client = new Client({ connectionString: `${STATE_SERVER}/postgres` });
-  await client.connect();
-  try {
-    for (const name of names) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }

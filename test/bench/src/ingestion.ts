@@ -1,14 +1,12 @@
 // Ingestion -> encrypted store: bundles of 100 synthetic resources POSTed to a real ingestion process, sealed,
 // opened and encrypted by a real encryption process, projected into its store. Reports records/s end to end,
 // the latency of each bundle until its last record is stored, and the HTTP 202 latency.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { issueInstitutionToken } from '@medshare/crypto';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { INSTITUTIONS, bundlesForLoad } from '@medshare/synthetic';
+import { startService } from '../../support/service-processes';
 import { percentile, type BenchResult } from './bench-result';
 
 const BUNDLES = Number(process.env.BENCH_INGESTION_BUNDLES ?? 200);
@@ -17,54 +15,17 @@ const CONCURRENCY = Number(process.env.BENCH_INGESTION_CONCURRENCY ?? 8);
 const STATE_SERVER = process.env.MEDSHARE_PG_STATE ?? 'postgres://medshare@127.0.0.1:55432';
 // Extra node flags for both services, e.g. BENCH_SERVICE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile them.
 const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-// Compiled to dist/test/bench/src: the services are dist/apps/<name>/src/main.js.
-const distRoot = resolve(__dirname, '../../..');
-const repoRoot = resolve(distRoot, '..');
-
-interface Service {
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-async function startService(name: 'ingestion' | 'encryption', port: number, env: Record<string, string>, logName: string): Promise<Service> {
-  const logDir = resolve(repoRoot, '.data/logs');
-  mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(resolve(logDir, `${logName}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, resolve(distRoot, `apps/${name}/src/main.js`)], {
-    env: { ...process.env, PORT: String(port), INSTANCE_ID: logName, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see .data/logs/${logName}.log`);
-    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((response) => response.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} not ready within 60 s`);
-    }
-    await new Promise((done) => setTimeout(done, 200));
-  }
-  return {
-    child,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 export async function run(): Promise<BenchResult[]> {
   const id = randomBytes(4).toString('hex');
   const databases = { ingestion: `ingestion_bench_${id}`, encryption: `encryption_bench_${id}` };
   const source = `encryption-bench-${id}`;
-  const encryption = await startService(
-    'encryption',
-    4290,
-    {
+  const encryption = await startService('encryption', {
+    port: 4290,
+    instance: `bench-encryption-${id}`,
+    nodeArgs: SERVICE_NODE_ARGS,
+    env: {
+      LOG_LEVEL: 'warn',
       DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`,
       KAFKA_GROUP_ID: `encryption-bench-${id}`,
       SERVICE_SOURCE: source,
@@ -72,14 +33,13 @@ export async function run(): Promise<BenchResult[]> {
       SEALED_START: 'latest',
       STORE_START: 'latest',
     },
-    `bench-encryption-${id}`,
-  );
-  const ingestion = await startService(
-    'ingestion',
-    4291,
-    { DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-bench-${id}`, SEALING_KEY_SOURCE: source },
-    `bench-ingestion-${id}`,
-  );
+  });
+  const ingestion = await startService('ingestion', {
+    port: 4291,
+    instance: `bench-ingestion-${id}`,
+    nodeArgs: SERVICE_NODE_ARGS,
+    env: { LOG_LEVEL: 'warn', DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-bench-${id}`, SEALING_KEY_SOURCE: source },
+  });
   const store = new Client({ connectionString: `${STATE_SERVER}/${databases.encryption}` });
   await store.connect();
   try {

@@ -3,24 +3,23 @@
 // (every replica through POST /v1/verify, and one replica through the auditor CLI).
 // LEDGER_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: node refuses it in NODE_OPTIONS)
 // goes to the ledger process; LEDGER_BENCH_MAIN runs another build of it, to compare two in one sitting.
-import { execFile, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import { envelope, topics } from '@medshare/contracts';
 import { createKafka, toMessage } from '@medshare/messaging';
-import { databaseUrl, testEndpoints } from '../../support/endpoints';
+import { databaseUrl, dropDatabase, testEndpoints } from '../../support/endpoints';
 import { eventually } from '../../support/eventually';
+import { startService } from '../../support/service-processes';
 import { percentile, type BenchResult } from './bench-result';
 
 const SIZES = [1_000, 10_000, 100_000];
 const BATCH = 1_000;
 const PORT = 4110;
-// Compiled to dist/test/bench/src: the service is dist/apps/ledger/src/main.js, the CLI under the repository root.
-const distRoot = resolve(__dirname, '../../..');
-const repoRoot = resolve(distRoot, '..');
+// Compiled to dist/test/bench/src: the auditor CLI is under the repository root.
+const repoRoot = resolve(__dirname, '../../../..');
 
 interface Range {
   topic: string;
@@ -152,44 +151,19 @@ function decision(key: string) {
   );
 }
 
-async function startLedger(instance: string, env: Record<string, string>): Promise<{ baseUrl: string; stop(): Promise<void>; cpuSeconds(): number }> {
-  const logDir = resolve(repoRoot, '.data/logs');
-  mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(resolve(logDir, `${instance}.log`), { flags: 'a' });
-  const nodeArgs = (process.env.LEDGER_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const main = process.env.LEDGER_BENCH_MAIN ?? resolve(distRoot, 'apps/ledger/src/main.js');
-  const child = spawn(process.execPath, [...nodeArgs, main], { cwd: repoRoot, env: { ...process.env, PORT: String(PORT), INSTANCE_ID: instance, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  const baseUrl = `http://127.0.0.1:${PORT}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  try {
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`${instance} exited with ${child.exitCode}`);
-      return (await fetch(`${baseUrl}/health/ready`)).status === 200 || undefined;
-    }, { timeoutMs: 60_000, intervalMs: 200, what: `${instance} ready` });
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+/** The ledger as a process, with its CPU time readable so the bench can report CPU per event. */
+async function startLedger(instance: string, env: Record<string, string>): Promise<{ baseUrl: string; stop(): Promise<unknown>; cpuSeconds(): number }> {
+  const ledger = await startService('ledger', {
+    port: PORT,
+    instance,
+    env,
+    nodeArgs: (process.env.LEDGER_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ...(process.env.LEDGER_BENCH_MAIN === undefined ? {} : { main: process.env.LEDGER_BENCH_MAIN }),
+  });
   // utime + stime of the ledger process (Linux /proc, in clock ticks of 1/100 s).
   const cpuSeconds = () => {
-    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const fields = readFileSync(`/proc/${ledger.process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   };
-  return { baseUrl, stop, cpuSeconds };
-}
-
-async function dropDatabase(server: string, database: string): Promise<void> {
-  const client = new Client({ connectionString: databaseUrl(server, 'postgres') });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  return { baseUrl: ledger.baseUrl, stop: () => ledger.stop(), cpuSeconds };
 }
