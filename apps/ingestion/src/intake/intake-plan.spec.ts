@@ -78,6 +78,30 @@ describe('resolvePatients', () => {
     expect(later.ok && later.patients).toEqual([first.patients[0]]);
   });
 
+  describe('a bundle is order-free: a record naming its patient only as Patient/<id> may come before that Patient', () => {
+    const composition: FhirResource = {
+      resourceType: 'Composition',
+      status: 'final',
+      type: { coding: [{ system: 'http://loinc.org', code: '18842-5' }] },
+      subject: { reference: `Patient/${recordA.patient.id as string}` },
+      date: '2024-03-01',
+      author: [{ reference: 'Organization/hosp-a' }],
+      title: 'Discharge summary',
+    };
+    const transaction = (...resources: FhirResource[]) => ({ resourceType: 'Bundle', type: 'transaction', entry: resources.map((resource) => ({ resource, request: { method: 'POST', url: resource.resourceType } })) });
+
+    it.each([
+      ['Patient first', [recordA.patient, composition]],
+      ['Composition first', [composition, recordA.patient]],
+    ])('%s: both entries land under the Patient', (_name, resources) => {
+      const resolution = resolvePatients(planIntake(transaction(...resources), rules('hosp-a')).entries, new Map());
+      if (!resolution.ok) throw resolution.error;
+      expect(new Set(resolution.patients).size).toBe(1);
+      const patientFirst = resolvePatients(planIntake(transaction(recordA.patient, composition), rules('hosp-a')).entries, new Map());
+      expect(patientFirst.ok && patientFirst.patients[0]).toBe(resolution.patients[0]);
+    });
+  });
+
   it('refuses a bare Patient/<id> nobody has linked yet', () => {
     const resolution = resolvePatients(planIntake(bare, rules('hosp-a')).entries, new Map());
     expect(resolution.ok).toBe(false);
