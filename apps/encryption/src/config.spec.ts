@@ -1,4 +1,5 @@
-import { DEV_OPERATOR_TOKEN, encryptionConfigSchema, masterSecretOf, operatorTokenOf } from './config';
+import { DEV_OPERATOR_TOKEN } from '@medshare/service-kit';
+import { encryptionConfigSchema, masterSecretOf, operatorTokenOf } from './config';
 
 const MASTER_SECRET = 'ab'.repeat(32);
 const OPERATOR_TOKEN = 'operator-token-0123456789abcdef';

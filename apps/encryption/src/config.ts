@@ -1,7 +1,7 @@
 // The encryption service's environment, validated at start (a wrong value names the variable and stops the start).
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { DEFAULT_DEV_SEED, baseConfigSchema, loadConfig, platformKeysSchema, port } from '@medshare/service-kit';
+import { DEFAULT_DEV_SEED, DEV_OPERATOR_TOKEN, baseConfigSchema, loadConfig, platformKeysSchema, port, roleTokenSchema } from '@medshare/service-kit';
 
 export const encryptionConfigSchema = baseConfigSchema
   .extend(platformKeysSchema.shape)
@@ -21,7 +21,7 @@ export const encryptionConfigSchema = baseConfigSchema
     /** 32+ bytes of hex: wraps the KEKs and the sealing private keys at rest. Required in production. */
     MASTER_SECRET: z.string().regex(/^[0-9a-f]{64,}$/, 'must be at least 32 bytes of hex').optional(),
     /** Bearer token of the operator API (/v1/keys, /v1/patients/:p/shred). Required in production. */
-    OPERATOR_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+    OPERATOR_TOKEN: roleTokenSchema,
   })
   .superRefine((config, context) => {
     if (config.NODE_ENV !== 'production') return;
@@ -31,8 +31,6 @@ export const encryptionConfigSchema = baseConfigSchema
   });
 
 export type EncryptionConfig = z.infer<typeof encryptionConfigSchema>;
-
-export const DEV_OPERATOR_TOKEN = 'medshare-dev-operator-token-not-secret';
 
 export function loadEncryptionConfig(env: NodeJS.ProcessEnv = process.env): EncryptionConfig {
   return loadConfig(encryptionConfigSchema, env);

@@ -1,3 +1,4 @@
+export * from './bearer-tokens';
 export * from './bootstrap';
 export * from './config';
 export * from './database';
