@@ -58,6 +58,7 @@ INSTITUTION_PUBLIC_KEYS='{$json}'
 PSEUDONYM_SECRET=$(openssl rand -hex 32)
 MASTER_SECRET=$(openssl rand -hex 32)
 OPERATOR_TOKEN=$(openssl rand -hex 32)
+AUDITOR_TOKEN=$(openssl rand -hex 32)
 PERMIT_PRIVATE_KEY="$(pem_line "$work/permit.key")"
 PERMIT_PUBLIC_KEY="$(pem_line "$work/permit.pub")"
 LEDGER_PRIVATE_KEY="$(pem_line "$work/ledger.key")"

@@ -13,8 +13,10 @@ import { Client } from 'pg';
 import type { Consumer } from 'kafkajs';
 import { envelope, parseEvent, topics, type EventOf } from '@medshare/contracts';
 import { createKafka, EventPublisher } from '@medshare/messaging';
+import { DEV_AUDITOR_TOKEN } from '@medshare/service-kit';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
+import { runLedgerVerification, type LedgerVerificationReport } from '../support/ledger-verifications';
 import { startService, type RunningService } from '../support/service-processes';
 
 const run = randomUUID().replace(/-/g, '').slice(0, 8);
@@ -145,15 +147,9 @@ async function json<T>(url: string, init?: RequestInit): Promise<{ status: numbe
   return { status: response.status, body: (await response.json()) as T };
 }
 
-interface Report {
-  ok: boolean;
-  replicas: { replica: string; ok: boolean; findings: { height: number; row: string; problem: string }[]; repaired?: number[]; afterRepair?: { ok: boolean } }[];
-}
-
-async function verify(ledger: RunningService): Promise<Report> {
-  const { status, body } = await json<Report>(`${ledger.baseUrl}/v1/verify`, { method: 'POST' });
-  expect(status).toBe(200);
-  return body;
+/** Verifies and repairs every replica, as the operator. */
+function verify(ledger: RunningService): Promise<LedgerVerificationReport> {
+  return runLedgerVerification(ledger.baseUrl, { repair: true });
 }
 
 async function headHeight(ledger: RunningService): Promise<number> {
@@ -347,7 +343,7 @@ describe('ledger', () => {
         const exported = await audit(['export', '--url', databaseUrl(ledgerServers[0], database), '--out', file]);
         expect(exported).toMatchObject({ code: 0, out: expect.stringContaining('exported') });
       } else {
-        const response = await fetch(`${ledger.baseUrl}/v1/export`);
+        const response = await fetch(`${ledger.baseUrl}/v1/export`, { headers: { authorization: `Bearer ${DEV_AUDITOR_TOKEN}` } });
         expect(response.status).toBe(200);
         writeFileSync(file, Buffer.from(await response.arrayBuffer()));
       }

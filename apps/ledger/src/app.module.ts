@@ -5,16 +5,17 @@ import { APP_FILTER } from '@nestjs/core';
 import { createPublicKey } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { EventPublisher } from '@medshare/messaging';
-import { KAFKA, LOGGER, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
-import type { LedgerConfig } from './config';
+import { BearerTokens, KAFKA, LOGGER, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
+import { ledgerRoleTokens, type LedgerConfig } from './config';
 import { LedgerErrorFilter } from './http/ledger-error.filter';
-import { LEDGER_PUBLIC_KEY, LEDGER_REPLICAS, LedgerController } from './http/ledger.controller';
+import { LEDGER_PUBLIC_KEY, LEDGER_REPLICAS, LEDGER_ROLE_TOKENS, LedgerController } from './http/ledger.controller';
 import { ProofIndex } from './http/proof-index';
 import { LedgerLifecycle } from './ledger-lifecycle';
 import { migrations } from './migrations';
 import { QuorumView } from './replica/quorum-view';
 import { Replica } from './replica/replica';
 import { LedgerVerification } from './verification/ledger-verification';
+import { VerificationJobs } from './verification/verification-jobs';
 import { LedgerWriter } from './writer/ledger-writer';
 
 @Module({})
@@ -33,6 +34,7 @@ export class LedgerModule {
       providers: [
         { provide: LEDGER_REPLICAS, useValue: replicas },
         { provide: LEDGER_PUBLIC_KEY, useValue: publicKey },
+        { provide: LEDGER_ROLE_TOKENS, useValue: new BearerTokens(ledgerRoleTokens(config)) },
         {
           provide: LedgerWriter,
           inject: [KAFKA, EventPublisher, LOGGER],
@@ -58,6 +60,11 @@ export class LedgerModule {
           provide: LedgerVerification,
           inject: [LedgerWriter, EventPublisher, LOGGER],
           useFactory: (writer: LedgerWriter, publisher: EventPublisher, log: Logger) => new LedgerVerification(replicas, writer, publisher, publicKey, log),
+        },
+        {
+          provide: VerificationJobs,
+          inject: [LedgerVerification, LOGGER],
+          useFactory: (verification: LedgerVerification, log: Logger) => new VerificationJobs(verification, log),
         },
         { provide: APP_FILTER, useClass: LedgerErrorFilter },
         LedgerLifecycle,

@@ -1,40 +1,56 @@
 // The ledger service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, platformKeysSchema, port } from '@medshare/service-kit';
+import { baseConfigSchema, DEV_AUDITOR_TOKEN, DEV_OPERATOR_TOKEN, loadConfig, platformKeysSchema, port, roleTokenSchema } from '@medshare/service-kit';
 
 const DEFAULT_REPLICAS = [55433, 55434, 55435].map((replicaPort) => `postgres://medshare@127.0.0.1:${replicaPort}/ledger`).join(',');
 
 const positiveInt = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 
-export const ledgerConfigSchema = baseConfigSchema.extend({
-  ...platformKeysSchema.shape,
-  PORT: port(3004),
-  DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/ledger'),
-  KAFKA_GROUP_ID: z.string().min(1).default('medshare-ledger'),
-  /** The independent PostgreSQL databases the chain is replicated to; a block commits on a majority. */
-  LEDGER_REPLICA_URLS: z
-    .string()
-    .default(DEFAULT_REPLICAS)
-    .transform((value) => value.split(',').map((url) => url.trim()))
-    .pipe(z.array(z.url({ protocol: /^postgres(ql)?$/, error: 'each replica must be a postgres:// URL' })).min(1).max(15)),
-  BLOCK_MAX_EVENTS: positiveInt(1000, 100_000),
-  BLOCK_MAX_AGE_MS: positiveInt(1000, 600_000),
-  /** Checkpoint origin line and signer name (C2SP tlog-checkpoint): one per chain. */
-  LEDGER_ORIGIN: z.string().regex(/^[^\s+]+$/, 'origin must be one word without spaces or "+"').default('medshare.example/ledger'),
-  /**
-   * Where a partition the chain has never seen starts: `earliest`, or an ISO instant (the first
-   * offset at or after it). Deterministic either way, so a restart before the first block agrees.
-   */
-  LEDGER_START_FROM: z.union([z.literal('earliest'), z.iso.datetime({ offset: true })]).default('earliest'),
-  /** How often a writer (or standby) retries replica connections, locks and catch-up. */
-  LEDGER_REPLICA_RETRY_MS: positiveInt(1000, 60_000),
-  /** A reachable replica more than this many blocks behind the committed head raises a `replica-unhealthy` alert. */
-  LEDGER_REPLICA_LAG_ALERT_BLOCKS: positiveInt(10, 1_000_000),
-  /** Full verification of every replica in the background; 0 disables it. */
-  LEDGER_VERIFY_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
-});
+export const ledgerConfigSchema = baseConfigSchema
+  .extend({
+    ...platformKeysSchema.shape,
+    PORT: port(3004),
+    DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/ledger'),
+    KAFKA_GROUP_ID: z.string().min(1).default('medshare-ledger'),
+    /** The independent PostgreSQL databases the chain is replicated to; a block commits on a majority. */
+    LEDGER_REPLICA_URLS: z
+      .string()
+      .default(DEFAULT_REPLICAS)
+      .transform((value) => value.split(',').map((url) => url.trim()))
+      .pipe(z.array(z.url({ protocol: /^postgres(ql)?$/, error: 'each replica must be a postgres:// URL' })).min(1).max(15)),
+    BLOCK_MAX_EVENTS: positiveInt(1000, 100_000),
+    BLOCK_MAX_AGE_MS: positiveInt(1000, 600_000),
+    /** Checkpoint origin line and signer name (C2SP tlog-checkpoint): one per chain. */
+    LEDGER_ORIGIN: z.string().regex(/^[^\s+]+$/, 'origin must be one word without spaces or "+"').default('medshare.example/ledger'),
+    /**
+     * Where a partition the chain has never seen starts: `earliest`, or an ISO instant (the first
+     * offset at or after it). Deterministic either way, so a restart before the first block agrees.
+     */
+    LEDGER_START_FROM: z.union([z.literal('earliest'), z.iso.datetime({ offset: true })]).default('earliest'),
+    /** How often a writer (or standby) retries replica connections, locks and catch-up. */
+    LEDGER_REPLICA_RETRY_MS: positiveInt(1000, 60_000),
+    /** A reachable replica more than this many blocks behind the committed head raises a `replica-unhealthy` alert. */
+    LEDGER_REPLICA_LAG_ALERT_BLOCKS: positiveInt(10, 1_000_000),
+    /** Full verification of every replica in the background; 0 disables it. */
+    LEDGER_VERIFY_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+    /** Bearer token of operator actions: verification that repairs replicas. Required in production. */
+    OPERATOR_TOKEN: roleTokenSchema,
+    /** Bearer token of auditors: the export of the whole chain (operators may export too). Required in production. */
+    AUDITOR_TOKEN: roleTokenSchema,
+  })
+  .superRefine((config, context) => {
+    if (config.NODE_ENV !== 'production') return;
+    for (const variable of ['OPERATOR_TOKEN', 'AUDITOR_TOKEN'] as const) {
+      if (config[variable] === undefined) context.addIssue({ code: 'custom', path: [variable], message: 'is required in production' });
+    }
+  });
 
 export type LedgerConfig = z.infer<typeof ledgerConfigSchema>;
+
+/** The roles of the ledger's API that need a token, with the dev defaults when unset outside production. */
+export function ledgerRoleTokens(config: LedgerConfig): { operator: string; auditor: string } {
+  return { operator: config.OPERATOR_TOKEN ?? DEV_OPERATOR_TOKEN, auditor: config.AUDITOR_TOKEN ?? DEV_AUDITOR_TOKEN };
+}
 
 export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   return loadConfig(ledgerConfigSchema, env);

@@ -1,6 +1,6 @@
 // Ledger benchmark against the real broker and three real replicas: events/s committed (2 of 3) and
 // publish→committed latency at 1k, 10k and 100k events, then the time to verify the whole ledger
-// (every replica through POST /v1/verify, and one replica through the auditor CLI).
+// (every replica through a verification job of the API, and one replica through the auditor CLI).
 // LEDGER_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: node refuses it in NODE_OPTIONS)
 // goes to the ledger process; LEDGER_BENCH_MAIN runs another build of it, to compare two in one sitting.
 import { execFile } from 'node:child_process';
@@ -12,6 +12,7 @@ import { envelope, topics } from '@medshare/contracts';
 import { createKafka, toMessage } from '@medshare/messaging';
 import { databaseUrl, dropDatabase, testEndpoints } from '../../support/endpoints';
 import { eventually } from '../../support/eventually';
+import { runLedgerVerification } from '../../support/ledger-verifications';
 import { startService } from '../../support/service-processes';
 import { percentile, type BenchResult } from './bench-result';
 
@@ -61,9 +62,9 @@ export async function run(): Promise<BenchResult[]> {
 
     for (const size of SIZES) results.push(await measureCommit(size, producer, committed, id, ledger.cpuSeconds));
 
-    const report = (await (await fetch(`${ledger.baseUrl}/v1/verify?repair=false`, { method: 'POST' })).json()) as { ok: boolean; durationMs: number; replicas: { height?: number }[] };
+    const report = await runLedgerVerification(ledger.baseUrl);
     const treeSize = ((await (await fetch(`${ledger.baseUrl}/v1/blocks/head`)).json()) as { treeSize: number }).treeSize;
-    results.push({ name: 'verify 3 replicas (POST /v1/verify)', events: treeSize, eventsPerSecond: (3 * treeSize) / (report.durationMs / 1000), notes: `${report.durationMs} ms for ${treeSize} events x 3 replicas, ok=${report.ok}` });
+    results.push({ name: 'verify 3 replicas (POST /v1/verifications)', events: treeSize, eventsPerSecond: (3 * treeSize) / (report.durationMs / 1000), notes: `${report.durationMs} ms for ${treeSize} events x 3 replicas, ok=${report.ok}` });
 
     const publicKey = await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text();
     const cli = resolve(repoRoot, 'tools/verify/bin/medshare-verify.js');

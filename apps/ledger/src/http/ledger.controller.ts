@@ -1,21 +1,29 @@
 // The ledger's HTTP API: signed tree head, blocks, inclusion and consistency proofs, replica state,
-// on-demand verification and the public key auditors verify everything with.
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+// verification jobs, the export and the public key auditors verify everything with. Reads of heads,
+// blocks and proofs are open; the export needs the auditor's or operator's token, a repair the operator's.
+import { Controller, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { once } from 'node:events';
 import type { Response } from 'express';
 import type { ProofBundle } from '@medshare/merkle';
+import type { BearerTokens } from '@medshare/service-kit';
 import type { BlockRecord } from '../block/sealed-block';
 import { LedgerError, LedgerErrorCode } from '../ledger-error';
 import { QuorumView } from '../replica/quorum-view';
 import { Replica } from '../replica/replica';
-import { LedgerVerification, type VerificationReport } from '../verification/ledger-verification';
+import { LedgerVerification } from '../verification/ledger-verification';
+import { VerificationJobs, type VerificationJob } from '../verification/verification-jobs';
 import { LedgerWriter } from '../writer/ledger-writer';
 import { writeLedgerExport } from './ledger-export';
 import { ProofIndex, type ConsistencyAnswer } from './proof-index';
+import { countParam, eventIdParam, flagParam, jobIdParam } from './request-params';
 
 export const LEDGER_REPLICAS = Symbol('LEDGER_REPLICAS');
 export const LEDGER_PUBLIC_KEY = Symbol('LEDGER_PUBLIC_KEY');
+export const LEDGER_ROLE_TOKENS = Symbol('LEDGER_ROLE_TOKENS');
+
+/** Who may do more than read heads and proofs: operators (repairs, export) and auditors (export). */
+export type LedgerRole = 'operator' | 'auditor';
 
 /** A block as served and published: the header and what proves it. */
 export type SignedBlock = Pick<BlockRecord, 'header' | 'blockHash' | 'signature' | 'checkpoint'>;
@@ -42,9 +50,11 @@ export class LedgerController {
     private readonly quorum: QuorumView,
     private readonly proofs: ProofIndex,
     private readonly verification: LedgerVerification,
+    private readonly jobs: VerificationJobs,
     private readonly writer: LedgerWriter,
     @Inject(LEDGER_REPLICAS) private readonly replicas: Replica[],
     @Inject(LEDGER_PUBLIC_KEY) private readonly publicKey: KeyObject,
+    @Inject(LEDGER_ROLE_TOKENS) private readonly tokens: BearerTokens<LedgerRole>,
   ) {}
 
   @Get('blocks/head')
@@ -56,22 +66,22 @@ export class LedgerController {
   }
 
   @Get('blocks/:height')
-  async block(@Param('height') heightText: string): Promise<SignedBlock> {
-    const height = countOf('height', heightText);
+  async block(@Param('height') heightText: unknown): Promise<SignedBlock> {
+    const height = countParam('height', heightText);
     const head = await this.quorum.committedHead();
     const agreed = head && height <= head.block.header.height ? await this.quorum.blockAt(height) : undefined;
-    if (!agreed) throw new LedgerError(LedgerErrorCode.NotFound, `no committed block at height ${height}`);
+    if (!agreed) throw new LedgerError(LedgerErrorCode.NotFound, 'no committed block at that height');
     return signed(agreed.block);
   }
 
   @Get('events/:eventId/proof')
-  proof(@Param('eventId') eventId: string): Promise<ProofBundle> {
-    return this.proofs.proofOf(eventId);
+  proof(@Param('eventId') eventId: unknown): Promise<ProofBundle> {
+    return this.proofs.proofOf(eventIdParam(eventId));
   }
 
   @Get('consistency')
-  consistency(@Query('from') from: string | undefined, @Query('to') to: string | undefined): Promise<ConsistencyAnswer> {
-    return this.proofs.consistency(countOf('from', from), countOf('to', to));
+  consistency(@Query('from') from: unknown, @Query('to') to: unknown): Promise<ConsistencyAnswer> {
+    return this.proofs.consistency(countParam('from', from), countParam('to', to));
   }
 
   @Get('replicas')
@@ -99,16 +109,34 @@ export class LedgerController {
     return { writer: this.writer.writerRole, quorum: this.writer.quorumSize, commitsStopped: this.writer.isActive && this.writer.commitsBlocked, replicas };
   }
 
-  @Post('verify')
-  @HttpCode(200)
-  verify(@Query('repair') repair: string | undefined): Promise<VerificationReport> {
-    if (repair !== undefined && repair !== 'true' && repair !== 'false') throw new LedgerError(LedgerErrorCode.InvalidRequest, 'repair must be true or false');
-    return this.verification.verifyAll({ repair: repair !== 'false' });
+  /**
+   * Starts verifying every replica and answers at once: 202, Location of the job. Read-only by
+   * default and open to anyone; `repair=true` is an operator action, run by the active writer.
+   */
+  @Post('verifications')
+  @HttpCode(202)
+  startVerification(@Query('repair') repairText: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response): VerificationJob {
+    const repair = flagParam('repair', repairText, false);
+    if (repair) {
+      this.requireRole(authorization, 'operator');
+      if (!this.writer.isActive) throw new LedgerError(LedgerErrorCode.NotWriter, 'repairs run on the active writer; this instance is a standby');
+    }
+    const job = this.jobs.start(repair);
+    response.setHeader('Location', `/v1/verifications/${job.id}`);
+    return job;
   }
 
-  /** The committed chain as JSON Lines, for `medshare-verify file` (streamed; one replica snapshot). */
+  @Get('verifications/:id')
+  verificationJob(@Param('id') id: unknown): VerificationJob {
+    const job = this.jobs.get(jobIdParam(id));
+    if (!job) throw new LedgerError(LedgerErrorCode.NotFound, 'no such verification on this instance');
+    return job;
+  }
+
+  /** The committed chain as JSON Lines, for `medshare-verify file` (streamed; one replica snapshot). Auditors and operators. */
   @Get('export')
-  async exportLedger(@Res() response: Response): Promise<void> {
+  async exportLedger(@Headers('authorization') authorization: string | undefined, @Res() response: Response): Promise<void> {
+    this.requireRole(authorization, 'auditor', 'operator');
     const head = await this.quorum.committedHead();
     const height = head?.block.header.height ?? -1;
     const replica = head?.holders[0] ?? this.replicas[0];
@@ -130,14 +158,14 @@ export class LedgerController {
   publicKeyPem(): string {
     return this.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   }
+
+  private requireRole(authorization: string | undefined, ...roles: LedgerRole[]): void {
+    const role = this.tokens.roleOf(authorization);
+    if (role === undefined) throw new LedgerError(LedgerErrorCode.Unauthenticated, `a bearer token of the ${roles.join(' or ')} is required`);
+    if (!roles.includes(role)) throw new LedgerError(LedgerErrorCode.Forbidden, `this is for the ${roles.join(' or ')} only`);
+  }
 }
 
 function signed({ header, blockHash, signature, checkpoint }: BlockRecord): SignedBlock {
   return { header, blockHash, signature, checkpoint };
-}
-
-function countOf(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (text === undefined || !/^[0-9]+$/.test(text) || !Number.isSafeInteger(value)) throw new LedgerError(LedgerErrorCode.InvalidRequest, `${name} must be a non-negative integer`);
-  return value;
 }

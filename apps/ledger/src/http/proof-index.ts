@@ -27,7 +27,7 @@ export class ProofIndex {
     const head = await this.requireHead();
     const [holder] = head.holders;
     const event = await holder.eventById(eventId);
-    if (!event || event.leafIndex >= head.block.header.treeSize) throw new LedgerError(LedgerErrorCode.NotFound, `event ${eventId} is not in a committed block`);
+    if (!event || event.leafIndex >= head.block.header.treeSize) throw new LedgerError(LedgerErrorCode.NotFound, 'the event is not in a committed block');
     const tree = await this.treeAt(head);
     return createProofBundle({ eventId, leafIndex: event.leafIndex, tree, signedCheckpoint: head.block.checkpoint, leafData: event.canonical });
   }

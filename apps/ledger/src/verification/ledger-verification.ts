@@ -8,6 +8,7 @@ import { ledgerMetrics } from '../ledger-metrics';
 import type { Replica, ReplicaReader } from '../replica/replica';
 import type { LedgerWriter } from '../writer/ledger-writer';
 import type { EventRow } from '../block/sealed-block';
+import { SerialQueue } from '../writer/serial-queue';
 import { ChainVerifier, type Finding } from './chain-verifier';
 
 export interface ReplicaReport {
@@ -25,6 +26,15 @@ export interface ReplicaReport {
   afterRepair?: { ok: boolean; findings: Finding[] };
 }
 
+/** Where a run is: replicas finished, and the replica and height being read. */
+export interface VerificationProgress {
+  replicas: number;
+  replicasDone: number;
+  replica?: string;
+  height?: number;
+  of?: number;
+}
+
 export interface VerificationReport {
   ok: boolean;
   at: string;
@@ -39,7 +49,8 @@ const MAX_FINDINGS = 200;
 
 export class LedgerVerification {
   private last?: VerificationReport;
-  private running?: Promise<VerificationReport>;
+  // One run at a time (requested or in the background): two repairs never overlap.
+  private readonly queue = new SerialQueue();
 
   constructor(
     private readonly replicas: readonly Replica[],
@@ -53,16 +64,19 @@ export class LedgerVerification {
     return this.last;
   }
 
-  /** One run at a time: a request during a run gets that run's report. */
-  verifyAll({ repair }: { repair: boolean }): Promise<VerificationReport> {
-    this.running ??= this.run(repair).finally(() => (this.running = undefined));
-    return this.running;
+  /** Verifies every replica in full after any run under way; repairs only on the active writer. */
+  verifyAll({ repair, onProgress }: { repair: boolean; onProgress?: (progress: VerificationProgress) => void }): Promise<VerificationReport> {
+    return this.queue.run(() => this.run(repair, onProgress ?? (() => undefined)));
   }
 
-  private async run(repair: boolean): Promise<VerificationReport> {
+  private async run(repair: boolean, onProgress: (progress: VerificationProgress) => void): Promise<VerificationReport> {
     const started = Date.now();
     const reports: ReplicaReport[] = [];
-    for (const replica of this.replicas) reports.push(await this.verifyReplica(replica));
+    for (const replica of this.replicas) {
+      const progress = { replicas: this.replicas.length, replicasDone: reports.length, replica: replica.name };
+      reports.push(await this.verifyReplica(replica, (height, of) => onProgress({ ...progress, height, of })));
+    }
+    onProgress({ replicas: this.replicas.length, replicasDone: reports.length });
     const quorumHeight = await this.compareReplicas(reports);
     for (const report of reports.filter((candidate) => !candidate.ok && candidate.findings.length > 0)) {
       const replica = this.replicas.find((candidate) => candidate.name === report.replica) as Replica;
@@ -82,23 +96,24 @@ export class LedgerVerification {
   }
 
   /** Verifies one replica's whole chain from its own rows. */
-  async verifyReplica(replica: Replica): Promise<ReplicaReport> {
+  async verifyReplica(replica: Replica, onPage: (height: number, of: number) => void = () => undefined): Promise<ReplicaReport> {
     const base = { replica: replica.name, address: replica.address };
     try {
-      const { height, findings } = await replica.snapshot((reader) => this.verifyChain(reader));
+      const { height, findings } = await replica.snapshot((reader) => this.verifyChain(reader, onPage));
       return { ...base, height, ok: findings.length === 0, findings };
     } catch (error) {
       return { ...base, ok: false, findings: [], error: error instanceof Error ? error.message : String(error) };
     }
   }
 
-  private async verifyChain(reader: ReplicaReader): Promise<{ height: number; findings: Finding[] }> {
+  private async verifyChain(reader: ReplicaReader, onPage: (height: number, of: number) => void): Promise<{ height: number; findings: Finding[] }> {
     const head = await reader.head();
     const verifier = new ChainVerifier(this.publicKey);
     const findings: Finding[] = [];
     const top = head?.height ?? -1;
     for (let from = 0; from <= top && findings.length < MAX_FINDINGS; from += PAGE_HEIGHTS) {
       const to = Math.min(top, from + PAGE_HEIGHTS - 1);
+      onPage(from, top);
       const [blocks, events] = await Promise.all([reader.storedBlocks(from, to), reader.events(from, to)]);
       const byHeight = new Map<number, EventRow[]>();
       for (const event of events) {

@@ -1,0 +1,184 @@
+// The ledger's verification and its doors, end to end on the real broker and three real replicas: bad
+// path and query values answer 400 with a code (never 500, never the value echoed back), verification
+// runs as a job (202 + Location, progress, report) and repairs only for the operator's token on the
+// active writer, and the export is for auditors and operators only.
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { envelope, topics } from '@medshare/contracts';
+import { createKafka, EventPublisher } from '@medshare/messaging';
+import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { eventually } from '../support/eventually';
+import { runLedgerVerification } from '../support/ledger-verifications';
+import { startService, type RunningService } from '../support/service-processes';
+
+const run = randomUUID().replace(/-/g, '').slice(0, 8);
+const database = `ledger_v${run}`;
+// Two ports of the ledger range 4100-4109 (ledger.e2e uses 4120-4199, the bench 4110).
+const ports = ((base) => ({ writer: base, standby: base + 1 }))(4100 + (parseInt(run.slice(0, 4), 16) % 5) * 2);
+const { kafkaBrokers, ledgerServers, stateServer } = testEndpoints();
+const kafka = createKafka({ brokers: kafkaBrokers, clientId: `ledger-verification-e2e-${run}` });
+const publisher = new EventPublisher(kafka);
+const tokens = { operator: `operator-${run}-0123456789abcdef`, auditor: `auditor-${run}-0123456789abcdef` };
+
+const env = {
+  LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, database)).join(','),
+  DATABASE_URL: databaseUrl(stateServer, `ledger_state_v${run}`),
+  KAFKA_GROUP_ID: `ledger-verification-e2e-${run}`,
+  LEDGER_START_FROM: new Date().toISOString(),
+  BLOCK_MAX_EVENTS: '50',
+  BLOCK_MAX_AGE_MS: '200',
+  LEDGER_REPLICA_RETRY_MS: '250',
+  LEDGER_VERIFY_INTERVAL_MS: '0',
+  OPERATOR_TOKEN: tokens.operator,
+  AUDITOR_TOKEN: tokens.auditor,
+  LOG_LEVEL: 'warn',
+};
+
+const produced: string[] = [];
+
+async function produce(count: number): Promise<void> {
+  const events = Array.from({ length: count }, (_, i) => envelope('keys.kek-rotated.v1', 'encryption', { kekVersion: produced.length + i + 1, rewrappedDeks: 0, retiredVersions: [] }));
+  await publisher.publish(topics.keys, events);
+  produced.push(...events.map((event) => event.id));
+}
+
+async function onReplica<T>(index: number, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: databaseUrl(ledgerServers[index], database) });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('ledger verification and its doors', () => {
+  let ledger: RunningService;
+
+  beforeAll(async () => {
+    await publisher.connect();
+    ledger = await startService('ledger', { port: ports.writer, env, instance: `ledger-v-${run}` });
+    await produce(200);
+    await eventually(async () => ((await (await fetch(`${ledger.baseUrl}/v1/blocks/head`)).json()) as { treeSize?: number }).treeSize === produced.length || undefined, {
+      timeoutMs: 60_000,
+      what: 'every event in a committed block',
+    });
+  });
+
+  afterAll(async () => {
+    await ledger?.stop('SIGKILL');
+    await publisher.disconnect();
+    for (const server of ledgerServers) await dropDatabase(server, database);
+    await dropDatabase(stateServer, `ledger_state_v${run}`);
+  });
+
+  describe('bad path and query values', () => {
+    it.each<{ name: string; path: string; method?: string; echo?: string }>([
+      { name: 'a NUL byte as event id', path: '/v1/events/%00/proof', echo: '\u0000' },
+      { name: 'a control character inside an event id', path: '/v1/events/abc%0Adef/proof', echo: 'abc\ndef' },
+      { name: 'an event id longer than any the chain holds', path: `/v1/events/${'x'.repeat(300)}/proof`, echo: 'x'.repeat(300) },
+      { name: 'a NUL byte as height', path: '/v1/blocks/%00', echo: '\u0000' },
+      { name: 'a height beyond safe integers', path: '/v1/blocks/99999999999999999999', echo: '99999999999999999999' },
+      { name: 'a negative height', path: '/v1/blocks/-1' },
+      { name: 'a size given twice', path: '/v1/consistency?from=0&from=1&to=1' },
+      { name: 'a size given as an object', path: '/v1/consistency?from[x]=0&to=1' },
+      { name: 'a size with a NUL byte', path: '/v1/consistency?from=1%00&to=2' },
+      { name: 'a verification id that is not one', path: '/v1/verifications/%00secret', echo: 'secret' },
+      { name: 'a repair flag that is neither true nor false', path: '/v1/verifications?repair=maybe', method: 'POST', echo: 'maybe' },
+    ])('answers 400 with a code for $name, and echoes nothing', async ({ path, method, echo }) => {
+      const response = await fetch(`${ledger.baseUrl}${path}`, { method: method ?? 'GET' });
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      expect(JSON.parse(text)).toMatchObject({ code: 'invalid-request' });
+      if (echo !== undefined) expect(text).not.toContain(echo);
+    });
+
+    it.each([
+      { name: 'an event id the chain does not hold', path: '/v1/events/no-such-event-7f3a/proof', echo: 'no-such-event-7f3a' },
+      { name: 'a height above the head', path: '/v1/blocks/900000', echo: '900000' },
+      { name: 'a verification this instance never ran', path: `/v1/verifications/${randomUUID()}` },
+    ])('answers 404 with a code for $name, and echoes nothing', async ({ path, echo }) => {
+      const response = await fetch(`${ledger.baseUrl}${path}`);
+      const text = await response.text();
+      expect(response.status).toBe(404);
+      expect(JSON.parse(text)).toMatchObject({ code: 'not-found' });
+      if (echo !== undefined) expect(text).not.toContain(echo);
+    });
+
+    it('still serves proofs after the battery', async () => {
+      const response = await fetch(`${ledger.baseUrl}/v1/events/${produced[3]}/proof`);
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { leafIndex: number }).leafIndex).toBe(3);
+    });
+  });
+
+  describe('verification as a job', () => {
+    it('starts a read-only verification for anyone, answers 202 with a Location at once, and the job reports every replica', async () => {
+      const started = Date.now();
+      const response = await fetch(`${ledger.baseUrl}/v1/verifications`, { method: 'POST' });
+      expect(response.status).toBe(202);
+      expect(Date.now() - started).toBeLessThan(2000);
+      const location = response.headers.get('location') ?? '';
+      const job = (await response.json()) as { id: string; status: string; repair: boolean };
+      expect(location).toBe(`/v1/verifications/${job.id}`);
+      expect(job).toMatchObject({ repair: false, status: expect.stringMatching(/^(queued|running)$/) });
+      const done = await eventually(async () => {
+        const current = (await (await fetch(`${ledger.baseUrl}${location}`)).json()) as { status: string; report?: { ok: boolean; replicas: unknown[] } };
+        return current.status === 'done' ? current : undefined;
+      }, { timeoutMs: 60_000, what: 'the job to finish' });
+      expect(done.report).toMatchObject({ ok: true });
+      expect(done.report?.replicas).toHaveLength(3);
+    });
+
+    it.each([
+      { name: 'no token', headers: {}, status: 401, code: 'unauthenticated' },
+      { name: 'a wrong token', headers: bearer('not-the-operator-token-at-all-0000'), status: 401, code: 'unauthenticated' },
+      { name: "the auditor's token", headers: bearer(tokens.auditor), status: 403, code: 'forbidden' },
+    ])('refuses a repair with $name', async ({ headers, status, code }) => {
+      const response = await fetch(`${ledger.baseUrl}/v1/verifications?repair=true`, { method: 'POST', headers });
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ code });
+      if (status === 401) expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    });
+
+    it("repairs a tampered replica for the operator's token, and reports the repair in the job", async () => {
+      await onReplica(1, `UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 7`);
+      const readOnly = await runLedgerVerification(ledger.baseUrl);
+      expect(readOnly.replicas[1]).toMatchObject({ ok: false });
+      expect(readOnly.replicas[1].findings[0]).toMatchObject({ row: 'event leaf 7' });
+      expect(readOnly.replicas[1].repaired).toBeUndefined();
+
+      const repaired = await runLedgerVerification(ledger.baseUrl, { repair: true, operatorToken: tokens.operator });
+      expect(repaired.replicas[1]).toMatchObject({ ok: false, afterRepair: { ok: true } });
+      expect((await runLedgerVerification(ledger.baseUrl)).ok).toBe(true);
+    });
+
+    it('refuses a repair on a standby (only the active writer repairs)', async () => {
+      const standby = await startService('ledger', { port: ports.standby, env, instance: `ledger-v-standby-${run}` });
+      try {
+        const response = await fetch(`${standby.baseUrl}/v1/verifications?repair=true`, { method: 'POST', headers: bearer(tokens.operator) });
+        expect(response.status).toBe(409);
+        expect(await response.json()).toMatchObject({ code: 'not-writer' });
+      } finally {
+        await standby.stop();
+      }
+    });
+  });
+
+  describe('the export', () => {
+    it.each([
+      { name: 'no token', headers: {}, status: 401 },
+      { name: 'a wrong token', headers: bearer('not-the-auditor-token-at-all-00000'), status: 401 },
+      { name: "the auditor's token", headers: bearer(tokens.auditor), status: 200 },
+      { name: "the operator's token", headers: bearer(tokens.operator), status: 200 },
+    ])('answers $status to $name', async ({ headers, status }) => {
+      const response = await fetch(`${ledger.baseUrl}/v1/export`, { headers });
+      expect(response.status).toBe(status);
+      const text = await response.text();
+      if (status === 200) expect(text.split('\n').filter(Boolean).length).toBeGreaterThan(produced.length);
+      else expect(JSON.parse(text)).toMatchObject({ code: 'unauthenticated' });
+    });
+  });
+});
