@@ -1,5 +1,5 @@
 // Given a query string of GET /v1/alerts, then the repository query it becomes, or the 400 it earns.
-import { parseAlertQuery } from './alert-query';
+import { parseAlertQuery, SINCE_RANGE } from './alert-query';
 import { GovernanceError, GovernanceErrorCode } from './governance-error';
 
 describe('parseAlertQuery', () => {
@@ -7,6 +7,8 @@ describe('parseAlertQuery', () => {
     ['defaults to the newest 100 of every kind', {}, { limit: 100 }],
     ['filters by kind', { kind: 'break-glass' }, { kind: 'break-glass', limit: 100 }],
     ['filters by time and takes a limit', { since: '2026-01-01T00:00:00Z', limit: '5' }, { since: new Date('2026-01-01T00:00:00Z'), limit: 5 }],
+    ['takes the first instant of year 0001', { since: '0001-01-01T00:00:00Z' }, { since: SINCE_RANGE.earliest, limit: 100 }],
+    ['takes the last instant of year 9999', { since: '9999-12-31T23:59:59.999Z' }, { since: SINCE_RANGE.latest, limit: 100 }],
   ])('%s', (_name, query, expected) => {
     expect(parseAlertQuery(query)).toEqual(expected);
   });
@@ -14,6 +16,9 @@ describe('parseAlertQuery', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['refuses an unknown kind', { kind: 'gossip' }, /^kind:/],
     ['refuses a date that is not an instant', { since: 'yesterday' }, /^since:/],
+    ['refuses year 0000, which PostgreSQL has not', { since: '0000-01-01T00:00:00Z' }, /^since:/],
+    ['refuses an offset that moves the instant into year 0000', { since: '0001-01-01T00:30:00+01:00' }, /^since:/],
+    ['refuses an offset that moves the instant past year 9999', { since: '9999-12-31T23:30:00-01:00' }, /^since:/],
     ['refuses a limit above the page size', { limit: '501' }, /^limit:/],
     ['refuses a repeated parameter', { kind: ['break-glass', 'data-quality'] }, /^kind:/],
     ['refuses unknown parameters', { colour: 'red' }, /colour/],

@@ -13,6 +13,7 @@ import { AlertsRepository, type AlertEvent } from '../alerts/alerts.repository';
 import { loadGovernanceConfig } from '../config';
 import { ConsumptionStats } from '../consumption/consumption-stats';
 import { detectorTopics, GovernanceConsumer } from '../consumption/governance.consumer';
+import { parseAlertQuery } from '../http/alert-query';
 import { migrations } from '../migrations';
 
 const run = randomUUID().slice(0, 8);
@@ -129,6 +130,13 @@ describe('governance consumer against Kafka and PostgreSQL', () => {
       return mine.length > 0 ? mine : undefined;
     }, { what: 'the break-glass alert stored' });
     expect(stored).toMatchObject({ alertId: breakGlass.data.alertId, kind: 'break-glass', severity: 'critical', source: 'access-control', institution });
+  });
+
+  it.each([
+    ['the earliest', '0001-01-01T00:00:00Z'],
+    ['the latest', '9999-12-31T23:59:59.999Z'],
+  ])('PostgreSQL answers a query at %s instant the alert query accepts', async (_name, since) => {
+    await expect(repository.find(parseAlertQuery({ since }))).resolves.toEqual(expect.any(Array));
   });
 
   it('rebuilds its windows after a restart without republishing or storing an alert twice', async () => {
