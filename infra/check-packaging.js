@@ -2,13 +2,15 @@
 // Static consistency check of the production packaging (infra/docker, infra/compose, infra/k8s) against
 // the code: services, default ports, environment variables, probes, secrets. Needs no Docker and no cluster.
 //
-//   node infra/check-packaging.js        # exit 0 when consistent; else every problem, one per line, exit 1
+//   node infra/check-packaging.js [ROOT]   # exit 0 when consistent; else every problem, one per line, exit 1
+//
+// ROOT (default: this repository) lets test/unit/packaging.spec.ts check an altered copy.
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
 const rel = (file) => path.relative(ROOT, file);
 const read = (file) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 
@@ -30,14 +32,19 @@ function expect(condition, message) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// What the code says: services, their default ports and the environment variables each schema knows.
+// What the code says: services, their default ports, the environment variables each schema knows, and
+// how each may scale ("medshare.scaling" in the app's package.json, the one place that says it):
+//   scale-out        any number of instances share the work
+//   single-instance  exactly one instance, never two at once (state that instances cannot share)
+//   active-standby   two instances: one works, the other takes over
+const SCALINGS = ['scale-out', 'single-instance', 'active-standby'];
 
 const envNamesIn = (source) => new Set([...source.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*:/gm)].map((match) => match[1]));
 const BASE_ENV = envNamesIn(read('libs/service-kit/src/config.ts'));
 const PLATFORM_ENV = envNamesIn(read('libs/service-kit/src/platform-keys.ts'));
 const CLI_TOPICS_ENV = new Set([...read('tools/cli/src/commands/topics.ts').matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]));
 
-/** name -> { port, env } for every folder of apps/ with a main.ts. */
+/** name -> { port, env, scaling } for every folder of apps/ with a main.ts. */
 const SERVICES = new Map();
 for (const name of fs.readdirSync(path.join(ROOT, 'apps')).sort()) {
   if (!fs.existsSync(path.join(ROOT, 'apps', name, 'src/main.ts'))) continue;
@@ -47,7 +54,9 @@ for (const name of fs.readdirSync(path.join(ROOT, 'apps')).sort()) {
   const env = envNamesIn(config);
   if (config.includes('baseConfigSchema')) BASE_ENV.forEach((name) => env.add(name));
   if (config.includes('platformKeysSchema')) PLATFORM_ENV.forEach((name) => env.add(name));
-  SERVICES.set(name, { port: Number(port[1]), env });
+  const scaling = JSON.parse(read(`apps/${name}/package.json`)).medshare?.scaling;
+  expect(SCALINGS.includes(scaling), `apps/${name}/package.json: "medshare": { "scaling": ... } must be one of ${SCALINGS.join(', ')}`);
+  SERVICES.set(name, { port: Number(port[1]), env, scaling });
 }
 expect(SERVICES.size > 0, 'apps/: no service found');
 
@@ -146,6 +155,9 @@ function checkCompose() {
     const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 15000);
     expect(durationSeconds(service.stop_grace_period ?? '10s') * 1000 > shutdownMs, `${at}: stop_grace_period must exceed SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms)`);
     expect(service.read_only === true, `${at}: read_only must be true`);
+    if (app.scaling === 'single-instance') {
+      expect((service.deploy?.replicas ?? 1) === 1 && service.scale === undefined, `${at}: ${name} is single-instance (apps/${name}/package.json): no replicas or scale`);
+    }
   }
   for (const name of SERVICES.keys()) expect(seen.has(name), `${where}: no compose service for apps/${name}`);
 
@@ -258,10 +270,15 @@ function checkKubernetes() {
       expect(matches(service.resource.spec?.selector), `${service.file}: Service ${name} does not select the Deployment's pods`);
       expect((service.resource.spec?.ports ?? []).some((port) => port.targetPort === 'http' || port.targetPort === app.port), `${service.file}: Service ${name} must target the http port`);
     }
-    if (name === 'ledger') {
-      expect(resource.spec?.replicas === 2, `${at}: replicas must be 2 (one active writer, one standby)`);
+    const replicas = resource.spec?.replicas ?? 1;
+    if (app.scaling === 'single-instance') {
+      // A rolling update starts the new pod before the old one stops: for a moment there would be two.
+      expect(replicas === 1 && resource.spec?.strategy?.type === 'Recreate', `${at}: ${name} is single-instance (apps/${name}/package.json): replicas must be 1 and the strategy Recreate`);
+    }
+    if (app.scaling === 'active-standby') {
+      expect(replicas === 2, `${at}: ${name} is active-standby (apps/${name}/package.json): replicas must be 2 (one active, one standby)`);
       const budget = ofKind('PodDisruptionBudget').find(({ resource: candidate }) => matches(candidate.spec?.selector?.matchLabels));
-      expect(budget !== undefined, `${at}: no PodDisruptionBudget selects the ledger`);
+      expect(budget !== undefined, `${at}: no PodDisruptionBudget selects the ${name} pods`);
     }
   }
   for (const name of SERVICES.keys()) expect(deployments.has(name), `infra/k8s: no Deployment for apps/${name}`);

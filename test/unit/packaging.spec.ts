@@ -1,0 +1,60 @@
+// Given a copy of the packaging and the apps' declarations, when one of them is altered, then
+// infra/check-packaging.js names the disagreement (and passes the unaltered copy).
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+// What the check reads: the packaging, each app's package.json and config, the kit's schemas, the topics command.
+const COPIED = ['infra', 'apps', 'libs/service-kit/src', 'tools/cli/src/commands'];
+
+type Edit = (root: string) => void;
+
+function edit(file: string, change: (text: string) => string): Edit {
+  return (root) => {
+    const path = join(root, file);
+    const before = readFileSync(path, 'utf8');
+    const after = change(before);
+    if (after === before) throw new Error(`the edit of ${file} changed nothing`);
+    writeFileSync(path, after);
+  };
+}
+
+function checkCopy(alter?: Edit): { code: number; output: string } {
+  const root = mkdtempSync(join(tmpdir(), 'medshare-packaging-'));
+  try {
+    for (const folder of COPIED) cpSync(join(ROOT, folder), join(root, folder), { recursive: true, filter: (source) => !/\/(dist|node_modules)(\/|$)/.test(source) });
+    alter?.(root);
+    try {
+      return { code: 0, output: execFileSync(process.execPath, [join(ROOT, 'infra/check-packaging.js'), root], { encoding: 'utf8', stdio: 'pipe' }) };
+    } catch (error) {
+      const failed = error as { status: number; stdout: string; stderr: string };
+      return { code: failed.status, output: `${failed.stdout}${failed.stderr}` };
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+describe('infra/check-packaging.js', () => {
+  it('passes the packaging as it is', () => {
+    expect(checkCopy()).toMatchObject({ code: 0, output: expect.stringMatching(/checks passed/) });
+  });
+
+  it.each<[string, Edit, RegExp]>([
+    ['two governance replicas, while governance declares single-instance', edit('infra/k8s/governance.yaml', (text) => text.replace('replicas: 1', 'replicas: 2')), /governance is single-instance .*replicas must be 1/],
+    [
+      'a rolling update of governance, which runs two instances for a moment',
+      edit('infra/k8s/governance.yaml', (text) => text.replace('type: Recreate', 'type: RollingUpdate')),
+      /governance is single-instance .*strategy Recreate/,
+    ],
+    ['two governance containers in compose', edit('infra/compose/compose.yaml', (text) => text.replace(/^  governance:\n/m, '  governance:\n    deploy: { replicas: 2 }\n')), /services\.governance: governance is single-instance/],
+    ['three ledger replicas, while the ledger declares active-standby', edit('infra/k8s/ledger.yaml', (text) => text.replace('replicas: 2', 'replicas: 3')), /ledger is active-standby .*replicas must be 2/],
+    ['an app that declares no scaling', edit('apps/encryption/package.json', (text) => text.replace(/\s*"medshare": \{[^}]*\},/, '')), /apps\/encryption\/package\.json: "medshare": \{ "scaling"/],
+  ])('refuses %s', (_name, alter, problem) => {
+    const { code, output } = checkCopy(alter);
+    expect(code).toBe(1);
+    expect(output).toMatch(problem);
+  });
+});
