@@ -30,4 +30,3 @@ export {
   type TokenVerification,
 } from './institution-token';
 export { contentHash } from './content-hash';
-export { measureCryptoCosts, type CryptoCost } from './measure-costs';
