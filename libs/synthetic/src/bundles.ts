@@ -1,7 +1,8 @@
 // Packs patient records into batch/transaction Bundles, and streams bundles of a chosen size for load tests.
 import type { Bundle, BundleEntry, FhirResource } from '@medshare/fhir';
 import { INSTITUTIONS, type Institution } from './institutions';
-import { medicalRecordNumber, nationalId, patientRecord, seedTag, type Seed, type SyntheticPatient } from './population';
+import { medicalRecordNumber, nationalId, patientRecord, seedTag } from './population';
+import type { Seed, SyntheticPatient } from './population-model';
 import { SeededRandom } from './prng';
 import { drawPerson, urnOf } from './records';
 

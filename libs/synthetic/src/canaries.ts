@@ -1,15 +1,6 @@
 // Plants a caller's canary string into the free-text fields of every patient record, so leak scans can find it.
 import type { FhirResource } from '@medshare/fhir';
-import type { Population, SyntheticPatient } from './population';
-
-export interface PlantedCanary {
-  /** The exact planted text: `<canary>-<6-digit sequence>`; every one contains the canary itself. */
-  value: string;
-  resourceType: string;
-  resourceId: string;
-  /** Where it was planted, as a FHIRPath-like element path. */
-  element: string;
-}
+import type { PlantedCanary, Population, SyntheticPatient } from './population-model';
 
 /** The free-text elements of the generated resources that canaries go into. */
 interface PlantableRecord extends FhirResource {

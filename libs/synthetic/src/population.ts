@@ -1,12 +1,11 @@
 // Generates a deterministic population: per institution, patient records with their clinical history.
 import type { FhirResource } from '@medshare/fhir';
-import { withCanaries, type PlantedCanary } from './canaries';
+import { withCanaries } from './canaries';
 import { INSTITUTIONS, organizationOf, type Institution } from './institutions';
+import type { Population, Seed, SyntheticPatient } from './population-model';
 import { SeededRandom, seedState } from './prng';
 import { buildPatient, drawPerson, encounterGroups, newRecordContext, type Person } from './records';
 import { RESEARCH_STUDIES } from './vocabulary';
-
-export type Seed = number | string;
 
 export interface PopulationOptions {
   seed: Seed;
@@ -19,26 +18,6 @@ export interface PopulationOptions {
   encountersPerPatient?: number;
   /** Plants this string into free-text fields of every patient record (see withCanaries). */
   canary?: string;
-}
-
-/** One institution's record of a person: its Patient and the clinical resources that reference it. */
-export interface SyntheticPatient {
-  institutionId: string;
-  nationalId: string;
-  mrn: string;
-  patient: FhirResource;
-  /** Clinical resources in reference order: each references only the Patient and earlier resources. */
-  resources: FhirResource[];
-}
-
-export interface Population {
-  seed: Seed;
-  institutions: Institution[];
-  organizations: FhirResource[];
-  researchStudies: FhirResource[];
-  patients: SyntheticPatient[];
-  /** Empty unless a canary was planted. */
-  canaries: PlantedCanary[];
 }
 
 export function generatePopulation(options: PopulationOptions): Population {
