@@ -1,4 +1,6 @@
-// What a command writes to, injectable so commands are testable without a terminal.
+// What a command writes to, injectable so commands are testable without a terminal; how it reads its flags.
+import { parseArgs } from 'node:util';
+
 export interface CommandIo {
   out(text: string): void;
   err(text: string): void;
@@ -11,15 +13,19 @@ export const processIo: CommandIo = {
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
-/** `--name value` pairs; a flag without a value or an unknown flag is a usage error (exit 2). */
-export function parseFlags(args: string[], known: readonly string[]): { flags: Record<string, string>; error?: string } {
-  const flags: Record<string, string> = {};
-  for (let index = 0; index < args.length; index += 2) {
-    const name = args[index];
-    if (!name.startsWith('--') || !known.includes(name.slice(2))) return { flags, error: `unknown argument ${name}` };
-    const value = args[index + 1];
-    if (value === undefined) return { flags, error: `${name} needs a value` };
-    flags[name.slice(2)] = value;
+export interface ParsedFlags {
+  flags: Record<string, string>;
+  positionals: string[];
+  /** node:util's own message (names the unknown option or the stray argument); the command exits 2. */
+  error?: string;
+}
+
+/** `--name value` or `--name=value` for the known names, each a string; anything else is a usage error. */
+export function parseFlags(args: string[], known: readonly string[], { positionals = false } = {}): ParsedFlags {
+  try {
+    const parsed = parseArgs({ args, options: Object.fromEntries(known.map((name) => [name, { type: 'string' as const }])), strict: true, allowPositionals: positionals });
+    return { flags: parsed.values as Record<string, string>, positionals: parsed.positionals };
+  } catch (error) {
+    return { flags: {}, positionals: [], error: error instanceof Error ? error.message : String(error) };
   }
-  return { flags };
 }

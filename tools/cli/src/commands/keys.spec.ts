@@ -12,6 +12,8 @@ describe('medshare keys', () => {
     ['shred without a reason', ['shred', 'p-abcdefghijklmnopqrst']],
     ['shred of something that is not a pseudonym', ['shred', 'Jane Doe', '--reason', 'T-1']],
     ['extra arguments', ['rotate-kek', 'now']],
+    ['shred of two patients at once', ['shred', 'p-abcdefghijklmnopqrst', 'p-bbcdefghijklmnopqrst', '--reason', 'T-1']],
+    ['shred with an unknown flag', ['shred', 'p-abcdefghijklmnopqrst', '--reason', 'T-1', '--force', 'yes']],
   ])('refuses %s with usage (exit 2) and calls nothing', async (_name, args) => {
     const fetchSpy = jest.spyOn(globalThis, 'fetch');
     const { lines, io: commandIo } = io();

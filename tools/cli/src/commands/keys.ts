@@ -1,5 +1,5 @@
 // `medshare keys ...`: key lifecycle through the encryption service's operator API (ENCRYPTION_URL, OPERATOR_TOKEN).
-import type { CommandIo } from '../io';
+import { parseFlags, type CommandIo } from '../io';
 
 const usage = [
   'usage: medshare keys status',
@@ -28,9 +28,10 @@ function callOf(args: string[]): Call | undefined {
     case 'rotate-sealing':
       return rest.length === 0 ? { method: 'POST', path: '/v1/keys/sealing/rotate' } : undefined;
     case 'shred': {
-      const [patient, flag, reason] = rest;
-      if (rest.length !== 3 || flag !== '--reason' || !/^p-[a-z2-7]{16,64}$/.test(patient)) return undefined;
-      return { method: 'POST', path: `/v1/patients/${patient}/shred`, body: { reason } };
+      const { flags, positionals, error } = parseFlags(rest, ['reason'], { positionals: true });
+      const [patient] = positionals;
+      if (error !== undefined || positionals.length !== 1 || flags.reason === undefined || !/^p-[a-z2-7]{16,64}$/.test(patient)) return undefined;
+      return { method: 'POST', path: `/v1/patients/${patient}/shred`, body: { reason: flags.reason } };
     }
     default:
       return undefined;
