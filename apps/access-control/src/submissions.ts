@@ -2,7 +2,7 @@
 // this instance's memory as soon as Kafka acknowledged them (read-your-writes); other instances follow the topic.
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { checkConsentSubmitter, parseAgreement, parseConsent, PRACTITIONER_ROLES, type Issue, type PatientConsent } from '@medshare/consent';
+import { checkConsentSubmitter, fromZodIssues, parseAgreement, parseConsent, PRACTITIONER_ROLES, type Issue, type PatientConsent } from '@medshare/consent';
 import { envelope, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, type Logger } from '@medshare/service-kit';
@@ -34,7 +34,7 @@ export class Submissions {
     if (!holding.ok) throw new AccessControlError(AccessControlErrorCode.Forbidden, [{ text: holding.issue.diagnostics, expression: 'Consent.patient' }]);
     const owner = this.projection.consentOwner(consent.id);
     if (owner && (owner.institution !== submitter.institution || owner.patient !== patient)) {
-      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: `consent id ${consent.id} is already used by another institution or patient`, expression: 'Consent.id' }]);
+      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: 'this consent id is already used for another patient', expression: 'Consent.id' }]);
     }
     const event = envelope('consent.recorded.v1', submitter.institution, { institution: submitter.institution, patient, consentId: consent.id, consent: resource }, { subject: patient });
     await this.publishAndApply(topics.consent, event as MedshareEvent);
@@ -47,11 +47,11 @@ export class Submissions {
     if (!intake.ok) throw invalid(intake.issues);
     const { agreement } = intake;
     if (agreement.holder !== submitter.institution) {
-      throw new AccessControlError(AccessControlErrorCode.Forbidden, [{ text: `only the holder (${agreement.holder}) may record an agreement to share its records`, expression: 'Agreement.holder' }]);
+      throw new AccessControlError(AccessControlErrorCode.Forbidden, [{ text: 'only the holder may record an agreement to share its records', expression: 'Agreement.holder' }]);
     }
     const holder = this.projection.agreementHolder(agreement.id);
     if (holder !== undefined && holder !== submitter.institution) {
-      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: `agreement id ${agreement.id} belongs to another holder`, expression: 'Agreement.id' }]);
+      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: 'this agreement id belongs to another holder', expression: 'Agreement.id' }]);
     }
     const json = body as Record<string, unknown>;
     const event = envelope('grants.agreement-recorded.v1', submitter.institution, { agreementId: agreement.id, agreement: json });
@@ -62,13 +62,11 @@ export class Submissions {
 
   async registerRole(submitter: Requester, body: unknown): Promise<{ institution: string; practitioner: string; role: string }> {
     const parsed = roleRegistration.safeParse(body);
-    if (!parsed.success) {
-      throw new AccessControlError(AccessControlErrorCode.InvalidInput, parsed.error.issues.map((issue) => ({ text: issue.message, expression: ['Role', ...issue.path.map(String)].join('.') })));
-    }
+    if (!parsed.success) throw invalid(fromZodIssues('Role', parsed.error.issues));
     const { practitioner, role } = parsed.data;
     const registered = this.projection.practitioners.get(practitioner);
     if (registered && registered.institution !== submitter.institution) {
-      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: `practitioner ${practitioner} is registered by another institution`, expression: 'Role.practitioner' }]);
+      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: 'this practitioner id is registered by another institution', expression: 'Role.practitioner' }]);
     }
     const data = { institution: submitter.institution, practitioner, role };
     await this.publishAndApply(topics.grants, envelope('grants.role-registered.v1', submitter.institution, data) as MedshareEvent);

@@ -1,7 +1,7 @@
 // A read request as the access-control service hands it over, validated: bad input is a 400.
 import { z } from 'zod';
 import { parseDateTime } from './fhir-date-time';
-import { emptyElementIssues, fhirParams, fromZodIssues, mergeIssues, type Issue } from './issues';
+import { emptyElementIssues, fhirParams, fromZodIssues, mergeIssues, tooDeepIssues, type Issue } from './issues';
 import { isR4ResourceType, type R4ResourceType } from './r4-resource-types';
 import { PRACTITIONER_ROLES, REQUEST_PURPOSES, type PractitionerRole, type RequestPurpose } from './terminology';
 
@@ -44,12 +44,19 @@ const accessRequestSchema = z.strictObject({
 
 export type AccessRequestIntake = { ok: true; request: AccessRequest } | { ok: false; issues: Issue[] };
 
-/** Elements that may be empty: a blank reason is for decide to refuse, and a patient may have no holder yet. */
-const MAY_BE_EMPTY = new Set(['AccessRequest.reason', 'AccessRequest.holders']);
+/**
+ * Elements that may be empty: a blank reason is for decide to refuse; a patient nobody holds has no holder and no
+ * resource types, and must be answered like any patient the requester may not see, not as bad input.
+ */
+const MAY_BE_EMPTY = new Set(['AccessRequest.reason', 'AccessRequest.holders', 'AccessRequest.resourceTypes']);
+
+const REQUEST_ELEMENTS: ReadonlySet<string> = new Set(['requester', 'institution', 'practitioner', 'role', 'patient', 'holders', 'purpose', 'resourceTypes', 'reason', 'now']);
 
 export function parseAccessRequest(json: unknown): AccessRequestIntake {
+  const tooDeep = tooDeepIssues('AccessRequest', json);
+  if (tooDeep.length > 0) return { ok: false, issues: tooDeep };
   const parsed = accessRequestSchema.safeParse(json, { reportInput: true });
-  const emptyIssues = emptyElementIssues('AccessRequest', json).filter((i) => !MAY_BE_EMPTY.has(i.expression[0]!));
+  const emptyIssues = emptyElementIssues('AccessRequest', json, REQUEST_ELEMENTS).filter((i) => !MAY_BE_EMPTY.has(i.expression[0]!));
   if (!parsed.success) return { ok: false, issues: mergeIssues(emptyIssues, fromZodIssues('AccessRequest', parsed.error.issues)) };
   if (emptyIssues.length > 0) return { ok: false, issues: emptyIssues };
   return { ok: true, request: parsed.data as AccessRequest };

@@ -4,9 +4,16 @@ import { AgreementIndex, parseAgreement } from './agreement';
 const valid = { id: 'ag-1', holder: 'hosp-a', reader: 'hosp-b', purposes: ['TREAT', 'ETREAT'], period: { start: '2025-01-01', end: '2025-12' }, status: 'active' };
 const ms = (iso: string) => Date.parse(iso);
 
+function deeplyNested(depth: number): unknown {
+  let value: unknown = {};
+  for (let level = 1; level < depth; level++) value = { a: [value] };
+  return value;
+}
+
 describe('parseAgreement', () => {
   it.each([
-    ['an unknown element', { ...valid, scope: 'all' }, 'structure', 'Agreement.scope'],
+    ['an unknown element (named by its parent only: invented names are not echoed)', { ...valid, scope: 'all' }, 'structure', 'Agreement'],
+    ['JSON nested 3,000 deep (refused before any recursive walk)', { ...valid, purposes: deeplyNested(3_000) }, 'structure', 'Agreement'],
     ['a purpose outside the request purposes', { ...valid, purposes: ['CLINTRCH'] }, 'code-invalid', 'Agreement.purposes[0]'],
     ['a wrong-case purpose', { ...valid, purposes: ['treat'] }, 'code-invalid', 'Agreement.purposes[0]'],
     ['no purposes', { ...valid, purposes: [] }, 'value', 'Agreement.purposes'],

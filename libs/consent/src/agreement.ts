@@ -1,7 +1,7 @@
 // Data-sharing agreements between a holder and a reader institution (medshare's own JSON, not FHIR).
 import { z } from 'zod';
 import { contains, parseDateTime, type TimeInterval } from './fhir-date-time';
-import { emptyElementIssues, fhirParams, fromZodIssues, mergeIssues, type Issue } from './issues';
+import { emptyElementIssues, fhirParams, fromZodIssues, mergeIssues, tooDeepIssues, type Issue } from './issues';
 import { REQUEST_PURPOSES, type RequestPurpose } from './terminology';
 
 const medshareId = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, { message: 'not a medshare id ([A-Za-z0-9-.]{1,64})' });
@@ -45,8 +45,12 @@ export interface DataSharingAgreement {
 
 export type AgreementIntake = { ok: true; agreement: DataSharingAgreement } | { ok: false; issues: Issue[] };
 
+const AGREEMENT_ELEMENTS: ReadonlySet<string> = new Set(['id', 'holder', 'reader', 'purposes', 'period', 'start', 'end', 'status']);
+
 export function parseAgreement(json: unknown): AgreementIntake {
-  const emptyIssues = emptyElementIssues('Agreement', json);
+  const tooDeep = tooDeepIssues('Agreement', json);
+  if (tooDeep.length > 0) return { ok: false, issues: tooDeep };
+  const emptyIssues = emptyElementIssues('Agreement', json, AGREEMENT_ELEMENTS);
   const parsed = agreementSchema.safeParse(json, { reportInput: true });
   if (!parsed.success) {
     return { ok: false, issues: mergeIssues(emptyIssues, fromZodIssues('Agreement', parsed.error.issues)) };

@@ -32,9 +32,9 @@ export function codingFrom(table: CodeTable, opaqueSystemsAllowed = false) {
     const nearMiss = knownSystemLike(coding.system);
     if (nearMiss || !opaqueSystemsAllowed) {
       const expected = nearMiss ? `did you mean '${nearMiss}'?` : `expected ${Object.keys(table).join(' or ')}`;
-      ctx.addIssue({ code: 'custom', path: ['system'], message: `system '${coding.system}' is not accepted here: ${expected}`, ...fhirParams('code-invalid') });
+      ctx.addIssue({ code: 'custom', path: ['system'], message: `system not accepted here: ${expected}`, ...fhirParams('code-invalid') });
     } else if (!/^(https?:\/\/|urn:)/.test(coding.system)) {
-      ctx.addIssue({ code: 'custom', path: ['system'], message: `system '${coding.system}' is not an absolute URI`, ...fhirParams('value') });
+      ctx.addIssue({ code: 'custom', path: ['system'], message: 'system is not an absolute URI', ...fhirParams('value') });
     }
   });
 }
@@ -60,7 +60,7 @@ export const securityLabelCoding = codingFrom(
 );
 
 function unknownCodeMessage(coding: CodingJson): string {
-  return `unknown code '${coding.code}' in ${coding.system} (codes are case-sensitive)`;
+  return `unknown code in ${coding.system} (codes are case-sensitive)`;
 }
 
 const KNOWN_SYSTEMS: readonly string[] = Object.values(SYSTEM);

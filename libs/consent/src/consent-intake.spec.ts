@@ -94,6 +94,30 @@ describe('parseConsent rejects', () => {
   });
 });
 
+describe('parseConsent answers with codes and element paths, never with the caller\'s values', () => {
+  const CANARY = 'Zyx-Canary-4711';
+  it.each([
+    ['an invented element name', edited((c) => { (c as Json)[CANARY] = 'x'; c.provision[`${CANARY}2`] = ''; })],
+    ['an unknown code of a known system', edited((c) => { c.provision['securityLabel'] = [{ system: SYSTEM.confidentiality, code: CANARY }]; })],
+    ['an unknown system', edited((c) => { c.provision['purpose'] = [{ system: `https://${CANARY}.example`, code: 'TREAT' }]; })],
+    ['a status code', edited((c) => { c['status'] = CANARY; })],
+    ['a record reference', edited((c) => { c.provision['data'] = [{ meaning: 'instance', reference: { reference: `Observation/${CANARY}/x` } }]; })],
+    ['a dateTime', edited((c) => { c['dateTime'] = `2025-01-01T10:00:00 ${CANARY}`; })],
+    ['a lastUpdated', edited((c) => { c['meta'] = { lastUpdated: `${CANARY}` }; })],
+  ])('%s', (_name, json) => {
+    const result = parseConsent(json);
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).not.toContain('Canary');
+  });
+
+  it('refuses JSON nested deeper than any consent before walking it (no stack overflow)', () => {
+    let provision: Json = { type: 'deny' };
+    for (let level = 0; level < 5_000; level++) provision = { type: 'permit', provision: [provision] };
+    const result = parseConsent(edited((c) => { (c as Json)['provision'] = provision; }));
+    expect(result).toEqual({ ok: false, issues: [expect.objectContaining({ code: 'structure', expression: ['Consent'] })] });
+  });
+});
+
 describe('parseConsent reports every problem in one answer', () => {
   it('lists schema, empty-element and cross-element issues together', () => {
     const result = parseConsent(edited((c) => {

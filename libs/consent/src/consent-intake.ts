@@ -1,8 +1,8 @@
 // Strict intake of FHIR R4 Consent: validate, reject what medshare cannot honour, compile the tree.
-import { consentSchema, type ConsentResource, type ProvisionJson } from './consent-schema';
+import { CONSENT_ELEMENTS, consentSchema, type ConsentResource, type ProvisionJson } from './consent-schema';
 import type { ActorCriterion, ConsentRule, PatientConsent } from './consent-rule';
 import { parseDateTime, periodInterval, type TimeInterval } from './fhir-date-time';
-import { emptyElementIssues, fromZodIssues, issue, mergeIssues, type Issue } from './issues';
+import { emptyElementIssues, fromZodIssues, issue, mergeIssues, tooDeepIssues, type Issue } from './issues';
 import { SYSTEM, type PractitionerRole } from './terminology';
 
 export type ConsentIntake = { ok: true; consent: PatientConsent } | { ok: false; issues: Issue[] };
@@ -10,9 +10,11 @@ export type ConsentIntake = { ok: true; consent: PatientConsent } | { ok: false;
 const ROOT = 'Consent';
 
 export function parseConsent(json: unknown): ConsentIntake {
+  const tooDeep = tooDeepIssues(ROOT, json);
+  if (tooDeep.length > 0) return { ok: false, issues: tooDeep };
   // Rules across elements run on the raw input too, so one answer lists every problem.
   const crossIssues = ruleIssues(json);
-  const emptyIssues = emptyElementIssues(ROOT, json);
+  const emptyIssues = emptyElementIssues(ROOT, json, CONSENT_ELEMENTS);
   const parsed = consentSchema.safeParse(json, { reportInput: true });
   const schemaIssues = parsed.success ? [] : fromZodIssues(ROOT, parsed.error.issues);
   const issues = mergeIssues([...emptyIssues, ...crossIssues], schemaIssues);
@@ -117,6 +119,6 @@ export function checkConsentSubmitter(
   if (institutionsHolding(consent.patient).has(submittedBy)) return { ok: true };
   return {
     ok: false,
-    issue: issue('forbidden', ROOT, ['patient'], `institution '${submittedBy}' holds no records of this patient and may not submit their consent`),
+    issue: issue('forbidden', ROOT, ['patient'], 'the submitting institution holds no records of this patient and may not submit their consent'),
   };
 }

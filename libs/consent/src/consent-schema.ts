@@ -19,7 +19,7 @@ const dateTime = z.string().superRefine((text, ctx) => {
 });
 
 const instant = dateTime.superRefine((text, ctx) => {
-  if (!text.includes('T')) ctx.addIssue({ code: 'custom', message: `'${text}' is not an instant (date, time and offset)`, ...fhirParams('value') });
+  if (!text.includes('T')) ctx.addIssue({ code: 'custom', message: 'not an instant (date, time and offset)', ...fhirParams('value') });
 });
 
 const period = z.strictObject({ start: dateTime.optional(), end: dateTime.optional() }).superRefine((p, ctx) => {
@@ -59,7 +59,7 @@ const dataReference = z.strictObject({
     reference: z.string().superRefine((ref, ctx) => {
       const [type, id, extra] = ref.split('/');
       if (extra !== undefined || !type || !id || !isR4ResourceType(type) || !FHIR_ID.test(id)) {
-        ctx.addIssue({ code: 'custom', message: `expected '<R4 resource type>/<record id>', got '${ref}'`, ...fhirParams('value') });
+        ctx.addIssue({ code: 'custom', message: "expected '<R4 resource type>/<record id>'", ...fhirParams('value') });
       }
     }),
   }),
@@ -132,3 +132,11 @@ export const consentSchema = z.strictObject({
 });
 
 export type ConsentResource = z.infer<typeof consentSchema>;
+
+/** Every element name the schema above accepts, at any depth: intake walks these and never names another. */
+export const CONSENT_ELEMENTS: ReadonlySet<string> = new Set([
+  'resourceType', 'id', 'meta', 'versionId', 'lastUpdated', 'security', 'status', 'scope', 'category', 'patient', 'dateTime',
+  'performer', 'organization', 'policy', 'authority', 'uri', 'policyRule', 'verification', 'verified', 'verifiedWith',
+  'verificationDate', 'provision', 'type', 'period', 'start', 'end', 'actor', 'role', 'reference', 'action', 'securityLabel',
+  'purpose', 'class', 'code', 'dataPeriod', 'data', 'meaning', 'coding', 'system', 'display',
+]);

@@ -121,7 +121,7 @@ export function decide(request: AccessRequest, state: AccessState): RequestDecis
 
   const registered = state.practitioners.get(request.requester.practitioner);
   if (!registered || registered.institution !== reader || registered.role !== request.requester.role) {
-    return answer('deny', [`practitioner ${request.requester.practitioner} is not registered at ${reader} with role ${request.requester.role}`]);
+    return answer('deny', [`the requesting practitioner is not registered at ${reader} with role ${request.requester.role}`]);
   }
   if (breakGlass && !CLINICIAN_ROLES.has(registered.role)) {
     return answer('deny', [`break-glass refused: role ${registered.role} may not break the glass (physician or nurse only)`]);
@@ -130,9 +130,8 @@ export function decide(request: AccessRequest, state: AccessState): RequestDecis
     return answer('deny', ['break-glass refused: a non-blank reason is mandatory']);
   }
   if (reachable.length === 0) {
-    return answer('deny', [holders.length === 0
-      ? 'no institution holds records of this patient'
-      : `no holder is reachable: no active agreement with ${holders.join(', ')} covers now and lists ${request.purpose} for ${reader}`]);
+    // One answer whether nobody holds the patient or nobody reachable does: a probe learns nothing about who exists.
+    return answer('deny', [`no holder is reachable: no active agreement covers now and lists ${request.purpose} for ${reader}`]);
   }
   const consents = state.consents.decisiveFor(request.patient);
   // Pruned even for break-glass, so the ledger can tell how much the emergency overrode.

@@ -14,34 +14,34 @@ const DATE_TIME =
 /** Parses a FHIR dateTime (or instant) into the interval it covers, in UTC. */
 export function parseDateTime(text: string): DateTimeParse {
   const m = DATE_TIME.exec(text);
-  if (!m) return { ok: false, problem: `'${text}' is not a FHIR dateTime (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zz:zz)` };
+  if (!m) return { ok: false, problem: 'not a FHIR dateTime (YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+zz:zz)' };
   const [, y, mo, d, h, mi, s, fraction, offset] = m;
   const year = Number(y);
   if (h !== undefined && offset === undefined) {
-    return { ok: false, problem: `'${text}' has a time but no offset (add Z or ±hh:mm)` };
+    return { ok: false, problem: 'a time without offset (add Z or ±hh:mm)' };
   }
   if (h !== undefined && s === undefined) {
-    return { ok: false, problem: `'${text}' has a time without seconds` };
+    return { ok: false, problem: 'a time without seconds' };
   }
   if (mo === undefined) {
     return { ok: true, interval: { start: Date.UTC(year, 0, 1), end: Date.UTC(year + 1, 0, 1) - 1 } };
   }
   const month = Number(mo);
-  if (month < 1 || month > 12) return { ok: false, problem: `'${text}' has no month ${mo}` };
+  if (month < 1 || month > 12) return { ok: false, problem: 'no such month' };
   if (d === undefined) {
     return { ok: true, interval: { start: Date.UTC(year, month - 1, 1), end: Date.UTC(year, month, 1) - 1 } };
   }
   const day = Number(d);
   if (day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) {
-    return { ok: false, problem: `'${text}' has no day ${d} in that month` };
+    return { ok: false, problem: 'no such day in that month' };
   }
   if (h === undefined) {
     return { ok: true, interval: { start: Date.UTC(year, month - 1, day), end: Date.UTC(year, month - 1, day + 1) - 1 } };
   }
   const [hour, minute, second] = [Number(h), Number(mi), Number(s)];
-  if (hour > 23 || minute > 59 || second > 59) return { ok: false, problem: `'${text}' has an impossible time` };
+  if (hour > 23 || minute > 59 || second > 59) return { ok: false, problem: 'an impossible time' };
   const offsetMinutes = offset === 'Z' || offset === undefined ? 0 : offsetToMinutes(offset);
-  if (offsetMinutes === null) return { ok: false, problem: `'${text}' has an impossible offset` };
+  if (offsetMinutes === null) return { ok: false, problem: 'an impossible offset' };
   const local = Date.UTC(year, month - 1, day, hour, minute, second);
   const start = local - offsetMinutes * 60_000 + (fraction ? Math.floor(Number(fraction) * 1000) : 0);
   // Without a fraction the value is precise to the second, so it covers that whole second.

@@ -12,7 +12,7 @@ export {
   type RequestDecision, type Disclosure, type ReleasedRecord, type WithheldRecord, type WithholdingReason,
 } from './decision';
 export { deIdentify } from './de-identify';
-export type { Issue, IssueCode } from './issues';
+export { fromZodIssues, nestsDeeperThan, MAX_JSON_DEPTH, type Issue, type IssueCode } from './issues';
 export { parseDateTime, type TimeInterval } from './fhir-date-time';
 export { R4_RESOURCE_TYPES, isR4ResourceType, type R4ResourceType } from './r4-resource-types';
 export {

@@ -60,7 +60,7 @@ export class RequesterAuthenticator {
       if (verified.reason === 'issuer-mismatch') {
         // The signature verified under the signer's key: the signer is known, and it tried to act as another.
         const signer = signerOf(token);
-        throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, `token rejected: ${verified.detail}`, { institution: signer ?? UNAUTHENTICATED, practitioner: UNAUTHENTICATED });
+        throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, 'token rejected: signed by one institution, claiming another', { institution: signer ?? UNAUTHENTICATED, practitioner: UNAUTHENTICATED });
       }
       throw new AuthenticationRefusal(AccessControlErrorCode.Unauthenticated, `token rejected (${verified.reason})`, anonymous);
     }
@@ -69,10 +69,10 @@ export class RequesterAuthenticator {
     const registered = this.practitioners.get(practitioner);
     const who = { institution, practitioner };
     if (!registered || registered.institution !== institution) {
-      throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, `practitioner ${practitioner} is not registered at ${institution}`, who);
+      throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, 'the practitioner is not registered at the institution that signed the token', who);
     }
     if (role !== registered.role) {
-      throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, `the token claims role ${role ?? '(none)'} but ${practitioner} is registered as ${registered.role}`, { ...who, role: registered.role });
+      throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, 'the token claims a role that is not the practitioner\'s registered role', { ...who, role: registered.role });
     }
     return { institution, practitioner, role: registered.role };
   }

@@ -3,6 +3,7 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { fromZodIssues } from '@medshare/consent';
 import { AccessControlError, AccessControlErrorCode } from '../access-control-error';
 import { AccessDecisions, type DecisionAnswer } from '../access-decisions';
 import { AuthenticationRefusal, RequesterAuthenticator, type Requester } from '../auth/requester-authenticator';
@@ -57,7 +58,7 @@ export class AccessController {
     const requester = await this.decisions.authenticate(authorization, question.data?.purpose, question.data?.reason);
     jsonBody(request);
     if (!question.success) {
-      throw new AccessControlError(AccessControlErrorCode.InvalidInput, question.error.issues.map((issue) => ({ text: issue.message, expression: ['Decision', ...issue.path.map(String)].join('.') })));
+      throw new AccessControlError(AccessControlErrorCode.InvalidInput, fromZodIssues('Decision', question.error.issues).map((issue) => ({ text: issue.diagnostics, expression: issue.expression[0] })));
     }
     return this.decisions.ask(requester, question.data);
   }
@@ -71,7 +72,8 @@ export class AccessController {
   ) {
     const requester = await this.decisions.authenticate(authorization, query['purpose'], query['reason']);
     const unknown = Object.keys(query).filter((name) => !['purpose', 'types', 'reason'].includes(name));
-    if (unknown.length > 0) throw new AccessControlError(AccessControlErrorCode.InvalidInput, unknown.map((name) => ({ text: `unknown search parameter '${name}'`, expression: name })));
+    // The parameter's name is the caller's: it is counted, not echoed.
+    if (unknown.length > 0) throw new AccessControlError(AccessControlErrorCode.InvalidInput, unknown.map(() => ({ text: 'an unknown search parameter (accepted: purpose, types, reason)' })));
     const answer = await this.decisions.read(requester, {
       patient: patientRef,
       purpose: single(query['purpose'], 'purpose'),

@@ -1,0 +1,227 @@
+// Access control's promises about what it never lets through, end to end on the real broker and databases:
+// probes of patients nobody holds answer like any patient out of reach, hostile input gets a 4xx that echoes
+// nothing of the caller's, and nothing a client chose or wrote in free text reaches a topic in the clear.
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { Kafka } from 'kafkajs';
+import { topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
+import { issueInstitutionToken } from '@medshare/crypto';
+import { BatchConsumer, createKafka, EventPublisher } from '@medshare/messaging';
+import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
+import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { eventually } from '../support/eventually';
+import { startService, stopAll, type RunningService } from '../support/service-processes';
+
+const run = randomUUID().replace(/-/g, '').slice(0, 8);
+const { stateServer, kafkaBrokers } = testEndpoints();
+const A = `a${run}`;
+const B = `b${run}`;
+const INSTITUTIONS = [A, B];
+const NATIONAL = 'https://id.medshare.example/national-health-id';
+const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: INSTITUTIONS.join(',') }));
+const databases = { ingestion: `ingestion_acp${run}`, encryption: `encryption_acp${run}`, access: `access_control_acp${run}` };
+const sharedEnv = { INSTITUTIONS: INSTITUTIONS.join(','), LOG_LEVEL: 'warn' };
+/** Planted in every carrier a client controls; must never come back in an answer nor reach a topic in the clear. */
+const CANARY = `Canary${run}`;
+
+type Json = Record<string, unknown>;
+const drA = { institution: A, id: `dr-a-${run}`, role: 'physician' };
+const drB = { institution: B, id: `dr-b-${run}`, role: 'physician' };
+const systemToken = (institution: string) => issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 600 });
+const tokenOf = (who: typeof drA) => issueInstitutionToken(keys.institutionPrivateKey(who.institution), { institution: who.institution, practitioner: who.id, role: who.role, ttlSeconds: 600 });
+const nationalIdOf = (key: string) => `N-${run}-${key}`;
+const patientRef = (key: string) => `${NATIONAL}|${nationalIdOf(key)}`;
+
+function patientBundle(key: string): Json {
+  const patientUrl = `urn:uuid:${randomUUID()}`;
+  const resources = [
+    { resourceType: 'Patient', id: `pt-${run}-${key}`, identifier: [{ system: NATIONAL, value: nationalIdOf(key) }], gender: 'female', birthDate: '1980-04-01' },
+    { resourceType: 'Condition', id: `cond-${key}`, subject: { reference: patientUrl }, code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, recordedDate: '2023-05-01T10:00:00Z' },
+  ];
+  return {
+    resourceType: 'Bundle', type: 'transaction',
+    entry: resources.map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
+  };
+}
+
+function consentFor(key: string, extra: Json = {}): Json {
+  return {
+    resourceType: 'Consent', id: `c-${key}-${run}`, status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+    patient: { identifier: { system: NATIONAL, value: nationalIdOf(key) } },
+    policy: [{ uri: 'https://fhir.medshare.example/policy/sharing' }],
+    provision: { type: 'permit', purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }] },
+    ...extra,
+  };
+}
+
+/** JSON text nested `depth` objects deep, built as text (no recursive stringify). */
+function nestedJson(depth: number): string {
+  return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+describe('access control keeps clients\' ids, free text and probes to itself', () => {
+  const services: RunningService[] = [];
+  let access: RunningService;
+  let ingestion: RunningService;
+  let kafka: Kafka;
+  let publisher: EventPublisher;
+  let consumer: BatchConsumer;
+  const decisions = new Map<string, EventOf<'access.decision.v1'>>();
+  /** The raw JSON of every event this run's services published on the audited topics access control writes. */
+  const published: string[] = [];
+
+  beforeAll(async () => {
+    kafka = createKafka({ brokers: kafkaBrokers, clientId: `access-privacy-e2e-${run}` });
+    publisher = new EventPublisher(kafka);
+    await publisher.connect();
+    consumer = new BatchConsumer(kafka, publisher, {
+      groupId: `access-privacy-e2e-${run}`,
+      topics: [topics.accessDecisions, topics.recordsDisclosed, topics.governanceAlerts, topics.consent, topics.grants],
+      fromBeginning: false,
+      handle: async (events) => {
+        for (const { event } of events) collect(event);
+      },
+    });
+    await consumer.start();
+
+    const [encryptionPort, ingestionPort, accessPort] = [await freePort(), await freePort(), await freePort()];
+    const encryptionSource = `encryption-${run}`;
+    services.push(await startService('encryption', {
+      port: encryptionPort, instance: `encryption-acp-${run}`,
+      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.encryption), KAFKA_GROUP_ID: `encryption-acp-${run}`, SERVICE_SOURCE: encryptionSource, SEALED_START: 'latest' },
+    }));
+    ingestion = await startService('ingestion', {
+      port: ingestionPort, instance: `ingestion-acp-${run}`,
+      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.ingestion), KAFKA_GROUP_ID: `ingestion-acp-${run}`, SEALING_KEY_SOURCE: encryptionSource },
+    });
+    services.push(ingestion);
+    access = await startService('access-control', {
+      port: accessPort, instance: `access-acp-${run}`,
+      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.access), KAFKA_GROUP_ID: `access-control-acp-${run}` },
+    });
+    services.push(access);
+
+    for (const who of [drA, drB]) expect((await post('/v1/roles', systemToken(who.institution), { practitioner: who.id, role: who.role })).status).toBe(201);
+    const agreement = { id: `ag-${run}`, holder: A, reader: B, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' };
+    expect((await post('/v1/agreements', systemToken(A), agreement)).status).toBe(201);
+    expect((await ingest('held')).status).toBe(202);
+    await eventually(async () => (await post('/v1/consents', systemToken(A), consentFor('held'))).status === 201 || undefined, { timeoutMs: 60_000, what: 'A to hold the patient and record the consent' });
+  }, 240_000);
+
+  afterAll(async () => {
+    await stopAll(services);
+    await consumer?.stop();
+    await publisher?.disconnect();
+    for (const database of Object.values(databases)) await dropDatabase(stateServer, database);
+  });
+
+  function collect(event: MedshareEvent): void {
+    published.push(JSON.stringify(event));
+    if (event.type === 'access.decision.v1') decisions.set(event.data.decisionId, event);
+  }
+
+  const decisionEvent = (decisionId: string | null) =>
+    eventually(() => (decisionId === null ? undefined : decisions.get(decisionId)), { what: `decision ${decisionId} on the decisions topic` });
+
+  describe('a patient nobody holds', () => {
+    it('is answered exactly like a held patient the requester may not see, and the probe is recorded', async () => {
+      // B reaches A for TREAT only: for PUBHLTH the held patient is out of B's reach, as the unknown one is for anything.
+      const held = await read(drB, patientRef('held'), 'PUBHLTH');
+      const unknown = await read(drB, patientRef(`nobody-${randomUUID()}`), 'PUBHLTH');
+      expect(unknown.status).toBe(403);
+      expect(unknown.status).toBe(held.status);
+      expect(await unknown.text()).toBe(await held.text());
+      const event = await decisionEvent(unknown.headers.get('x-medshare-decision-id'));
+      expect(event.data).toMatchObject({ effect: 'deny', httpStatus: 403, purpose: 'PUBHLTH' });
+      expect(event.data.patient).toMatch(/^p-/);
+    });
+
+    it('is denied, not refused as bad input, for a purpose the requester could otherwise use', async () => {
+      const response = await read(drB, patientRef(`nobody-${randomUUID()}`), 'TREAT');
+      expect(response.status).toBe(403);
+      expect((await decisionEvent(response.headers.get('x-medshare-decision-id'))).data.effect).toBe('deny');
+      const asked = await post('/v1/decisions', tokenOf(drB), { patient: patientRef(`nobody-${randomUUID()}`), purpose: 'TREAT' });
+      expect(asked.status).toBe(200);
+      expect(await asked.json()).toMatchObject({ effect: 'deny', final: true, reachableHolders: [] });
+    });
+  });
+
+  describe('hostile input', () => {
+    it.each([
+      ['an agreement', '/v1/agreements', 3_000],
+      ['a consent', '/v1/consents', 3_000],
+      ['a role', '/v1/roles', 3_000],
+      ['a decision question', '/v1/decisions', 3_000],
+    ])('%s nested %s levels deep is a 400, and the service stays up', async (_name, path, depth) => {
+      const token = path === '/v1/decisions' ? tokenOf(drB) : systemToken(A);
+      const response = await fetch(`${access.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: nestedJson(depth) });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as Json)['resourceType']).toBe('OperationOutcome');
+      expect((await fetch(`${access.baseUrl}/health/live`)).status).toBe(200);
+    });
+
+    const badConsents: [string, (c: Json) => Json][] = [
+      ['an invented element name', (c) => ({ ...c, [CANARY]: 'x' })],
+      ['an unknown code', (c) => ({ ...c, status: CANARY })],
+      ['an unknown coding system', (c) => ({ ...c, provision: { type: 'permit', purpose: [{ system: `https://${CANARY}.example`, code: 'TREAT' }] } })],
+      ['a malformed dateTime', (c) => ({ ...c, dateTime: `2024-01-01T10:00:00${CANARY}` })],
+      ['a malformed record reference', (c) => ({ ...c, provision: { type: 'permit', data: [{ meaning: 'instance', reference: { reference: `Observation/${CANARY}/x` } }] } })],
+      ['a malformed consent id', (c) => ({ ...c, id: `${CANARY} !` })],
+    ];
+    it.each(badConsents)('a consent with %s is refused without echoing it', async (_name, change) => {
+      const response = await post('/v1/consents', systemToken(A), change(consentFor('held')));
+      expect(response.status).toBe(400);
+      expect(await response.text()).not.toContain(CANARY);
+    });
+
+    it.each([
+      ['an agreement with an invented element', '/v1/agreements', () => ({ id: `ag-x-${run}`, holder: A, reader: B, purposes: [CANARY], period: { start: '2024-01-01', end: CANARY }, status: 'active', [CANARY]: 1 }), systemToken(A)],
+      ['an agreement for another holder', '/v1/agreements', () => ({ id: CANARY, holder: B, reader: A, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' }), systemToken(A)],
+      ['a role with an invented element', '/v1/roles', () => ({ practitioner: `${CANARY}!`, role: CANARY, [CANARY]: 1 }), systemToken(A)],
+      ['a decision question with an invented element', '/v1/decisions', () => ({ patient: patientRef('held'), purpose: CANARY, [CANARY]: 1 }), tokenOf(drB)],
+    ] as [string, string, () => Json, string][])('%s is refused without echoing it', async (_name, path, body, token) => {
+      const response = await post(path, token, body());
+      expect([400, 403]).toContain(response.status);
+      expect(await response.text()).not.toContain(CANARY);
+    });
+
+    it('a read with an invented search parameter or an unregistered practitioner echoes neither', async () => {
+      const parameter = await fetch(`${access.baseUrl}/v1/patients/${encodeURIComponent(patientRef('held'))}/records?purpose=TREAT&${CANARY}=1`, { headers: { authorization: `Bearer ${tokenOf(drB)}` } });
+      expect(parameter.status).toBe(400);
+      expect(await parameter.text()).not.toContain(CANARY);
+      const stranger = { institution: B, id: CANARY, role: 'physician' };
+      const refused = await read(stranger, patientRef('held'), 'TREAT');
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).not.toContain(CANARY);
+    });
+  });
+
+  // --- helpers ---------------------------------------------------------------------------------------
+  function post(path: string, token: string, body: unknown): Promise<Response> {
+    return fetch(`${access.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+  }
+
+  function read(who: typeof drA, patient: string, purpose: string, extra: Record<string, string> = {}): Promise<Response> {
+    const query = new URLSearchParams({ purpose, ...extra });
+    return fetch(`${access.baseUrl}/v1/patients/${encodeURIComponent(patient)}/records?${query.toString()}`, { headers: { authorization: `Bearer ${tokenOf(who)}` } });
+  }
+
+  function ingest(key: string): Promise<Response> {
+    return fetch(`${ingestion.baseUrl}/v1/fhir`, {
+      method: 'POST', headers: { authorization: `Bearer ${systemToken(A)}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(patientBundle(key)),
+    });
+  }
+});
