@@ -15,6 +15,8 @@ const shared = {
   rootDir: __dirname,
 };
 module.exports = {
+  // A run that finished but does not exit fails, naming what was left open (scripts/test.sh relies on it).
+  reporters: ['default', '<rootDir>/test/support/exit-watchdog.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/*/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'], testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'] },
     { ...shared, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,tools}/*/src/**/*.int.spec.ts', '<rootDir>/test/int/**/*.int.spec.ts'],

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test: build, lint (module boundaries, strict types), then the unit, int and e2e tiers against
 # real Kafka and PostgreSQL started by infra/ (reused when already running, stopped again if we started them).
+# It always ends: a tier that finished but does not exit is ended by test/support/exit-watchdog.js, which names
+# what was left open; a tier still running at its time bound (or past the overall bound) is killed with every
+# process it started. Either is a failure in the closing line.
 set -euo pipefail
 export NX_DAEMON=false NX_NO_CLOUD=true
 cd "$(dirname "$0")/.."
+
+# Bounds in seconds: per tier, and for the whole script (build and lint included).
+TIER_LIMIT_SECONDS=${TIER_LIMIT_SECONDS:-2400}
+TEST_LIMIT_SECONDS=${TEST_LIMIT_SECONDS:-5400}
+deadline=$((SECONDS + TEST_LIMIT_SECONDS))
 
 npm run build
 npm run lint
@@ -21,9 +29,29 @@ fi
 export MEDSHARE_TEST_INFRA_STARTED=reused
 
 status=0
-npx jest --selectProjects unit --json --outputFile="$reports/unit.json" || status=1
-npx jest --selectProjects int --json --outputFile="$reports/int.json" || status=1
-npx jest --selectProjects e2e --runInBand --json --outputFile="$reports/e2e.json" || status=1
+# tier NAME [JEST ARGS...]: runs one tier within the smaller of its bound and what is left of the overall one.
+# `timeout` signals its whole process group, so service processes a hung e2e tier started end with it.
+tier() {
+  local name=$1 limit=$((deadline - SECONDS)) code=0
+  shift
+  ((limit > TIER_LIMIT_SECONDS)) && limit=$TIER_LIMIT_SECONDS
+  if ((limit <= 0)); then
+    echo "test: no time left for the $name tier (TEST_LIMIT_SECONDS=$TEST_LIMIT_SECONDS)" | tee "$reports/$name.unfinished" >&2
+    status=1
+    return
+  fi
+  timeout --kill-after=30 "$limit" npx jest --selectProjects "$name" --json --outputFile="$reports/$name.json" "$@" || code=$?
+  case $code in
+    0) ;;
+    75) echo "test: the $name tier finished but did not exit; open handles are listed above" | tee "$reports/$name.unfinished" >&2 ;;
+    124 | 137) echo "test: the $name tier was still running after ${limit} s and was killed" | tee "$reports/$name.unfinished" >&2 ;;
+  esac
+  ((code == 0)) || status=1
+}
 
-node scripts/test-summary.js "$reports"/*.json
+tier unit
+tier int
+tier e2e --runInBand
+
+node scripts/test-summary.js "$reports"
 exit $status

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopics, decryptReplyAad, envelope, sealedGroupAad, topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
 import { generateSealingKeyPair, issueInstitutionToken, openRecordGroup, openSealedBox, sealRecordGroup, signPermit } from '@medshare/crypto';
@@ -13,6 +13,7 @@ import { BatchConsumer, EventPublisher, createKafka } from '@medshare/messaging'
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { generatePopulation, mrnSystem, patientBundle, type SyntheticPatient } from '@medshare/synthetic';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
+import { closableConsumer, type ClosableConsumer } from '../support/topic-reader';
 import { eventually } from '../support/eventually';
 import { startService, type RunningService } from '../support/service-processes';
 
@@ -38,14 +39,15 @@ class TopicRecorder {
   readonly messages: SeenMessage[] = [];
   canaryHits = 0;
   scanned = 0;
-  private consumer?: Consumer;
+  private reader?: ClosableConsumer;
 
   async start(kafka: Kafka): Promise<void> {
-    this.consumer = kafka.consumer({ groupId: `e2e-recorder-${run}`, maxBytesPerPartition: 8 * 1024 * 1024 });
-    const joined = new Promise<void>((resolveJoin) => this.consumer!.on(this.consumer!.events.GROUP_JOIN, () => resolveJoin()));
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: allTopics.map((topic) => topic.name), fromBeginning: false });
-    await this.consumer.run({
+    this.reader = closableConsumer(kafka, { groupId: `e2e-recorder-${run}`, maxBytesPerPartition: 8 * 1024 * 1024 });
+    const { consumer } = this.reader;
+    const joined = new Promise<void>((resolveJoin) => consumer.on(consumer.events.GROUP_JOIN, () => resolveJoin()));
+    await consumer.connect();
+    await consumer.subscribe({ topics: allTopics.map((topic) => topic.name), fromBeginning: false });
+    await consumer.run({
       eachBatch: async ({ batch }) => {
         for (const message of batch.messages) {
           const raw = `${message.key?.toString() ?? ''}${message.value?.toString() ?? ''}${JSON.stringify(message.headers ?? {})}`;
@@ -73,7 +75,7 @@ class TopicRecorder {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+    await this.reader?.close();
   }
 }
 

@@ -1,89 +1,37 @@
 // Ingestion while Kafka is down, on a broker of its own (the shared one must keep running): 503 with Retry-After
 // and an OperationOutcome, nothing of a refused request published, recovery without a restart when the broker
 // returns, and every record acknowledged with 202 stored and encrypted exactly once.
-import { execFile } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
-import { createServer } from 'node:net';
-import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import { Client } from 'pg';
-import { allTopics, topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { issueInstitutionToken } from '@medshare/crypto';
-import { createKafka, ensureTopics, waitForGroupCoordinator } from '@medshare/messaging';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { generatePopulation, patientBundle, type SyntheticPatient } from '@medshare/synthetic';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { startService, type RunningService } from '../support/service-processes';
+import { readTopic } from '../support/topic-reader';
+import { closeAll } from '../support/cleanup';
+import { freePorts } from '../support/ports';
+import { startPrivateBroker, type PrivateBroker } from '../support/private-broker';
 
-const runCommand = promisify(execFile);
 const repoRoot = resolve(__dirname, '../..');
 const run = randomBytes(4).toString('hex');
 const SOURCE = `encryption-o${run}`;
 const RETRY_AFTER_SECONDS = 2;
-/** Ports of this run: a random free pair near 29192 for broker B, two free ports in 4600-4699 for the services. */
-const ports = { broker: 0, controller: 0, encryption: 0, ingestion: 0 };
-const brokerB = {
-  brokers: [] as string[],
-  env: { KAFKA_PORT: '', KAFKA_CONTROLLER_PORT: '', KAFKA_DATA_DIR: resolve(repoRoot, `.data/kafka-outage-test-${run}`) },
-};
+/** Ports of this run: two free ports in 4600-4699 for the services (broker B picks its own). */
+const ports = { encryption: 0, ingestion: 0 };
 const logDir = resolve(repoRoot, `.data/logs/e2e-kafka-outage-${run}`);
 const { stateServer } = testEndpoints();
 const databases = { ingestion: `ingestion_o${run}`, encryption: `encryption_o${run}` };
 const keys = new PlatformKeys(platformKeysSchema.parse({}));
 const token = () => issueInstitutionToken(keys.institutionPrivateKey('hosp-a'), { institution: 'hosp-a', ttlSeconds: 600 }, new Date());
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const server = createServer();
-    server.once('error', () => resolveFree(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
-  });
-}
-
-/** `count` consecutive free ports starting at a random multiple of `count` in [from, to): concurrent runs of this file do not collide. */
-async function freePorts(from: number, to: number, count: number): Promise<number[]> {
-  const slots = Math.floor((to - from) / count);
-  const first = randomInt(slots);
-  for (let tried = 0; tried < slots; tried += 1) {
-    const base = from + ((first + tried) % slots) * count;
-    const candidates = Array.from({ length: count }, (_, index) => base + index);
-    if ((await Promise.all(candidates.map(portIsFree))).every(Boolean)) return candidates;
-  }
-  throw new Error(`no ${count} free ports in ${from}-${to}`);
-}
-
-async function broker(command: 'start' | 'stop'): Promise<void> {
-  await runCommand('bash', [resolve(repoRoot, 'infra/kafka/kafka.sh'), command], { cwd: repoRoot, env: { ...process.env, ...brokerB.env } });
-}
-
-/** Every event on a topic of broker B, read from the beginning up to the high watermarks of now. */
-async function readTopic(kafka: Kafka, topic: TopicSpec): Promise<MedshareEvent[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic.name)).map(({ partition, high }) => [partition, BigInt(high)]));
-  await admin.disconnect();
-  const events: MedshareEvent[] = [];
-  const reached = new Map<number, bigint>([...ends].map(([partition]) => [partition, 0n]));
-  const done = () => [...ends].every(([partition, high]) => (reached.get(partition) ?? 0n) >= high);
-  if (done()) return events;
-  const consumer = kafka.consumer({ groupId: `e2e-outage-reader-${run}-${topic.name}-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: topic.name, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      events.push(JSON.parse(message.value?.toString() ?? '') as MedshareEvent);
-      reached.set(partition, BigInt(message.offset) + 1n);
-    },
-  });
-  try {
-    await eventually(() => done() || undefined, { what: `${topic.name} read to its end`, timeoutMs: 20_000 });
-  } finally {
-    await consumer.disconnect();
-  }
-  return events;
+/** Every event on a topic of broker B, from the beginning up to the high watermarks of now. */
+async function readEvents(kafka: Kafka, topic: TopicSpec): Promise<MedshareEvent[]> {
+  return (await readTopic(kafka, topic.name)).map((message) => JSON.parse(message.value?.toString() ?? '') as MedshareEvent);
 }
 
 interface Answer {
@@ -94,6 +42,7 @@ interface Answer {
 }
 
 describe('ingestion when Kafka is down', () => {
+  let brokerB: PrivateBroker;
   let kafka: Kafka;
   let encryption: RunningService;
   let ingestion: RunningService;
@@ -127,15 +76,9 @@ describe('ingestion when Kafka is down', () => {
   }
 
   beforeAll(async () => {
-    [ports.broker, ports.controller] = await freePorts(29192, 29392, 2);
     [ports.encryption, ports.ingestion] = await freePorts(4600, 4700, 2);
-    brokerB.brokers = [`127.0.0.1:${ports.broker}`];
-    brokerB.env.KAFKA_PORT = String(ports.broker);
-    brokerB.env.KAFKA_CONTROLLER_PORT = String(ports.controller);
-    await broker('start');
-    kafka = createKafka({ brokers: brokerB.brokers, clientId: `e2e-kafka-outage-${run}` });
-    await ensureTopics(kafka, allTopics);
-    await waitForGroupCoordinator(kafka, topics.keys.name);
+    brokerB = await startPrivateBroker(`outage-test-${run}`);
+    kafka = brokerB.kafka;
     const kafkaEnv = { KAFKA_BROKERS: brokerB.brokers.join(',') };
     encryption = await startService('encryption', {
       port: ports.encryption,
@@ -159,14 +102,14 @@ describe('ingestion when Kafka is down', () => {
     await store.connect();
   });
 
-  afterAll(async () => {
-    await ingestion?.stop();
-    await encryption?.stop();
-    await store?.end();
-    await broker('stop');
-    rmSync(brokerB.env.KAFKA_DATA_DIR, { recursive: true, force: true });
-    for (const name of Object.values(databases)) await dropDatabase(stateServer, name);
-  });
+  afterAll(() =>
+    closeAll([
+      () => ingestion?.stop(),
+      () => encryption?.stop(),
+      () => store?.end(),
+      () => brokerB?.remove(),
+      ...Object.values(databases).map((name) => () => dropDatabase(stateServer, name)),
+    ]));
 
   async function storedCount(recordIds: readonly string[]): Promise<number> {
     const { rows } = await store.query('SELECT count(*)::int AS n FROM encrypted_records WHERE record_id = ANY($1::text[])', [recordIds]);
@@ -184,7 +127,7 @@ describe('ingestion when Kafka is down', () => {
   });
 
   it('answers 503 with Retry-After and an OperationOutcome while the broker is down, and publishes nothing of it', async () => {
-    await broker('stop');
+    await brokerB.stop();
     const answer = await submit(twoPatientBundle(patients[2], patients[3]), `outage-${run}`);
     expect(answer.status).toBe(503);
     expect(answer.headers.get('retry-after')).toBe(String(RETRY_AFTER_SECONDS));
@@ -194,7 +137,7 @@ describe('ingestion when Kafka is down', () => {
   });
 
   it('recovers by itself when the broker returns: the retried request is accepted under the same Idempotency-Key', async () => {
-    await broker('start');
+    await brokerB.start();
     const accepted = await eventually(
       async () => {
         const answer = await submit(twoPatientBundle(patients[2], patients[3]), `outage-${run}`);
@@ -220,7 +163,7 @@ describe('ingestion when Kafka is down', () => {
       intervalMs: 500,
     });
 
-    const encrypted = (await readTopic(kafka, topics.recordsEncrypted)).filter((event) => event.source === SOURCE && event.type === 'records.encrypted.v1');
+    const encrypted = (await readEvents(kafka, topics.recordsEncrypted)).filter((event) => event.source === SOURCE && event.type === 'records.encrypted.v1');
     const perRecord = new Map<string, number>();
     for (const event of encrypted) {
       const { recordId } = (event as EventOf<'records.encrypted.v1'>).data;
@@ -228,7 +171,7 @@ describe('ingestion when Kafka is down', () => {
     }
     expect(ids.filter((id) => perRecord.get(id) !== 1)).toEqual([]);
 
-    const sealed = (await readTopic(kafka, topics.ingestSealed)).filter((event) => event.type === 'ingest.sealed.v1') as EventOf<'ingest.sealed.v1'>[];
+    const sealed = (await readEvents(kafka, topics.ingestSealed)).filter((event) => event.type === 'ingest.sealed.v1') as EventOf<'ingest.sealed.v1'>[];
     expect(refusedRequests.length).toBeGreaterThan(0);
     expect(sealed.filter((event) => refusedRequests.includes(event.data.requestId))).toEqual([]);
     expect(sealed.flatMap((event) => event.data.records.map((record) => record.recordId)).sort()).toEqual([...ids].sort());

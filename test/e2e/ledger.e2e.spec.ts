@@ -15,6 +15,7 @@ import { envelope, parseEvent, topics, type EventOf } from '@medshare/contracts'
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { DEV_AUDITOR_TOKEN } from '@medshare/service-kit';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
+import { closableConsumer, type ClosableConsumer } from '../support/topic-reader';
 import { eventually } from '../support/eventually';
 import { runLedgerVerification, type LedgerVerificationReport } from '../support/ledger-verifications';
 import { startService, type RunningService } from '../support/service-processes';
@@ -170,6 +171,7 @@ describe('ledger', () => {
   let ledger: RunningService;
   const extra: RunningService[] = [];
   let alerts: Consumer;
+  let alertsReader: ClosableConsumer;
   const seen: AlertData[] = [];
 
   /** Waits for an alert of this run's chain, and returns every one that matches (to count them). */
@@ -180,7 +182,8 @@ describe('ledger', () => {
 
   beforeAll(async () => {
     await publisher.connect();
-    alerts = kafka.consumer({ groupId: `ledger-e2e-alerts-${run}` });
+    alertsReader = closableConsumer(kafka, { groupId: `ledger-e2e-alerts-${run}` });
+    alerts = alertsReader.consumer;
     await alerts.connect();
     await alerts.subscribe({ topic: topics.governanceAlerts.name, fromBeginning: false });
     const joined = new Promise<void>((resolveJoin) => alerts.on(alerts.events.GROUP_JOIN, () => resolveJoin()));
@@ -197,7 +200,7 @@ describe('ledger', () => {
 
   afterAll(async () => {
     await Promise.all([ledger, ...extra].map((service) => service?.stop('SIGKILL')));
-    await alerts.disconnect();
+    await alertsReader.close();
     await publisher.disconnect();
     for (let i = 0; i < ledgerServers.length; i += 1) {
       await setReplicaDown(i, false).catch(() => undefined);

@@ -1,0 +1,23 @@
+// Free TCP ports for a test run of its own: concurrent runs (other specs, other checkouts) do not collide.
+import { randomInt } from 'node:crypto';
+import { createServer } from 'node:net';
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
+}
+
+/** `count` consecutive free ports starting at a random multiple of `count` in [from, to). */
+export async function freePorts(from: number, to: number, count: number): Promise<number[]> {
+  const slots = Math.floor((to - from) / count);
+  const first = randomInt(slots);
+  for (let tried = 0; tried < slots; tried += 1) {
+    const base = from + ((first + tried) % slots) * count;
+    const candidates = Array.from({ length: count }, (_, index) => base + index);
+    if ((await Promise.all(candidates.map(portIsFree))).every(Boolean)) return candidates;
+  }
+  throw new Error(`no ${count} free ports in ${from}-${to}`);
+}

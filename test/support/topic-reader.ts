@@ -1,0 +1,85 @@
+// Reads what is on a topic, for tests that check what the platform published. Its consumers never outlive
+// close(): kafkajs restarts a crashed consumer on a timer, also when the crash (e.g. a broker restart during
+// leaveGroup) races with disconnect(), which left a consumer rejoining for ever after a test file ended.
+import type { Consumer, ConsumerConfig, IHeaders, Kafka } from 'kafkajs';
+import { eventually } from './eventually';
+
+export interface ClosableConsumer {
+  consumer: Consumer;
+  /** Disconnects, and no crash after this restarts the consumer. */
+  close(): Promise<void>;
+}
+
+export function closableConsumer(kafka: Kafka, config: ConsumerConfig): ClosableConsumer {
+  let closing = false;
+  const consumer = kafka.consumer({ ...config, retry: { ...config.retry, restartOnFailure: async () => !closing } });
+  return {
+    consumer,
+    async close() {
+      closing = true;
+      await consumer.disconnect();
+      // A crash handler that decided to restart just before `closing` was set schedules its restart only after
+      // its own disconnect: let it finish, then stop again, which clears that restart timer.
+      await new Promise((resolveTick) => setImmediate(resolveTick));
+      await consumer.disconnect();
+    },
+  };
+}
+
+export interface TopicMessage {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+}
+
+export type Offsets = Map<number, bigint>;
+
+/** The high watermark of every partition of `topic`: where the next message will be written. */
+export async function topicEnds(kafka: Kafka, topic: string): Promise<Offsets> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => [partition, BigInt(high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Every message on `topic` from `from` (per partition; default the beginning) up to the high watermarks of now,
+ * read by a throwaway consumer group.
+ */
+export async function readTopic(kafka: Kafka, topic: string, { from, timeoutMs = 30_000 }: { from?: Offsets; timeoutMs?: number } = {}): Promise<TopicMessage[]> {
+  const ends = await topicEnds(kafka, topic);
+  const reached = new Map([...ends.keys()].map((partition) => [partition, from?.get(partition) ?? 0n]));
+  const done = () => [...ends].every(([partition, end]) => (reached.get(partition) ?? 0n) >= end);
+  const messages: TopicMessage[] = [];
+  if (done()) return messages;
+  const reader = closableConsumer(kafka, { groupId: `test-reader-${process.pid}-${Date.now()}-${topic}`, maxBytesPerPartition: 8 * 1024 * 1024 });
+  try {
+    await reader.consumer.connect();
+    await reader.consumer.subscribe({ topic, fromBeginning: true });
+    // Progress from batch events, not from messages: a batch of transaction markers only delivers no message.
+    reader.consumer.on(reader.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      const next = BigInt(payload.lastOffset) + 1n;
+      if (next > (reached.get(payload.partition) ?? 0n)) reached.set(payload.partition, next);
+    });
+    await reader.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const offset = BigInt(message.offset);
+        if (offset >= (from?.get(partition) ?? 0n) && offset < (ends.get(partition) ?? 0n)) {
+          messages.push({ topic, partition, offset, key: message.key, value: message.value, headers: message.headers ?? {} });
+        }
+      },
+    });
+    for (const [partition, offset] of from ?? []) if (offset < (ends.get(partition) ?? 0n)) reader.consumer.seek({ topic, partition, offset: String(offset) });
+    await eventually(() => done() || undefined, { what: `${topic} read to its end`, timeoutMs });
+  } finally {
+    await reader.close();
+  }
+  return messages;
+}
