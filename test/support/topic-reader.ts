@@ -52,32 +52,43 @@ export async function topicEnds(kafka: Kafka, topic: string): Promise<Offsets> {
  * Every message on `topic` from `from` (per partition; default the beginning) up to the high watermarks of now,
  * read by a throwaway consumer group.
  */
-export async function readTopic(kafka: Kafka, topic: string, { from, timeoutMs = 30_000 }: { from?: Offsets; timeoutMs?: number } = {}): Promise<TopicMessage[]> {
-  const ends = await topicEnds(kafka, topic);
-  const reached = new Map([...ends.keys()].map((partition) => [partition, from?.get(partition) ?? 0n]));
-  const done = () => [...ends].every(([partition, end]) => (reached.get(partition) ?? 0n) >= end);
+export async function readTopic(kafka: Kafka, topic: string, { from, timeoutMs }: { from?: Offsets; timeoutMs?: number } = {}): Promise<TopicMessage[]> {
+  return readTopics(kafka, [topic], { from: from && new Map([[topic, from]]), timeoutMs });
+}
+
+/** Every message on each of `names` (per topic as readTopic), by one consumer group. */
+export async function readTopics(kafka: Kafka, names: readonly string[], { from, timeoutMs = 30_000 }: { from?: Map<string, Offsets>; timeoutMs?: number } = {}): Promise<TopicMessage[]> {
+  const start = (topic: string, partition: number) => from?.get(topic)?.get(partition) ?? 0n;
+  const ends = new Map<string, Offsets>();
+  for (const topic of names) ends.set(topic, await topicEnds(kafka, topic));
+  const endOf = (topic: string, partition: number) => ends.get(topic)?.get(partition) ?? 0n;
+  const reached = new Map<string, bigint>();
+  const at = (topic: string, partition: number) => reached.get(`${topic}/${partition}`) ?? start(topic, partition);
+  const done = () => [...ends].every(([topic, offsets]) => [...offsets].every(([partition, end]) => at(topic, partition) >= end));
   const messages: TopicMessage[] = [];
   if (done()) return messages;
-  const reader = closableConsumer(kafka, { groupId: `test-reader-${process.pid}-${Date.now()}-${topic}`, maxBytesPerPartition: 8 * 1024 * 1024 });
+  const reader = closableConsumer(kafka, { groupId: `test-reader-${process.pid}-${Date.now()}`, maxBytesPerPartition: 8 * 1024 * 1024 });
   try {
     await reader.consumer.connect();
-    await reader.consumer.subscribe({ topic, fromBeginning: true });
+    await reader.consumer.subscribe({ topics: [...names], fromBeginning: true });
     // Progress from batch events, not from messages: a batch of transaction markers only delivers no message.
     reader.consumer.on(reader.consumer.events.END_BATCH_PROCESS, ({ payload }) => {
       const next = BigInt(payload.lastOffset) + 1n;
-      if (next > (reached.get(payload.partition) ?? 0n)) reached.set(payload.partition, next);
+      if (next > at(payload.topic, payload.partition)) reached.set(`${payload.topic}/${payload.partition}`, next);
     });
     await reader.consumer.run({
       autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
+      eachMessage: async ({ topic, partition, message }) => {
         const offset = BigInt(message.offset);
-        if (offset >= (from?.get(partition) ?? 0n) && offset < (ends.get(partition) ?? 0n)) {
+        if (offset >= start(topic, partition) && offset < endOf(topic, partition)) {
           messages.push({ topic, partition, offset, key: message.key, value: message.value, headers: message.headers ?? {} });
         }
       },
     });
-    for (const [partition, offset] of from ?? []) if (offset < (ends.get(partition) ?? 0n)) reader.consumer.seek({ topic, partition, offset: String(offset) });
-    await eventually(() => done() || undefined, { what: `${topic} read to its end`, timeoutMs });
+    for (const [topic, offsets] of from ?? []) {
+      for (const [partition, offset] of offsets) if (offset < endOf(topic, partition)) reader.consumer.seek({ topic, partition, offset: String(offset) });
+    }
+    await eventually(() => done() || undefined, { what: `${names.join(', ')} read to the end`, timeoutMs });
   } finally {
     await reader.close();
   }
