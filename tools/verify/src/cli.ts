@@ -24,13 +24,14 @@ export interface FlagSpec {
   description: string;
 }
 
-/** A subcommand: its flags (all required) and what it does with their values. */
-export interface Command<Flag extends string = string> {
+/** A subcommand: its required flags, its optional ones, and what it does with their values. */
+export interface Command<Flag extends string = string, Optional extends string = never> {
   name: string;
   summary: string;
   flags: Record<Flag, FlagSpec>;
+  optionalFlags?: Record<Optional, FlagSpec>;
   example: string;
-  run(values: Record<Flag, string>, io: CliIo): Promise<ExitCode>;
+  run(values: Record<Flag, string> & Partial<Record<Optional, string>>, io: CliIo): Promise<ExitCode>;
 }
 
 /** A mistake in how the CLI was called or in the input it was pointed at; exits with 2. */
@@ -39,15 +40,16 @@ export class UsageError extends Error {}
 // A flag name; values never look like this, while an inline PEM key starts with "-----".
 const FLAG_NAME = /^--[a-z]/;
 
-/** Reads "--name value" and "--name=value" pairs; every declared flag must appear exactly once. */
-export function parseFlags(command: Command, args: readonly string[]): Record<string, string> {
+/** Reads "--name value" and "--name=value" pairs; every required flag must appear exactly once, an optional one at most once. */
+export function parseFlags(command: Command<string, string>, args: readonly string[]): Record<string, string> {
+  const declared: Record<string, FlagSpec> = { ...command.flags, ...command.optionalFlags };
   const values = new Map<string, string>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (!FLAG_NAME.test(arg)) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
     const equals = arg.indexOf('=');
     const name = arg.slice(2, equals < 0 ? undefined : equals);
-    const spec = Object.hasOwn(command.flags, name) ? command.flags[name] : undefined;
+    const spec = Object.hasOwn(declared, name) ? declared[name] : undefined;
     if (spec === undefined) throw new UsageError(`unknown flag --${name} for ${command.name}`);
     if (values.has(name)) throw new UsageError(`--${name} is given twice`);
     if (equals >= 0) {

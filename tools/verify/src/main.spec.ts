@@ -100,6 +100,7 @@ describe('medshare-verify', () => {
     ['shows the commands with help', ['help'], 'bundle       check a proof bundle'],
     ['shows the flags of a command with --help', ['inclusion', '--help'], '--proof HEX,HEX,...'],
     ['shows the flags of a command with -h among other flags', ['bundle', '--file', 'x', '-h'], '--public-key KEY'],
+    ['marks an optional flag in the help of a command', ['replica', '--help'], '[--checkpoint FILE]   optional: a signed head the auditor trusts'],
   ])('exits 0 and %s', async (_case, argv, output) => {
     const result = await cli(argv);
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -133,6 +134,7 @@ describe('medshare-verify', () => {
     ['a flag without its value at the end', ['inclusion', ...inclusion().slice(0, -1)], '--proof needs a value: HEX,HEX,...'],
     ['a flag followed by another flag', ['inclusion', '--index', ...inclusion().slice(0, -2)], '--index needs a value: N'],
     ['a flag given twice', ['inclusion', ...inclusion(), '--index', '5'], '--index is given twice'],
+    ['an optional flag given twice', ['file', '--file', 'x', '--public-key', 'k', '--checkpoint', 'a', '--checkpoint', 'b'], '--checkpoint is given twice'],
     ['a stray argument', ['inclusion', 'extra', ...inclusion()], 'unexpected argument "extra"'],
     ['a single-dash flag', ['inclusion', '-index', '5'], 'unexpected argument "-index"'],
     ['bad hex in the root', ['inclusion', ...inclusion({ root: `zz${ROOT_8.slice(2)}` })], '--root must be 64 hex digits'],

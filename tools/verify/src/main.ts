@@ -11,7 +11,7 @@ import { rootCommand } from './commands/root';
 const PROGRAM = 'medshare-verify';
 
 // A new subcommand is a module under commands/ plus one entry here.
-const COMMANDS: readonly Command[] = [rootCommand, inclusionCommand, consistencyCommand, bundleCommand, replicaCommand, fileCommand, exportCommand];
+const COMMANDS: readonly Command<string, string>[] = [rootCommand, inclusionCommand, consistencyCommand, bundleCommand, replicaCommand, fileCommand, exportCommand];
 
 const HELP_FLAGS = new Set(['--help', '-h']);
 
@@ -66,15 +66,17 @@ function programHelp(): string {
   ].join('\n');
 }
 
-function commandHelp(command: Command): string {
-  const flags = Object.entries(command.flags).map(([name, spec]) => ({ label: `--${name} ${spec.value}`, spec }));
+function commandHelp(command: Command<string, string>): string {
+  const required = Object.entries(command.flags).map(([name, spec]) => ({ label: `--${name} ${spec.value}`, spec }));
+  const optional = Object.entries(command.optionalFlags ?? {}).map(([name, spec]) => ({ label: `[--${name} ${spec.value}]`, spec: { ...spec, description: `optional: ${spec.description}` } }));
+  const flags = [...required, ...optional];
   const width = Math.max(...flags.map(({ label }) => label.length));
   return [
     `Usage: ${PROGRAM} ${command.name} ${flags.map(({ label }) => label).join(' ')}`,
     '',
     `${command.summary[0].toUpperCase()}${command.summary.slice(1)}.`,
     '',
-    'Flags (all required; --flag=value works too):',
+    'Flags (required unless marked optional; --flag=value works too):',
     ...flags.map(({ label, spec }) => `  ${label.padEnd(width)}  ${spec.description}`),
     '',
     'Example:',

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import canonicalize from 'canonicalize';
-import { CompactRange, leafHash, rootFromLeafHashes, signCheckpoint } from '@medshare/merkle';
+import { CompactRange, leafHash, rootFromLeafHashes, signCheckpoint, type Checkpoint } from '@medshare/merkle';
 import { run } from '../main';
 import { blockLine, descriptionLine, eventLine } from './export-file';
 import type { LedgerBlock, LedgerEvent } from './ledger-verifier';
@@ -77,10 +77,10 @@ const fileOf = (lines: readonly string[]): string => {
   return path;
 };
 
-async function verifyFile(path: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function verifyFile(path: string, extra: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await run(['file', '--file', path, '--public-key', publicKey], { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } });
+  const code = await run(['file', '--file', path, '--public-key', publicKey, ...extra], { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } });
   return { code, stdout, stderr };
 }
 
@@ -113,6 +113,51 @@ describe('medshare-verify file', () => {
     ['a missing file', join(dir, 'missing.jsonl'), 'cannot read'],
   ])('exits 2 for %s', async (_case, path, message) => {
     const result = await verifyFile(path);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+});
+
+describe('medshare-verify file --checkpoint (a signed head the auditor trusts)', () => {
+  const checkpointOf = (height: number): string => (JSON.parse(valid[lineOfBlock(height)]) as { checkpoint: string }).checkpoint;
+  const signed = (checkpoint: Checkpoint, key = ledgerKey.privateKey) => signCheckpoint(checkpoint, key);
+  const strangerKey = generateKeyPairSync('ed25519').privateKey;
+  const trusted = {
+    headJson: fileOf([JSON.stringify({ treeSize: 7, height: 2, checkpoint: checkpointOf(2) })]),
+    olderNote: fileOf([checkpointOf(1).trimEnd()]),
+    otherRoot: fileOf([signed({ origin: 'medshare.test/ledger', size: 5, rootHash: Buffer.alloc(32, 7) }).trimEnd()]),
+    otherKey: fileOf([signed({ origin: 'medshare.test/ledger', size: 7, rootHash: Buffer.alloc(32, 7) }, strangerKey).trimEnd()]),
+  };
+  // Cut after block 1, with line 1 rewritten to match: consistent in itself, so only a trusted head can tell.
+  const truncated = fileOf([descriptionLine({ source: 'test', exportedAt: '2026-01-01T00:00:00.000Z', height: 1 }).trimEnd(), ...valid.slice(1, lineOfBlock(2))]);
+
+  it('calls a truncated ledger valid without a trusted head (what an auditor could not see before)', async () => {
+    expect(await verifyFile(truncated)).toMatchObject({ code: 0, stdout: expect.stringContaining('height:    1') });
+  });
+
+  it.each<[string, string, string]>([
+    ['the JSON of GET /v1/blocks/head at the head', trusted.headJson, 'trusted:   checkpoint of size 7 reached, same root'],
+    ['an older checkpoint note the ledger has grown past', trusted.olderNote, 'trusted:   checkpoint of size 5 reached, same root'],
+  ])('accepts the ledger against %s', async (_case, checkpoint, output) => {
+    const result = await verifyFile(fileOf(valid), ['--checkpoint', checkpoint]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain(output);
+  });
+
+  it.each<[string, string, string, string]>([
+    ['a ledger shorter than the trusted head', truncated, trusted.headJson, "height 1 trusted checkpoint: the ledger ends at tree size 5, below the trusted checkpoint's size 7: it was cut short"],
+    ['a ledger whose tree at the trusted size has another root', fileOf(valid), trusted.otherRoot, 'height 1 trusted checkpoint: the tree of size 5 has another root than the trusted checkpoint'],
+  ])('exits 1 for %s', async (_case, path, checkpoint, finding) => {
+    const result = await verifyFile(path, ['--checkpoint', checkpoint]);
+    expect(result).toMatchObject({ code: 1, stderr: '' });
+    expect(result.stdout).toContain(finding);
+  });
+
+  it.each<[string, string, string]>([
+    ['a checkpoint signed by another key', trusted.otherKey, '--checkpoint: '],
+    ['a missing checkpoint file', join(dir, 'missing-head.json'), '--checkpoint: cannot read'],
+  ])('exits 2 for %s', async (_case, checkpoint, message) => {
+    const result = await verifyFile(fileOf(valid), ['--checkpoint', checkpoint]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
   });

@@ -5,9 +5,10 @@ import type { LedgerVerdict } from './ledger-verifier';
 
 const MAX_PRINTED = 20;
 
-export function reportLedger(io: CliIo, kind: 'replica' | 'file', where: string, { findings, height, treeSize, treeRoot }: LedgerVerdict): ExitCode {
+export function reportLedger(io: CliIo, kind: 'replica' | 'file', where: string, { findings, height, treeSize, treeRoot, trusted }: LedgerVerdict): ExitCode {
   if (findings.length === 0) {
-    io.stdout.write(`valid\n${`${kind}:`.padEnd(11)}${where}\nheight:    ${height}\ntree size: ${treeSize}\nroot:      ${treeRoot}\n`);
+    const checkpoint = trusted === undefined ? '' : `trusted:   checkpoint of size ${trusted.size} reached, same root\n`;
+    io.stdout.write(`valid\n${`${kind}:`.padEnd(11)}${where}\nheight:    ${height}\ntree size: ${treeSize}\nroot:      ${treeRoot}\n${checkpoint}`);
     return ExitCode.Valid;
   }
   const lines = findings.slice(0, MAX_PRINTED).map((finding) => `  ${where} height ${finding.height} ${finding.row}: ${finding.problem}`);

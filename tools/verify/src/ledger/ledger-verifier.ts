@@ -4,7 +4,7 @@
 // the Ed25519 signature of every header, every signed checkpoint, and the Kafka offset ranges (each
 // starts where the previous block left its partition). Each problem names its height and row.
 import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
-import { CompactRange, leafHash, rootFromLeafHashes, verifyCheckpoint } from '@medshare/merkle';
+import { CompactRange, leafHash, rootFromLeafHashes, verifyCheckpoint, type Checkpoint } from '@medshare/merkle';
 
 export interface Finding {
   height: number;
@@ -74,15 +74,20 @@ export interface LedgerVerdict {
   height: number;
   treeSize: number;
   treeRoot: string;
+  /** The trusted checkpoint the ledger was held against, when one was given. */
+  trusted?: Checkpoint;
 }
 
 const GENESIS = '0'.repeat(64);
 
-export async function verifyLedger(source: LedgerSource, publicKey: KeyObject): Promise<LedgerVerdict> {
+/** Verifies the whole ledger; with `trusted`, also that it reaches that signed head and agrees with it. */
+export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, trusted?: Checkpoint): Promise<LedgerVerdict> {
   const findings: Finding[] = [];
   let expectedHeight = 0;
   let previousHash = GENESIS;
   let tree = CompactRange.empty();
+  // The root of the ledger's own leaves at the trusted size, and the height of the block that reached it.
+  let atTrusted = trusted?.size === 0 ? { root: tree.root(), height: -1 } : undefined;
   const cursor = new Map<string, bigint>();
   for await (const page of source.pages()) {
     findings.push(...(page.findings ?? []));
@@ -128,7 +133,10 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject): 
       }
       for (let i = first; i < first + header.eventCount; i += 1) if (!present.has(i)) report(`event leaf ${i}`, 'event row is missing');
       if (rootFromLeafHashes(hashes).toString('hex') !== header.merkleRoot) report('header', "Merkle root does not match the block's events");
-      for (const hash of hashes) tree.append(hash);
+      for (const hash of hashes) {
+        tree.append(hash);
+        if (tree.size === trusted?.size) atTrusted = { root: tree.root(), height };
+      }
       if (tree.size !== header.treeSize || tree.root().toString('hex') !== header.treeRoot) {
         report('header', "tree head does not match the log's leaves");
         // Go on from the signed state, so later blocks are judged on their own.
@@ -151,7 +159,20 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject): 
   }
   const head = expectedHeight - 1;
   for (const stray of await source.strays(tree.size, head)) findings.push({ height: stray.height, row: `event leaf ${stray.leafIndex}`, problem: 'event row belongs to no block' });
-  return { findings, height: head, treeSize: tree.size, treeRoot: tree.root().toString('hex') };
+  if (trusted !== undefined) findings.push(...againstTrusted(trusted, atTrusted, { height: head, treeSize: tree.size }));
+  return { findings, height: head, treeSize: tree.size, treeRoot: tree.root().toString('hex'), trusted };
+}
+
+/** A ledger shorter than the trusted head was cut short; one with another root at its size is another ledger. */
+function againstTrusted(trusted: Checkpoint, atTrusted: { root: Buffer; height: number } | undefined, head: { height: number; treeSize: number }): Finding[] {
+  const row = 'trusted checkpoint';
+  if (atTrusted === undefined) {
+    return [{ height: head.height, row, problem: `the ledger ends at tree size ${head.treeSize}, below the trusted checkpoint's size ${trusted.size}: it was cut short` }];
+  }
+  if (!atTrusted.root.equals(trusted.rootHash)) {
+    return [{ height: atTrusted.height, row, problem: `the tree of size ${trusted.size} has another root than the trusted checkpoint: not the ledger that was signed` }];
+  }
+  return [];
 }
 
 /** Only the signed fields, whatever else a source carries: an added field must not change the hash. */
