@@ -14,6 +14,7 @@ import { LedgerLifecycle } from './ledger-lifecycle';
 import { migrations } from './migrations';
 import { QuorumView } from './replica/quorum-view';
 import { Replica } from './replica/replica';
+import { ReplicaSet } from './replica/replica-set';
 import { LedgerVerification } from './verification/ledger-verification';
 import { VerificationJobs } from './verification/verification-jobs';
 import { LedgerWriter } from './writer/ledger-writer';
@@ -24,15 +25,17 @@ export class LedgerModule {
     const keys = new PlatformKeys(config);
     const privateKey = keys.ledgerPrivateKey();
     const publicKey = createPublicKey(privateKey);
-    const replicas = config.LEDGER_REPLICA_URLS.map(
-      (url, i) => new Replica(i, url, (replica, reason) => logger.warn({ replica: replica.name, reason }, 'replica writer session lost')),
+    const replicaSet = new ReplicaSet(
+      config.LEDGER_REPLICA_URLS.map((url, i) => new Replica(i, url, (replica, reason) => logger.warn({ replica: replica.name, reason }, 'replica writer session lost'), config.LEDGER_REPLICA_TIMEOUT_MS)),
     );
+    const replicas = replicaSet.members;
     return {
       module: LedgerModule,
       imports: [PlatformModule.forRoot({ service: 'ledger', config, logger, database: { entities: [], migrations } })],
       controllers: [LedgerController],
       providers: [
         { provide: LEDGER_REPLICAS, useValue: replicas },
+        { provide: ReplicaSet, useValue: replicaSet },
         { provide: LEDGER_PUBLIC_KEY, useValue: publicKey },
         { provide: LEDGER_ROLE_TOKENS, useValue: new BearerTokens(ledgerRoleTokens(config)) },
         {
@@ -40,7 +43,7 @@ export class LedgerModule {
           inject: [KAFKA, EventPublisher, LOGGER],
           useFactory: (kafka: Kafka, publisher: EventPublisher, log: Logger) =>
             new LedgerWriter({
-              replicas,
+              replicas: replicaSet,
               kafka,
               publisher,
               logger: log,
@@ -54,12 +57,12 @@ export class LedgerModule {
               lagAlertBlocks: config.LEDGER_REPLICA_LAG_ALERT_BLOCKS,
             }),
         },
-        { provide: QuorumView, inject: [LedgerWriter], useFactory: (writer: LedgerWriter) => new QuorumView(replicas, writer) },
+        { provide: QuorumView, inject: [LedgerWriter], useFactory: (writer: LedgerWriter) => new QuorumView(replicaSet, writer) },
         { provide: ProofIndex, inject: [QuorumView], useFactory: (quorum: QuorumView) => new ProofIndex(quorum) },
         {
           provide: LedgerVerification,
           inject: [LedgerWriter, EventPublisher, LOGGER],
-          useFactory: (writer: LedgerWriter, publisher: EventPublisher, log: Logger) => new LedgerVerification(replicas, writer, publisher, publicKey, log),
+          useFactory: (writer: LedgerWriter, publisher: EventPublisher, log: Logger) => new LedgerVerification(replicaSet, writer, publisher, publicKey, log),
         },
         {
           provide: VerificationJobs,

@@ -29,6 +29,11 @@ export const ledgerConfigSchema = baseConfigSchema
     LEDGER_START_FROM: z.union([z.literal('earliest'), z.iso.datetime({ offset: true })]).default('earliest'),
     /** How often a writer (or standby) retries replica connections, locks and catch-up. */
     LEDGER_REPLICA_RETRY_MS: positiveInt(1000, 60_000),
+    /**
+     * How long a replica may take to connect, answer a query or commit a block write before it counts as
+     * down (its writer session is dropped; commits go on with the majority, it is caught up later).
+     */
+    LEDGER_REPLICA_TIMEOUT_MS: positiveInt(5000, 600_000),
     /** A reachable replica more than this many blocks behind the committed head raises a `replica-unhealthy` alert. */
     LEDGER_REPLICA_LAG_ALERT_BLOCKS: positiveInt(10, 1_000_000),
     /** Full verification of every replica in the background; 0 disables it. */

@@ -3,8 +3,8 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import type { LedgerConfig } from './config';
-import { LEDGER_REPLICAS } from './http/ledger.controller';
 import type { Replica } from './replica/replica';
+import { ReplicaSet } from './replica/replica-set';
 import { LedgerVerification } from './verification/ledger-verification';
 import { LedgerWriter } from './writer/ledger-writer';
 
@@ -16,16 +16,15 @@ export class LedgerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     private readonly writer: LedgerWriter,
     private readonly verification: LedgerVerification,
     private readonly readiness: Readiness,
-    @Inject(LEDGER_REPLICAS) private readonly replicas: Replica[],
+    private readonly replicas: ReplicaSet<Replica>,
     @Inject(SERVICE_CONFIG) private readonly config: LedgerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
-    const majority = Math.floor(this.replicas.length / 2) + 1;
     this.readiness.register('ledger-quorum', async () => {
-      const reachable = (await Promise.allSettled(this.replicas.map((replica) => replica.ping()))).filter((result) => result.status === 'fulfilled').length;
-      if (reachable < majority) throw new Error(`quorum lost: ${reachable} of ${this.replicas.length} replicas reachable, commits stopped`);
+      const reachable = (await Promise.allSettled(this.replicas.members.map((replica) => replica.ping()))).filter((result) => result.status === 'fulfilled').length;
+      if (!this.replicas.isMajority(reachable)) throw new Error(`quorum lost: ${reachable} of ${this.replicas.size} replicas reachable, commits stopped`);
       if (this.writer.isActive && this.writer.commitsBlocked) throw new Error('commits stopped: a block waits for a write quorum');
     });
     this.writer.start();
@@ -47,6 +46,6 @@ export class LedgerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.replicas.map((replica) => replica.close()));
+    await Promise.all(this.replicas.members.map((replica) => replica.close()));
   }
 }

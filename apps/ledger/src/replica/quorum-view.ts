@@ -6,6 +6,7 @@ import type { BlockRecord } from '../block/sealed-block';
 import { LedgerError, LedgerErrorCode } from '../ledger-error';
 import type { LedgerWriter } from '../writer/ledger-writer';
 import type { Replica, ReplicaHead } from './replica';
+import type { ReplicaSet } from './replica-set';
 
 export interface CommittedHead {
   block: BlockRecord;
@@ -14,13 +15,13 @@ export interface CommittedHead {
 }
 
 export class QuorumView {
-  private readonly majority: number;
+  private readonly replicas: readonly Replica[];
 
   constructor(
-    private readonly replicas: readonly Replica[],
+    private readonly set: ReplicaSet<Replica>,
     private readonly writer: LedgerWriter,
   ) {
-    this.majority = Math.floor(replicas.length / 2) + 1;
+    this.replicas = set.members;
   }
 
   /** Heads of every replica; undefined where the replica cannot be read. */
@@ -36,7 +37,7 @@ export class QuorumView {
       return { block: own, holders: this.replicas.filter((replica) => this.writer.isInSync(replica)) };
     }
     const heads = await this.heads();
-    if (heads.filter((head) => head !== undefined).length < this.majority) throw new LedgerError(LedgerErrorCode.NoQuorum, 'a majority of replicas cannot be read');
+    if (!this.set.isMajority(heads.filter((head) => head !== undefined).length)) throw new LedgerError(LedgerErrorCode.NoQuorum, 'a majority of replicas cannot be read');
     const heights = [...new Set(heads.flatMap((head) => (head ? [head.height] : [])))].sort((a, b) => b - a);
     for (const height of heights) {
       const agreed = await this.blockAt(height);
@@ -50,7 +51,7 @@ export class QuorumView {
     const hashes = await Promise.all(this.replicas.map((replica) => replica.blockHashes(height, height).then((map) => map.get(height), () => undefined)));
     const counts = new Map<string, number>();
     for (const hash of hashes) if (hash !== undefined) counts.set(hash, (counts.get(hash) ?? 0) + 1);
-    const winner = [...counts].find(([, count]) => count >= this.majority)?.[0];
+    const winner = [...counts].find(([, count]) => this.set.isMajority(count))?.[0];
     if (winner === undefined) return undefined;
     const holders = this.replicas.filter((_, i) => hashes[i] === winner);
     for (const holder of holders) {

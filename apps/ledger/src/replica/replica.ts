@@ -1,24 +1,26 @@
 // One ledger replica: an independent PostgreSQL database holding a full copy of the chain. Reads go
 // through a small pool; writes only through the writer session, the connection that holds the
 // replica's writer lock, so a block can only land where this instance is the single active writer.
-import { Client, Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient, type QueryConfig } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { openDatabase } from '@medshare/service-kit';
+import { SerialQueue } from '../writer/serial-queue';
 import type { BlockRecord, EventRow, SealedBlock } from '../block/sealed-block';
 import type { OffsetCursor } from '../block/offset-cursor';
 import type { StoredBlock } from '../verification/chain-verifier';
 import { COPY_HEADER, COPY_TRAILER, encodedRowsOf, EVENT_COLUMNS } from './binary-copy';
 import { replicaMigrations } from './migrations';
+import type { ChainReplica, ReplicaHead } from './replica-set';
 
-export interface ReplicaHead {
-  height: number;
-  blockHash: string;
-}
+export type { ReplicaHead } from './replica-set';
 
 /** The advisory lock a writer holds on every replica of its majority; one chain per database. */
 const WRITER_LOCK = 'medshare.ledger.writer';
+
+/** Reads on one snapshot (verification, export) may take long on a big chain, but never for ever. */
+const SNAPSHOT_QUERY_TIMEOUT_MS = 120_000;
 
 const BLOCK_COLUMNS =
   'height, previous_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, block_hash, signature, checkpoint, tree_state, kafka_cursor';
@@ -83,21 +85,26 @@ export class ReplicaReader {
 
 }
 
-export class Replica extends ReplicaReader {
-  /** `replica-N`, N counting from 1 in LEDGER_REPLICA_URLS order. */
+/**
+ * A server that stops answering (frozen, or a network that drops packets) must cost a bounded wait,
+ * never a hung commit: connects, queries and whole write transactions time out after `timeoutMs`.
+ */
+export class Replica extends ReplicaReader implements ChainReplica {
   readonly name: string;
-  /** host:port/database, without credentials: what reports and alerts show. */
   readonly address: string;
   private readonly pool: Pool;
   private session?: Client;
+  // One transaction at a time on the session: a slow block write and a repair must not interleave.
+  private readonly transactions = new SerialQueue();
   private schemaReady = false;
 
   constructor(
     index: number,
     private readonly url: string,
     private readonly onSessionLost: (replica: Replica, reason: string) => void,
+    private readonly timeoutMs = 5000,
   ) {
-    const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 3000, idleTimeoutMillis: 10_000 });
+    const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, idleTimeoutMillis: 10_000, keepAlive: true });
     super((text, params) => pool.query(text, params));
     this.pool = pool;
     const parsed = new URL(url);
@@ -112,7 +119,8 @@ export class Replica extends ReplicaReader {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const result = await work(new ReplicaReader((text, params) => client.query(text, params)));
+      // pg reads query_timeout per query too; its types do not know it.
+      const result = await work(new ReplicaReader((text, params) => client.query({ text, values: params, query_timeout: SNAPSHOT_QUERY_TIMEOUT_MS } as QueryConfig)));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -127,8 +135,15 @@ export class Replica extends ReplicaReader {
     return this.session !== undefined;
   }
 
+  /** Answers within a second or fails: readiness must not wait for a frozen server. */
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${this.name} did not answer within 1 s`)), 1000)));
+    try {
+      await Promise.race([this.pool.query('SELECT 1'), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Creates the database and runs the replica migrations once per process. */
@@ -143,7 +158,8 @@ export class Replica extends ReplicaReader {
   async acquireWriterLock(): Promise<boolean> {
     if (this.session) return true;
     await this.ensureSchema();
-    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 3000 });
+    // statement_timeout bounds a server that is slow but alive; query_timeout one that does not answer at all.
+    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs, query_timeout: this.timeoutMs, statement_timeout: this.timeoutMs, keepAlive: true });
     client.on('error', (error) => this.loseSession(client, error.message));
     client.on('end', () => this.loseSession(client, 'connection ended'));
     await client.connect();
@@ -161,11 +177,15 @@ export class Replica extends ReplicaReader {
     return false;
   }
 
-  /** Ends the writer session, which releases the lock. */
+  /** Ends the writer session, which releases the lock (at once, or when a frozen server wakes up). */
   async releaseWriterLock(): Promise<void> {
     const session = this.session;
     this.session = undefined;
-    await session?.end().catch(() => undefined);
+    if (!session) return;
+    const ended = session.end().catch(() => undefined);
+    const timer = setTimeout(() => session.connection.stream.destroy(), this.timeoutMs);
+    await ended;
+    clearTimeout(timer);
   }
 
   async close(): Promise<void> {
@@ -189,10 +209,10 @@ export class Replica extends ReplicaReader {
     });
   }
 
-  /** Drops every block above `height` (a stale or divergent tail) in one transaction. */
-  async truncateAbove(height: number): Promise<void> {
+  /** Drops a stale or divergent tail (blocks above `height`) and event rows no block up to it holds, in one transaction. */
+  async truncateAbove(height: number, treeSize: number): Promise<void> {
     await this.inTransaction(async (client) => {
-      await client.query('DELETE FROM ledger_events WHERE height > $1', [height]);
+      await client.query('DELETE FROM ledger_events WHERE height > $1 OR leaf_index >= $2 OR height < 0', [height, treeSize]);
       await client.query('DELETE FROM ledger_blocks WHERE height > $1', [height]);
     });
   }
@@ -215,23 +235,35 @@ export class Replica extends ReplicaReader {
     });
   }
 
-  private async inTransaction(work: (client: Client) => Promise<void>): Promise<void> {
+  /**
+   * One transaction of the writer session. A transaction not done within the timeout costs the session
+   * (and the lock): the server rolls back when it notices, and the writer catches the replica up later.
+   */
+  private inTransaction(work: (client: Client) => Promise<void>): Promise<void> {
+    return this.transactions.run(() => this.transaction(work));
+  }
+
+  private async transaction(work: (client: Client) => Promise<void>): Promise<void> {
     const client = this.session;
     if (!client) throw new Error(`${this.name}: no writer session`);
-    await client.query('BEGIN');
+    const timer = setTimeout(() => this.loseSession(client, `no answer within ${this.timeoutMs} ms`), this.timeoutMs);
     try {
+      await client.query('BEGIN');
       await work(client);
       await client.query('COMMIT');
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (this.session === client) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   private loseSession(client: Client, reason: string): void {
     if (this.session !== client) return;
     this.session = undefined;
-    void client.end().catch(() => undefined);
+    // Not end(): a server that does not answer would never complete its goodbye.
+    client.connection.stream.destroy();
     this.onSessionLost(this, reason);
   }
 }

@@ -6,6 +6,7 @@ import type { EventPublisher } from '@medshare/messaging';
 import type { Logger } from '@medshare/service-kit';
 import { ledgerMetrics } from '../ledger-metrics';
 import type { Replica, ReplicaReader } from '../replica/replica';
+import type { ReplicaSet } from '../replica/replica-set';
 import type { LedgerWriter } from '../writer/ledger-writer';
 import type { EventRow } from '../block/sealed-block';
 import { SerialQueue } from '../writer/serial-queue';
@@ -52,13 +53,17 @@ export class LedgerVerification {
   // One run at a time (requested or in the background): two repairs never overlap.
   private readonly queue = new SerialQueue();
 
+  private readonly replicas: readonly Replica[];
+
   constructor(
-    private readonly replicas: readonly Replica[],
+    private readonly set: ReplicaSet<Replica>,
     private readonly writer: LedgerWriter,
     private readonly publisher: EventPublisher,
     private readonly publicKey: KeyObject,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.replicas = set.members;
+  }
 
   get lastReport(): VerificationReport | undefined {
     return this.last;
@@ -138,7 +143,6 @@ export class LedgerVerification {
    * holds, that is a finding too (a replica can be internally consistent and still not the chain).
    */
   private async compareReplicas(reports: ReplicaReport[]): Promise<number> {
-    const majority = Math.floor(this.replicas.length / 2) + 1;
     const top = Math.max(-1, ...reports.map((report) => report.height ?? -1));
     const hashes = await Promise.all(this.replicas.map((replica, i) => (reports[i].height === undefined ? Promise.resolve(undefined) : replica.blockHashes(0, top).catch(() => undefined))));
     let quorumHeight = -1;
@@ -148,7 +152,7 @@ export class LedgerVerification {
         const hash = map?.get(height);
         if (hash !== undefined) counts.set(hash, (counts.get(hash) ?? 0) + 1);
       }
-      const agreed = [...counts].find(([, count]) => count >= majority)?.[0];
+      const agreed = [...counts].find(([, count]) => this.set.isMajority(count))?.[0];
       if (agreed === undefined) continue;
       quorumHeight = height;
       hashes.forEach((map, i) => {

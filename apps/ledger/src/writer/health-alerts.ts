@@ -3,6 +3,7 @@
 // info alert of the same kind (details.state `recovered`) when they heal. Retries observe the same
 // state again and raise nothing.
 import type { EventData } from '@medshare/contracts';
+import type { Finding } from '../verification/chain-verifier';
 
 export type LedgerAlert = Omit<EventData<'governance.alert.v1'>, 'alertId'>;
 
@@ -87,12 +88,23 @@ export class HealthAlerts {
 
 /** The health of a replica as the active writer sees it: down without a writer session, behind past the threshold. */
 export function replicaCondition(
-  { holdsLock, inSync, height, committedHeight }: { holdsLock: boolean; inSync: boolean; height?: number; committedHeight: number },
+  { holdsLock, inSync, height, committedHeight, problem }: { holdsLock: boolean; inSync: boolean; height?: number; committedHeight: number; problem?: string },
   lagThreshold: number,
 ): ReplicaCondition {
-  if (!holdsLock) return { state: 'down', reason: 'unreachable or its writer lock is unavailable' };
+  if (!holdsLock) return { state: 'down', reason: problem ?? 'unreachable or its writer lock is unavailable' };
   if (inSync) return { state: 'healthy' };
   // A replica whose head is unknown has not answered yet: count it as holding nothing.
   const lag = committedHeight - (height ?? -1);
   return lag > lagThreshold ? { state: 'behind', lag } : { state: 'healthy' };
+}
+
+/** A replica found not to hold the chain it should (by verification, or by the writer catching it up). */
+export function tamperAlert(replica: ReplicaIdentity, findings: readonly Finding[], repaired: boolean): LedgerAlert {
+  const [first] = findings;
+  return {
+    kind: 'ledger-tamper',
+    severity: 'critical',
+    summary: `ledger ${replica.name} (${replica.address}) failed verification at height ${first.height}, ${first.row}: ${first.problem}`.slice(0, 1000),
+    details: { replica: replica.name, address: replica.address, height: first.height, row: first.row, problem: first.problem.slice(0, 500), findings: findings.length, repaired },
+  };
 }

@@ -1,0 +1,70 @@
+// What follows a commit, in block order and off the commit path: Kafka offsets (for lag monitoring),
+// the signed header on the blocks topic, and the dead letters of the block's unparseable messages.
+import type { IHeaders } from 'kafkajs';
+import { deadLetterTopic, envelope, topics } from '@medshare/contracts';
+import type { EventPublisher } from '@medshare/messaging';
+import type { Logger } from '@medshare/service-kit';
+import type { BlockHeader } from '../block/block-header';
+import type { BlockRecord } from '../block/sealed-block';
+import { ledgerMetrics } from '../ledger-metrics';
+import { SerialQueue } from './serial-queue';
+import type { WaitingLeaf } from './topic-reader';
+import { messageOf } from './writer-health';
+
+export class BlockAnnouncer {
+  private readonly queue = new SerialQueue();
+
+  constructor(
+    private readonly publisher: Pick<EventPublisher, 'publish' | 'publishRaw'>,
+    private readonly logger: Logger,
+    private readonly groupId: string,
+  ) {}
+
+  /** Queues the announcements of a committed block; `commitOffsets` tells Kafka how far the chain read. */
+  announce(block: BlockRecord, waiting: readonly WaitingLeaf[], commitOffsets: (offsets: BlockHeader['offsets']) => Promise<void>): void {
+    void this.queue.run(async () => {
+      await commitOffsets(block.header.offsets).catch((error: unknown) => this.logger.warn({ error: messageOf(error) }, 'Kafka offset commit failed'));
+      await this.publishHeader(block);
+      const deadLetters = waiting.filter((item) => item.deadLetter !== undefined);
+      if (deadLetters.length > 0) await this.deadLetter(deadLetters);
+    });
+  }
+
+  /** Publishes a block's signed header; witnesses dedupe by height, so publishing one twice is harmless. */
+  async publishHeader(block: BlockRecord): Promise<void> {
+    const { header, blockHash, signature, checkpoint } = block;
+    try {
+      await this.publisher.publish(topics.ledgerBlocks, [envelope('ledger.block-committed.v1', 'ledger', { header, blockHash, signature, checkpoint })]);
+    } catch (error) {
+      this.logger.error({ height: header.height, error: messageOf(error) }, 'publishing the block header failed');
+    }
+  }
+
+  /** Resolves when everything announced so far went out (or failed to). */
+  drain(): Promise<void> {
+    return this.queue.run(async () => undefined);
+  }
+
+  private async deadLetter(items: readonly WaitingLeaf[]): Promise<void> {
+    const messages = items.map(({ topic, partition, offset, deadLetter }) => {
+      const { reason, message } = deadLetter as NonNullable<WaitingLeaf['deadLetter']>;
+      const headers: IHeaders = {
+        ...(message.headers ?? {}),
+        'dlq.reason': reason,
+        'dlq.topic': topic,
+        'dlq.partition': String(partition),
+        'dlq.offset': offset,
+        'dlq.group': this.groupId,
+        'dlq.time': new Date().toISOString(),
+      };
+      return { key: message.key, value: message.value, headers };
+    });
+    try {
+      await this.publisher.publishRaw(deadLetterTopic, messages);
+      for (const item of items) ledgerMetrics.deadLettered.inc({ topic: item.topic });
+      this.logger.warn({ count: items.length }, 'unparseable audited messages recorded as marker leaves and dead-lettered');
+    } catch (error) {
+      this.logger.error({ count: items.length, error: messageOf(error) }, 'dead-lettering failed (the ledger recorded the messages)');
+    }
+  }
+}

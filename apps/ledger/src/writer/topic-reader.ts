@@ -1,0 +1,157 @@
+// Reads every audited topic from the chain's own Kafka cursor (never the consumer group's offsets),
+// turns each message into a leaf and feeds the block cutter; asks for a cut when a block is due, and
+// waits (back-pressure) while MAX_BLOCKS_PER_COMMIT blocks' worth of events wait.
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { auditedTopics } from '@medshare/contracts';
+import { BlockCutter } from '../block/block-cutter';
+import type { BlockHeader } from '../block/block-header';
+import { leafOf } from '../block/leaf';
+import { cursorKey, type OffsetCursor } from '../block/offset-cursor';
+import type { PendingLeaf } from '../block/sealed-block';
+
+/**
+ * Blocks due together are committed in one transaction per replica (group commit: one round of
+ * round trips and fsyncs for all of them); reading waits when this many blocks' events are waiting.
+ */
+export const MAX_BLOCKS_PER_COMMIT = 4;
+
+export interface WaitingLeaf extends PendingLeaf {
+  /** Set for a message that failed to parse: it goes to the dead-letter topic once its block commits. */
+  deadLetter?: { reason: string; message: KafkaMessage };
+}
+
+export interface TopicReaderOptions {
+  kafka: Kafka;
+  groupId: string;
+  maxEvents: number;
+  maxAgeMs: number;
+  /** `earliest` or an ISO instant: where partitions the chain has never read start. */
+  startFrom: string;
+}
+
+export class AuditedTopicReader {
+  readonly cutter: BlockCutter<WaitingLeaf>;
+  private consumer?: Consumer;
+  private readPositions: Record<string, string> = {};
+  private starts: OffsetCursor = {};
+  private heartbeat?: () => Promise<void>;
+  private cutTimer?: NodeJS.Timeout;
+
+  constructor(private readonly options: TopicReaderOptions) {
+    this.cutter = new BlockCutter(options.maxEvents, options.maxAgeMs);
+  }
+
+  /** Where each partition starts for the chain: a block's offset ranges begin here for partitions it has not read yet. */
+  get startPositions(): OffsetCursor {
+    return this.starts;
+  }
+
+  /** Keeps the group membership alive while a commit waits. */
+  async keepAlive(): Promise<void> {
+    await this.heartbeat?.();
+  }
+
+  /**
+   * Joins the group and reads from `cursor` (the chain's, after its last block). `cutIfDue` starts a
+   * cut and resolves when it is done; `isCurrent` turns false when the writer steps down.
+   */
+  async start(cursor: OffsetCursor, cutIfDue: () => Promise<void>, isCurrent: () => boolean): Promise<void> {
+    const { kafka, groupId, maxAgeMs } = this.options;
+    this.starts = await this.resolveStartPositions();
+    this.readPositions = { ...this.starts, ...cursor };
+    // A short session: after a crash the group waits this long for the dead member before a new writer reads.
+    const consumer = kafka.consumer({
+      groupId,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 24 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      // An idle fetch returns within a second, so stepping down or shutting down never waits long for it.
+      maxWaitTimeInMs: 1000,
+    });
+    this.consumer = consumer;
+    // The chain, not the consumer group, says where to read: seek every assigned partition to it.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) {
+          const offset = this.readPositions[cursorKey(topic, partition)];
+          if (offset !== undefined) consumer.seek({ topic, partition, offset });
+        }
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: auditedTopics.map((topic) => topic.name), fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload, cutIfDue, isCurrent) });
+    const interval = Math.min(100, Math.max(10, Math.floor(maxAgeMs / 10)));
+    this.cutTimer = setInterval(() => {
+      if (this.cutter.due(Date.now())) void cutIfDue();
+    }, interval);
+  }
+
+  /** Offsets are only committed for monitoring (lag): a restart reads the chain's cursor, not these. */
+  async commitOffsets(offsets: BlockHeader['offsets']): Promise<void> {
+    await this.consumer?.commitOffsets(offsets.map(({ topic, partition, last }) => ({ topic, partition, offset: (BigInt(last) + 1n).toString() })));
+  }
+
+  /** Leaves the group and drops what waits for a block (the next writer re-reads it from the chain's cursor). */
+  async stop(): Promise<void> {
+    clearInterval(this.cutTimer);
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.disconnect().catch(() => undefined);
+    this.cutter.clear();
+  }
+
+  private async resolveStartPositions(): Promise<Record<string, string>> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      const positions: Record<string, string> = {};
+      const at = this.options.startFrom === 'earliest' ? undefined : Date.parse(this.options.startFrom);
+      for (const topic of auditedTopics) {
+        const offsets =
+          at === undefined
+            ? (await admin.fetchTopicOffsets(topic.name)).map(({ partition, low }) => ({ partition, offset: low }))
+            : await admin.fetchTopicOffsetsByTimestamp(topic.name, at);
+        for (const { partition, offset } of offsets) positions[cursorKey(topic.name, partition)] = offset;
+      }
+      return positions;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, cutIfDue: () => Promise<void>, isCurrent: () => boolean): Promise<void> {
+    this.heartbeat = heartbeat;
+    const { topic, partition, messages } = batch;
+    const key = cursorKey(topic, partition);
+    // Kafka offsets are safe integers in practice; numbers here, strings in the chain.
+    const expectedText = this.readPositions[key];
+    const expected = expectedText === undefined ? -1 : Number(expectedText);
+    let last: string | undefined;
+    for (const message of messages) {
+      if (!isCurrent() || !isRunning() || isStale()) break;
+      const { offset, value } = message;
+      last = offset;
+      // Already in the chain (or waiting for a block): a refetch after a seek or rebalance.
+      if (Number(offset) < expected) continue;
+      const { leaf, deadLetterReason } = leafOf({ topic, partition, offset, value });
+      const waiting: WaitingLeaf = { topic, partition, offset, leaf };
+      if (deadLetterReason !== undefined) waiting.deadLetter = { reason: deadLetterReason, message };
+      const now = Date.now();
+      this.cutter.add(waiting, now);
+      // Parsing the next blocks overlaps the replicas writing these; with MAX_BLOCKS_PER_COMMIT blocks waiting, reading waits.
+      if (this.cutter.due(now)) {
+        this.readPositions[key] = String(Number(offset) + 1);
+        const cut = cutIfDue();
+        if (this.cutter.size >= MAX_BLOCKS_PER_COMMIT * this.options.maxEvents) await cut;
+      }
+    }
+    if (!isCurrent() || last === undefined) return;
+    // Once per batch: every message up to `last` is in the chain or held by the cutter.
+    this.readPositions[key] = String(Math.max(expected, Number(last) + 1));
+    resolveOffset(last);
+    await heartbeat();
+  }
+}
