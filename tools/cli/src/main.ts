@@ -1,6 +1,7 @@
 // `npx medshare`: one operator CLI for the platform; each command is a module under commands/.
 import { processIo, type Command, type CommandIo } from './io';
 import { demoCommand } from './commands/demo';
+import { docsCommand } from './commands/docs';
 import { infraCommand } from './commands/infra';
 import { keysCommand } from './commands/keys';
 import { statusCommand } from './commands/status';
@@ -19,6 +20,7 @@ export const commands: Record<string, CommandEntry> = {
   status: { run: statusCommand, summary: 'status                       readiness of the five services' },
   demo: { run: demoCommand, summary: 'demo [--rate N] [--duration S]   synthetic hospital traffic against the running platform' },
   token: { run: tokenCommand, summary: 'token --institution ID [--practitioner ID] [--role ROLE] [--ttl S]   a DEV bearer token' },
+  docs: { run: docsCommand, summary: 'docs                         write docs/events.md from the topic registry and schemas' },
 };
 
 export function helpText(): string {
