@@ -1,6 +1,7 @@
 // What every medshare-verify subcommand shares: the command shape, flag parsing, strict flag values,
 // exit codes and verdict reporting.
 import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import type { KeyObject } from 'node:crypto';
 import { decodeHex, HASH_SIZE, parsePublicKey, type Verdict } from '@medshare/merkle';
 
@@ -43,23 +44,24 @@ const FLAG_NAME = /^--[a-z]/;
 /** Reads "--name value" and "--name=value" pairs; every required flag must appear exactly once, an optional one at most once. */
 export function parseFlags(command: Command<string, string>, args: readonly string[]): Record<string, string> {
   const declared: Record<string, FlagSpec> = { ...command.flags, ...command.optionalFlags };
+  // node:util tokenises; the rules are ours. Not strict: strict parseArgs refuses any value that starts with
+  // "-", and an inline PEM key does.
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: Object.fromEntries(Object.keys(declared).map((name) => [name, { type: 'string' as const }])),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const values = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!FLAG_NAME.test(arg)) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
-    const equals = arg.indexOf('=');
-    const name = arg.slice(2, equals < 0 ? undefined : equals);
-    const spec = Object.hasOwn(declared, name) ? declared[name] : undefined;
-    if (spec === undefined) throw new UsageError(`unknown flag --${name} for ${command.name}`);
-    if (values.has(name)) throw new UsageError(`--${name} is given twice`);
-    if (equals >= 0) {
-      values.set(name, arg.slice(equals + 1));
-    } else {
-      const next = args[i + 1];
-      if (next === undefined || FLAG_NAME.test(next)) throw new UsageError(`--${name} needs a value: ${spec.value}`);
-      values.set(name, next);
-      i++;
-    }
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !token.rawName.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(args[token.index])}`);
+    const spec = Object.hasOwn(declared, token.name) ? declared[token.name] : undefined;
+    if (spec === undefined) throw new UsageError(`unknown flag --${token.name} for ${command.name}`);
+    if (values.has(token.name)) throw new UsageError(`--${token.name} is given twice`);
+    // Without "=", parseArgs takes the next argument as the value even when it is the next flag.
+    if (token.value === undefined || (!token.inlineValue && FLAG_NAME.test(token.value))) throw new UsageError(`--${token.name} needs a value: ${spec.value}`);
+    values.set(token.name, token.value);
   }
   const missing = Object.keys(command.flags).filter((name) => !values.has(name));
   if (missing.length > 0) throw new UsageError(`missing ${missing.map((name) => `--${name}`).join(', ')}`);

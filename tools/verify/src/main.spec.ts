@@ -137,6 +137,7 @@ describe('medshare-verify', () => {
     ['an optional flag given twice', ['file', '--file', 'x', '--public-key', 'k', '--checkpoint', 'a', '--checkpoint', 'b'], '--checkpoint is given twice'],
     ['a stray argument', ['inclusion', 'extra', ...inclusion()], 'unexpected argument "extra"'],
     ['a single-dash flag', ['inclusion', '-index', '5'], 'unexpected argument "-index"'],
+    ['an option terminator', ['inclusion', '--', ...inclusion()], 'unexpected argument "--"'],
     ['bad hex in the root', ['inclusion', ...inclusion({ root: `zz${ROOT_8.slice(2)}` })], '--root must be 64 hex digits'],
     ['a root of odd length', ['inclusion', ...inclusion({ root: ROOT_8.slice(1) })], '--root must be 64 hex digits'],
     ['a root one byte short', ['inclusion', ...inclusion({ root: ROOT_8.slice(2) })], '--root must be 64 hex digits'],
