@@ -1,11 +1,11 @@
 // The two ways to ask: a decision alone (POST /v1/decisions) and a read (GET .../records), each decided by
 // libs/consent over this instance's projection, each leaving an access.decision.v1 before it answers.
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   decide, deIdentify, filterRecords, parseAccessRequest,
   type AccessRequest, type Decision, type PractitionerRole, type RecordMeta, type RequestDecision,
 } from '@medshare/consent';
+import { newEventId } from '@medshare/contracts';
 import { clinicalDateOf, securityLabelsOf, type Bundle, type CodeableConcept } from '@medshare/fhir';
 import { LOGGER, PlatformKeys, type Logger } from '@medshare/service-kit';
 import { AccessControlError, AccessControlErrorCode, httpStatusOf } from './access-control-error';
@@ -71,7 +71,7 @@ export class AccessDecisions {
   async recordRefusal(refusal: AuthenticationRefusal, purpose: string, breakGlassReason?: unknown): Promise<void> {
     // An unauthenticated ETREAT is not break-glass: only a request that passes authentication is alert-worthy.
     const authenticated = refusal.code === AccessControlErrorCode.Forbidden;
-    refusal.decisionId = randomUUID();
+    refusal.decisionId = newEventId();
     await this.audit.decided({
       decisionId: refusal.decisionId, requester: refusal.who, purpose, effect: 'deny', httpStatus: httpStatusOf(refusal.code).status,
       reasons: [refusal.message], breakGlass: authenticated && purpose === 'ETREAT',
@@ -81,7 +81,7 @@ export class AccessDecisions {
   }
 
   async ask(requester: PractitionerRequester, query: AccessQuery): Promise<DecisionAnswer> {
-    const decisionId = randomUUID();
+    const decisionId = newEventId();
     const { request, requested } = this.accessRequest(requester, query, 'patient');
     const { decision } = decide(request, this.projection);
     await this.recordDecision(decisionId, request, decision, 200, requested);
@@ -94,7 +94,7 @@ export class AccessDecisions {
   }
 
   async read(requester: PractitionerRequester, query: AccessQuery): Promise<ReadAnswer> {
-    const decisionId = randomUUID();
+    const decisionId = newEventId();
     const { request, requested } = this.accessRequest(requester, query, 'patientRef');
     const { decision, context }: RequestDecision = decide(request, this.projection);
     if (decision.final) {

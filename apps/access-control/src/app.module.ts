@@ -6,6 +6,7 @@ import { EventPublisher } from '@medshare/messaging';
 import { DATA_SOURCE, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import { AccessDecisions } from './access-decisions';
 import { RequesterAuthenticator } from './auth/requester-authenticator';
+import { ClientIds } from './client-ids';
 import type { AccessControlConfig } from './config';
 import { AccessAuditPublisher } from './decisions/access-audit.publisher';
 import { AccessController } from './http/access.controller';
@@ -22,6 +23,7 @@ export class AccessControlModule {
   static register(config: AccessControlConfig, logger: Logger): DynamicModule {
     const keys = new PlatformKeys(config);
     const projection = new AccessProjection();
+    const ids = new ClientIds(keys.pseudonymKey());
     return {
       module: AccessControlModule,
       imports: [PlatformModule.forRoot({ service: 'access-control', config, logger, database: { entities: [], migrations } })],
@@ -29,7 +31,8 @@ export class AccessControlModule {
       providers: [
         { provide: PlatformKeys, useValue: keys },
         { provide: AccessProjection, useValue: projection },
-        { provide: RequesterAuthenticator, useValue: new RequesterAuthenticator(keys.institutionKeyring(), projection.practitioners) },
+        { provide: ClientIds, useValue: ids },
+        { provide: RequesterAuthenticator, useValue: new RequesterAuthenticator(keys.institutionKeyring(), projection.practitioners, (id) => ids.practitioner(id)) },
         { provide: ProjectionRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ProjectionRepository(dataSource) },
         { provide: AccessAuditPublisher, inject: [EventPublisher], useFactory: (publisher: EventPublisher) => new AccessAuditPublisher(publisher) },
         { provide: APP_FILTER, useClass: FhirExceptionFilter },

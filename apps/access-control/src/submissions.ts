@@ -2,12 +2,13 @@
 // this instance's memory as soon as Kafka acknowledged them (read-your-writes); other instances follow the topic.
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { checkConsentSubmitter, fromZodIssues, parseAgreement, parseConsent, PRACTITIONER_ROLES, type Issue, type PatientConsent } from '@medshare/consent';
-import { envelope, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { checkConsentSubmitter, fromZodIssues, parseAgreement, parseConsent, PRACTITIONER_ROLES, recordableConsent, type Issue, type PatientConsent } from '@medshare/consent';
+import { envelope, newEventId, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, type Logger } from '@medshare/service-kit';
 import { AccessControlError, AccessControlErrorCode } from './access-control-error';
 import type { Requester } from './auth/requester-authenticator';
+import { ClientIds } from './client-ids';
 import { withPseudonymousPatient } from './consent-submission';
 import { AccessProjection } from './projection/access-projection';
 
@@ -22,6 +23,7 @@ export class Submissions {
     private readonly projection: AccessProjection,
     private readonly publisher: EventPublisher,
     private readonly keys: PlatformKeys,
+    private readonly ids: ClientIds,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -32,14 +34,24 @@ export class Submissions {
     const consent: PatientConsent = intake.consent;
     const holding = checkConsentSubmitter(consent, submitter.institution, (p) => new Set(this.projection.holdersOf(p)));
     if (!holding.ok) throw new AccessControlError(AccessControlErrorCode.Forbidden, [{ text: holding.issue.diagnostics, expression: 'Consent.patient' }]);
-    const owner = this.projection.consentOwner(consent.id);
-    if (owner && (owner.institution !== submitter.institution || owner.patient !== patient)) {
+    // The client's id stays only as its pseudonym: a re-submission of it updates the platform id minted the first time.
+    const clientRef = this.ids.consentRef(submitter.institution, consent.id);
+    const consentId = this.projection.platformIdOf(clientRef) ?? newEventId();
+    const owner = this.projection.consentOwner(consentId);
+    if (owner && owner.patient !== patient) {
       throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: 'this consent id is already used for another patient', expression: 'Consent.id' }]);
     }
-    const event = envelope('consent.recorded.v1', submitter.institution, { institution: submitter.institution, patient, consentId: consent.id, consent: resource }, { subject: patient });
+    const institution = submitter.institution;
+    const recorded = recordableConsent(consent.resource, {
+      id: consentId,
+      practitioner: (id) => this.ids.practitioner(id),
+      reference: (type, id) => this.ids.reference(institution, type, id),
+      text: (value) => this.ids.text(institution, value),
+    }) as unknown as Record<string, unknown>;
+    const event = envelope('consent.recorded.v1', institution, { institution, patient, consentId, clientRef, consent: recorded }, { subject: patient });
     await this.publishAndApply(topics.consent, event as MedshareEvent);
-    this.logger.info({ consentId: consent.id, status: consent.status, institution: submitter.institution }, 'consent recorded');
-    return { consent: resource, patient };
+    this.logger.info({ consentId, status: consent.status, institution }, 'consent recorded');
+    return { consent: recorded, patient };
   }
 
   async submitAgreement(submitter: Requester, body: unknown): Promise<Record<string, unknown>> {
@@ -49,28 +61,29 @@ export class Submissions {
     if (agreement.holder !== submitter.institution) {
       throw new AccessControlError(AccessControlErrorCode.Forbidden, [{ text: 'only the holder may record an agreement to share its records', expression: 'Agreement.holder' }]);
     }
-    const holder = this.projection.agreementHolder(agreement.id);
-    if (holder !== undefined && holder !== submitter.institution) {
-      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: 'this agreement id belongs to another holder', expression: 'Agreement.id' }]);
-    }
-    const json = body as Record<string, unknown>;
-    const event = envelope('grants.agreement-recorded.v1', submitter.institution, { agreementId: agreement.id, agreement: json });
+    // Scoped to the holder: another institution's identical id names another agreement.
+    const clientRef = this.ids.agreementRef(agreement.holder, agreement.id);
+    const agreementId = this.projection.platformIdOf(clientRef) ?? newEventId();
+    const recorded = { ...(body as Record<string, unknown>), id: agreementId };
+    const event = envelope('grants.agreement-recorded.v1', submitter.institution, { agreementId, clientRef, agreement: recorded });
     await this.publishAndApply(topics.grants, event as MedshareEvent);
-    this.logger.info({ agreementId: agreement.id, holder: agreement.holder, reader: agreement.reader, status: agreement.status }, 'agreement recorded');
-    return json;
+    this.logger.info({ agreementId, holder: agreement.holder, reader: agreement.reader, status: agreement.status }, 'agreement recorded');
+    return recorded;
   }
 
   async registerRole(submitter: Requester, body: unknown): Promise<{ institution: string; practitioner: string; role: string }> {
     const parsed = roleRegistration.safeParse(body);
     if (!parsed.success) throw invalid(fromZodIssues('Role', parsed.error.issues));
-    const { practitioner, role } = parsed.data;
+    const { role } = parsed.data;
+    // Tokens name practitioners by the institution's own id; the platform only ever keeps its pseudonym.
+    const practitioner = this.ids.practitioner(parsed.data.practitioner);
     const registered = this.projection.practitioners.get(practitioner);
     if (registered && registered.institution !== submitter.institution) {
       throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: 'this practitioner id is registered by another institution', expression: 'Role.practitioner' }]);
     }
     const data = { institution: submitter.institution, practitioner, role };
     await this.publishAndApply(topics.grants, envelope('grants.role-registered.v1', submitter.institution, data) as MedshareEvent);
-    this.logger.info({ practitioner, role, institution: submitter.institution }, 'role registered');
+    this.logger.info({ practitioner: data.practitioner, role, institution: submitter.institution }, 'role registered');
     return data;
   }
 

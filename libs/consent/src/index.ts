@@ -1,6 +1,7 @@
 // Public API of @medshare/consent: the pure core of the access-control service's decisions.
 export { parseConsent, checkConsentSubmitter, type ConsentIntake } from './consent-intake';
 export type { ConsentResource } from './consent-schema';
+export { recordableConsent, type PlatformNames } from './consent-record';
 export type { PatientConsent, ConsentRule, ActorCriterion, SecurityLabel, RecordLabel, CodeRef } from './consent-rule';
 export { isDecisive } from './consent-rule';
 export { ConsentIndex } from './consent-index';

@@ -9,10 +9,12 @@ const NOW = new Date('2025-06-15T10:00:00Z');
 const keyring = new DevKeyring('unit-test-seed', ['hosp-a', 'hosp-b', 'rogue']);
 const trusted = { publicKeyOf: (id: string) => (id === 'rogue' ? undefined : keyring.publicKeyOf(id)) };
 const practitioners = new Map<string, RegisteredPractitioner>([
-  ['dr-a', { institution: 'hosp-a', role: 'physician' }],
-  ['admin-a', { institution: 'hosp-a', role: 'admin' }],
+  ['pr-dr-a', { institution: 'hosp-a', role: 'physician' }],
+  ['pr-admin-a', { institution: 'hosp-a', role: 'admin' }],
 ]);
-const authenticator = new RequesterAuthenticator(trusted, practitioners);
+/** Stands in for ClientIds.practitioner: registrations and decisions only ever see the platform's name. */
+const platformName = (id: string) => `pr-${id}`;
+const authenticator = new RequesterAuthenticator(trusted, practitioners, platformName);
 
 function token(signer: string, claims: { institution?: string; practitioner?: string; role?: string; ttlSeconds?: number }, issuedAt = NOW): string {
   const raw = issueInstitutionToken(keyring.privateKeyOf(signer), {
@@ -29,7 +31,7 @@ function token(signer: string, claims: { institution?: string; practitioner?: st
 
 describe('RequesterAuthenticator.practitioner', () => {
   it('accepts a registered practitioner with their registered role', () => {
-    expect(authenticator.practitioner(`Bearer ${token('hosp-a', { practitioner: 'dr-a', role: 'physician' })}`, NOW)).toEqual({ institution: 'hosp-a', practitioner: 'dr-a', role: 'physician' });
+    expect(authenticator.practitioner(`Bearer ${token('hosp-a', { practitioner: 'dr-a', role: 'physician' })}`, NOW)).toEqual({ institution: 'hosp-a', practitioner: 'pr-dr-a', role: 'physician' });
   });
 
   it.each<[string, string | undefined, AccessControlErrorCode]>([

@@ -26,6 +26,8 @@ export class RequesterAuthenticator {
   constructor(
     private readonly keyring: InstitutionKeyring,
     private readonly practitioners: ReadonlyMap<string, RegisteredPractitioner>,
+    /** The platform's name of a practitioner id (ClientIds.practitioner): the only one kept anywhere. */
+    private readonly platformName: (practitioner: string) => string,
   ) {}
 
   /** A token of a practitioner whose claimed role is the one registered at its institution. */
@@ -64,8 +66,9 @@ export class RequesterAuthenticator {
       }
       throw new AuthenticationRefusal(AccessControlErrorCode.Unauthenticated, `token rejected (${verified.reason})`, anonymous);
     }
-    const { institution, practitioner, role } = verified.identity;
-    if (practitioner === undefined) return { institution };
+    const { institution, role } = verified.identity;
+    if (verified.identity.practitioner === undefined) return { institution };
+    const practitioner = this.platformName(verified.identity.practitioner);
     const registered = this.practitioners.get(practitioner);
     const who = { institution, practitioner };
     if (!registered || registered.institution !== institution) {

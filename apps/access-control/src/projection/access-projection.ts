@@ -34,6 +34,8 @@ export class AccessProjection implements AccessState {
   private readonly identityLinks = new Map<string, string>();
   private readonly consentOwners = new Map<string, { institution: string; patient: string }>();
   private readonly agreementHolders = new Map<string, string>();
+  /** A client id's pseudonym → the platform id minted for it (first recorded wins). */
+  private readonly clientRefs = new Map<string, string>();
   private readonly versions = new Map<string, Version>();
   private readonly recentlyDelivered = new Set<string>();
 
@@ -50,24 +52,29 @@ export class AccessProjection implements AccessState {
         for (const { identifier, patient } of event.data.links) this.link(identifier, patient);
         return 'applied';
       case 'consent.recorded.v1': {
-        const { institution, patient, consentId } = event.data;
+        const { institution, patient, consentId, clientRef } = event.data;
         const owner = this.consentOwners.get(consentId);
         if (owner && (owner.institution !== institution || owner.patient !== patient)) return 'conflict';
+        if (!this.claims(clientRef, consentId)) return 'conflict';
         return this.versioned(`consent:${consentId}`, event.id, source, () => {
           const parsed = parseConsent(event.data.consent);
           if (!parsed.ok || parsed.consent.id !== consentId || parsed.consent.patient !== patient) return false;
           this.consentOwners.set(consentId, { institution, patient });
+          if (clientRef !== undefined) this.clientRefs.set(clientRef, consentId);
           this.consents.put(parsed.consent);
           return true;
         });
       }
       case 'grants.agreement-recorded.v1': {
+        const { agreementId, clientRef } = event.data;
         const parsed = parseAgreement(event.data.agreement);
-        if (!parsed.ok || parsed.agreement.id !== event.data.agreementId) return 'invalid';
-        const holder = this.agreementHolders.get(parsed.agreement.id);
+        if (!parsed.ok || parsed.agreement.id !== agreementId) return 'invalid';
+        const holder = this.agreementHolders.get(agreementId);
         if (holder !== undefined && holder !== parsed.agreement.holder) return 'conflict';
-        return this.versioned(`agreement:${parsed.agreement.id}`, event.id, source, () => {
-          this.agreementHolders.set(parsed.agreement.id, parsed.agreement.holder);
+        if (!this.claims(clientRef, agreementId)) return 'conflict';
+        return this.versioned(`agreement:${agreementId}`, event.id, source, () => {
+          this.agreementHolders.set(agreementId, parsed.agreement.holder);
+          if (clientRef !== undefined) this.clientRefs.set(clientRef, agreementId);
           this.agreements.put(parsed.agreement);
           return true;
         });
@@ -109,13 +116,14 @@ export class AccessProjection implements AccessState {
     if (!this.identityLinks.has(identifier)) this.identityLinks.set(identifier, patient);
   }
 
-  /** The owner of a consent id, if recorded: another institution or patient may not reuse it. */
-  consentOwner(consentId: string): { institution: string; patient: string } | undefined {
-    return this.consentOwners.get(consentId);
+  /** The platform id minted for a client id (by its pseudonym), if it was recorded before. */
+  platformIdOf(clientRef: string): string | undefined {
+    return this.clientRefs.get(clientRef);
   }
 
-  agreementHolder(agreementId: string): string | undefined {
-    return this.agreementHolders.get(agreementId);
+  /** The owner of a consent, if recorded: a re-submission may not move it to another patient. */
+  consentOwner(consentId: string): { institution: string; patient: string } | undefined {
+    return this.consentOwners.get(consentId);
   }
 
   /** Records are immutable facts: holdings only grow, and applying one twice changes nothing. */
@@ -125,6 +133,15 @@ export class AccessProjection implements AccessState {
     let types = byHolder.get(institution);
     if (!types) byHolder.set(institution, (types = new Set()));
     types.add(resourceType);
+  }
+
+  /**
+   * A client id names one platform id: two first submissions of one id racing on two instances mint two ids, and
+   * only the one recorded first stands (the other is a conflict, ignored everywhere alike).
+   */
+  private claims(clientRef: string | undefined, platformId: string): boolean {
+    const claimed = clientRef === undefined ? undefined : this.clientRefs.get(clientRef);
+    return claimed === undefined || claimed === platformId;
   }
 
   /**

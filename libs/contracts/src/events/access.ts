@@ -2,19 +2,33 @@
 import { z } from 'zod';
 import { institutionId, patientPseudonym, practitionerRole, purposeOfUse, requester, resourceType } from './common';
 
-/** A FHIR R4 Consent accepted at intake (validated strictly by libs/consent before it is published). */
+/**
+ * The keyed pseudonym (HMAC under the platform key, scoped to the submitting institution) of an id a client chose:
+ * re-submitting the same id updates the same platform id. Added compatibly to v1 (optional): events recorded before
+ * it carry the client's own id as `consentId`/`agreementId` and still validate.
+ */
+const clientRef = z.string().regex(/^[a-z]{2}-[a-z2-7]{16,64}$/, 'a client id pseudonym <kind>-<base32>');
+
+/**
+ * A FHIR R4 Consent accepted at intake (validated strictly by libs/consent before it is published), as recorded:
+ * `consentId` and `consent.id` are the platform's id (UUIDv7), no Coding.display, policy text pseudonymised.
+ */
 export const consentRecordedV1 = z.strictObject({
   institution: institutionId,
   patient: patientPseudonym,
   consentId: z.string().min(1).max(64),
+  clientRef: clientRef.optional(),
   consent: z.record(z.string(), z.unknown()),
 });
 
+/** `agreementId` and `agreement.id` are the platform's id (UUIDv7); `clientRef` names the holder's own id. */
 export const agreementRecordedV1 = z.strictObject({
   agreementId: z.string().min(1).max(64),
+  clientRef: clientRef.optional(),
   agreement: z.record(z.string(), z.unknown()),
 });
 
+/** `practitioner` is the platform's name of the institution's practitioner id (a keyed pseudonym `pr-…`). */
 export const roleRegisteredV1 = z.strictObject({
   institution: institutionId,
   practitioner: z.string().min(1).max(64),

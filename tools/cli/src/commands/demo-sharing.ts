@@ -1,6 +1,7 @@
 // The sharing half of `medshare demo`: roles and agreements once, then for some of the patients the demo
 // sent, a consent by the holding hospital and reads by the next hospital — permitted treatment reads,
 // break-glass reads with a reason, and research reads the consent does not allow (denied, on the ledger).
+import { randomUUID } from 'node:crypto';
 import { issueInstitutionToken } from '@medshare/crypto';
 import type { PlatformKeys } from '@medshare/service-kit';
 import { NATIONAL_ID_SYSTEM } from '@medshare/synthetic';
@@ -49,7 +50,8 @@ export class DemoSharing {
     const reader = this.next(holderIndex);
     const consent = {
       resourceType: 'Consent',
-      id: `demo-${nationalId}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 64),
+      // The hospital's own consent id carries nothing of the patient (the platform would keep only its pseudonym anyway).
+      id: `demo-${randomUUID()}`,
       status: 'active',
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
       category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],

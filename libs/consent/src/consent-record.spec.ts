@@ -1,0 +1,64 @@
+// The recordable Consent: nothing the client chose or wrote survives, and the decision it compiles to is the same.
+import { parseConsent } from './consent-intake';
+import { recordableConsent, type PlatformNames } from './consent-record';
+import { SYSTEM } from './terminology';
+
+const CANARY = 'Canary-Jane-Doe';
+const submitted = {
+  resourceType: 'Consent',
+  id: `c-${CANARY}`,
+  meta: { versionId: `v-${CANARY}`, lastUpdated: '2025-01-02T03:04:05Z', security: [{ system: SYSTEM.confidentiality, code: 'R', display: CANARY }] },
+  status: 'active',
+  scope: { coding: [{ system: SYSTEM.consentScope, code: 'patient-privacy', display: CANARY }] },
+  category: [{ coding: [{ system: SYSTEM.loinc, code: '59284-0', display: CANARY }] }],
+  patient: { reference: 'Patient/p-abcdefghijklmnopqrstuvwxyz234567' },
+  performer: [{ reference: `Patient/${CANARY}` }, { reference: 'Organization/hosp-a' }],
+  policy: [{ authority: `https://${CANARY}.example`, uri: `https://example.org/forms/${CANARY}.pdf` }],
+  verification: [{ verified: true, verifiedWith: { reference: `RelatedPerson/${CANARY}` } }],
+  provision: {
+    type: 'permit',
+    actor: [{ reference: { reference: `Practitioner/${CANARY}` } }, { reference: { reference: 'Organization/hosp-b' } }],
+    purpose: [{ system: SYSTEM.actReason, code: 'TREAT', display: CANARY }],
+    provision: [{ type: 'deny', actor: [{ reference: { reference: `Practitioner/dr-${CANARY}` } }], class: [{ system: SYSTEM.resourceTypes, code: 'Condition', display: CANARY }] }],
+  },
+};
+
+const names: PlatformNames = {
+  id: '019aa1b2-c3d4-7e5f-8a6b-000000000c01',
+  practitioner: (id) => `pr-${id.length}`,
+  reference: (type, id) => `rf-${type.length}-${id.length}`,
+  text: (value) => `urn:medshare:pseudonym:tx-${value.length}`,
+};
+
+describe('recordableConsent', () => {
+  const intake = parseConsent(submitted);
+  if (!intake.ok) throw new Error('the submitted fixture must pass intake');
+  const recorded = recordableConsent(intake.consent.resource, names);
+
+  it('keeps nothing the client chose or wrote: ids, displays, policy text, version ids, people\'s ids', () => {
+    expect(JSON.stringify(recorded)).not.toContain('Canary');
+    expect(JSON.stringify(recorded)).not.toContain('display');
+  });
+
+  it('names the consent by the platform id and renames references, organisations and the patient pseudonym aside', () => {
+    expect(recorded).toMatchObject({
+      id: names.id,
+      meta: { lastUpdated: '2025-01-02T03:04:05Z', security: [{ system: SYSTEM.confidentiality, code: 'R' }] },
+      patient: submitted.patient,
+      performer: [{ reference: 'Patient/rf-7-15' }, { reference: 'Organization/hosp-a' }],
+      policy: [{ authority: 'urn:medshare:pseudonym:tx-31', uri: 'urn:medshare:pseudonym:tx-45' }],
+      verification: [{ verified: true, verifiedWith: { reference: 'RelatedPerson/rf-13-15' } }],
+      provision: { actor: [{ reference: { reference: 'Practitioner/pr-15' } }, { reference: { reference: 'Organization/hosp-b' } }] },
+    });
+    expect(recorded.provision?.provision?.[0]?.actor).toEqual([{ reference: { reference: 'Practitioner/pr-18' } }]);
+  });
+
+  it('still passes intake and compiles to the same decision tree, with practitioners under their platform names', () => {
+    const again = parseConsent(recorded);
+    expect(again.ok).toBe(true);
+    if (!again.ok) return;
+    expect(again.consent.root.effect).toBe('permit');
+    expect(again.consent.root.actors).toEqual([{ practitioner: 'pr-15' }, { organization: 'hosp-b' }]);
+    expect(again.consent.root.exceptions[0]).toMatchObject({ effect: 'deny', resourceTypes: new Set(['Condition']) });
+  });
+});

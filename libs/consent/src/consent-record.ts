@@ -1,0 +1,59 @@
+// The Consent medshare records and publishes, made from a validated submission: nothing in it is a value the client
+// chose or wrote (ids, names of people, free text), so it may rest on Kafka and the ledger for ever.
+import type { ConsentResource, ProvisionJson } from './consent-schema';
+
+/** How the platform names what a client named: supplied by the service, which holds the pseudonym key. */
+export interface PlatformNames {
+  /** The platform id of this consent (a UUIDv7 minted at first submission). */
+  readonly id: string;
+  /** A practitioner's platform name: the same as the requester's in tokens, so actor criteria still match. */
+  practitioner(clientId: string): string;
+  /** Any other client-chosen id in a reference (a local Patient, a RelatedPerson...). */
+  reference(type: string, clientId: string): string;
+  /** Free text that must stay comparable but unreadable (policy authority and uri). */
+  text(value: string): string;
+}
+
+/**
+ * The recordable copy: `id` replaced by the platform id; `meta.versionId` dropped; every `Coding.display` dropped
+ * (free text, never interpreted); policy authority/uri pseudonymised (a policy is required, its meaning is not
+ * evaluated); references renamed, except organisations (institution ids are the platform's own) and patient
+ * pseudonyms (already the platform's). Record references are the platform's record ids and stay.
+ */
+export function recordableConsent(resource: ConsentResource, names: PlatformNames): ConsentResource {
+  const copy = withoutDisplays(structuredClone(resource)) as ConsentResource;
+  const reference = (literal: { reference: string }) => ({ reference: renamed(literal.reference, names) });
+  const { meta, ...rest } = copy;
+  const keptMeta = meta && { ...(meta.lastUpdated && { lastUpdated: meta.lastUpdated }), ...(meta.security && { security: meta.security }) };
+  return {
+    ...rest,
+    id: names.id,
+    ...(keptMeta && Object.keys(keptMeta).length > 0 && { meta: keptMeta }),
+    ...(copy.performer && { performer: copy.performer.map(reference) }),
+    ...(copy.organization && { organization: copy.organization.map(reference) }),
+    ...(copy.policy && { policy: copy.policy.map((p) => ({ ...(p.authority && { authority: names.text(p.authority) }), ...(p.uri && { uri: names.text(p.uri) }) })) }),
+    ...(copy.verification && { verification: copy.verification.map((v) => ({ ...v, ...(v.verifiedWith && { verifiedWith: reference(v.verifiedWith) }) })) }),
+    ...(copy.provision && { provision: renamedProvision(copy.provision, names) }),
+  };
+}
+
+function renamedProvision(node: ProvisionJson, names: PlatformNames): ProvisionJson {
+  return {
+    ...node,
+    ...(node.actor && { actor: node.actor.map((actor) => ({ ...actor, ...(actor.reference && { reference: { reference: renamed(actor.reference.reference, names) } }) })) }),
+    ...(node.provision && { provision: node.provision.map((child) => renamedProvision(child, names)) }),
+  };
+}
+
+function renamed(literal: string, names: PlatformNames): string {
+  const [type = '', id = ''] = literal.split('/');
+  if (type === 'Organization' || (type === 'Patient' && /^p-[a-z2-7]{16,64}$/.test(id))) return literal;
+  return `${type}/${type === 'Practitioner' ? names.practitioner(id) : names.reference(type, id)}`;
+}
+
+/** A validated Consent has `display` only in Codings (Reference.display and CodeableConcept.text are refused at intake). */
+function withoutDisplays(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDisplays);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'display').map(([key, item]) => [key, withoutDisplays(item)]));
+}
