@@ -46,15 +46,15 @@ describe('splitBundle', () => {
 
   it.each<[string, unknown, string, string | undefined]>([
     ['not a Bundle', { resourceType: 'Patient' }, 'Expected a Bundle', undefined],
-    ['a collection Bundle', { resourceType: 'Bundle', type: 'collection' }, 'Bundle type collection is not batch or transaction', 'Bundle.type'],
+    ['a collection Bundle', { resourceType: 'Bundle', type: 'collection' }, 'Bundle type must be batch or transaction', 'Bundle.type'],
     ['entry is not an array', { resourceType: 'Bundle', type: 'batch', entry: {} }, 'Bundle.entry must be an array', 'Bundle.entry'],
     ['an entry without resource', bundle('batch', [{ fullUrl: PATIENT_URL }]), 'Entry has no resource', 'Bundle.entry[0].resource'],
-    ['a duplicate fullUrl', bundle('batch', [{ fullUrl: PATIENT_URL, resource: patient }, { fullUrl: PATIENT_URL, resource: patient }]), `fullUrl ${PATIENT_URL} appears twice`, 'Bundle.entry[1].fullUrl'],
-    ['a dangling urn:uuid patient reference', bundle('transaction', [{ fullUrl: ENCOUNTER_URL, resource: encounter }]), `Patient reference ${PATIENT_URL} does not resolve within the bundle`, 'Bundle.entry[0].resource'],
+    ['a duplicate fullUrl', bundle('batch', [{ fullUrl: PATIENT_URL, resource: patient }, { fullUrl: PATIENT_URL, resource: patient }]), 'The fullUrl appears twice', 'Bundle.entry[1].fullUrl'],
+    ['a dangling urn:uuid patient reference', bundle('transaction', [{ fullUrl: ENCOUNTER_URL, resource: encounter }]), 'The patient reference does not resolve within the bundle', 'Bundle.entry[0].resource'],
     [
       'a patient reference to a non-Patient entry',
       bundle('transaction', [{ fullUrl: PATIENT_URL, resource: { resourceType: 'Group', type: 'person', actual: true } }, { fullUrl: ENCOUNTER_URL, resource: encounter }]),
-      `Patient reference ${PATIENT_URL} points to a Group entry`,
+      'The patient reference points to an entry that is not a Patient',
       'Bundle.entry[1].resource',
     ],
   ])('rejects %s', (_case, input, text, expression) => {

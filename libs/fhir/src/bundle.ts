@@ -48,7 +48,7 @@ function bundleShapeIssues(bundle: unknown): OperationOutcomeIssue[] {
   }
   const { type, entry } = bundle as Bundle;
   if (type !== 'batch' && type !== 'transaction') {
-    return [errorIssue('not-supported', `Bundle type ${String(type)} is not batch or transaction`, 'Bundle.type')];
+    return [errorIssue('not-supported', 'Bundle type must be batch or transaction', 'Bundle.type')];
   }
   if (entry !== undefined && !Array.isArray(entry)) {
     return [errorIssue('structure', 'Bundle.entry must be an array', 'Bundle.entry')];
@@ -60,7 +60,7 @@ function bundleShapeIssues(bundle: unknown): OperationOutcomeIssue[] {
       issues.push(errorIssue('required', 'Entry has no resource', `Bundle.entry[${index}].resource`));
     }
     if (fullUrl !== undefined && seen.has(fullUrl)) {
-      issues.push(errorIssue('duplicate', `fullUrl ${fullUrl} appears twice`, `Bundle.entry[${index}].fullUrl`));
+      issues.push(errorIssue('duplicate', 'The fullUrl appears twice', `Bundle.entry[${index}].fullUrl`));
     }
     if (fullUrl !== undefined) {
       seen.add(fullUrl);
@@ -83,12 +83,12 @@ function resolvePatient(
   const target = named?.reference === undefined ? undefined : byFullUrl.get(named.reference);
   if (named?.reference === undefined || target === undefined) {
     if (named?.reference?.startsWith('urn:')) {
-      issues.push(errorIssue('not-found', `Patient reference ${named.reference} does not resolve within the bundle`, `Bundle.entry[${index}].resource`));
+      issues.push(errorIssue('not-found', 'The patient reference does not resolve within the bundle', `Bundle.entry[${index}].resource`));
     }
     return named;
   }
   if (target.resourceType !== 'Patient') {
-    issues.push(errorIssue('invalid', `Patient reference ${named.reference} points to a ${target.resourceType} entry`, `Bundle.entry[${index}].resource`));
+    issues.push(errorIssue('invalid', 'The patient reference points to an entry that is not a Patient', `Bundle.entry[${index}].resource`));
     return undefined;
   }
   const targetPatient = patientReferenceOf(target);

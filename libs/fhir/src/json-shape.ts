@@ -5,7 +5,7 @@ import type { FhirResource, OperationOutcomeIssue } from './fhir-types';
 import { errorIssue } from './operation-outcome';
 
 /** What one JSON key of a type stands for (`valueQuantity` → `value[x]` as Quantity). */
-interface KeyElement {
+export interface KeyElement {
   element: InternalSchemaElement;
   /** The element's name as written in the definition: `value[x]` for a choice. */
   name: string;
@@ -41,7 +41,7 @@ function shapeOfObject(object: Record<string, unknown>, schema: InternalTypeSche
     }
     const primitive = isPrimitiveType(property.type);
     if (extension && !primitive) {
-      issues.push(errorIssue('structure', `Invalid additional property "${key}": only a primitive element has an _${jsonKey} form`, propertyPath));
+      issues.push(errorIssue('structure', `Only a primitive element has an _ form (${key})`, propertyPath));
       continue;
     }
     const items: [unknown, string][] = Array.isArray(value) ? value.map((item, index) => [item, `${propertyPath}[${index}]`]) : [[value, propertyPath]];
@@ -87,7 +87,8 @@ function jsonKindOf(value: unknown): string {
 
 const keyElementsBySchema = new WeakMap<InternalTypeSchema, Map<string, KeyElement>>();
 
-function keyElementsOf(schema: InternalTypeSchema): Map<string, KeyElement> {
+/** The JSON keys of a type and the element each stands for (`valueQuantity` → `value[x]`; look `_x` up as `x`), built once per schema. */
+export function keyElementsOf(schema: InternalTypeSchema): Map<string, KeyElement> {
   let keys = keyElementsBySchema.get(schema);
   if (keys === undefined) {
     keys = new Map();

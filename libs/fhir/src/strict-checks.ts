@@ -92,8 +92,7 @@ function bindingIssue(type: string, value: unknown, element: InternalSchemaEleme
   if (anyAllowed) {
     return undefined;
   }
-  const shown = codings.map((coding) => coding.code ?? '(none)').join(', ') || '(none)';
-  return errorIssue('code-invalid', `Code ${shown} is not in the required value set ${binding.valueSet.split('|')[0]}`, path);
+  return errorIssue('code-invalid', `The code is not in the required value set ${binding.valueSet.split('|')[0]}`, path);
 }
 
 function candidateCodings(type: string, value: unknown): Coding[] {
@@ -132,7 +131,7 @@ function referenceIssue(value: Reference, element: InternalSchemaElement, path: 
   if (!targetTypes || targetTypes.includes('Resource') || targetTypes.includes(targetType)) {
     return undefined;
   }
-  return errorIssue('structure', `Reference to ${targetType} where ${targetTypes.join(' | ')} is expected`, path);
+  return errorIssue('structure', `The reference names a resource type this element does not allow (${targetTypes.join(' | ')} expected)`, path);
 }
 
 // The resource types an element's Reference may target; undefined when unrestricted or a profile outside the core.

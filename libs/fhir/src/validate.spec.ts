@@ -1,5 +1,5 @@
 import { loadFhirDefinitions } from './definitions';
-import { validateFhirResource } from './validate';
+import { MAX_REPORTED_ISSUES, validateFhirResource } from './validate';
 
 const patient = {
   resourceType: 'Patient',
@@ -47,45 +47,46 @@ describe('validateFhirResource rejects', () => {
   it.each([
     ['a non-object', 'Patient', 'Expected a JSON object with a resourceType', undefined],
     ['an object without resourceType', { gender: 'male' }, 'Expected a JSON object with a resourceType', undefined],
-    ['an unknown resource type', { resourceType: 'Patientt' }, 'Unknown resource type Patientt', 'resourceType'],
-    ['a data type posing as a resource', { resourceType: 'HumanName', family: 'X' }, 'Unknown resource type HumanName', 'resourceType'],
-    ['an unknown element', { ...patient, nickname: 'Al' }, 'Invalid additional property "nickname"', 'Patient.nickname'],
+    ['an unknown resource type', { resourceType: 'Patientt' }, 'Unknown resource type', 'resourceType'],
+    ['a data type posing as a resource', { resourceType: 'HumanName', family: 'X' }, 'Unknown resource type', 'resourceType'],
+    ['an unknown element (its name stays out of the answer)', { ...patient, nickname: 'Al' }, 'Unknown element: not defined for this type', 'Patient.<unknown>'],
     ['a wrong JSON type', { ...patient, birthDate: 19700402 }, 'Invalid JSON type: expected string, but got number', 'Patient.birthDate'],
     ['a scalar where an array is required', { ...patient, identifier: patient.identifier[0] }, 'Expected array of values for property', 'Patient.identifier'],
     ['a missing required element', { ...observation, status: undefined }, 'Missing required property', 'Observation.status'],
     ['a malformed date', { ...patient, birthDate: '02/04/1970' }, 'Invalid date format', 'Patient.birthDate'],
     ['an empty string', { ...patient, gender: '' }, 'Empty strings are not allowed', 'Patient.gender'],
+    ['a NUL byte in a string (R4 strings allow no control character but tab, CR and LF)', { ...patient, name: [{ family: 'A\u0000B' }] }, 'Invalid string format', 'Patient.name[0].family'],
     ['an empty array', { ...patient, name: [] }, 'Empty arrays are not allowed', 'Patient.name'],
     ['an empty object', { ...patient, maritalStatus: {} }, 'Empty objects are not allowed', 'Patient.maritalStatus'],
-    ['an unknown code in a required code binding', { ...patient, gender: 'Female' }, 'Code Female is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender', 'Patient.gender'],
-    ['an unknown Observation.status', { ...observation, status: 'done' }, 'Code done is not in the required value set http://hl7.org/fhir/ValueSet/observation-status', 'Observation.status'],
+    ['an unknown code in a required code binding', { ...patient, gender: 'Female' }, 'The code is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender', 'Patient.gender'],
+    ['an unknown Observation.status', { ...observation, status: 'done' }, 'The code is not in the required value set http://hl7.org/fhir/ValueSet/observation-status', 'Observation.status'],
     [
       'an unknown code in a required CodeableConcept binding',
       { ...condition, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'activ' }] } },
-      'Code activ is not in the required value set http://hl7.org/fhir/ValueSet/condition-clinical',
+      'The code is not in the required value set http://hl7.org/fhir/ValueSet/condition-clinical',
       'Condition.clinicalStatus',
     ],
     [
       'a required CodeableConcept with text only',
       { ...condition, clinicalStatus: { text: 'active' } },
-      'Code (none) is not in the required value set http://hl7.org/fhir/ValueSet/condition-clinical',
+      'The code is not in the required value set http://hl7.org/fhir/ValueSet/condition-clinical',
       'Condition.clinicalStatus',
     ],
     ['a required CodeableConcept whose coding is an empty string (reported, not thrown)', { ...condition, clinicalStatus: { coding: '' } }, 'Expected a Coding as a JSON object, got a JSON string', 'Condition.clinicalStatus.coding'],
     ['a dateTime with a time but no offset', { ...observation, effectiveDateTime: '2021-03-04T08:15:00' }, 'A dateTime with a time must carry a time zone offset', 'Observation.effectiveDateTime'],
-    ['a reference to a type the element does not allow', { ...observation, subject: { reference: 'Medication/m1' } }, 'Reference to Medication where Patient | Group | Device | Location is expected', 'Observation.subject'],
+    ['a reference to a type the element does not allow', { ...observation, subject: { reference: 'Medication/m1' } }, 'The reference names a resource type this element does not allow (Patient | Group | Device | Location expected)', 'Observation.subject'],
     [
       'an invariant violation (obs-6: value and dataAbsentReason together)',
       { ...observation, dataAbsentReason: { text: 'not measured' } },
       'Constraint obs-6 not met: dataAbsentReason SHALL only be present if Observation.value[x] is not present',
       'Observation',
     ],
-    ['an invalid contained resource', { ...condition, contained: [{ resourceType: 'Patient', id: 'p', gender: 'x' }] }, 'Code x is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender', 'Condition.contained[0].gender'],
+    ['an invalid contained resource', { ...condition, contained: [{ resourceType: 'Patient', id: 'p', gender: 'x' }] }, 'The code is not in the required value set http://hl7.org/fhir/ValueSet/administrative-gender', 'Condition.contained[0].gender'],
     [
       'an invalid resource inside a bundle',
       { resourceType: 'Bundle', type: 'batch', entry: [{ resource: { ...patient, nickname: 'Al' }, request: { method: 'POST', url: 'Patient' } }] },
-      'Invalid additional property "nickname"',
-      'Bundle.entry[0].resource.nickname',
+      'Unknown element: not defined for this type',
+      'Bundle.entry[0].resource.<unknown>',
     ],
   ])('%s', (_case, resource, text, expression) => {
     const result = validateFhirResource(resource);
@@ -117,7 +118,7 @@ const gapCases: [string, Record<string, unknown>, string, string][] = [
   ['a number as a contained resource', observationIn({ contained: [5] }), 'Expected a Resource as a JSON object, got a JSON number', 'Observation.contained[0]'],
   ['an object where a primitive belongs (not in the _ form)', { ...patient, birthDate: { id: 'x' } }, 'Expected a date as a JSON string, got a JSON object (its id and extensions belong in _birthDate)', 'Patient.birthDate'],
   ['an object in a primitive array', { ...patient, name: [{ given: [{ id: 'x' }] }] }, 'Expected a string as a JSON string, got a JSON object (its id and extensions belong in _given)', 'Patient.name[0].given[0]'],
-  ['the _ form of a complex element', observationIn({ _subject: { id: 'x' } }), 'Invalid additional property "_subject": only a primitive element has an _subject form', 'Observation._subject'],
+  ['the _ form of a complex element', observationIn({ _subject: { id: 'x' } }), 'Only a primitive element has an _ form (_subject)', 'Observation._subject'],
   ['two keys of one choice element', observationIn({ valueString: 'high' }), 'Conflicting choice of type properties: "valueString", "valueQuantity" (one value[x] only)', 'Observation.valueString'],
   ['a choice key with the _ form of another of its types', observationIn({ _valueString: { id: 'v' } }), 'Conflicting choice of type properties: "valueString", "valueQuantity" (one value[x] only)', 'Observation._valueString'],
 ];
@@ -133,6 +134,41 @@ describe('validateFhirResource rejects what medplum lets through', () => {
     const result = validateFhirResource(resource);
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.issues).toContainEqual(expect.objectContaining({ severity: 'error', details: { text }, expression: [expression] }));
+  });
+});
+
+describe('validateFhirResource answers with codes and schema-known paths, never with what was submitted', () => {
+  const MARK = 'Zq9Canary';
+  it.each<[string, unknown]>([
+    ['an invented element name', { ...patient, [`mrn${MARK}`]: 'x' }],
+    ['an invented element name inside a known element', { ...patient, name: [{ family: 'A', [MARK]: 1 }] }],
+    ['an invented element name in a bundle entry and in a contained resource', { resourceType: 'Bundle', type: 'batch', entry: [{ resource: { ...condition, contained: [{ resourceType: 'Patient', id: 'p', [MARK]: 1 }], subject: { reference: '#p' } }, request: { method: 'POST', url: 'Condition' } }] }],
+    ['an element name with dots and brackets', { ...patient, [`a.${MARK}[0]`]: 1 }],
+    ['an unknown resource type', { resourceType: MARK }],
+    ['an unknown code', { ...patient, gender: MARK }],
+    ['a wrong JSON type', { ...patient, birthDate: { [MARK]: 1 } }],
+    ['a reference to a type the element does not allow', { ...observation, subject: { reference: `Medication/${MARK}` } }],
+    ['a malformed primitive', { ...patient, birthDate: MARK }],
+  ])('%s', (_case, resource) => {
+    const result = validateFhirResource(resource);
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).not.toContain(MARK);
+  });
+});
+
+describe('validateFhirResource bounds its work on hostile input', () => {
+  it('refuses JSON nested 10,000 deep as too costly, without overflowing the stack', () => {
+    let extension: Record<string, unknown> = { url: 'https://x.example/e', valueString: 'x' };
+    for (let depth = 0; depth < 10_000; depth += 1) extension = { url: 'https://x.example/e', extension: [extension] };
+    const result = validateFhirResource({ ...observation, extension: [extension] });
+    expect(result).toEqual({ ok: false, issues: [expect.objectContaining({ code: 'too-costly' })] });
+  });
+
+  it('lists at most 100 issues and counts the rest', () => {
+    const result = validateFhirResource({ ...observation, code: { coding: new Array(5_000).fill(1) } });
+    const issues = result.ok ? [] : result.issues;
+    expect(issues).toHaveLength(MAX_REPORTED_ISSUES + 1);
+    expect(issues[MAX_REPORTED_ISSUES]).toEqual(expect.objectContaining({ code: 'too-costly', details: { text: '4900 more issues not listed' } }));
   });
 });
 

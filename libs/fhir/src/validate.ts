@@ -3,8 +3,10 @@ import { isResourceType, normalizeOperationOutcome, validateResource } from '@me
 import { isCleanResource } from './clean-resource';
 import { assertFhirDefinitionsLoaded } from './definitions';
 import type { FhirResource, OperationOutcomeIssue } from './fhir-types';
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from './json-limits';
 import { jsonShapeIssues } from './json-shape';
 import { errorIssue } from './operation-outcome';
+import { publicIssue } from './public-issues';
 import { resourceInvariantIssues } from './resource-invariants';
 import { strictIssues } from './strict-checks';
 
@@ -12,9 +14,13 @@ export type FhirValidation<T extends FhirResource = FhirResource> =
   | { ok: true; resource: T }
   | { ok: false; issues: OperationOutcomeIssue[] };
 
+/** Issues returned at most: a flood of errors (a million wrong values) is answered with the first ones and a count. */
+export const MAX_REPORTED_ISSUES = 100;
+
 /**
  * Validates any JSON value as a FHIR R4 resource (bundles and contained resources included).
  * Only errors fail; medplum's warnings are superseded by the strict reference check and are not returned.
+ * Issues carry codes, fixed texts and schema-known element paths only (see public-issues.ts), never a value.
  */
 export function validateFhirResource(resource: unknown): FhirValidation {
   assertFhirDefinitionsLoaded();
@@ -22,14 +28,18 @@ export function validateFhirResource(resource: unknown): FhirValidation {
     return { ok: false, issues: [errorIssue('structure', 'Expected a JSON object with a resourceType')] };
   }
   if (!isResourceType(resource.resourceType)) {
-    return {
-      ok: false,
-      issues: [errorIssue('not-supported', `Unknown resource type ${resource.resourceType}`, 'resourceType')],
-    };
+    return { ok: false, issues: [errorIssue('not-supported', 'Unknown resource type', 'resourceType')] };
+  }
+  if (exceedsJsonDepth(resource)) {
+    return { ok: false, issues: [errorIssue('too-costly', `The resource nests deeper than ${MAX_JSON_DEPTH} levels`)] };
   }
   // Most submissions are valid: one walk over their keys proves it; the reporting path below explains the rest.
-  const issues = isCleanResource(resource) ? [] : reportedIssues(resource);
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, resource };
+  if (isCleanResource(resource)) return { ok: true, resource };
+  const issues = reportedIssues(resource);
+  if (issues.length === 0) return { ok: true, resource };
+  const listed = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => publicIssue(resource, issue));
+  const unlisted = issues.length - listed.length;
+  return { ok: false, issues: unlisted > 0 ? [...listed, errorIssue('too-costly', `${unlisted} more issues not listed`)] : listed };
 }
 
 /**
