@@ -16,6 +16,10 @@ export const ingestionConfigSchema = baseConfigSchema.extend(platformKeysSchema.
   /** CloudEvents source of the encryption deployment whose sealing keys this service trusts. */
   SEALING_KEY_SOURCE: z.string().min(1).default('encryption'),
   RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  /** Longest wait for Kafka's acknowledgement before answering 503 (outcome unknown: a retry with the same Idempotency-Key publishes the same events). */
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  /** An Idempotency-Key claim whose owner stops renewing it (a killed instance) is taken over after this long. */
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
 });
 
 export type IngestionConfig = z.infer<typeof ingestionConfigSchema>;

@@ -1,16 +1,17 @@
 // Ingests one submission: authenticate, validate, resolve patients, seal per patient, publish, answer.
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { envelope, newEventId, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { envelope, newEventId, topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { verifyInstitutionToken, type InstitutionKeyring, type PseudonymKey } from '@medshare/crypto';
 import { loadFhirDefinitions, type OperationOutcomeIssue } from '@medshare/fhir';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { Counter } from 'prom-client';
 import type { IngestionConfig } from '../config';
-import { IdempotencyRepository, requestHash } from '../persistence/idempotency.repository';
+import { IdempotencyRepository, type PreparedPublication, type StoredAnswer } from '../persistence/idempotency.repository';
 import { PatientLinkRepository } from '../persistence/patient-link.repository';
 import { sealSubmission, type SealedRecordReceipt } from '../sealing/record-sealer';
 import { SealingKeyRegistry } from '../sealing/sealing-key.registry';
+import { bodyHashOf, claimKeyOf } from './idempotency-key';
 import { IngestionError, IngestionErrorCode, failure } from './ingestion-error';
 import { InstitutionNamespace } from './institution-namespace';
 import { planIntake } from './intake-plan';
@@ -117,12 +118,14 @@ export class IngestionService implements OnModuleInit {
     } catch {
       throw failure(IngestionErrorCode.MalformedBody, 'structure', 'The body is not JSON');
     }
-    if (key === undefined) return this.ingest(institution, requestId, body);
+    if (key === undefined) return this.publishPrepared(institution, requestId, await this.prepare(institution, requestId, body));
 
-    const claim = await this.idempotency.claim(institution, key, requestHash(institution, key, bytes));
+    const claimKey = claimKeyOf(this.pseudonymKey, institution, key);
+    const leaseMs = this.config.IDEMPOTENCY_LEASE_MS;
+    const claim = await this.unavailableOnError(() => this.idempotency.claim(claimKey, bodyHashOf(this.pseudonymKey, claimKey, bytes), leaseMs));
     switch (claim.kind) {
       case 'answered':
-        return { status: claim.answer.status, body: claim.answer.body, headers: { 'Idempotent-Replayed': 'true', 'X-Request-Id': (claim.answer.body as Accepted).requestId } };
+        return replayed(claim.answer);
       case 'other-body':
         throw failure(IngestionErrorCode.IdempotencyConflict, 'conflict', 'This Idempotency-Key was used with another body');
       case 'in-progress':
@@ -130,18 +133,33 @@ export class IngestionService implements OnModuleInit {
       case 'claimed':
         break;
     }
+    // The lease outlives this request only if the process dies: then another instance takes the claim over.
+    const heartbeat = setInterval(() => {
+      this.idempotency.renew(claimKey, claim.owner, leaseMs).catch((error: unknown) => this.logger.warn({ requestId, error: errorText(error) }, 'idempotency lease not renewed'));
+    }, leaseMs / 3);
     try {
-      const answer = await this.ingest(institution, requestId, body);
-      await this.idempotency.answer(institution, key, answer);
-      return answer;
+      let prepared = claim.prepared;
+      if (prepared === undefined) {
+        const fresh = await this.prepare(institution, requestId, body);
+        if (!(await this.unavailableOnError(() => this.idempotency.prepare(claimKey, claim.owner, fresh, leaseMs)))) {
+          throw failure(IngestionErrorCode.IdempotencyConflict, 'conflict', 'A request with this Idempotency-Key is still in progress');
+        }
+        prepared = fresh;
+      }
+      const answer = await this.publishPrepared(institution, requestId, prepared);
+      await this.unavailableOnError(() => this.idempotency.answer(claimKey, answer));
+      return claim.prepared === undefined ? answer : replayed(answer);
     } catch (error) {
       // Refusals change nothing and are not stored: a retry with the same key is judged again.
-      await this.idempotency.release(institution, key);
+      await this.idempotency.abandon(claimKey, claim.owner).catch((abandonError: unknown) => this.logger.warn({ requestId, error: errorText(abandonError) }, 'idempotency claim left to expire'));
       throw error;
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
-  private async ingest(institution: string, requestId: string, body: unknown): Promise<Answer> {
+  /** Validates, resolves the patients and seals: everything before the first publish, which a retry may repeat. */
+  private async prepare(institution: string, requestId: string, body: unknown): Promise<PreparedPublication> {
     const plan = planIntake(body, { institution, namespace: this.namespace, pseudonymKey: this.pseudonymKey, maxEntries: this.config.MAX_BUNDLE_ENTRIES });
     const key = this.sealingKeys.current();
     if (key === undefined) throw failure(IngestionErrorCode.Unavailable, 'transient', 'No sealing key is known yet');
@@ -160,47 +178,61 @@ export class IngestionService implements OnModuleInit {
       key,
       records: plan.entries.map((entry, index) => ({ ...(entry.entry === undefined ? {} : { entry: entry.entry }), patient: settled.patients[index], resource: entry.resource })),
     });
-    await this.announceLinks(institution, settledLinks.unannounced);
-    await this.publishOrRefuse(topics.ingestSealed, sealed.events as MedshareEvent[]);
-    recordsTotal.inc(sealed.receipts.length);
-    this.logger.info({ requestId, institution, records: sealed.receipts.length, patients: sealed.events.length, keyId: key.keyId }, 'submission sealed and published');
     const accepted: Accepted = { requestId, events: sealed.events.map((event) => event.id), records: sealed.receipts };
-    return { status: 202, body: accepted };
+    return { identity: linkEvents(institution, settledLinks.unannounced), sealed: sealed.events as MedshareEvent[], answer: { status: 202, body: accepted } };
   }
 
   /**
-   * Publishes the links this request's records rely on that no earlier request got acknowledged, BEFORE their
-   * ingest.sealed: a 202 then implies every link of its records is on medshare.identity.v1. A failure answers 503
-   * and leaves the links unannounced, so the retry (or any request naming the patient) publishes them again.
+   * Publishes the links the records rely on that no earlier request got acknowledged, BEFORE their ingest.sealed:
+   * a 202 then implies every link of its records is on medshare.identity.v1. A failure answers 503 and leaves the
+   * links unannounced, so the retry (or any request naming the patient) publishes them again.
    */
-  private async announceLinks(institution: string, unannounced: ReadonlyMap<string, string>): Promise<void> {
-    if (unannounced.size === 0) return;
-    const links = [...unannounced].map(([identifier, patient]) => ({ identifier, patient }));
-    const events: MedshareEvent[] = [];
-    for (let start = 0; start < links.length; start += LINKS_PER_EVENT) {
-      events.push(envelope('identity.linked.v1', institution, { institution, links: links.slice(start, start + LINKS_PER_EVENT) }, { subject: institution }));
+  private async publishPrepared(institution: string, requestId: string, prepared: PreparedPublication): Promise<Answer> {
+    if (prepared.identity.length > 0) {
+      await this.publishOrRefuse(topics.identity, prepared.identity);
+      const identifiers = prepared.identity.flatMap((event) => (event as EventOf<'identity.linked.v1'>).data.links.map((link) => link.identifier));
+      try {
+        await this.patientLinks.markAnnounced(identifiers);
+      } catch (error) {
+        // Harmless: the links stay unannounced and are published again (readers apply a link once).
+        this.logger.warn({ links: identifiers.length, error: errorText(error) }, 'published links not marked announced');
+      }
     }
-    await this.publishOrRefuse(topics.identity, events);
-    try {
-      await this.patientLinks.markAnnounced([...unannounced.keys()]);
-    } catch (error) {
-      // Harmless: the links stay unannounced and are published again (readers apply a link once).
-      this.logger.warn({ links: links.length, error: error instanceof Error ? error.message : String(error) }, 'published links not marked announced');
-    }
+    await this.publishOrRefuse(topics.ingestSealed, prepared.sealed);
+    const { records } = prepared.answer.body as Accepted;
+    recordsTotal.inc(records.length);
+    this.logger.info({ requestId, institution, records: records.length, patients: prepared.sealed.length }, 'submission sealed and published');
+    return prepared.answer;
   }
 
   /**
-   * kafkajs retries a failed send for ~9 s before giving up. After one failure, later submissions are
-   * answered 503 at once for Retry-After seconds instead of each holding its connection that long; the
-   * first submission after that window tries Kafka again.
+   * Waits at most PUBLISH_TIMEOUT_MS for Kafka's acknowledgement: a dead broker is a 503 within seconds, not after
+   * kafkajs' own retries. The outcome is then unknown (the send may still land), which is why a claimed
+   * Idempotency-Key keeps what it prepared and its retry publishes the same events. After one failure, later
+   * submissions are answered 503 at once for Retry-After seconds; the first one after that window tries Kafka again.
    */
   private async publishOrRefuse(topic: TopicSpec, events: MedshareEvent[]): Promise<void> {
     if (Date.now() < this.kafkaRefusedUntil) throw failure(IngestionErrorCode.Unavailable, 'transient', 'The platform cannot take this submission now; retry later');
     try {
-      await this.unavailableOnError(() => this.publisher.publish(topic, events));
+      await this.unavailableOnError(() => this.publishWithin(topic, events));
     } catch (error) {
       this.kafkaRefusedUntil = Date.now() + this.config.RETRY_AFTER_SECONDS * 1000;
       throw error;
+    }
+  }
+
+  private async publishWithin(topic: TopicSpec, events: MedshareEvent[]): Promise<void> {
+    const publishing = this.publisher.publish(topic, events);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no acknowledgement from Kafka within ${this.config.PUBLISH_TIMEOUT_MS} ms`)), this.config.PUBLISH_TIMEOUT_MS);
+    });
+    // A send that loses the race may still fail later: that rejection is expected, not unhandled.
+    publishing.catch(() => undefined);
+    try {
+      await Promise.race([publishing, deadline]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -208,7 +240,7 @@ export class IngestionService implements OnModuleInit {
     try {
       return await work();
     } catch (error) {
-      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'dependency failed during a submission');
+      this.logger.warn({ error: errorText(error) }, 'dependency failed during a submission');
       throw failure(IngestionErrorCode.Unavailable, 'transient', 'The platform cannot take this submission now; retry later');
     }
   }
@@ -221,12 +253,32 @@ export class IngestionService implements OnModuleInit {
       status: error.status,
       reasons: rejectionReasons(error.issues),
     });
+    if (Date.now() < this.kafkaRefusedUntil) return;
     try {
-      await this.publisher.publish(topics.ingestRejected, [event]);
+      await this.publishWithin(topics.ingestRejected, [event]);
     } catch (publishError) {
-      this.logger.warn({ requestId, error: publishError instanceof Error ? publishError.message : String(publishError) }, 'rejection event not published');
+      this.logger.warn({ requestId, error: errorText(publishError) }, 'rejection event not published');
     }
   }
+}
+
+/** identity.linked.v1 events for links not yet announced, at most LINKS_PER_EVENT links each. */
+function linkEvents(institution: string, unannounced: ReadonlyMap<string, string>): MedshareEvent[] {
+  const links = [...unannounced].map(([identifier, patient]) => ({ identifier, patient }));
+  const events: MedshareEvent[] = [];
+  for (let start = 0; start < links.length; start += LINKS_PER_EVENT) {
+    events.push(envelope('identity.linked.v1', institution, { institution, links: links.slice(start, start + LINKS_PER_EVENT) }, { subject: institution }));
+  }
+  return events;
+}
+
+/** A stored answer given again: it names the request that was answered, not this one. */
+function replayed(answer: StoredAnswer): Answer {
+  return { status: answer.status, body: answer.body, headers: { 'Idempotent-Replayed': 'true', 'X-Request-Id': (answer.body as Accepted).requestId } };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function rejectionReasons(issues: readonly OperationOutcomeIssue[]) {

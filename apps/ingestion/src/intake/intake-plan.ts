@@ -32,7 +32,6 @@ export interface IntakeEntry {
 
 export interface IntakePlan {
   entries: IntakeEntry[];
-  resourceIds: string[];
 }
 
 const KIND_ORDER: Record<CandidateKind, number> = { shared: 0, institution: 1, 'resource-id': 2 };
@@ -77,7 +76,7 @@ export function planIntake(body: unknown, rules: IntakeRules): IntakePlan {
   }
   if (forbidden.length > 0) throw new IngestionError(IngestionErrorCode.ForeignInstitution, forbidden);
   if (invalid.length > 0) throw new IngestionError(IngestionErrorCode.InvalidResource, invalid);
-  return { entries, resourceIds: views.map((view) => view.resource.id).filter((id): id is string => typeof id === 'string' && id.length <= 64) };
+  return { entries };
 }
 
 interface EntryView {
