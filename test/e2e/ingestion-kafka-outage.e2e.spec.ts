@@ -2,50 +2,28 @@
 // and an OperationOutcome, recovery without a restart when the broker returns, and exactly the records acknowledged
 // with 202 published, stored and encrypted, once each.
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
-import { issueInstitutionToken } from '@medshare/crypto';
-import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { generatePopulation, patientBundle, type SyntheticPatient } from '@medshare/synthetic';
-import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
-import { startService, type RunningService } from '../support/service-processes';
+import { postFhir, startIngestionStack, type FhirAnswer, type IngestionStack } from '../support/ingestion-stack';
 import { readTopic } from '../support/topic-reader';
 import { closeAll } from '../support/cleanup';
-import { freePorts } from '../support/ports';
 import { startPrivateBroker, type PrivateBroker } from '../support/private-broker';
 
-const repoRoot = resolve(__dirname, '../..');
 const run = randomBytes(4).toString('hex');
-const SOURCE = `encryption-o${run}`;
 const RETRY_AFTER_SECONDS = 2;
-/** Ports of this run: two free ports in 4600-4699 for the services (broker B picks its own). */
-const ports = { encryption: 0, ingestion: 0 };
-const logDir = resolve(repoRoot, `.data/logs/e2e-kafka-outage-${run}`);
-const { stateServer } = testEndpoints();
-const databases = { ingestion: `ingestion_o${run}`, encryption: `encryption_o${run}` };
-const keys = new PlatformKeys(platformKeysSchema.parse({}));
-const token = () => issueInstitutionToken(keys.institutionPrivateKey('hosp-a'), { institution: 'hosp-a', ttlSeconds: 600 }, new Date());
 
 /** Every event on a topic of broker B, from the beginning up to the high watermarks of now. */
 async function readEvents(kafka: Kafka, topic: TopicSpec): Promise<MedshareEvent[]> {
   return (await readTopic(kafka, topic.name)).map((message) => JSON.parse(message.value?.toString() ?? '') as MedshareEvent);
 }
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-  elapsedMs: number;
-}
-
 describe('ingestion when Kafka is down', () => {
   let brokerB: PrivateBroker;
   let kafka: Kafka;
-  let encryption: RunningService;
-  let ingestion: RunningService;
+  let stack: IngestionStack;
   let store: Client;
   const population = generatePopulation({ seed: `outage-${run}`, patientsPerInstitution: 4, institutions: [{ id: 'hosp-a', name: 'A' }] });
   const patients: SyntheticPatient[] = population.patients;
@@ -59,53 +37,25 @@ describe('ingestion when Kafka is down', () => {
     entry: [...(patientBundle(first, { type: 'batch' }).entry ?? []), ...(patientBundle(second, { type: 'batch' }).entry ?? [])],
   });
 
-  async function submit(body: object, idempotencyKey?: string): Promise<Answer> {
-    const started = Date.now();
-    const response = await fetch(`${ingestion.baseUrl}/v1/fhir`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/fhir+json', ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
-    const answer = { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown>, elapsedMs: Date.now() - started };
+  async function submit(body: object, idempotencyKey?: string): Promise<FhirAnswer> {
+    const answer = await postFhir(stack.ingestion.baseUrl, body, { idempotencyKey });
     if (answer.status === 202) acknowledged.push(...(answer.body.records as { recordId: string }[]).map((record) => record.recordId));
     return answer;
   }
 
   beforeAll(async () => {
-    [ports.encryption, ports.ingestion] = await freePorts(4600, 4700, 2);
     brokerB = await startPrivateBroker(`outage-test-${run}`);
     kafka = brokerB.kafka;
-    const kafkaEnv = { KAFKA_BROKERS: brokerB.brokers.join(',') };
-    encryption = await startService('encryption', {
-      port: ports.encryption,
-      logDir,
-      instance: `encryption-o${run}`,
-      env: { ...kafkaEnv, DATABASE_URL: databaseUrl(stateServer, databases.encryption), KAFKA_GROUP_ID: `encryption-o${run}`, SERVICE_SOURCE: SOURCE },
-    });
-    ingestion = await startService('ingestion', {
-      port: ports.ingestion,
-      logDir,
-      instance: `ingestion-o${run}`,
-      env: {
-        ...kafkaEnv,
-        DATABASE_URL: databaseUrl(stateServer, databases.ingestion),
-        KAFKA_GROUP_ID: `ingestion-o${run}`,
-        SEALING_KEY_SOURCE: SOURCE,
-        RETRY_AFTER_SECONDS: String(RETRY_AFTER_SECONDS),
-      },
-    });
-    store = new Client({ connectionString: databaseUrl(stateServer, databases.encryption) });
+    stack = await startIngestionStack(`o${run}`, brokerB.brokers, { RETRY_AFTER_SECONDS: String(RETRY_AFTER_SECONDS) });
+    store = new Client({ connectionString: stack.databaseUrls.encryption });
     await store.connect();
   });
 
   afterAll(() =>
     closeAll([
-      () => ingestion?.stop(),
-      () => encryption?.stop(),
       () => store?.end(),
+      () => stack?.remove(),
       () => brokerB?.remove(),
-      ...Object.values(databases).map((name) => () => dropDatabase(stateServer, name)),
     ]));
 
   async function storedCount(recordIds: readonly string[]): Promise<number> {
@@ -160,7 +110,7 @@ describe('ingestion when Kafka is down', () => {
       intervalMs: 500,
     });
 
-    const encrypted = (await readEvents(kafka, topics.recordsEncrypted)).filter((event) => event.source === SOURCE && event.type === 'records.encrypted.v1');
+    const encrypted = (await readEvents(kafka, topics.recordsEncrypted)).filter((event) => event.source === stack.source && event.type === 'records.encrypted.v1');
     const perRecord = new Map<string, number>();
     for (const event of encrypted) {
       const { recordId } = (event as EventOf<'records.encrypted.v1'>).data;
