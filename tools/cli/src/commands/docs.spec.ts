@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventSchemas } from '@medshare/contracts';
-import { EVENT_CATALOGUE, renderEventCatalogue } from './docs';
+import { docsCommand, EVENT_CATALOGUE, renderEventCatalogue } from './docs';
 
 const ROOT = join(__dirname, '../../../..');
 
@@ -11,6 +11,15 @@ describe('docs/events.md', () => {
 
   it('is what `npx medshare docs` writes from the topic registry and schemas (run it after changing libs/contracts)', () => {
     expect(readFileSync(join(ROOT, EVENT_CATALOGUE), 'utf8')).toBe(rendered);
+  });
+
+  it.each<[string, string[], number]>([
+    ['`docs check` passes the committed catalogue', ['check'], 0],
+    ['anything else after docs is a usage error', ['--check'], 2],
+  ])('%s', async (_name, args, code) => {
+    const err: string[] = [];
+    expect(await docsCommand(args, { out: () => undefined, err: (text) => err.push(text) })).toBe(code);
+    expect(err.length > 0).toBe(code !== 0);
   });
 
   it('has a section for every event type and a row for every topic', () => {

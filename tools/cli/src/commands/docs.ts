@@ -1,6 +1,6 @@
 // `medshare docs`: writes docs/events.md, the event catalogue, from libs/contracts' topic registry and
 // schemas, so the document cannot drift from the code (a unit test compares the two).
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { allTopics, cloudEventEnvelopeSchema, eventSchemas, type EventType, type TopicSpec } from '@medshare/contracts';
@@ -9,13 +9,20 @@ import { repoRoot } from '../repo';
 
 export const EVENT_CATALOGUE = 'docs/events.md';
 
-/** Writes the catalogue; the unit test beside this file is the check that it is current. */
+/** `docs` writes the catalogue; `docs check` (run by `npm run lint`) exits 1 when the committed one differs. */
 export async function docsCommand(args: string[], io: CommandIo): Promise<number> {
+  const file = join(repoRoot, EVENT_CATALOGUE);
+  const wanted = renderEventCatalogue();
+  if (args.length === 1 && args[0] === 'check') {
+    if ((await readFile(file, 'utf8').catch(() => '')) === wanted) return 0;
+    io.err(`${EVENT_CATALOGUE} is not what libs/contracts says: run npm run build && npx medshare docs`);
+    return 1;
+  }
   if (args.length > 0) {
-    io.err(`usage: medshare docs   (writes ${EVENT_CATALOGUE} from libs/contracts)`);
+    io.err(`usage: medshare docs [check]   (writes ${EVENT_CATALOGUE} from libs/contracts; check: compare only)`);
     return 2;
   }
-  await writeFile(join(repoRoot, EVENT_CATALOGUE), renderEventCatalogue());
+  await writeFile(file, wanted);
   io.out(`wrote ${EVENT_CATALOGUE}`);
   return 0;
 }
