@@ -1,4 +1,4 @@
-// Three tiers (STYLE.md #10): unit = pure *.spec.ts, int = *.int.spec.ts against the real Kafka and
+// Three tiers by file name: unit = pure *.spec.ts, int = *.int.spec.ts against the real Kafka and
 // PostgreSQL the global set-up starts, e2e = test/e2e with the services running as processes.
 const swc = ['@swc/jest', {
   jsc: {

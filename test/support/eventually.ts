@@ -1,4 +1,4 @@
-// Poll, don't sleep: waits for an eventual state with a deadline (STYLE.md #11).
+// Poll, don't sleep: waits for an eventual state with a deadline.
 export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

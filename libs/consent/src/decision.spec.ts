@@ -1,4 +1,4 @@
-// Scenario table for decide + filterRecords: every rule of CONSENT.md, asserted on the exact records returned.
+// Scenario table for decide + filterRecords: every rule of docs/consent.md, asserted on the exact records returned.
 import { AgreementIndex, parseAgreement } from './agreement';
 import type { AccessRequest } from './access-request';
 import { parseConsent } from './consent-intake';

@@ -30,7 +30,7 @@ export interface InstitutionIdentity {
 
 /**
  * Every reason but issuer-mismatch means "not authenticated" (401). issuer-mismatch is a token validly signed by
- * one known institution that claims to be another: authenticated, and an impersonation attempt (403 per CONSENT.md).
+ * one known institution that claims to be another: authenticated, and an impersonation attempt (403, docs/security.md).
  */
 export type TokenRejection = 'malformed' | 'unknown-issuer' | 'bad-signature' | 'expired' | 'wrong-audience' | 'issuer-mismatch';
 

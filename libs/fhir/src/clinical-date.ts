@@ -2,7 +2,7 @@
 import type { FhirResource, Period } from './fhir-types';
 
 // First present wins. Observation and DiagnosticReport put effective[x] before issued; Condition puts recordedDate
-// before onset[x] because CONSENT.md names "recorded" as the clinical date.
+// before onset[x] because medshare's consent rules (docs/consent.md) name "recorded" as a clinical date.
 const DATE_ELEMENTS = [
   'effectiveDateTime',
   'effectiveInstant',

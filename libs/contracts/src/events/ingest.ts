@@ -10,7 +10,7 @@ export const sealedBox = z.strictObject({
   ciphertext: base64,
 });
 
-/** One request's records of one patient, sealed together (one HPKE encapsulation per box, see MACHINE.md). */
+/** One request's records of one patient, sealed together (one HPKE encapsulation per box, ~1 ms each: libs/crypto README). */
 export const ingestSealedV1 = z.strictObject({
   institution: institutionId,
   patient: patientPseudonym,
