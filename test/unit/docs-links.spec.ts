@@ -69,6 +69,12 @@ describe('links in the documentation', () => {
     expect([...markdown.matchAll(/\b[A-Z][A-Z_]+\.md\b/g)].map((match) => match[0]).filter((name) => !fileNames.has(name))).toEqual([]);
   });
 
+  it.each(documentation.map((file) => [relative(ROOT, file), file]))('%s: every source file it names in code exists', (_name, file) => {
+    // Repository paths such as `libs/crypto/src/pseudonym.ts` or `test/e2e/ledger.e2e.spec.ts`; templates with <…> are skipped.
+    const named = [...readFileSync(file, 'utf8').matchAll(/`([a-z][\w.-]*\/[\w./-]*\.(?:ts|js|sh|ya?ml|json))`/g)].map((match) => match[1]);
+    expect(named.filter((path) => !existsSync(join(ROOT, path)))).toEqual([]);
+  });
+
   it.each(documentation.map((file) => [relative(ROOT, file), file]))('%s: no link leaves the repository for the web', (_name, file) => {
     expect(linkTargets(readFileSync(file, 'utf8')).filter(isWeb)).toEqual([]);
   });
