@@ -2,7 +2,10 @@
 // run is complete (the global teardown still to come), it waits MEDSHARE_TEST_EXIT_GRACE_MS; if the process is
 // still alive then, something left open keeps it alive. It names what (sockets by peer, child processes by
 // command line, resource kinds), kills the child processes it finds, and exits with EXIT_CODE.
-// `--detectOpenHandles` in a dedicated run shows where such handles were created.
+// Timers and sockets created after the run completed (a client reconnecting or restarting in a loop) are shown
+// with where they were created; `--detectOpenHandles` in a dedicated run shows the creation of the others.
+const { createHook } = require('node:async_hooks');
+
 const EXIT_CODE = 75;
 const DEFAULT_GRACE_MS = 60_000;
 
@@ -29,6 +32,27 @@ function openHandles() {
   return { handles, kinds };
 }
 
+/** Creation stacks of the timers and sockets created from now on that are still alive. */
+function trackNewResources() {
+  const alive = new Map();
+  const hook = createHook({
+    init(id, type) {
+      if (type !== 'Timeout' && type !== 'TCPWRAP' && type !== 'TCPCONNECTWRAP') return;
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 40; // async_hooks and timers internals take the first ten frames
+      const stack = new Error().stack ?? '';
+      Error.stackTraceLimit = limit;
+      const frames = stack.split('\n').slice(1).filter((line) => !/node:|support\/exit-watchdog\.js/.test(line)).map((line) => line.trim().replace(/^at /, ''));
+      alive.set(id, `${type} at ${frames.slice(0, 5).join(' < ')}`);
+    },
+    destroy(id) {
+      alive.delete(id);
+    },
+  });
+  hook.enable();
+  return () => [...new Set(alive.values())];
+}
+
 class ExitWatchdog {
   constructor() {
     this.graceMs = Number(process.env.MEDSHARE_TEST_EXIT_GRACE_MS ?? DEFAULT_GRACE_MS);
@@ -36,20 +60,27 @@ class ExitWatchdog {
 
   onRunComplete(testContexts) {
     const projects = [...testContexts].map((context) => context.config.displayName?.name ?? 'default').join(', ');
+    let createdSince = () => [];
     const timer = setTimeout(() => {
       const { handles, kinds } = openHandles();
       const lines = [
         `exit-watchdog: the run of ${projects} finished its tests but did not exit within ${this.graceMs} ms; still open:`,
         ...handles.map((handle) => `  - ${describeHandle(handle)}`),
         `  resource kinds: ${JSON.stringify(kinds)}`,
+        ...createdSince().map((resource) => `  created after the run completed and still alive: ${resource}`),
         '  creation stacks: run the tier (or one spec) again with --detectOpenHandles',
       ];
       process.stderr.write(`${lines.join('\n')}\n`);
       for (const handle of handles) if (handle?.constructor?.name === 'ChildProcess') handle.kill('SIGKILL');
+      // Jest's own exit handler sets exit code 1 when tests failed; this one runs after it.
+      process.on('exit', () => {
+        process.exitCode = EXIT_CODE;
+      });
       process.exit(EXIT_CODE);
     }, this.graceMs);
     // Unreferenced: a process that exits by itself is not held up; one that is held up still fires it.
     timer.unref();
+    createdSince = trackNewResources();
   }
 }
 
