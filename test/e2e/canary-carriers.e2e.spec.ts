@@ -53,10 +53,8 @@ type Carrier = (typeof CARRIERS)[number];
 const KNOWN_LEAKS: Carrier[] = [
   // ingestion (ingest helper): invented element names on ingest.rejected.v1 and the ledger; the raw Idempotency-Key in its table
   'element-name', 'nested-element-name', 'idempotency-key',
-  // access control (access helper): client ids of roles, agreements and consents, Consent free text and references, break-glass reasons
-  'practitioner-id', 'holder-practitioner-id', 'agreement-id', 'consent-id', 'consent-version-id', 'coding-display', 'purpose-display',
-  'policy-authority', 'policy-uri', 'provision-code', 'provision-code-system', 'consent-data-ref', 'performer-id', 'verified-with-id',
-  'break-glass-reason', 'break-glass-reason-query',
+  // access control (access helper): client-chosen codes and record references inside a Consent's provisions, break-glass reasons
+  'provision-code', 'provision-code-system', 'consent-data-ref', 'break-glass-reason', 'break-glass-reason-query',
   // encryption: the shred reason (ticket-like, but client-chosen) on the audited topic and the ledger
   'shred-reason',
 ];

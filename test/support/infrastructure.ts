@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { allTopics, topics } from '../../libs/contracts/src';
-import { createKafka, ensureTopics, waitForGroupCoordinator } from '../../libs/messaging/src';
+import { createKafka, ensureTopics } from '../../libs/messaging/src';
+import { waitForGroupCoordinator } from './topic-reader';
 import { testEndpoints } from './endpoints';
 
 const run = promisify(execFile);

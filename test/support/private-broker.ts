@@ -6,8 +6,9 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import { allTopics, topics } from '@medshare/contracts';
-import { createKafka, ensureTopics, waitForGroupCoordinator } from '@medshare/messaging';
+import { createKafka, ensureTopics } from '@medshare/messaging';
 import { freePorts } from './ports';
+import { waitForGroupCoordinator } from './topic-reader';
 
 const runCommand = promisify(execFile);
 const repoRoot = resolve(__dirname, '../..');

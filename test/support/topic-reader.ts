@@ -13,6 +13,11 @@ export interface ClosableConsumer {
 export function closableConsumer(kafka: Kafka, config: ConsumerConfig): ClosableConsumer {
   let closing = false;
   const consumer = kafka.consumer({ ...config, retry: { ...config.retry, restartOnFailure: async () => !closing } });
+  // kafkajs' stop does nothing to a run still starting (joined, not yet fetching): it starts fetching after the
+  // disconnect. Its first fetch after close() stops it for good.
+  consumer.on(consumer.events.FETCH_START, () => {
+    if (closing) void consumer.disconnect().catch(() => undefined);
+  });
   return {
     consumer,
     async close() {
@@ -24,6 +29,29 @@ export function closableConsumer(kafka: Kafka, config: ConsumerConfig): Closable
       await consumer.disconnect();
     },
   };
+}
+
+/**
+ * Right after a broker starts, group coordination answers "coordinator is loading" for a while: waits until a
+ * throwaway group joins and fetches, then closes it for good.
+ */
+export async function waitForGroupCoordinator(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<void> {
+  const readiness = closableConsumer(kafka, { groupId: `test-readiness-${process.pid}-${Date.now()}`, sessionTimeout: 10_000 });
+  const { consumer } = readiness;
+  const fetching = new Promise<void>((resolveFetching) => consumer.on(consumer.events.FETCH_START, () => resolveFetching()));
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no consumer group could join within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: false });
+    await consumer.run({ eachBatch: async () => undefined });
+    await Promise.race([fetching, deadline]);
+  } finally {
+    clearTimeout(timer);
+    await readiness.close();
+  }
 }
 
 export interface TopicMessage {

@@ -1,4 +1,4 @@
-// Creates the registry's topics and waits until the broker can serve consumer groups.
+// Creates the registry's topics.
 import type { Kafka } from 'kafkajs';
 import type { TopicSpec } from '@medshare/contracts';
 
@@ -27,27 +27,5 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], re
     return missing.map((spec) => spec.name);
   } finally {
     await admin.disconnect();
-  }
-}
-
-/**
- * Right after a broker starts, group coordination answers "coordinator is loading" for a while;
- * joining a throwaway group proves consumers can work.
- */
-export async function waitForGroupCoordinator(kafka: Kafka, topic: string, timeoutMs = 60_000): Promise<void> {
-  const consumer = kafka.consumer({ groupId: `medshare-readiness-${process.pid}-${Date.now()}`, sessionTimeout: 10_000 });
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no consumer group could join within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: false });
-    await consumer.run({ eachBatch: async () => undefined });
-    await Promise.race([joined, deadline]);
-  } finally {
-    clearTimeout(timer);
-    await consumer.disconnect();
   }
 }
