@@ -1,7 +1,8 @@
 // The ledger's verification and its doors, end to end on the real broker and three real replicas: bad
 // path and query values answer 400 with a code (never 500, never the value echoed back), verification
 // runs as a job (202 + Location, progress, report) and repairs only for the operator's token on the
-// active writer, and the export is for auditors and operators only.
+// active writer, the export is for auditors and operators only, the auditor CLI holds a replica against
+// a signed head it trusts, and the background's incremental verification finds an edited row in seconds.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { envelope, topics } from '@medshare/contracts';
+import { envelope, parseEvent, topics, type EventOf } from '@medshare/contracts';
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { runLedgerVerification } from '../support/ledger-verifications';
 import { startService, type RunningService } from '../support/service-processes';
+import { readTopic, topicEnds } from '../support/topic-reader';
 
 const run = randomUUID().replace(/-/g, '').slice(0, 8);
 const database = `ledger_v${run}`;
@@ -216,6 +218,51 @@ describe('ledger verification and its doors', () => {
       expect(truncated.code).toBe(1);
       expect(truncated.out).toContain(`height ${head.height - 1} trusted checkpoint: the ledger ends at tree size`);
       expect(truncated.out).toContain(`below the trusted checkpoint's size ${head.treeSize}: it was cut short`);
+    });
+  });
+
+  describe('background verification, incremental', () => {
+    type Alert = EventOf<'governance.alert.v1'>;
+    const addressOf = (index: number) => `${new URL(ledgerServers[index]).host}/${database}`;
+
+    /** The first ledger-tamper alert about replica `index` published after `from`. */
+    async function tamperAlert(index: number, from: Map<number, bigint>): Promise<Alert> {
+      return eventually(
+        async () => {
+          const messages = await readTopic(kafka, topics.governanceAlerts.name, { from });
+          const alerts = messages.flatMap(({ value }) => {
+            const parsed = parseEvent(value, topics.governanceAlerts.name);
+            return parsed.ok && parsed.event.type === 'governance.alert.v1' ? [parsed.event] : [];
+          });
+          return alerts.find((alert) => alert.data.kind === 'ledger-tamper' && alert.data.details?.address === addressOf(index));
+        },
+        { timeoutMs: 30_000, intervalMs: 500, what: `a ledger-tamper alert about replica-${index + 1}` },
+      );
+    }
+
+    beforeAll(async () => {
+      await ledger.stop();
+      ledger = await startService('ledger', { port: ports.writer, env: { ...env, LEDGER_VERIFY_INTERVAL_MS: '1000' }, instance: `ledger-v-bg-${run}` });
+      // The first pass verifies everything and every replica is in sync: from then on only changes are read.
+      await eventually(async () => {
+        const { replicas } = (await (await fetch(`${ledger.baseUrl}/v1/replicas`)).json()) as { replicas: { inSync: boolean; lastVerification?: { ok: boolean } }[] };
+        return replicas.every((replica) => replica.inSync && replica.lastVerification?.ok) || undefined;
+      }, { timeoutMs: 30_000, what: 'a clean background pass over replicas in sync' });
+    });
+
+    it.each([
+      { name: 'an edited event row of an old block', replica: 0, sql: `UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 11`, row: 'event leaf 11' },
+      { name: 'a deleted old block row', replica: 1, sql: 'DELETE FROM ledger_blocks WHERE height = 1', row: 'block' },
+    ])('finds $name within seconds, names it in a ledger-tamper alert, and repairs it', async ({ replica, sql, row }) => {
+      const from = await topicEnds(kafka, topics.governanceAlerts.name);
+      await onReplica(replica, sql);
+      const editedAt = Date.now();
+      const alert = await tamperAlert(replica, from);
+      const detectionMs = Date.parse(alert.time) - editedAt;
+      process.stdout.write(`ledger tamper detection (${row}): ${detectionMs} ms from the edit to the alert\n`);
+      expect(alert.data.details).toMatchObject({ replica: `replica-${replica + 1}`, row, repaired: true });
+      expect(detectionMs).toBeLessThan(10_000);
+      expect((await runLedgerVerification(ledger.baseUrl)).ok).toBe(true);
     });
   });
 });

@@ -36,8 +36,8 @@ export const ledgerConfigSchema = baseConfigSchema
     LEDGER_REPLICA_TIMEOUT_MS: positiveInt(5000, 600_000),
     /** A reachable replica more than this many blocks behind the committed head raises a `replica-unhealthy` alert. */
     LEDGER_REPLICA_LAG_ALERT_BLOCKS: positiveInt(10, 1_000_000),
-    /** Full verification of every replica in the background; 0 disables it. */
-    LEDGER_VERIFY_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+    /** Pause between the background's incremental verification passes (what changed, what is new, a slice); 0 disables them. */
+    LEDGER_VERIFY_INTERVAL_MS: z.coerce.number().int().min(0).max(86_400_000).default(5_000),
     /** Bearer token of operator actions: verification that repairs replicas. Required in production. */
     OPERATOR_TOKEN: roleTokenSchema,
     /** Bearer token of auditors: the export of the whole chain (operators may export too). Required in production. */

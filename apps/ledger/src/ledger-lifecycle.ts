@@ -11,6 +11,7 @@ import { LedgerWriter } from './writer/ledger-writer';
 @Injectable()
 export class LedgerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private verifyTimer?: NodeJS.Timeout;
+  private stopping = false;
 
   constructor(
     private readonly writer: LedgerWriter,
@@ -28,20 +29,25 @@ export class LedgerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
       if (this.writer.isActive && this.writer.commitsBlocked) throw new Error('commits stopped: a block waits for a write quorum');
     });
     this.writer.start();
-    if (this.config.LEDGER_VERIFY_INTERVAL_MS > 0) {
-      // Only the active writer verifies in the background: it is the one that can repair.
-      this.verifyTimer = setInterval(() => {
-        if (!this.writer.isActive) return;
-        void this.verification
-          .verifyAll({ repair: true })
-          .then((report) => this.logger.info({ ok: report.ok, durationMs: report.durationMs, quorumHeight: report.quorumHeight }, 'background verification'))
-          .catch((error: unknown) => this.logger.error({ error: error instanceof Error ? error.message : String(error) }, 'background verification failed'));
-      }, this.config.LEDGER_VERIFY_INTERVAL_MS);
-    }
+    if (this.config.LEDGER_VERIFY_INTERVAL_MS > 0) this.scheduleVerification();
+  }
+
+  /** The incremental pass, LEDGER_VERIFY_INTERVAL_MS after the last one ended; only the active writer runs it, since it repairs. */
+  private scheduleVerification(): void {
+    this.verifyTimer = setTimeout(() => {
+      const pass = this.writer.isActive ? this.verification.verifyRecent() : Promise.resolve(undefined);
+      void pass
+        .then((report) => report && this.logger.debug({ ok: report.ok, durationMs: report.durationMs, quorumHeight: report.quorumHeight }, 'background verification pass'))
+        .catch((error: unknown) => this.logger.error({ error: error instanceof Error ? error.message : String(error) }, 'background verification failed'))
+        .finally(() => {
+          if (!this.stopping) this.scheduleVerification();
+        });
+    }, this.config.LEDGER_VERIFY_INTERVAL_MS);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.verifyTimer);
+    this.stopping = true;
+    clearTimeout(this.verifyTimer);
     await this.writer.stop();
   }
 

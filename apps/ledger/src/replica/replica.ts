@@ -75,6 +75,24 @@ export class ReplicaReader {
     return rows[0] === undefined ? undefined : { leafIndex: Number(rows[0].leaf_index), canonical: rows[0].canonical };
   }
 
+  /**
+   * Per height up to `toHeight`, a version of its rows that any edit, delete or insert changes: the block
+   * row's xmin, and the event rows' count and sum of xmins (an edited row gets a new, higher xmin).
+   * Reads no event bytes, but scans the event table (~0.2 s for 250k events).
+   */
+  async rowVersions(toHeight: number): Promise<Map<number, string>> {
+    const [blocks, events] = await Promise.all([
+      this.query<{ height: string; version: string }>('SELECT height, xmin::text AS version FROM ledger_blocks WHERE height <= $1', [toHeight]),
+      this.query<{ height: string; version: string }>(
+        "SELECT height, count(*)::text || ':' || sum(xmin::text::bigint)::text AS version FROM ledger_events WHERE height <= $1 GROUP BY height",
+        [toHeight],
+      ),
+    ]);
+    const [ofBlocks, ofEvents] = [blocks, events].map(({ rows }) => new Map(rows.map((row) => [Number(row.height), row.version])));
+    const heights = new Set([...ofBlocks.keys(), ...ofEvents.keys()]);
+    return new Map([...heights].map((height) => [height, `${ofBlocks.get(height) ?? '-'}/${ofEvents.get(height) ?? '-'}`]));
+  }
+
   async leafHashes(fromLeaf: number, toLeafExclusive: number): Promise<Buffer[]> {
     const { rows } = await this.query<{ leaf_hash: Buffer }>(
       'SELECT leaf_hash FROM ledger_events WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index',

@@ -1,5 +1,8 @@
 // Runs the chain verifier over every replica, compares the replicas block by block, publishes each
 // tampered replica as a governance alert and, on the active writer, repairs it from verified quorum data.
+// Two kinds of run: a full one (every height of every replica: verification jobs) and the background's
+// incremental one (per replica only what changed since the last pass, what is new, and a slice: see
+// ReplicaBaseline), which finds a tampered row in seconds where a full pass over 250k events takes ~20 s.
 import type { KeyObject } from 'node:crypto';
 import { envelope, newEventId, topics } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
@@ -11,6 +14,7 @@ import type { LedgerWriter } from '../writer/ledger-writer';
 import type { EventRow } from '../block/sealed-block';
 import { SerialQueue } from '../writer/serial-queue';
 import { ChainVerifier, type Finding } from './chain-verifier';
+import { ReplicaBaseline, REWRITTEN, runsOf } from './replica-baseline';
 
 export interface ReplicaReport {
   replica: string;
@@ -47,11 +51,25 @@ export interface VerificationReport {
 /** Heights read per query while verifying (blocks and their events). */
 const PAGE_HEIGHTS = 50;
 const MAX_FINDINGS = 200;
+/**
+ * Verified heights re-verified per incremental pass whatever their versions say: with 1,000-event blocks a
+ * 250k chain is swept in full about every 60 passes (5 minutes at the default 5 s interval).
+ */
+const SWEEP_HEIGHTS = 4;
+
+/** Where a pass found what, on one snapshot of one replica. */
+interface ReplicaPass {
+  report: ReplicaReport;
+  /** Heights verified, and the versions of the replica's rows they were verified at. */
+  verified: number[];
+  versions: Map<number, string>;
+}
 
 export class LedgerVerification {
   private last?: VerificationReport;
   // One run at a time (requested or in the background): two repairs never overlap.
   private readonly queue = new SerialQueue();
+  private readonly baselines = new Map<Replica, ReplicaBaseline>();
 
   private readonly replicas: readonly Replica[];
 
@@ -82,22 +100,83 @@ export class LedgerVerification {
       reports.push(await this.verifyReplica(replica, (height, of) => onProgress({ ...progress, height, of })));
     }
     onProgress({ replicas: this.replicas.length, replicasDone: reports.length });
-    const quorumHeight = await this.compareReplicas(reports);
-    for (const report of reports.filter((candidate) => !candidate.ok && candidate.findings.length > 0)) {
-      const replica = this.replicas.find((candidate) => candidate.name === report.replica) as Replica;
-      ledgerMetrics.tamperFindings.inc({ replica: replica.name }, report.findings.length);
-      this.logger.error({ replica: replica.name, height: report.findings[0].height, row: report.findings[0].row, problem: report.findings[0].problem, findings: report.findings.length }, 'ledger replica failed verification');
-      const repaired = repair && this.writer.isActive ? await this.repair(replica, report.findings) : [];
-      await this.alert(replica, report.findings, repaired.length > 0);
+    const { quorumHeight } = await this.compareReplicas(reports, 0);
+    for (const [i, report] of reports.entries()) {
+      if (report.findings.length === 0) continue;
+      const repaired = await this.reportFindings(this.replicas[i], report.findings, repair);
       if (repaired.length > 0) {
-        const after = await this.verifyReplica(replica);
+        const after = await this.verifyReplica(this.replicas[i]);
         report.repaired = repaired;
         report.afterRepair = { ok: after.ok, findings: after.findings };
       }
     }
+    return this.finish(started, quorumHeight, reports);
+  }
+
+  /**
+   * The background pass (active writer, repairing): per replica, on one snapshot, only the heights whose
+   * rows changed since they were verified, the heights not verified yet, and a rotating slice; block hashes
+   * compared with the majority over the heights read. Each finding is alerted once (until its rows change).
+   */
+  verifyRecent(): Promise<VerificationReport> {
+    return this.queue.run(async () => {
+      const started = Date.now();
+      const passes: ReplicaPass[] = [];
+      for (const replica of this.replicas) passes.push(await this.passOf(replica));
+      const reports = passes.map((pass) => pass.report);
+      const lowest = Math.min(...passes.flatMap((pass) => [...pass.verified.slice(0, 1), pass.report.height ?? Infinity]));
+      const { quorumHeight, agreed } = await this.compareReplicas(reports, Number.isFinite(lowest) ? Math.max(0, lowest) : 0);
+      for (const [i, { report, verified, versions }] of passes.entries()) {
+        const news = this.baselineOf(this.replicas[i]).settle(verified, versions, report.findings, (height) => agreed(i, height));
+        if (news.length > 0) report.repaired = await this.reportFindings(this.replicas[i], news, true);
+      }
+      return this.finish(started, quorumHeight, reports);
+    });
+  }
+
+  private finish(started: number, quorumHeight: number, reports: ReplicaReport[]): VerificationReport {
     const report: VerificationReport = { ok: reports.every((candidate) => candidate.ok), at: new Date(started).toISOString(), durationMs: Date.now() - started, quorumHeight, replicas: reports };
     this.last = report;
     return report;
+  }
+
+  /** Logs and counts findings, repairs them (on the active writer, when asked), alerts; the heights repaired. */
+  private async reportFindings(replica: Replica, findings: readonly Finding[], repair: boolean): Promise<number[]> {
+    const [first] = findings;
+    ledgerMetrics.tamperFindings.inc({ replica: replica.name }, findings.length);
+    this.logger.error({ replica: replica.name, height: first.height, row: first.row, problem: first.problem, findings: findings.length }, 'ledger replica failed verification');
+    const damaged = findings.filter((finding) => finding.problem !== REWRITTEN);
+    const repaired = repair && damaged.length > 0 && this.writer.isActive ? await this.repair(replica, damaged) : [];
+    await this.alert(replica, findings, repaired.length > 0);
+    return repaired;
+  }
+
+  private async passOf(replica: Replica): Promise<ReplicaPass> {
+    const baseline = this.baselineOf(replica);
+    const base = { replica: replica.name, address: replica.address };
+    try {
+      return await replica.snapshot(async (reader) => {
+        const head = (await reader.head())?.height ?? -1;
+        const versions = await reader.rowVersions(Math.max(head, baseline.verifiedHeight));
+        const { heights, changed } = baseline.plan(head, versions);
+        const findings: Finding[] = [];
+        for (const [from, to] of runsOf(heights)) findings.push(...(await this.verifyRun(reader, from, to)).findings);
+        for (const height of changed) if (!findings.some((finding) => finding.height === height)) findings.push({ height, row: 'block', problem: REWRITTEN });
+        const [top] = head < 0 ? [] : await reader.storedBlocks(head, head);
+        const treeSize = Number((top?.header as { treeSize?: unknown } | undefined)?.treeSize ?? 0);
+        findings.push(...new ChainVerifier(this.publicKey).orphans(await reader.strayEvents(Number.isSafeInteger(treeSize) ? treeSize : 0, head)));
+        const sorted = findings.sort((a, b) => a.height - b.height).slice(0, MAX_FINDINGS);
+        return { report: { ...base, height: head, ok: sorted.length === 0, findings: sorted }, verified: heights, versions };
+      });
+    } catch (error) {
+      return { report: { ...base, ok: false, findings: [], error: error instanceof Error ? error.message : String(error) }, verified: [], versions: new Map() };
+    }
+  }
+
+  private baselineOf(replica: Replica): ReplicaBaseline {
+    let baseline = this.baselines.get(replica);
+    if (!baseline) this.baselines.set(replica, (baseline = new ReplicaBaseline(SWEEP_HEIGHTS)));
+    return baseline;
   }
 
   /** Verifies one replica's whole chain from its own rows. */
@@ -112,13 +191,25 @@ export class LedgerVerification {
   }
 
   private async verifyChain(reader: ReplicaReader, onPage: (height: number, of: number) => void): Promise<{ height: number; findings: Finding[] }> {
-    const head = await reader.head();
-    const verifier = new ChainVerifier(this.publicKey);
+    const top = (await reader.head())?.height ?? -1;
+    const { findings, verifier } = await this.verifyRun(reader, 0, top, onPage);
+    findings.push(...verifier.orphans(await reader.strayEvents(verifier.treeSize, top)));
+    return { height: top, findings: findings.slice(0, MAX_FINDINGS) };
+  }
+
+  /**
+   * Verifies heights `first..last` of a replica, going on from the block below `first` as stored: the
+   * caller trusts it (verified, and its rows unchanged since, or `first` is 0).
+   */
+  private async verifyRun(reader: ReplicaReader, first: number, last: number, onPage: (height: number, of: number) => void = () => undefined): Promise<{ findings: Finding[]; verifier: ChainVerifier }> {
+    const [previous] = first > 0 ? await reader.storedBlocks(first - 1, first - 1) : [];
+    const verifier = ChainVerifier.after(previous, this.publicKey);
     const findings: Finding[] = [];
-    const top = head?.height ?? -1;
-    for (let from = 0; from <= top && findings.length < MAX_FINDINGS; from += PAGE_HEIGHTS) {
-      const to = Math.min(top, from + PAGE_HEIGHTS - 1);
-      onPage(from, top);
+    if (first > 0 && previous === undefined) findings.push({ height: first - 1, row: 'block', problem: 'block is missing' });
+    const strays: EventRow[][] = [];
+    for (let from = first; from <= last && findings.length < MAX_FINDINGS; from += PAGE_HEIGHTS) {
+      const to = Math.min(last, from + PAGE_HEIGHTS - 1);
+      onPage(from, last);
       const [blocks, events] = await Promise.all([reader.storedBlocks(from, to), reader.events(from, to)]);
       const byHeight = new Map<number, EventRow[]>();
       for (const event of events) {
@@ -131,22 +222,24 @@ export class LedgerVerification {
         byHeight.delete(block.height);
       }
       // Rows under a height that has no block row belong to no block.
-      findings.push(...verifier.orphans([...byHeight.values()].flat()));
+      strays.push(...byHeight.values());
     }
-    if (verifier.nextHeight <= top) findings.push({ height: verifier.nextHeight, row: 'block', problem: 'block is missing' });
-    findings.push(...verifier.orphans(await reader.strayEvents(verifier.treeSize, top)));
-    return { height: top, findings: findings.slice(0, MAX_FINDINGS) };
+    if (verifier.nextHeight <= last) findings.push({ height: verifier.nextHeight, row: 'block', problem: 'block is missing' });
+    // After the missing blocks they were stored under, so a finding's first line names the block.
+    findings.push(...verifier.orphans(strays.flat()));
+    return { findings, verifier };
   }
 
   /**
    * Compares block hashes across replicas: where a replica's block differs from the one a majority
    * holds, that is a finding too (a replica can be internally consistent and still not the chain).
    */
-  private async compareReplicas(reports: ReplicaReport[]): Promise<number> {
+  private async compareReplicas(reports: ReplicaReport[], from: number): Promise<{ quorumHeight: number; agreed: (replica: number, height: number) => boolean }> {
     const top = Math.max(-1, ...reports.map((report) => report.height ?? -1));
-    const hashes = await Promise.all(this.replicas.map((replica, i) => (reports[i].height === undefined ? Promise.resolve(undefined) : replica.blockHashes(0, top).catch(() => undefined))));
+    const hashes = await Promise.all(this.replicas.map((replica, i) => (reports[i].height === undefined ? Promise.resolve(undefined) : replica.blockHashes(from, top).catch(() => undefined))));
+    const majorityHashes = new Map<number, string>();
     let quorumHeight = -1;
-    for (let height = 0; height <= top; height += 1) {
+    for (let height = from; height <= top; height += 1) {
       const counts = new Map<string, number>();
       for (const map of hashes) {
         const hash = map?.get(height);
@@ -154,6 +247,7 @@ export class LedgerVerification {
       }
       const agreed = [...counts].find(([, count]) => this.set.isMajority(count))?.[0];
       if (agreed === undefined) continue;
+      majorityHashes.set(height, agreed);
       quorumHeight = height;
       hashes.forEach((map, i) => {
         const hash = map?.get(height);
@@ -164,7 +258,7 @@ export class LedgerVerification {
       });
     }
     for (const report of reports) if (report.height !== undefined) report.lag = Math.max(0, quorumHeight - report.height);
-    return quorumHeight;
+    return { quorumHeight, agreed: (replica, height) => hashes[replica]?.get(height) === majorityHashes.get(height) && majorityHashes.has(height) };
   }
 
   /** Rewrites every block a finding names from verified copies, on the writer queue; returns the heights. */
@@ -179,6 +273,7 @@ export class LedgerVerification {
         for (const height of heights) blocks.push(...(await this.writer.verifiedBlocks(height, height, replica)));
         await replica.replace(blocks, { treeSize: head.header.treeSize, headHeight: head.header.height });
         ledgerMetrics.repairs.inc({ replica: replica.name }, blocks.length);
+        this.baselineOf(replica).rewroteByRepair(heights);
         this.logger.warn({ replica: replica.name, heights }, 'replica repaired from verified quorum data');
         return named;
       } catch (error) {
