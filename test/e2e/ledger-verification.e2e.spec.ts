@@ -15,13 +15,14 @@ import { createKafka, EventPublisher } from '@medshare/messaging';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { runLedgerVerification } from '../support/ledger-verifications';
+import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
 import { readTopic, topicEnds } from '../support/topic-reader';
 
 const run = randomUUID().replace(/-/g, '').slice(0, 8);
 const database = `ledger_v${run}`;
-// Two ports of the ledger range 4100-4109 (ledger.e2e uses 4120-4199, the bench 4110).
-const ports = ((base) => ({ writer: base, standby: base + 1 }))(4100 + (parseInt(run.slice(0, 4), 16) % 5) * 2);
+// Two free ports of the ledger range 4100-4109 (ledger.e2e uses 4120-4199, the bench 4110), set in beforeAll.
+const ports = { writer: 0, standby: 0 };
 const { kafkaBrokers, ledgerServers, stateServer } = testEndpoints();
 const kafka = createKafka({ brokers: kafkaBrokers, clientId: `ledger-verification-e2e-${run}` });
 const publisher = new EventPublisher(kafka);
@@ -73,6 +74,7 @@ describe('ledger verification and its doors', () => {
   let ledger: RunningService;
 
   beforeAll(async () => {
+    [ports.writer, ports.standby] = await freePorts(4100, 4110, 2);
     await publisher.connect();
     ledger = await startService('ledger', { port: ports.writer, env, instance: `ledger-v-${run}` });
     await produce(200);
