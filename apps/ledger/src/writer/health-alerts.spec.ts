@@ -49,4 +49,11 @@ describe('replicaCondition', () => {
   ])('%s', (_case, observed, state) => {
     expect(replicaCondition(observed, 5).state).toBe(state);
   });
+
+  it.each([
+    ['down says why its session was lost', { holdsLock: false, inSync: false, committedHeight: 10, problem: 'no answer within 5000 ms' }],
+    ['behind says why it stopped being fed', { holdsLock: true, inSync: false, height: 2, committedHeight: 10, problem: 'not keeping up: 8 block writes were waiting for it' }],
+  ])('%s', (_case, observed) => {
+    expect(replicaCondition(observed, 5)).toMatchObject({ reason: observed.problem });
+  });
 });

@@ -11,7 +11,7 @@ export type LedgerAlert = Omit<EventData<'governance.alert.v1'>, 'alertId'>;
 export type ReplicaCondition =
   | { state: 'healthy' }
   | { state: 'down'; reason: string }
-  | { state: 'behind'; lag: number };
+  | { state: 'behind'; lag: number; reason?: string };
 
 export interface ReplicaIdentity {
   name: string;
@@ -53,11 +53,12 @@ export class HealthAlerts {
         details: { ...base, state: 'down', reason: condition.reason.slice(0, 300) },
       };
     }
+    const reason = condition.reason?.slice(0, 300);
     return {
       kind: 'replica-unhealthy',
       severity: 'warning',
-      summary: `ledger ${replica.name} (${replica.address}) is ${condition.lag} blocks behind the committed head`,
-      details: { ...base, state: 'behind', lag: condition.lag },
+      summary: `ledger ${replica.name} (${replica.address}) is ${condition.lag} blocks behind the committed head${reason ? `: ${reason}` : ''}`.slice(0, 1000),
+      details: { ...base, state: 'behind', lag: condition.lag, ...(reason ? { reason } : {}) },
     };
   }
 
@@ -95,7 +96,8 @@ export function replicaCondition(
   if (inSync) return { state: 'healthy' };
   // A replica whose head is unknown has not answered yet: count it as holding nothing.
   const lag = committedHeight - (height ?? -1);
-  return lag > lagThreshold ? { state: 'behind', lag } : { state: 'healthy' };
+  if (lag <= lagThreshold) return { state: 'healthy' };
+  return problem === undefined ? { state: 'behind', lag } : { state: 'behind', lag, reason: problem };
 }
 
 /** A replica found not to hold the chain it should (by verification, or by the writer catching it up). */

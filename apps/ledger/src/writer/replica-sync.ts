@@ -107,7 +107,7 @@ export class ReplicaSync<R extends ChainReplica> {
     const pipeline = this.pipelines.get(replica) ?? { tail: Promise.resolve(), queued: 0 };
     this.pipelines.set(replica, pipeline);
     if (pipeline.queued >= MAX_QUEUED_WRITES) {
-      this.drop(replica, `more than ${MAX_QUEUED_WRITES} block writes queued`, blocks);
+      this.drop(replica, `not keeping up: ${MAX_QUEUED_WRITES} block writes were waiting for it`, blocks);
       return false;
     }
     pipeline.queued += 1;

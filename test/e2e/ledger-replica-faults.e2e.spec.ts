@@ -1,0 +1,221 @@
+// Replica faults the ledger must ride out by itself, as real processes on the real broker and real
+// PostgreSQL: a replica server frozen with SIGSTOP (commits go on at the majority, the replica is reported
+// down with the reason, and caught up when it wakes), and a deleted head block whose event rows stay
+// behind on two replicas at once (catch-up drops the orphan rows, reports each replica as tampered, and
+// commits go on). The frozen server is a throwaway PostgreSQL of this run (infra/postgres/postgres.sh),
+// never one of the shared servers.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import type { Consumer } from 'kafkajs';
+import { envelope, parseEvent, topics, type EventOf } from '@medshare/contracts';
+import { createKafka, EventPublisher } from '@medshare/messaging';
+import { closeAll } from '../support/cleanup';
+import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { eventually } from '../support/eventually';
+import { freePorts } from '../support/ports';
+import { startService, type RunningService } from '../support/service-processes';
+
+const run = randomUUID().replace(/-/g, '').slice(0, 8);
+const database = `ledger_f${run}`;
+const { kafkaBrokers, ledgerServers, stateServer } = testEndpoints();
+const kafka = createKafka({ brokers: kafkaBrokers, clientId: `ledger-faults-e2e-${run}` });
+const publisher = new EventPublisher(kafka);
+const repoRoot = resolve(__dirname, '../..');
+const execFileAsync = promisify(execFile);
+const REPLICA_TIMEOUT_MS = 4000;
+
+/** This run's own PostgreSQL server, to freeze: the third replica. */
+const frozenName = `frozen${run}`;
+let frozenServer = '';
+
+async function privatePostgres(command: 'start' | 'stop', port: number): Promise<void> {
+  const name = frozenName.toUpperCase();
+  await execFileAsync('bash', [resolve(repoRoot, 'infra/postgres/postgres.sh'), command, frozenName], {
+    env: { ...process.env, [`PG_${name}_PORT`]: String(port), [`PG_${name}_DATABASES`]: 'ledger' },
+  });
+}
+
+/** The server's processes: the postmaster first (so it forks nothing new while the others stop), then its children. */
+function serverProcesses(): number[] {
+  const folder = realpathSync(resolve(repoRoot, '.data/postgres', frozenName));
+  const postmaster = Number(readFileSync(resolve(folder, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && parentOf(Number(entry)) === postmaster).map(Number);
+  return [postmaster, ...children];
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    // /proc/PID/stat: "pid (comm) state ppid ...", comm may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function signalServer(signal: 'SIGSTOP' | 'SIGCONT'): void {
+  for (const pid of serverProcesses()) process.kill(pid, signal);
+}
+
+const replicaUrls = (): string[] => [databaseUrl(ledgerServers[0], database), databaseUrl(ledgerServers[1], database), databaseUrl(frozenServer, 'ledger')];
+
+async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+const produced: string[] = [];
+
+function decision(n: number): EventOf<'access.decision.v1'> {
+  const patient = `p-${run.replace(/[^a-z2-7]/g, 'a')}${'abcdefghijklmnopqrstuvwxyz234567'[n % 32].repeat(10)}`;
+  const data = { decisionId: `${run}-${n}`, requester: { institution: 'hosp-a', practitioner: `dr-${run}` }, patient, purpose: 'TREAT' as const, effect: 'permit' as const };
+  return envelope('access.decision.v1', 'access-control', { ...data, httpStatus: 200, reasons: [], breakGlass: false, withheldResourceTypes: [], requestedResourceTypes: ['Observation'] }, { subject: patient });
+}
+
+async function produce(count: number): Promise<void> {
+  const events = Array.from({ length: count }, (_, i) => decision(produced.length + i));
+  await publisher.publish(topics.accessDecisions, events);
+  produced.push(...events.map((event) => event.id));
+}
+
+async function allRecordedOnce(index: number, timeoutMs = 60_000): Promise<void> {
+  const counts = await eventually(async () => {
+    const [row] = await query<{ rows: string; distinct: string }>(replicaUrls()[index], 'SELECT count(*) AS rows, count(DISTINCT event_id) AS distinct FROM ledger_events WHERE event_id = ANY($1)', [produced]);
+    return Number(row.distinct) === produced.length ? row : undefined;
+  }, { timeoutMs, intervalMs: 250, what: `replica ${index + 1} to hold all ${produced.length} events` });
+  expect(Number(counts.rows)).toBe(produced.length);
+}
+
+type AlertData = EventOf<'governance.alert.v1'>['data'];
+
+describe('ledger replica faults', () => {
+  let ledger: RunningService | undefined;
+  let alerts: Consumer | undefined;
+  let frozen = false;
+  let pgPort = 0;
+  const seen: AlertData[] = [];
+
+  const alertsOf = (what: string, matches: (alert: AlertData) => boolean) => {
+    const mine = (alert: AlertData) => [alert.details?.chain, alert.details?.address].some((value) => String(value ?? '').includes(database) || String(value ?? '').endsWith(`:${pgPort}/ledger`)) && matches(alert);
+    return eventually(() => (seen.some(mine) ? seen.filter(mine) : undefined), { what, timeoutMs: 30_000 });
+  };
+
+  beforeAll(async () => {
+    const [ledgerPort, port] = [...(await freePorts(4100, 4200, 1)), ...(await freePorts(56100, 56900, 1))];
+    pgPort = port;
+    await privatePostgres('start', pgPort);
+    frozenServer = `postgres://medshare@127.0.0.1:${pgPort}`;
+    await publisher.connect();
+    const consumer = kafka.consumer({ groupId: `ledger-faults-e2e-alerts-${run}` });
+    alerts = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: topics.governanceAlerts.name, fromBeginning: false });
+    const joined = new Promise<void>((resolveJoin) => consumer.on(consumer.events.GROUP_JOIN, () => resolveJoin()));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const parsed = parseEvent(message.value, topics.governanceAlerts.name);
+        if (parsed.ok && parsed.event.type === 'governance.alert.v1') seen.push(parsed.event.data);
+      },
+    });
+    await joined;
+    ledger = await startService('ledger', {
+      port: ledgerPort,
+      instance: `ledger-faults-${run}`,
+      env: {
+        LEDGER_REPLICA_URLS: replicaUrls().join(','),
+        DATABASE_URL: databaseUrl(stateServer, `ledger_state_f${run}`),
+        KAFKA_GROUP_ID: `ledger-faults-e2e-${run}`,
+        LEDGER_START_FROM: new Date().toISOString(),
+        BLOCK_MAX_EVENTS: '200',
+        BLOCK_MAX_AGE_MS: '100',
+        LEDGER_REPLICA_RETRY_MS: '250',
+        LEDGER_REPLICA_TIMEOUT_MS: String(REPLICA_TIMEOUT_MS),
+        LEDGER_VERIFY_INTERVAL_MS: '0',
+        LOG_LEVEL: 'warn',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await closeAll([
+      () => frozen && signalServer('SIGCONT'),
+      () => ledger?.stop('SIGKILL'),
+      () => alerts?.disconnect(),
+      () => publisher.disconnect(),
+      () => dropDatabase(ledgerServers[0], database),
+      () => dropDatabase(ledgerServers[1], database),
+      () => dropDatabase(stateServer, `ledger_state_f${run}`),
+      () => privatePostgres('stop', pgPort),
+      () => {
+        // The instance folder, or a symlink to it under /tmp where the server's user cannot reach the clone.
+        const entry = resolve(repoRoot, '.data/postgres', frozenName);
+        rmSync(realpathSync(entry), { recursive: true, force: true });
+        rmSync(entry, { recursive: true, force: true });
+      },
+    ]);
+  });
+
+  it('commits on at the majority while one replica server is frozen (SIGSTOP), reports it down with the reason, and catches it up when it wakes', async () => {
+    await produce(300);
+    await allRecordedOnce(2);
+    const url = replicaUrls()[0];
+    const [{ before }] = await query<{ before: string }>(url, 'SELECT now()::text AS before');
+
+    signalServer('SIGSTOP');
+    frozen = true;
+    const frozenAt = Date.now();
+    for (let i = 0; i < 20; i += 1) {
+      await produce(100);
+      await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+    }
+    await allRecordedOnce(0, 20_000);
+    await allRecordedOnce(1, 20_000);
+    // No commit waited for the frozen replica: the longest pause between two blocks is well under its timeout.
+    const gaps = await query<{ gap_ms: number }>(url, 'SELECT extract(epoch FROM written_at - lag(written_at) OVER (ORDER BY height)) * 1000 AS gap_ms FROM ledger_blocks WHERE written_at >= $1::timestamptz', [before]);
+    const longest = Math.max(...gaps.map((row) => Number(row.gap_ms ?? 0)));
+    expect(longest).toBeLessThan(REPLICA_TIMEOUT_MS * 0.75);
+    // One warning for the outage, saying why: it stopped answering (timed out, or too many writes waiting for it).
+    const [down] = await alertsOf('the frozen replica reported unhealthy', (alert) => alert.kind === 'replica-unhealthy' && alert.details?.replica === 'replica-3' && alert.severity === 'warning');
+    expect(String(down.details?.reason)).toMatch(new RegExp(`no answer within ${REPLICA_TIMEOUT_MS} ms|block writes were waiting for it`));
+    const replicas = await eventually(async () => {
+      const { replicas: states } = (await (await fetch(`${ledger?.baseUrl}/v1/replicas`)).json()) as { replicas: { replica: string; reachable: boolean; writerLock: boolean; inSync: boolean }[] };
+      const third = states.find((state) => state.replica === 'replica-3');
+      return third && !third.writerLock && !third.reachable ? states : undefined;
+    }, { what: 'the frozen replica to have lost its writer session', timeoutMs: 3 * REPLICA_TIMEOUT_MS });
+    expect(replicas.filter((state) => state.inSync).map((state) => state.replica)).toEqual(['replica-1', 'replica-2']);
+    expect((await fetch(`${ledger?.baseUrl}/health/ready`)).status).toBe(200);
+    expect(Date.now() - frozenAt).toBeLessThan(30_000);
+
+    signalServer('SIGCONT');
+    frozen = false;
+    await produce(200);
+    await allRecordedOnce(2);
+    await alertsOf('the woken replica recovered', (alert) => alert.kind === 'replica-unhealthy' && alert.details?.replica === 'replica-3' && alert.details?.state === 'recovered');
+    const heads = await Promise.all(replicaUrls().map((replica) => query<{ height: string }>(replica, 'SELECT max(height) AS height FROM ledger_blocks')));
+    expect(new Set(heads.map(([row]) => row.height)).size).toBe(1);
+  });
+
+  it('drops the orphaned rows of a deleted head block on two replicas, reports each as tampered, and commits on', async () => {
+    await allRecordedOnce(0);
+    const tampered = replicaUrls().slice(0, 2);
+    for (const url of tampered) await query(url, 'DELETE FROM ledger_blocks WHERE height = (SELECT max(height) FROM ledger_blocks)');
+    await produce(300);
+    for (const index of [0, 1, 2]) await allRecordedOnce(index);
+    for (const replica of ['replica-1', 'replica-2']) {
+      const [alert] = await alertsOf(`a tamper alert for ${replica}`, (candidate) => candidate.kind === 'ledger-tamper' && candidate.details?.replica === replica);
+      expect(alert).toMatchObject({ severity: 'critical', details: { repaired: true, row: 'block', problem: expect.stringContaining('removed after the replica had stored them') } });
+      expect(alert.details?.findings).toBe(2);
+    }
+    const [orphans] = await query<{ count: string }>(tampered[0], 'SELECT count(*) FROM ledger_events e WHERE NOT EXISTS (SELECT 1 FROM ledger_blocks b WHERE b.height = e.height)');
+    expect(Number(orphans.count)).toBe(0);
+  });
+});
