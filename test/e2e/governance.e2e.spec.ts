@@ -92,7 +92,8 @@ describe('governance service', () => {
   it('refuses a bad query with a 400 that names the parameter', async () => {
     const response = await fetch(`${governance.baseUrl}/v1/alerts?limit=0`);
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid-query', message: expect.stringMatching(/^limit:/) });
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toMatchObject({ code: 'invalid-query', status: 400, detail: expect.stringMatching(/^limit:/) });
   });
 
   it('serves the dashboard as self-contained HTML under a strict content security policy', async () => {

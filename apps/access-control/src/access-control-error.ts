@@ -1,6 +1,5 @@
-// The one exception type of the access-control edge: a code per failure, mapped exhaustively to HTTP status
-// and a FHIR OperationOutcome issue type (STYLE.md #8).
-import type { OperationOutcome } from '@medshare/fhir';
+// The access-control edge's codes and what each means on the wire; the renderer is service-kit's.
+import { CodedError, type ErrorDetail, type ErrorTable } from '@medshare/service-kit';
 
 export enum AccessControlErrorCode {
   /** No, malformed, forged, expired or unknown-issuer token. */
@@ -11,7 +10,6 @@ export enum AccessControlErrorCode {
   AccessDenied = 'access-denied',
   InvalidInput = 'invalid-input',
   UnsupportedMediaType = 'unsupported-media-type',
-  PayloadTooLarge = 'payload-too-large',
   /** The id is already used by another institution or patient. */
   Conflict = 'conflict',
   /** The patient's data keys were destroyed (crypto-shredding): nothing of theirs can be read any more. */
@@ -20,57 +18,29 @@ export enum AccessControlErrorCode {
   Unavailable = 'unavailable',
 }
 
-export interface ErrorDetail {
-  text: string;
-  expression?: string;
-  /** A finer FHIR IssueType than the code's own (e.g. 'structure', 'code-invalid' from consent intake). */
-  issueType?: string;
-}
+const ACCESS_CONTROL_ERRORS: ErrorTable<AccessControlErrorCode> = {
+  [AccessControlErrorCode.Unauthenticated]: { status: 401, issueType: 'login' },
+  [AccessControlErrorCode.Forbidden]: { status: 403, issueType: 'forbidden' },
+  [AccessControlErrorCode.AccessDenied]: { status: 403, issueType: 'suppressed' },
+  [AccessControlErrorCode.InvalidInput]: { status: 400, issueType: 'invalid' },
+  [AccessControlErrorCode.UnsupportedMediaType]: { status: 415, issueType: 'not-supported' },
+  [AccessControlErrorCode.Conflict]: { status: 409, issueType: 'conflict' },
+  [AccessControlErrorCode.Erased]: { status: 410, issueType: 'deleted' },
+  [AccessControlErrorCode.Unavailable]: { status: 503, issueType: 'transient' },
+};
 
-export class AccessControlError extends Error {
-  readonly details: readonly ErrorDetail[];
+export class AccessControlError extends CodedError<AccessControlErrorCode> {
+  constructor(code: AccessControlErrorCode, details: string | readonly ErrorDetail[]) {
+    super(ACCESS_CONTROL_ERRORS, code, details);
+  }
+
   /** Set when the refusal was recorded as a decision: the caller can quote it (X-Medshare-Decision-Id). */
-  decisionId?: string;
-
-  constructor(readonly code: AccessControlErrorCode, details: string | readonly ErrorDetail[]) {
-    const list = typeof details === 'string' ? [{ text: details }] : details;
-    super(list.map((detail) => detail.text).join('; '));
-    this.details = list;
+  get decisionId(): string | undefined {
+    return this.headers['X-Medshare-Decision-Id'];
   }
-}
 
-export function httpStatusOf(code: AccessControlErrorCode): { status: number; issueType: string } {
-  switch (code) {
-    case AccessControlErrorCode.Unauthenticated:
-      return { status: 401, issueType: 'login' };
-    case AccessControlErrorCode.Forbidden:
-      return { status: 403, issueType: 'forbidden' };
-    case AccessControlErrorCode.AccessDenied:
-      return { status: 403, issueType: 'suppressed' };
-    case AccessControlErrorCode.InvalidInput:
-      return { status: 400, issueType: 'invalid' };
-    case AccessControlErrorCode.UnsupportedMediaType:
-      return { status: 415, issueType: 'not-supported' };
-    case AccessControlErrorCode.PayloadTooLarge:
-      return { status: 413, issueType: 'too-long' };
-    case AccessControlErrorCode.Conflict:
-      return { status: 409, issueType: 'conflict' };
-    case AccessControlErrorCode.Erased:
-      return { status: 410, issueType: 'deleted' };
-    case AccessControlErrorCode.Unavailable:
-      return { status: 503, issueType: 'transient' };
+  set decisionId(id: string | undefined) {
+    if (id === undefined) delete this.headers['X-Medshare-Decision-Id'];
+    else this.headers['X-Medshare-Decision-Id'] = id;
   }
-}
-
-export function outcomeOf(error: AccessControlError): OperationOutcome {
-  const { issueType } = httpStatusOf(error.code);
-  return {
-    resourceType: 'OperationOutcome',
-    issue: error.details.map((detail) => ({
-      severity: 'error',
-      code: detail.issueType ?? issueType,
-      details: { text: detail.text },
-      ...(detail.expression === undefined ? {} : { expression: [detail.expression] }),
-    })),
-  };
 }

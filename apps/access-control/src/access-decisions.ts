@@ -8,7 +8,7 @@ import {
 import { newEventId } from '@medshare/contracts';
 import { clinicalDateOf, securityLabelsOf, type Bundle, type CodeableConcept } from '@medshare/fhir';
 import { LOGGER, PlatformKeys, type Logger } from '@medshare/service-kit';
-import { AccessControlError, AccessControlErrorCode, httpStatusOf } from './access-control-error';
+import { AccessControlError, AccessControlErrorCode } from './access-control-error';
 import { AuthenticationRefusal, RequesterAuthenticator } from './auth/requester-authenticator';
 import { AccessAuditPublisher } from './decisions/access-audit.publisher';
 import { parsePatientToken, pseudonymOf } from './patient-token';
@@ -73,7 +73,7 @@ export class AccessDecisions {
     const authenticated = refusal.code === AccessControlErrorCode.Forbidden;
     refusal.decisionId = newEventId();
     await this.audit.decided({
-      decisionId: refusal.decisionId, requester: refusal.who, purpose, effect: 'deny', httpStatus: httpStatusOf(refusal.code).status,
+      decisionId: refusal.decisionId, requester: refusal.who, purpose, effect: 'deny', httpStatus: refusal.status,
       reasons: [refusal.message], breakGlass: authenticated && purpose === 'ETREAT',
       ...(authenticated && purpose === 'ETREAT' && typeof breakGlassReason === 'string' && { breakGlassReason }),
       withheldResourceTypes: [], requestedResourceTypes: [],
@@ -138,7 +138,7 @@ export class AccessDecisions {
         patient: request.patient, resourceTypes, purpose: request.purpose, deIdentify: decision.obligations.deIdentify,
       });
     } catch (error) {
-      const status = error instanceof AccessControlError ? httpStatusOf(error.code).status : 500;
+      const status = error instanceof AccessControlError ? error.status : 500;
       await this.recordDecision(decisionId, request, { ...decision, effect: 'deny', reasons: ['the records could not be decrypted: nothing was disclosed'] }, status, requested);
       if (error instanceof AccessControlError) error.decisionId = decisionId;
       throw error;

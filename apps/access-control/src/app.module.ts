@@ -1,6 +1,5 @@
 // Wires the access-control service: the shared platform (Kafka, PostgreSQL, health, metrics) and its own parts.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { EventPublisher } from '@medshare/messaging';
 import { DATA_SOURCE, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
@@ -10,7 +9,6 @@ import { ClientIds } from './client-ids';
 import type { AccessControlConfig } from './config';
 import { AccessAuditPublisher } from './decisions/access-audit.publisher';
 import { AccessController } from './http/access.controller';
-import { FhirExceptionFilter } from './http/fhir-exception.filter';
 import { migrations } from './migrations';
 import { AccessProjection } from './projection/access-projection';
 import { ProjectionFeed } from './projection/projection-feed';
@@ -35,7 +33,6 @@ export class AccessControlModule {
         { provide: RequesterAuthenticator, useValue: new RequesterAuthenticator(keys.institutionKeyring(), projection.practitioners, (id) => ids.practitioner(id)) },
         { provide: ProjectionRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ProjectionRepository(dataSource) },
         { provide: AccessAuditPublisher, inject: [EventPublisher], useFactory: (publisher: EventPublisher) => new AccessAuditPublisher(publisher) },
-        { provide: APP_FILTER, useClass: FhirExceptionFilter },
         ProjectionFeed,
         RecordDecryptor,
         AccessDecisions,

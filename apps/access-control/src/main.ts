@@ -9,4 +9,6 @@ void bootstrapService({
   loadConfig: () => loadAccessControlConfig(),
   createModule: (config, logger) => AccessControlModule.register(config, logger),
   configure: (app, config) => installJsonBodies(app, config.MAX_BODY_BYTES),
+  // Consents are FHIR resources and reads answer FHIR Bundles; agreements, roles and decisions are plain JSON.
+  fhirPaths: ['/v1/consents', '/v1/patients'],
 });

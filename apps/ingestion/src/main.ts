@@ -2,4 +2,10 @@ import { bootstrapService } from '@medshare/service-kit';
 import { IngestionModule } from './app.module';
 import { loadIngestionConfig } from './config';
 
-void bootstrapService({ service: 'ingestion', loadConfig: () => loadIngestionConfig(), createModule: (config, logger) => IngestionModule.register(config, logger) });
+void bootstrapService({
+  service: 'ingestion',
+  loadConfig: () => loadIngestionConfig(),
+  createModule: (config, logger) => IngestionModule.register(config, logger),
+  // All of ingestion's API is FHIR: every error, an unknown route's too, is an OperationOutcome.
+  fhirPaths: ['/'],
+});

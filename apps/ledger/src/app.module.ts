@@ -1,13 +1,11 @@
 // Wires the ledger service: the shared platform (Kafka, PostgreSQL, health, metrics), the replicas, the
 // writer, verification and the HTTP API.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { createPublicKey } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { EventPublisher } from '@medshare/messaging';
 import { BearerTokens, KAFKA, LOGGER, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import { ledgerRoleTokens, type LedgerConfig } from './config';
-import { LedgerErrorFilter } from './http/ledger-error.filter';
 import { LEDGER_PUBLIC_KEY, LEDGER_REPLICAS, LEDGER_ROLE_TOKENS, LedgerController } from './http/ledger.controller';
 import { ProofIndex } from './http/proof-index';
 import { LedgerLifecycle } from './ledger-lifecycle';
@@ -69,7 +67,6 @@ export class LedgerModule {
           inject: [LedgerVerification, LOGGER],
           useFactory: (verification: LedgerVerification, log: Logger) => new VerificationJobs(verification, log),
         },
-        { provide: APP_FILTER, useClass: LedgerErrorFilter },
         LedgerLifecycle,
       ],
     };

@@ -1,4 +1,6 @@
-// The ledger's one exception type: a code per way a request can fail, mapped to HTTP status in one place.
+// The ledger's codes and what each means on the wire; the renderer is service-kit's.
+import { CodedError, type ErrorTable } from '@medshare/service-kit';
+
 export enum LedgerErrorCode {
   InvalidRequest = 'invalid-request',
   /** No valid bearer token of a role the endpoint admits. */
@@ -10,29 +12,18 @@ export enum LedgerErrorCode {
   NotWriter = 'not-writer',
 }
 
-export class LedgerError extends Error {
-  constructor(
-    readonly code: LedgerErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const LEDGER_ERRORS: ErrorTable<LedgerErrorCode> = {
+  [LedgerErrorCode.InvalidRequest]: { status: 400, issueType: 'invalid' },
+  [LedgerErrorCode.Unauthenticated]: { status: 401, issueType: 'login' },
+  [LedgerErrorCode.Forbidden]: { status: 403, issueType: 'forbidden' },
+  [LedgerErrorCode.NotFound]: { status: 404, issueType: 'not-found' },
+  [LedgerErrorCode.NotWriter]: { status: 409, issueType: 'conflict' },
+  [LedgerErrorCode.NoQuorum]: { status: 503, issueType: 'transient' },
+};
 
-/** Exhaustive: a new code without a status fails to compile. */
-export function httpStatusOf(code: LedgerErrorCode): number {
-  switch (code) {
-    case LedgerErrorCode.InvalidRequest:
-      return 400;
-    case LedgerErrorCode.Unauthenticated:
-      return 401;
-    case LedgerErrorCode.Forbidden:
-      return 403;
-    case LedgerErrorCode.NotFound:
-      return 404;
-    case LedgerErrorCode.NotWriter:
-      return 409;
-    case LedgerErrorCode.NoQuorum:
-      return 503;
+export class LedgerError extends CodedError<LedgerErrorCode> {
+  constructor(code: LedgerErrorCode, text: string) {
+    super(LEDGER_ERRORS, code, text);
+    if (code === LedgerErrorCode.Unauthenticated) this.headers['WWW-Authenticate'] = 'Bearer';
   }
 }

@@ -4,14 +4,17 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError } from './config';
+import { HttpErrorFilter, routedMethods } from './error-renderer';
 import { createLogger, NestPinoLogger, type Logger } from './logger';
 
 export interface ServiceDefinition<TConfig extends { LOG_LEVEL: string; PORT: number; HOST: string; SHUTDOWN_TIMEOUT_MS: number }> {
   service: string;
   loadConfig(): TConfig;
   createModule(config: TConfig, logger: Logger): unknown;
-  /** Body parsers, pipes, filters: whatever the service's HTTP edge needs before it listens. */
+  /** Body parsers, pipes: whatever the service's HTTP edge needs before it listens. */
   configure?(app: NestExpressApplication, config: TConfig): void;
+  /** Path prefixes of the service's FHIR API: errors there are OperationOutcomes, elsewhere problem+json. */
+  fhirPaths?: readonly string[];
 }
 
 export async function bootstrapService<TConfig extends { LOG_LEVEL: string; PORT: number; HOST: string; SHUTDOWN_TIMEOUT_MS: number }>(
@@ -32,6 +35,8 @@ export async function bootstrapService<TConfig extends { LOG_LEVEL: string; PORT
     const module = definition.createModule(config, logger);
     const app = await NestFactory.create<NestExpressApplication>(module as never, { logger: new NestPinoLogger(logger), bodyParser: false });
     definition.configure?.(app, config);
+    const express = app.getHttpAdapter().getInstance();
+    app.useGlobalFilters(new HttpErrorFilter(logger, { fhirPaths: definition.fhirPaths ?? [], allowedMethods: (path) => routedMethods(express, path) }));
     closeOnSignals(app, logger, config.SHUTDOWN_TIMEOUT_MS);
     await app.listen(config.PORT, config.HOST);
     logger.info({ port: config.PORT, host: config.HOST }, 'service started');

@@ -1,5 +1,6 @@
 // Liveness, readiness and Prometheus metrics endpoints shared by every service.
-import { Controller, Get, Header, HttpCode, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, HttpStatus, Injectable, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { collectDefaultMetrics, register } from 'prom-client';
 
 export type ReadinessCheck = () => Promise<void>;
@@ -45,11 +46,11 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /** Not an error but an answer: 503 with the state of every check, for orchestrators and operators. */
   @Get('ready')
-  async ready(): Promise<{ status: 'ready'; checks: Record<string, string> }> {
+  async ready(@Res() response: Response): Promise<void> {
     const { ready, checks } = await this.readiness.evaluate();
-    if (!ready) throw new HttpException({ status: 'not-ready', checks }, HttpStatus.SERVICE_UNAVAILABLE);
-    return { status: 'ready', checks };
+    response.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({ status: ready ? 'ready' : 'not-ready', checks });
   }
 }
 

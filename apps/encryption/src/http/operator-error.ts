@@ -1,25 +1,18 @@
-// The one exception type of the operator API, a code per failure mapped exhaustively to HTTP.
-import { HttpException } from '@nestjs/common';
+// The operator API's codes and what each means on the wire; the renderer is service-kit's.
+import { CodedError, type ErrorTable } from '@medshare/service-kit';
 
 export enum OperatorErrorCode {
   Unauthenticated = 'unauthenticated',
   InvalidRequest = 'invalid-request',
 }
 
-export function httpStatusOf(code: OperatorErrorCode): number {
-  switch (code) {
-    case OperatorErrorCode.Unauthenticated:
-      return 401;
-    case OperatorErrorCode.InvalidRequest:
-      return 400;
-  }
-}
+const OPERATOR_ERRORS: ErrorTable<OperatorErrorCode> = {
+  [OperatorErrorCode.Unauthenticated]: { status: 401, issueType: 'login' },
+  [OperatorErrorCode.InvalidRequest]: { status: 400, issueType: 'invalid' },
+};
 
-export class OperatorError extends HttpException {
-  constructor(
-    readonly code: OperatorErrorCode,
-    message: string,
-  ) {
-    super({ error: code, message }, httpStatusOf(code));
+export class OperatorError extends CodedError<OperatorErrorCode> {
+  constructor(code: OperatorErrorCode, text: string) {
+    super(OPERATOR_ERRORS, code, text);
   }
 }

@@ -31,6 +31,6 @@ describe('shred requests', () => {
     })();
     expect(refusal).toBeInstanceOf(OperatorError);
     expect(refusal).toMatchObject({ code: OperatorErrorCode.InvalidRequest });
-    expect((refusal as OperatorError).getStatus()).toBe(400);
+    expect((refusal as OperatorError).status).toBe(400);
   });
 });

@@ -1,28 +1,16 @@
-// The one exception type of the governance HTTP edge: a code per failure, mapped exhaustively to a status.
-import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+// The governance HTTP edge's codes and what each means on the wire; the renderer is service-kit's.
+import { CodedError, type ErrorTable } from '@medshare/service-kit';
 
 export enum GovernanceErrorCode {
   InvalidQuery = 'invalid-query',
 }
 
-export class GovernanceError extends Error {
-  constructor(readonly code: GovernanceErrorCode, message: string) {
-    super(message);
-  }
-}
+const GOVERNANCE_ERRORS: ErrorTable<GovernanceErrorCode> = {
+  [GovernanceErrorCode.InvalidQuery]: { status: 400, issueType: 'invalid' },
+};
 
-export function httpStatusOf(code: GovernanceErrorCode): number {
-  switch (code) {
-    case GovernanceErrorCode.InvalidQuery:
-      return 400;
-  }
-}
-
-/** Operators' tools call these endpoints, not FHIR clients: a small JSON body with the code and why. */
-@Catch(GovernanceError)
-export class GovernanceErrorFilter implements ExceptionFilter<GovernanceError> {
-  catch(error: GovernanceError, host: ArgumentsHost): void {
-    host.switchToHttp().getResponse<Response>().status(httpStatusOf(error.code)).json({ error: error.code, message: error.message });
+export class GovernanceError extends CodedError<GovernanceErrorCode> {
+  constructor(code: GovernanceErrorCode, text: string) {
+    super(GOVERNANCE_ERRORS, code, text);
   }
 }

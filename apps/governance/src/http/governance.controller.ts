@@ -1,5 +1,5 @@
 // The governance HTTP edge: alerts and the summary as JSON, and the dashboard page.
-import { Controller, Get, Header, Inject, Query, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { AlertsRepository, type StoredAlert } from '../alerts/alerts.repository';
@@ -7,11 +7,9 @@ import { ConsumptionStats } from '../consumption/consumption-stats';
 import { GovernanceConsumer } from '../consumption/governance.consumer';
 import { parseAlertQuery } from './alert-query';
 import { dashboardHtml, dashboardSecurityPolicy } from './dashboard';
-import { GovernanceErrorFilter } from './governance-error';
 import { summarise, type Summary } from './summary';
 
 @Controller()
-@UseFilters(GovernanceErrorFilter)
 export class GovernanceController {
   constructor(
     private readonly alerts: AlertsRepository,

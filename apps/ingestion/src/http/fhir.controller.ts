@@ -21,10 +21,11 @@ export class FhirController {
       contentType: request.header('content-type'),
       readBody: () => readBodyWithin(request, this.config.MAX_BODY_BYTES),
     });
+    // Refusals are thrown as IngestionError and rendered by service-kit's error filter.
     response
       .status(answer.status)
       .set(answer.headers ?? {})
-      .type(answer.status >= 400 ? 'application/fhir+json' : 'application/json')
+      .type('application/json')
       .send(JSON.stringify(answer.body));
   }
 }

@@ -1,5 +1,7 @@
-// The one exception type of the ingestion edge: a code per way a submission can fail, mapped exhaustively to HTTP.
-import { operationOutcome, type OperationOutcome, type OperationOutcomeIssue } from '@medshare/fhir';
+// The ingestion edge's codes and what each means on the wire; the renderer is service-kit's. Its details are
+// FHIR issues (validation speaks OperationOutcome already), kept as such for the rejection events.
+import type { OperationOutcomeIssue } from '@medshare/fhir';
+import { CodedError, type ErrorTable } from '@medshare/service-kit';
 
 export enum IngestionErrorCode {
   MalformedBody = 'malformed-body',
@@ -12,43 +14,27 @@ export enum IngestionErrorCode {
   Unavailable = 'unavailable',
 }
 
-export class IngestionError extends Error {
+const INGESTION_ERRORS: ErrorTable<IngestionErrorCode> = {
+  [IngestionErrorCode.MalformedBody]: { status: 400, issueType: 'structure' },
+  [IngestionErrorCode.Unauthenticated]: { status: 401, issueType: 'login' },
+  [IngestionErrorCode.ForeignInstitution]: { status: 403, issueType: 'forbidden' },
+  [IngestionErrorCode.IdempotencyConflict]: { status: 409, issueType: 'conflict' },
+  [IngestionErrorCode.TooLarge]: { status: 413, issueType: 'too-costly' },
+  [IngestionErrorCode.UnsupportedMediaType]: { status: 415, issueType: 'not-supported' },
+  [IngestionErrorCode.InvalidResource]: { status: 422, issueType: 'invalid' },
+  [IngestionErrorCode.Unavailable]: { status: 503, issueType: 'transient' },
+};
+
+export class IngestionError extends CodedError<IngestionErrorCode> {
   constructor(
-    readonly code: IngestionErrorCode,
+    code: IngestionErrorCode,
     readonly issues: readonly OperationOutcomeIssue[],
   ) {
-    super(`${code}: ${issues.length} issue(s)`);
-    this.name = 'IngestionError';
-  }
-
-  get status(): number {
-    return httpStatusOf(this.code);
-  }
-
-  outcome(): OperationOutcome {
-    return operationOutcome(this.issues);
-  }
-}
-
-/** Exhaustive: a new code that is not mapped here fails to compile. */
-export function httpStatusOf(code: IngestionErrorCode): number {
-  switch (code) {
-    case IngestionErrorCode.MalformedBody:
-      return 400;
-    case IngestionErrorCode.Unauthenticated:
-      return 401;
-    case IngestionErrorCode.ForeignInstitution:
-      return 403;
-    case IngestionErrorCode.IdempotencyConflict:
-      return 409;
-    case IngestionErrorCode.TooLarge:
-      return 413;
-    case IngestionErrorCode.UnsupportedMediaType:
-      return 415;
-    case IngestionErrorCode.InvalidResource:
-      return 422;
-    case IngestionErrorCode.Unavailable:
-      return 503;
+    super(
+      INGESTION_ERRORS,
+      code,
+      issues.map((issue) => ({ text: issue.details?.text ?? issue.diagnostics ?? issue.code, issueType: issue.code, severity: issue.severity, ...(issue.expression && { expression: issue.expression }) })),
+    );
   }
 }
 

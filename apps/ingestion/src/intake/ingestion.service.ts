@@ -86,10 +86,10 @@ export class IngestionService implements OnModuleInit {
       if (institution !== undefined && error.code !== IngestionErrorCode.Unavailable && error.code !== IngestionErrorCode.IdempotencyConflict) {
         await this.publishRejection(institution, requestId, error);
       }
-      const headers: Record<string, string> = { 'X-Request-Id': requestId };
-      if (error.code === IngestionErrorCode.Unavailable) headers['Retry-After'] = String(this.config.RETRY_AFTER_SECONDS);
-      if (error.code === IngestionErrorCode.Unauthenticated) headers['WWW-Authenticate'] = 'Bearer realm="medshare"';
-      return { status: error.status, body: error.outcome(), headers };
+      error.headers['X-Request-Id'] = requestId;
+      if (error.code === IngestionErrorCode.Unavailable) error.headers['Retry-After'] = String(this.config.RETRY_AFTER_SECONDS);
+      if (error.code === IngestionErrorCode.Unauthenticated) error.headers['WWW-Authenticate'] = 'Bearer realm="medshare"';
+      throw error;
     }
   }
 

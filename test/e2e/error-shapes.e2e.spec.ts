@@ -1,0 +1,137 @@
+// Every HTTP error of every service comes from service-kit's one renderer: an unknown route, a wrong method,
+// a malformed body and an unexpected exception answer an OperationOutcome on FHIR APIs and RFC 9457
+// problem+json elsewhere, quote nothing of the request, and the unexpected is logged with its stack.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { eventually } from '../support/eventually';
+import { serviceNames, startService, stopAll, type RunningService, type ServiceName } from '../support/service-processes';
+
+const run = randomUUID().slice(0, 8);
+/** Put in every path, query and body we send: no answer and no log line may contain it. */
+const MARKER = `ECHO${run}X`;
+const { stateServer, ledgerServers } = testEndpoints();
+const stateDatabase = (name: ServiceName) => `${name.replace('-', '_')}_errors_${run}`;
+const ledgerDatabase = `ledger_errors_${run}`;
+const logDir = resolve(__dirname, `../../.data/logs/e2e-error-shapes-${run}`);
+
+type Shape = 'fhir' | 'problem';
+
+/** Per service: a route that exists, a method it does not take there, and the shape its errors have. */
+const cases: Record<ServiceName, { path: string; wrongMethod: string; allowed: string; shape: Shape; unknownShape: Shape }> = {
+  ingestion: { path: '/v1/fhir', wrongMethod: 'DELETE', allowed: 'POST', shape: 'fhir', unknownShape: 'fhir' },
+  encryption: { path: '/v1/keys', wrongMethod: 'DELETE', allowed: 'GET, HEAD', shape: 'problem', unknownShape: 'problem' },
+  'access-control': { path: `/v1/patients/${MARKER}/records`, wrongMethod: 'DELETE', allowed: 'GET, HEAD', shape: 'fhir', unknownShape: 'problem' },
+  ledger: { path: '/v1/blocks/head', wrongMethod: 'PUT', allowed: 'GET, HEAD', shape: 'problem', unknownShape: 'problem' },
+  governance: { path: '/v1/alerts', wrongMethod: 'POST', allowed: 'GET, HEAD', shape: 'problem', unknownShape: 'problem' },
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function expectShape(response: Response, shape: Shape, status: number, code: string): Promise<void> {
+  const text = await response.text();
+  expect(response.status).toBe(status);
+  expect(text).not.toContain(MARKER);
+  const body = JSON.parse(text) as Record<string, unknown>;
+  if (shape === 'fhir') {
+    expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+    expect(body).toMatchObject({ resourceType: 'OperationOutcome', issue: [expect.objectContaining({ severity: 'error', code })] });
+  } else {
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(body).toMatchObject({ type: expect.stringMatching(/^urn:medshare:problem:/), status, code, title: expect.any(String), detail: expect.any(String) });
+  }
+}
+
+describe('errors of every service', () => {
+  const services = new Map<ServiceName, RunningService>();
+  const url = (name: ServiceName, path: string) => `${(services.get(name) as RunningService).baseUrl}${path}`;
+
+  beforeAll(async () => {
+    // Encryption first: ingestion is ready only once it knows this run's sealing key.
+    for (const name of ['encryption', 'ledger', 'governance', 'access-control', 'ingestion'] as const) {
+      services.set(
+        name,
+        await startService(name, {
+          port: await freePort(),
+          instance: `${name}-errors-${run}`,
+          logDir,
+          nodeArgs: ['--import', pathToFileURL(resolve(__dirname, 'fixtures/failing-metric.mjs')).href],
+          env: {
+            MEDSHARE_TEST_FAULT_MARKER: MARKER,
+            DATABASE_URL: databaseUrl(stateServer, stateDatabase(name)),
+            KAFKA_GROUP_ID: `${name}-errors-${run}`,
+            SERVICE_SOURCE: `encryption-errors-${run}`,
+            SEALING_KEY_SOURCE: `encryption-errors-${run}`,
+            LEDGER_START_FROM: new Date().toISOString(),
+            LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, ledgerDatabase)).join(','),
+          },
+        }),
+      );
+    }
+  });
+
+  afterAll(async () => {
+    await stopAll([...services.values()]);
+    await Promise.all([...serviceNames.map((name) => dropDatabase(stateServer, stateDatabase(name))), ...ledgerServers.map((server) => dropDatabase(server, ledgerDatabase))]);
+  });
+
+  it.each(serviceNames)('%s answers an unknown route with 404 in its shape, quoting nothing of the path', async (name) => {
+    await expectShape(await fetch(url(name, `/v1/${MARKER}?q=${MARKER}`)), cases[name].unknownShape, 404, 'not-found');
+  });
+
+  it.each(serviceNames)('%s answers a wrong method with 405 and the methods the path takes', async (name) => {
+    const { path, wrongMethod, allowed, shape } = cases[name];
+    const response = await fetch(url(name, `${path}?q=${MARKER}`), { method: wrongMethod });
+    expect(response.headers.get('allow')).toBe(allowed);
+    await expectShape(response, shape, 405, shape === 'fhir' ? 'not-supported' : 'method-not-allowed');
+  });
+
+  it.each(serviceNames)('%s answers an unexpected exception with a 500 that says nothing of it, and logs its stack without its message', async (name) => {
+    const fhir = cases[name].unknownShape === 'fhir';
+    await expectShape(await fetch(url(name, `/metrics?q=${MARKER}`)), fhir ? 'fhir' : 'problem', 500, fhir ? 'exception' : 'internal');
+    const logFile = (services.get(name) as RunningService).logFile;
+    const line = await eventually(() => readFileSync(logFile, 'utf8').split('\n').find((entry) => entry.includes('"unexpected error"')), { what: `${name} to log the unexpected error` });
+    expect(JSON.parse(line)).toMatchObject({ level: 50, error: { type: 'Error', stack: expect.stringMatching(/^\s+at /) } });
+    expect(readFileSync(logFile, 'utf8')).not.toContain(MARKER);
+  });
+});
+
+describe('malformed bodies', () => {
+  let access: RunningService;
+
+  beforeAll(async () => {
+    access = await startService('access-control', {
+      port: await freePort(),
+      instance: `access-control-bodies-${run}`,
+      logDir,
+      env: { DATABASE_URL: databaseUrl(stateServer, `access_control_bodies_${run}`), KAFKA_GROUP_ID: `access-control-bodies-${run}`, MAX_BODY_BYTES: '2048' },
+    });
+  });
+
+  afterAll(async () => {
+    await stopAll(access === undefined ? [] : [access]);
+    await dropDatabase(stateServer, `access_control_bodies_${run}`);
+  });
+
+  it.each<[string, string, string, Shape, number, string]>([
+    ['broken JSON on a FHIR path', '/v1/consents', `{"${MARKER}": [`, 'fhir', 400, 'structure'],
+    ['broken JSON elsewhere', '/v1/agreements', `{"${MARKER}": [`, 'problem', 400, 'malformed-request'],
+    ['a body over the limit', '/v1/agreements', JSON.stringify({ [MARKER]: 'x'.repeat(4096) }), 'problem', 413, 'payload-too-large'],
+  ])('answers %s in its shape without quoting it', async (_case, path, body, shape, status, code) => {
+    const response = await fetch(`${access.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await expectShape(response, shape, status, code);
+    expect(readFileSync(access.logFile, 'utf8')).not.toContain(MARKER);
+  });
+});
