@@ -3,11 +3,11 @@
 // problem+json elsewhere, quote nothing of the request, and the unexpected is logged with its stack.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
+import { freePorts } from '../support/ports';
 import { serviceNames, startService, stopAll, type RunningService, type ServiceName } from '../support/service-processes';
 
 const run = randomUUID().slice(0, 8);
@@ -29,17 +29,6 @@ const cases: Record<ServiceName, { path: string; wrongMethod: string; allowed: s
   governance: { path: '/v1/alerts', wrongMethod: 'POST', allowed: 'GET, HEAD', shape: 'problem', unknownShape: 'problem' },
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 async function expectShape(response: Response, shape: Shape, status: number, code: string): Promise<void> {
   const text = await response.text();
   expect(response.status).toBe(status);
@@ -59,12 +48,13 @@ describe('errors of every service', () => {
   const url = (name: ServiceName, path: string) => `${(services.get(name) as RunningService).baseUrl}${path}`;
 
   beforeAll(async () => {
+    const ports = await freePorts(4800, 5000, serviceNames.length);
     // Encryption first: ingestion is ready only once it knows this run's sealing key.
     for (const name of ['encryption', 'ledger', 'governance', 'access-control', 'ingestion'] as const) {
       services.set(
         name,
         await startService(name, {
-          port: await freePort(),
+          port: ports[serviceNames.indexOf(name)],
           instance: `${name}-errors-${run}`,
           logDir,
           nodeArgs: ['--import', pathToFileURL(resolve(__dirname, 'fixtures/failing-metric.mjs')).href],
@@ -113,7 +103,7 @@ describe('malformed bodies', () => {
 
   beforeAll(async () => {
     access = await startService('access-control', {
-      port: await freePort(),
+      port: (await freePorts(5000, 5100, 1))[0],
       instance: `access-control-bodies-${run}`,
       logDir,
       env: { DATABASE_URL: databaseUrl(stateServer, `access_control_bodies_${run}`), KAFKA_GROUP_ID: `access-control-bodies-${run}`, MAX_BODY_BYTES: '2048' },
