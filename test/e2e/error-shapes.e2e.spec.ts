@@ -3,6 +3,7 @@
 // problem+json elsewhere, quote nothing of the request, and the unexpected is logged with its stack.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
@@ -19,6 +20,30 @@ const ledgerDatabase = `ledger_errors_${run}`;
 const logDir = resolve(__dirname, `../../.data/logs/e2e-error-shapes-${run}`);
 
 type Shape = 'fhir' | 'problem';
+
+/** Short, so a trickling client is cut off quickly here; the default is 30 s. */
+const REQUEST_TIMEOUT_MS = 2000;
+
+/**
+ * Sends the head of a request that announces a body, then trickles it one byte every `everyMs`; resolves with
+ * how long the server kept the connection open and what it answered.
+ */
+function trickle(port: number, path: string, everyMs: number): Promise<{ heldMs: number; answer: string }> {
+  return new Promise((resolveTrickle) => {
+    const started = Date.now();
+    let answer = '';
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    });
+    const timer = setInterval(() => socket.write(' '), everyMs);
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolveTrickle({ heldMs: Date.now() - started, answer });
+    });
+  });
+}
 
 /** Per service: a route that exists, a method it does not take there, and the shape its errors have. */
 const cases: Record<ServiceName, { path: string; wrongMethod: string; allowed: string; shape: Shape; unknownShape: Shape }> = {
@@ -60,6 +85,7 @@ describe('errors of every service', () => {
           nodeArgs: ['--import', pathToFileURL(resolve(__dirname, 'fixtures/failing-metric.mjs')).href],
           env: {
             MEDSHARE_TEST_FAULT_MARKER: MARKER,
+            HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
             DATABASE_URL: databaseUrl(stateServer, stateDatabase(name)),
             KAFKA_GROUP_ID: `${name}-errors-${run}`,
             SERVICE_SOURCE: `encryption-errors-${run}`,
@@ -95,6 +121,40 @@ describe('errors of every service', () => {
     const line = await eventually(() => readFileSync(logFile, 'utf8').split('\n').find((entry) => entry.includes('"unexpected error"')), { what: `${name} to log the unexpected error` });
     expect(JSON.parse(line)).toMatchObject({ level: 50, error: { type: 'Error', stack: expect.stringMatching(/^\s+at /) } });
     expect(readFileSync(logFile, 'utf8')).not.toContain(MARKER);
+  });
+
+  it.each(serviceNames)('%s cuts off a client trickling its body within a bounded time', async (name) => {
+    const { heldMs, answer } = await trickle((services.get(name) as RunningService).port, cases[name].path, 10_000);
+    // The deadline plus Node's one-second check interval, plus slack for a loaded machine.
+    expect(heldMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+    expect(heldMs).toBeLessThan(REQUEST_TIMEOUT_MS + 3000);
+    // Some services answer before the body is in (a refused token); the connection still ends with a 408.
+    expect(answer).toMatch(/HTTP\/1\.1 408 Request Timeout\r\nConnection: close\r\n\r\n$/);
+  });
+
+  it('logs client errors of encryption (413, 415, an aborted upload) as warnings, not errors', async () => {
+    const encryption = services.get('encryption') as RunningService;
+    const shred = `${encryption.baseUrl}/v1/patients/p-abcdefghijklmnop/shred`;
+    expect((await fetch(shred, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x'.repeat(20_000) }) })).status).toBe(413);
+    expect((await fetch(shred, { method: 'POST', headers: { 'content-type': 'application/json; charset=klingon' }, body: '{}' })).status).toBe(415);
+    await new Promise<void>((resolveAbort) => {
+      const socket = connect(encryption.port, '127.0.0.1', () => {
+        socket.write('POST /v1/patients/p-abcdefghijklmnop/shred HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"reason":');
+        setTimeout(() => socket.destroy(), 200);
+      });
+      socket.on('close', () => resolveAbort());
+    });
+    const refusals = await eventually(
+      () => {
+        const lines = readFileSync(encryption.logFile, 'utf8').split('\n').filter((line) => line.includes('"request refused"'));
+        const codes = lines.map((line) => (JSON.parse(line) as { code: string }).code);
+        return ['payload-too-large', 'unsupported-media-type', 'client-aborted'].every((code) => codes.includes(code)) ? lines : undefined;
+      },
+      { what: 'encryption to log the three client errors' },
+    );
+    for (const line of refusals) expect(JSON.parse(line)).toMatchObject({ level: 40 });
+    const errors = readFileSync(encryption.logFile, 'utf8').split('\n').filter((line) => line.includes('"level":50'));
+    expect(errors.every((line) => line.includes('"unexpected error"'))).toBe(true);
   });
 });
 

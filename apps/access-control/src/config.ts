@@ -9,9 +9,15 @@ export const accessControlConfigSchema = baseConfigSchema.extend(platformKeysSch
   KAFKA_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'letters, digits, dot, dash, underscore').default('access-control'),
   /** How long a permit is valid: enough for one decrypt round trip, no more. */
   PERMIT_TTL_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
-  DECRYPT_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(15_000),
+  /** A read waits this long for its decrypt reply; a stop lets reads in flight finish, so it must fit in the drain. */
+  DECRYPT_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(5_000),
   /** Request bodies larger than this are refused with 413. */
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+}).superRefine((config, context) => {
+  // The HTTP drain of a graceful stop gets half of SHUTDOWN_TIMEOUT_MS (service-kit bootstrap).
+  if (config.DECRYPT_TIMEOUT_MS > config.SHUTDOWN_TIMEOUT_MS / 2) {
+    context.addIssue({ code: 'custom', path: ['DECRYPT_TIMEOUT_MS'], message: 'must be at most half of SHUTDOWN_TIMEOUT_MS (a stop lets reads in flight finish)' });
+  }
 });
 
 export type AccessControlConfig = z.infer<typeof accessControlConfigSchema>;

@@ -18,6 +18,9 @@ interface Pending {
 
 export class RequestReplyClient {
   private readonly pending = new Map<string, Pending>();
+  /** Settles with each pending request, however it ends: what a stop waits for. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
   private readonly replies: BatchConsumer;
 
   constructor(
@@ -39,16 +42,18 @@ export class RequestReplyClient {
     await this.replies.start();
   }
 
+  /**
+   * Waits for every request in flight to be answered or to time out, then stops reading replies: a stop never
+   * fails a request it could still complete. Requests made after the stop began are refused at once.
+   */
   async stop(): Promise<void> {
-    for (const [id, pending] of this.pending) {
-      clearTimeout(pending.timer);
-      pending.reject(new Error('request/reply client stopped'));
-      this.pending.delete(id);
-    }
+    this.stopping = true;
+    await Promise.all(this.inFlight);
     await this.replies.stop();
   }
 
   async request<TRequest extends EventType>(request: EventOf<TRequest>, timeoutMs: number): Promise<MedshareEvent> {
+    if (this.stopping) throw new Error('request/reply client is stopping');
     const reply = new Promise<MedshareEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(request.id);
@@ -56,6 +61,12 @@ export class RequestReplyClient {
       }, timeoutMs);
       this.pending.set(request.id, { resolve, reject, timer });
     });
+    const settled = reply.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
     try {
       await this.publisher.publish(this.topics.requests, [request as MedshareEvent]);
     } catch (error) {
@@ -63,6 +74,8 @@ export class RequestReplyClient {
       if (pending) {
         clearTimeout(pending.timer);
         this.pending.delete(request.id);
+        // Settles `reply` (handled by `settled`), so a stop does not wait for a request that was never sent.
+        pending.reject(error instanceof Error ? error : new Error(String(error)));
       }
       throw error;
     }

@@ -3,11 +3,16 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ConfigError } from './config';
+import { ConfigError, type BaseConfig } from './config';
 import { HttpErrorFilter, routedMethods } from './error-renderer';
+import { Readiness } from './health';
+import { BoundedExpressAdapter, HttpDrain } from './http-server';
 import { createLogger, NestPinoLogger, type Logger } from './logger';
 
-export interface ServiceDefinition<TConfig extends { LOG_LEVEL: string; PORT: number; HOST: string; SHUTDOWN_TIMEOUT_MS: number }> {
+/** What bootstrapping reads of a service's configuration (every service schema extends the base one). */
+type BootConfig = Pick<BaseConfig, 'LOG_LEVEL' | 'HOST' | 'SHUTDOWN_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_KEEP_ALIVE_TIMEOUT_MS'> & { PORT: number };
+
+export interface ServiceDefinition<TConfig extends BootConfig> {
   service: string;
   loadConfig(): TConfig;
   createModule(config: TConfig, logger: Logger): unknown;
@@ -17,7 +22,7 @@ export interface ServiceDefinition<TConfig extends { LOG_LEVEL: string; PORT: nu
   fhirPaths?: readonly string[];
 }
 
-export async function bootstrapService<TConfig extends { LOG_LEVEL: string; PORT: number; HOST: string; SHUTDOWN_TIMEOUT_MS: number }>(
+export async function bootstrapService<TConfig extends BootConfig>(
   definition: ServiceDefinition<TConfig>,
 ): Promise<INestApplication> {
   let config: TConfig;
@@ -33,11 +38,17 @@ export async function bootstrapService<TConfig extends { LOG_LEVEL: string; PORT
   const logger = createLogger(definition.service, config.LOG_LEVEL);
   try {
     const module = definition.createModule(config, logger);
-    const app = await NestFactory.create<NestExpressApplication>(module as never, { logger: new NestPinoLogger(logger), bodyParser: false });
+    const adapter = new BoundedExpressAdapter({
+      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    });
+    const app = await NestFactory.create<NestExpressApplication>(module as never, adapter, { logger: new NestPinoLogger(logger), bodyParser: false });
+    app.disable('x-powered-by');
     definition.configure?.(app, config);
     const express = app.getHttpAdapter().getInstance();
     app.useGlobalFilters(new HttpErrorFilter(logger, { fhirPaths: definition.fhirPaths ?? [], allowedMethods: (path) => routedMethods(express, path) }));
-    closeOnSignals(app, logger, config.SHUTDOWN_TIMEOUT_MS);
+    closeOnSignals(app, new HttpDrain(app.getHttpServer()), logger, config.SHUTDOWN_TIMEOUT_MS);
     await app.listen(config.PORT, config.HOST);
     logger.info({ port: config.PORT, host: config.HOST }, 'service started');
     return app;
@@ -48,30 +59,34 @@ export async function bootstrapService<TConfig extends { LOG_LEVEL: string; PORT
 }
 
 /**
- * SIGTERM/SIGINT: stop taking work, let every shutdown hook finish in-flight work (consumers first, then the
- * publisher and the database), exit 0. If the hooks hang past the deadline the process still ends, with 1.
+ * SIGTERM/SIGINT, in this order: report not ready; stop taking HTTP connections and let every request in flight
+ * be answered (its decrypt round trips included: the clients it needs are still open); then close the app, whose
+ * hooks stop the Kafka consumers after their current batch and close the publisher and the database last.
+ * Half the deadline goes to the HTTP drain, the rest to the hooks; past the deadline the process ends with 1.
  */
-function closeOnSignals(app: INestApplication, logger: Logger, timeoutMs: number): void {
+function closeOnSignals(app: INestApplication, http: HttpDrain, logger: Logger, timeoutMs: number): void {
   let closing = false;
-  const close = (signal: NodeJS.Signals) => {
+  const close = async (signal: NodeJS.Signals) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, requestsInFlight: http.requestsInFlight }, 'shutting down');
     setTimeout(() => {
       logger.error({ timeoutMs }, 'shutdown took too long, exiting');
       process.exit(1);
     }, timeoutMs).unref();
-    app.close().then(
-      () => {
-        logger.info({}, 'stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ error: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    try {
+      app.get(Readiness, { strict: false }).markShuttingDown();
+      const drained = await http.drain(timeoutMs / 2);
+      if (drained) logger.info({}, 'http requests drained');
+      else logger.warn({ requestsCutOff: http.requestsInFlight }, 'http requests still in flight at the drain deadline were cut off');
+      await app.close();
+      logger.info({}, 'stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ error: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+      process.exit(1);
+    }
   };
-  process.on('SIGTERM', close);
-  process.on('SIGINT', close);
+  process.on('SIGTERM', (signal) => void close(signal));
+  process.on('SIGINT', (signal) => void close(signal));
 }

@@ -18,7 +18,14 @@ export const baseConfigSchema = z.object({
   INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** The whole request, body included, must arrive within this (a client trickling its body is cut off with 408). */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  /** An idle keep-alive connection is closed after this. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
 });
+
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
 export function port(defaultPort: number) {
   return z.coerce.number().int().min(1).max(65535).default(defaultPort);

@@ -5,6 +5,7 @@ export * from './config';
 export * from './database';
 export * from './error-renderer';
 export * from './health';
+export * from './http-server';
 export * from './logger';
 export * from './platform.module';
 export * from './platform-keys';
