@@ -1,8 +1,8 @@
 // Replica faults the ledger must ride out by itself, as real processes on the real broker and real
 // PostgreSQL: a replica server frozen with SIGSTOP (commits go on at the majority, the replica is reported
-// down with the reason, and caught up when it wakes), and a deleted head block whose event rows stay
-// behind on two replicas at once (catch-up drops the orphan rows, reports each replica as tampered, and
-// commits go on). The frozen server is a throwaway PostgreSQL of this run (infra/postgres/postgres.sh),
+// down with the reason, and caught up when it wakes), and rows changed under the writer — a deleted head
+// block whose event rows stay behind (on two replicas at once), truncation, a forged head — which
+// catch-up repairs by itself, reporting each as ledger-tamper, while commits go on. The frozen server is a throwaway PostgreSQL of this run (infra/postgres/postgres.sh),
 // never one of the shared servers.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -204,18 +204,36 @@ describe('ledger replica faults', () => {
     expect(new Set(heads.map(([row]) => row.height)).size).toBe(1);
   });
 
-  it('drops the orphaned rows of a deleted head block on two replicas, reports each as tampered, and commits on', async () => {
-    await allRecordedOnce(0);
-    const tampered = replicaUrls().slice(0, 2);
-    for (const url of tampered) await query(url, 'DELETE FROM ledger_blocks WHERE height = (SELECT max(height) FROM ledger_blocks)');
+  const deleteHeadBlock = 'DELETE FROM ledger_blocks WHERE height = (SELECT max(height) FROM ledger_blocks)';
+  const deleteLastThreeBlocks = [
+    'DELETE FROM ledger_events WHERE height > (SELECT max(height) - 3 FROM ledger_blocks)',
+    'DELETE FROM ledger_blocks WHERE height > (SELECT max(height) - 3 FROM ledger_blocks)',
+  ];
+  // A block row the ledger never wrote on top of the head: linked to it, but not signed with the ledger key.
+  const forgeHeadBlock = `INSERT INTO ledger_blocks (height, previous_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, block_hash, signature, checkpoint, tree_state, kafka_cursor)
+    SELECT height + 1, block_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, repeat('ab', 32), signature, checkpoint, tree_state, kafka_cursor
+    FROM ledger_blocks ORDER BY height DESC LIMIT 1`;
+
+  it.each([
+    { name: 'a deleted head block whose event rows stay behind, on two replicas at once', replicas: [0, 1], sql: [deleteHeadBlock], problem: /removed after the replica had stored them/, findings: 2 },
+    { name: 'the last three blocks deleted (truncation)', replicas: [1], sql: deleteLastThreeBlocks, problem: /blocks \d+\.\.\d+ were removed after the replica had stored them/, findings: 1 },
+    { name: 'a forged head block', replicas: [0], sql: [forgeHeadBlock], problem: /divergent tail of 1 blocks is not the committed chain: block hash does not match the header/, findings: 1 },
+  ])('repairs $name by itself while catching up, reports each replica as ledger-tamper, and commits on', async ({ replicas, sql, problem, findings }) => {
+    // Idle first: no block in flight while the rows change under the writer.
+    for (const index of [0, 1, 2]) await allRecordedOnce(index);
+    const alertsBefore = seen.length;
+    for (const index of replicas) for (const statement of sql) await query(replicaUrls()[index], statement);
     await produce(300);
     for (const index of [0, 1, 2]) await allRecordedOnce(index);
-    for (const replica of ['replica-1', 'replica-2']) {
-      const [alert] = await alertsOf(`a tamper alert for ${replica}`, (candidate) => candidate.kind === 'ledger-tamper' && candidate.details?.replica === replica);
-      expect(alert).toMatchObject({ severity: 'critical', details: { repaired: true, row: 'block', problem: expect.stringContaining('removed after the replica had stored them') } });
-      expect(alert.details?.findings).toBe(2);
+    for (const index of replicas) {
+      const name = `replica-${index + 1}`;
+      const [alert] = await alertsOf(`a tamper alert for ${name}`, (candidate) => seen.indexOf(candidate) >= alertsBefore && candidate.kind === 'ledger-tamper' && candidate.details?.replica === name);
+      expect(alert).toMatchObject({ severity: 'critical', details: { repaired: true, findings } });
+      expect(String(alert.details?.problem)).toMatch(problem);
+      const [orphans] = await query<{ count: string }>(replicaUrls()[index], 'SELECT count(*) FROM ledger_events e WHERE NOT EXISTS (SELECT 1 FROM ledger_blocks b WHERE b.height = e.height)');
+      expect(Number(orphans.count)).toBe(0);
     }
-    const [orphans] = await query<{ count: string }>(tampered[0], 'SELECT count(*) FROM ledger_events e WHERE NOT EXISTS (SELECT 1 FROM ledger_blocks b WHERE b.height = e.height)');
-    expect(Number(orphans.count)).toBe(0);
+    const heads = await Promise.all(replicaUrls().map((url) => query<{ height: string; hash: string }>(url, 'SELECT height, block_hash AS hash FROM ledger_blocks ORDER BY height DESC LIMIT 1')));
+    expect(new Set(heads.map(([head]) => `${head.height}:${head.hash}`)).size).toBe(1);
   });
 });
