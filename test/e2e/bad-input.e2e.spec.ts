@@ -2,7 +2,7 @@
 // a million-element array, oversized and malformed bodies, wrong content types, bad tokens, unknown routes, wrong
 // methods, extreme dates). Every answer is below 500 and echoes nothing of the input, and the service's event
 // loop stays responsive meanwhile (/health/live polled every 20 ms; the largest gap between answers, and the
-// event-loop delay the service itself measured, are written to .data/test-reports/bad-input.json).
+// event-loop delay the service itself measured, are written to .data/fuzz/bad-input.json).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -171,8 +171,8 @@ describe('bad input to every service', () => {
   }, 240_000);
 
   afterAll(async () => {
-    mkdirSync(resolve(__dirname, '../../.data/test-reports'), { recursive: true });
-    writeFileSync(resolve(__dirname, '../../.data/test-reports/bad-input.json'), `${JSON.stringify(report, null, 2)}\n`);
+    mkdirSync(resolve(__dirname, '../../.data/fuzz'), { recursive: true });
+    writeFileSync(resolve(__dirname, '../../.data/fuzz/bad-input.json'), `${JSON.stringify(report, null, 2)}\n`);
     await platform?.remove();
   });
 
