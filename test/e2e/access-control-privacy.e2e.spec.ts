@@ -10,6 +10,7 @@ import { issueInstitutionToken } from '@medshare/crypto';
 import { BatchConsumer, createKafka, EventPublisher } from '@medshare/messaging';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { closeAll } from '../support/cleanup';
 import { eventually } from '../support/eventually';
 import { startService, stopAll, type RunningService } from '../support/service-processes';
 
@@ -123,12 +124,13 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
     await eventually(async () => (await post('/v1/consents', systemToken(A), consentFor('held'))).status === 201 || undefined, { timeoutMs: 60_000, what: 'A to hold the patient and record the consent' });
   }, 240_000);
 
-  afterAll(async () => {
-    await stopAll(services);
-    await consumer?.stop();
-    await publisher?.disconnect();
-    for (const database of Object.values(databases)) await dropDatabase(stateServer, database);
-  });
+  afterAll(() =>
+    closeAll([
+      () => stopAll(services),
+      () => consumer?.stop(),
+      () => publisher?.disconnect(),
+      ...Object.values(databases).map((database) => () => dropDatabase(stateServer, database)),
+    ]));
 
   function collect(event: MedshareEvent): void {
     published.push(JSON.stringify(event));

@@ -9,6 +9,7 @@ import { DevKeyring, generateSealingKeyPair, generateSigningKeyPair, issueInstit
 import { BatchConsumer, createKafka, EventPublisher, RequestReplyClient } from '@medshare/messaging';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
+import { closeAll } from '../support/cleanup';
 import { eventually } from '../support/eventually';
 import { startService, stopAll, type RunningService } from '../support/service-processes';
 
@@ -241,12 +242,13 @@ describe('access control as a process', () => {
     await awaitHeld(access2, 'noConsent');
   }, 240_000);
 
-  afterAll(async () => {
-    await stopAll(services);
-    await auditConsumer?.stop();
-    await publisher?.disconnect();
-    await dropDatabases(Object.values(databases));
-  });
+  afterAll(() =>
+    closeAll([
+      () => stopAll(services),
+      () => auditConsumer?.stop(),
+      () => publisher?.disconnect(),
+      () => dropDatabases(Object.values(databases)),
+    ]));
 
   function collect(event: MedshareEvent): void {
     if (event.type === 'access.decision.v1') decisions.set(event.data.decisionId, event);

@@ -12,8 +12,9 @@ import { generateSealingKeyPair, issueInstitutionToken, openRecordGroup, openSea
 import { BatchConsumer, EventPublisher, createKafka } from '@medshare/messaging';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { generatePopulation, mrnSystem, patientBundle, type SyntheticPatient } from '@medshare/synthetic';
-import { databaseUrl, testEndpoints } from '../support/endpoints';
+import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { closableConsumer, type ClosableConsumer } from '../support/topic-reader';
+import { closeAll } from '../support/cleanup';
 import { eventually } from '../support/eventually';
 import { startService, type RunningService } from '../support/service-processes';
 
@@ -188,18 +189,16 @@ describe('ingestion and encryption', () => {
     await store.connect();
   });
 
-  afterAll(async () => {
-    await ingestion?.stop();
-    await encryption?.stop();
-    await replyConsumer?.stop();
-    await recorder.stop();
-    await publisher?.disconnect();
-    await store?.end();
-    const admin = new Client({ connectionString: databaseUrl(stateServer, 'postgres') });
-    await admin.connect();
-    for (const name of Object.values(databases)) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
-  });
+  afterAll(() =>
+    closeAll([
+      () => ingestion?.stop(),
+      () => encryption?.stop(),
+      () => replyConsumer?.stop(),
+      () => recorder.stop(),
+      () => publisher?.disconnect(),
+      () => store?.end(),
+      ...Object.values(databases).map((name) => () => dropDatabase(stateServer, name)),
+    ]));
 
   it('takes bundles with canaries from HTTP to the encrypted store, answering 202 with event ids', async () => {
     for (const record of hospA) {

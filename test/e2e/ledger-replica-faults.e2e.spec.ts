@@ -10,11 +10,11 @@ import { readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import type { Consumer } from 'kafkajs';
 import { envelope, parseEvent, topics, type EventOf } from '@medshare/contracts';
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { closeAll } from '../support/cleanup';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { closableConsumer, type ClosableConsumer } from '../support/topic-reader';
 import { eventually } from '../support/eventually';
 import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
@@ -99,7 +99,7 @@ type AlertData = EventOf<'governance.alert.v1'>['data'];
 
 describe('ledger replica faults', () => {
   let ledger: RunningService | undefined;
-  let alerts: Consumer | undefined;
+  let alerts: ClosableConsumer | undefined;
   let frozen = false;
   let pgPort = 0;
   const seen: AlertData[] = [];
@@ -115,8 +115,8 @@ describe('ledger replica faults', () => {
     await privatePostgres('start', pgPort);
     frozenServer = `postgres://medshare@127.0.0.1:${pgPort}`;
     await publisher.connect();
-    const consumer = kafka.consumer({ groupId: `ledger-faults-e2e-alerts-${run}` });
-    alerts = consumer;
+    alerts = closableConsumer(kafka, { groupId: `ledger-faults-e2e-alerts-${run}` });
+    const { consumer } = alerts;
     await consumer.connect();
     await consumer.subscribe({ topic: topics.governanceAlerts.name, fromBeginning: false });
     const joined = new Promise<void>((resolveJoin) => consumer.on(consumer.events.GROUP_JOIN, () => resolveJoin()));
@@ -149,7 +149,7 @@ describe('ledger replica faults', () => {
     await closeAll([
       () => frozen && signalServer('SIGCONT'),
       () => ledger?.stop('SIGKILL'),
-      () => alerts?.disconnect(),
+      () => alerts?.close(),
       () => publisher.disconnect(),
       () => dropDatabase(ledgerServers[0], database),
       () => dropDatabase(ledgerServers[1], database),

@@ -13,6 +13,7 @@ import { Client } from 'pg';
 import { envelope, parseEvent, topics, type EventOf } from '@medshare/contracts';
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { closeAll } from '../support/cleanup';
 import { eventually } from '../support/eventually';
 import { runLedgerVerification } from '../support/ledger-verifications';
 import { freePorts } from '../support/ports';
@@ -85,12 +86,13 @@ describe('ledger verification and its doors', () => {
     });
   });
 
-  afterAll(async () => {
-    await ledger?.stop('SIGKILL');
-    await publisher.disconnect();
-    for (const server of ledgerServers) await dropDatabase(server, database);
-    await dropDatabase(stateServer, `ledger_state_v${run}`);
-  });
+  afterAll(() =>
+    closeAll([
+      () => ledger?.stop('SIGKILL'),
+      () => publisher.disconnect(),
+      ...ledgerServers.map((server) => () => dropDatabase(server, database)),
+      () => dropDatabase(stateServer, `ledger_state_v${run}`),
+    ]));
 
   describe('bad path and query values', () => {
     it.each<{ name: string; path: string; method?: string; echo?: string }>([
