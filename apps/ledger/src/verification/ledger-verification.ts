@@ -15,6 +15,7 @@ import type { EventRow } from '../block/sealed-block';
 import { SerialQueue } from '../writer/serial-queue';
 import { ChainVerifier, type Finding } from './chain-verifier';
 import { ReplicaBaseline, REWRITTEN, runsOf } from './replica-baseline';
+import { tamperAlert } from '../writer/health-alerts';
 
 export interface ReplicaReport {
   replica: string;
@@ -284,15 +285,7 @@ export class LedgerVerification {
   }
 
   private async alert(replica: Replica, findings: readonly Finding[], repaired: boolean): Promise<void> {
-    const [first] = findings;
-    const summary = `ledger ${replica.name} (${replica.address}) failed verification at height ${first.height}, ${first.row}: ${first.problem}`;
-    const alert = envelope('governance.alert.v1', 'ledger', {
-      alertId: newEventId(),
-      kind: 'ledger-tamper' as const,
-      severity: 'critical' as const,
-      summary: summary.slice(0, 1000),
-      details: { replica: replica.name, address: replica.address, height: first.height, row: first.row, problem: first.problem.slice(0, 500), findings: findings.length, repaired },
-    });
+    const alert = envelope('governance.alert.v1', 'ledger', { alertId: newEventId(), ...tamperAlert(replica, findings, repaired) });
     try {
       await this.publisher.publish(topics.governanceAlerts, [alert]);
     } catch (error) {
