@@ -5,6 +5,7 @@
 #   infra/kafka/kafka.sh start|stop|status|wait|restart
 #   infra/kafka/kafka.sh topics ARGS...   # TopicCommand against this broker (e.g. topics --list)
 #   infra/kafka/kafka.sh groups ARGS...   # ConsumerGroupCommand (e.g. groups --list)
+#   infra/kafka/kafka.sh lib              # resolves the jars if needed and prints their folder (test/chaos clusters use it)
 #
 # Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_DATA_DIR (<repo>/.data/kafka),
 # KAFKA_LIB_DIR (<repo>/.data/kafka/lib: a second broker's data folder can share the jars), KAFKA_HEAP ("-Xms128m -Xmx512m",
@@ -284,8 +285,9 @@ case "${1:-}" in
   wait) cmd_wait ;;
   topics) shift; cmd_tool org.apache.kafka.tools.TopicCommand "$@" ;;
   groups) shift; cmd_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@" ;;
+  lib) mkdir -p "$DATA" && ensure_lib >&2 && echo "$LIB" ;;
   *)
-    echo "usage: $0 start|stop|restart|status|wait | topics ARGS... | groups ARGS..." >&2
+    echo "usage: $0 start|stop|restart|status|wait|lib | topics ARGS... | groups ARGS..." >&2
     exit 2
     ;;
 esac

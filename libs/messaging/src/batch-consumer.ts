@@ -1,8 +1,11 @@
 // Consumes topics in batches: parse and validate every message, dead-letter the bad ones with their
-// reason, hand the rest to the handler, and commit offsets only after the handler succeeded.
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+// reason, hand the rest to the handler, and commit offsets only after the handler succeeded (with its
+// emitted events in the same Kafka transaction when the consumer is transactional).
+import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { deadLetterTopic, parseEvent, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
-import type { EventPublisher } from './event-publisher';
+import { BatchTransactions, PartitionTakenOverError, type TransactionOutput } from './batch-transactions';
+import { ConsumerLag } from './consumer-lag';
+import { toMessage, type EventPublisher } from './event-publisher';
 import type { KafkaLog } from './kafka';
 import { messagingMetrics } from './metrics';
 
@@ -18,6 +21,11 @@ export interface BatchContext {
   reject(consumed: ConsumedEvent, reason: string): void;
   /** Keeps the group membership alive during long work. */
   heartbeat(): Promise<void>;
+  /**
+   * Publishes these events once the handler succeeded, before the batch's offsets are committed. In a
+   * transactional consumer they are part of the offsets' transaction: written exactly once, whatever crashes.
+   */
+  emit(topic: TopicSpec, events: readonly MedshareEvent[]): void;
 }
 
 export type BatchHandler = (events: ConsumedEvent[], context: BatchContext) => Promise<void>;
@@ -31,6 +39,13 @@ export interface BatchConsumerOptions {
   maxAttempts?: number;
   maxBytesPerPartition?: number;
   maxBytes?: number;
+  /**
+   * Makes emit → commit exactly-once: each batch's emitted events, dead letters and offsets go in one Kafka
+   * transaction under the transactional id `<transactionalId>-<topic>-<partition>` (the same on every instance).
+   */
+  transactionalId?: string;
+  /** How often the consumer-lag gauge is refreshed from the committed offsets and high watermarks (15 s). */
+  lagRefreshMs?: number;
   log?: KafkaLog;
 }
 
@@ -43,6 +58,9 @@ interface DeadLetter {
 
 export class BatchConsumer {
   private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly lag: ConsumerLag;
+  private readonly transactions?: BatchTransactions;
   private running = false;
 
   constructor(kafka: Kafka, private readonly dlqPublisher: EventPublisher, private readonly options: BatchConsumerOptions) {
@@ -51,6 +69,8 @@ export class BatchConsumer {
       maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
       maxBytes: options.maxBytes ?? 24 * 1024 * 1024,
       allowAutoTopicCreation: false,
+      // Output of aborted transactions (a producer that crashed mid-batch) must never be read.
+      readUncommitted: false,
       // After a broker restart kafkajs rejoins with a new member id and the group waits for the old
       // member's session to expire: 10 s instead of kafkajs' 30 s default keeps that stall short.
       sessionTimeout: 10_000,
@@ -61,11 +81,21 @@ export class BatchConsumer {
       if (!payload.restart) this.running = false;
       options.log?.error({ groupId: options.groupId, error: payload.error.message, restart: payload.restart }, 'consumer crashed');
     });
+    this.admin = kafka.admin();
+    this.lag = new ConsumerLag(this.admin, options.groupId, options.lagRefreshMs ?? 15_000);
+    if (options.transactionalId) this.transactions = new BatchTransactions(kafka, this.admin, options.groupId, options.transactionalId);
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.lag.assign(payload.memberAssignment);
+      // Partitions may have had another owner meanwhile: fence them again before their next batch.
+      void this.transactions?.reset();
+    });
   }
 
   /** Resolves once the consumer joined its group, so a caller can publish knowing it will be seen. */
   async start(): Promise<void> {
     const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
+    await this.admin.connect();
+    this.lag.start();
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics.map((topic) => topic.name), fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
@@ -81,52 +111,87 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     this.running = false;
     await this.consumer.disconnect();
+    await this.lag.stop();
+    await this.transactions?.stop();
+    await this.admin.disconnect();
   }
 
   private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     const { groupId, log } = this.options;
     const started = process.hrtime.bigint();
+    const { topic, partition } = batch;
+    const fresh = this.transactions ? await this.transactions.unprocessed(topic, partition, batch.messages) : batch.messages;
     const valid: ConsumedEvent[] = [];
-    const deadLetters: DeadLetter[] = [];
-    for (const message of batch.messages) {
-      const parsed = parseEvent(message.value, batch.topic);
-      if (parsed.ok) valid.push({ event: parsed.event, topic: batch.topic, partition: batch.partition, offset: message.offset });
-      else deadLetters.push({ message, topic: batch.topic, partition: batch.partition, reason: parsed.reason });
+    const invalid: DeadLetter[] = [];
+    for (const message of fresh) {
+      const parsed = parseEvent(message.value, topic);
+      if (parsed.ok) valid.push({ event: parsed.event, topic, partition, offset: message.offset });
+      else invalid.push({ message, topic, partition, reason: parsed.reason });
     }
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
 
     const maxAttempts = this.options.maxAttempts ?? 5;
-    for (let attempt = 1; valid.length > 0; attempt += 1) {
-      const rejected: DeadLetter[] = [];
+    let outcome: BatchOutcome | undefined;
+    for (let attempt = 1; outcome === undefined; attempt += 1) {
       try {
-        await this.options.handle(valid, {
-          reject: (consumed, reason) => rejected.push({ message: messageAt(batch.messages, consumed.offset), topic: consumed.topic, partition: consumed.partition, reason }),
-          heartbeat,
-        });
-        deadLetters.push(...rejected);
-        break;
+        outcome = await this.attempt(fresh, valid, invalid, heartbeat);
+        if (this.transactions && fresh.length > 0) await this.transactions.commit(topic, partition, fresh[0].offset, next, outputsOf(groupId, outcome));
       } catch (error) {
+        if (error instanceof PartitionTakenOverError) {
+          // Another member committed part of this batch: read on from where it stopped.
+          this.consumer.seek({ topic, partition, offset: error.committed });
+          return;
+        }
+        outcome = undefined;
         messagingMetrics.handlerRetries.inc({ group: groupId });
-        log?.warn({ groupId, topic: batch.topic, partition: batch.partition, attempt, error: errorMessage(error) }, 'batch handler failed');
+        log?.warn({ groupId, topic, partition, attempt, error: errorMessage(error) }, 'batch handler failed');
         if (attempt >= maxAttempts || !isRunning() || isStale()) throw error;
         await heartbeat();
         await sleep(Math.min(200 * 2 ** attempt, 5000));
       }
     }
 
-    if (deadLetters.length > 0) {
-      await this.dlqPublisher.publishRaw(deadLetterTopic, deadLetters.map((dead) => toDeadLetterMessage(groupId, dead)));
-      messagingMetrics.deadLettered.inc({ group: groupId, topic: batch.topic }, deadLetters.length);
-      log?.warn({ groupId, topic: batch.topic, partition: batch.partition, count: deadLetters.length, reasons: deadLetters.slice(0, 3).map((dead) => dead.reason) }, 'messages dead-lettered');
+    if (!this.transactions) {
+      for (const { topic: output, events } of outcome.emitted) await this.dlqPublisher.publish(output, events);
+      if (outcome.deadLetters.length > 0) await this.dlqPublisher.publishRaw(deadLetterTopic, outcome.deadLetters.map((dead) => toDeadLetterMessage(groupId, dead)));
+    }
+    if (outcome.deadLetters.length > 0) {
+      messagingMetrics.deadLettered.inc({ group: groupId, topic }, outcome.deadLetters.length);
+      log?.warn({ groupId, topic, partition, count: outcome.deadLetters.length, reasons: outcome.deadLetters.slice(0, 3).map((dead) => dead.reason) }, 'messages dead-lettered');
     }
 
     // Resolving moves kafkajs' fetch position; committing makes it survive a restart or rebalance.
     resolveOffset(batch.lastOffset());
-    const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-    messagingMetrics.consumed.inc({ group: groupId, topic: batch.topic }, valid.length);
-    messagingMetrics.lag.set({ group: groupId, topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    if (!this.transactions) await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+    messagingMetrics.consumed.inc({ group: groupId, topic }, valid.length);
+    this.lag.observe(topic, partition, Number(batch.offsetLag()));
     messagingMetrics.batchSeconds.observe({ group: groupId }, Number(process.hrtime.bigint() - started) / 1e9);
   }
+
+  /** One run of the handler: what it emitted and what it refused (plus the unparseable messages). */
+  private async attempt(messages: KafkaMessage[], valid: ConsumedEvent[], invalid: DeadLetter[], heartbeat: () => Promise<void>): Promise<BatchOutcome> {
+    const outcome: BatchOutcome = { emitted: [], deadLetters: [...invalid] };
+    if (valid.length === 0) return outcome;
+    await this.options.handle(valid, {
+      reject: (consumed, reason) => outcome.deadLetters.push({ message: messageAt(messages, consumed.offset), topic: consumed.topic, partition: consumed.partition, reason }),
+      heartbeat,
+      emit: (topic, events) => {
+        if (events.length > 0) outcome.emitted.push({ topic, events: [...events] });
+      },
+    });
+    return outcome;
+  }
+}
+
+interface BatchOutcome {
+  emitted: { topic: TopicSpec; events: MedshareEvent[] }[];
+  deadLetters: DeadLetter[];
+}
+
+function outputsOf(groupId: string, { emitted, deadLetters }: BatchOutcome): TransactionOutput[] {
+  const outputs: TransactionOutput[] = emitted.map(({ topic, events }) => ({ topic: topic.name, messages: events.map((event) => toMessage(topic, event)) }));
+  if (deadLetters.length > 0) outputs.push({ topic: deadLetterTopic.name, messages: deadLetters.map((dead) => toDeadLetterMessage(groupId, dead)) });
+  return outputs;
 }
 
 function messageAt(messages: KafkaMessage[], offset: string): KafkaMessage {

@@ -1,43 +1,70 @@
 // Publishes medshare events: validated against their schema, keyed by the topic's rule, acked by all replicas.
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 import { validateEvent, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { messagingMetrics } from './metrics';
+import { PartitionedProducer } from './partitioned-producer';
 
 export class InvalidEventError extends Error {}
 
+/** The deadline passed before Kafka answered. The send goes on: the events may still be written (unknown outcome). */
+export class PublishTimeoutError extends Error {}
+
+export interface PublishOptions {
+  /**
+   * Stop waiting after this many milliseconds and reject with PublishTimeoutError, for request paths that
+   * must answer 503 quickly while Kafka is down. Without it a publish waits for as long as Kafka needs.
+   */
+  deadlineMs?: number;
+}
+
+/**
+ * Every publish is all-or-unknown: it resolves once Kafka acknowledged every event (acks=all). When it
+ * rejects, some events may have been written anyway, so a caller that answers a client must be safe to
+ * retry (an Idempotency-Key, a deterministic event id, or a transaction: BatchContext.emit).
+ */
 export class EventPublisher {
-  private readonly producer: Producer;
-  private connected = false;
+  private readonly producer: PartitionedProducer;
 
   constructor(kafka: Kafka) {
-    this.producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    this.producer = new PartitionedProducer(kafka);
   }
 
   async connect(): Promise<void> {
-    if (this.connected) return;
     await this.producer.connect();
-    this.connected = true;
   }
 
-  /** Resolves only after Kafka acknowledged every event (acks=all); throws otherwise. */
-  async publish(topic: TopicSpec, events: readonly MedshareEvent[]): Promise<void> {
+  async publish(topic: TopicSpec, events: readonly MedshareEvent[], options: PublishOptions = {}): Promise<void> {
     if (events.length === 0) return;
     const messages = events.map((event) => toMessage(topic, event));
-    await this.producer.send({ topic: topic.name, acks: -1, messages });
+    await withDeadline(this.producer.send(topic.name, messages), options.deadlineMs, topic.name);
     messagingMetrics.published.inc({ topic: topic.name }, events.length);
   }
 
   /** Sends raw messages as they are (dead letters keep their original bytes). */
-  async publishRaw(topic: TopicSpec, messages: Message[]): Promise<void> {
+  async publishRaw(topic: TopicSpec, messages: Message[], options: PublishOptions = {}): Promise<void> {
     if (messages.length === 0) return;
-    await this.producer.send({ topic: topic.name, acks: -1, messages });
+    await withDeadline(this.producer.send(topic.name, messages), options.deadlineMs, topic.name);
     messagingMetrics.published.inc({ topic: topic.name }, messages.length);
   }
 
+  /** Lets queued sends finish (10 s at most), then closes; later publishes are refused. */
   async disconnect(): Promise<void> {
-    if (!this.connected) return;
-    this.connected = false;
     await this.producer.disconnect();
+  }
+}
+
+async function withDeadline(sending: Promise<void>, deadlineMs: number | undefined, topic: string): Promise<void> {
+  if (deadlineMs === undefined) return sending;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PublishTimeoutError(`no acknowledgement from Kafka for ${topic} within ${deadlineMs} ms`)), deadlineMs);
+  });
+  // The abandoned send may still fail later: that outcome is already reported as unknown.
+  sending.catch(() => undefined);
+  try {
+    await Promise.race([sending, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

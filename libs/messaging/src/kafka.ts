@@ -19,7 +19,9 @@ export function createKafka({ brokers, clientId, log }: KafkaConnection): Kafka 
     brokers,
     clientId,
     connectionTimeout: 3000,
-    requestTimeout: 30000,
+    // kafkajs' 30 s default let a frozen (SIGSTOPped) leader stall every send for 30 s; 10 s is past the
+    // brokers' 9 s session timeout, after which the controller has moved leadership away from it.
+    requestTimeout: 10_000,
     retry: { initialRetryTime: 100, retries: 8 },
     logLevel: KafkaLogLevel.WARN,
     logCreator: () => (entry: LogEntry) => forward(log, entry),
