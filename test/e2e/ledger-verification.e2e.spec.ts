@@ -261,7 +261,9 @@ describe('ledger verification and its doors', () => {
 
     beforeAll(async () => {
       await ledger.stop();
-      ledger = await startService('ledger', { port: ports.writer, env: { ...env, LEDGER_VERIFY_INTERVAL_MS: '1000' }, instance: `ledger-v-bg-${run}` });
+      // 1 s keeps the spec short; LEDGER_E2E_VERIFY_INTERVAL_MS=5000 measures detection at the service's default.
+      const interval = process.env.LEDGER_E2E_VERIFY_INTERVAL_MS ?? '1000';
+      ledger = await startService('ledger', { port: ports.writer, env: { ...env, LEDGER_VERIFY_INTERVAL_MS: interval }, instance: `ledger-v-bg-${run}` });
       // The first pass verifies everything and every replica is in sync: from then on only changes are read.
       await settled();
     });
