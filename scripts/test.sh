@@ -29,6 +29,9 @@ fi
 export MEDSHARE_TEST_INFRA_STARTED=reused
 
 status=0
+running=
+# `timeout` runs a tier in a process group of its own, which a Ctrl-C at the terminal does not reach: pass it on.
+trap 'if [[ -n $running ]]; then kill -TERM -- "-$running" 2>/dev/null; fi; exit 130' INT TERM
 # tier NAME [JEST ARGS...]: runs one tier within the smaller of its bound and what is left of the overall one.
 # `timeout` signals its whole process group, so service processes a hung e2e tier started end with it.
 tier() {
@@ -40,7 +43,10 @@ tier() {
     status=1
     return
   fi
-  timeout --kill-after=30 "$limit" npx jest --selectProjects "$name" --json --outputFile="$reports/$name.json" "$@" || code=$?
+  timeout --kill-after=30 "$limit" npx jest --selectProjects "$name" --json --outputFile="$reports/$name.json" "$@" &
+  running=$!
+  wait "$running" || code=$?
+  running=
   case $code in
     0) ;;
     75) echo "test: the $name tier finished but did not exit; open handles are listed above" | tee "$reports/$name.unfinished" >&2 ;;
