@@ -35,7 +35,7 @@ const CARRIERS = [
   'bundle-fullurl', 'element-name', 'nested-element-name', 'resource-type', 'malformed-json', 'idempotency-key', 'query-ingestion',
   // access control: ids of every kind, free text in submissions and requests
   'practitioner-id', 'holder-practitioner-id', 'agreement-id', 'consent-id', 'consent-version-id', 'coding-display',
-  'purpose-display', 'policy-authority', 'policy-uri', 'provision-code', 'provision-code-system', 'consent-data-ref',
+  'purpose-display', 'policy-authority', 'policy-uri', 'provision-code', 'provision-code-system', 'consent-data-ref', 'security-label-code',
   'performer-id', 'verified-with-id', 'break-glass-reason', 'break-glass-reason-query', 'read-patient',
   // encryption, ledger, governance: operator free text, ids and parameters in paths and queries
   'shred-reason', 'ledger-event-id', 'alert-kind',
@@ -51,8 +51,8 @@ type Carrier = (typeof CARRIERS)[number];
  * of them stops leaking (remove it here) or another starts.
  */
 const KNOWN_LEAKS: Carrier[] = [
-  // access control (access helper): client-chosen codes and record references inside a Consent's provisions, break-glass reasons
-  'provision-code', 'provision-code-system', 'consent-data-ref', 'break-glass-reason', 'break-glass-reason-query',
+  // access control (access helper): client-chosen codes (provisions, opaque security labels) and record references in a Consent, break-glass reasons
+  'provision-code', 'provision-code-system', 'security-label-code', 'consent-data-ref', 'break-glass-reason', 'break-glass-reason-query',
   // encryption: the shred reason (ticket-like, but client-chosen) on the audited topic and the ledger
   'shred-reason',
 ];
@@ -157,7 +157,9 @@ describe('canaries in every carrier of patient data', () => {
     const agreement = { id: canary('agreement-id'), holder: A, reader: B, purposes: ['TREAT', 'ETREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' };
     expect((await call('access-control', 'POST', '/v1/agreements', { token: systemToken(A), body: agreement })).status).toBe(201);
     const consent = {
-      resourceType: 'Consent', id: canary('consent-id'), meta: { versionId: canary('consent-version-id') }, status: 'active',
+      resourceType: 'Consent', id: canary('consent-id'), status: 'active',
+      // An opaque security label: a client-chosen code under its own system.
+      meta: { versionId: canary('consent-version-id'), security: [{ system: `https://${A}.medshare.example/labels`, code: canary('security-label-code') }] },
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy', display: canary('coding-display') }] },
       category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
       patient: { identifier: { system: NATIONAL, value: canary('national-id') } },
