@@ -107,6 +107,19 @@ describe('ReplicaSync', () => {
     expect(sync.inSyncReplicas).toHaveLength(3);
   });
 
+  it('repairs orphan rows on the replica whose head it adopts without cutting it back to a replica that lags', async () => {
+    const adopted = MemoryReplica.holding('replica-1', chain);
+    blocksAfter(headOf(chain[39]), 1, 2)[0].events.forEach((row) => adopted.rows.set(row.leafIndex, row));
+    const replicas = [adopted, MemoryReplica.holding('replica-2', chain.slice(0, 30)), MemoryReplica.holding('replica-3', chain)];
+    const findings: string[] = [];
+    const sync = new ReplicaSync(new ReplicaSet(replicas), { publicKey: ledgerKey.publicKey, logger: memoryLogger().logger, onTamper: (replica, found) => findings.push(`${replica.name}: ${found[0].problem}`) });
+    for (const replica of replicas) await replica.acquireWriterLock();
+    await sync.takeOver(replicas, (job) => job(), () => true);
+    expect(findings).toEqual(['replica-1: 2 event rows belong to no block']);
+    expect(replicas.every(holdsTheChain)).toBe(true);
+    expect(sync.inSyncReplicas).toHaveLength(3);
+  });
+
   it('refuses to copy from a source whose blocks do not verify, and leaves the target as it was', async () => {
     const target = MemoryReplica.holding('replica-3', chain.slice(0, 30));
     const replicas = [MemoryReplica.holding('replica-1', chain), MemoryReplica.holding('replica-2', chain), target];

@@ -192,9 +192,11 @@ export class ReplicaSync<R extends ChainReplica> {
     // A write reported as failed may still have committed.
     if (pending && holds(pending)) return true;
     const findings = [...this.removedBlocks(replica, height), ...(await this.orphanRows(replica, head))];
-    if (findings.length === 0 && holds(committed)) return this.nowInSync(replica, target);
-    const source = this.sourceFor(replica);
-    const common = await this.commonHeight(replica, source, Math.min(height, target));
+    const holdsHead = holds(committed);
+    if (findings.length === 0 && holdsHead) return this.nowInSync(replica, target);
+    // A replica holding the head (the one it was adopted from, say) is compared with nobody: others may lag.
+    const source = holdsHead ? replica : this.sourceFor(replica);
+    const common = holdsHead ? height : await this.commonHeight(replica, source, Math.min(height, target));
     if (height > common) findings.push(...(await this.divergentTail(replica, source, common, height)));
     if (height > common || findings.length > 0) {
       await replica.truncateAbove(common, await this.treeSizeAt(source, common, committed));
@@ -296,10 +298,10 @@ export class ReplicaSync<R extends ChainReplica> {
     return { header: parsed.data, blockHash: stored.blockHash, signature: stored.signature, checkpoint: stored.checkpoint, treeState: CompactRange.fromJSON(stored.treeState).toJSON(), cursor: stored.cursor };
   }
 
-  /** A replica holding the committed head to copy from (the in-sync ones first). */
+  /** A replica holding the committed head to copy from and compare with: only an in-sync one (a lagging one would make good blocks look divergent). */
   private sourceFor(target: R): R {
-    const source = this.inSyncReplicas.find((replica) => replica !== target) ?? this.set.locked().find((replica) => replica !== target);
-    if (!source) throw new Error('no replica to copy from');
+    const source = this.inSyncReplicas.find((replica) => replica !== target);
+    if (!source) throw new Error('no in-sync replica to copy from');
     return source;
   }
 }
