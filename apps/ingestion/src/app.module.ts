@@ -4,6 +4,7 @@ import { PlatformModule, type Logger } from '@medshare/service-kit';
 import type { IngestionConfig } from './config';
 import { FhirController } from './http/fhir.controller';
 import { IngestionService } from './intake/ingestion.service';
+import { ValidationThread } from './intake/validation-thread';
 import { migrations } from './migrations';
 import { IdempotencyRepository } from './persistence/idempotency.repository';
 import { PatientLinkRepository } from './persistence/patient-link.repository';
@@ -16,7 +17,7 @@ export class IngestionModule {
       module: IngestionModule,
       imports: [PlatformModule.forRoot({ service: 'ingestion', config, logger, database: { entities: [], migrations } })],
       controllers: [FhirController],
-      providers: [IngestionService, SealingKeyRegistry, IdempotencyRepository, PatientLinkRepository],
+      providers: [IngestionService, ValidationThread, SealingKeyRegistry, IdempotencyRepository, PatientLinkRepository],
     };
   }
 }

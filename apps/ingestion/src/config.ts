@@ -11,6 +11,8 @@ export const ingestionConfigSchema = baseConfigSchema.extend(platformKeysSchema.
   KAFKA_GROUP_ID: z.string().min(1).default('ingestion'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * MIB).default(5 * MIB),
   MAX_BUNDLE_ENTRIES: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** Longest validation of one submission (in the validation thread); beyond it the submission is refused (422). */
+  VALIDATION_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   /** Identifier systems and organizations of an institution live under this prefix: how a record names its institution. */
   INSTITUTION_NAMESPACE_TEMPLATE: z.string().includes('{institution}', { message: 'must contain {institution}' }).default('https://{institution}.medshare.example/'),
   /** CloudEvents source of the encryption deployment whose sealing keys this service trusts. */

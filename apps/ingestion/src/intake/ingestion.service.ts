@@ -1,8 +1,8 @@
 // Ingests one submission: authenticate, validate, resolve patients, seal per patient, publish, answer.
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { envelope, newEventId, topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { verifyInstitutionToken, type InstitutionKeyring, type PseudonymKey } from '@medshare/crypto';
-import { loadFhirDefinitions, type OperationOutcomeIssue } from '@medshare/fhir';
+import type { OperationOutcomeIssue } from '@medshare/fhir';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { Counter } from 'prom-client';
@@ -16,6 +16,7 @@ import { IngestionError, IngestionErrorCode, failure } from './ingestion-error';
 import { InstitutionNamespace } from './institution-namespace';
 import { planIntake } from './intake-plan';
 import { resolvePatients } from './patient-resolution';
+import { ValidationThread } from './validation-thread';
 
 export interface Submission {
   authorization?: string;
@@ -46,7 +47,7 @@ const requestsTotal = new Counter({ name: 'medshare_ingestion_requests_total', h
 const recordsTotal = new Counter({ name: 'medshare_ingestion_records_total', help: 'Records sealed and published' });
 
 @Injectable()
-export class IngestionService implements OnModuleInit {
+export class IngestionService {
   private readonly keyring: InstitutionKeyring;
   private readonly pseudonymKey: PseudonymKey;
   private readonly namespace: InstitutionNamespace;
@@ -58,6 +59,7 @@ export class IngestionService implements OnModuleInit {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly publisher: EventPublisher,
     private readonly sealingKeys: SealingKeyRegistry,
+    private readonly validation: ValidationThread,
     private readonly idempotency: IdempotencyRepository,
     private readonly patientLinks: PatientLinkRepository,
   ) {
@@ -65,10 +67,6 @@ export class IngestionService implements OnModuleInit {
     this.keyring = keys.institutionKeyring();
     this.pseudonymKey = keys.pseudonymKey();
     this.namespace = new InstitutionNamespace(keys.institutions, config.INSTITUTION_NAMESPACE_TEMPLATE);
-  }
-
-  onModuleInit(): void {
-    loadFhirDefinitions();
   }
 
   async submit(submission: Submission): Promise<Answer> {
@@ -112,12 +110,10 @@ export class IngestionService implements OnModuleInit {
       throw failure(IngestionErrorCode.MalformedBody, 'invalid', 'Idempotency-Key must be 1-200 visible ASCII characters');
     }
     const bytes = await submission.readBody();
-    let body: unknown;
-    try {
-      body = JSON.parse(bytes.toString('utf8'));
-    } catch {
-      throw failure(IngestionErrorCode.MalformedBody, 'structure', 'The body is not JSON');
-    }
+    const verdict = await this.validation.check(bytes);
+    if (!verdict.ok) throw new IngestionError(verdict.code, verdict.issues);
+    // Valid FHIR, so within the nesting bound: parsing it here again is safe and cheap (the thread keeps its copy).
+    const body: unknown = JSON.parse(bytes.toString('utf8'));
     if (key === undefined) return this.publishPrepared(institution, requestId, await this.prepare(institution, requestId, body));
 
     const claimKey = claimKeyOf(this.pseudonymKey, institution, key);
@@ -160,7 +156,7 @@ export class IngestionService implements OnModuleInit {
 
   /** Validates, resolves the patients and seals: everything before the first publish, which a retry may repeat. */
   private async prepare(institution: string, requestId: string, body: unknown): Promise<PreparedPublication> {
-    const plan = planIntake(body, { institution, namespace: this.namespace, pseudonymKey: this.pseudonymKey, maxEntries: this.config.MAX_BUNDLE_ENTRIES });
+    const plan = planIntake(body, { institution, namespace: this.namespace, pseudonymKey: this.pseudonymKey });
     const key = this.sealingKeys.current();
     if (key === undefined) throw failure(IngestionErrorCode.Unavailable, 'transient', 'No sealing key is known yet');
     const identifiers = [...new Set(plan.entries.flatMap((entry) => entry.candidates.map((candidate) => candidate.pseudonym)))];

@@ -3,14 +3,14 @@ import { loadFhirDefinitions, type FhirResource } from '@medshare/fhir';
 import { IngestionError, IngestionErrorCode } from './ingestion-error';
 import { InstitutionNamespace } from './institution-namespace';
 import { planIntake, type IntakeRules } from './intake-plan';
+import { checkSubmission } from './submission-check';
 import { resolvePatients } from './patient-resolution';
 
 const pseudonymKey = { secret: Buffer.alloc(32, 7), sharedSystems: new Set([NATIONAL_ID_SYSTEM]) };
-const rules = (institution: string, maxEntries = 1000): IntakeRules => ({
+const rules = (institution: string): IntakeRules => ({
   institution,
   namespace: new InstitutionNamespace(['hosp-a', 'hosp-b'], 'https://{institution}.medshare.example/'),
   pseudonymKey,
-  maxEntries,
 });
 const population = generatePopulation({ seed: 'intake-plan', patientsPerInstitution: 2, institutions: [{ id: 'hosp-a', name: 'A' }, { id: 'hosp-b', name: 'B' }] });
 const recordA = population.patients.find((patient) => patient.institutionId === 'hosp-a')!;
@@ -18,9 +18,12 @@ const bundleA = patientBundle(recordA);
 const observation = recordA.resources.find((resource) => resource.resourceType === 'Observation')!;
 const withSubject = (subject: unknown): FhirResource => ({ ...observation, subject, encounter: undefined });
 
+/** What the service does with a body: checkSubmission (in its validation thread), then planIntake. */
 function refusal(body: unknown, institution = 'hosp-a', maxEntries = 1000): IngestionError {
+  const verdict = checkSubmission(Buffer.from(JSON.stringify(body)), maxEntries);
+  if (!verdict.ok) return new IngestionError(verdict.code, verdict.issues);
   try {
-    planIntake(body, rules(institution, maxEntries));
+    planIntake(body, rules(institution));
   } catch (error) {
     if (error instanceof IngestionError) return error;
     throw error;
@@ -30,7 +33,7 @@ function refusal(body: unknown, institution = 'hosp-a', maxEntries = 1000): Inge
 
 beforeAll(() => loadFhirDefinitions());
 
-describe('planIntake', () => {
+describe('checkSubmission and planIntake', () => {
   it('accepts a transaction bundle and names every entry by the shared id first', () => {
     const plan = planIntake(bundleA, rules('hosp-a'));
     expect(plan.entries).toHaveLength(bundleA.entry!.length);
@@ -48,6 +51,15 @@ describe('planIntake', () => {
     ["a subject identified by another institution's MRN is forbidden (403)", withSubject({ identifier: { system: mrnSystem('hosp-b'), value: 'HOSP-B-1' } }), IngestionErrorCode.ForeignInstitution],
   ])('%s', (_name, body, code) => {
     expect(refusal(body).code).toBe(code);
+  });
+
+  it.each([
+    ['cut-off JSON', '{"resourceType":"Patient"'],
+    ['a raw NUL byte after the JSON', '{"resourceType":"Patient"}\u0000'],
+    ['a raw NUL byte inside a string (JSON allows it only escaped)', '{"resourceType":"Patient","a\u0000":1}'],
+  ])('a body that is not JSON is malformed (400): %s', (_name, text) => {
+    const verdict = checkSubmission(Buffer.from(text), 1000);
+    expect(verdict.ok || verdict.code).toBe(IngestionErrorCode.MalformedBody);
   });
 
   it('refuses a bundle with more entries than allowed as too large (413)', () => {

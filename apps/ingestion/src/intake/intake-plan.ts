@@ -1,6 +1,6 @@
 // The pure core of ingestion: validates a submission, checks it belongs to the submitting institution and says,
 // per record, which pseudonyms may name its patient. No I/O: the service resolves the pseudonyms and seals.
-import { patientReferenceOf, splitBundle, validateFhirResource, type FhirResource, type Identifier, type OperationOutcomeIssue, type PatientReference } from '@medshare/fhir';
+import { patientReferenceOf, splitBundle, type FhirResource, type Identifier, type OperationOutcomeIssue, type PatientReference } from '@medshare/fhir';
 import { pseudonymise, type PseudonymKey } from '@medshare/crypto';
 import { IngestionError, IngestionErrorCode, failure, issue } from './ingestion-error';
 import type { InstitutionNamespace } from './institution-namespace';
@@ -12,7 +12,6 @@ export interface IntakeRules {
   institution: string;
   namespace: InstitutionNamespace;
   pseudonymKey: PseudonymKey;
-  maxEntries: number;
 }
 
 export type CandidateKind = 'shared' | 'institution' | 'resource-id';
@@ -36,21 +35,12 @@ export interface IntakePlan {
 
 const KIND_ORDER: Record<CandidateKind, number> = { shared: 0, institution: 1, 'resource-id': 2 };
 
-/** Throws IngestionError (400/403/413/422) or returns the entries to seal. */
+/**
+ * Throws IngestionError (403/422) or returns the entries to seal. `body` passed checkSubmission (valid FHIR, a
+ * single resource or a batch/transaction Bundle within the entry limit).
+ */
 export function planIntake(body: unknown, rules: IntakeRules): IntakePlan {
-  if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as FhirResource).resourceType !== 'string') {
-    throw failure(IngestionErrorCode.MalformedBody, 'structure', 'Expected one FHIR resource (a JSON object with a resourceType)');
-  }
   const resource = body as FhirResource;
-  if (resource.resourceType === 'Bundle') {
-    const entries = Array.isArray(resource.entry) ? resource.entry.length : 0;
-    if (entries > rules.maxEntries) {
-      throw failure(IngestionErrorCode.TooLarge, 'too-costly', `A bundle may carry at most ${rules.maxEntries} entries`, 'Bundle.entry');
-    }
-  }
-  const validation = validateFhirResource(resource);
-  if (!validation.ok) throw new IngestionError(IngestionErrorCode.InvalidResource, validation.issues);
-
   const views = entryViews(resource);
   const forbidden: OperationOutcomeIssue[] = [];
   const invalid: OperationOutcomeIssue[] = [];
