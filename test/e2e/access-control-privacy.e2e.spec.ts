@@ -1,6 +1,7 @@
 // Access control's promises about what it never lets through, end to end on the real broker and databases:
 // probes of patients nobody holds answer like any patient out of reach, hostile input gets a 4xx that echoes
-// nothing of the caller's, and nothing a client chose or wrote in free text reaches a topic in the clear.
+// nothing of the caller's, nothing a client chose or wrote in free text reaches a topic in the clear, and a read
+// never silently leaves out a record the platform acknowledged before it.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -23,6 +24,7 @@ const NATIONAL = 'https://id.medshare.example/national-health-id';
 const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: INSTITUTIONS.join(',') }));
 const databases = { ingestion: `ingestion_acp${run}`, encryption: `encryption_acp${run}`, access: `access_control_acp${run}` };
 const sharedEnv = { INSTITUTIONS: INSTITUTIONS.join(','), LOG_LEVEL: 'warn' };
+const encryptionSource = `encryption-${run}`;
 /** Planted in every carrier a client controls; must never come back in an answer nor reach a topic in the clear. */
 const CANARY = `Canary${run}`;
 
@@ -43,6 +45,20 @@ function patientBundle(key: string): Json {
   return {
     resourceType: 'Bundle', type: 'transaction',
     entry: resources.map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
+  };
+}
+
+/** `count` more Observations of an already known patient (the Patient again, as an integration engine sends it). */
+function observationsBundle(key: string, count: number): Json {
+  const patientUrl = `urn:uuid:${randomUUID()}`;
+  const observations = Array.from({ length: count }, () => ({
+    resourceType: 'Observation', status: 'final', subject: { reference: patientUrl }, effectiveDateTime: '2024-03-10T09:00:00Z',
+    code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] }, valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+  }));
+  const patient = { resourceType: 'Patient', id: `pt-${run}-${key}`, identifier: [{ system: NATIONAL, value: nationalIdOf(key) }], gender: 'female', birthDate: '1980-04-01' };
+  return {
+    resourceType: 'Bundle', type: 'transaction',
+    entry: [patient, ...observations].map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
   };
 }
 
@@ -100,7 +116,6 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
     await consumer.start();
 
     const [encryptionPort, ingestionPort, accessPort] = [await freePort(), await freePort(), await freePort()];
-    const encryptionSource = `encryption-${run}`;
     services.push(await startService('encryption', {
       port: encryptionPort, instance: `encryption-acp-${run}`,
       env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.encryption), KAFKA_GROUP_ID: `encryption-acp-${run}`, SERVICE_SOURCE: encryptionSource, SEALED_START: 'latest' },
@@ -113,12 +128,12 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
     access = await startService('access-control', {
       port: accessPort, instance: `access-acp-${run}`,
       // Info level: its log lines are scanned for canaries too.
-      env: { ...sharedEnv, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl(stateServer, databases.access), KAFKA_GROUP_ID: `access-control-acp-${run}` },
+      env: { ...sharedEnv, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl(stateServer, databases.access), KAFKA_GROUP_ID: `access-control-acp-${run}`, SEALING_KEY_SOURCE: encryptionSource },
     });
     services.push(access);
 
     for (const who of [drA, drB]) expect((await post('/v1/roles', systemToken(who.institution), { practitioner: who.id, role: who.role })).status).toBe(201);
-    const agreement = { id: `ag-${run}`, holder: A, reader: B, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' };
+    const agreement = { id: `ag-${run}`, holder: A, reader: B, purposes: ['TREAT', 'ETREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' };
     expect((await post('/v1/agreements', systemToken(A), agreement)).status).toBe(201);
     expect((await ingest('held')).status).toBe(202);
     await eventually(async () => (await post('/v1/consents', systemToken(A), consentFor('held'))).status === 201 || undefined, { timeoutMs: 60_000, what: 'A to hold the patient and record the consent' });
@@ -207,6 +222,63 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
     });
   });
 
+  describe('break-glass reasons', () => {
+    it('reach topics and the ledger only as a keyed hash and a sealed copy, and the requester\'s institution reads them back', async () => {
+      const reason = `unconscious on arrival, ${CANARY} RTA`;
+      const response = await read(drB, patientRef('held'), 'ETREAT', { reason });
+      expect(response.status).toBe(200);
+      const decisionId = response.headers.get('x-medshare-decision-id');
+      const event = await decisionEvent(decisionId);
+      expect(event.data).toMatchObject({ breakGlass: true, breakGlassReasonHash: expect.stringMatching(/^[0-9a-f]{64}$/), breakGlassReasonSealed: expect.objectContaining({ keyId: expect.any(String) }) });
+      expect(event.data.breakGlassReason).toBeUndefined();
+
+      const review = await fetch(`${access.baseUrl}/v1/decisions/${decisionId}/break-glass-reason`, { headers: { authorization: `Bearer ${systemToken(B)}` } });
+      expect(review.status).toBe(200);
+      const body = (await review.json()) as { reason: string; reasonHash: string; matchesLedger: boolean; reviewDecisionId: string };
+      expect(body).toMatchObject({ reason, reasonHash: event.data.breakGlassReasonHash, matchesLedger: true });
+      expect((await decisionEvent(body.reviewDecisionId)).data).toMatchObject({ effect: 'permit', purpose: 'HOPERAT', patient: event.data.patient });
+      // Another institution, a practitioner who is not an admin, an unknown decision: refused alike, nothing opened.
+      for (const token of [systemToken(A), tokenOf(drB)]) {
+        const refused = await fetch(`${access.baseUrl}/v1/decisions/${decisionId}/break-glass-reason`, { headers: { authorization: `Bearer ${token}` } });
+        expect(refused.status).toBe(403);
+        expect(await refused.text()).not.toContain(CANARY);
+      }
+      expect((await fetch(`${access.baseUrl}/v1/decisions/${randomUUID()}/break-glass-reason`, { headers: { authorization: `Bearer ${systemToken(B)}` } })).status).toBe(403);
+
+      await eventually(() => published.some((text) => text.includes(body.reviewDecisionId)) || undefined, { what: 'the review on the decisions topic' });
+      expect(published.join('\n')).not.toContain(CANARY);
+      expect(readFileSync(access.logFile, 'utf8')).not.toContain(CANARY);
+    });
+  });
+
+  describe('a read right after ingestion', () => {
+    it('includes every record acknowledged before it, or names its type as pending (0 silent misses in 40 tries)', async () => {
+      const TRIES = 40;
+      const PER_TRY = 3;
+      let acknowledged = 0;
+      const outcomes = { complete: 0, pending: 0, silentMisses: 0 };
+      for (let attempt = 0; attempt < TRIES; attempt++) {
+        const response = await fetch(`${ingestion.baseUrl}/v1/fhir`, {
+          method: 'POST', headers: { authorization: `Bearer ${systemToken(A)}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(observationsBundle('held', PER_TRY)),
+        });
+        expect(response.status).toBe(202);
+        acknowledged += PER_TRY;
+        // No wait: the read goes out the moment ingestion acknowledged.
+        const answer = await read(drB, patientRef('held'), 'TREAT', { types: 'Observation' });
+        expect(answer.status).toBe(200);
+        const returned = matchCount(await answer.json());
+        const pending = answer.headers.get('x-medshare-pending-types')?.split(',').filter(Boolean) ?? [];
+        const event = await decisionEvent(answer.headers.get('x-medshare-decision-id'));
+        expect(event.data.pendingResourceTypes ?? []).toEqual(pending);
+        if (returned === acknowledged) outcomes.complete += 1;
+        else if (returned < acknowledged && pending.includes('Observation')) outcomes.pending += 1;
+        else outcomes.silentMisses += 1;
+      }
+      expect(outcomes).toMatchObject({ silentMisses: 0 });
+      expect(outcomes.complete + outcomes.pending).toBe(TRIES);
+    });
+  });
+
   describe('hostile input', () => {
     it.each([
       ['an agreement', '/v1/agreements'],
@@ -260,6 +332,10 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
   });
 
   // --- helpers ---------------------------------------------------------------------------------------
+  function matchCount(bundle: unknown): number {
+    return ((bundle as { entry?: { search: { mode: string } }[] }).entry ?? []).filter((entry) => entry.search.mode === 'match').length;
+  }
+
   function post(path: string, token: string, body: unknown): Promise<Response> {
     return fetch(`${access.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
   }

@@ -1,5 +1,6 @@
 // The two ways to ask: a decision alone (POST /v1/decisions) and a read (GET .../records), each decided by
 // libs/consent over this instance's projection, each leaving an access.decision.v1 before it answers.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   decide, deIdentify, filterRecords, parseAccessRequest,
@@ -7,12 +8,16 @@ import {
 } from '@medshare/consent';
 import { newEventId } from '@medshare/contracts';
 import { clinicalDateOf, securityLabelsOf, type Bundle, type CodeableConcept } from '@medshare/fhir';
-import { LOGGER, PlatformKeys, type Logger } from '@medshare/service-kit';
+import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { AccessControlError, AccessControlErrorCode } from './access-control-error';
-import { AuthenticationRefusal, RequesterAuthenticator } from './auth/requester-authenticator';
+import { AuthenticationRefusal, RequesterAuthenticator, type Requester } from './auth/requester-authenticator';
 import { AccessAuditPublisher } from './decisions/access-audit.publisher';
+import { BreakGlassReasons } from './decisions/break-glass-reasons';
 import { parsePatientToken, pseudonymOf } from './patient-token';
+import type { AccessControlConfig } from './config';
 import { AccessProjection } from './projection/access-projection';
+import { ProjectionFeed } from './projection/projection-feed';
+import { ProjectionRepository } from './projection/projection.repository';
 import { RecordDecryptor, type DecryptedRecord } from './read/record-decryptor';
 import { searchsetBundle } from './read/search-bundle';
 
@@ -38,12 +43,27 @@ export interface DecisionAnswer {
   reachableHolders: readonly string[];
 }
 
+export interface ReasonReview {
+  /** The review's own decision (on the ledger like any disclosure). */
+  reviewDecisionId: string;
+  decisionId: string;
+  reason: string;
+  /** The keyed hash the decision event carries: the reason opened is the one the ledger committed to. */
+  reasonHash: string;
+  matchesLedger: boolean;
+}
+
 export interface ReadAnswer {
   decisionId: string;
   effect: 'permit' | 'deny';
   bundle: Bundle;
   withheldResourceTypes: readonly string[];
+  /** Acknowledged before the read but not readable yet: left out, and said so (X-Medshare-Pending-Types). */
+  pendingResourceTypes: readonly string[];
 }
+
+/** Pause before asking the encryption service again for records it has not stored yet. */
+const RETRY_PAUSE_MS = 50;
 
 type PractitionerRequester = { institution: string; practitioner: string; role: PractitionerRole };
 
@@ -54,7 +74,11 @@ export class AccessDecisions {
     private readonly authenticator: RequesterAuthenticator,
     private readonly audit: AccessAuditPublisher,
     private readonly decryptor: RecordDecryptor,
+    private readonly reasons: BreakGlassReasons,
+    private readonly feed: ProjectionFeed,
+    private readonly repository: ProjectionRepository,
     private readonly keys: PlatformKeys,
+    @Inject(SERVICE_CONFIG) private readonly config: AccessControlConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -95,6 +119,9 @@ export class AccessDecisions {
 
   async read(requester: PractitionerRequester, query: AccessQuery): Promise<ReadAnswer> {
     const decisionId = newEventId();
+    // Every record acknowledged before this read is known before deciding, or the answer says it may be incomplete.
+    const deadline = Date.now() + this.config.READ_CATCH_UP_MS;
+    const caughtUp = await this.feed.catchUpWithRecords(this.config.READ_CATCH_UP_MS);
     const { request, requested } = this.accessRequest(requester, query, 'patientRef');
     const { decision, context }: RequestDecision = decide(request, this.projection);
     if (decision.final) {
@@ -104,13 +131,20 @@ export class AccessDecisions {
     // Only types a reachable holder has are worth a permit; labels and dates are judged after decryption.
     const permittedTypes = this.projection.resourceTypesHeld(request.patient, decision.reachableHolders).filter((type) => context.requestedTypes.has(type));
     let decrypted: DecryptedRecord[] = [];
-    if (permittedTypes.length > 0) {
-      const outcome = await this.decrypt(decisionId, request, decision, permittedTypes, requested);
+    let pending: string[] = caughtUp ? [] : [...context.requestedTypes].sort();
+    // A record acknowledged but not yet in the encryption service's store is usually there a moment later: ask
+    // again (each attempt a permit of its own) until it is, or the read's time is up and its type is named pending.
+    for (let permitId = decisionId; permittedTypes.length > 0; permitId = newEventId()) {
+      const outcome = await this.decrypt(decisionId, permitId, request, decision, permittedTypes, requested);
       if (outcome.kind === 'erased') {
         await this.recordDecision(decisionId, request, { ...decision, effect: 'deny', reasons: ['the patient was erased: their records can no longer be read by anyone'] }, 410, requested);
         throw decided(new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no record can be read'), decisionId);
       }
       decrypted = outcome.records;
+      if (!caughtUp) break;
+      pending = await this.pendingTypes(request.patient, decision.reachableHolders, permittedTypes, decrypted);
+      if (pending.length === 0 || Date.now() + RETRY_PAUSE_MS >= deadline) break;
+      await sleep(RETRY_PAUSE_MS);
     }
     // Records of holders the requester may not reach never leave, whatever the encryption service returned.
     const byId = new Map(decrypted.map((record) => [record.recordId, record]));
@@ -119,22 +153,66 @@ export class AccessDecisions {
     const released = disclosure.released.map(({ record }) => byId.get(record.recordId)).filter((record): record is DecryptedRecord => record !== undefined);
     const resources = released.map((record) => (final.obligations.deIdentify ? deIdentify(record.resource) : record.resource));
     await Promise.all([
-      this.recordDecision(decisionId, request, final, 200, requested),
+      this.recordDecision(decisionId, request, final, 200, requested, pending),
       this.audit.disclosed({
         decisionId, requester: request.requester, patient: request.patient, purpose: request.purpose, breakGlass: final.breakGlass,
         deIdentified: final.obligations.deIdentify,
         records: released.map(({ recordId, resourceType, institution }) => ({ recordId, resourceType, institution })),
       }),
     ]);
-    this.logger.info({ decisionId, effect: final.effect, released: released.length, withheld: disclosure.withheld.length, breakGlass: final.breakGlass }, 'read decided');
-    const notes = final.obligations.deIdentify ? ['research purpose: direct identifiers removed (de-identified)'] : [];
-    return { decisionId, effect: final.effect, bundle: searchsetBundle(decisionId, resources, final.obligations.withheldResourceTypes, notes), withheldResourceTypes: final.obligations.withheldResourceTypes };
+    this.logger.info({ decisionId, effect: final.effect, released: released.length, withheld: disclosure.withheld.length, pending, breakGlass: final.breakGlass }, 'read decided');
+    const notes = [
+      ...(final.obligations.deIdentify ? ['research purpose: direct identifiers removed (de-identified)'] : []),
+      ...(pending.length > 0 ? [`pending resource types (acknowledged, not readable yet: ask again): ${pending.join(', ')}`] : []),
+    ];
+    return {
+      decisionId, effect: final.effect, bundle: searchsetBundle(decisionId, resources, final.obligations.withheldResourceTypes, notes),
+      withheldResourceTypes: final.obligations.withheldResourceTypes, pendingResourceTypes: pending,
+    };
   }
 
-  private async decrypt(decisionId: string, request: AccessRequest, decision: Decision, resourceTypes: string[], requested: readonly string[]) {
+  /**
+   * Types of records the platform acknowledged (ingest.sealed or records.encrypted, at a reachable holder, of a
+   * permitted type) that the encryption service did not return: not encrypted yet, or not in its store yet.
+   */
+  private async pendingTypes(patient: string, reachableHolders: readonly string[], permittedTypes: readonly string[], returned: readonly DecryptedRecord[]): Promise<string[]> {
+    if (permittedTypes.length === 0) return [];
+    const holders = new Set(reachableHolders);
+    const types = new Set(permittedTypes);
+    const read = new Set(returned.map((record) => record.recordId));
+    const missing = (await this.repository.recordsOf(patient)).filter((r) => holders.has(r.institution) && types.has(r.resourceType) && !read.has(r.recordId));
+    return [...new Set(missing.map((r) => r.resourceType))].sort();
+  }
+
+  /**
+   * The requester's institution (its system or an admin) reviews a break-glass reason: the encryption service opens
+   * the sealed copy under a review permit. Unknown decision and another institution's decision get the same 403.
+   */
+  async reviewBreakGlassReason(reviewer: Requester, decisionId: string): Promise<ReasonReview> {
+    const stored = await this.reasons.find(decisionId);
+    if (stored === undefined || stored.institution !== reviewer.institution) {
+      throw new AccessControlError(AccessControlErrorCode.Forbidden, 'no sealed break-glass reason of this institution has this decision id');
+    }
+    const reviewDecisionId = newEventId();
+    const requester = { institution: reviewer.institution, practitioner: reviewer.practitioner ?? `Organization/${reviewer.institution}` };
+    const reason = await this.decryptor.reveal(
+      { decisionId: reviewDecisionId, requester, patient: stored.patient, resourceTypes: ['AuditEvent'], purpose: 'HOPERAT', reveals: decisionId },
+      stored.sealed,
+    );
+    await this.audit.decided({
+      decisionId: reviewDecisionId, requester, patient: stored.patient, purpose: 'HOPERAT', effect: 'permit', httpStatus: 200,
+      reasons: [`the break-glass reason of decision ${decisionId} was opened for review by the requester's institution`],
+      breakGlass: false, withheldResourceTypes: [], requestedResourceTypes: [],
+    });
+    const matchesLedger = this.reasons.hash(decisionId, reason) === stored.hash;
+    return { reviewDecisionId, decisionId, reason, reasonHash: stored.hash, matchesLedger };
+  }
+
+  /** `permitId` is the decision's id on the first attempt; each further attempt needs a permit of its own (single use). */
+  private async decrypt(decisionId: string, permitId: string, request: AccessRequest, decision: Decision, resourceTypes: string[], requested: readonly string[]) {
     try {
       return await this.decryptor.decrypt({
-        decisionId, requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
+        decisionId: permitId, requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
         patient: request.patient, resourceTypes, purpose: request.purpose, deIdentify: decision.obligations.deIdentify,
       });
     } catch (error) {
@@ -167,7 +245,7 @@ export class AccessDecisions {
     return { request: intake.request, requested: intake.request.resourceTypes };
   }
 
-  private recordDecision(decisionId: string, request: AccessRequest, decision: Decision, httpStatus: number, requested: readonly string[]): Promise<void> {
+  private recordDecision(decisionId: string, request: AccessRequest, decision: Decision, httpStatus: number, requested: readonly string[], pending: readonly string[] = []): Promise<void> {
     return this.audit.decided({
       decisionId, requester: request.requester, patient: request.patient, purpose: request.purpose,
       effect: decision.effect, httpStatus, reasons: decision.reasons,
@@ -175,7 +253,7 @@ export class AccessDecisions {
       ...(decision.decidingRule && { decidingRule: decision.decidingRule }),
       breakGlass: decision.breakGlass,
       ...(decision.breakGlass && request.reason !== undefined && { breakGlassReason: request.reason }),
-      withheldResourceTypes: decision.obligations.withheldResourceTypes, requestedResourceTypes: requested,
+      withheldResourceTypes: decision.obligations.withheldResourceTypes, requestedResourceTypes: requested, pendingResourceTypes: pending,
     });
   }
 }

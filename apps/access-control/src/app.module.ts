@@ -8,6 +8,7 @@ import { RequesterAuthenticator } from './auth/requester-authenticator';
 import { ClientIds } from './client-ids';
 import type { AccessControlConfig } from './config';
 import { AccessAuditPublisher } from './decisions/access-audit.publisher';
+import { BreakGlassReasons } from './decisions/break-glass-reasons';
 import { AccessController } from './http/access.controller';
 import { migrations } from './migrations';
 import { AccessProjection } from './projection/access-projection';
@@ -20,7 +21,7 @@ import { Submissions } from './submissions';
 export class AccessControlModule {
   static register(config: AccessControlConfig, logger: Logger): DynamicModule {
     const keys = new PlatformKeys(config);
-    const projection = new AccessProjection();
+    const projection = new AccessProjection(config.SEALING_KEY_SOURCE);
     const ids = new ClientIds(keys.pseudonymKey());
     return {
       module: AccessControlModule,
@@ -32,7 +33,12 @@ export class AccessControlModule {
         { provide: ClientIds, useValue: ids },
         { provide: RequesterAuthenticator, useValue: new RequesterAuthenticator(keys.institutionKeyring(), projection.practitioners, (id) => ids.practitioner(id)) },
         { provide: ProjectionRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ProjectionRepository(dataSource) },
-        { provide: AccessAuditPublisher, inject: [EventPublisher], useFactory: (publisher: EventPublisher) => new AccessAuditPublisher(publisher) },
+        {
+          provide: BreakGlassReasons,
+          inject: [DATA_SOURCE],
+          useFactory: (dataSource: DataSource) => new BreakGlassReasons(dataSource, keys.pseudonymKey().secret, () => projection.currentSealingKey),
+        },
+        { provide: AccessAuditPublisher, inject: [EventPublisher, BreakGlassReasons], useFactory: (publisher: EventPublisher, reasons: BreakGlassReasons) => new AccessAuditPublisher(publisher, reasons) },
         ProjectionFeed,
         RecordDecryptor,
         AccessDecisions,

@@ -22,3 +22,11 @@ export function sealedGroupAad(data: Omit<EventData<'ingest.sealed.v1'>, 'sealed
 export function decryptReplyAad(requestId: string): Buffer {
   return Buffer.from(`medshare.decrypt-reply.v1:${requestId}`, 'utf8');
 }
+
+/**
+ * The AAD of a break-glass reason sealed to the encryption service: the decision it explains and its patient, so a
+ * sealed reason moved onto another decision no longer opens.
+ */
+export function breakGlassReasonAad(decisionId: string, patient: string): Buffer {
+  return canonicalBytes({ label: 'medshare.break-glass-reason.v1', decisionId, patient });
+}

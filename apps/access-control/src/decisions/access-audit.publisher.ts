@@ -5,6 +5,7 @@ import { envelope, topics, type EventData, type MedshareEvent } from '@medshare/
 import type { EventPublisher } from '@medshare/messaging';
 import type { PractitionerRole, RequestPurpose } from '@medshare/consent';
 import { Counter, register } from 'prom-client';
+import type { BreakGlassReasons } from './break-glass-reasons';
 
 export const SERVICE_SOURCE = 'access-control';
 
@@ -19,9 +20,11 @@ export interface DecisionRecord {
   decidingConsent?: string;
   decidingRule?: string;
   breakGlass: boolean;
+  /** Plaintext, never published: the event carries its keyed hash and a sealed copy (BreakGlassReasons). */
   breakGlassReason?: string;
   withheldResourceTypes: readonly string[];
   requestedResourceTypes: readonly string[];
+  pendingResourceTypes?: readonly string[];
 }
 
 export interface DisclosureRecord {
@@ -42,10 +45,16 @@ const PURPOSES = new Set(['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUB
 const MAX_REASON = 500;
 
 export class AccessAuditPublisher {
-  constructor(private readonly publisher: EventPublisher) {}
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly reasons: BreakGlassReasons,
+  ) {}
 
   /** Resolves once Kafka acknowledged the decision (and the alert for break-glass): only then may an answer leave. */
   async decided(record: DecisionRecord): Promise<void> {
+    const reason = record.breakGlassReason === undefined
+      ? undefined
+      : await this.reasons.protect(record.decisionId, record.requester.institution, record.patient, record.breakGlassReason.slice(0, 1000));
     const data: EventData<'access.decision.v1'> = {
       decisionId: record.decisionId,
       requester: record.requester,
@@ -57,9 +66,10 @@ export class AccessAuditPublisher {
       ...(record.decidingConsent && { decidingConsent: record.decidingConsent }),
       ...(record.decidingRule && { decidingRule: record.decidingRule.slice(0, 200) }),
       breakGlass: record.breakGlass,
-      ...(record.breakGlassReason !== undefined && { breakGlassReason: record.breakGlassReason.slice(0, 1000) }),
+      ...(reason && { breakGlassReasonHash: reason.hash, ...(reason.sealed && { breakGlassReasonSealed: reason.sealed }) }),
       withheldResourceTypes: [...record.withheldResourceTypes],
       requestedResourceTypes: [...record.requestedResourceTypes],
+      ...(record.pendingResourceTypes && record.pendingResourceTypes.length > 0 && { pendingResourceTypes: [...record.pendingResourceTypes] }),
       ...(PURPOSES.has(record.purpose) && { purposeOfUse: record.purpose as RequestPurpose }),
     };
     // The decisions topic is keyed by patient; a refusal before the patient is known is keyed by the requester.
@@ -85,7 +95,7 @@ export class AccessAuditPublisher {
     await this.publisher.publish(topics.recordsDisclosed, [event]);
   }
 
-  /** The reason stays on the decision event only: free text never goes into alert summaries. */
+  /** Free text never goes into alerts: the decision event carries the reason's hash and sealed copy. */
   private breakGlassAlert(record: DecisionRecord, decision: MedshareEvent): MedshareEvent {
     const institution = /^[a-z0-9][a-z0-9-]{1,62}$/.test(record.requester.institution) ? record.requester.institution : undefined;
     return envelope('governance.alert.v1', SERVICE_SOURCE, {

@@ -63,6 +63,13 @@ export class AccessController {
     return this.decisions.ask(requester, question.data);
   }
 
+  @Get('decisions/:decisionId/break-glass-reason')
+  async reviewBreakGlassReason(@Param('decisionId') decisionId: string, @Headers('authorization') authorization: string | undefined) {
+    const reviewer = await this.institutionActor(authorization);
+    if (!/^[0-9a-f-]{36}$/.test(decisionId)) throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'a decision id is a UUID', expression: 'decisionId' }]);
+    return this.decisions.reviewBreakGlassReason(reviewer, decisionId);
+  }
+
   @Get('patients/:patientRef/records')
   async read(
     @Param('patientRef') patientRef: string,
@@ -84,6 +91,7 @@ export class AccessController {
     response.setHeader('X-Medshare-Decision', answer.effect);
     response.setHeader('X-Medshare-Decision-Id', answer.decisionId);
     response.setHeader('X-Medshare-Withheld-Types', answer.withheldResourceTypes.join(','));
+    response.setHeader('X-Medshare-Pending-Types', answer.pendingResourceTypes.join(','));
     return answer.bundle;
   }
 

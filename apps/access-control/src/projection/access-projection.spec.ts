@@ -49,13 +49,13 @@ describe('AccessProjection', () => {
     ['the topic copy of a local write confirms it, and later events apply again', [[revoked, local], [revoked, at(2)], [active, at(3)]], 1],
     ['a local write the topic already delivered changes nothing', [[revoked, at(2)], [active, at(3)], [revoked, local]], 1],
   ])('%s', (_name, steps, decisive) => {
-    const projection = new AccessProjection();
+    const projection = new AccessProjection('encryption');
     for (const [event, source] of steps) projection.apply(event, source);
     expect(projection.consents.decisiveFor(PATIENT)).toHaveLength(decisive);
   });
 
   it('keeps a consent id with its first institution and patient', () => {
-    const projection = new AccessProjection();
+    const projection = new AccessProjection('encryption');
     projection.apply(active, at(1));
     expect(projection.apply(consentEvent('c-1', 'inactive', { institution: 'hosp-b' }), at(2))).toBe('conflict');
     expect(projection.apply(consentEvent('c-1', 'inactive', { patient: OTHER_PATIENT }), at(3))).toBe('conflict');
@@ -63,7 +63,7 @@ describe('AccessProjection', () => {
   });
 
   it('keeps a practitioner with the institution that registered it, and lets that institution change the role', () => {
-    const projection = new AccessProjection();
+    const projection = new AccessProjection('encryption');
     projection.apply(roleEvent('dr-1', 'physician'), at(1, 'medshare.grants.v1'));
     expect(projection.apply(roleEvent('dr-1', 'physician', 'hosp-b'), at(2, 'medshare.grants.v1'))).toBe('conflict');
     expect(projection.apply(roleEvent('dr-1', 'nurse'), at(3, 'medshare.grants.v1'))).toBe('applied');
@@ -71,7 +71,7 @@ describe('AccessProjection', () => {
   });
 
   it('applies an agreement revocation and refuses its id to another holder', () => {
-    const projection = new AccessProjection();
+    const projection = new AccessProjection('encryption');
     const now = Date.parse('2025-06-01T00:00:00Z');
     projection.apply(agreementEvent('ag-1', 'hosp-a'), at(1, 'medshare.grants.v1'));
     expect(projection.agreements.allows('hosp-a', 'hosp-b', 'TREAT', now)).toBe(true);
@@ -81,7 +81,7 @@ describe('AccessProjection', () => {
   });
 
   it('knows which institutions hold which resource types of a patient', () => {
-    const projection = new AccessProjection();
+    const projection = new AccessProjection('encryption');
     for (const event of [recordEvent('hosp-a', 'Observation'), recordEvent('hosp-a', 'Condition'), recordEvent('hosp-c', 'Observation'), recordEvent('hosp-b', 'Encounter', OTHER_PATIENT)]) {
       projection.apply(event, at(0, 'medshare.records.encrypted.v1'));
     }
@@ -96,13 +96,13 @@ describe('AccessProjection', () => {
     ['a link never changes once applied (first link stands)', [linkEvent(MRN, PATIENT), linkEvent(MRN, OTHER_PATIENT)], MRN, PATIENT],
     ['a link of another identifier leaves this one alone', [linkEvent(OTHER_PATIENT, PATIENT)], MRN, MRN],
   ])('%s', (_name, events, identifier, expected) => {
-    const projection = new AccessProjection();
+    const projection = new AccessProjection('encryption');
     for (const [offset, event] of events.entries()) expect(projection.apply(event, at(offset, 'medshare.identity.v1'))).toBe('applied');
     expect(projection.patientOf(identifier)).toBe(expected);
   });
 
   it('reports a consent that no longer passes intake as invalid and leaves state alone', () => {
-    const projection = new AccessProjection();
+    const projection = new AccessProjection('encryption');
     const broken = consentEvent('c-2', 'Active');
     expect(projection.apply(broken, at(1))).toBe('invalid');
     expect(projection.consentCount).toBe(0);

@@ -6,6 +6,13 @@ import {
   type AccessState, type RegisteredPractitioner,
 } from '@medshare/consent';
 import type { MedshareEvent } from '@medshare/contracts';
+import { sealingKeyId } from '@medshare/crypto';
+
+/** The encryption service's newest sealing public key (keys.sealing-key-rotated.v1), to seal break-glass reasons to. */
+export interface SealingPublicKey {
+  keyId: string;
+  publicKeyB64: string;
+}
 
 /** Where an applied event came from: the topic (with its position) or this instance's own acknowledged publish. */
 export type EventSource = { kind: 'topic'; topic: string; partition: number; offset: bigint } | { kind: 'local' };
@@ -38,6 +45,15 @@ export class AccessProjection implements AccessState {
   private readonly clientRefs = new Map<string, string>();
   private readonly versions = new Map<string, Version>();
   private readonly recentlyDelivered = new Set<string>();
+  private sealingKey?: SealingPublicKey;
+
+  /** `sealingKeySource`: the only event source whose sealing-key announcements are trusted. */
+  constructor(private readonly sealingKeySource: string) {}
+
+  /** Undefined until the trusted encryption deployment announced a key. */
+  get currentSealingKey(): SealingPublicKey | undefined {
+    return this.sealingKey;
+  }
 
   get consentCount(): number {
     return this.consents.size;
@@ -47,6 +63,10 @@ export class AccessProjection implements AccessState {
     switch (event.type) {
       case 'records.encrypted.v1':
         this.hold(event.data.patient, event.data.institution, event.data.resourceType);
+        return 'applied';
+      case 'ingest.sealed.v1':
+        // Acknowledged by ingestion: the institution holds these records, even before they are readable.
+        for (const { resourceType } of event.data.records) this.hold(event.data.patient, event.data.institution, resourceType);
         return 'applied';
       case 'identity.linked.v1':
         for (const { identifier, patient } of event.data.links) this.link(identifier, patient);
@@ -87,6 +107,14 @@ export class AccessProjection implements AccessState {
           this.practitioners.set(practitioner, { institution, role });
           return true;
         });
+      }
+      case 'keys.sealing-key-rotated.v1': {
+        const { keyId, publicKey } = event.data;
+        if (event.source !== this.sealingKeySource) return 'ignored';
+        if (sealingKeyId(Buffer.from(publicKey, 'base64')) !== keyId) return 'invalid';
+        // The keys topic has one partition: the last announcement applied is the newest.
+        this.sealingKey = { keyId, publicKeyB64: publicKey };
+        return 'applied';
       }
       default:
         return 'ignored';

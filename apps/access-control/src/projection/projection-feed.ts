@@ -2,8 +2,9 @@
 // consent, grants, records.encrypted and identity topics in a consumer group of its own (every instance needs every
 // event), from where the stored projection stands; saves each batch back. Ready once caught up with the
 // topics as they were at start.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { topics, type TopicSpec } from '@medshare/contracts';
 import { BatchConsumer, EventPublisher, type ConsumedEvent, type BatchContext } from '@medshare/messaging';
 import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
@@ -11,7 +12,10 @@ import type { AccessControlConfig } from '../config';
 import { AccessProjection, type ApplyOutcome } from './access-projection';
 import { ProjectionRepository, type StoredEvent } from './projection.repository';
 
-const PROJECTED_TOPICS: readonly TopicSpec[] = [topics.consent, topics.grants, topics.recordsEncrypted, topics.identity];
+const PROJECTED_TOPICS: readonly TopicSpec[] = [topics.consent, topics.grants, topics.recordsEncrypted, topics.identity, topics.keys, topics.ingestSealed];
+
+/** What ingestion acknowledges and what makes it readable: a read waits until these are applied up to their ends. */
+const RECORD_TOPICS: readonly TopicSpec[] = [topics.ingestSealed, topics.recordsEncrypted, topics.identity];
 
 @Injectable()
 export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
@@ -21,6 +25,8 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
   /** topic/partition → next offset this instance has applied. */
   private readonly applied = new Map<string, bigint>();
   private caughtUp = false;
+  /** Asks for the topics' current ends on every read: kept connected. */
+  private ends?: Admin;
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -54,6 +60,8 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
       handle: (events, context) => this.onBatch(events, context),
     });
     await this.consumer.start();
+    this.ends = this.kafka.admin();
+    await this.ends.connect();
     this.readiness.register('projection', async () => {
       if (!this.isCaughtUp() && !(await this.committedPastStart())) throw new Error('projection is still catching up with the consent, grants, records and identity topics');
     });
@@ -61,6 +69,31 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
+    await this.ends?.disconnect();
+  }
+
+  /**
+   * Waits until this instance has applied every record event published before the call (ingest.sealed,
+   * records.encrypted and identity links, up to their current ends), so a read right after ingestion's 202 knows
+   * every record acknowledged before it. False when that took longer than `timeoutMs` or the ends could not be asked.
+   */
+  async catchUpWithRecords(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let ends: [string, bigint][];
+    try {
+      if (this.ends === undefined) return false;
+      const admin = this.ends;
+      const offsets = await Promise.all(RECORD_TOPICS.map(async (topic) => ({ topic: topic.name, partitions: await admin.fetchTopicOffsets(topic.name) })));
+      ends = offsets.flatMap(({ topic, partitions }) => partitions.map(({ partition, high }) => [`${topic}/${partition}`, BigInt(high)] as [string, bigint]));
+    } catch (error) {
+      this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not ask the record topics for their ends');
+      return false;
+    }
+    while (ends.some(([key, high]) => (this.applied.get(key) ?? 0n) < high)) {
+      if (Date.now() >= deadline) return false;
+      await sleep(5);
+    }
+    return true;
   }
 
   private async onBatch(events: ConsumedEvent[], context: BatchContext): Promise<void> {

@@ -11,7 +11,7 @@ export interface StoredEvent {
 }
 
 export interface ProjectionSnapshot {
-  /** Consent, agreement and role events, each the newest of its id. */
+  /** Consent, agreement and role events, each the newest of its id, and the newest sealing key announcement. */
   events: StoredEvent[];
   holdings: { patient: string; institution: string; resourceType: string }[];
   /** identifier pseudonym → patient pseudonym (identity.linked). */
@@ -38,8 +38,10 @@ export class ProjectionRepository {
       const consents: EventRow[] = await runner.query('SELECT event, source_partition, source_offset FROM consents');
       const agreements: EventRow[] = await runner.query('SELECT event, source_partition, source_offset FROM agreements');
       const roles: EventRow[] = await runner.query('SELECT event, source_partition, source_offset FROM practitioner_roles');
+      const sealingKeys: EventRow[] = await runner.query('SELECT event, 0 AS source_partition, source_offset FROM sealing_keys');
+      // A patient is held from the moment ingestion acknowledged a record, readable or still pending.
       const holdings: { patient: string; institution: string; resource_type: string }[] = await runner.query(
-        'SELECT DISTINCT patient, institution, resource_type FROM patient_records',
+        'SELECT DISTINCT patient, institution, resource_type FROM patient_records UNION SELECT DISTINCT patient, institution, resource_type FROM pending_records',
       );
       const identityLinks: { identifier: string; patient: string }[] = await runner.query('SELECT identifier, patient FROM identity_links');
       const offsetRows: { topic: string; partition: number; next_offset: string }[] = await runner.query('SELECT topic, partition, next_offset FROM projection_offsets');
@@ -52,7 +54,7 @@ export class ProjectionRepository {
         offsets.get(row.topic)?.set(row.partition, BigInt(row.next_offset));
       }
       return {
-        events: [...stored(consents, topics.consent.name), ...stored(agreements, topics.grants.name), ...stored(roles, topics.grants.name)],
+        events: [...stored(consents, topics.consent.name), ...stored(agreements, topics.grants.name), ...stored(roles, topics.grants.name), ...stored(sealingKeys, topics.keys.name)],
         holdings: holdings.map((row) => ({ patient: row.patient, institution: row.institution, resourceType: row.resource_type })),
         identityLinks,
         offsets,
@@ -60,6 +62,16 @@ export class ProjectionRepository {
     } finally {
       await runner.release();
     }
+  }
+
+  /** Every record of the patient the platform acknowledged, readable or still pending, as projected so far. */
+  async recordsOf(patient: string): Promise<{ recordId: string; institution: string; resourceType: string }[]> {
+    const rows: { record_id: string; institution: string; resource_type: string }[] = await this.dataSource.query(
+      `SELECT record_id, institution, resource_type FROM patient_records WHERE patient = $1
+       UNION SELECT record_id, institution, resource_type FROM pending_records WHERE patient = $1`,
+      [patient],
+    );
+    return rows.map((row) => ({ recordId: row.record_id, institution: row.institution, resourceType: row.resource_type }));
   }
 
   /**
@@ -70,6 +82,7 @@ export class ProjectionRepository {
     await this.dataSource.transaction(async (manager) => {
       const identityLinks: { identifier: string; patient: string }[] = [];
       const records: { recordId: string; patient: string; institution: string; resourceType: string; eventTime: string }[] = [];
+      const acknowledged: { recordId: string; patient: string; institution: string; resourceType: string }[] = [];
       for (const { event, offset } of events) {
         const position = [JSON.stringify(event), partition, offset.toString()];
         switch (event.type) {
@@ -98,11 +111,22 @@ export class ProjectionRepository {
               [event.data.practitioner, event.data.institution, ...position],
             );
             break;
+          case 'keys.sealing-key-rotated.v1':
+            await manager.query(
+              `INSERT INTO sealing_keys (source, event, source_offset) VALUES ($1, $2, $3)
+               ON CONFLICT (source) DO UPDATE SET event = EXCLUDED.event, source_offset = EXCLUDED.source_offset
+               WHERE sealing_keys.source_offset < EXCLUDED.source_offset`,
+              [event.source, position[0], position[2]],
+            );
+            break;
           case 'records.encrypted.v1':
             records.push({ recordId: event.data.recordId, patient: event.data.patient, institution: event.data.institution, resourceType: event.data.resourceType, eventTime: event.data.eventTime });
             break;
           case 'identity.linked.v1':
             identityLinks.push(...event.data.links);
+            break;
+          case 'ingest.sealed.v1':
+            for (const { recordId, resourceType } of event.data.records) acknowledged.push({ recordId, patient: event.data.patient, institution: event.data.institution, resourceType });
             break;
           default:
             break;
@@ -119,6 +143,17 @@ export class ProjectionRepository {
           `INSERT INTO patient_records (record_id, patient, institution, resource_type, event_time)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) ON CONFLICT (record_id) DO NOTHING`,
           [records.map((r) => r.recordId), records.map((r) => r.patient), records.map((r) => r.institution), records.map((r) => r.resourceType), records.map((r) => r.eventTime)],
+        );
+        await manager.query('DELETE FROM pending_records WHERE record_id = ANY($1::text[])', [records.map((r) => r.recordId)]);
+      }
+      if (acknowledged.length > 0) {
+        // A row left behind by a concurrent transaction that made it readable is filtered out on reading.
+        await manager.query(
+          `INSERT INTO pending_records (record_id, patient, institution, resource_type)
+           SELECT a.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS a (record_id, patient, institution, resource_type)
+           WHERE NOT EXISTS (SELECT 1 FROM patient_records p WHERE p.record_id = a.record_id)
+           ON CONFLICT (record_id) DO NOTHING`,
+          [acknowledged.map((r) => r.recordId), acknowledged.map((r) => r.patient), acknowledged.map((r) => r.institution), acknowledged.map((r) => r.resourceType)],
         );
       }
       await manager.query(

@@ -3,7 +3,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { decryptReplyAad, envelope, topics } from '@medshare/contracts';
-import { generateSealingKeyPair, openSealedBox, signPermit, type Permit } from '@medshare/crypto';
+import { generateSealingKeyPair, openSealedBox, signPermit, type Permit, type SealedBox } from '@medshare/crypto';
 import { EventPublisher, RequestReplyClient, RequestTimeoutError } from '@medshare/messaging';
 import { KAFKA, LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import type { FhirResource } from '@medshare/fhir';
@@ -45,20 +45,7 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   async decrypt(permit: Omit<Permit, 'expiresAt' | 'replyKeyId'>): Promise<DecryptOutcome> {
-    const expiresAt = new Date(Date.now() + this.config.PERMIT_TTL_SECONDS * 1000).toISOString();
-    // The permit names this instance's reply key: the encryption service seals to no other, whoever presents it.
-    const signed = signPermit(this.keys.permitPrivateKey(), { ...permit, replyKeyId: this.replyKey.keyId, expiresAt });
-    const request = envelope('encryption.decrypt-requested.v1', SERVICE_SOURCE, { permit: signed, replyKey: this.replyKey.publicKeyB64 }, { subject: permit.patient });
-    let reply;
-    try {
-      reply = await this.client.request(request, this.config.DECRYPT_TIMEOUT_MS);
-    } catch (error) {
-      const text = error instanceof RequestTimeoutError ? 'the encryption service did not answer in time' : 'the decrypt request could not be sent';
-      this.logger.warn({ decisionId: permit.decisionId, error: error instanceof Error ? error.message : String(error) }, text);
-      throw new AccessControlError(AccessControlErrorCode.Unavailable, `${text}: nothing was disclosed, try again`);
-    }
-    if (reply.type !== 'encryption.decrypt-replied.v1') throw new Error(`unexpected reply type ${reply.type}`);
-    const answer = reply.data;
+    const { answer, requestId } = await this.ask(permit);
     switch (answer.outcome) {
       case 'erased':
         return { kind: 'erased' };
@@ -67,10 +54,8 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
         this.logger.error({ decisionId: permit.decisionId, reason: answer.reason }, 'the encryption service refused our permit');
         throw new AccessControlError(AccessControlErrorCode.Unavailable, 'the encryption service refused the read: nothing was disclosed');
       case 'ok': {
-        if (answer.sealed.keyId !== this.replyKey.keyId) throw new Error('reply sealed to another key');
-        const plaintext = await openSealedBox({ [this.replyKey.keyId]: this.replyKey.privateKeyB64 }, answer.sealed, decryptReplyAad(request.id));
-        const resources: unknown = JSON.parse(Buffer.from(plaintext).toString('utf8'));
-        if (!Array.isArray(resources) || resources.length !== answer.records.length) throw new Error('decrypted records do not match the reply list');
+        const resources = await this.open(answer.sealed, requestId);
+        if (resources.length !== answer.records.length) throw new Error('decrypted records do not match the reply list');
         return {
           kind: 'records',
           records: answer.records.map((meta, index) => {
@@ -81,5 +66,43 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
         };
       }
     }
+  }
+
+  /** A permitted review of a break-glass reason: the encryption service opens the sealed copy and seals it to us. */
+  async reveal(permit: Omit<Permit, 'expiresAt' | 'replyKeyId'> & { reveals: string }, sealed: SealedBox): Promise<string> {
+    const { answer, requestId } = await this.ask(permit, { decisionId: permit.reveals, sealed });
+    if (answer.outcome !== 'ok') {
+      this.logger.error({ decisionId: permit.decisionId, outcome: answer.outcome }, 'the encryption service did not open a break-glass reason for review');
+      throw new AccessControlError(AccessControlErrorCode.Unavailable, 'the encryption service did not open the reason: nothing was disclosed');
+    }
+    const [reason] = await this.open(answer.sealed, requestId);
+    if (typeof reason !== 'string') throw new Error('the revealed reason is not text');
+    return reason;
+  }
+
+  /** One signed permit over request/reply; every failure to get an answer is a 503 that disclosed nothing. */
+  private async ask(permit: Omit<Permit, 'expiresAt' | 'replyKeyId'>, reveal?: { decisionId: string; sealed: SealedBox }) {
+    const expiresAt = new Date(Date.now() + this.config.PERMIT_TTL_SECONDS * 1000).toISOString();
+    // The permit names this instance's reply key: the encryption service seals to no other, whoever presents it.
+    const signed = signPermit(this.keys.permitPrivateKey(), { ...permit, replyKeyId: this.replyKey.keyId, expiresAt });
+    const request = envelope('encryption.decrypt-requested.v1', SERVICE_SOURCE, { permit: signed, replyKey: this.replyKey.publicKeyB64, ...(reveal && { reveal }) }, { subject: permit.patient });
+    let reply;
+    try {
+      reply = await this.client.request(request, this.config.DECRYPT_TIMEOUT_MS);
+    } catch (error) {
+      const text = error instanceof RequestTimeoutError ? 'the encryption service did not answer in time' : 'the decrypt request could not be sent';
+      this.logger.warn({ decisionId: permit.decisionId, error: error instanceof Error ? error.message : String(error) }, text);
+      throw new AccessControlError(AccessControlErrorCode.Unavailable, `${text}: nothing was disclosed, try again`);
+    }
+    if (reply.type !== 'encryption.decrypt-replied.v1') throw new Error(`unexpected reply type ${reply.type}`);
+    return { answer: reply.data, requestId: request.id };
+  }
+
+  private async open(sealed: SealedBox, requestId: string): Promise<unknown[]> {
+    if (sealed.keyId !== this.replyKey.keyId) throw new Error('reply sealed to another key');
+    const plaintext = await openSealedBox({ [this.replyKey.keyId]: this.replyKey.privateKeyB64 }, sealed, decryptReplyAad(requestId));
+    const values: unknown = JSON.parse(Buffer.from(plaintext).toString('utf8'));
+    if (!Array.isArray(values)) throw new Error('a decrypt reply must hold a JSON array');
+    return values;
   }
 }

@@ -2,12 +2,13 @@
 // leaves this process sealed to the requester's reply key. Every refusal is also a governance alert (no content).
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import { decryptReplyAad, topics, type EventData, type EventOf, type MedshareEvent } from '@medshare/contracts';
-import { CryptoError, sealRecordGroup, sealingKeyId, type Permit } from '@medshare/crypto';
+import { breakGlassReasonAad, decryptReplyAad, topics, type EventData, type EventOf, type MedshareEvent } from '@medshare/contracts';
+import { CryptoError, openSealedBox, sealRecordGroup, sealingKeyId, type Permit } from '@medshare/crypto';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { Counter } from 'prom-client';
 import type { EncryptionConfig } from '../config';
+import { KeyLifecycle } from '../keys/key-lifecycle.service';
 import { PatientKeys } from '../keys/patient-keys';
 import { EncryptedRecordRepository } from '../records/encrypted-record.repository';
 import { admitDecryptRequest } from './decrypt-admission';
@@ -28,6 +29,7 @@ export class DecryptService {
     private readonly records: EncryptedRecordRepository,
     private readonly permitUses: PermitUseRepository,
     private readonly publisher: EventPublisher,
+    private readonly keyLifecycle: KeyLifecycle,
     @Inject(SERVICE_CONFIG) private readonly config: EncryptionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -39,6 +41,7 @@ export class DecryptService {
     if (!admission.admitted) return this.refuse(request, admission.reason, admission.permit);
     const { permit, replyKey } = admission;
     if (!(await this.permitUses.claim(permit.decisionId, request.id))) return this.refuse(request, 'permit already used', permit);
+    if (request.data.reveal !== undefined || permit.reveals !== undefined) return this.reveal(request, permit, replyKey);
 
     const key = (await this.patientKeys.keysOf([permit.patient], { create: false })).get(permit.patient);
     if (key?.kind === 'erased') return this.reply({ outcome: 'erased', patient: permit.patient });
@@ -55,6 +58,22 @@ export class DecryptService {
     const sealed = await sealRecordGroup(request.data.replyKey, sealingKeyId(replyKey), resources, decryptReplyAad(request.id));
     this.logger.info({ requestId: request.id, decisionId: permit.decisionId, records: rows.length }, 'decrypt request answered');
     return this.reply({ outcome: 'ok', sealed, records: rows.map((row) => ({ recordId: row.recordId, resourceType: row.resourceType, institution: row.institution })) });
+  }
+
+  /** A permitted review of a break-glass reason (access control decided who may read it): no record is touched. */
+  private async reveal(request: EventOf<'encryption.decrypt-requested.v1'>, permit: Permit, replyKey: Buffer): Promise<Reply> {
+    const { reveal } = request.data;
+    if (reveal === undefined || permit.reveals !== reveal.decisionId) return this.refuse(request, 'permit does not name this break-glass reason', permit);
+    let reason: string;
+    try {
+      reason = Buffer.from(await openSealedBox(this.keyLifecycle.sealingPrivateKeys(), reveal.sealed, breakGlassReasonAad(reveal.decisionId, permit.patient))).toString('utf8');
+    } catch (error) {
+      if (!(error instanceof CryptoError)) throw error;
+      return this.refuse(request, `the sealed break-glass reason did not open (${error.code})`, permit);
+    }
+    const sealed = await sealRecordGroup(request.data.replyKey, sealingKeyId(replyKey), [reason], decryptReplyAad(request.id));
+    this.logger.info({ requestId: request.id, decisionId: permit.decisionId }, 'break-glass reason revealed to a permitted review');
+    return this.reply({ outcome: 'ok', sealed, records: [] });
   }
 
   private reply(reply: Reply): Reply {

@@ -1,6 +1,7 @@
 // Consents, agreements, roles and every access decision.
 import { z } from 'zod';
-import { institutionId, patientPseudonym, practitionerRole, purposeOfUse, requester, resourceType } from './common';
+import { institutionId, patientPseudonym, practitionerRole, purposeOfUse, requester, resourceType, sha256Hex } from './common';
+import { sealedBox } from './ingest';
 
 /**
  * The keyed pseudonym (HMAC under the platform key, scoped to the submitting institution) of an id a client chose:
@@ -46,8 +47,15 @@ export const accessDecisionV1 = z.strictObject({
   decidingConsent: z.string().max(64).optional(),
   decidingRule: z.string().max(200).optional(),
   breakGlass: z.boolean(),
+  /** Plaintext reason: events recorded before 2026-12 only; no longer published (free text never goes to the ledger). */
   breakGlassReason: z.string().max(1000).optional(),
+  /** HMAC-SHA256 (platform key) of the reason and decision: a reviewer checks what was opened against the ledger. */
+  breakGlassReasonHash: sha256Hex.optional(),
+  /** The reason sealed (HPKE) to the encryption service's key, AAD breakGlassReasonAad: opened only through a permitted review. */
+  breakGlassReasonSealed: sealedBox.optional(),
   withheldResourceTypes: z.array(resourceType).max(200),
   requestedResourceTypes: z.array(resourceType).max(200),
+  /** Types whose records the platform acknowledged before the read but could not yet read back: not in the answer. */
+  pendingResourceTypes: z.array(resourceType).max(200).optional(),
   purposeOfUse: purposeOfUse.optional(),
 });

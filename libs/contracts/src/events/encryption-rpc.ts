@@ -14,6 +14,12 @@ export const decryptRequestedV1 = z.strictObject({
   permit: z.string().min(1).max(8000),
   /** X25519 public key (raw, base64) of the asking instance: the reply is sealed to it, never plaintext on Kafka. */
   replyKey: base64,
+  /**
+   * A review of a break-glass reason instead of records: the encryption service opens `sealed` (AAD
+   * breakGlassReasonAad(decisionId, permit.patient)) only when the permit `reveals` that decisionId, and replies 'ok'
+   * with the reason as a one-element JSON array sealed to replyKey and no records.
+   */
+  reveal: z.strictObject({ decisionId: z.string().min(1).max(64), sealed: sealedBox }).optional(),
 });
 
 export const decryptRepliedV1 = z.discriminatedUnion('outcome', [
