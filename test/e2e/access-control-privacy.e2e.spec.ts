@@ -196,6 +196,11 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
         provision: {
           type: 'permit', actor: [{ reference: { reference: `Practitioner/${named.id}` } }],
           purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT', display: CANARY }],
+          // Codes are kept renamed, and records' codes renamed alike: the deny still matches the Condition.
+          provision: [
+            { type: 'deny', code: [{ coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }] },
+            { type: 'deny', code: [{ coding: [{ system: `https://${CANARY}.example/codes`, code: CANARY }] }], data: [{ meaning: 'instance', reference: { reference: `Observation/${CANARY}` } }] },
+          ],
         },
       });
       const first = await eventually(async () => {
@@ -208,6 +213,8 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
 
       const permitted = await read(named, patientRef('named'), 'TREAT');
       expect(permitted.status).toBe(200);
+      expect(permitted.headers.get('x-medshare-withheld-types')).toBe('Condition');
+      expect(matchCount(await permitted.json())).toBe(1);
       expect((await decisionEvent(permitted.headers.get('x-medshare-decision-id'))).data).toMatchObject({ effect: 'permit', decidingConsent: consentId });
       const revoked = await post('/v1/consents', systemToken(A), { ...consent, status: 'inactive' });
       expect(revoked.status).toBe(201);

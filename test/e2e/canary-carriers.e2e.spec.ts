@@ -51,8 +51,6 @@ type Carrier = (typeof CARRIERS)[number];
  * of them stops leaking (remove it here) or another starts.
  */
 const KNOWN_LEAKS: Carrier[] = [
-  // access control (access helper): client-chosen codes (provisions, opaque security labels) and record references in a Consent, break-glass reasons
-  'provision-code', 'provision-code-system', 'security-label-code', 'consent-data-ref', 'break-glass-reason', 'break-glass-reason-query',
   // encryption: the shred reason (ticket-like, but client-chosen) on the audited topic and the ledger
   'shred-reason',
 ];

@@ -12,6 +12,7 @@ import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/ser
 import { AccessControlError, AccessControlErrorCode } from './access-control-error';
 import { AuthenticationRefusal, RequesterAuthenticator, type Requester } from './auth/requester-authenticator';
 import { AccessAuditPublisher } from './decisions/access-audit.publisher';
+import { ClientIds } from './client-ids';
 import { BreakGlassReasons } from './decisions/break-glass-reasons';
 import { parsePatientToken, pseudonymOf } from './patient-token';
 import type { AccessControlConfig } from './config';
@@ -75,6 +76,7 @@ export class AccessDecisions {
     private readonly audit: AccessAuditPublisher,
     private readonly decryptor: RecordDecryptor,
     private readonly reasons: BreakGlassReasons,
+    private readonly ids: ClientIds,
     private readonly feed: ProjectionFeed,
     private readonly repository: ProjectionRepository,
     private readonly keys: PlatformKeys,
@@ -148,7 +150,7 @@ export class AccessDecisions {
     }
     // Records of holders the requester may not reach never leave, whatever the encryption service returned.
     const byId = new Map(decrypted.map((record) => [record.recordId, record]));
-    const disclosure = filterRecords(context, decrypted.map(recordMeta));
+    const disclosure = filterRecords(context, decrypted.map((record) => recordMeta(record, this.ids)));
     const final = disclosure.decision;
     const released = disclosure.released.map(({ record }) => byId.get(record.recordId)).filter((record): record is DecryptedRecord => record !== undefined);
     const resources = released.map((record) => (final.obligations.deIdentify ? deIdentify(record.resource) : record.resource));
@@ -263,11 +265,14 @@ function decided(error: AccessControlError, decisionId: string): AccessControlEr
   return error;
 }
 
-/** What the consent engine judges a record by: only known after decryption (labels, clinical date, codes). */
-function recordMeta(record: DecryptedRecord): RecordMeta {
+/**
+ * What the consent engine judges a record by: only known after decryption (labels, clinical date, codes). Codes are
+ * renamed as recorded consents name them (ClientIds.code).
+ */
+function recordMeta(record: DecryptedRecord, ids: ClientIds): RecordMeta {
   const clinicalDate = clinicalDateOf(record.resource);
   const code = record.resource['code'] as CodeableConcept | undefined;
-  const codes = (code?.coding ?? []).filter((c) => c.system !== undefined && c.code !== undefined).map((c) => ({ system: c.system as string, code: c.code as string }));
+  const codes = (code?.coding ?? []).filter((c) => c.system !== undefined && c.code !== undefined).map((c) => ids.code({ system: c.system as string, code: c.code as string }));
   return {
     recordId: record.recordId, holder: record.institution, resourceType: record.resourceType,
     // A label without a system is one medshare does not know: it withholds the record unless named.

@@ -4,7 +4,7 @@
 import { pseudonymise, type PseudonymKey } from '@medshare/crypto';
 
 /** The kinds of client names, each its own HMAC domain and its own visible prefix. */
-const KINDS = { practitioner: 'pr', consent: 'cr', agreement: 'ar', reference: 'rf', text: 'tx' } as const;
+const KINDS = { practitioner: 'pr', consent: 'cr', agreement: 'ar', reference: 'rf', text: 'tx', 'code-system': 'cs', code: 'cd' } as const;
 type Kind = keyof typeof KINDS;
 
 export class ClientIds {
@@ -36,6 +36,17 @@ export class ClientIds {
   /** Free text kept comparable but unreadable, as a URN (it stands where a URI may be required). */
   text(institution: string, value: string): string {
     return `urn:medshare:pseudonym:${this.pseudonym('text', institution, value)}`;
+  }
+
+  /**
+   * A clinical code as consents and records are matched by it: provision codes are kept renamed, and every record's
+   * codes are renamed the same way before matching. Not scoped: records of any holder must match a consent's code.
+   */
+  code(coding: { system: string; code: string }): { system: string; code: string } {
+    return {
+      system: `urn:medshare:pseudonym:${this.pseudonym('code-system', 'medshare', coding.system)}`,
+      code: this.pseudonym('code', 'medshare', `${coding.system}|${coding.code}`),
+    };
   }
 
   private pseudonym(kind: Kind, institution: string, value: string): string {

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, platformKeysSchema, port } from '@medshare/service-kit';
 
+/** Keys without which access control can verify no token, sign no permit, or name no patient: dev seeds only outside production. */
+const PRODUCTION_KEYS = ['INSTITUTION_PUBLIC_KEYS', 'PERMIT_PRIVATE_KEY', 'PSEUDONYM_SECRET'] as const;
+
 export const accessControlConfigSchema = baseConfigSchema.extend(platformKeysSchema.shape).extend({
   PORT: port(3003),
   DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/access_control'),
@@ -23,6 +26,9 @@ export const accessControlConfigSchema = baseConfigSchema.extend(platformKeysSch
   if (config.READ_CATCH_UP_MS + config.DECRYPT_TIMEOUT_MS > config.SHUTDOWN_TIMEOUT_MS / 2) {
     context.addIssue({ code: 'custom', path: ['DECRYPT_TIMEOUT_MS'], message: 'with READ_CATCH_UP_MS must be at most half of SHUTDOWN_TIMEOUT_MS (a stop lets reads in flight finish)' });
   }
+  // A missing key must stop the start, naming the variable, not answer 500 to every read later.
+  const missing = config.NODE_ENV === 'production' ? PRODUCTION_KEYS.filter((variable) => config[variable] === undefined) : [];
+  for (const variable of missing) context.addIssue({ code: 'custom', path: [variable], message: 'is required in production' });
 });
 
 export type AccessControlConfig = z.infer<typeof accessControlConfigSchema>;

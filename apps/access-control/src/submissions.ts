@@ -47,6 +47,7 @@ export class Submissions {
       practitioner: (id) => this.ids.practitioner(id),
       reference: (type, id) => this.ids.reference(institution, type, id),
       text: (value) => this.ids.text(institution, value),
+      code: (coding) => this.ids.code(coding),
     }) as unknown as Record<string, unknown>;
     const event = envelope('consent.recorded.v1', institution, { institution, patient, consentId, clientRef, consent: recorded }, { subject: patient });
     await this.publishAndApply(topics.consent, event as MedshareEvent);

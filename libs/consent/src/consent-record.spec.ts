@@ -4,6 +4,7 @@ import { recordableConsent, type PlatformNames } from './consent-record';
 import { SYSTEM } from './terminology';
 
 const CANARY = 'Canary-Jane-Doe';
+const RECORD_ID = '019aa1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b';
 const submitted = {
   resourceType: 'Consent',
   id: `c-${CANARY}`,
@@ -19,7 +20,11 @@ const submitted = {
     type: 'permit',
     actor: [{ reference: { reference: `Practitioner/${CANARY}` } }, { reference: { reference: 'Organization/hosp-b' } }],
     purpose: [{ system: SYSTEM.actReason, code: 'TREAT', display: CANARY }],
-    provision: [{ type: 'deny', actor: [{ reference: { reference: `Practitioner/dr-${CANARY}` } }], class: [{ system: SYSTEM.resourceTypes, code: 'Condition', display: CANARY }] }],
+    provision: [{
+      type: 'deny', actor: [{ reference: { reference: `Practitioner/dr-${CANARY}` } }], class: [{ system: SYSTEM.resourceTypes, code: 'Condition', display: CANARY }],
+      code: [{ coding: [{ system: `https://${CANARY}.example/codes`, code: CANARY }] }],
+      data: [{ meaning: 'instance', reference: { reference: `Observation/${CANARY}` } }, { meaning: 'instance', reference: { reference: `Observation/${RECORD_ID}` } }],
+    }],
   },
 };
 
@@ -28,6 +33,7 @@ const names: PlatformNames = {
   practitioner: (id) => `pr-${id.length}`,
   reference: (type, id) => `rf-${type.length}-${id.length}`,
   text: (value) => `urn:medshare:pseudonym:tx-${value.length}`,
+  code: ({ system, code }) => ({ system: `urn:medshare:pseudonym:cs-${system.length}`, code: `cd-${code.length}` }),
 };
 
 describe('recordableConsent', () => {
@@ -59,6 +65,11 @@ describe('recordableConsent', () => {
     if (!again.ok) return;
     expect(again.consent.root.effect).toBe('permit');
     expect(again.consent.root.actors).toEqual([{ practitioner: 'pr-15' }, { organization: 'hosp-b' }]);
-    expect(again.consent.root.exceptions[0]).toMatchObject({ effect: 'deny', resourceTypes: new Set(['Condition']) });
+    expect(again.consent.root.exceptions[0]).toMatchObject({
+      effect: 'deny', resourceTypes: new Set(['Condition']),
+      codes: [{ system: 'urn:medshare:pseudonym:cs-37', code: 'cd-15' }],
+      // A platform record id stays (it can match); any other id is renamed (it matched nothing, and still does not).
+      records: new Set(['Observation/rf-11-15', `Observation/${RECORD_ID}`]),
+    });
   });
 });

@@ -1,6 +1,10 @@
 // The Consent medshare records and publishes, made from a validated submission: nothing in it is a value the client
 // chose or wrote (ids, names of people, free text), so it may rest on Kafka and the ledger for ever.
+import type { CodeRef } from './consent-rule';
 import type { ConsentResource, ProvisionJson } from './consent-schema';
+
+/** Record ids are minted by the platform (UUIDv7): a data reference to anything else can match no record. */
+const PLATFORM_RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** How the platform names what a client named: supplied by the service, which holds the pseudonym key. */
 export interface PlatformNames {
@@ -12,13 +16,19 @@ export interface PlatformNames {
   reference(type: string, clientId: string): string;
   /** Free text that must stay comparable but unreadable (policy authority and uri). */
   text(value: string): string;
+  /**
+   * A clinical code a provision names, as the platform keeps it: the service renames every record's codes the same
+   * way before matching, so `code` criteria match exactly as before while a local code system's values stay unread.
+   */
+  code(coding: CodeRef): CodeRef;
 }
 
 /**
  * The recordable copy: `id` replaced by the platform id; `meta.versionId` dropped; every `Coding.display` dropped
  * (free text, never interpreted); policy authority/uri pseudonymised (a policy is required, its meaning is not
  * evaluated); references renamed, except organisations (institution ids are the platform's own) and patient
- * pseudonyms (already the platform's). Record references are the platform's record ids and stay.
+ * pseudonyms (already the platform's); provision codes renamed (PlatformNames.code); a data reference keeps a
+ * platform record id and has any other id renamed (it matched no record before and matches none after).
  */
 export function recordableConsent(resource: ConsentResource, names: PlatformNames): ConsentResource {
   const copy = withoutDisplays(structuredClone(resource)) as ConsentResource;
@@ -41,6 +51,8 @@ function renamedProvision(node: ProvisionJson, names: PlatformNames): ProvisionJ
   return {
     ...node,
     ...(node.actor && { actor: node.actor.map((actor) => ({ ...actor, ...(actor.reference && { reference: { reference: renamed(actor.reference.reference, names) } }) })) }),
+    ...(node.code && { code: node.code.map((concept) => ({ coding: concept.coding.map((coding) => names.code(coding)) })) }),
+    ...(node.data && { data: node.data.map((d) => ({ ...d, reference: { reference: recordReference(d.reference.reference, names) } })) }),
     ...(node.provision && { provision: node.provision.map((child) => renamedProvision(child, names)) }),
   };
 }
@@ -49,6 +61,11 @@ function renamed(literal: string, names: PlatformNames): string {
   const [type = '', id = ''] = literal.split('/');
   if (type === 'Organization' || (type === 'Patient' && /^p-[a-z2-7]{16,64}$/.test(id))) return literal;
   return `${type}/${type === 'Practitioner' ? names.practitioner(id) : names.reference(type, id)}`;
+}
+
+function recordReference(literal: string, names: PlatformNames): string {
+  const [type = '', id = ''] = literal.split('/');
+  return PLATFORM_RECORD_ID.test(id) ? literal : `${type}/${names.reference(type, id)}`;
 }
 
 /** A validated Consent has `display` only in Codings (Reference.display and CodeableConcept.text are refused at intake). */
