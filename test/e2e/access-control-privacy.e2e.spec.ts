@@ -4,7 +4,6 @@
 // never silently leaves out a record the platform acknowledged before it.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type { Kafka } from 'kafkajs';
 import { topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
 import { issueInstitutionToken } from '@medshare/crypto';
@@ -13,6 +12,7 @@ import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { closeAll } from '../support/cleanup';
 import { eventually } from '../support/eventually';
+import { freePorts } from '../support/ports';
 import { startService, stopAll, type RunningService } from '../support/service-processes';
 
 const run = randomUUID().replace(/-/g, '').slice(0, 8);
@@ -79,16 +79,6 @@ function nestedJson(depth: number): string {
   return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 describe('access control keeps clients\' ids, free text and probes to itself', () => {
   const services: RunningService[] = [];
@@ -115,7 +105,7 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
     });
     await consumer.start();
 
-    const [encryptionPort, ingestionPort, accessPort] = [await freePort(), await freePort(), await freePort()];
+    const [encryptionPort, ingestionPort, accessPort] = await freePorts(4800, 5300, 3);
     services.push(await startService('encryption', {
       port: encryptionPort, instance: `encryption-acp-${run}`,
       env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.encryption), KAFKA_GROUP_ID: `encryption-acp-${run}`, SERVICE_SOURCE: encryptionSource, SEALED_START: 'latest' },
@@ -316,6 +306,7 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
 
     it.each([
       ['an agreement with an invented element', '/v1/agreements', () => ({ id: `ag-x-${run}`, holder: A, reader: B, purposes: [CANARY], period: { start: '2024-01-01', end: CANARY }, status: 'active', [CANARY]: 1 }), systemToken(A)],
+      ['an agreement with an unregistered reader', '/v1/agreements', () => ({ id: `ag-r-${run}`, holder: A, reader: CANARY, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' }), systemToken(A)],
       ['an agreement for another holder', '/v1/agreements', () => ({ id: CANARY, holder: B, reader: A, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' }), systemToken(A)],
       ['a role with an invented element', '/v1/roles', () => ({ practitioner: `${CANARY}!`, role: CANARY, [CANARY]: 1 }), systemToken(A)],
       ['a decision question with an invented element', '/v1/decisions', () => ({ patient: patientRef('held'), purpose: CANARY, [CANARY]: 1 }), tokenOf(drB)],

@@ -11,6 +11,7 @@ import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
 import { closeAll } from '../support/cleanup';
 import { eventually } from '../support/eventually';
+import { freePorts } from '../support/ports';
 import { startService, stopAll, type RunningService } from '../support/service-processes';
 
 const run = randomUUID().replace(/-/g, '').slice(0, 8);
@@ -26,7 +27,8 @@ const ROLE_SYSTEM = 'https://fhir.medshare.example/CodeSystem/practitioner-role'
 const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: INSTITUTIONS.join(',') }));
 
 const databases = { ingestion: `ingestion_tac${run}`, encryption: `encryption_tac${run}`, access: `access_control_tac${run}`, replay: `access_control_tac${run}_replay` };
-const ports = { ingestion: 4301, encryption: 4302, access1: 4303, access2: 4304, access3: 4305 };
+/** Free ports of this run (set in beforeAll): concurrent runs of this spec must not answer each other. */
+const ports = { ingestion: 0, encryption: 0, access1: 0, access2: 0, access3: 0 };
 const sharedEnv = { INSTITUTIONS: INSTITUTIONS.join(','), LOG_LEVEL: 'warn' };
 /** This run's encryption deployment: ingestion and access control seal only to the key it announces. */
 const encryptionSource = `encryption-${run}`;
@@ -194,6 +196,7 @@ describe('access control as a process', () => {
   const alerts: EventOf<'governance.alert.v1'>[] = [];
 
   beforeAll(async () => {
+    [ports.ingestion, ports.encryption, ports.access1, ports.access2, ports.access3] = await freePorts(4300, 4800, 5);
     kafka = createKafka({ brokers: kafkaBrokers, clientId: `access-e2e-${run}` });
     publisher = new EventPublisher(kafka);
     await publisher.connect();

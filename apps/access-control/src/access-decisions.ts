@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  decide, deIdentify, filterRecords, parseAccessRequest,
+  decide, deIdentify, filterRecords, isVocabularyLabelSystem, parseAccessRequest,
   type AccessRequest, type Decision, type PractitionerRole, type RecordMeta, type RequestDecision,
 } from '@medshare/consent';
 import { newEventId } from '@medshare/contracts';
@@ -275,8 +275,9 @@ function recordMeta(record: DecryptedRecord, ids: ClientIds): RecordMeta {
   const codes = (code?.coding ?? []).filter((c) => c.system !== undefined && c.code !== undefined).map((c) => ids.code({ system: c.system as string, code: c.code as string }));
   return {
     recordId: record.recordId, holder: record.institution, resourceType: record.resourceType,
-    // A label without a system is one medshare does not know: it withholds the record unless named.
-    securityLabels: securityLabelsOf(record.resource).map((label) => ({ system: label.system ?? '', code: label.code })),
+    // A label without a system is one medshare does not know: it withholds the record unless named. Opaque labels
+    // are renamed as recorded consents name them.
+    securityLabels: securityLabelsOf(record.resource).map(({ system = '', code }) => (system === '' || isVocabularyLabelSystem(system) ? { system, code } : ids.code({ system, code }))),
     ...(clinicalDate !== undefined && { clinicalDate }),
     ...(codes.length > 0 && { codes }),
   };

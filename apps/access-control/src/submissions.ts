@@ -27,6 +27,10 @@ export class Submissions {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  private get institutions(): ReadonlySet<string> {
+    return new Set(this.keys.institutions);
+  }
+
   async submitConsent(submitter: Requester, body: unknown): Promise<{ consent: Record<string, unknown>; patient: string }> {
     const { consent: resource, patient } = withPseudonymousPatient(body, submitter.institution, this.keys.pseudonymKey(), (identifier) => this.projection.patientOf(identifier));
     const intake = parseConsent(resource);
@@ -44,6 +48,7 @@ export class Submissions {
     const institution = submitter.institution;
     const recorded = recordableConsent(consent.resource, {
       id: consentId,
+      institutions: this.institutions,
       practitioner: (id) => this.ids.practitioner(id),
       reference: (type, id) => this.ids.reference(institution, type, id),
       text: (value) => this.ids.text(institution, value),
@@ -61,6 +66,10 @@ export class Submissions {
     const { agreement } = intake;
     if (agreement.holder !== submitter.institution) {
       throw new AccessControlError(AccessControlErrorCode.Forbidden, [{ text: 'only the holder may record an agreement to share its records', expression: 'Agreement.holder' }]);
+    }
+    // The reader is published as given: it must be an institution the platform registered, not a client's text.
+    if (!this.institutions.has(agreement.reader)) {
+      throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'the reader is not an institution registered with medshare', expression: 'Agreement.reader' }]);
     }
     // Scoped to the holder: another institution's identical id names another agreement.
     const clientRef = this.ids.agreementRef(agreement.holder, agreement.id);

@@ -14,12 +14,14 @@ const submitted = {
   category: [{ coding: [{ system: SYSTEM.loinc, code: '59284-0', display: CANARY }] }],
   patient: { reference: 'Patient/p-abcdefghijklmnopqrstuvwxyz234567' },
   performer: [{ reference: `Patient/${CANARY}` }, { reference: 'Organization/hosp-a' }],
+  organization: [{ reference: `Organization/${CANARY}` }],
   policy: [{ authority: `https://${CANARY}.example`, uri: `https://example.org/forms/${CANARY}.pdf` }],
   verification: [{ verified: true, verifiedWith: { reference: `RelatedPerson/${CANARY}` } }],
   provision: {
     type: 'permit',
     actor: [{ reference: { reference: `Practitioner/${CANARY}` } }, { reference: { reference: 'Organization/hosp-b' } }],
     purpose: [{ system: SYSTEM.actReason, code: 'TREAT', display: CANARY }],
+    securityLabel: [{ system: SYSTEM.actCode, code: 'HIV' }, { system: `urn:${CANARY}:labels`, code: CANARY }],
     provision: [{
       type: 'deny', actor: [{ reference: { reference: `Practitioner/dr-${CANARY}` } }], class: [{ system: SYSTEM.resourceTypes, code: 'Condition', display: CANARY }],
       code: [{ coding: [{ system: `https://${CANARY}.example/codes`, code: CANARY }] }],
@@ -30,6 +32,7 @@ const submitted = {
 
 const names: PlatformNames = {
   id: '019aa1b2-c3d4-7e5f-8a6b-000000000c01',
+  institutions: new Set(['hosp-a', 'hosp-b']),
   practitioner: (id) => `pr-${id.length}`,
   reference: (type, id) => `rf-${type.length}-${id.length}`,
   text: (value) => `urn:medshare:pseudonym:tx-${value.length}`,
@@ -52,6 +55,7 @@ describe('recordableConsent', () => {
       meta: { lastUpdated: '2025-01-02T03:04:05Z', security: [{ system: SYSTEM.confidentiality, code: 'R' }] },
       patient: submitted.patient,
       performer: [{ reference: 'Patient/rf-7-15' }, { reference: 'Organization/hosp-a' }],
+      organization: [{ reference: 'Organization/rf-12-15' }],
       policy: [{ authority: 'urn:medshare:pseudonym:tx-31', uri: 'urn:medshare:pseudonym:tx-45' }],
       verification: [{ verified: true, verifiedWith: { reference: 'RelatedPerson/rf-13-15' } }],
       provision: { actor: [{ reference: { reference: 'Practitioner/pr-15' } }, { reference: { reference: 'Organization/hosp-b' } }] },
@@ -65,6 +69,7 @@ describe('recordableConsent', () => {
     if (!again.ok) return;
     expect(again.consent.root.effect).toBe('permit');
     expect(again.consent.root.actors).toEqual([{ practitioner: 'pr-15' }, { organization: 'hosp-b' }]);
+    expect(again.consent.root.securityLabels).toEqual([{ system: SYSTEM.actCode, code: 'HIV' }, { system: 'urn:medshare:pseudonym:cs-26', code: 'cd-15' }]);
     expect(again.consent.root.exceptions[0]).toMatchObject({
       effect: 'deny', resourceTypes: new Set(['Condition']),
       codes: [{ system: 'urn:medshare:pseudonym:cs-37', code: 'cd-15' }],

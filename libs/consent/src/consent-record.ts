@@ -2,6 +2,7 @@
 // chose or wrote (ids, names of people, free text), so it may rest on Kafka and the ledger for ever.
 import type { CodeRef } from './consent-rule';
 import type { ConsentResource, ProvisionJson } from './consent-schema';
+import { isVocabularyLabelSystem } from './security-labels';
 
 /** Record ids are minted by the platform (UUIDv7): a data reference to anything else can match no record. */
 const PLATFORM_RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -10,6 +11,8 @@ const PLATFORM_RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 export interface PlatformNames {
   /** The platform id of this consent (a UUIDv7 minted at first submission). */
   readonly id: string;
+  /** Institution ids the platform registered: an organisation reference to anything else is a client's id. */
+  readonly institutions: ReadonlySet<string>;
   /** A practitioner's platform name: the same as the requester's in tokens, so actor criteria still match. */
   practitioner(clientId: string): string;
   /** Any other client-chosen id in a reference (a local Patient, a RelatedPerson...). */
@@ -26,15 +29,15 @@ export interface PlatformNames {
 /**
  * The recordable copy: `id` replaced by the platform id; `meta.versionId` dropped; every `Coding.display` dropped
  * (free text, never interpreted); policy authority/uri pseudonymised (a policy is required, its meaning is not
- * evaluated); references renamed, except organisations (institution ids are the platform's own) and patient
- * pseudonyms (already the platform's); provision codes renamed (PlatformNames.code); a data reference keeps a
+ * evaluated); references renamed, except registered institutions (their ids are the platform's own) and patient
+ * pseudonyms (already the platform's); provision codes and opaque security labels renamed (PlatformNames.code); a data reference keeps a
  * platform record id and has any other id renamed (it matched no record before and matches none after).
  */
 export function recordableConsent(resource: ConsentResource, names: PlatformNames): ConsentResource {
   const copy = withoutDisplays(structuredClone(resource)) as ConsentResource;
   const reference = (literal: { reference: string }) => ({ reference: renamed(literal.reference, names) });
   const { meta, ...rest } = copy;
-  const keptMeta = meta && { ...(meta.lastUpdated && { lastUpdated: meta.lastUpdated }), ...(meta.security && { security: meta.security }) };
+  const keptMeta = meta && { ...(meta.lastUpdated && { lastUpdated: meta.lastUpdated }), ...(meta.security && { security: meta.security.map((label) => keptLabel(label, names)) }) };
   return {
     ...rest,
     id: names.id,
@@ -51,6 +54,7 @@ function renamedProvision(node: ProvisionJson, names: PlatformNames): ProvisionJ
   return {
     ...node,
     ...(node.actor && { actor: node.actor.map((actor) => ({ ...actor, ...(actor.reference && { reference: { reference: renamed(actor.reference.reference, names) } }) })) }),
+    ...(node.securityLabel && { securityLabel: node.securityLabel.map((label) => keptLabel(label, names)) }),
     ...(node.code && { code: node.code.map((concept) => ({ coding: concept.coding.map((coding) => names.code(coding)) })) }),
     ...(node.data && { data: node.data.map((d) => ({ ...d, reference: { reference: recordReference(d.reference.reference, names) } })) }),
     ...(node.provision && { provision: node.provision.map((child) => renamedProvision(child, names)) }),
@@ -59,8 +63,14 @@ function renamedProvision(node: ProvisionJson, names: PlatformNames): ProvisionJ
 
 function renamed(literal: string, names: PlatformNames): string {
   const [type = '', id = ''] = literal.split('/');
-  if (type === 'Organization' || (type === 'Patient' && /^p-[a-z2-7]{16,64}$/.test(id))) return literal;
+  // An unregistered organisation matches no requester before renaming and none after.
+  if ((type === 'Organization' && names.institutions.has(id)) || (type === 'Patient' && /^p-[a-z2-7]{16,64}$/.test(id))) return literal;
   return `${type}/${type === 'Practitioner' ? names.practitioner(id) : names.reference(type, id)}`;
+}
+
+/** Opaque labels (a client's own system) are renamed like codes; records' labels are renamed alike before matching. */
+function keptLabel(label: CodeRef, names: PlatformNames): CodeRef {
+  return isVocabularyLabelSystem(label.system) ? label : names.code(label);
 }
 
 function recordReference(literal: string, names: PlatformNames): string {

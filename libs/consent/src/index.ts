@@ -2,6 +2,7 @@
 export { parseConsent, checkConsentSubmitter, type ConsentIntake } from './consent-intake';
 export type { ConsentResource } from './consent-schema';
 export { recordableConsent, type PlatformNames } from './consent-record';
+export { isVocabularyLabelSystem } from './security-labels';
 export type { PatientConsent, ConsentRule, ActorCriterion, SecurityLabel, RecordLabel, CodeRef } from './consent-rule';
 export { isDecisive } from './consent-rule';
 export { ConsentIndex } from './consent-index';

@@ -36,3 +36,8 @@ export function labelsNeedingRelease(carried: readonly RecordLabel[]): RecordLab
 export function releasedBy(needingRelease: readonly RecordLabel[], namedOnPath: readonly SecurityLabel[]): boolean {
   return needingRelease.every((carried) => namedOnPath.some((named) => labelCovers(named, carried)));
 }
+
+/** Label systems whose codes are HL7 vocabulary medshare interprets; any other system's labels are a client's opaque text. */
+export function isVocabularyLabelSystem(system: string): boolean {
+  return system === SYSTEM.confidentiality || system === SYSTEM.actCode;
+}
