@@ -136,7 +136,7 @@ describe('ledger verification and its doors', () => {
   });
 
   describe('verification as a job', () => {
-    it('starts a read-only verification for anyone, answers 202 with a Location at once, and the job reports every replica', async () => {
+    it('starts a read-only verification for anyone, answers 202 with a Location at once, the job reports every replica, and is the answer to anonymous requests for a minute', async () => {
       const started = Date.now();
       const response = await fetch(`${ledger.baseUrl}/v1/verifications`, { method: 'POST' });
       expect(response.status).toBe(202);
@@ -151,14 +151,20 @@ describe('ledger verification and its doors', () => {
       }, { timeoutMs: 60_000, what: 'the job to finish' });
       expect(done.report).toMatchObject({ ok: true });
       expect(done.report?.replicas).toHaveLength(3);
+      // Right after, an anonymous request gets that run again; a token buys a new one.
+      const again = (await (await fetch(`${ledger.baseUrl}/v1/verifications`, { method: 'POST' })).json()) as { id: string };
+      expect(again.id).toBe(job.id);
+      const fresh = (await (await fetch(`${ledger.baseUrl}/v1/verifications`, { method: 'POST', headers: bearer(tokens.auditor) })).json()) as { id: string };
+      expect(fresh.id).not.toBe(job.id);
     });
 
     it.each([
-      { name: 'no token', headers: {}, status: 401, code: 'unauthenticated' },
-      { name: 'a wrong token', headers: bearer('not-the-operator-token-at-all-0000'), status: 401, code: 'unauthenticated' },
-      { name: "the auditor's token", headers: bearer(tokens.auditor), status: 403, code: 'forbidden' },
-    ])('refuses a repair with $name', async ({ headers, status, code }) => {
-      const response = await fetch(`${ledger.baseUrl}/v1/verifications?repair=true`, { method: 'POST', headers });
+      { name: 'a repair with no token', headers: {}, status: 401, code: 'unauthenticated' },
+      { name: 'a repair with a wrong token', headers: bearer('not-the-operator-token-at-all-0000'), status: 401, code: 'unauthenticated' },
+      { name: "a repair with the auditor's token", headers: bearer(tokens.auditor), status: 403, code: 'forbidden' },
+      { name: 'a read-only run with a wrong token', headers: bearer('not-the-auditor-token-at-all-00000'), status: 401, code: 'unauthenticated', repair: false },
+    ])('refuses $name', async ({ headers, status, code, repair }) => {
+      const response = await fetch(`${ledger.baseUrl}/v1/verifications?repair=${repair ?? true}`, { method: 'POST', headers });
       expect(response.status).toBe(status);
       expect(await response.json()).toMatchObject({ code });
       if (status === 401) expect(response.headers.get('www-authenticate')).toBe('Bearer');
@@ -166,14 +172,14 @@ describe('ledger verification and its doors', () => {
 
     it("repairs a tampered replica for the operator's token, and reports the repair in the job", async () => {
       await onReplica(1, `UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 7`);
-      const readOnly = await runLedgerVerification(ledger.baseUrl);
+      const readOnly = await runLedgerVerification(ledger.baseUrl, { operatorToken: tokens.operator });
       expect(readOnly.replicas[1]).toMatchObject({ ok: false });
       expect(readOnly.replicas[1].findings[0]).toMatchObject({ row: 'event leaf 7' });
       expect(readOnly.replicas[1].repaired).toBeUndefined();
 
       const repaired = await runLedgerVerification(ledger.baseUrl, { repair: true, operatorToken: tokens.operator });
       expect(repaired.replicas[1]).toMatchObject({ ok: false, afterRepair: { ok: true } });
-      expect((await runLedgerVerification(ledger.baseUrl)).ok).toBe(true);
+      expect((await runLedgerVerification(ledger.baseUrl, { operatorToken: tokens.operator })).ok).toBe(true);
     });
 
     it('refuses a repair on a standby (only the active writer repairs)', async () => {
@@ -298,7 +304,7 @@ describe('ledger verification and its doors', () => {
       process.stdout.write(`ledger tamper detection (${row}): ${detectionMs} ms from the edit to the alert\n`);
       expect(alert.data.details).toMatchObject({ replica: `replica-${replica + 1}`, row, repaired: true });
       expect(detectionMs).toBeLessThan(10_000);
-      expect((await runLedgerVerification(ledger.baseUrl)).ok).toBe(true);
+      expect((await runLedgerVerification(ledger.baseUrl, { operatorToken: tokens.operator })).ok).toBe(true);
     });
   });
 });

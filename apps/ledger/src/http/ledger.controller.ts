@@ -111,17 +111,18 @@ export class LedgerController {
 
   /**
    * Starts verifying every replica and answers at once: 202, Location of the job. Read-only by
-   * default and open to anyone; `repair=true` is an operator action, run by the active writer.
+   * default and open to anyone (without a token, a run finished in the last minute is the answer);
+   * `repair=true` is an operator action, run by the active writer.
    */
   @Post('verifications')
   @HttpCode(202)
   startVerification(@Query('repair') repairText: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response): VerificationJob {
     const repair = flagParam('repair', repairText, false);
-    if (repair) {
-      this.requireRole(authorization, 'operator');
-      if (!this.writer.isActive) throw new LedgerError(LedgerErrorCode.NotWriter, 'repairs run on the active writer; this instance is a standby');
-    }
-    const job = this.jobs.start(repair);
+    if (repair) this.requireRole(authorization, 'operator');
+    // A token given must be valid: it buys a run of its own, where anonymous callers may share a recent one.
+    else if (authorization !== undefined) this.requireRole(authorization, 'auditor', 'operator');
+    if (repair && !this.writer.isActive) throw new LedgerError(LedgerErrorCode.NotWriter, 'repairs run on the active writer; this instance is a standby');
+    const job = this.jobs.start(repair, { fresh: authorization !== undefined });
     response.setHeader('Location', `/v1/verifications/${job.id}`);
     return job;
   }

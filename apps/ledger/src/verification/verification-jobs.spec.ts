@@ -22,7 +22,7 @@ describe('VerificationJobs', () => {
   it('queues a job, shows it running with progress, then done with the report', async () => {
     const { verification, runs } = scriptedVerification();
     const jobs = new VerificationJobs(verification, logger);
-    const job = jobs.start(false);
+    const job = jobs.start(false, { fresh: true });
     expect(jobs.get(job.id)).toMatchObject({ status: 'queued', repair: false });
     runs[0].progress({ replicas: 3, replicasDone: 1, replica: 'replica-2', height: 50, of: 120 });
     expect(jobs.get(job.id)).toMatchObject({ status: 'running', progress: { replicasDone: 1, replica: 'replica-2' }, startedAt: expect.any(String) });
@@ -34,7 +34,7 @@ describe('VerificationJobs', () => {
   it('says why a run failed', async () => {
     const { verification, runs } = scriptedVerification();
     const jobs = new VerificationJobs(verification, logger);
-    const job = jobs.start(true);
+    const job = jobs.start(true, { fresh: true });
     runs[0].finish();
     await settled();
     expect(jobs.get(job.id)).toMatchObject({ status: 'failed', error: 'replica-2 unreachable' });
@@ -43,9 +43,9 @@ describe('VerificationJobs', () => {
   it('answers a request with the queued run of the same kind, and starts another kind separately', () => {
     const { verification, runs } = scriptedVerification();
     const jobs = new VerificationJobs(verification, logger);
-    const first = jobs.start(false);
-    expect(jobs.start(false).id).toBe(first.id);
-    expect(jobs.start(true).id).not.toBe(first.id);
+    const first = jobs.start(false, { fresh: true });
+    expect(jobs.start(false, { fresh: true }).id).toBe(first.id);
+    expect(jobs.start(true, { fresh: true }).id).not.toBe(first.id);
     expect(runs.map((run) => run.repair)).toEqual([false, true]);
   });
 
@@ -54,11 +54,22 @@ describe('VerificationJobs', () => {
     const jobs = new VerificationJobs(verification, logger);
     const ids: string[] = [];
     for (let i = 0; i < 101; i += 1) {
-      ids.push(jobs.start(i % 2 === 0).id);
+      ids.push(jobs.start(i % 2 === 0, { fresh: true }).id);
       runs[i].finish(report);
       await settled();
     }
     expect(jobs.get(ids[0])).toBeUndefined();
     expect(jobs.get(ids[100])).toMatchObject({ status: 'done' });
+  });
+
+  it('answers an anonymous read-only request with the run finished in the last minute, and a caller with a token with a new run', async () => {
+    const { verification, runs } = scriptedVerification();
+    const jobs = new VerificationJobs(verification, logger);
+    const first = jobs.start(false, { fresh: false });
+    runs[0].finish(report);
+    await settled();
+    expect(jobs.start(false, { fresh: false }).id).toBe(first.id);
+    expect(jobs.start(false, { fresh: true }).id).not.toBe(first.id);
+    expect(runs).toHaveLength(2);
   });
 });

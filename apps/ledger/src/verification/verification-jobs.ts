@@ -23,6 +23,8 @@ export interface VerificationJob {
 }
 
 const MAX_JOBS = 100;
+/** How long a finished read-only run answers anonymous requests: nobody can keep the ledger verifying non-stop. */
+const ANONYMOUS_REUSE_MS = 60_000;
 
 export class VerificationJobs {
   private readonly jobs = new Map<string, VerificationJob>();
@@ -32,10 +34,16 @@ export class VerificationJobs {
     private readonly logger: Logger,
   ) {}
 
-  /** A job of this kind: the queued one if there is one (a run not started yet answers both requests), else a new one. */
-  start(repair: boolean): VerificationJob {
-    const waiting = [...this.jobs.values()].find((job) => job.status === 'queued' && job.repair === repair);
+  /**
+   * A job of this kind: the queued one if there is one (a run not started yet answers both requests); for a
+   * caller without a token (`fresh` false), the last run of its kind finished within ANONYMOUS_REUSE_MS; else a new one.
+   */
+  start(repair: boolean, { fresh }: { fresh: boolean }): VerificationJob {
+    const ofKind = [...this.jobs.values()].filter((job) => job.repair === repair).reverse();
+    const waiting = ofKind.find((job) => job.status === 'queued');
     if (waiting) return waiting;
+    const recent = fresh ? undefined : ofKind.find((job) => job.status === 'done' && Date.now() - Date.parse(job.finishedAt ?? '') < ANONYMOUS_REUSE_MS);
+    if (recent) return recent;
     const job: VerificationJob = { id: randomUUID(), repair, status: 'queued', requestedAt: new Date().toISOString() };
     this.jobs.set(job.id, job);
     this.forgetOldest();
