@@ -151,7 +151,7 @@ interface Measurement {
   probes: number;
   livePolls: number;
   maxLiveGapMs: number;
-  /** The probe in flight when the largest gap ended. */
+  /** The probes in flight when the largest gap began and ended. */
   maxLiveGapDuring: string;
   eventLoopDelayMaxMs: number | null;
   findings: string[];
@@ -191,6 +191,7 @@ describe('bad input to every service', () => {
     let maxLiveGapDuring = '';
     const poller = (async () => {
       let last = Date.now();
+      let lastDuring = '';
       while (polling) {
         try {
           const response = await fetch(`${baseUrl}/health/live`, { signal: AbortSignal.timeout(30_000) });
@@ -201,9 +202,10 @@ describe('bad input to every service', () => {
         }
         if (Date.now() - last > maxLiveGapMs) {
           maxLiveGapMs = Date.now() - last;
-          maxLiveGapDuring = inFlight;
+          maxLiveGapDuring = lastDuring === inFlight ? inFlight : `${lastDuring} … ${inFlight}`;
         }
         last = Date.now();
+        lastDuring = inFlight;
         await new Promise((resolveWait) => setTimeout(resolveWait, 20));
       }
     })();
