@@ -2,7 +2,8 @@
 // tampered replica as a governance alert and, on the active writer, repairs it from verified quorum data.
 // Two kinds of run: a full one (every height of every replica: verification jobs) and the background's
 // incremental one (per replica only what changed since the last pass, what is new, and a slice: see
-// ReplicaBaseline), which finds a tampered row in seconds where a full pass over 250k events takes ~20 s.
+// ReplicaBaseline), which finds a tampered row in seconds where a full pass over ~250k events takes tens
+// of seconds.
 import type { KeyObject } from 'node:crypto';
 import { envelope, newEventId, topics } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
