@@ -6,7 +6,7 @@
 // transactional id, one per input partition (`<prefix>-<topic>-<partition>`): whoever takes a partition over
 // initialises that id, which aborts or finishes the previous owner's open transaction and makes its producer
 // unusable. Only then are the group's committed offsets final, and messages below them are skipped.
-import type { Admin, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { ACK_TIMEOUT_MS } from './partitioned-producer';
 import { PartitionRouting } from './partition-routing';
 
@@ -107,6 +107,7 @@ export class BatchTransactions {
       maxInFlightRequests: 1,
       transactionTimeout: TRANSACTION_TIMEOUT_MS,
       allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
     try {

@@ -46,10 +46,10 @@ export class ConsumerLag {
       for (const partition of partitions) {
         const ends = watermarks.find((entry) => entry.partition === partition);
         if (!ends) continue;
-        const offset = committed.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
-        // No commit yet: a new group starts at the low watermark (or at the end, and then its first commit corrects this).
-        const from = BigInt(offset) < 0n ? BigInt(ends.low) : BigInt(offset);
-        const lag = BigInt(ends.high) - from;
+        const offset = BigInt(committed.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1');
+        // Nothing committed yet: where the group starts is kafkajs' choice (earliest or latest), so no figure.
+        if (offset < 0n) continue;
+        const lag = BigInt(ends.high) - offset;
         // The assignment may have changed while the offsets were on their way.
         if (this.assignment.get(topic)?.includes(partition)) this.set(topic, partition, Number(lag > 0n ? lag : 0n));
       }

@@ -6,7 +6,7 @@
 // - after a failed send the producer is replaced (new producer id): kafkajs rolls the partition's sequence
 //   back, and a failed batch that was written after all would make the broker take the next batch of the
 //   same size for a duplicate and drop it.
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { PartitionRouting } from './partition-routing';
 
 /** Broker-side wait for all in-sync replicas: below the client's 10 s request timeout (kafka.ts). */
@@ -93,6 +93,8 @@ export class PartitionedProducer {
     const producer = this.kafka.producer({
       idempotent: true,
       allowAutoTopicCreation: false,
+      // Every message carries its partition already; naming the partitioner also silences kafkajs' v2 warning.
+      createPartitioner: Partitioners.DefaultPartitioner,
       // Never give a send up while Kafka may still take it; callers that answer someone bound their wait
       // (EventPublisher's deadlineMs). Backoff capped at 2 s: a broker back after an outage is used at once.
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },

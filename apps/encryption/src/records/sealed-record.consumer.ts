@@ -1,5 +1,7 @@
 // Consumes ingest.sealed in batches: opens each patient group, encrypts its records under the patient's DEK and
 // publishes records.encrypted. Boxes that do not open, or whose content does not match their event, are dead-lettered.
+// Exactly once: a batch's records.encrypted events, dead letters and offsets are one Kafka transaction, so a crash
+// between publishing and committing can no longer publish a record twice (with another event id and ciphertext).
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { sealedGroupAad, topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
@@ -31,6 +33,7 @@ export class SealedRecordConsumer implements OnApplicationBootstrap, BeforeAppli
   async onApplicationBootstrap(): Promise<void> {
     this.consumer = new BatchConsumer(this.kafka, this.publisher, {
       groupId: `${this.config.KAFKA_GROUP_ID}-sealed`,
+      transactionalId: `${this.config.KAFKA_GROUP_ID}-sealed`,
       topics: [topics.ingestSealed],
       fromBeginning: this.config.SEALED_START === 'earliest',
       handle: (events, context) => this.handle(events, context),
@@ -90,7 +93,7 @@ export class SealedRecordConsumer implements OnApplicationBootstrap, BeforeAppli
     } finally {
       for (const key of dataKeys.values()) if (key.kind === 'live') key.dek.fill(0);
     }
-    await this.publisher.publish(topics.recordsEncrypted, encrypted);
+    context.emit(topics.recordsEncrypted, encrypted);
     encryptedTotal.inc(encrypted.length);
     this.logger.debug({ groups: opened.length, records: encrypted.length }, 'records encrypted');
   }
