@@ -1,5 +1,5 @@
 // The one error mechanism of every HTTP edge: a module throws a CodedError with one of its codes, and its table
-// maps each code to an HTTP status and a FHIR IssueType (STYLE.md #8). A table is a Record over the module's
+// maps each code to an HTTP status and a FHIR IssueType. A table is a Record over the module's
 // code union, so a code without a row fails to compile.
 
 /** What a code means on the wire: the status and the FHIR IssueType (R4 value set issue-type). */
