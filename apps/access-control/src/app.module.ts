@@ -25,10 +25,9 @@ export class AccessControlModule {
     const ids = new ClientIds(keys.pseudonymKey());
     return {
       module: AccessControlModule,
-      imports: [PlatformModule.forRoot({ service: 'access-control', config, logger, database: { entities: [], migrations } })],
+      imports: [PlatformModule.forRoot({ service: 'access-control', config, logger, database: { entities: [], migrations }, keys })],
       controllers: [AccessController],
       providers: [
-        { provide: PlatformKeys, useValue: keys },
         { provide: AccessProjection, useValue: projection },
         { provide: ClientIds, useValue: ids },
         { provide: RequesterAuthenticator, useValue: new RequesterAuthenticator(keys.institutionKeyring(), projection.practitioners, (id) => ids.practitioner(id)) },

@@ -1,6 +1,6 @@
 // The access-control service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, platformKeysSchema, port } from '@medshare/service-kit';
+import { baseConfigSchema, loadConfig, platformKeysSchema, port, requiredInProduction } from '@medshare/service-kit';
 
 /** Keys without which access control can verify no token, sign no permit, or name no patient: dev seeds only outside production. */
 const PRODUCTION_KEYS = ['INSTITUTION_PUBLIC_KEYS', 'PERMIT_PRIVATE_KEY', 'PSEUDONYM_SECRET'] as const;
@@ -26,10 +26,7 @@ export const accessControlConfigSchema = baseConfigSchema.extend(platformKeysSch
   if (config.READ_CATCH_UP_MS + config.DECRYPT_TIMEOUT_MS > config.SHUTDOWN_TIMEOUT_MS / 2) {
     context.addIssue({ code: 'custom', path: ['DECRYPT_TIMEOUT_MS'], message: 'with READ_CATCH_UP_MS must be at most half of SHUTDOWN_TIMEOUT_MS (a stop lets reads in flight finish)' });
   }
-  // A missing key must stop the start, naming the variable, not answer 500 to every read later.
-  const missing = config.NODE_ENV === 'production' ? PRODUCTION_KEYS.filter((variable) => config[variable] === undefined) : [];
-  for (const variable of missing) context.addIssue({ code: 'custom', path: [variable], message: 'is required in production' });
-});
+}).superRefine(requiredInProduction(PRODUCTION_KEYS));
 
 export type AccessControlConfig = z.infer<typeof accessControlConfigSchema>;
 

@@ -1,6 +1,6 @@
 // Wires the encryption service: the shared platform (Kafka, PostgreSQL, health, metrics) and its own parts.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Logger } from '@medshare/service-kit';
+import { PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import type { EncryptionConfig } from './config';
 import { DecryptServer } from './decrypt/decrypt.server';
 import { DecryptService } from './decrypt/decrypt.service';
@@ -19,7 +19,7 @@ export class EncryptionModule {
   static register(config: EncryptionConfig, logger: Logger): DynamicModule {
     return {
       module: EncryptionModule,
-      imports: [PlatformModule.forRoot({ service: 'encryption', config, logger, database: { entities: [], migrations } })],
+      imports: [PlatformModule.forRoot({ service: 'encryption', config, logger, database: { entities: [], migrations }, keys: new PlatformKeys(config) })],
       controllers: [OperatorController],
       providers: [
         KeyStoreRepository,

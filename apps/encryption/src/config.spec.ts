@@ -1,14 +1,18 @@
+import { generateSigningKeyPair } from '@medshare/crypto';
 import { DEV_OPERATOR_TOKEN } from '@medshare/service-kit';
 import { encryptionConfigSchema, masterSecretOf, operatorTokenOf } from './config';
 
 const MASTER_SECRET = 'ab'.repeat(32);
 const OPERATOR_TOKEN = 'operator-token-0123456789abcdef';
+// Production needs the permit verification key too; the secret and token are under test here.
+const PERMIT_PUBLIC_KEY = generateSigningKeyPair().publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('encryption configuration', () => {
   it.each<[string, Record<string, string>, string[]]>([
     ['development runs on dev defaults', {}, []],
-    ['production without the master secret and operator token names both', { NODE_ENV: 'production' }, ['MASTER_SECRET', 'OPERATOR_TOKEN']],
-    ['production without the operator token names it', { NODE_ENV: 'production', MASTER_SECRET }, ['OPERATOR_TOKEN']],
+    ['production without the master secret and operator token names both', { NODE_ENV: 'production', PERMIT_PUBLIC_KEY }, ['MASTER_SECRET', 'OPERATOR_TOKEN']],
+    ['production without the operator token names it', { NODE_ENV: 'production', MASTER_SECRET, PERMIT_PUBLIC_KEY }, ['OPERATOR_TOKEN']],
+    ['production without the permit verification key names it', { NODE_ENV: 'production', MASTER_SECRET, OPERATOR_TOKEN }, ['PERMIT_PUBLIC_KEY']],
     ['a master secret under 32 bytes is refused', { MASTER_SECRET: 'ab'.repeat(31) }, ['MASTER_SECRET']],
     ['a master secret that is not lower-case hex is refused', { MASTER_SECRET: 'AB'.repeat(32) }, ['MASTER_SECRET']],
     ['a short operator token is refused', { OPERATOR_TOKEN: 'short' }, ['OPERATOR_TOKEN']],

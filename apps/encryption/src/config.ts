@@ -1,7 +1,7 @@
 // The encryption service's environment, validated at start (a wrong value names the variable and stops the start).
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { DEFAULT_DEV_SEED, DEV_OPERATOR_TOKEN, baseConfigSchema, loadConfig, platformKeysSchema, port, roleTokenSchema } from '@medshare/service-kit';
+import { DEFAULT_DEV_SEED, DEV_OPERATOR_TOKEN, baseConfigSchema, loadConfig, platformKeysSchema, port, requiredInProduction, roleTokenSchema } from '@medshare/service-kit';
 
 export const encryptionConfigSchema = baseConfigSchema
   .extend(platformKeysSchema.shape)
@@ -23,12 +23,7 @@ export const encryptionConfigSchema = baseConfigSchema
     /** Bearer token of the operator API (/v1/keys, /v1/patients/:p/shred). Required in production. */
     OPERATOR_TOKEN: roleTokenSchema,
   })
-  .superRefine((config, context) => {
-    if (config.NODE_ENV !== 'production') return;
-    for (const variable of ['MASTER_SECRET', 'OPERATOR_TOKEN'] as const) {
-      if (config[variable] === undefined) context.addIssue({ code: 'custom', path: [variable], message: 'is required in production' });
-    }
-  });
+  .superRefine(requiredInProduction(['MASTER_SECRET', 'OPERATOR_TOKEN', 'PERMIT_PUBLIC_KEY']));
 
 export type EncryptionConfig = z.infer<typeof encryptionConfigSchema>;
 

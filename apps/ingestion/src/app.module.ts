@@ -1,6 +1,6 @@
 // Wires the ingestion service: the shared platform (Kafka, PostgreSQL, health, metrics) and its own parts.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Logger } from '@medshare/service-kit';
+import { PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import type { IngestionConfig } from './config';
 import { FhirController } from './http/fhir.controller';
 import { IngestionService } from './intake/ingestion.service';
@@ -15,7 +15,7 @@ export class IngestionModule {
   static register(config: IngestionConfig, logger: Logger): DynamicModule {
     return {
       module: IngestionModule,
-      imports: [PlatformModule.forRoot({ service: 'ingestion', config, logger, database: { entities: [], migrations } })],
+      imports: [PlatformModule.forRoot({ service: 'ingestion', config, logger, database: { entities: [], migrations }, keys: new PlatformKeys(config) })],
       controllers: [FhirController],
       providers: [IngestionService, ValidationThread, SealingKeyRegistry, IdempotencyRepository, PatientLinkRepository],
     };

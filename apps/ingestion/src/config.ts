@@ -1,6 +1,6 @@
 // The ingestion service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, platformKeysSchema, port } from '@medshare/service-kit';
+import { baseConfigSchema, loadConfig, platformKeysSchema, port, requiredInProduction } from '@medshare/service-kit';
 
 const MIB = 1024 * 1024;
 
@@ -22,7 +22,7 @@ export const ingestionConfigSchema = baseConfigSchema.extend(platformKeysSchema.
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   /** An Idempotency-Key claim whose owner stops renewing it (a killed instance) is taken over after this long. */
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
-});
+}).superRefine(requiredInProduction(['INSTITUTION_PUBLIC_KEYS', 'PSEUDONYM_SECRET']));
 
 export type IngestionConfig = z.infer<typeof ingestionConfigSchema>;
 

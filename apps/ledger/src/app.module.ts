@@ -29,7 +29,7 @@ export class LedgerModule {
     const replicas = replicaSet.members;
     return {
       module: LedgerModule,
-      imports: [PlatformModule.forRoot({ service: 'ledger', config, logger, database: { entities: [], migrations } })],
+      imports: [PlatformModule.forRoot({ service: 'ledger', config, logger, database: { entities: [], migrations }, keys })],
       controllers: [LedgerController],
       providers: [
         { provide: LEDGER_REPLICAS, useValue: replicas },

@@ -1,10 +1,11 @@
+import { generateSigningKeyPair } from '@medshare/crypto';
 import { DEV_AUDITOR_TOKEN, DEV_OPERATOR_TOKEN } from '@medshare/service-kit';
 import { ledgerConfigSchema, ledgerRoleTokens } from './config';
 
 const OPERATOR_TOKEN = 'operator-token-0123456789abcdef';
 const AUDITOR_TOKEN = 'auditor-token-0123456789abcdef';
 // Production needs its own keys too; only the role tokens are under test here.
-const PRODUCTION_KEYS = { NODE_ENV: 'production', LEDGER_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----' };
+const PRODUCTION_KEYS = { NODE_ENV: 'production', LEDGER_PRIVATE_KEY: generateSigningKeyPair().privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 
 describe('ledger configuration', () => {
   it.each<[string, Record<string, string>, string[]]>([

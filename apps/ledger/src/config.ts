@@ -1,6 +1,6 @@
 // The ledger service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
-import { baseConfigSchema, DEV_AUDITOR_TOKEN, DEV_OPERATOR_TOKEN, loadConfig, platformKeysSchema, port, roleTokenSchema } from '@medshare/service-kit';
+import { baseConfigSchema, DEV_AUDITOR_TOKEN, DEV_OPERATOR_TOKEN, loadConfig, platformKeysSchema, port, requiredInProduction, roleTokenSchema } from '@medshare/service-kit';
 
 const DEFAULT_REPLICAS = [55433, 55434, 55435].map((replicaPort) => `postgres://medshare@127.0.0.1:${replicaPort}/ledger`).join(',');
 
@@ -43,12 +43,7 @@ export const ledgerConfigSchema = baseConfigSchema
     /** Bearer token of auditors: the export of the whole chain (operators may export too). Required in production. */
     AUDITOR_TOKEN: roleTokenSchema,
   })
-  .superRefine((config, context) => {
-    if (config.NODE_ENV !== 'production') return;
-    for (const variable of ['OPERATOR_TOKEN', 'AUDITOR_TOKEN'] as const) {
-      if (config[variable] === undefined) context.addIssue({ code: 'custom', path: [variable], message: 'is required in production' });
-    }
-  });
+  .superRefine(requiredInProduction(['OPERATOR_TOKEN', 'AUDITOR_TOKEN', 'LEDGER_PRIVATE_KEY']));
 
 export type LedgerConfig = z.infer<typeof ledgerConfigSchema>;
 

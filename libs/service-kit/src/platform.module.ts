@@ -7,6 +7,7 @@ import { createKafka, EventPublisher } from '@medshare/messaging';
 import { openDatabase, type DatabaseOptions } from './database';
 import { HealthController, MetricsController, Readiness } from './health';
 import type { Logger } from './logger';
+import { PlatformKeys } from './platform-keys';
 
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 export const LOGGER = Symbol('LOGGER');
@@ -18,6 +19,8 @@ export interface PlatformOptions {
   config: { KAFKA_BROKERS: string[]; DATABASE_URL: string; INSTANCE_ID: string };
   logger: Logger;
   database: Omit<DatabaseOptions, 'url'>;
+  /** The platform's keys, built once from the validated configuration, for every part that needs one. */
+  keys?: PlatformKeys;
 }
 
 /** Connects the shared publisher and watches Kafka for readiness; disconnects last on shutdown. */
@@ -75,11 +78,12 @@ export class PlatformModule {
         { provide: KAFKA, useValue: kafka },
         { provide: EventPublisher, useValue: new EventPublisher(kafka) },
         { provide: DATA_SOURCE, useFactory: () => openDatabase({ url: options.config.DATABASE_URL, ...options.database }) },
+        ...(options.keys ? [{ provide: PlatformKeys, useValue: options.keys }] : []),
         Readiness,
         KafkaLifecycle,
         DatabaseLifecycle,
       ],
-      exports: [SERVICE_CONFIG, LOGGER, KAFKA, EventPublisher, DATA_SOURCE, Readiness],
+      exports: [SERVICE_CONFIG, LOGGER, KAFKA, EventPublisher, DATA_SOURCE, Readiness, ...(options.keys ? [PlatformKeys] : [])],
     };
   }
 }

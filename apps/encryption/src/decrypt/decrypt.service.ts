@@ -32,8 +32,9 @@ export class DecryptService {
     private readonly keyLifecycle: KeyLifecycle,
     @Inject(SERVICE_CONFIG) private readonly config: EncryptionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    keys: PlatformKeys,
   ) {
-    this.permitKey = new PlatformKeys(config).permitPublicKey();
+    this.permitKey = keys.permitPublicKey();
   }
 
   async answer(request: EventOf<'encryption.decrypt-requested.v1'>): Promise<Reply> {

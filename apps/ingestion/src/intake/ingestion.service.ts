@@ -62,8 +62,8 @@ export class IngestionService {
     private readonly validation: ValidationThread,
     private readonly idempotency: IdempotencyRepository,
     private readonly patientLinks: PatientLinkRepository,
+    keys: PlatformKeys,
   ) {
-    const keys = new PlatformKeys(config);
     this.keyring = keys.institutionKeyring();
     this.pseudonymKey = keys.pseudonymKey();
     this.namespace = new InstitutionNamespace(keys.institutions, config.INSTITUTION_NAMESPACE_TEMPLATE);
