@@ -208,7 +208,10 @@ export class Replica extends ReplicaReader implements ChainReplica {
 
   async close(): Promise<void> {
     await this.releaseWriterLock();
-    await this.pool.end().catch(() => undefined);
+    // A frozen server never completes the goodbye: shutdown waits for it no longer than for a query.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.pool.end().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, this.timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   /**
