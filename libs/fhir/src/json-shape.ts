@@ -13,17 +13,37 @@ export interface KeyElement {
   choice: boolean;
 }
 
-/** Walks the keys `resource` has, at every depth (contained resources and bundle entries included). */
-export function jsonShapeIssues(resource: FhirResource): OperationOutcomeIssue[] {
+/**
+ * Walks the keys `resource` has, at every depth (contained resources and bundle entries included), and stops once
+ * it found `limit` issues: a flood of wrong values costs no more than its first ones.
+ */
+export function jsonShapeIssues(resource: FhirResource, limit = Number.POSITIVE_INFINITY): OperationOutcomeIssue[] {
   const issues: OperationOutcomeIssue[] = [];
   const schema = tryGetDataType(resource.resourceType);
-  if (schema) shapeOfObject(resource, schema, resource.resourceType, issues);
+  if (schema) shapeOfObject(resource, schema, resource.resourceType, new IssueList(issues, limit));
   return issues;
 }
 
-function shapeOfObject(object: Record<string, unknown>, schema: InternalTypeSchema, path: string, issues: OperationOutcomeIssue[]): void {
+/** The issues found so far, full once there are `limit` of them. */
+class IssueList {
+  constructor(
+    private readonly issues: OperationOutcomeIssue[],
+    private readonly limit: number,
+  ) {}
+
+  get full(): boolean {
+    return this.issues.length >= this.limit;
+  }
+
+  push(issue: OperationOutcomeIssue): void {
+    if (!this.full) this.issues.push(issue);
+  }
+}
+
+function shapeOfObject(object: Record<string, unknown>, schema: InternalTypeSchema, path: string, issues: IssueList): void {
   const choiceKeys = new Map<InternalSchemaElement, string>();
   for (const [key, value] of Object.entries(object)) {
+    if (issues.full) return;
     // An undefined value is an absent key (it cannot come from JSON).
     if (key === 'resourceType' || value === undefined) continue;
     const extension = key.startsWith('_');
@@ -44,8 +64,10 @@ function shapeOfObject(object: Record<string, unknown>, schema: InternalTypeSche
       issues.push(errorIssue('structure', `Only a primitive element has an _ form (${key})`, propertyPath));
       continue;
     }
-    const items: [unknown, string][] = Array.isArray(value) ? value.map((item, index) => [item, `${propertyPath}[${index}]`]) : [[value, propertyPath]];
-    for (const [item, itemPath] of items) {
+    const items: readonly unknown[] = Array.isArray(value) ? value : [value];
+    for (let index = 0; index < items.length && !issues.full; index += 1) {
+      const item = items[index];
+      const itemPath = Array.isArray(value) ? `${propertyPath}[${index}]` : propertyPath;
       // null and undefined are medplum's to report (a null has a meaning in primitive arrays with extensions).
       if (item === null || item === undefined) continue;
       if (extension) {
@@ -62,7 +84,7 @@ function shapeOfObject(object: Record<string, unknown>, schema: InternalTypeSche
   }
 }
 
-function shapeOfComplex(value: unknown, type: string, path: string, issues: OperationOutcomeIssue[]): void {
+function shapeOfComplex(value: unknown, type: string, path: string, issues: IssueList): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     issues.push(errorIssue('structure', `Expected a ${type} as a JSON object, got a JSON ${jsonKindOf(value)}`, path));
     return;

@@ -165,10 +165,19 @@ describe('validateFhirResource bounds its work on hostile input', () => {
   });
 
   it('lists at most 100 issues and counts the rest', () => {
-    const result = validateFhirResource({ ...observation, code: { coding: new Array(5_000).fill(1) } });
+    const result = validateFhirResource({ ...patient, name: [{ given: new Array(5_000).fill(1) }] });
     const issues = result.ok ? [] : result.issues;
     expect(issues).toHaveLength(MAX_REPORTED_ISSUES + 1);
     expect(issues[MAX_REPORTED_ISSUES]).toEqual(expect.objectContaining({ code: 'too-costly', details: { text: '4900 more issues not listed' } }));
+  });
+
+  it('stops at the 101st wrong JSON shape of a flood (a million values): 100 issues and a note, in milliseconds', () => {
+    const started = performance.now();
+    const result = validateFhirResource({ ...observation, code: { coding: new Array(1_000_000).fill(1) } });
+    const issues = result.ok ? [] : result.issues;
+    expect(issues).toHaveLength(MAX_REPORTED_ISSUES + 1);
+    expect(issues[MAX_REPORTED_ISSUES]).toEqual(expect.objectContaining({ code: 'too-costly', details: { text: 'More issues not listed: validation stops after 100' } }));
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 

@@ -35,11 +35,22 @@ export function validateFhirResource(resource: unknown): FhirValidation {
   }
   // Most submissions are valid: one walk over their keys proves it; the reporting path below explains the rest.
   if (isCleanResource(resource)) return { ok: true, resource };
-  const issues = reportedIssues(resource);
+  const { issues, complete } = reportIssues(resource);
   if (issues.length === 0) return { ok: true, resource };
   const listed = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => publicIssue(resource, issue));
+  if (!complete) return { ok: false, issues: [...listed, errorIssue('too-costly', `More issues not listed: validation stops after ${MAX_REPORTED_ISSUES}`)] };
   const unlisted = issues.length - listed.length;
   return { ok: false, issues: unlisted > 0 ? [...listed, errorIssue('too-costly', `${unlisted} more issues not listed`)] : listed };
+}
+
+/**
+ * reportedIssues, stopping early on a flood of wrong JSON shapes: medplum would report each of a million wrong
+ * values again, at length (15-23 s for a 2 MB body), so past MAX_REPORTED_ISSUES shape issues it is not run.
+ */
+function reportIssues(resource: FhirResource): { issues: OperationOutcomeIssue[]; complete: boolean } {
+  const shapes = jsonShapeIssues(resource, MAX_REPORTED_ISSUES + 1);
+  if (shapes.length > MAX_REPORTED_ISSUES) return { issues: shapes, complete: false };
+  return { issues: reportedIssues(resource, shapes), complete: true };
 }
 
 /**
@@ -47,8 +58,8 @@ export function validateFhirResource(resource: unknown): FhirValidation {
  * every resource's invariants: the reference the fast path must agree with (it walks every element the schema
  * defines, so it costs several times the fast path).
  */
-export function reportedIssues(resource: FhirResource): OperationOutcomeIssue[] {
-  const structural = [...structuralErrors(resource), ...jsonShapeIssues(resource)];
+export function reportedIssues(resource: FhirResource, shapes: OperationOutcomeIssue[] = jsonShapeIssues(resource)): OperationOutcomeIssue[] {
+  const structural = [...structuralErrors(resource), ...shapes];
   return structural.length > 0 ? structural : [...strictIssues(resource), ...resourceInvariantIssues(resource)];
 }
 
