@@ -2,7 +2,7 @@
 // is killed (-9) and later another leader is frozen (SIGSTOP), then every partition is read back to its high
 // watermark. Nothing acknowledged may be missing and nothing may be there twice.
 import { randomUUID } from 'node:crypto';
-import { envelope, topics, type MedshareEvent } from '@medshare/contracts';
+import { envelope, topics, type EventOf } from '@medshare/contracts';
 import { EventPublisher, PublishTimeoutError } from '@medshare/messaging';
 import { readTopic } from '../support/topic-reader';
 import type { KafkaTestCluster } from './kafka-cluster';
@@ -54,8 +54,8 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
   let longestStallMs = 0;
   const inFlight = new Set<Promise<void>>();
 
-  const eventOf = (n: number): MedshareEvent => {
-    const event = envelope('governance.alert.v1', 'chaos', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary: `${run} ${n}`, institution: `hosp-${n % KEYS}` }) as MedshareEvent;
+  const eventOf = (n: number): EventOf<'governance.alert.v1'> => {
+    const event = envelope('governance.alert.v1', 'chaos', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary: `${run} ${n}`, institution: `hosp-${n % KEYS}` });
     numberOf.set(event.id, n);
     return event;
   };
@@ -140,7 +140,7 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
   }
 }
 
-async function publishWithDeadline(publisher: EventPublisher, event: MedshareEvent): Promise<LeaderChangeReport['boundedPublish']> {
+async function publishWithDeadline(publisher: EventPublisher, event: EventOf<'governance.alert.v1'>): Promise<LeaderChangeReport['boundedPublish']> {
   const started = performance.now();
   try {
     await publisher.publish(chaosTopic, [event], { deadlineMs: 1000 });

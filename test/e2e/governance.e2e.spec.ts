@@ -2,7 +2,7 @@
 // and its dashboard is served as self-contained HTML.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { envelope, topics, type MedshareEvent } from '../../libs/contracts/src';
+import { envelope, topics, type EventOf } from '../../libs/contracts/src';
 import { createKafka, EventPublisher } from '../../libs/messaging/src';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
@@ -14,7 +14,7 @@ const databaseName = `governance_t${randomBytes(6).toString('hex')}`;
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const pseudonym = () => `p-${Array.from(randomBytes(20), (byte) => BASE32[byte % 32]).join('')}`;
 
-function denial(practitioner: string): MedshareEvent {
+function denial(practitioner: string): EventOf<'access.decision.v1'> {
   const patient = pseudonym();
   return envelope(
     'access.decision.v1',
@@ -32,7 +32,7 @@ function denial(practitioner: string): MedshareEvent {
       requestedResourceTypes: ['Observation'],
     },
     { subject: patient },
-  ) as MedshareEvent;
+  );
 }
 
 interface AlertsPage {

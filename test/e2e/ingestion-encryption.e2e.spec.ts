@@ -57,7 +57,7 @@ class TopicRecorder {
           const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
           let event: MedshareEvent | undefined;
           try {
-            event = JSON.parse(message.value?.toString() ?? '') as MedshareEvent;
+            event = JSON.parse(message.value?.toString() ?? '');
           } catch {
             event = undefined;
           }
@@ -133,7 +133,7 @@ describe('ingestion and encryption', () => {
       expiresAt: permitOverrides.expiresAt ?? new Date(Date.now() + 60_000).toISOString(),
     });
     const request = envelope('encryption.decrypt-requested.v1', 'access-control-e2e', { permit, replyKey: presentedKey }, { subject: patient });
-    await publisher.publish(topics.decryptRequests, [request as MedshareEvent]);
+    await publisher.publish(topics.decryptRequests, [request]);
     // Other encryption deployments may share this broker: only our deployment's reply counts.
     const reply = await eventually(() => replies.find((candidate) => candidate.causationid === request.id && candidate.source === SOURCE), { what: 'a decrypt reply' });
     const opened = reply.data.outcome === 'ok' ? await openRecordGroup({ [replyPair.keyId]: replyPair.privateKeyB64 }, reply.data.sealed, decryptReplyAad(request.id)) : [];
@@ -299,7 +299,7 @@ describe('ingestion and encryption', () => {
     // An in-flight box sealed to the old key before the rotation reached ingestion.
     const metadata = { institution: 'hosp-a', patient: submitted[0].patient, requestId: `inflight-${run}`, records: [{ recordId: `inflight-${run}`, resourceType: 'Observation' }] };
     const sealed = await sealRecordGroup(oldKey.publicKey, oldKey.keyId, [{ recordId: `inflight-${run}`, resourceType: 'Observation', resource: { ...observation, id: randomUUID() } }], sealedGroupAad(metadata));
-    await publisher.publish(topics.ingestSealed, [envelope('ingest.sealed.v1', 'hosp-a', { ...metadata, sealed }, { subject: metadata.patient }) as MedshareEvent]);
+    await publisher.publish(topics.ingestSealed, [envelope('ingest.sealed.v1', 'hosp-a', { ...metadata, sealed }, { subject: metadata.patient })]);
     await eventually(async () => ((await storedRows([`inflight-${run}`])).length === 1 ? true : undefined), { what: 'the in-flight record stored' });
   });
 
@@ -307,7 +307,7 @@ describe('ingestion and encryption', () => {
     const metadata = { institution: 'hosp-a', patient: submitted[0].patient, requestId: `poison-${run}`, records: [{ recordId: `poison-${run}`, resourceType: 'Observation' }] };
     const garbage = { suite: 'X25519-HKDF-SHA256/AES-256-GCM' as const, keyId: 'ffffffffffffffff', enc: Buffer.alloc(32, 1).toString('base64'), ciphertext: Buffer.alloc(48, 2).toString('base64') };
     const poison = envelope('ingest.sealed.v1', 'hosp-a', { ...metadata, sealed: garbage }, { subject: metadata.patient });
-    await publisher.publish(topics.ingestSealed, [poison as MedshareEvent]);
+    await publisher.publish(topics.ingestSealed, [poison]);
     const dead = await eventually(
       () => recorder.messages.find((message) => message.topic === 'medshare.deadletter.v1' && message.headers.ce_id === poison.id && message.headers['dlq.group'] === `encryption-t${run}-sealed`),
       { what: 'the poison message dead-lettered' },

@@ -55,7 +55,7 @@ export class Submissions {
       code: (coding) => this.ids.code(coding),
     }) as unknown as Record<string, unknown>;
     const event = envelope('consent.recorded.v1', institution, { institution, patient, consentId, clientRef, consent: recorded }, { subject: patient });
-    await this.publishAndApply(topics.consent, event as MedshareEvent);
+    await this.publishAndApply(topics.consent, event);
     this.logger.info({ consentId, status: consent.status, institution }, 'consent recorded');
     return { consent: recorded, patient };
   }
@@ -76,7 +76,7 @@ export class Submissions {
     const agreementId = this.projection.platformIdOf(clientRef) ?? newEventId();
     const recorded = { ...(body as Record<string, unknown>), id: agreementId };
     const event = envelope('grants.agreement-recorded.v1', submitter.institution, { agreementId, clientRef, agreement: recorded });
-    await this.publishAndApply(topics.grants, event as MedshareEvent);
+    await this.publishAndApply(topics.grants, event);
     this.logger.info({ agreementId, holder: agreement.holder, reader: agreement.reader, status: agreement.status }, 'agreement recorded');
     return recorded;
   }
@@ -92,7 +92,7 @@ export class Submissions {
       throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: 'this practitioner id is registered by another institution', expression: 'Role.practitioner' }]);
     }
     const data = { institution: submitter.institution, practitioner, role };
-    await this.publishAndApply(topics.grants, envelope('grants.role-registered.v1', submitter.institution, data) as MedshareEvent);
+    await this.publishAndApply(topics.grants, envelope('grants.role-registered.v1', submitter.institution, data));
     this.logger.info({ practitioner: data.practitioner, role, institution: submitter.institution }, 'role registered');
     return data;
   }

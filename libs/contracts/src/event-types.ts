@@ -8,7 +8,8 @@ import { ingestRejectedV1, ingestSealedV1 } from './events/ingest';
 import { keysKekRotatedV1, keysPatientShreddedV1, keysSealingKeyRotatedV1 } from './events/keys';
 import { ledgerBlockCommittedV1 } from './events/ledger';
 import { recordsDisclosedV1, recordsEncryptedV1 } from './events/records';
-import type { CloudEvent } from './envelope';
+import type { CausedBy, CloudEvent } from './envelope';
+import { newEventId } from './event-id';
 
 export const eventSchemas = {
   'ingest.sealed.v1': ingestSealedV1,
@@ -31,10 +32,42 @@ export const eventSchemas = {
 
 export type EventType = keyof typeof eventSchemas;
 export type EventData<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
+type EventsByType = { [T in EventType]: CloudEvent<T, EventData<T>> };
 /** A CloudEvent whose `data` is typed by its `type`: narrow with `event.type === '...'`. */
-export type MedshareEvent = { [T in EventType]: CloudEvent<T, EventData<T>> }[EventType];
-export type EventOf<T extends EventType> = CloudEvent<T, EventData<T>>;
+export type MedshareEvent = EventsByType[EventType];
+/** Indexed, not built, so an `EventOf<T>` of a generic `T` is still a `MedshareEvent`. */
+export type EventOf<T extends EventType> = EventsByType[T];
 
 export function isEventType(type: string): type is EventType {
   return Object.prototype.hasOwnProperty.call(eventSchemas, type);
+}
+
+/**
+ * Builds an event of the catalogue; `data` is typed by the type's schema, so a wrong payload does not
+ * compile. Without a cause the event starts its own correlation chain.
+ */
+export function envelope<TType extends EventType>(
+  type: TType,
+  source: string,
+  data: EventData<TType>,
+  options: { subject?: string; cause?: CausedBy | { id: string; correlationid: string }; time?: Date } = {},
+): EventOf<TType> {
+  const id = newEventId();
+  const cause = options.cause;
+  const correlationid = cause ? cause.correlationid : id;
+  const causationid = cause ? ('id' in cause ? cause.id : cause.causationid) : id;
+  const event: CloudEvent<TType, EventData<TType>> = {
+    specversion: '1.0',
+    id,
+    type,
+    source,
+    ...(options.subject === undefined ? {} : { subject: options.subject }),
+    time: (options.time ?? new Date()).toISOString(),
+    datacontenttype: 'application/json',
+    correlationid,
+    causationid,
+    data,
+  };
+  // Asserted once, here: TypeScript cannot see that this object is the catalogue's entry for a generic `TType`.
+  return event as EventOf<TType>;
 }

@@ -1,5 +1,5 @@
 // The topic registry: every topic medshare uses, its key, partitions, retention and allowed event types.
-import type { EventType } from './event-types';
+import type { EventOf, EventType } from './event-types';
 
 export type KeyStrategy = 'patient' | 'institution' | 'correlation' | 'none';
 
@@ -36,6 +36,8 @@ export const topics = {
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicName = (typeof topics)[keyof typeof topics]['name'];
+/** The events a topic may carry: for a registry entry only its own types, for any `TopicSpec` every type. */
+export type EventOn<TTopic extends TopicSpec> = { [T in TTopic['eventTypes'][number]]: EventOf<T> }[TTopic['eventTypes'][number]];
 
 /** Rejected messages land here with the reason in headers (dlq.*) and their original bytes. */
 export const deadLetterTopic: TopicSpec = {

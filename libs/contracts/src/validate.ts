@@ -30,6 +30,7 @@ export function validateEvent(json: unknown, topic?: string): ParseResult {
   }
   const data = eventSchemas[type].safeParse(envelope.data.data);
   if (!data.success) return { ok: false, reason: `invalid ${type} data: ${describe(data.error.issues)}` };
+  // Asserted once, here: the schema of `type` has just parsed `data`, a pairing TypeScript cannot see.
   return { ok: true, event: { ...envelope.data, type, data: data.data } as MedshareEvent };
 }
 

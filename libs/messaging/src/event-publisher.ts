@@ -1,6 +1,6 @@
 // Publishes medshare events: validated against their schema, keyed by the topic's rule, acked by all replicas.
 import type { Kafka, Message } from 'kafkajs';
-import { validateEvent, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { validateEvent, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { messagingMetrics } from './metrics';
 import { PartitionedProducer } from './partitioned-producer';
 
@@ -33,7 +33,8 @@ export class EventPublisher {
     await this.producer.connect();
   }
 
-  async publish(topic: TopicSpec, events: readonly MedshareEvent[], options: PublishOptions = {}): Promise<void> {
+  /** Takes only the event types the topic's registry entry allows: the wrong topic is a compile error. */
+  async publish<TTopic extends TopicSpec>(topic: TTopic, events: readonly EventOn<TTopic>[], options: PublishOptions = {}): Promise<void> {
     if (events.length === 0) return;
     const messages = events.map((event) => toMessage(topic, event));
     await withDeadline(this.producer.send(topic.name, messages), options.deadlineMs, topic.name);
@@ -68,7 +69,7 @@ async function withDeadline(sending: Promise<void>, deadlineMs: number | undefin
   }
 }
 
-export function toMessage(topic: TopicSpec, event: MedshareEvent): Message {
+export function toMessage<TTopic extends TopicSpec>(topic: TTopic, event: EventOn<TTopic>): Message {
   // Producers validate too: a bug must fail here, not poison every consumer downstream.
   const checked = validateEvent(event, topic.name);
   if (!checked.ok) throw new InvalidEventError(`refusing to publish: ${checked.reason}`);

@@ -68,7 +68,7 @@ export class RequestReplyClient {
     this.inFlight.add(settled);
     void settled.then(() => this.inFlight.delete(settled));
     try {
-      await this.publisher.publish(this.topics.requests, [request as MedshareEvent]);
+      await this.publisher.publish(this.topics.requests, [request]);
     } catch (error) {
       const pending = this.pending.get(request.id);
       if (pending) {
@@ -121,7 +121,7 @@ export function serveRequests<TRequest extends EventType, TReply extends EventTy
       for (const { event } of events) {
         if (event.type !== options.requestType) continue;
         const data = await options.handle(event as unknown as EventOf<TRequest>);
-        replies.push(envelope(options.replyType, options.source, data, { subject: event.subject, cause: event }) as unknown as MedshareEvent);
+        replies.push(envelope(options.replyType, options.source, data, { subject: event.subject, cause: event }));
       }
       await publisher.publish(options.replies, replies);
     },

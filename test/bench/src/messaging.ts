@@ -5,7 +5,7 @@
 // BatchConsumer did) and with BatchConsumer (parsing, validation, lag refresh). ~600-byte events.
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Message } from 'kafkajs';
-import { envelope, topics, type MedshareEvent } from '@medshare/contracts';
+import { envelope, topics, type EventOf } from '@medshare/contracts';
 import { BatchConsumer, EventPublisher, toMessage } from '@medshare/messaging';
 import { KafkaTestCluster } from '../../chaos/kafka-cluster';
 import { eventually } from '../../support/eventually';
@@ -57,8 +57,8 @@ export async function run(): Promise<BenchResult[]> {
   return results;
 }
 
-function alert(n: number): MedshareEvent {
-  return envelope('governance.alert.v1', 'bench', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary: `bench event ${n} `.padEnd(300, '.'), institution: `hosp-${n % 60}` }) as MedshareEvent;
+function alert(n: number): EventOf<'governance.alert.v1'> {
+  return envelope('governance.alert.v1', 'bench', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary: `bench event ${n} `.padEnd(300, '.'), institution: `hosp-${n % 60}` });
 }
 
 async function produce(messages: Message[], size: number, callers: number, send: (chunk: Message[]) => Promise<void>): Promise<number> {

@@ -1,7 +1,7 @@
 // Publishes what the ledger must see of every request: the decision (permit or deny), the disclosure, and for
 // break-glass a governance alert of its own, so the alert exists even where governance monitoring is not running.
 import { randomUUID } from 'node:crypto';
-import { envelope, topics, type EventData, type MedshareEvent } from '@medshare/contracts';
+import { envelope, topics, type EventData, type EventOf, type MedshareEvent } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
 import type { PractitionerRole, RequestPurpose } from '@medshare/consent';
 import { Counter, register } from 'prom-client';
@@ -74,7 +74,7 @@ export class AccessAuditPublisher {
     };
     // The decisions topic is keyed by patient; a refusal before the patient is known is keyed by the requester.
     const subject = record.patient ?? record.requester.institution;
-    const decision = envelope('access.decision.v1', SERVICE_SOURCE, data, { subject }) as MedshareEvent;
+    const decision = envelope('access.decision.v1', SERVICE_SOURCE, data, { subject });
     const publishing = [this.publisher.publish(topics.accessDecisions, [decision])];
     if (record.breakGlass) publishing.push(this.publisher.publish(topics.governanceAlerts, [this.breakGlassAlert(record, decision)]));
     await Promise.all(publishing);
@@ -91,12 +91,12 @@ export class AccessAuditPublisher {
       breakGlass: record.breakGlass,
       deIdentified: record.deIdentified,
       records: [...record.records],
-    }, { subject: record.patient }) as MedshareEvent;
+    }, { subject: record.patient });
     await this.publisher.publish(topics.recordsDisclosed, [event]);
   }
 
   /** Free text never goes into alerts: the decision event carries the reason's hash and sealed copy. */
-  private breakGlassAlert(record: DecisionRecord, decision: MedshareEvent): MedshareEvent {
+  private breakGlassAlert(record: DecisionRecord, decision: MedshareEvent): EventOf<'governance.alert.v1'> {
     const institution = /^[a-z0-9][a-z0-9-]{1,62}$/.test(record.requester.institution) ? record.requester.institution : undefined;
     return envelope('governance.alert.v1', SERVICE_SOURCE, {
       alertId: randomUUID(),
@@ -111,6 +111,6 @@ export class AccessAuditPublisher {
         reasonGiven: (record.breakGlassReason ?? '').trim() !== '',
         ...(record.patient && { patient: record.patient }),
       },
-    }, { cause: decision }) as MedshareEvent;
+    }, { cause: decision });
   }
 }

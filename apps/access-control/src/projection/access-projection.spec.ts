@@ -1,5 +1,5 @@
 // Given events in some order and from some source, the projection holds the newest state of each id.
-import { envelope, type MedshareEvent } from '@medshare/contracts';
+import { envelope, type EventData, type MedshareEvent } from '@medshare/contracts';
 import { AccessProjection, type EventSource } from './access-projection';
 
 const PATIENT = 'p-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -15,24 +15,24 @@ function consentEvent(id: string, status: string, { institution = 'hosp-a', pati
       patient: { reference: `Patient/${patient}` },
       policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
     },
-  }, { subject: patient }) as MedshareEvent;
+  }, { subject: patient });
 }
-const roleEvent = (practitioner: string, role: string, institution = 'hosp-a') =>
-  envelope('grants.role-registered.v1', institution, { institution, practitioner, role }) as MedshareEvent;
+const roleEvent = (practitioner: string, role: EventData<'grants.role-registered.v1'>['role'], institution = 'hosp-a') =>
+  envelope('grants.role-registered.v1', institution, { institution, practitioner, role });
 const agreementEvent = (id: string, holder: string, status = 'active') =>
   envelope('grants.agreement-recorded.v1', holder, {
     agreementId: id,
     agreement: { id, holder, reader: 'hosp-b', purposes: ['TREAT'], period: { start: '2024-01-01', end: '2030-12-31' }, status },
-  }) as MedshareEvent;
+  });
 const recordEvent = (institution: string, resourceType: string, patient = PATIENT) =>
   envelope('records.encrypted.v1', 'encryption', {
     recordId: `${institution}-${resourceType}-${Math.random()}`, institution, patient, resourceType, eventTime: '2025-01-01T00:00:00Z',
     contentHash: '0'.repeat(64), dekId: 'dek-1', iv: 'AAAA', ciphertext: 'AAAA', tag: 'AAAA',
-  }, { subject: patient }) as MedshareEvent;
+  }, { subject: patient });
 
 const MRN = 'p-mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm';
 const linkEvent = (identifier: string, patient: string) =>
-  envelope('identity.linked.v1', 'hosp-a', { institution: 'hosp-a', links: [{ identifier, patient }] }, { subject: 'hosp-a' }) as MedshareEvent;
+  envelope('identity.linked.v1', 'hosp-a', { institution: 'hosp-a', links: [{ identifier, patient }] }, { subject: 'hosp-a' });
 
 const at = (offset: number, topic = 'medshare.consent.v1', partition = 0): EventSource => ({ kind: 'topic', topic, partition, offset: BigInt(offset) });
 const local: EventSource = { kind: 'local' };

@@ -2,7 +2,7 @@
 // leaves this process sealed to the requester's reply key. Every refusal is also a governance alert (no content).
 import { Inject, Injectable } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
-import { breakGlassReasonAad, decryptReplyAad, topics, type EventData, type EventOf, type MedshareEvent } from '@medshare/contracts';
+import { breakGlassReasonAad, decryptReplyAad, topics, type EventData, type EventOf } from '@medshare/contracts';
 import { CryptoError, openSealedBox, sealRecordGroup, sealingKeyId, type Permit } from '@medshare/crypto';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
@@ -84,7 +84,7 @@ export class DecryptService {
 
   private async refuse(request: EventOf<'encryption.decrypt-requested.v1'>, reason: string, permit?: Permit): Promise<Reply> {
     this.logger.warn({ requestId: request.id, reason }, 'decrypt request refused');
-    await this.publisher.publish(topics.governanceAlerts, [decryptRefusalAlert(request, reason, this.config.SERVICE_SOURCE, permit) as MedshareEvent]);
+    await this.publisher.publish(topics.governanceAlerts, [decryptRefusalAlert(request, reason, this.config.SERVICE_SOURCE, permit)]);
     return this.reply({ outcome: 'refused', reason });
   }
 }

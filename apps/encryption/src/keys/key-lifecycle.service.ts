@@ -1,7 +1,7 @@
 // Key lifecycle: first keys at start, KEK rotation (rewrap every DEK, retire the old KEKs), sealing-key rotation,
 // and crypto-shredding of a patient. Each change is announced on the keys topic after it is committed.
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { envelope, topics, type MedshareEvent } from '@medshare/contracts';
+import { envelope, topics, type EventOn } from '@medshare/contracts';
 import { generateSealingKeyPair, type SealingPrivateKeys } from '@medshare/crypto';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
@@ -104,7 +104,7 @@ export class KeyLifecycle implements OnModuleInit {
     this.logger.info({ keyId }, 'sealing key announced');
   }
 
-  private async publish(event: MedshareEvent): Promise<void> {
+  private async publish(event: EventOn<typeof topics.keys>): Promise<void> {
     await this.publisher.publish(topics.keys, [event]);
   }
 }

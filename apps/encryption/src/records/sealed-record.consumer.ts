@@ -4,7 +4,7 @@
 // between publishing and committing can no longer publish a record twice (with another event id and ciphertext).
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { sealedGroupAad, topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
+import { sealedGroupAad, topics, type EventOf } from '@medshare/contracts';
 import { CryptoError, openRecordGroup } from '@medshare/crypto';
 import { BatchConsumer, EventPublisher, type BatchContext, type ConsumedEvent } from '@medshare/messaging';
 import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
@@ -85,11 +85,11 @@ export class SealedRecordConsumer implements OnApplicationBootstrap, BeforeAppli
       opened.map(({ group }) => group.sealedEvent.data.patient),
       { create: true },
     );
-    let encrypted: MedshareEvent[];
+    let encrypted: EventOf<'records.encrypted.v1'>[];
     try {
       const { events: encryptedEvents, erased } = encryptOpenedGroups(opened, dataKeys, this.config.SERVICE_SOURCE);
       for (const consumed of erased) context.reject(consumed, 'patient erased: records of a shredded patient are not stored');
-      encrypted = encryptedEvents as MedshareEvent[];
+      encrypted = encryptedEvents;
     } finally {
       for (const key of dataKeys.values()) if (key.kind === 'live') key.dek.fill(0);
     }

@@ -30,11 +30,11 @@ function decision(effect: 'permit' | 'deny', at: number, { institution = 'hosp-a
       requestedResourceTypes: ['Observation'],
     },
     { subject: patient(patientNo), time: new Date(T0 + at * SECOND) },
-  ) as MedshareEvent;
+  );
 }
 
 function rejection(at: number, codes: string[], institution = 'hosp-a'): MedshareEvent {
-  return envelope('ingest.rejected.v1', 'ingestion', { institution, requestId: `r-${at}`, status: 422, reasons: codes.map((code) => ({ code })) }, { time: new Date(T0 + at * SECOND) }) as MedshareEvent;
+  return envelope('ingest.rejected.v1', 'ingestion', { institution, requestId: `r-${at}`, status: 422, reasons: codes.map((code) => ({ code })) }, { time: new Date(T0 + at * SECOND) });
 }
 
 /** Alerts as `kind@index of the triggering event`, in order. */

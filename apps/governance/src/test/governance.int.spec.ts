@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { envelope, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { envelope, topics, type EventOf, type TopicSpec } from '@medshare/contracts';
 import { BatchConsumer, createKafka, EventPublisher } from '@medshare/messaging';
 import { createLogger, openDatabase, Readiness } from '@medshare/service-kit';
 import { databaseUrl, testEndpoints } from '../../../../test/support/endpoints';
@@ -23,7 +23,7 @@ const groupId = `governance-int-${run}`;
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const pseudonym = () => `p-${Array.from(randomBytes(20), (byte) => BASE32[byte % 32]).join('')}`;
 
-function decision(effect: 'permit' | 'deny', practitioner: string, patient = pseudonym()): MedshareEvent {
+function decision(effect: 'permit' | 'deny', practitioner: string, patient = pseudonym()): EventOf<'access.decision.v1'> {
   return envelope(
     'access.decision.v1',
     'access-control',
@@ -40,11 +40,11 @@ function decision(effect: 'permit' | 'deny', practitioner: string, patient = pse
       requestedResourceTypes: ['Observation'],
     },
     { subject: patient },
-  ) as MedshareEvent;
+  );
 }
 
 const rejection = (codes: string[]) =>
-  envelope('ingest.rejected.v1', 'ingestion', { institution, requestId: randomUUID(), status: 422, reasons: codes.map((code) => ({ code })) }) as MedshareEvent;
+  envelope('ingest.rejected.v1', 'ingestion', { institution, requestId: randomUUID(), status: 422, reasons: codes.map((code) => ({ code })) });
 
 describe('governance consumer against Kafka and PostgreSQL', () => {
   const url = databaseUrl(testEndpoints().stateServer, databaseName);

@@ -175,7 +175,7 @@ export class IngestionService {
       records: plan.entries.map((entry, index) => ({ ...(entry.entry === undefined ? {} : { entry: entry.entry }), patient: settled.patients[index], resource: entry.resource })),
     });
     const accepted: Accepted = { requestId, events: sealed.events.map((event) => event.id), records: sealed.receipts };
-    return { identity: linkEvents(institution, settledLinks.unannounced), sealed: sealed.events as MedshareEvent[], answer: { status: 202, body: accepted } };
+    return { identity: linkEvents(institution, settledLinks.unannounced), sealed: sealed.events, answer: { status: 202, body: accepted } };
   }
 
   /**
