@@ -2,7 +2,7 @@
 // and must drop partitions this member no longer holds (they stayed at their last value for ever).
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { envelope, topics, type MedshareEvent } from '@medshare/contracts';
+import { envelope, topics } from '@medshare/contracts';
 import { testEndpoints } from '../../../test/support/endpoints';
 import { eventually } from '../../../test/support/eventually';
 import { BatchConsumer } from './batch-consumer';
@@ -13,7 +13,7 @@ import { messagingMetrics } from './metrics';
 
 const topic = topics.governanceAlerts;
 const alert = (summary: string) =>
-  envelope('governance.alert.v1', 'test', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary, institution: 'hosp-lag' }) as MedshareEvent;
+  envelope('governance.alert.v1', 'test', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary, institution: 'hosp-lag' });
 
 async function lagOf(groupId: string): Promise<Map<string, number>> {
   const { values } = await messagingMetrics.lag.get();
