@@ -82,8 +82,10 @@ describe('a graceful stop of access control under reads', () => {
     });
     services.push(ingestion);
     const accessEnv = { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.access), KAFKA_GROUP_ID: `access-control-stop-${run}` };
-    access1 = await startService('access-control', { port: port1, instance: `access-stop-1-${run}`, logDir, env: accessEnv });
-    access2 = await startService('access-control', { port: port2, instance: `access-stop-2-${run}`, logDir, env: accessEnv });
+    // Each instance replays the shared broker's history into its projection before it is ready: slow on a busy machine.
+    const readyTimeoutMs = 180_000;
+    access1 = await startService('access-control', { port: port1, instance: `access-stop-1-${run}`, logDir, env: accessEnv, readyTimeoutMs });
+    access2 = await startService('access-control', { port: port2, instance: `access-stop-2-${run}`, logDir, env: accessEnv, readyTimeoutMs });
     services.push(access1, access2);
 
     const post = (url: string, body: unknown) =>
@@ -103,7 +105,7 @@ describe('a graceful stop of access control under reads', () => {
     for (const service of [access1, access2]) {
       await eventually(async () => ((await get(service.port, readPath())) as { status?: number }).status === 200 || undefined, { timeoutMs: 60_000, what: `${service.name} to permit the read` });
     }
-  }, 240_000);
+  }, 600_000);
 
   afterAll(async () => {
     await stopAll(services);
