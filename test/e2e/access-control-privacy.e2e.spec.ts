@@ -201,7 +201,11 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
       expect(consentId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
       expect(JSON.stringify(first)).not.toContain(CANARY);
 
-      const permitted = await read(named, patientRef('named'), 'TREAT');
+      // The Condition may still be on its way (named pending): read until nothing is.
+      const permitted = await eventually(async () => {
+        const answer = await read(named, patientRef('named'), 'TREAT');
+        return answer.headers.get('x-medshare-pending-types') === '' ? answer : undefined;
+      }, { what: 'a read of the named patient with nothing pending' });
       expect(permitted.status).toBe(200);
       expect(permitted.headers.get('x-medshare-withheld-types')).toBe('Condition');
       expect(matchCount(await permitted.json())).toBe(1);

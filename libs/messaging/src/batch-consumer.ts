@@ -46,6 +46,11 @@ export interface BatchConsumerOptions {
   transactionalId?: string;
   /** How often the consumer-lag gauge is refreshed from the committed offsets and high watermarks (15 s). */
   lagRefreshMs?: number;
+  /**
+   * Called with the next offset to read once a partition batch is done, including batches of only transaction
+   * markers or aborted messages that never reach the handler: how a reader knows it reached a partition's end.
+   */
+  onProgress?: (topic: string, partition: number, next: bigint) => void;
   log?: KafkaLog;
 }
 
@@ -94,6 +99,8 @@ export class BatchConsumer {
   /** Resolves once the consumer joined its group, so a caller can publish knowing it will be seen. */
   async start(): Promise<void> {
     const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
+    const { onProgress } = this.options;
+    if (onProgress) this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => onProgress(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n));
     await this.admin.connect();
     this.lag.start();
     await this.consumer.connect();

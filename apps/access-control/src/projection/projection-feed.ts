@@ -58,6 +58,8 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
       fromBeginning: true,
       log: this.logger,
       handle: (events, context) => this.onBatch(events, context),
+      // Transaction markers (records.encrypted is written transactionally) end a partition without an event.
+      onProgress: (topic, partition, next) => this.advance(`${topic}/${partition}`, next),
     });
     await this.consumer.start();
     this.ends = this.kafka.admin();
@@ -110,7 +112,10 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
       if (offset + 1n > next) next = offset + 1n;
     }
     await this.repository.save(first.topic, first.partition, toSave, next);
-    const key = `${first.topic}/${first.partition}`;
+    this.advance(`${first.topic}/${first.partition}`, next);
+  }
+
+  private advance(key: string, next: bigint): void {
     if (next > (this.applied.get(key) ?? 0n)) this.applied.set(key, next);
   }
 
