@@ -2,6 +2,7 @@
 import type { EventOf, EventType } from './event-types';
 
 export type KeyStrategy = 'patient' | 'institution' | 'correlation' | 'none';
+export type ServiceName = 'ingestion' | 'encryption' | 'access-control' | 'governance' | 'ledger';
 
 export interface TopicSpec {
   name: string;
@@ -13,26 +14,29 @@ export interface TopicSpec {
   eventTypes: readonly EventType[];
   /** The ledger consumes audited topics; every event on them becomes a leaf. */
   audited: boolean;
+  /** Who writes and who reads it (topics.spec checks the services' code agrees): the owner in one hop. */
+  producers: readonly ServiceName[];
+  consumers: readonly ServiceName[];
 }
 
 const DAY = 24 * 60 * 60 * 1000;
 const FOREVER = -1;
 
 export const topics = {
-  ingestSealed: { name: 'medshare.ingest.sealed.v1', key: 'patient', partitions: 6, retentionMs: 7 * DAY, eventTypes: ['ingest.sealed.v1'], audited: false },
-  ingestRejected: { name: 'medshare.ingest.rejected.v1', key: 'institution', partitions: 3, retentionMs: FOREVER, eventTypes: ['ingest.rejected.v1'], audited: true },
+  ingestSealed: { name: 'medshare.ingest.sealed.v1', key: 'patient', partitions: 6, retentionMs: 7 * DAY, eventTypes: ['ingest.sealed.v1'], audited: false, producers: ['ingestion'], consumers: ['encryption', 'access-control'] },
+  ingestRejected: { name: 'medshare.ingest.rejected.v1', key: 'institution', partitions: 3, retentionMs: FOREVER, eventTypes: ['ingest.rejected.v1'], audited: true, producers: ['ingestion'], consumers: ['governance', 'ledger'] },
   /** Identifier pseudonym → patient pseudonym links, so readers resolve any identifier as ingestion did. */
-  identity: { name: 'medshare.identity.v1', key: 'institution', partitions: 3, retentionMs: FOREVER, eventTypes: ['identity.linked.v1'], audited: true },
-  recordsEncrypted: { name: 'medshare.records.encrypted.v1', key: 'patient', partitions: 6, retentionMs: FOREVER, eventTypes: ['records.encrypted.v1'], audited: true },
-  keys: { name: 'medshare.keys.v1', key: 'none', partitions: 1, retentionMs: FOREVER, eventTypes: ['keys.kek-rotated.v1', 'keys.sealing-key-rotated.v1', 'keys.patient-shredded.v1'], audited: true },
-  consent: { name: 'medshare.consent.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['consent.recorded.v1'], audited: true },
-  grants: { name: 'medshare.grants.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['grants.agreement-recorded.v1', 'grants.role-registered.v1'], audited: true },
-  accessDecisions: { name: 'medshare.access.decisions.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['access.decision.v1'], audited: true },
-  recordsDisclosed: { name: 'medshare.records.disclosed.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['records.disclosed.v1'], audited: true },
-  decryptRequests: { name: 'medshare.encryption.requests.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['encryption.decrypt-requested.v1'], audited: false },
-  decryptReplies: { name: 'medshare.encryption.replies.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['encryption.decrypt-replied.v1'], audited: false },
-  governanceAlerts: { name: 'medshare.governance.alerts.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['governance.alert.v1'], audited: true },
-  ledgerBlocks: { name: 'medshare.ledger.blocks.v1', key: 'none', partitions: 1, retentionMs: FOREVER, eventTypes: ['ledger.block-committed.v1'], audited: false },
+  identity: { name: 'medshare.identity.v1', key: 'institution', partitions: 3, retentionMs: FOREVER, eventTypes: ['identity.linked.v1'], audited: true, producers: ['ingestion'], consumers: ['access-control', 'ledger'] },
+  recordsEncrypted: { name: 'medshare.records.encrypted.v1', key: 'patient', partitions: 6, retentionMs: FOREVER, eventTypes: ['records.encrypted.v1'], audited: true, producers: ['encryption'], consumers: ['encryption', 'access-control', 'ledger'] },
+  keys: { name: 'medshare.keys.v1', key: 'none', partitions: 1, retentionMs: FOREVER, eventTypes: ['keys.kek-rotated.v1', 'keys.sealing-key-rotated.v1', 'keys.patient-shredded.v1'], audited: true, producers: ['encryption'], consumers: ['ingestion', 'access-control', 'ledger'] },
+  consent: { name: 'medshare.consent.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['consent.recorded.v1'], audited: true, producers: ['access-control'], consumers: ['access-control', 'ledger'] },
+  grants: { name: 'medshare.grants.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['grants.agreement-recorded.v1', 'grants.role-registered.v1'], audited: true, producers: ['access-control'], consumers: ['access-control', 'ledger'] },
+  accessDecisions: { name: 'medshare.access.decisions.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['access.decision.v1'], audited: true, producers: ['access-control'], consumers: ['governance', 'ledger'] },
+  recordsDisclosed: { name: 'medshare.records.disclosed.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['records.disclosed.v1'], audited: true, producers: ['access-control'], consumers: ['ledger'] },
+  decryptRequests: { name: 'medshare.encryption.requests.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['encryption.decrypt-requested.v1'], audited: false, producers: ['access-control'], consumers: ['encryption'] },
+  decryptReplies: { name: 'medshare.encryption.replies.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['encryption.decrypt-replied.v1'], audited: false, producers: ['encryption'], consumers: ['access-control'] },
+  governanceAlerts: { name: 'medshare.governance.alerts.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['governance.alert.v1'], audited: true, producers: ['access-control', 'encryption', 'governance', 'ledger'], consumers: ['governance', 'ledger'] },
+  ledgerBlocks: { name: 'medshare.ledger.blocks.v1', key: 'none', partitions: 1, retentionMs: FOREVER, eventTypes: ['ledger.block-committed.v1'], audited: false, producers: ['ledger'], consumers: [] },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicName = (typeof topics)[keyof typeof topics]['name'];
@@ -47,6 +51,9 @@ export const deadLetterTopic: TopicSpec = {
   retentionMs: FOREVER,
   eventTypes: [],
   audited: false,
+  // Every service's BatchConsumer dead-letters; people read it, no service does.
+  producers: ['ingestion', 'encryption', 'access-control', 'governance', 'ledger'],
+  consumers: [],
 };
 
 export const allTopics: readonly TopicSpec[] = [...Object.values(topics), deadLetterTopic];

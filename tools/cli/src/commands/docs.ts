@@ -117,6 +117,10 @@ function jsonSchemaOf(schema: z.ZodType): JsonSchema {
   return z.toJSONSchema(schema, { unrepresentable: 'any' }) as JsonSchema;
 }
 
+function services(names: readonly string[]): string {
+  return names.length === 0 ? 'none' : names.join(', ');
+}
+
 function retention(topic: TopicSpec): string {
   if (topic.retentionMs < 0) return 'forever';
   const days = topic.retentionMs / (24 * 60 * 60 * 1000);
@@ -165,11 +169,11 @@ export function renderEventCatalogue(): string {
     '',
     '## Topics',
     '',
-    '| topic | Kafka key | partitions | retention | on the ledger | event types |',
-    '|---|---|---|---|---|---|',
+    '| topic | Kafka key | partitions | retention | on the ledger | event types | producers | consumers |',
+    '|---|---|---|---|---|---|---|---|',
     ...allTopics.map(
       (topic) =>
-        `| \`${topic.name}\` | ${KEYS[topic.key]} | ${topic.partitions} | ${retention(topic)} | ${topic.audited ? 'yes' : 'no'} | ${topic.eventTypes.length === 0 ? 'any message refused elsewhere, with its original bytes' : topic.eventTypes.map((type) => `\`${type}\``).join(', ')} |`,
+        `| \`${topic.name}\` | ${KEYS[topic.key]} | ${topic.partitions} | ${retention(topic)} | ${topic.audited ? 'yes' : 'no'} | ${topic.eventTypes.length === 0 ? 'any message refused elsewhere, with its original bytes' : topic.eventTypes.map((type) => `\`${type}\``).join(', ')} | ${services(topic.producers)} | ${services(topic.consumers)} |`,
     ),
     '',
     '## Event types',
