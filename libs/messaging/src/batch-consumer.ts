@@ -2,7 +2,7 @@
 // reason, hand the rest to the handler, and commit offsets only after the handler succeeded (with its
 // emitted events in the same Kafka transaction when the consumer is transactional).
 import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
-import { deadLetterTopic, parseEvent, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { deadLetterTopic, parseEvent, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { BatchTransactions, PartitionTakenOverError, type TransactionOutput } from './batch-transactions';
 import { ConsumerLag } from './consumer-lag';
 import { toMessage, type EventPublisher } from './event-publisher';
@@ -25,7 +25,8 @@ export interface BatchContext {
    * Publishes these events once the handler succeeded, before the batch's offsets are committed. In a
    * transactional consumer they are part of the offsets' transaction: written exactly once, whatever crashes.
    */
-  emit(topic: TopicSpec, events: readonly MedshareEvent[]): void;
+  /** Only the event types the topic carries: the wrong topic does not compile, as with EventPublisher.publish. */
+  emit<TTopic extends TopicSpec>(topic: TTopic, events: readonly EventOn<TTopic>[]): void;
 }
 
 export type BatchHandler = (events: ConsumedEvent[], context: BatchContext) => Promise<void>;

@@ -2,6 +2,7 @@
 // error, and each case also shows the runtime check that catches the same mistake from untyped input.
 import { Kafka, logLevel } from 'kafkajs';
 import { envelope, topics, validateEvent } from '@medshare/contracts';
+import type { BatchContext } from './batch-consumer';
 import { EventPublisher, InvalidEventError, toMessage } from './event-publisher';
 
 const alert = envelope('governance.alert.v1', 'test', { alertId: 'a1', kind: 'data-quality', severity: 'info', summary: 'typed', institution: 'hosp-a' });
@@ -30,5 +31,12 @@ describe('typed events', () => {
     const publisher = new EventPublisher(new Kafka({ brokers: ['127.0.0.1:1'], clientId: 'typed-events-spec', retry: { retries: 0 }, logLevel: logLevel.NOTHING }));
     // @ts-expect-error as above, through publish
     await expect(publisher.publish(topics.grants, [alert])).rejects.toBeInstanceOf(InvalidEventError);
+    // A handler's emit is typed alike (checked by tsc only; what it emits goes through toMessage, run above).
+    const handler = (context: BatchContext): void => {
+      context.emit(topics.governanceAlerts, [alert]);
+      // @ts-expect-error as above, through a batch handler's emit
+      context.emit(topics.grants, [alert]);
+    };
+    void handler;
   });
 });
