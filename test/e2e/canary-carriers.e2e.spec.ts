@@ -50,10 +50,7 @@ type Carrier = (typeof CARRIERS)[number];
  * Carriers that still leak on main, while their fixes are in progress (issue 9 §1). The test fails when one
  * of them stops leaking (remove it here) or another starts.
  */
-const KNOWN_LEAKS: Carrier[] = [
-  // encryption: the shred reason (ticket-like, but client-chosen) on the audited topic and the ledger
-  'shred-reason',
-];
+const KNOWN_LEAKS: Carrier[] = [];
 
 const scanner = new CanaryScanner(`cnry${run}`, CARRIERS);
 const canary = (carrier: Carrier) => scanner.canary(carrier);

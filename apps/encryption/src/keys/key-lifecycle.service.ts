@@ -9,6 +9,7 @@ import { masterSecretOf, type EncryptionConfig } from '../config';
 import { kekVersionsToRetire, rewrapLiveDeks } from './kek-rotation';
 import { KeyStoreRepository } from './key-store.repository';
 import { SealingKeyWrap } from './sealing-key-wrap';
+import { shredReasonRef } from './shred-reason';
 
 export interface KekRotation {
   kekVersion: number;
@@ -75,11 +76,12 @@ export class KeyLifecycle implements OnModuleInit {
   }
 
   /** Destroys the patient's DEK: every stored copy of their records stays ciphertext for good. */
-  async shred(patient: string, reason: string): Promise<{ patient: string; destroyedDeks: number }> {
+  async shred(patient: string, reason: string): Promise<{ patient: string; destroyedDeks: number; reasonRef: string }> {
     const destroyedDeks = await this.store.withKeyring('shared', this.masterSecret, async (_keyring, tx) => this.store.shred(tx, patient));
     this.logger.info({ patient, destroyedDeks }, 'patient shredded');
-    await this.publish(envelope('keys.patient-shredded.v1', this.config.SERVICE_SOURCE, { patient, destroyedDeks, reason }, { subject: patient }));
-    return { patient, destroyedDeks };
+    const reasonRef = shredReasonRef(this.masterSecret, reason);
+    await this.publish(envelope('keys.patient-shredded.v1', this.config.SERVICE_SOURCE, { patient, destroyedDeks, reason: reasonRef }, { subject: patient }));
+    return { patient, destroyedDeks, reasonRef };
   }
 
   async status(): Promise<{ keks: { version: number; status: string; createdAt: string }[]; deksByKek: Record<string, number>; sealingKeys: { keyId: string; current: boolean }[] }> {
