@@ -37,7 +37,7 @@ export class AccessControlModule {
           inject: [DATA_SOURCE],
           useFactory: (dataSource: DataSource) => new BreakGlassReasons(dataSource, keys.pseudonymKey().secret, () => projection.currentSealingKey),
         },
-        { provide: AccessAuditPublisher, inject: [EventPublisher, BreakGlassReasons], useFactory: (publisher: EventPublisher, reasons: BreakGlassReasons) => new AccessAuditPublisher(publisher, reasons) },
+        { provide: AccessAuditPublisher, inject: [EventPublisher, BreakGlassReasons], useFactory: (publisher: EventPublisher, reasons: BreakGlassReasons) => new AccessAuditPublisher(publisher, reasons, config.PUBLISH_TIMEOUT_MS) },
         ProjectionFeed,
         RecordDecryptor,
         AccessDecisions,

@@ -16,6 +16,8 @@ export const accessControlConfigSchema = baseConfigSchema.extend(platformKeysSch
   DECRYPT_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(5_000),
   /** How long a read waits for this instance to apply every record acknowledged before it (else: types pending). */
   READ_CATCH_UP_MS: z.coerce.number().int().min(0).max(30_000).default(2_000),
+  /** A decision or submission waits this long for Kafka's acknowledgement, then answers 503 + Retry-After (outcome unknown). */
+  PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
   /** The `source` of the encryption deployment whose sealing key (keys topic) break-glass reasons are sealed to. */
   SEALING_KEY_SOURCE: z.string().min(1).default('encryption'),
   /** Request bodies larger than this are refused with 413. */

@@ -5,10 +5,11 @@ import { z } from 'zod';
 import { checkConsentSubmitter, fromZodIssues, parseAgreement, parseConsent, PRACTITIONER_ROLES, recordableConsent, type Issue, type PatientConsent } from '@medshare/consent';
 import { envelope, newEventId, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { EventPublisher } from '@medshare/messaging';
-import { LOGGER, PlatformKeys, type Logger } from '@medshare/service-kit';
+import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { AccessControlError, AccessControlErrorCode } from './access-control-error';
 import type { Requester } from './auth/requester-authenticator';
 import { ClientIds } from './client-ids';
+import type { AccessControlConfig } from './config';
 import { withPseudonymousPatient } from './consent-submission';
 import { AccessProjection } from './projection/access-projection';
 
@@ -25,6 +26,7 @@ export class Submissions {
     private readonly keys: PlatformKeys,
     private readonly ids: ClientIds,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: AccessControlConfig,
   ) {}
 
   private get institutions(): ReadonlySet<string> {
@@ -100,10 +102,12 @@ export class Submissions {
   /** The answer waits for Kafka's acknowledgement; from then on this instance decides with the new state. */
   private async publishAndApply(topic: TopicSpec, event: MedshareEvent): Promise<void> {
     try {
-      await this.publisher.publish(topic, [event]);
+      await this.publisher.publish(topic, [event], { deadlineMs: this.config.PUBLISH_TIMEOUT_MS });
     } catch (error) {
       this.logger.error({ eventId: event.id, type: event.type, error: error instanceof Error ? error.message : String(error) }, 'publish failed');
-      throw new AccessControlError(AccessControlErrorCode.Unavailable, 'the event log did not acknowledge the submission: nothing was recorded, try again');
+      const unavailable = new AccessControlError(AccessControlErrorCode.Unavailable, 'the event log did not acknowledge the submission in time: try again (a retry updates the same record)');
+      unavailable.headers['Retry-After'] = '2';
+      throw unavailable;
     }
     this.projection.apply(event, { kind: 'local' });
   }

@@ -1,10 +1,11 @@
 // Publishes what the ledger must see of every request: the decision (permit or deny), the disclosure, and for
 // break-glass a governance alert of its own, so the alert exists even where governance monitoring is not running.
 import { randomUUID } from 'node:crypto';
-import { envelope, topics, type EventData, type EventOf, type MedshareEvent } from '@medshare/contracts';
+import { envelope, topics, type EventData, type EventOf, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
 import type { PractitionerRole, RequestPurpose } from '@medshare/consent';
 import { Counter, register } from 'prom-client';
+import { AccessControlError, AccessControlErrorCode } from '../access-control-error';
 import type { BreakGlassReasons } from './break-glass-reasons';
 
 export const SERVICE_SOURCE = 'access-control';
@@ -48,6 +49,8 @@ export class AccessAuditPublisher {
   constructor(
     private readonly publisher: EventPublisher,
     private readonly reasons: BreakGlassReasons,
+    /** No answer leaves before its decision is on the log; with Kafka away it is a 503 within this bound, not a hang. */
+    private readonly publishDeadlineMs: number,
   ) {}
 
   /** Resolves once Kafka acknowledged the decision (and the alert for break-glass): only then may an answer leave. */
@@ -75,8 +78,8 @@ export class AccessAuditPublisher {
     // The decisions topic is keyed by patient; a refusal before the patient is known is keyed by the requester.
     const subject = record.patient ?? record.requester.institution;
     const decision = envelope('access.decision.v1', SERVICE_SOURCE, data, { subject });
-    const publishing = [this.publisher.publish(topics.accessDecisions, [decision])];
-    if (record.breakGlass) publishing.push(this.publisher.publish(topics.governanceAlerts, [this.breakGlassAlert(record, decision)]));
+    const publishing = [this.send(topics.accessDecisions, [decision])];
+    if (record.breakGlass) publishing.push(this.send(topics.governanceAlerts, [this.breakGlassAlert(record, decision)]));
     await Promise.all(publishing);
     decisionsTotal.inc({ effect: record.effect, status: String(record.httpStatus), break_glass: String(record.breakGlass) });
   }
@@ -92,10 +95,21 @@ export class AccessAuditPublisher {
       deIdentified: record.deIdentified,
       records: [...record.records],
     }, { subject: record.patient });
-    await this.publisher.publish(topics.recordsDisclosed, [event]);
+    await this.send(topics.recordsDisclosed, [event]);
   }
 
   /** Free text never goes into alerts: the decision event carries the reason's hash and sealed copy. */
+  /** A publish that fails or outlives the deadline is an unknown outcome: the request is answered 503, never a disclosure. */
+  private async send<TTopic extends TopicSpec>(topic: TTopic, events: readonly EventOn<TTopic>[]): Promise<void> {
+    try {
+      await this.publisher.publish(topic, events, { deadlineMs: this.publishDeadlineMs });
+    } catch {
+      const unavailable = new AccessControlError(AccessControlErrorCode.Unavailable, 'the event log did not acknowledge the decision in time: nothing was disclosed, try again');
+      unavailable.headers['Retry-After'] = '2';
+      throw unavailable;
+    }
+  }
+
   private breakGlassAlert(record: DecisionRecord, decision: MedshareEvent): EventOf<'governance.alert.v1'> {
     const institution = /^[a-z0-9][a-z0-9-]{1,62}$/.test(record.requester.institution) ? record.requester.institution : undefined;
     return envelope('governance.alert.v1', SERVICE_SOURCE, {
