@@ -210,25 +210,10 @@ export class IngestionService {
   private async publishOrRefuse(topic: TopicSpec, events: MedshareEvent[]): Promise<void> {
     if (Date.now() < this.kafkaRefusedUntil) throw failure(IngestionErrorCode.Unavailable, 'transient', 'The platform cannot take this submission now; retry later');
     try {
-      await this.unavailableOnError(() => this.publishWithin(topic, events));
+      await this.unavailableOnError(() => this.publisher.publish(topic, events, { deadlineMs: this.config.PUBLISH_TIMEOUT_MS }));
     } catch (error) {
       this.kafkaRefusedUntil = Date.now() + this.config.RETRY_AFTER_SECONDS * 1000;
       throw error;
-    }
-  }
-
-  private async publishWithin(topic: TopicSpec, events: MedshareEvent[]): Promise<void> {
-    const publishing = this.publisher.publish(topic, events);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no acknowledgement from Kafka within ${this.config.PUBLISH_TIMEOUT_MS} ms`)), this.config.PUBLISH_TIMEOUT_MS);
-    });
-    // A send that loses the race may still fail later: that rejection is expected, not unhandled.
-    publishing.catch(() => undefined);
-    try {
-      await Promise.race([publishing, deadline]);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -251,7 +236,7 @@ export class IngestionService {
     });
     if (Date.now() < this.kafkaRefusedUntil) return;
     try {
-      await this.publishWithin(topics.ingestRejected, [event]);
+      await this.publisher.publish(topics.ingestRejected, [event], { deadlineMs: this.config.PUBLISH_TIMEOUT_MS });
     } catch (publishError) {
       this.logger.warn({ requestId, error: errorText(publishError) }, 'rejection event not published');
     }
