@@ -7,6 +7,7 @@ import {
   type AccessRequest, type Decision, type PractitionerRole, type RecordMeta, type RequestDecision,
 } from '@medshare/consent';
 import { newEventId } from '@medshare/contracts';
+import { institutionKeyOwner } from '@medshare/crypto';
 import { clinicalDateOf, securityLabelsOf, type Bundle, type CodeableConcept } from '@medshare/fhir';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { AccessControlError, AccessControlErrorCode } from './access-control-error';
@@ -20,6 +21,7 @@ import { AccessProjection } from './projection/access-projection';
 import { ProjectionFeed } from './projection/projection-feed';
 import { ProjectionRepository } from './projection/projection.repository';
 import { RecordDecryptor, type DecryptedRecord } from './read/record-decryptor';
+import { pickReferenced, referencedTypes, referencesByHolder } from './read/referenced-resources';
 import { searchsetBundle } from './read/search-bundle';
 
 export interface AccessQuery {
@@ -153,24 +155,43 @@ export class AccessDecisions {
     const disclosure = filterRecords(context, decrypted.map((record) => recordMeta(record, this.ids)));
     const final = disclosure.decision;
     const released = disclosure.released.map(({ record }) => byId.get(record.recordId)).filter((record): record is DecryptedRecord => record !== undefined);
-    const resources = released.map((record) => (final.obligations.deIdentify ? deIdentify(record.resource) : record.resource));
+    const included = await this.referencedRecords(decisionId, request, final, released, requested);
+    const shown = (records: readonly DecryptedRecord[]) => records.map((record) => (final.obligations.deIdentify ? deIdentify(record.resource) : record.resource));
     await Promise.all([
       this.recordDecision(decisionId, request, final, 200, requested, pending),
       this.audit.disclosed({
         decisionId, requester: request.requester, patient: request.patient, purpose: request.purpose, breakGlass: final.breakGlass,
         deIdentified: final.obligations.deIdentify,
-        records: released.map(({ recordId, resourceType, institution }) => ({ recordId, resourceType, institution })),
+        records: [...released, ...included].map(({ recordId, resourceType, institution }) => ({ recordId, resourceType, institution })),
       }),
     ]);
-    this.logger.info({ decisionId, effect: final.effect, released: released.length, withheld: disclosure.withheld.length, pending, breakGlass: final.breakGlass }, 'read decided');
+    this.logger.info({ decisionId, effect: final.effect, released: released.length, included: included.length, withheld: disclosure.withheld.length, pending, breakGlass: final.breakGlass }, 'read decided');
     const notes = [
       ...(final.obligations.deIdentify ? ['research purpose: direct identifiers removed (de-identified)'] : []),
       ...(pending.length > 0 ? [`pending resource types (acknowledged, not readable yet: ask again): ${pending.join(', ')}`] : []),
     ];
     return {
-      decisionId, effect: final.effect, bundle: searchsetBundle(decisionId, resources, final.obligations.withheldResourceTypes, notes),
+      decisionId, effect: final.effect, bundle: searchsetBundle(decisionId, shown(released), final.obligations.withheldResourceTypes, notes, shown(included)),
       withheldResourceTypes: final.obligations.withheldResourceTypes, pendingResourceTypes: pending,
     };
+  }
+
+  /**
+   * The reference resources (performer, organization, location...) the released records name, read from each
+   * holder's institution records with a permit of their own: a holder whose records were released is reachable
+   * under the same agreements, and nothing else is asked. An institution whose key was shredded has none to give.
+   */
+  private async referencedRecords(decisionId: string, request: AccessRequest, decision: Decision, released: readonly DecryptedRecord[], requested: readonly string[]): Promise<DecryptedRecord[]> {
+    const included: DecryptedRecord[] = [];
+    for (const [holder, references] of referencesByHolder(released)) {
+      const owner = institutionKeyOwner(this.keys.pseudonymKey(), holder);
+      const held = new Set(this.projection.resourceTypesHeld(owner, [holder]));
+      const resourceTypes = referencedTypes(references).filter((type) => held.has(type));
+      if (resourceTypes.length === 0) continue;
+      const outcome = await this.decrypt(decisionId, newEventId(), request, decision, resourceTypes, requested, owner);
+      if (outcome.kind === 'records') included.push(...pickReferenced(holder, references, outcome.records));
+    }
+    return included;
   }
 
   /**
@@ -211,11 +232,12 @@ export class AccessDecisions {
   }
 
   /** `permitId` is the decision's id on the first attempt; each further attempt needs a permit of its own (single use). */
-  private async decrypt(decisionId: string, permitId: string, request: AccessRequest, decision: Decision, resourceTypes: string[], requested: readonly string[]) {
+  /** `keyOwner`: whose records to open, the patient's unless an institution's reference resources are read. */
+  private async decrypt(decisionId: string, permitId: string, request: AccessRequest, decision: Decision, resourceTypes: string[], requested: readonly string[], keyOwner = request.patient) {
     try {
       return await this.decryptor.decrypt({
         decisionId: permitId, requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
-        patient: request.patient, resourceTypes, purpose: request.purpose, deIdentify: decision.obligations.deIdentify,
+        patient: keyOwner, resourceTypes, purpose: request.purpose, deIdentify: decision.obligations.deIdentify,
       });
     } catch (error) {
       const status = error instanceof AccessControlError ? error.status : 500;

@@ -15,7 +15,7 @@ export {
 export { generateDek, encryptRecord, decryptRecord, recordAadBytes, type EncryptedRecord, type RecordAad } from './record-cipher';
 export type { DekContext, KekStatus, KeyProvider, WrappedDek } from './key-provider';
 export { LocalKeyring, type KekRecord, type LocalKeyringOptions, type LocalKeyringState } from './local-keyring';
-export { pseudonymise, type PseudonymKey } from './pseudonym';
+export { institutionKeyOwner, pseudonymise, type PseudonymKey } from './pseudonym';
 export { DevKeyring, generateSigningKeyPair, staticInstitutionKeyring, type InstitutionKeyring, type SigningKeyPair } from './signing-keys';
 export { PERMIT_TOKEN_TYPE, signPermit, verifyPermit, type Permit, type PermitRejection, type PermitVerification } from './permit';
 export {

@@ -1,5 +1,5 @@
 import { CryptoErrorCode } from './crypto-error';
-import { pseudonymise, type PseudonymKey } from './pseudonym';
+import { institutionKeyOwner, pseudonymise, type PseudonymKey } from './pseudonym';
 import { toBase32 } from './bytes';
 
 const NATIONAL_ID = 'https://example.org/fhir/sid/national-health-id'; // synthetic shared system
@@ -54,5 +54,20 @@ describe('base32 (RFC 4648 §10 test vectors, lower case, unpadded)', () => {
     ['', ''], ['f', 'my'], ['fo', 'mzxq'], ['foo', 'mzxw6'], ['foob', 'mzxw6yq'], ['fooba', 'mzxw6ytb'], ['foobar', 'mzxw6ytboi'],
   ])('encodes %j as %j', (input, expected) => {
     expect(toBase32(Buffer.from(input))).toBe(expected);
+  });
+});
+
+describe('institutionKeyOwner', () => {
+  it('is a stable pseudonym-shaped key owner per institution', () => {
+    expect(institutionKeyOwner(key, 'org-north')).toMatch(/^p-[a-z2-7]{32}$/);
+    expect(institutionKeyOwner(key, 'org-north')).toBe(institutionKeyOwner({ ...key }, 'org-north'));
+    expect(institutionKeyOwner(key, 'org-north')).not.toBe(institutionKeyOwner(key, 'org-south'));
+  });
+
+  it('is out of reach of every identifier a caller can name (another HMAC input domain)', () => {
+    const owner = institutionKeyOwner(key, 'org-north');
+    for (const system of [NATIONAL_ID, MRN, 'medshare.institution-key-owner.v1']) {
+      expect(pseudonymise(key, system, 'org-north', 'org-north')).not.toBe(owner);
+    }
   });
 });

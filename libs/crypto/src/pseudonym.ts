@@ -12,6 +12,7 @@ export interface PseudonymKey {
 }
 
 const PSEUDONYM_LABEL = 'medshare.pseudonym.v1';
+const INSTITUTION_KEY_LABEL = 'medshare.institution-key-owner.v1';
 const PSEUDONYM_BYTES = 20; // 160 bits: collisions need ~2^80 patients
 const MIN_SECRET_BYTES = 32;
 
@@ -34,5 +35,16 @@ export function pseudonymise(key: PseudonymKey, system: string, value: string, i
     ? [PSEUDONYM_LABEL, 'shared', system, value]
     : [PSEUDONYM_LABEL, 'local', institution, system, value];
   const mac = createHmac('sha256', key.secret).update(canonicalize(input) ?? '', 'utf8').digest();
+  return `p-${toBase32(mac.subarray(0, PSEUDONYM_BYTES))}`;
+}
+
+/**
+ * The key owner of an institution's reference resources (Organization, Practitioner, Location...): shaped like a
+ * patient pseudonym so the same DEK, rotation and shredding machinery serves it, but from another HMAC input
+ * domain, so no identifier a caller names can ever pseudonymise to it.
+ */
+export function institutionKeyOwner(key: PseudonymKey, institution: string): string {
+  if (typeof institution !== 'string' || institution.length === 0) throw new CryptoError(CryptoErrorCode.InvalidInput, 'institution must be a non-empty string');
+  const mac = createHmac('sha256', key.secret).update(canonicalize([INSTITUTION_KEY_LABEL, institution]) ?? '', 'utf8').digest();
   return `p-${toBase32(mac.subarray(0, PSEUDONYM_BYTES))}`;
 }

@@ -66,6 +66,8 @@ export interface OperationOutcome {
 export interface BundleEntryRequest {
   method: string;
   url: string;
+  ifNoneExist?: string;
+  ifMatch?: string;
 }
 
 export interface BundleEntry {

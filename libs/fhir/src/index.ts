@@ -2,7 +2,7 @@
 export { loadFhirDefinitions } from './definitions';
 export { validateFhirResource, type FhirValidation } from './validate';
 export { operationOutcome } from './operation-outcome';
-export { patientReferenceOf, type PatientIdentifier, type PatientReference } from './patient-reference';
+export { namesNoPatient, patientReferenceOf, type PatientIdentifier, type PatientReference } from './patient-reference';
 export { clinicalDateOf } from './clinical-date';
 export { securityLabelsOf, type SecurityLabel } from './security-labels';
 export { splitBundle, type BundleEntryView, type SplitBundle, type SplittableBundleType } from './bundle';

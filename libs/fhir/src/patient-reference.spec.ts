@@ -1,5 +1,5 @@
 import type { FhirResource } from './fhir-types';
-import { patientReferenceOf } from './patient-reference';
+import { namesNoPatient, patientReferenceOf } from './patient-reference';
 
 const NHI = 'https://id.medshare.example/national-health-id';
 const nationalId = { system: NHI, value: 'NHI-0001' };
@@ -27,5 +27,22 @@ describe('patientReferenceOf', () => {
     ['a resource without a patient element names nobody', { resourceType: 'Organization', name: 'Hospital A' }, undefined],
   ])('%s', (_case, resource, expected) => {
     expect(patientReferenceOf(resource)).toEqual(expected);
+  });
+});
+
+describe('namesNoPatient', () => {
+  it.each<[string, FhirResource, boolean]>([
+    ['an Organization is a reference resource', { resourceType: 'Organization', name: 'Hospital A' }, true],
+    ['a Practitioner is a reference resource', { resourceType: 'Practitioner', name: [{ family: 'Doe' }] }, true],
+    ['a Device without a patient is the institution\'s', { resourceType: 'Device', status: 'active' }, true],
+    ['an Observation of a Group is about no patient', { resourceType: 'Observation', subject: { reference: 'Group/g1' } }, true],
+    ['a typed Device subject is about no patient', { resourceType: 'Observation', subject: { type: 'Device', identifier: nationalId } }, true],
+    ['a Patient is always about a patient, even without identifiers', { resourceType: 'Patient', gender: 'male' }, false],
+    ['a Device with a patient is the patient\'s', { resourceType: 'Device', patient: { reference: 'Patient/p1' } }, false],
+    ['a display-only subject still names a patient (refused, never re-scoped)', { resourceType: 'Observation', subject: { display: 'someone' } }, false],
+    ['a urn:uuid subject may be a Patient', { resourceType: 'Observation', subject: { reference: 'urn:uuid:6f1c1a52-8f0e-4b8e-9b1c-2f6d3d1e7a10' } }, false],
+    ['an Account whose subjects are all Locations is about no patient', { resourceType: 'Account', subject: [{ reference: 'Location/l1' }] }, true],
+  ])('%s', (_case, resource, expected) => {
+    expect(namesNoPatient(resource)).toBe(expected);
   });
 });

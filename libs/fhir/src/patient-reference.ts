@@ -30,6 +30,27 @@ export function patientReferenceOf(resource: FhirResource): PatientReference | u
   return reference === undefined ? undefined : patientOfReference(reference, resource);
 }
 
+/**
+ * A record about no patient: a reference resource (Organization, Practitioner, Location, Medication...) or a record
+ * whose patient elements name another type (a Device's Location, an Observation of a Group). Such records are kept
+ * as the institution's own, not filed under a patient. A patient element that names nobody usable (a display only)
+ * still means "about a patient": that record is refused, not re-scoped.
+ */
+export function namesNoPatient(resource: FhirResource): boolean {
+  if (resource.resourceType === 'Patient') return false;
+  return PATIENT_ELEMENTS.every((name) => {
+    const value = resource[name];
+    return value === undefined || (Array.isArray(value) ? value : [value]).every((reference) => namesAnotherType(reference as Reference));
+  });
+}
+
+function namesAnotherType(reference: Reference): boolean {
+  if (typeof reference !== 'object' || reference === null) return false;
+  if (reference.type !== undefined) return reference.type !== 'Patient';
+  const literal = reference.reference;
+  return typeof literal === 'string' && OTHER_TYPE_LITERAL.test(literal) && !PATIENT_LITERAL.test(literal);
+}
+
 function patientOfReference(reference: Reference, holder: FhirResource): PatientReference | undefined {
   if (reference.type !== undefined && reference.type !== 'Patient') {
     return undefined;

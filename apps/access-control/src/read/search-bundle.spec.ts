@@ -18,4 +18,10 @@ describe('searchsetBundle', () => {
   it('answers an empty searchset when nothing was released', () => {
     expect(searchsetBundle('d-3', [], [])).toEqual({ resourceType: 'Bundle', id: 'd-3', type: 'searchset', total: 0 });
   });
+
+  it('adds the reference resources the matches name as include entries, outside the total', () => {
+    const bundle = searchsetBundle('d-4', [observation], [], [], [{ resourceType: 'Practitioner', id: 'pr-1' }]);
+    expect(bundle.total).toBe(1);
+    expect(bundle.entry?.map((entry) => (entry as { search: { mode: string } }).search.mode)).toEqual(['match', 'include']);
+  });
 });

@@ -2,12 +2,14 @@
 // (search.mode 'outcome') naming the resource types that were withheld.
 import type { Bundle, FhirResource } from '@medshare/fhir';
 
-export function searchsetBundle(decisionId: string, released: readonly FhirResource[], withheldResourceTypes: readonly string[], notes: readonly string[] = []): Bundle {
-  const entries: Record<string, unknown>[] = released.map((resource) => ({
+/** `included`: reference resources the matches name (search.mode 'include', as for `_include`; not counted in total). */
+export function searchsetBundle(decisionId: string, released: readonly FhirResource[], withheldResourceTypes: readonly string[], notes: readonly string[] = [], included: readonly FhirResource[] = []): Bundle {
+  const entry = (mode: 'match' | 'include') => (resource: FhirResource) => ({
     ...(resource.id === undefined ? {} : { fullUrl: `urn:medshare:${resource.resourceType}:${resource.id}` }),
     resource,
-    search: { mode: 'match' },
-  }));
+    search: { mode },
+  });
+  const entries: Record<string, unknown>[] = [...released.map(entry('match')), ...included.map(entry('include'))];
   const information = [
     ...(withheldResourceTypes.length > 0 ? [`withheld resource types: ${withheldResourceTypes.join(', ')}`] : []),
     ...notes,

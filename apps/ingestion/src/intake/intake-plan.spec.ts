@@ -1,4 +1,5 @@
 import { NATIONAL_ID_SYSTEM, generatePopulation, mrnSystem, patientBundle } from '@medshare/synthetic';
+import { institutionKeyOwner } from '@medshare/crypto';
 import { loadFhirDefinitions, type FhirResource } from '@medshare/fhir';
 import { IngestionError, IngestionErrorCode } from './ingestion-error';
 import { InstitutionNamespace } from './institution-namespace';
@@ -45,7 +46,7 @@ describe('checkSubmission and planIntake', () => {
   it.each([
     ['a non-object body is malformed (400)', [1, 2], IngestionErrorCode.MalformedBody],
     ['invalid FHIR is unprocessable (422)', { ...recordA.patient, gender: 'Female' }, IngestionErrorCode.InvalidResource],
-    ['a record naming no patient is unprocessable (422)', withSubject(undefined), IngestionErrorCode.InvalidResource],
+    ['a record whose subject names nobody usable is unprocessable (422)', withSubject({ display: 'someone' }), IngestionErrorCode.InvalidResource],
     ['a collection bundle is unprocessable (422)', { ...bundleA, type: 'collection' }, IngestionErrorCode.InvalidResource],
     ["another institution's patient is forbidden (403)", patientBundle(population.patients.find((patient) => patient.institutionId === 'hosp-b')!), IngestionErrorCode.ForeignInstitution],
     ["a subject identified by another institution's MRN is forbidden (403)", withSubject({ identifier: { system: mrnSystem('hosp-b'), value: 'HOSP-B-1' } }), IngestionErrorCode.ForeignInstitution],
@@ -60,6 +61,18 @@ describe('checkSubmission and planIntake', () => {
   ])('a body that is not JSON is malformed (400): %s', (_name, text) => {
     const verdict = checkSubmission(Buffer.from(text), 1000);
     expect(verdict.ok || verdict.code).toBe(IngestionErrorCode.MalformedBody);
+  });
+
+  it('files records about no patient (reference resources) under the institution, never under a patient', () => {
+    const organization: FhirResource = { resourceType: 'Organization', id: 'org-1', name: 'Ward 3' };
+    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [...bundleA.entry!, { resource: organization, request: { method: 'POST', url: 'Organization' } }, { resource: withSubject(undefined), request: { method: 'POST', url: 'Observation' } }] };
+    const plan = planIntake(bundle, rules('hosp-a'));
+    const resolution = resolvePatients(plan.entries, new Map());
+    if (!resolution.ok) throw resolution.error;
+    const owner = institutionKeyOwner(rules('hosp-a').pseudonymKey, 'hosp-a');
+    expect(resolution.patients.slice(-2)).toEqual([owner, owner]);
+    expect(resolution.patients.slice(0, -2)).not.toContain(owner);
+    expect([...resolution.newLinks.values()]).not.toContain(owner);
   });
 
   it('refuses a bundle with more entries than allowed as too large (413)', () => {

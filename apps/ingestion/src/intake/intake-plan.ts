@@ -1,7 +1,7 @@
 // The pure core of ingestion: validates a submission, checks it belongs to the submitting institution and says,
 // per record, which pseudonyms may name its patient. No I/O: the service resolves the pseudonyms and seals.
-import { patientReferenceOf, splitBundle, type FhirResource, type Identifier, type OperationOutcomeIssue, type PatientReference } from '@medshare/fhir';
-import { pseudonymise, type PseudonymKey } from '@medshare/crypto';
+import { namesNoPatient, patientReferenceOf, splitBundle, type FhirResource, type Identifier, type OperationOutcomeIssue, type PatientReference } from '@medshare/fhir';
+import { institutionKeyOwner, pseudonymise, type PseudonymKey } from '@medshare/crypto';
 import { IngestionError, IngestionErrorCode, failure, issue } from './ingestion-error';
 import type { InstitutionNamespace } from './institution-namespace';
 
@@ -27,6 +27,11 @@ export interface IntakeEntry {
   resource: FhirResource;
   /** Pseudonyms of every identifier naming the entry's patient, best first: shared ids, then local ones, then the resource id. */
   candidates: PatientCandidate[];
+  /**
+   * Set for a record about no patient (Organization, Practitioner, Location...): the institution's key owner
+   * (libs/crypto institutionKeyOwner) it is filed and encrypted under instead of a patient.
+   */
+  institutionScoped?: string;
 }
 
 export interface IntakePlan {
@@ -46,6 +51,7 @@ export function planIntake(body: unknown, rules: IntakeRules): IntakePlan {
   const invalid: OperationOutcomeIssue[] = [];
   const entries: IntakeEntry[] = [];
   const pseudonymOf = pseudonymsOfRequest(rules);
+  const keyOwner = () => institutionKeyOwner(rules.pseudonymKey, rules.institution);
   for (const view of views) {
     const path = view.entry === undefined ? view.resource.resourceType : `Bundle.entry[${view.entry}].resource`;
     if (view.resource.resourceType === 'Bundle') {
@@ -53,6 +59,10 @@ export function planIntake(body: unknown, rules: IntakeRules): IntakePlan {
       continue;
     }
     forbidden.push(...foreignIssues(view.resource, view.patient, path, rules));
+    if (view.patient === undefined && namesNoPatient(view.resource)) {
+      entries.push({ ...(view.entry === undefined ? {} : { entry: view.entry }), resource: view.resource, candidates: [], institutionScoped: keyOwner() });
+      continue;
+    }
     if (view.patient === undefined) {
       invalid.push(issue('required', 'The record names no patient (a subject/patient reference or a Patient identifier)', path));
       continue;

@@ -21,8 +21,9 @@ export type Resolution =
 export function resolvePatients(entries: readonly IntakeEntry[], links: PatientLinks): Resolution {
   const known = new Map(links);
   const newLinks = new Map<string, string>();
-  const patients: string[] = entries.map(() => '');
-  let pending = entries.map((_, index) => index);
+  // Records about no patient are the institution's: filed under its key owner, never linked to anyone.
+  const patients: string[] = entries.map((entry) => entry.institutionScoped ?? '');
+  let pending = entries.flatMap((entry, index) => (entry.institutionScoped === undefined ? [index] : []));
   for (;;) {
     const waiting = pending.filter((index) => {
       const patient = resolveEntry(entries[index], known, newLinks);

@@ -1,3 +1,5 @@
+import { institutionKeyOwner } from '@medshare/crypto';
+import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { keysCommand } from './keys';
 
 describe('medshare keys', () => {
@@ -32,6 +34,15 @@ describe('medshare keys', () => {
     expect(init.body).toBe(JSON.stringify({ reason: 'GDPR-17' }));
     expect((init.headers as Record<string, string>).authorization).toMatch(/^Bearer /);
     expect(JSON.parse(lines.out[0])).toEqual({ patient: 'p-abcdefghijklmnopqrst', destroyedDeks: 1 });
+    fetchSpy.mockRestore();
+  });
+
+  it('shreds an institution key: the key owner its reference resources are encrypted under', async () => {
+    const fetchSpy = jest.spyOn(globalThis, 'fetch').mockResolvedValue(new Response(JSON.stringify({ destroyedDeks: 1 }), { status: 200 }));
+    const { io: commandIo } = io();
+    expect(await keysCommand(['shred-institution', 'hosp-a', '--reason', 'T-2'], commandIo)).toBe(0);
+    const owner = institutionKeyOwner(new PlatformKeys(platformKeysSchema.parse({})).pseudonymKey(), 'hosp-a');
+    expect((fetchSpy.mock.calls[0] as [string])[0]).toMatch(new RegExp(`/v1/patients/${owner}/shred$`));
     fetchSpy.mockRestore();
   });
 });

@@ -1,4 +1,6 @@
 // `medshare keys ...`: key lifecycle through the encryption service's operator API (ENCRYPTION_URL, OPERATOR_TOKEN).
+import { institutionKeyOwner } from '@medshare/crypto';
+import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { parseFlags, type CommandIo } from '../io';
 
 const usage = [
@@ -6,6 +8,7 @@ const usage = [
   '       medshare keys rotate-kek          rewrap every DEK under a new KEK, retire the old ones',
   '       medshare keys rotate-sealing      new HPKE sealing key pair; ingestion picks it up from the keys topic',
   '       medshare keys shred PSEUDONYM --reason TICKET   destroy a patient\'s DEK (crypto-shredding)',
+  '       medshare keys shred-institution INSTITUTION --reason TICKET   destroy the key of an institution\'s reference resources',
   'environment: ENCRYPTION_URL (default http://127.0.0.1:3002), OPERATOR_TOKEN (dev default when unset)',
 ].join('\n');
 
@@ -32,6 +35,14 @@ function callOf(args: string[]): Call | undefined {
       const [patient] = positionals;
       if (error !== undefined || positionals.length !== 1 || flags.reason === undefined || !/^p-[a-z2-7]{16,64}$/.test(patient)) return undefined;
       return { method: 'POST', path: `/v1/patients/${patient}/shred`, body: { reason: flags.reason } };
+    }
+    case 'shred-institution': {
+      // The key owner is a keyed pseudonym of the institution: computed here with the services' PSEUDONYM_SECRET.
+      const { flags, positionals, error } = parseFlags(rest, ['reason'], { positionals: true });
+      const [institution] = positionals;
+      if (error !== undefined || positionals.length !== 1 || flags.reason === undefined || !/^[a-z0-9][a-z0-9-]{1,62}$/.test(institution)) return undefined;
+      const owner = institutionKeyOwner(new PlatformKeys(platformKeysSchema.parse(process.env)).pseudonymKey(), institution);
+      return { method: 'POST', path: `/v1/patients/${owner}/shred`, body: { reason: flags.reason } };
     }
     default:
       return undefined;

@@ -1,0 +1,42 @@
+import { loadFhirDefinitions, namesNoPatient, splitBundle, validateFhirResource, type FhirResource } from '@medshare/fhir';
+import { ehrExport, exportNdjson, exportTransaction, referenceBatch } from './ehr-export';
+import { INSTITUTIONS } from './institutions';
+
+beforeAll(() => loadFhirDefinitions());
+
+const exported = ehrExport(7, INSTITUTIONS[0], 3);
+const invalid = (resources: readonly FhirResource[]) => resources.filter((resource) => !validateFhirResource(resource).ok).map((resource) => resource.resourceType);
+
+describe('ehrExport', () => {
+  it('is deterministic', () => {
+    expect(ehrExport(7, INSTITUTIONS[0], 3)).toEqual(exported);
+  });
+
+  it('has reference resources of every kind, none naming a patient, and records that name them', () => {
+    expect(exported.references.map((resource) => resource.resourceType)).toEqual(['Organization', 'Organization', 'Location', 'Practitioner', 'Practitioner', 'Practitioner', 'PractitionerRole', 'Device', 'Medication']);
+    expect(exported.references.every(namesNoPatient)).toBe(true);
+    const encounter = JSON.stringify(exported.patients[0].resources.find((resource) => resource.resourceType === 'Encounter'));
+    expect(encounter).toMatch(/"Practitioner\/pr-\d+"/);
+    expect(encounter).toMatch(/"Location\/loc-\d+"/);
+  });
+
+  it('builds valid bundles: a batch of updates and transactions with the references first, last or shuffled', () => {
+    const transactions = (['first', 'last', 'shuffled'] as const).map((placement) => exportTransaction(exported, 1, placement));
+    expect(invalid([referenceBatch(exported), ...transactions, ...exported.references, ...exported.patients.flatMap((patient) => [patient.patient, ...patient.resources])])).toEqual([]);
+    for (const transaction of transactions) {
+      const split = splitBundle(transaction);
+      expect(split.ok).toBe(true);
+      const text = JSON.stringify(transaction);
+      expect(text).not.toMatch(/"(Practitioner|Location|Organization)\/[^"]+"/);
+      expect(transaction.entry?.filter((entry) => entry.request?.ifNoneExist !== undefined)).toHaveLength(exported.references.length);
+    }
+    expect(transactions[0].entry?.[0].resource?.resourceType).toBe('Organization');
+    expect(transactions[1].entry?.[0].resource?.resourceType).toBe('Patient');
+  });
+
+  it('gives the same resources as NDJSON, one per line', () => {
+    const lines = exportNdjson(exported).trimEnd().split('\n');
+    expect(lines).toHaveLength(exported.references.length + exported.patients.reduce((sum, patient) => sum + 1 + patient.resources.length, 0));
+    expect(invalid(lines.map((line) => JSON.parse(line) as FhirResource))).toEqual([]);
+  });
+});
