@@ -2,13 +2,14 @@
 // creates the registry's topics. Natively by infra/ scripts; by testcontainers only where a Docker
 // engine answers.
 import { execFile, execFileSync } from 'node:child_process';
-import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { allTopics, topics } from '../../libs/contracts/src';
 import { createKafka, ensureTopics } from '../../libs/messaging/src';
 import { waitForGroupCoordinator } from './topic-reader';
 import { testEndpoints } from './endpoints';
+import { ensureObjectStore } from './object-store';
+import { portAnswers } from './ports';
 
 const run = promisify(execFile);
 const repoRoot = resolve(__dirname, '../..');
@@ -22,7 +23,7 @@ export async function ensureInfrastructure(): Promise<void> {
       process.env[STARTED] = 'containers';
     } else {
       const endpoints = testEndpoints();
-      const running = await Promise.all([endpoints.kafkaBrokers[0], ...[endpoints.stateServer, ...endpoints.ledgerServers].map(hostPortOf)].map(portAnswers));
+      const running = await Promise.all([endpoints.kafkaBrokers[0], ...[endpoints.stateServer, ...endpoints.ledgerServers].map(hostPortOf)].map(hostPortAnswers));
       if (running.every(Boolean)) {
         process.env[STARTED] = 'reused';
       } else {
@@ -31,6 +32,8 @@ export async function ensureInfrastructure(): Promise<void> {
       }
     }
   }
+  // After up.sh (which starts it too) or beside servers another checkout runs: attachments need an S3 store.
+  if (process.env[STARTED] !== 'containers') await ensureObjectStore();
   const kafka = createKafka({ brokers: testEndpoints().kafkaBrokers, clientId: 'medshare-test-harness' });
   await ensureTopics(kafka, allTopics);
   await waitForGroupCoordinator(kafka, topics.keys.name);
@@ -61,18 +64,7 @@ function hostPortOf(url: string): string {
   return `${parsed.hostname}:${parsed.port || '5432'}`;
 }
 
-function portAnswers(hostPort: string): Promise<boolean> {
+function hostPortAnswers(hostPort: string): Promise<boolean> {
   const [host, port] = hostPort.split(':');
-  return new Promise((resolveAnswer) => {
-    const socket = connect({ host, port: Number(port), timeout: 1000 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolveAnswer(true);
-    });
-    socket.once('error', () => resolveAnswer(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolveAnswer(false);
-    });
-  });
+  return portAnswers(host, Number(port));
 }

@@ -1,6 +1,6 @@
 // Free TCP ports for a test run of its own: concurrent runs (other specs, other checkouts) do not collide.
 import { randomInt } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolveFree) => {
@@ -20,4 +20,20 @@ export async function freePorts(from: number, to: number, count: number): Promis
     if ((await Promise.all(candidates.map(portIsFree))).every(Boolean)) return candidates;
   }
   throw new Error(`no ${count} free ports in ${from}-${to}`);
+}
+
+/** True when something accepts a TCP connection on host:port within a second. */
+export function portAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolveAnswer) => {
+    const socket = connect({ host, port, timeout: 1000 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveAnswer(true);
+    });
+    socket.once('error', () => resolveAnswer(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolveAnswer(false);
+    });
+  });
 }
