@@ -54,7 +54,7 @@ export class KafkaTestCluster {
     const nodes = Array.from({ length: count }, (_, index) => ({ id: index + 1, port: ports[2 * index], controllerPort: ports[2 * index + 1], dir: join(dir, `node-${index + 1}`) }));
     const jvmFlags = ['-Xms128m', `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', ...(fastStart ? ['-XX:TieredStopAtLevel=1'] : [])];
     const cluster = new KafkaTestCluster(dir, nodes, lib, jvmFlags);
-    // Kafka's cluster id is a UUID in unpadded URL-safe base64.
+    // Kafka's cluster id is a UUID in unpadded URL-safe base64 (it may start with '-': passed as --cluster-id=).
     const clusterId = randomBytes(16).toString('base64url');
     try {
       await Promise.all(nodes.map((node) => cluster.format(node, clusterId)));
@@ -154,7 +154,7 @@ export class KafkaTestCluster {
     mkdirSync(node.dir, { recursive: true });
     writeFileSync(join(node.dir, 'server.properties'), this.properties(node));
     writeFileSync(join(node.dir, 'log4j2.properties'), log4j(join(node.dir, 'server.log')));
-    await run('java', ['-Xmx256m', '-cp', `${this.lib}/*`, `-Dlog4j2.configurationFile=${join(node.dir, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', join(node.dir, 'server.properties')]);
+    await run('java', ['-Xmx256m', '-cp', `${this.lib}/*`, `-Dlog4j2.configurationFile=${join(node.dir, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(node.dir, 'server.properties')]);
   }
 
   private launch(node: ClusterNode): void {

@@ -28,9 +28,10 @@ describe('publishing while partition leaders move (three nodes, RF 3, min ISR 2)
     expect(report.acknowledged).toBeGreaterThan(10_000);
     expect(report.missing).toEqual([]);
     expect(report.duplicates).toEqual([]);
-    // Sends resume once the frozen broker does at the latest: kafkajs keeps refreshing metadata from one random
-    // connected broker, the frozen one included (libs/messaging/README.md), so the freeze itself can be the stall.
-    expect(report.longestStallMs).toBeLessThan(45_000);
+    // A frozen leader costs one 10 s request timeout, then the broker quarantine sends kafkajs to the new leader
+    // (libs/messaging/README.md); before it, sends waited for the frozen broker to wake up (33 s for this 30 s freeze).
+    expect(report.freezeStallMs).toBeLessThan(20_000);
+    expect(report.killStallMs).toBeLessThan(20_000);
     expect(report.boundedPublish.elapsedMs).toBeLessThan(1_500);
   });
 });

@@ -29,6 +29,9 @@ export interface LeaderChangeReport {
   writtenUnacknowledged: number;
   /** The longest a publish() took to resolve or reject. */
   longestStallMs: number;
+  /** The longest of the publishes started while the killed leader was down, and while the other leader was frozen. */
+  killStallMs: number;
+  freezeStallMs: number;
   killedNode: number;
   frozenNode: number;
   /** How long a publish with a 1 s deadline took while a leader was frozen, and whether it timed out. */
@@ -52,6 +55,8 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
   let attempted = 0;
   let failed = 0;
   let longestStallMs = 0;
+  let phase: 'steady' | 'killed' | 'frozen' = 'steady';
+  const stallIn = { steady: 0, killed: 0, frozen: 0 };
   const inFlight = new Set<Promise<void>>();
 
   const eventOf = (n: number): EventOf<'governance.alert.v1'> => {
@@ -69,6 +74,7 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
       if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
       const numbers = Array.from({ length: options.batch }, () => attempted++);
       const started = performance.now();
+      const startedIn = phase;
       const publishing = publisher
         .publish(chaosTopic, numbers.map(eventOf))
         .then(
@@ -78,7 +84,9 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
           },
         )
         .finally(() => {
-          longestStallMs = Math.max(longestStallMs, performance.now() - started);
+          const stall = performance.now() - started;
+          longestStallMs = Math.max(longestStallMs, stall);
+          stallIn[startedIn] = Math.max(stallIn[startedIn], stall);
           inFlight.delete(publishing);
         });
       inFlight.add(publishing);
@@ -91,7 +99,9 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
     const killed = await cluster.busiestLeader(chaosTopic.name);
     log(`kill -9 node ${killed.id} (leads most partitions) after ${attempted} events`);
     await cluster.kill(killed);
+    phase = 'killed';
     await sleep(options.afterKillMs);
+    phase = 'steady';
     log(`restart node ${killed.id}; ${acknowledged.size} acknowledged so far`);
     await cluster.restart(killed);
     await cluster.waitForFullIsr(chaosTopic.name);
@@ -99,6 +109,7 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
     const frozen = await cluster.busiestLeader(chaosTopic.name);
     log(`SIGSTOP node ${frozen.id} for ${options.freezeMs} ms`);
     cluster.signal(frozen, 'SIGSTOP');
+    phase = 'frozen';
     let boundedPublish: LeaderChangeReport['boundedPublish'];
     try {
       await sleep(500);
@@ -106,6 +117,7 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
       await sleep(options.freezeMs - 500);
     } finally {
       cluster.signal(frozen, 'SIGCONT');
+      phase = 'steady';
     }
     log(`SIGCONT node ${frozen.id}`);
     await sleep(options.afterFreezeMs);
@@ -128,6 +140,8 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
       duplicates: [...seen].filter(([, count]) => count > 1).map(([n]) => n),
       writtenUnacknowledged: [...seen.keys()].filter((n) => n >= 0 && !acknowledged.has(n)).length,
       longestStallMs: Math.round(longestStallMs),
+      killStallMs: Math.round(stallIn.killed),
+      freezeStallMs: Math.round(stallIn.frozen),
       killedNode: killed.id,
       frozenNode: frozen.id,
       boundedPublish,

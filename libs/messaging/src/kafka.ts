@@ -1,5 +1,6 @@
 // One place that turns configuration into a kafkajs client, with kafkajs' own logs routed to ours.
-import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type RequestTimeoutEvent } from 'kafkajs';
+import { BrokerQuarantine } from './broker-quarantine';
 
 export interface KafkaLog {
   error(fields: object, message: string): void;
@@ -14,18 +15,39 @@ export interface KafkaConnection {
   log?: KafkaLog;
 }
 
+// kafkajs' 30 s default let a frozen (SIGSTOPped) leader stall every send for 30 s; 10 s is past the
+// brokers' 9 s session timeout, after which the controller has moved leadership away from it.
+const REQUEST_TIMEOUT_MS = 10_000;
+const quarantines = new WeakMap<Kafka, BrokerQuarantine>();
+
 export function createKafka({ brokers, clientId, log }: KafkaConnection): Kafka {
-  return new Kafka({
+  // A broker that let a request time out is avoided for another request timeout: by then its partitions have moved.
+  const quarantine = new BrokerQuarantine(REQUEST_TIMEOUT_MS);
+  const kafka = new Kafka({
     brokers,
     clientId,
     connectionTimeout: 3000,
-    // kafkajs' 30 s default let a frozen (SIGSTOPped) leader stall every send for 30 s; 10 s is past the
-    // brokers' 9 s session timeout, after which the controller has moved leadership away from it.
-    requestTimeout: 10_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    socketFactory: quarantine.socketFactory,
     retry: { initialRetryTime: 100, retries: 8 },
     logLevel: KafkaLogLevel.WARN,
     logCreator: () => (entry: LogEntry) => forward(log, entry),
   });
+  quarantines.set(kafka, quarantine);
+  return kafka;
+}
+
+/** A kafkajs producer, consumer or admin client. */
+interface RequestTimeouts {
+  readonly events: { REQUEST_TIMEOUT: string };
+  on(eventName: string, listener: (event: RequestTimeoutEvent) => void): unknown;
+}
+
+/** After a request timeout of this client, every client of the Kafka instance leaves that broker (broker-quarantine.ts). */
+export function avoidBrokersThatTimeOut(kafka: Kafka, client: RequestTimeouts): void {
+  const quarantine = quarantines.get(kafka);
+  if (!quarantine) return;
+  client.on(client.events.REQUEST_TIMEOUT, ({ payload }: RequestTimeoutEvent) => quarantine.quarantine(payload.broker));
 }
 
 function forward(log: KafkaLog | undefined, { level, namespace, log: { message, error, groupId, topic } }: LogEntry): void {

@@ -7,6 +7,7 @@
 //   back, and a failed batch that was written after all would make the broker take the next batch of the
 //   same size for a duplicate and drop it.
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { avoidBrokersThatTimeOut } from './kafka';
 import { PartitionRouting } from './partition-routing';
 
 /** Broker-side wait for all in-sync replicas: below the client's 10 s request timeout (kafka.ts). */
@@ -46,6 +47,7 @@ export class PartitionedProducer {
 
   constructor(private readonly kafka: Kafka) {
     this.admin = kafka.admin();
+    avoidBrokersThatTimeOut(kafka, this.admin);
     this.routing = new PartitionRouting(this.admin);
   }
 
@@ -99,6 +101,7 @@ export class PartitionedProducer {
       // (EventPublisher's deadlineMs). Backoff capped at 2 s: a broker back after an outage is used at once.
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
+    avoidBrokersThatTimeOut(this.kafka, producer);
     const generation: Generation = { producer, connected: Promise.resolve(), inFlight: 0, retired: false, closed: false };
     generation.connected = producer.connect().catch((error: unknown) => {
       this.retire(generation);
