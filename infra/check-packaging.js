@@ -48,7 +48,9 @@ const CLI_TOPICS_ENV = new Set([...read('tools/cli/src/commands/topics.ts').matc
 const SERVICES = new Map();
 for (const name of fs.readdirSync(path.join(ROOT, 'apps')).sort()) {
   if (!fs.existsSync(path.join(ROOT, 'apps', name, 'src/main.ts'))) continue;
-  const config = read(`apps/${name}/src/config.ts`);
+  // A service's schema may spread parts kept next to the code they configure (`./auth/auth-config`).
+  const parts = [...read(`apps/${name}/src/config.ts`).matchAll(/from '\.\/([\w/-]+-config)'/g)].map((match) => read(`apps/${name}/src/${match[1]}.ts`));
+  const config = [read(`apps/${name}/src/config.ts`), ...parts].join('\n');
   const port = /PORT:\s*port\((\d+)\)/.exec(config);
   if (!expect(port !== null, `apps/${name}/src/config.ts: no \`PORT: port(<default>)\` found`)) continue;
   const env = envNamesIn(config);

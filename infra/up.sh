@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts everything medshare needs locally: Kafka (KRaft), the PostgreSQL instances (state + ledger
-# replicas) and Ceph's S3 store for attachments, side by side, then prints how to connect. Safe to run again.
+# replicas), Ceph's S3 store for attachments and the local OpenID provider, side by side, then prints how to
+# connect. Safe to run again.
 #   bash infra/up.sh            (from any folder; env overrides: see infra/README.md)
 set -euo pipefail
 
@@ -15,11 +16,14 @@ bash "$INFRA/postgres/postgres.sh" start "$@" 2>&1 | sed -u 's/^/[postgres] /' &
 pg_job=$!
 bash "$INFRA/ceph/ceph.sh" start 2>&1 | sed -u 's/^/[ceph]     /' &
 ceph_job=$!
+bash "$INFRA/oidc/oidc.sh" start 2>&1 | sed -u 's/^/[oidc]     /' &
+oidc_job=$!
 
 rc=0
 wait "$kafka_job" || { rc=1; echo "up: Kafka did not start (see the [kafka] lines above)" >&2; }
 wait "$pg_job" || { rc=1; echo "up: PostgreSQL did not start (see the [postgres] lines above)" >&2; }
 wait "$ceph_job" || { rc=1; echo "up: Ceph did not start (see the [ceph] lines above)" >&2; }
+wait "$oidc_job" || { rc=1; echo "up: the OIDC provider did not start (see the [oidc] lines above)" >&2; }
 if ((rc)); then
   echo "up: FAILED; what did start keeps running, stop it with: bash $INFRA/down.sh" >&2
   exit 1
@@ -40,5 +44,6 @@ up: all running after ${elapsed}s
   ledger replica 2     postgres://medshare@127.0.0.1:$l2/ledger
   ledger replica 3     postgres://medshare@127.0.0.1:$l3/ledger
   S3 (Ceph radosgw)    http://127.0.0.1:${CEPH_RGW_PORT:-17480}   bucket and credentials: bash $INFRA/ceph/ceph.sh env
+  OpenID provider      http://127.0.0.1:${OIDC_PORT:-3010}   (officers sign in to the governance dashboard: officer-hosp-a / demo-officer-hosp-a)
   (no password: trust on 127.0.0.1 only)   stop all: bash $INFRA/down.sh
 INFO

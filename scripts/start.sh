@@ -10,6 +10,7 @@ mkdir -p "$logs"
 services=(ingestion:3001 encryption:3002 access-control:3003 ledger:3004 governance:3005)
 pids=()
 started_infra=0
+started_oidc=0
 
 stop_everything() {
   trap - EXIT INT TERM
@@ -17,7 +18,8 @@ stop_everything() {
   echo "start: stopping services"
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$started_infra" = 1 ] && [ "${MEDSHARE_KEEP_INFRA:-0}" != 1 ]; then bash infra/down.sh; fi
+  if [ "$started_infra" = 1 ] && [ "${MEDSHARE_KEEP_INFRA:-0}" != 1 ]; then bash infra/down.sh
+  elif [ "$started_oidc" = 1 ]; then bash infra/oidc/oidc.sh stop; fi
   echo "start: everything stopped"
 }
 trap stop_everything EXIT
@@ -31,6 +33,9 @@ else
   started_infra=1
   bash infra/up.sh
 fi
+# The officers' sign-in: the provider infra/up.sh starts, also when the other servers were reused.
+if ! (exec 3<>"/dev/tcp/127.0.0.1/${OIDC_PORT:-3010}") 2>/dev/null; then started_oidc=1; fi
+bash infra/oidc/oidc.sh start
 node tools/cli/bin/medshare.js topics create
 
 for entry in "${services[@]}"; do
@@ -59,7 +64,9 @@ done
 cat <<INFO
 
 medshare is running. Where to look:
-  governance dashboard   http://127.0.0.1:3005/
+  governance dashboard   http://127.0.0.1:3005/   sign in at the local OpenID provider (http://127.0.0.1:3010) as
+                         officer-hosp-a / demo-officer-hosp-a (privacy officer of hosp-a; also officer-hosp-b, -hosp-c,
+                         -lab-d) or operator / demo-operator (platform operator); APIs: Bearer medshare-dev-operator-token-not-secret
   ledger head            curl http://127.0.0.1:3004/v1/blocks/head
   service status         npx medshare status
   service logs           $logs/<service>.log (JSON, no payloads)

@@ -125,14 +125,14 @@ function probesOf(service: ServiceName): Probe[] {
       get('/v1/export', 'garbage'),
     ],
     governance: [
-      get('/v1/alerts?since=0000-01-01T00:00:00Z'),
-      get('/v1/alerts?since=275760-09-13T00:00:00.001Z'),
-      get('/v1/alerts?since=-271821-04-20T00:00:00Z'),
-      get(`/v1/alerts?since=%00${MARK}`),
-      get('/v1/alerts?limit=1e9'),
-      get('/v1/alerts?limit=-1'),
-      get(`/v1/alerts?kind=%00${MARK}`),
-      get('/v1/summary?since=0000-01-01T00:00:00Z'),
+      get('/v1/alerts?since=0000-01-01T00:00:00Z', 'operator'),
+      get('/v1/alerts?since=275760-09-13T00:00:00.001Z', 'operator'),
+      get('/v1/alerts?since=-271821-04-20T00:00:00Z', 'operator'),
+      get(`/v1/alerts?since=%00${MARK}`, 'operator'),
+      get('/v1/alerts?limit=1e9', 'operator'),
+      get('/v1/alerts?limit=-1', 'operator'),
+      get(`/v1/alerts?kind=%00${MARK}`, 'operator'),
+      get('/v1/summary?since=0000-01-01T00:00:00Z', 'operator'),
     ],
   };
   return [...probes, ...specific[service]];

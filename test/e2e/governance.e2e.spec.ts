@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { envelope, topics, type EventOf } from '../../libs/contracts/src';
 import { createKafka, EventPublisher } from '../../libs/messaging/src';
+import { DEV_OPERATOR_TOKEN } from '../../libs/service-kit/src';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { startService, type RunningService } from '../support/service-processes';
@@ -12,6 +13,8 @@ const run = randomUUID().slice(0, 8);
 const institution = `gov-e2e-${run}`;
 const databaseName = `governance_t${randomBytes(6).toString('hex')}`;
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+/** Every governance API needs an officer (test/e2e/governance-auth.e2e.spec.ts): these checks read as the operator. */
+const operator = { headers: { authorization: `Bearer ${DEV_OPERATOR_TOKEN}` } };
 const pseudonym = () => `p-${Array.from(randomBytes(20), (byte) => BASE32[byte % 32]).join('')}`;
 
 function denial(practitioner: string): EventOf<'access.decision.v1'> {
@@ -74,7 +77,7 @@ describe('governance service', () => {
     await publisher.publish(topics.accessDecisions, Array.from({ length: 25 }, (_, n) => denial(`dr-${n % 4}`)));
     const mine = await eventually(
       async () => {
-        const response = await fetch(`${governance.baseUrl}/v1/alerts?kind=denied-spike&limit=500`);
+        const response = await fetch(`${governance.baseUrl}/v1/alerts?kind=denied-spike&limit=500`, operator);
         const page = (await response.json()) as AlertsPage;
         const found = page.alerts.filter((alert) => alert.institution === institution);
         return found.length > 0 ? found : undefined;
@@ -84,20 +87,20 @@ describe('governance service', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ kind: 'denied-spike', source: 'governance', details: { denied: 11, practitioners: 4, threshold: 10 } });
 
-    const summary = (await (await fetch(`${governance.baseUrl}/v1/summary`)).json()) as { alerts: { byKind: Record<string, { total: number }> }; consumed: { byTopic: Record<string, number> } };
+    const summary = (await (await fetch(`${governance.baseUrl}/v1/summary`, operator)).json()) as { alerts: { byKind: Record<string, { total: number }> }; consumed: { byTopic: Record<string, number> } };
     expect(summary.alerts.byKind['denied-spike'].total).toBeGreaterThanOrEqual(1);
     expect(summary.consumed.byTopic[topics.accessDecisions.name]).toBeGreaterThanOrEqual(25);
   });
 
   it('refuses a bad query with a 400 that names the parameter', async () => {
-    const response = await fetch(`${governance.baseUrl}/v1/alerts?limit=0`);
+    const response = await fetch(`${governance.baseUrl}/v1/alerts?limit=0`, operator);
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await response.json()).toMatchObject({ code: 'invalid-query', status: 400, detail: expect.stringMatching(/^limit:/) });
   });
 
   it('serves the dashboard as self-contained HTML under a strict content security policy', async () => {
-    const response = await fetch(`${governance.baseUrl}/`);
+    const response = await fetch(`${governance.baseUrl}/`, operator);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'/);

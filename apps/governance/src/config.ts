@@ -1,6 +1,7 @@
 // The governance service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, port } from '@medshare/service-kit';
+import { authConfigShape, refineAuthConfig } from './auth/auth-config';
 import type { RulesConfig } from './rules/rules';
 
 const MINUTE = 60_000;
@@ -13,6 +14,7 @@ const flag = (defaultValue: boolean) =>
     .transform((value) => value === 'true');
 
 export const governanceConfigSchema = baseConfigSchema.extend({
+  ...authConfigShape,
   PORT: port(3005),
   DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/governance'),
   KAFKA_GROUP_ID: z.string().min(1).max(200).default('governance'),
@@ -24,7 +26,7 @@ export const governanceConfigSchema = baseConfigSchema.extend({
   DATA_QUALITY_THRESHOLD: threshold(10),
   /** At start, rewind the detector topics by the longest window so the in-memory windows are rebuilt. */
   REBUILD_WINDOWS_ON_START: flag(true),
-});
+}).superRefine(refineAuthConfig);
 
 export type GovernanceConfig = z.infer<typeof governanceConfigSchema>;
 

@@ -22,6 +22,8 @@ export interface StoredAlert {
 
 export interface AlertQuery {
   kind?: AlertKind;
+  /** Only alerts about this institution (an officer's scope). */
+  institution?: string;
   /** Only alerts raised at or after this instant. */
   since?: Date;
   limit: number;
@@ -102,26 +104,28 @@ export class AlertsRepository {
   }
 
   /** Newest first. */
-  async find({ kind, since, limit }: AlertQuery): Promise<StoredAlert[]> {
+  async find({ kind, institution, since, limit }: AlertQuery): Promise<StoredAlert[]> {
     const rows: AlertRow[] = await this.dataSource.query(
       `SELECT * FROM alerts
-       WHERE ($1::text IS NULL OR kind = $1) AND ($2::timestamptz IS NULL OR raised_at >= $2)
+       WHERE ($1::text IS NULL OR kind = $1) AND ($2::timestamptz IS NULL OR raised_at >= $2) AND ($4::text IS NULL OR institution = $4)
        ORDER BY raised_at DESC, event_id DESC
        LIMIT $3`,
-      [kind ?? null, since?.toISOString() ?? null, limit],
+      [kind ?? null, since?.toISOString() ?? null, limit, institution ?? null],
     );
     return rows.map(toStoredAlert);
   }
 
-  async counts(): Promise<AlertCounts[]> {
+  /** Per kind and severity, of one institution or (undefined) of all. */
+  async counts(institution?: string): Promise<AlertCounts[]> {
     const rows: { kind: AlertKind; severity: AlertSeverity; count: string }[] = await this.dataSource.query(
-      `SELECT kind, severity, count(*) AS count FROM alerts GROUP BY kind, severity ORDER BY kind, severity`,
+      `SELECT kind, severity, count(*) AS count FROM alerts WHERE $1::text IS NULL OR institution = $1 GROUP BY kind, severity ORDER BY kind, severity`,
+      [institution ?? null],
     );
     return rows.map((row) => ({ kind: row.kind, severity: row.severity, count: Number(row.count) }));
   }
 
-  async lastRaisedAt(): Promise<string | null> {
-    const [row]: { last: Date | null }[] = await this.dataSource.query(`SELECT max(raised_at) AS last FROM alerts`);
+  async lastRaisedAt(institution?: string): Promise<string | null> {
+    const [row]: { last: Date | null }[] = await this.dataSource.query(`SELECT max(raised_at) AS last FROM alerts WHERE $1::text IS NULL OR institution = $1`, [institution ?? null]);
     return row.last ? row.last.toISOString() : null;
   }
 }

@@ -1,18 +1,5 @@
 // The dashboard page: static, self-contained HTML whose script polls the API and renders with textContent only.
 
-/** No external assets and nothing inline runs without the per-response nonce. */
-export function dashboardSecurityPolicy(nonce: string): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src 'nonce-${nonce}'`,
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
-
 /** The nonce is base64 from the server's random bytes; nothing else in the page comes from a request or the data. */
 export function dashboardHtml(nonce: string): string {
   return `<!doctype html>

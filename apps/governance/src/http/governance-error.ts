@@ -3,14 +3,26 @@ import { CodedError, type ErrorTable } from '@medshare/service-kit';
 
 export enum GovernanceErrorCode {
   InvalidQuery = 'invalid-query',
+  Unauthenticated = 'unauthenticated',
+  Forbidden = 'forbidden',
+  /** A state change with a session cookie but without the session's CSRF token or from another origin. */
+  CsrfRejected = 'csrf-rejected',
+  IdentityProviderUnavailable = 'identity-provider-unavailable',
+  LoginFailed = 'login-failed',
 }
 
 const GOVERNANCE_ERRORS: ErrorTable<GovernanceErrorCode> = {
   [GovernanceErrorCode.InvalidQuery]: { status: 400, issueType: 'invalid' },
+  [GovernanceErrorCode.Unauthenticated]: { status: 401, issueType: 'login' },
+  [GovernanceErrorCode.Forbidden]: { status: 403, issueType: 'forbidden' },
+  [GovernanceErrorCode.CsrfRejected]: { status: 403, issueType: 'security' },
+  [GovernanceErrorCode.IdentityProviderUnavailable]: { status: 503, issueType: 'transient' },
+  [GovernanceErrorCode.LoginFailed]: { status: 400, issueType: 'login' },
 };
 
 export class GovernanceError extends CodedError<GovernanceErrorCode> {
   constructor(code: GovernanceErrorCode, text: string) {
     super(GOVERNANCE_ERRORS, code, text);
+    if (code === GovernanceErrorCode.Unauthenticated) this.headers['WWW-Authenticate'] = 'Bearer realm="medshare-governance"';
   }
 }

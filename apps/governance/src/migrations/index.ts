@@ -1,4 +1,5 @@
 // Every migration of the governance database, listed explicitly and in order.
 import { Alerts1767225600000 } from './1767225600000-alerts';
+import { OfficerSessions1780000100000 } from './1780000100000-officer-sessions';
 
-export const migrations = [Alerts1767225600000];
+export const migrations = [Alerts1767225600000, OfficerSessions1780000100000];
