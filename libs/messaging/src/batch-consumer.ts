@@ -1,10 +1,11 @@
 // Consumes topics in batches: parse and validate every message, dead-letter the bad ones with their
 // reason, hand the rest to the handler, and commit offsets only after the handler succeeded (with its
 // emitted events in the same Kafka transaction when the consumer is transactional).
-import type { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { deadLetterTopic, parseEvent, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { BatchTransactions, PartitionTakenOverError, type TransactionOutput } from './batch-transactions';
 import { ConsumerLag } from './consumer-lag';
+import { deadLetterMessage, type DeadLetter } from './dead-letter';
 import { toMessage, type EventPublisher } from './event-publisher';
 import type { KafkaLog } from './kafka';
 import { messagingMetrics } from './metrics';
@@ -53,13 +54,6 @@ export interface BatchConsumerOptions {
    */
   onProgress?: (topic: string, partition: number, next: bigint) => void;
   log?: KafkaLog;
-}
-
-interface DeadLetter {
-  message: KafkaMessage;
-  topic: string;
-  partition: number;
-  reason: string;
 }
 
 export class BatchConsumer {
@@ -161,7 +155,7 @@ export class BatchConsumer {
 
     if (!this.transactions) {
       for (const { topic: output, events } of outcome.emitted) await this.dlqPublisher.publish(output, events);
-      if (outcome.deadLetters.length > 0) await this.dlqPublisher.publishRaw(deadLetterTopic, outcome.deadLetters.map((dead) => toDeadLetterMessage(groupId, dead)));
+      if (outcome.deadLetters.length > 0) await this.dlqPublisher.publishRaw(deadLetterTopic, outcome.deadLetters.map((dead) => deadLetterMessage(groupId, dead)));
     }
     if (outcome.deadLetters.length > 0) {
       messagingMetrics.deadLettered.inc({ group: groupId, topic }, outcome.deadLetters.length);
@@ -198,7 +192,7 @@ interface BatchOutcome {
 
 function outputsOf(groupId: string, { emitted, deadLetters }: BatchOutcome): TransactionOutput[] {
   const outputs: TransactionOutput[] = emitted.map(({ topic, events }) => ({ topic: topic.name, messages: events.map((event) => toMessage(topic, event)) }));
-  if (deadLetters.length > 0) outputs.push({ topic: deadLetterTopic.name, messages: deadLetters.map((dead) => toDeadLetterMessage(groupId, dead)) });
+  if (deadLetters.length > 0) outputs.push({ topic: deadLetterTopic.name, messages: deadLetters.map((dead) => deadLetterMessage(groupId, dead)) });
   return outputs;
 }
 
@@ -206,20 +200,6 @@ function messageAt(messages: KafkaMessage[], offset: string): KafkaMessage {
   const message = messages.find((candidate) => candidate.offset === offset);
   if (!message) throw new Error(`offset ${offset} is not in this batch`);
   return message;
-}
-
-/** The original key, value and headers, plus where it came from and why it was refused. */
-function toDeadLetterMessage(groupId: string, { message, topic, partition, reason }: DeadLetter) {
-  const headers: IHeaders = {
-    ...(message.headers ?? {}),
-    'dlq.reason': reason,
-    'dlq.topic': topic,
-    'dlq.partition': String(partition),
-    'dlq.offset': message.offset,
-    'dlq.group': groupId,
-    'dlq.time': new Date().toISOString(),
-  };
-  return { key: message.key, value: message.value, headers };
 }
 
 function errorMessage(error: unknown): string {

@@ -1,4 +1,6 @@
 export * from './batch-consumer';
+export * from './consumer-host';
+export * from './dead-letter';
 export * from './event-publisher';
 export * from './kafka';
 export * from './metrics';

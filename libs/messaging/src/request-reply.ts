@@ -95,21 +95,19 @@ export class RequestReplyClient {
 
 export type RequestHandler<TRequest extends EventType, TReply extends EventType> = (request: EventOf<TRequest>) => Promise<EventData<TReply>>;
 
+export interface ServeRequestsOptions<TRequest extends EventType, TReply extends EventType> {
+  groupId: string;
+  source: string;
+  requests: TopicSpec;
+  replies: TopicSpec;
+  requestType: TRequest;
+  replyType: TReply;
+  handle: RequestHandler<TRequest, TReply>;
+  log?: KafkaLog;
+}
+
 /** Serves requests of one type: each request gets exactly one reply event, caused by it. */
-export function serveRequests<TRequest extends EventType, TReply extends EventType>(
-  kafka: Kafka,
-  publisher: EventPublisher,
-  options: {
-    groupId: string;
-    source: string;
-    requests: TopicSpec;
-    replies: TopicSpec;
-    requestType: TRequest;
-    replyType: TReply;
-    handle: RequestHandler<TRequest, TReply>;
-    log?: KafkaLog;
-  },
-): BatchConsumer {
+export function serveRequests<TRequest extends EventType, TReply extends EventType>(kafka: Kafka, publisher: EventPublisher, options: ServeRequestsOptions<TRequest, TReply>): BatchConsumer {
   return new BatchConsumer(kafka, publisher, {
     groupId: options.groupId,
     topics: [options.requests],

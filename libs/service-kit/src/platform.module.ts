@@ -1,9 +1,9 @@
-// What every medshare service has: configuration, logger, Kafka (publisher + admin for readiness),
+// What every medshare service has: configuration, logger, Kafka (publisher, consumer host, admin for readiness),
 // PostgreSQL with migrations, health and metrics endpoints, and an orderly shutdown of all of it.
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { createKafka, EventPublisher } from '@medshare/messaging';
+import { ConsumerHost, createKafka, EventPublisher } from '@medshare/messaging';
 import { openDatabase, type DatabaseOptions } from './database';
 import { HealthController, MetricsController, Readiness } from './health';
 import type { Logger } from './logger';
@@ -45,6 +45,20 @@ class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/** Every consumer of the service is on the one host: ready while all run, stopped after their batch in flight before anything else closes. */
+@Injectable()
+class ConsumerLifecycle implements OnModuleInit, BeforeApplicationShutdown {
+  constructor(private readonly host: ConsumerHost, private readonly readiness: Readiness) {}
+
+  onModuleInit(): void {
+    this.readiness.register('consumers', async () => this.host.check());
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.host.stop();
+  }
+}
+
 @Injectable()
 class DatabaseLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource, private readonly readiness: Readiness) {}
@@ -77,13 +91,15 @@ export class PlatformModule {
         { provide: LOGGER, useValue: options.logger },
         { provide: KAFKA, useValue: kafka },
         { provide: EventPublisher, useValue: new EventPublisher(kafka) },
+        { provide: ConsumerHost, useFactory: (publisher: EventPublisher) => new ConsumerHost(kafka, publisher, options.logger), inject: [EventPublisher] },
         { provide: DATA_SOURCE, useFactory: () => openDatabase({ url: options.config.DATABASE_URL, ...options.database }) },
         ...(options.keys ? [{ provide: PlatformKeys, useValue: options.keys }] : []),
         Readiness,
         KafkaLifecycle,
+        ConsumerLifecycle,
         DatabaseLifecycle,
       ],
-      exports: [SERVICE_CONFIG, LOGGER, KAFKA, EventPublisher, DATA_SOURCE, Readiness, ...(options.keys ? [PlatformKeys] : [])],
+      exports: [SERVICE_CONFIG, LOGGER, KAFKA, EventPublisher, ConsumerHost, DATA_SOURCE, Readiness, ...(options.keys ? [PlatformKeys] : [])],
     };
   }
 }

@@ -1,10 +1,9 @@
 // Keeps the encrypted record store as a projection of records.encrypted: a new group (or an empty store) replays
 // the topic from its beginning and rebuilds the same rows (STORE_START=latest skips that, for throwaway stores only).
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { topics, type EventOf } from '@medshare/contracts';
-import { BatchConsumer, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
-import { KAFKA, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { ConsumerHost, type ConsumedEvent } from '@medshare/messaging';
+import { SERVICE_CONFIG } from '@medshare/service-kit';
 import type { EncryptionConfig } from '../config';
 import { EncryptedRecordRepository } from './encrypted-record.repository';
 
@@ -13,31 +12,21 @@ export function encryptedRecordsOf(events: readonly ConsumedEvent[]): EventOf<'r
 }
 
 @Injectable()
-export class RecordStoreProjector implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private consumer?: BatchConsumer;
-
+export class RecordStoreProjector implements OnApplicationBootstrap {
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
-    private readonly publisher: EventPublisher,
+    private readonly consumers: ConsumerHost,
     private readonly records: EncryptedRecordRepository,
     @Inject(SERVICE_CONFIG) private readonly config: EncryptionConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new BatchConsumer(this.kafka, this.publisher, {
+    await this.consumers.consume('record-store', {
       groupId: this.config.STORE_GROUP_ID ?? `${this.config.KAFKA_GROUP_ID}-store`,
       topics: [topics.recordsEncrypted],
       fromBeginning: this.config.STORE_START === 'earliest',
       handle: async (events) => {
         await this.records.project(encryptedRecordsOf(events));
       },
-      log: this.logger,
     });
-    await this.consumer.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
   }
 }

@@ -2,12 +2,11 @@
 // publishes records.encrypted. Boxes that do not open, or whose content does not match their event, are dead-lettered.
 // Exactly once: a batch's records.encrypted events, dead letters and offsets are one Kafka transaction, so a crash
 // between publishing and committing can no longer publish a record twice (with another event id and ciphertext).
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { sealedGroupAad, topics, type EventOf } from '@medshare/contracts';
 import { CryptoError, openRecordGroup } from '@medshare/crypto';
-import { BatchConsumer, EventPublisher, type BatchContext, type ConsumedEvent } from '@medshare/messaging';
-import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { ConsumerHost, type BatchContext, type ConsumedEvent } from '@medshare/messaging';
+import { LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { Counter } from 'prom-client';
 import type { EncryptionConfig } from '../config';
 import { KeyLifecycle } from '../keys/key-lifecycle.service';
@@ -17,37 +16,23 @@ import { encryptOpenedGroups, matchesRecordList, type OpenedGroup } from './reco
 const encryptedTotal = new Counter({ name: 'medshare_records_encrypted_total', help: 'Records encrypted and published' });
 
 @Injectable()
-export class SealedRecordConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private consumer?: BatchConsumer;
-
+export class SealedRecordConsumer implements OnApplicationBootstrap {
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
-    private readonly publisher: EventPublisher,
+    private readonly consumers: ConsumerHost,
     private readonly keys: KeyLifecycle,
     private readonly patientKeys: PatientKeys,
-    private readonly readiness: Readiness,
     @Inject(SERVICE_CONFIG) private readonly config: EncryptionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = new BatchConsumer(this.kafka, this.publisher, {
+    await this.consumers.consume('sealed-records', {
       groupId: `${this.config.KAFKA_GROUP_ID}-sealed`,
       transactionalId: `${this.config.KAFKA_GROUP_ID}-sealed`,
       topics: [topics.ingestSealed],
       fromBeginning: this.config.SEALED_START === 'earliest',
       handle: (events, context) => this.handle(events, context),
-      log: this.logger,
     });
-    await this.consumer.start();
-    const consumer = this.consumer;
-    this.readiness.register('sealed-consumer', async () => {
-      if (!consumer.isRunning) throw new Error('sealed-record consumer stopped');
-    });
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
   }
 
   async handle(events: ConsumedEvent[], context: BatchContext): Promise<void> {
