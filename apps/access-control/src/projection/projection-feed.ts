@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { topics, type TopicSpec } from '@medshare/contracts';
-import { BatchConsumer, EventPublisher, type ConsumedEvent, type BatchContext } from '@medshare/messaging';
+import { ConsumerHost, type ConsumedEvent, type BatchContext } from '@medshare/messaging';
 import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import type { AccessControlConfig } from '../config';
 import { AccessProjection, type ApplyOutcome } from './access-projection';
@@ -19,7 +19,6 @@ const RECORD_TOPICS: readonly TopicSpec[] = [topics.ingestSealed, topics.records
 
 @Injectable()
 export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
-  private consumer?: BatchConsumer;
   /** topic/partition → the high watermark when this instance started: ready once read up to it. */
   private readonly startHighWatermarks = new Map<string, bigint>();
   /** topic/partition → next offset this instance has applied. */
@@ -30,7 +29,7 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
-    private readonly publisher: EventPublisher,
+    private readonly consumers: ConsumerHost,
     private readonly repository: ProjectionRepository,
     private readonly projection: AccessProjection,
     private readonly readiness: Readiness,
@@ -52,16 +51,14 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
     await this.positionGroup(snapshot.offsets);
     this.logger.info({ consents: this.projection.consentCount, events: snapshot.events.length, holdings: snapshot.holdings.length, identityLinks: snapshot.identityLinks.length, ms: Date.now() - started }, 'projection loaded from PostgreSQL');
 
-    this.consumer = new BatchConsumer(this.kafka, this.publisher, {
+    await this.consumers.consume('projection', {
       groupId: this.groupId,
       topics: PROJECTED_TOPICS,
       fromBeginning: true,
-      log: this.logger,
       handle: (events, context) => this.onBatch(events, context),
       // Transaction markers (records.encrypted is written transactionally) end a partition without an event.
       onProgress: (topic, partition, next) => this.advance(`${topic}/${partition}`, next),
     });
-    await this.consumer.start();
     this.ends = this.kafka.admin();
     await this.ends.connect();
     this.readiness.register('projection', async () => {
@@ -69,8 +66,8 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
     });
   }
 
+  /** Reads are answered by then; the consumer host stops the consumer after this. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
     await this.ends?.disconnect();
   }
 
