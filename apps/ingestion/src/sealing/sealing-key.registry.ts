@@ -1,23 +1,20 @@
 // Learns the encryption service's sealing public key from the keys topic: every instance reads the whole topic
 // in a consumer group of its own, so a rotated key is picked up without a restart and a restart re-learns it.
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { topics } from '@medshare/contracts';
 import { sealingKeyId } from '@medshare/crypto';
-import { BatchConsumer, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
-import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { ConsumerHost, type ConsumedEvent } from '@medshare/messaging';
+import { LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import type { IngestionConfig } from '../config';
 import type { SealingPublicKey } from './record-sealer';
 
 @Injectable()
-export class SealingKeyRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class SealingKeyRegistry implements OnApplicationBootstrap {
   private key?: SealingPublicKey;
-  private consumer?: BatchConsumer;
 
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
-    private readonly publisher: EventPublisher,
+    private readonly consumers: ConsumerHost,
     private readonly readiness: Readiness,
     @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -32,18 +29,12 @@ export class SealingKeyRegistry implements OnApplicationBootstrap, BeforeApplica
     this.readiness.register('sealing-key', async () => {
       if (this.key === undefined) throw new Error('no sealing key announced on the keys topic yet');
     });
-    this.consumer = new BatchConsumer(this.kafka, this.publisher, {
+    await this.consumers.consume('sealing-keys', {
       groupId: `${this.config.KAFKA_GROUP_ID}-keys-${randomUUID()}`,
       topics: [topics.keys],
       fromBeginning: true,
       handle: async (events) => this.learn(events),
-      log: this.logger,
     });
-    await this.consumer.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
   }
 
   /** The keys topic has one partition, so the last announcement in it is the newest. */
