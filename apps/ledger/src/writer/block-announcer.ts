@@ -1,8 +1,7 @@
 // What follows a commit, in block order and off the commit path: Kafka offsets (for lag monitoring),
 // the signed header on the blocks topic, and the dead letters of the block's unparseable messages.
-import type { IHeaders } from 'kafkajs';
 import { deadLetterTopic, envelope, topics } from '@medshare/contracts';
-import type { EventPublisher } from '@medshare/messaging';
+import { deadLetterMessage, type EventPublisher } from '@medshare/messaging';
 import type { Logger } from '@medshare/service-kit';
 import type { BlockHeader } from '../block/block-header';
 import type { BlockRecord } from '../block/sealed-block';
@@ -46,18 +45,9 @@ export class BlockAnnouncer {
   }
 
   private async deadLetter(items: readonly WaitingLeaf[]): Promise<void> {
-    const messages = items.map(({ topic, partition, offset, deadLetter }) => {
+    const messages = items.map(({ topic, partition, deadLetter }) => {
       const { reason, message } = deadLetter as NonNullable<WaitingLeaf['deadLetter']>;
-      const headers: IHeaders = {
-        ...(message.headers ?? {}),
-        'dlq.reason': reason,
-        'dlq.topic': topic,
-        'dlq.partition': String(partition),
-        'dlq.offset': offset,
-        'dlq.group': this.groupId,
-        'dlq.time': new Date().toISOString(),
-      };
-      return { key: message.key, value: message.value, headers };
+      return deadLetterMessage(this.groupId, { message, topic, partition, reason });
     });
     try {
       await this.publisher.publishRaw(deadLetterTopic, messages);
