@@ -2,8 +2,9 @@
 // is killed (-9) and later another leader is frozen (SIGSTOP), then every partition is read back to its high
 // watermark. Nothing acknowledged may be missing and nothing may be there twice.
 import { randomUUID } from 'node:crypto';
-import { envelope, topics, type EventOf } from '@medshare/contracts';
+import { topics, type EventOf } from '@medshare/contracts';
 import { EventPublisher, PublishTimeoutError } from '@medshare/messaging';
+import { testAlert } from '../support/events';
 import { readTopic } from '../support/topic-reader';
 import type { KafkaTestCluster } from './kafka-cluster';
 
@@ -60,7 +61,7 @@ export async function runLeaderChange(cluster: KafkaTestCluster, options: Leader
   const inFlight = new Set<Promise<void>>();
 
   const eventOf = (n: number): EventOf<'governance.alert.v1'> => {
-    const event = envelope('governance.alert.v1', 'chaos', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary: `${run} ${n}`, institution: `hosp-${n % KEYS}` });
+    const event = testAlert(`${run} ${n}`, { source: 'chaos', institution: `hosp-${n % KEYS}` });
     numberOf.set(event.id, n);
     return event;
   };

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { envelope, parseEvent, topics, type EventOf } from '@medshare/contracts';
+import { parseEvent, topics, type EventOf } from '@medshare/contracts';
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { closeAll } from '../support/cleanup';
+import { kekRotated } from '../support/events';
 import { eventually } from '../support/eventually';
 import { runLedgerVerification } from '../support/ledger-verifications';
 import { freePorts } from '../support/ports';
@@ -46,7 +47,7 @@ const env = {
 const produced: string[] = [];
 
 async function produce(count: number): Promise<void> {
-  const events = Array.from({ length: count }, (_, i) => envelope('keys.kek-rotated.v1', 'encryption', { kekVersion: produced.length + i + 1, rewrappedDeks: 0, retiredVersions: [] }));
+  const events = Array.from({ length: count }, (_, i) => kekRotated(produced.length + i + 1));
   await publisher.publish(topics.keys, events);
   produced.push(...events.map((event) => event.id));
 }

@@ -2,9 +2,10 @@
 // and must drop partitions this member no longer holds (they stayed at their last value for ever).
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { envelope, topics } from '@medshare/contracts';
+import { topics } from '@medshare/contracts';
 import { testEndpoints } from '../../../test/support/endpoints';
 import { eventually } from '../../../test/support/eventually';
+import { testAlert } from '../../../test/support/events';
 import { BatchConsumer } from './batch-consumer';
 import { ConsumerLag } from './consumer-lag';
 import { EventPublisher } from './event-publisher';
@@ -12,8 +13,7 @@ import { createKafka } from './kafka';
 import { messagingMetrics } from './metrics';
 
 const topic = topics.governanceAlerts;
-const alert = (summary: string) =>
-  envelope('governance.alert.v1', 'test', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary, institution: 'hosp-lag' });
+const alert = (summary: string) => testAlert(summary, { institution: 'hosp-lag' });
 
 async function lagOf(groupId: string): Promise<Map<string, number>> {
   const { values } = await messagingMetrics.lag.get();

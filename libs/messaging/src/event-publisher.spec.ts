@@ -2,7 +2,8 @@
 // frozen, SIGSTOPped broker looks exactly like this), so request paths can answer 503 quickly.
 import { createServer, type Server, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
-import { envelope, topics } from '@medshare/contracts';
+import { topics } from '@medshare/contracts';
+import { testAlert } from '../../../test/support/events';
 import { EventPublisher, PublishTimeoutError } from './event-publisher';
 
 describe('EventPublisher deadline', () => {
@@ -27,7 +28,7 @@ describe('EventPublisher deadline', () => {
     // No retries and a 2 s request timeout: the client gives up soon after the test, leaving nothing running.
     const kafka = new Kafka({ brokers: [`127.0.0.1:${port}`], clientId: 'deadline-spec', requestTimeout: 2_000, retry: { retries: 0 }, logLevel: logLevel.NOTHING });
     const publisher = new EventPublisher(kafka);
-    const alert = envelope('governance.alert.v1', 'test', { alertId: 'a1', kind: 'data-quality', severity: 'info', summary: 'deadline', institution: 'hosp-a' });
+    const alert = testAlert('deadline');
     const started = Date.now();
     await expect(publisher.publish(topics.governanceAlerts, [alert], { deadlineMs: 300 })).rejects.toBeInstanceOf(PublishTimeoutError);
     expect(Date.now() - started).toBeLessThan(1_500);

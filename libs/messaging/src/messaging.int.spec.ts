@@ -1,16 +1,14 @@
 // Round trips through the real broker: publish, batch-consume, dead-letter, request/reply.
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { deadLetterTopic, envelope, topics } from '@medshare/contracts';
+import { deadLetterTopic, topics } from '@medshare/contracts';
 import { testEndpoints } from '../../../test/support/endpoints';
 import { eventually } from '../../../test/support/eventually';
+import { decryptRequest, testAlert as alert } from '../../../test/support/events';
 import { BatchConsumer, type ConsumedEvent } from './batch-consumer';
 import { EventPublisher, InvalidEventError } from './event-publisher';
 import { createKafka } from './kafka';
 import { RequestReplyClient, serveRequests } from './request-reply';
-
-const alert = (summary: string) =>
-  envelope('governance.alert.v1', 'test', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary, institution: 'hosp-a' });
 
 describe('messaging against the real broker', () => {
   let kafka: Kafka;
@@ -117,7 +115,7 @@ describe('messaging against the real broker', () => {
     const client = new RequestReplyClient(kafka, publisher, { requests: topics.decryptRequests, replies: topics.decryptReplies }, { service: 'test' });
     await client.start();
     stops.push(() => client.stop());
-    const request = envelope('encryption.decrypt-requested.v1', 'test-client', { permit: 'abcd', replyKey: 'AAAA' });
+    const request = decryptRequest();
     const reply = await client.request(request, 20_000);
     expect(reply.type).toBe('encryption.decrypt-replied.v1');
     expect(reply.causationid).toBe(request.id);

@@ -2,8 +2,9 @@
 // flight into a failure (issue 9 §3).
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { envelope, topics } from '@medshare/contracts';
+import { topics } from '@medshare/contracts';
 import { testEndpoints } from '../../../test/support/endpoints';
+import { decryptRequest } from '../../../test/support/events';
 import { EventPublisher } from './event-publisher';
 import { createKafka } from './kafka';
 import { RequestReplyClient, serveRequests } from './request-reply';
@@ -40,12 +41,12 @@ describe('stopping a request/reply client', () => {
     const client = new RequestReplyClient(kafka, publisher, { requests: topics.decryptRequests, replies: topics.decryptReplies }, { service: 'test-stop' });
     await client.start();
     try {
-      const request = envelope('encryption.decrypt-requested.v1', 'test-client', { permit: 'abcd', replyKey: 'AAAA' });
+      const request = decryptRequest();
       const reply = client.request(request, 20_000);
       const stopped = client.stop();
       await expect(reply).resolves.toMatchObject({ type: 'encryption.decrypt-replied.v1', causationid: request.id });
       await stopped;
-      await expect(client.request(envelope('encryption.decrypt-requested.v1', 'test-client', { permit: 'efgh', replyKey: 'AAAA' }), 1000)).rejects.toThrow(/stopping/);
+      await expect(client.request(decryptRequest('efgh'), 1000)).rejects.toThrow(/stopping/);
     } finally {
       await client.stop();
       await server.stop();

@@ -2,10 +2,11 @@
 // error, and each case also shows the runtime check that catches the same mistake from untyped input.
 import { Kafka, logLevel } from 'kafkajs';
 import { envelope, topics, validateEvent } from '@medshare/contracts';
+import { testAlert } from '../../../test/support/events';
 import type { BatchContext } from './batch-consumer';
 import { EventPublisher, InvalidEventError, toMessage } from './event-publisher';
 
-const alert = envelope('governance.alert.v1', 'test', { alertId: 'a1', kind: 'data-quality', severity: 'info', summary: 'typed', institution: 'hosp-a' });
+const alert = testAlert('typed');
 
 describe('typed events', () => {
   it('accepts a catalogue payload on a topic that carries its type', () => {

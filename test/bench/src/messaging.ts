@@ -5,9 +5,10 @@
 // BatchConsumer did) and with BatchConsumer (parsing, validation, lag refresh). ~600-byte events.
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Message } from 'kafkajs';
-import { envelope, topics, type EventOf } from '@medshare/contracts';
+import { topics, type EventOf } from '@medshare/contracts';
 import { BatchConsumer, EventPublisher, toMessage } from '@medshare/messaging';
 import { KafkaTestCluster } from '../../chaos/kafka-cluster';
+import { testAlert } from '../../support/events';
 import { eventually } from '../../support/eventually';
 import type { BenchResult } from './bench-result';
 
@@ -58,7 +59,7 @@ export async function run(): Promise<BenchResult[]> {
 }
 
 function alert(n: number): EventOf<'governance.alert.v1'> {
-  return envelope('governance.alert.v1', 'bench', { alertId: randomUUID(), kind: 'data-quality', severity: 'info', summary: `bench event ${n} `.padEnd(300, '.'), institution: `hosp-${n % 60}` });
+  return testAlert(`bench event ${n} `.padEnd(300, '.'), { source: 'bench', institution: `hosp-${n % 60}` });
 }
 
 async function produce(messages: Message[], size: number, callers: number, send: (chunk: Message[]) => Promise<void>): Promise<number> {

@@ -1,12 +1,13 @@
-import { canonicalBytes, envelope } from '@medshare/contracts';
+import { canonicalBytes } from '@medshare/contracts';
 import { leafHash } from '@medshare/merkle';
+import { kekRotated } from '../../../../test/support/events';
 import { leafOf, UNPARSEABLE } from './leaf';
 
 const topic = 'medshare.keys.v1';
 
 describe('leafOf', () => {
   it('hashes the canonical bytes of a parsed event', () => {
-    const event = envelope('keys.kek-rotated.v1', 'encryption', { kekVersion: 2, rewrappedDeks: 5, retiredVersions: [1] });
+    const event = kekRotated(2);
     const { leaf, deadLetterReason } = leafOf({ topic, partition: 0, offset: '4', value: Buffer.from(JSON.stringify(event)) });
     expect(deadLetterReason).toBeUndefined();
     expect(leaf).toEqual({ eventId: event.id, eventType: 'keys.kek-rotated.v1', canonical: canonicalBytes(event), leafHash: leafHash(canonicalBytes(event)) });

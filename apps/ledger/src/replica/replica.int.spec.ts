@@ -2,10 +2,9 @@
 // second instance out, appends that refuse to leave a gap, and a repair that restores edited rows.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { envelope } from '@medshare/contracts';
 import { databaseUrl, testEndpoints } from '../../../../test/support/endpoints';
-import { leafOf } from '../block/leaf';
-import { EMPTY_CHAIN, headOf, sealBlock, type ChainHead, type SealedBlock } from '../block/sealed-block';
+import type { SealedBlock } from '../block/sealed-block';
+import { testBlocks } from '../block/test-chain.testing';
 import { ChainVerifier } from '../verification/chain-verifier';
 import { Replica } from './replica';
 
@@ -13,22 +12,7 @@ const server = testEndpoints().ledgerServers[0];
 const database = `ledger_t${randomUUID().replace(/-/g, '').slice(0, 8)}`;
 const url = databaseUrl(server, database);
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const topic = 'medshare.keys.v1';
-
-function chainOf(sizes: number[]): SealedBlock[] {
-  let head: ChainHead = EMPTY_CHAIN;
-  let offset = 0;
-  return sizes.map((size) => {
-    const pending = Array.from({ length: size }, () => {
-      const event = envelope('keys.kek-rotated.v1', 'encryption', { kekVersion: offset + 1, rewrappedDeks: 0, retiredVersions: [] });
-      const position = { topic, partition: 0, offset: String(offset++) };
-      return { ...position, leaf: leafOf({ ...position, value: Buffer.from(JSON.stringify(event)) }).leaf };
-    });
-    const block = sealBlock(head, pending, { positions: head.cursor, time: new Date(), signer: { privateKey, origin: 'test.example/ledger' } });
-    head = headOf(block);
-    return block;
-  });
-}
+const chainOf = (sizes: number[]): SealedBlock[] => testBlocks(sizes, privateKey);
 
 async function verify(replica: Replica) {
   return replica.snapshot(async (reader) => {

@@ -1,27 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { envelope } from '@medshare/contracts';
-import { leafOf } from '../block/leaf';
-import { EMPTY_CHAIN, headOf, sealBlock, type ChainHead, type SealedBlock } from '../block/sealed-block';
+import type { SealedBlock } from '../block/sealed-block';
+import { testBlocks } from '../block/test-chain.testing';
 import { ChainVerifier, type StoredBlock } from './chain-verifier';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-const signer = { privateKey, origin: 'test.example/ledger' };
-const topic = 'medshare.keys.v1';
-
-function chainOf(blockSizes: number[]): SealedBlock[] {
-  let head: ChainHead = EMPTY_CHAIN;
-  let offset = 0;
-  return blockSizes.map((size) => {
-    const pending = Array.from({ length: size }, () => {
-      const event = envelope('keys.kek-rotated.v1', 'encryption', { kekVersion: offset + 1, rewrappedDeks: 0, retiredVersions: [] });
-      const position = { topic, partition: 0, offset: String(offset++) };
-      return { ...position, leaf: leafOf({ ...position, value: Buffer.from(JSON.stringify(event)) }).leaf };
-    });
-    const block = sealBlock(head, pending, { positions: head.cursor, time: new Date(), signer });
-    head = headOf(block);
-    return block;
-  });
-}
+const chainOf = (sizes: number[]): SealedBlock[] => testBlocks(sizes, privateKey);
 
 function stored(block: SealedBlock): StoredBlock {
   return { height: block.header.height, header: structuredClone(block.header), blockHash: block.blockHash, signature: block.signature, checkpoint: block.checkpoint, treeState: block.treeState, cursor: block.cursor };

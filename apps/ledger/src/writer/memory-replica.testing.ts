@@ -2,31 +2,17 @@
 // append refuses a gap, leaf indexes are unique) and can be made to fail, lag, hang or be tampered with.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import pino from 'pino';
-import { envelope } from '@medshare/contracts';
 import type { Logger } from '@medshare/service-kit';
-import { leafOf } from '../block/leaf';
-import { EMPTY_CHAIN, headOf, sealBlock, type ChainHead, type EventRow, type SealedBlock } from '../block/sealed-block';
+import { EMPTY_CHAIN, type ChainHead, type EventRow, type SealedBlock } from '../block/sealed-block';
+import { testBlocks } from '../block/test-chain.testing';
 import type { ChainReplica, ReplicaHead } from '../replica/replica-set';
 import type { StoredBlock } from '../verification/chain-verifier';
 
 export const ledgerKey = generateKeyPairSync('ed25519');
-const topic = 'medshare.keys.v1';
 
 /** `count` consecutive blocks of `size` events after `head`, signed with `privateKey`. */
 export function blocksAfter(head: ChainHead, count: number, size = 3, privateKey: KeyObject = ledgerKey.privateKey): SealedBlock[] {
-  const blocks: SealedBlock[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const first = head.treeState.size;
-    const pending = Array.from({ length: size }, (_, j) => {
-      const event = envelope('keys.kek-rotated.v1', 'encryption', { kekVersion: first + j + 1, rewrappedDeks: 0, retiredVersions: [] });
-      const position = { topic, partition: 0, offset: String(first + j) };
-      return { ...position, leaf: leafOf({ ...position, value: Buffer.from(JSON.stringify(event)) }).leaf };
-    });
-    const block = sealBlock(head, pending, { positions: head.cursor, time: new Date(0), signer: { privateKey, origin: 'test.example/ledger' } });
-    blocks.push(block);
-    head = headOf(block);
-  }
-  return blocks;
+  return testBlocks(Array<number>(count).fill(size), privateKey, { head, time: new Date(0) });
 }
 
 export const chainOf = (count: number): SealedBlock[] => blocksAfter(EMPTY_CHAIN, count);
