@@ -8,3 +8,7 @@ export * from './sealed-group';
 export * from './events/common';
 export { sealedBox } from './events/ingest';
 export { blockHeader, offsetRange } from './events/ledger';
+export * from './published/json-schema';
+export * from './published/event-schemas';
+export * from './published/compatibility';
+export * from './published/asyncapi';

@@ -1,5 +1,6 @@
 // `npx medshare`: one operator CLI for the platform; each command is a module under commands/.
 import { processIo, type Command, type CommandIo } from './io';
+import { contractsCommand } from './commands/contracts';
 import { demoCommand } from './commands/demo';
 import { docsCommand } from './commands/docs';
 import { infraCommand } from './commands/infra';
@@ -20,6 +21,7 @@ export const commands: Record<string, CommandEntry> = {
   status: { run: statusCommand, summary: 'status                       readiness of the five services' },
   demo: { run: demoCommand, summary: 'demo [--rate N] [--duration S]   synthetic hospital traffic against the running platform' },
   token: { run: tokenCommand, summary: 'token --institution ID [--practitioner ID] [--role ROLE] [--ttl S]   a DEV bearer token' },
+  contracts: { run: (args, io) => contractsCommand(args, io), summary: 'contracts [check]            write (or compare) docs/contracts/: event JSON Schemas, AsyncAPI, OpenAPI' },
   docs: { run: docsCommand, summary: 'docs [check]                 write (or compare) docs/events.md from the topic registry and schemas' },
 };
 

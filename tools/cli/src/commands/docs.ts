@@ -2,8 +2,7 @@
 // schemas, so the document cannot drift from the code (a unit test compares the two).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { allTopics, cloudEventEnvelopeSchema, eventSchemas, type EventType, type TopicSpec } from '@medshare/contracts';
+import { allTopics, cloudEventEnvelopeSchema, eventSchemas, jsonSchemaOf, type EventType, type JsonSchema, type TopicSpec } from '@medshare/contracts';
 import type { CommandIo } from '../io';
 import { repoRoot } from '../repo';
 
@@ -25,27 +24,6 @@ export async function docsCommand(args: string[], io: CommandIo): Promise<number
   await writeFile(file, wanted);
   io.out(`wrote ${EVENT_CATALOGUE}`);
   return 0;
-}
-
-/** JSON Schema as zod 4 emits it, as far as the catalogue reads it. */
-interface JsonSchema {
-  type?: string | string[];
-  const?: unknown;
-  enum?: unknown[];
-  format?: string;
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  minItems?: number;
-  maxItems?: number;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: JsonSchema | boolean;
-  items?: JsonSchema;
-  oneOf?: JsonSchema[];
-  anyOf?: JsonSchema[];
 }
 
 interface FieldRow {
@@ -111,10 +89,6 @@ function fieldRows(schema: JsonSchema, prefix = ''): FieldRow[] {
 
 function table(rows: FieldRow[]): string[] {
   return ['| field | type | required |', '|---|---|---|', ...rows.map((row) => `| \`${row.path}\` | ${row.type.replaceAll('|', '\\|')} | ${row.required ? 'yes' : 'no'} |`)];
-}
-
-function jsonSchemaOf(schema: z.ZodType): JsonSchema {
-  return z.toJSONSchema(schema, { unrepresentable: 'any' }) as JsonSchema;
 }
 
 function services(names: readonly string[]): string {
