@@ -10,6 +10,8 @@ import { ConsumptionStats } from './consumption/consumption-stats';
 import { GovernanceConsumer } from './consumption/governance.consumer';
 import { GovernanceController } from './http/governance.controller';
 import { migrations } from './migrations';
+import { ReportsController } from './reports/reports.controller';
+import { reportsProviders } from './reports/reports.providers';
 
 @Module({})
 export class GovernanceModule {
@@ -18,12 +20,13 @@ export class GovernanceModule {
     return {
       module: GovernanceModule,
       imports: [PlatformModule.forRoot({ service: 'governance', config, logger, keys, database: { entities: [], migrations } })],
-      controllers: [GovernanceController, AuthController],
+      controllers: [GovernanceController, AuthController, ReportsController],
       providers: [
         { provide: AlertsRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new AlertsRepository(dataSource) },
         { provide: ConsumptionStats, useValue: new ConsumptionStats() },
         GovernanceConsumer,
         ...authProviders(config, keys),
+        ...reportsProviders(config),
       ],
     };
   }

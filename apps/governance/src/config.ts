@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, port } from '@medshare/service-kit';
 import { authConfigShape, refineAuthConfig } from './auth/auth-config';
+import { reportsConfigShape } from './reports/reports-config';
 import type { RulesConfig } from './rules/rules';
 
 const MINUTE = 60_000;
@@ -15,6 +16,7 @@ const flag = (defaultValue: boolean) =>
 
 export const governanceConfigSchema = baseConfigSchema.extend({
   ...authConfigShape,
+  ...reportsConfigShape,
   PORT: port(3005),
   DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/governance'),
   KAFKA_GROUP_ID: z.string().min(1).max(200).default('governance'),

@@ -2,6 +2,7 @@
 import { ExitCode, parseFlags, UsageError, type CliIo, type Command } from './cli';
 import { bundleCommand } from './commands/bundle';
 import { consistencyCommand } from './commands/consistency';
+import { disclosuresCommand } from './commands/disclosures';
 import { exportCommand } from './commands/export';
 import { fileCommand } from './commands/file';
 import { inclusionCommand } from './commands/inclusion';
@@ -11,7 +12,7 @@ import { rootCommand } from './commands/root';
 const PROGRAM = 'medshare-verify';
 
 // A new subcommand is a module under commands/ plus one entry here.
-const COMMANDS: readonly Command<string, string>[] = [rootCommand, inclusionCommand, consistencyCommand, bundleCommand, replicaCommand, fileCommand, exportCommand];
+const COMMANDS: readonly Command<string, string>[] = [rootCommand, inclusionCommand, consistencyCommand, bundleCommand, disclosuresCommand, replicaCommand, fileCommand, exportCommand];
 
 const HELP_FLAGS = new Set(['--help', '-h']);
 

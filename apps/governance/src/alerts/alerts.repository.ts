@@ -115,11 +115,13 @@ export class AlertsRepository {
     return rows.map(toStoredAlert);
   }
 
-  /** Per kind and severity, of one institution or (undefined) of all. */
-  async counts(institution?: string): Promise<AlertCounts[]> {
+  /** Per kind and severity, of one institution or (undefined) of all, raised in a period or ever. */
+  async counts(institution?: string, period?: { from: Date; to: Date }): Promise<AlertCounts[]> {
     const rows: { kind: AlertKind; severity: AlertSeverity; count: string }[] = await this.dataSource.query(
-      `SELECT kind, severity, count(*) AS count FROM alerts WHERE $1::text IS NULL OR institution = $1 GROUP BY kind, severity ORDER BY kind, severity`,
-      [institution ?? null],
+      `SELECT kind, severity, count(*) AS count FROM alerts
+       WHERE ($1::text IS NULL OR institution = $1) AND ($2::timestamptz IS NULL OR raised_at >= $2) AND ($3::timestamptz IS NULL OR raised_at < $3)
+       GROUP BY kind, severity ORDER BY kind, severity`,
+      [institution ?? null, period?.from.toISOString() ?? null, period?.to.toISOString() ?? null],
     );
     return rows.map((row) => ({ kind: row.kind, severity: row.severity, count: Number(row.count) }));
   }

@@ -9,6 +9,8 @@ export enum GovernanceErrorCode {
   CsrfRejected = 'csrf-rejected',
   IdentityProviderUnavailable = 'identity-provider-unavailable',
   LoginFailed = 'login-failed',
+  /** A report needs the ledger's proofs and the ledger does not answer. */
+  LedgerUnavailable = 'ledger-unavailable',
 }
 
 const GOVERNANCE_ERRORS: ErrorTable<GovernanceErrorCode> = {
@@ -18,6 +20,7 @@ const GOVERNANCE_ERRORS: ErrorTable<GovernanceErrorCode> = {
   [GovernanceErrorCode.CsrfRejected]: { status: 403, issueType: 'security' },
   [GovernanceErrorCode.IdentityProviderUnavailable]: { status: 503, issueType: 'transient' },
   [GovernanceErrorCode.LoginFailed]: { status: 400, issueType: 'login' },
+  [GovernanceErrorCode.LedgerUnavailable]: { status: 503, issueType: 'transient' },
 };
 
 export class GovernanceError extends CodedError<GovernanceErrorCode> {
