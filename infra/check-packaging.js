@@ -42,7 +42,12 @@ const SCALINGS = ['scale-out', 'single-instance', 'active-standby'];
 const envNamesIn = (source) => new Set([...source.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*:/gm)].map((match) => match[1]));
 const BASE_ENV = envNamesIn(read('libs/service-kit/src/config.ts'));
 const PLATFORM_ENV = envNamesIn(read('libs/service-kit/src/platform-keys.ts'));
-const CLI_TOPICS_ENV = new Set([...read('tools/cli/src/commands/topics.ts').matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]));
+// `medshare topics`: its own variables, and the Kafka client's (tools/cli/src/kafka.ts: brokers and security).
+const CLI_TOPICS_ENV = new Set([
+  ...[...read('tools/cli/src/commands/topics.ts').matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]),
+  ...[...read('tools/cli/src/kafka.ts').matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]),
+  ...[...read('libs/messaging/src/kafka-security.ts').matchAll(/^\s*(KAFKA_[A-Z_]+)\?:/gm)].map((match) => match[1]),
+]);
 
 /** name -> { port, env, scaling } for every folder of apps/ with a main.ts. */
 const SERVICES = new Map();

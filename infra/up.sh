@@ -39,6 +39,7 @@ cat <<INFO
 
 up: all running after ${elapsed}s
   Kafka bootstrap      127.0.0.1:$k   (controller 127.0.0.1:${KAFKA_CONTROLLER_PORT:-19093}; topics are not auto-created)
+  Kafka clients        $(grep '^KAFKA_SECURITY=' "${KAFKA_DATA_DIR:-$INFRA/../.data/kafka}/client.env" 2>/dev/null || echo 'KAFKA_SECURITY=?'): settings in ${KAFKA_DATA_DIR:-.data/kafka}/client.env
   PostgreSQL state     postgres://medshare@127.0.0.1:$s/{ingestion,encryption,access_control,ledger,governance}
   ledger replica 1     postgres://medshare@127.0.0.1:$l1/ledger
   ledger replica 2     postgres://medshare@127.0.0.1:$l2/ledger

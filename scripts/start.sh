@@ -36,6 +36,14 @@ fi
 # The officers' sign-in: the provider infra/up.sh starts, also when the other servers were reused.
 if ! (exec 3<>"/dev/tcp/127.0.0.1/${OIDC_PORT:-3010}") 2>/dev/null; then started_oidc=1; fi
 bash infra/oidc/oidc.sh start
+# The broker's mode and credentials (SASL_SSL for a fresh start): every service below connects as its own principal.
+if [ -f .data/kafka/client.env ]; then
+  set -a
+  # shellcheck disable=SC1091
+  . .data/kafka/client.env
+  set +a
+fi
+echo "start: Kafka ${KAFKA_SECURITY:-plaintext} at ${KAFKA_BROKERS:-127.0.0.1:19092}"
 node tools/cli/bin/medshare.js topics create
 
 for entry in "${services[@]}"; do

@@ -69,3 +69,16 @@ LEDGER_PUBLIC_KEY="$(pem_line "$work/ledger.pub")"
 KAFKA_CLUSTER_ID=$(openssl rand -base64 16 | tr '+/' '-_' | tr -d '=')
 EOF
 echo "generate-env: wrote $ENV_FILE (mode 600); the ledger public key for auditors is in it as LEDGER_PUBLIC_KEY" >&2
+
+# The services answer HTTPS only in production: a self-signed certificate for trying out (replace tls/ with one
+# your CA issued for the services' names). Compose mounts secret files as they are, so the key must be readable
+# by the containers' user (uid 1000).
+TLS="$HERE/tls"
+if [[ ! -f "$TLS/tls.crt" ]]; then
+  mkdir -p "$TLS"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj "/CN=medshare" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:ingestion,DNS:encryption,DNS:access-control,DNS:ledger,DNS:governance" \
+    -keyout "$TLS/tls.key" -out "$TLS/tls.crt" 2>/dev/null
+  chmod 644 "$TLS/tls.crt" "$TLS/tls.key"
+  echo "generate-env: wrote a self-signed HTTPS certificate to $TLS (for trying out only)" >&2
+fi

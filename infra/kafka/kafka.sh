@@ -9,8 +9,8 @@
 #   infra/kafka/kafka.sh lib              # resolves the jars if needed and prints their folder (test/chaos clusters use it)
 #
 # Security (KAFKA_SECURITY): sasl_ssl (clients: TLS 1.3 + SASL/SCRAM-SHA-512, one principal per service; controller
-# listener: TLS 1.3 with client certificates; StandardAuthorizer, no ACL = denied), or plaintext (the default for a
-# fresh data folder). A formatted data folder keeps its mode (one formatted before modes existed is plaintext).
+# listener: TLS 1.3 with client certificates; StandardAuthorizer, no ACL = denied; the default for a fresh data
+# folder), or plaintext. A formatted data folder keeps its mode (one formatted before modes existed is plaintext).
 # The dev CA, broker certificate and passwords are generated once into KAFKA_SECRETS_DIR (<repo>/.data/secrets),
 # shared by every broker of the checkout. Each start writes $KAFKA_DATA_DIR/client.env (KAFKA_BROKERS,
 # KAFKA_SECURITY, KAFKA_CA_FILE, KAFKA_CREDENTIALS_DIR) for medshare's clients and client.properties (the
@@ -51,7 +51,7 @@ CREDENTIALS="$SECRETS/kafka-credentials"
 # platform's analysts; libs/contracts' kafkaPrincipals lists the same names (test/unit/kafka-acls.spec.ts).
 PRINCIPALS="${KAFKA_PRINCIPALS:-operator ingestion encryption access-control ledger governance analyst-platform}"
 SECURITY_FILE="$DATA/security" # the mode the storage was formatted with
-DEFAULT_SECURITY=plaintext # for a fresh data folder
+DEFAULT_SECURITY=sasl_ssl # for a fresh data folder
 CLIENT_ENV="$DATA/client.env"
 CLIENT_PROPS="$DATA/client.properties"
 

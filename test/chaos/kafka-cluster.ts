@@ -72,7 +72,8 @@ export class KafkaTestCluster {
   }
 
   kafka(clientId: string): Kafka {
-    return createKafka({ brokers: this.brokers, clientId });
+    // The cluster's nodes listen PLAINTEXT, whatever mode the shared broker of the run uses.
+    return createKafka({ brokers: this.brokers, clientId, security: { mode: 'plaintext' } });
   }
 
   /** Creates the topics at replication factor 3 (or the node count) with the given partition count. */

@@ -1,9 +1,11 @@
 // A service with a bad or missing key refuses to start, naming the variable (issue 9 §8): production keys are
 // required by each service's schema, PEM and JSON are parsed there, and nothing reaches Kafka or PostgreSQL
 // first. Each case is a real process start from dist/.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { ServiceName } from '../support/service-processes';
 
 const pem = (kind: 'private' | 'public', algorithm: 'ed25519' | 'x25519' = 'ed25519') => {
@@ -13,14 +15,21 @@ const pem = (kind: 'private' | 'public', algorithm: 'ed25519' | 'x25519' = 'ed25
 const hex32 = 'ab'.repeat(32);
 const token = 'a-production-token-0123456789';
 
+// Production answers HTTPS only: a certificate and key of the run's own.
+const tlsDir = mkdtempSync(join(tmpdir(), 'medshare-config-at-boot-'));
+execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+  '-keyout', join(tlsDir, 'tls.key'), '-out', join(tlsDir, 'tls.pem')], { stdio: 'ignore' });
+afterAll(() => rmSync(tlsDir, { recursive: true, force: true }));
+const https = { HTTPS_CERT_FILE: join(tlsDir, 'tls.pem'), HTTPS_KEY_FILE: join(tlsDir, 'tls.key') };
+
 /** Everything each service needs in production, so a case can leave out or spoil exactly one variable. */
 const production: Record<Exclude<ServiceName, 'governance'>, Record<string, string>> = {
-  ingestion: { NODE_ENV: 'production', INSTITUTIONS: 'hosp-a', INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': pem('public') }), PSEUDONYM_SECRET: hex32 },
+  ingestion: { NODE_ENV: 'production', ...https, INSTITUTIONS: 'hosp-a', INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': pem('public') }), PSEUDONYM_SECRET: hex32 },
   'access-control': {
-    NODE_ENV: 'production', INSTITUTIONS: 'hosp-a', INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': pem('public') }), PSEUDONYM_SECRET: hex32, PERMIT_PRIVATE_KEY: pem('private'),
+    NODE_ENV: 'production', ...https, INSTITUTIONS: 'hosp-a', INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': pem('public') }), PSEUDONYM_SECRET: hex32, PERMIT_PRIVATE_KEY: pem('private'),
   },
-  encryption: { NODE_ENV: 'production', MASTER_SECRET: hex32, OPERATOR_TOKEN: token, PERMIT_PUBLIC_KEY: pem('public') },
-  ledger: { NODE_ENV: 'production', OPERATOR_TOKEN: token, AUDITOR_TOKEN: `${token}-auditor`, LEDGER_PRIVATE_KEY: pem('private') },
+  encryption: { NODE_ENV: 'production', ...https, MASTER_SECRET: hex32, OPERATOR_TOKEN: token, PERMIT_PUBLIC_KEY: pem('public') },
+  ledger: { NODE_ENV: 'production', ...https, OPERATOR_TOKEN: token, AUDITOR_TOKEN: `${token}-auditor`, LEDGER_PRIVATE_KEY: pem('private') },
 };
 
 function without(env: Record<string, string>, variable: string): Record<string, string> {
@@ -52,6 +61,8 @@ describe('configuration validated at boot', () => {
     ['ledger in production without its signing key', 'ledger', without(production.ledger, 'LEDGER_PRIVATE_KEY'), 'LEDGER_PRIVATE_KEY'],
     ['ledger with a signing key of the wrong kind', 'ledger', { LEDGER_PRIVATE_KEY: pem('private', 'x25519') }, 'LEDGER_PRIVATE_KEY'],
     ['governance with a request timeout that is not a number', 'governance', { HTTP_REQUEST_TIMEOUT_MS: 'soon' }, 'HTTP_REQUEST_TIMEOUT_MS'],
+    ['ledger in production without an HTTPS certificate', 'ledger', without(without(production.ledger, 'HTTPS_CERT_FILE'), 'HTTPS_KEY_FILE'), 'HTTPS_CERT_FILE'],
+    ['encryption with a certificate but no key', 'encryption', without(production.encryption, 'HTTPS_KEY_FILE'), 'HTTPS_KEY_FILE'],
   ])('%s: exits 1 naming the variable', (_case, name, env, variable) => {
     const result = start(name, env);
     expect(result.status).toBe(1);

@@ -1,4 +1,15 @@
 // Where the test tiers find Kafka and PostgreSQL: the native defaults, or what the global set-up exported.
+import { resolve } from 'node:path';
+import { withKafkaClientEnv } from '../../libs/messaging/src/kafka-security';
+
+/**
+ * Takes the Kafka mode of this checkout's broker (plaintext, or sasl_ssl with its CA and credentials folder) from the
+ * client.env infra/kafka/kafka.sh wrote, for every KAFKA_* variable not set already: test clients then connect as the
+ * operator (libs/messaging createKafka) and the services the tests start, which inherit it, as themselves.
+ */
+export function adoptInfraKafkaEnv(): void {
+  Object.assign(process.env, withKafkaClientEnv(resolve(__dirname, '../../.data/kafka/client.env'), process.env));
+}
 export interface TestEndpoints {
   kafkaBrokers: string[];
   /** postgres:// URLs without a database name: state instance first, then the ledger replicas. */

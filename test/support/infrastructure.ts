@@ -4,10 +4,10 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { allTopics, topics } from '../../libs/contracts/src';
-import { createKafka, ensureTopics } from '../../libs/messaging/src';
+import { allTopics, kafkaAcls, topics } from '../../libs/contracts/src';
+import { applyAcls, createKafka, ensureTopics } from '../../libs/messaging/src';
 import { waitForGroupCoordinator } from './topic-reader';
-import { testEndpoints } from './endpoints';
+import { adoptInfraKafkaEnv, testEndpoints } from './endpoints';
 import { ensureObjectStore } from './object-store';
 import { portAnswers } from './ports';
 
@@ -34,8 +34,11 @@ export async function ensureInfrastructure(): Promise<void> {
   }
   // After up.sh (which starts it too) or beside servers another checkout runs: attachments need an S3 store.
   if (process.env[STARTED] !== 'containers') await ensureObjectStore();
+  adoptInfraKafkaEnv();
   const kafka = createKafka({ brokers: testEndpoints().kafkaBrokers, clientId: 'medshare-test-harness' });
   await ensureTopics(kafka, allTopics);
+  // As `medshare topics create` does: on a secured broker the services get their generated ACLs, nothing more.
+  if (process.env.KAFKA_SECURITY === 'sasl_ssl') await applyAcls(kafka, kafkaAcls());
   await waitForGroupCoordinator(kafka, topics.keys.name);
 }
 

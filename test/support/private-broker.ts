@@ -5,8 +5,8 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Kafka } from 'kafkajs';
-import { allTopics, topics } from '@medshare/contracts';
-import { createKafka, ensureTopics } from '@medshare/messaging';
+import { allTopics, kafkaAcls, topics } from '@medshare/contracts';
+import { applyAcls, createKafka, ensureTopics, kafkaSecurityFrom, withKafkaClientEnv } from '@medshare/messaging';
 import { freePorts } from './ports';
 import { waitForGroupCoordinator } from './topic-reader';
 
@@ -15,25 +15,38 @@ const repoRoot = resolve(__dirname, '../..');
 
 export interface PrivateBroker {
   brokers: string[];
-  /** A client of this broker (no connection of its own until used). */
+  /** A client of this broker as the operator (no connection of its own until used). */
   kafka: Kafka;
+  /** KAFKA_* for the services a test starts on this broker (each connects as its own principal). */
+  clientEnv: NodeJS.ProcessEnv;
+  /** A client as `principal` (sasl_ssl brokers; on a plaintext one everybody is anonymous). */
+  kafkaAs(principal: string, clientId: string): Kafka;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Stops the broker and deletes its data folder. */
   remove(): Promise<void>;
 }
 
-/** Starts a broker on a free port pair in 29192-29391 with every registry topic created. */
-export async function startPrivateBroker(name: string): Promise<PrivateBroker> {
+/**
+ * Starts a broker on a free port pair in 29192-29391 with every registry topic created (as `medshare topics create`
+ * does: on a sasl_ssl broker with the generated ACLs too); in the run's Kafka mode (KAFKA_SECURITY, plaintext by
+ * default) unless `security` says otherwise (secrets: the checkout's .data/secrets).
+ */
+export async function startPrivateBroker(name: string, { security = process.env.KAFKA_SECURITY ?? 'plaintext' } = {}): Promise<PrivateBroker> {
   const [port, controllerPort] = await freePorts(29192, 29392, 2);
   const dataDir = resolve(repoRoot, `.data/kafka-${name}`);
-  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort), KAFKA_DATA_DIR: dataDir };
+  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort), KAFKA_DATA_DIR: dataDir, KAFKA_SECURITY: security };
   const script = (command: 'start' | 'stop') => runCommand('bash', [resolve(repoRoot, 'infra/kafka/kafka.sh'), command], { cwd: repoRoot, env });
   const brokers = [`127.0.0.1:${port}`];
-  const kafka = createKafka({ brokers, clientId: `test-${name}` });
+  await script('start');
+  const clientEnv = withKafkaClientEnv(resolve(dataDir, 'client.env'), {});
+  const kafkaAs = (principal: string, clientId: string) => createKafka({ brokers, clientId, security: kafkaSecurityFrom(clientEnv, principal) });
+  const kafka = kafkaAs('operator', `test-${name}`);
   const broker: PrivateBroker = {
     brokers,
     kafka,
+    clientEnv,
+    kafkaAs,
     async start() {
       await script('start');
     },
@@ -45,9 +58,9 @@ export async function startPrivateBroker(name: string): Promise<PrivateBroker> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  await broker.start();
   try {
     await ensureTopics(kafka, allTopics);
+    if (security === 'sasl_ssl') await applyAcls(kafka, kafkaAcls());
     await waitForGroupCoordinator(kafka, topics.keys.name);
   } catch (error) {
     await broker.remove();

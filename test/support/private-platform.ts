@@ -24,14 +24,14 @@ export interface PrivatePlatform {
   remove(): Promise<void>;
 }
 
-/** `name`: a short lower-case tag of the run, used in database, group and log names. */
+/** `name`: a short lower-case tag of the run, used in database, group and log names; `env.KAFKA_SECURITY` also picks the broker's mode. */
 export async function startPrivatePlatform(name: string, env: NodeJS.ProcessEnv = {}): Promise<PrivatePlatform> {
   const { stateServer, ledgerServers } = testEndpoints();
   const stateDatabase = (service: ServiceName) => `${service.replace('-', '_')}_${name}`;
   const ledgerDatabase = `ledger_${name}`;
   const services = new Map<ServiceName, RunningService>();
   const logDir = resolve(__dirname, `../../.data/logs/e2e-${name}`);
-  const broker = await startPrivateBroker(name);
+  const broker = await startPrivateBroker(name, env.KAFKA_SECURITY ? { security: env.KAFKA_SECURITY } : {});
   const platform: PrivatePlatform = {
     broker,
     services,
@@ -57,7 +57,7 @@ export async function startPrivatePlatform(name: string, env: NodeJS.ProcessEnv 
         logDir,
         instance: `${service}-${name}`,
         env: {
-          KAFKA_BROKERS: broker.brokers.join(','),
+          ...broker.clientEnv,
           KAFKA_GROUP_ID: `${service}-${name}`,
           SERVICE_SOURCE: keySource,
           SEALING_KEY_SOURCE: keySource,

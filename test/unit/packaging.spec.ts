@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../..');
-// What the check reads: the packaging, each app's package.json and config, the kit's schemas, the topics command.
-const COPIED = ['infra', 'apps', 'libs/service-kit/src', 'tools/cli/src/commands'];
+// What the check reads: the packaging, each app's package.json and config, the kit's schemas, the topics command and
+// its Kafka client's settings.
+const COPIED = ['infra', 'apps', 'libs/service-kit/src', 'tools/cli/src/commands', 'tools/cli/src/kafka.ts', 'libs/messaging/src/kafka-security.ts'];
 
 type Edit = (root: string) => void;
 

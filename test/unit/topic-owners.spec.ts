@@ -1,8 +1,9 @@
 // The registry's producers and consumers are what the services' code does: each service's sources (tests
-// aside) name exactly the topics it writes or reads, and every topic it publishes to lists it as producer.
+// aside) name exactly the topics it writes or reads, and every topic it publishes to lists it as producer. The Kafka
+// ACLs generated from the registry are diffed against the same code.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { auditedTopics, topics, type ServiceName } from '@medshare/contracts';
+import { analystTopics, auditedTopics, deadLetterTopic, kafkaAcls, kafkaPrincipals, serviceClientIds, topics, type ServiceName } from '@medshare/contracts';
 
 const APPS = resolve(__dirname, '../../apps');
 const SERVICES: readonly ServiceName[] = ['ingestion', 'encryption', 'access-control', 'governance', 'ledger'];
@@ -44,5 +45,57 @@ describe('topic registry: producers and consumers', () => {
     expect(publishedTo.length).toBeGreaterThan(0);
     for (const key of publishedTo) expect({ key, producers: topics[key].producers }).toEqual({ key, producers: expect.arrayContaining([service]) });
   });
+});
 
+describe('Kafka ACLs generated from the registry, against the code', () => {
+  const acls = kafkaAcls();
+  const topicAcls = (principal: string, operation: 'read' | 'write') =>
+    acls.filter((acl) => acl.principal === principal && acl.resourceType === 'topic' && acl.operation === operation).map((acl) => acl.resourceName).sort();
+  const names = (keys: readonly TopicKey[]) => keys.map((key) => topics[key].name);
+
+  /** Topics a service writes: publish/emit/send(topics.x), a RequestReplyClient's requests, a request server's replies. */
+  function written(service: ServiceName): TopicKey[] {
+    const source = code.get(service) ?? '';
+    const sends = [...source.matchAll(/\b(?:publish\w*|emit|send)\(topics\.(\w+)/g)];
+    const asks = [...source.matchAll(/new RequestReplyClient\([^)]*requests: topics\.(\w+)/g)];
+    const answers = [...source.matchAll(/serveRequests\([\s\S]*?replies: topics\.(\w+)/g)];
+    return [...sends, ...asks, ...answers].map((match) => match[1] as TopicKey);
+  }
+
+  it.each(SERVICES)('%s may write exactly where its code writes (and the dead-letter topic)', (service) => {
+    expect(topicAcls(service, 'write')).toEqual([...new Set([...names(written(service)), deadLetterTopic.name])].sort());
+  });
+
+  it.each(SERVICES)('%s may read or write exactly the topics its code names', (service) => {
+    const allowed = new Set([...topicAcls(service, 'read'), ...topicAcls(service, 'write')]);
+    allowed.delete(deadLetterTopic.name);
+    expect([...allowed].sort()).toEqual(names(named(service)).sort());
+  });
+
+  it.each(SERVICES)('%s has a group prefix for its KAFKA_GROUP_ID default and its own name, and transactional ids only if it uses them', (service) => {
+    const config = readFileSync(join(APPS, service, 'src/config.ts'), 'utf8');
+    const defaultGroup = config.match(/KAFKA_GROUP_ID:[^\n]*\.default\('([^']+)'\)/)?.[1];
+    const prefixes = (type: string) => acls.filter((acl) => acl.principal === service && acl.resourceType === type && acl.pattern === 'prefixed').map((acl) => acl.resourceName);
+    expect(defaultGroup).toBeDefined();
+    expect(prefixes('group').some((prefix) => defaultGroup?.startsWith(prefix))).toBe(true);
+    // Request/reply askers read replies in `<service>-replies-<uuid>` (libs/messaging request-reply).
+    expect(prefixes('group')).toContain(service);
+    expect(prefixes('transactional-id')).toEqual(/\btransactionalId:/.test(code.get(service) ?? '') ? [...serviceClientIds[service].transactionalIds] : []);
+  });
+
+  it('analysts read only analyst topics: never sealed payloads, ciphertext, keys or decrypt traffic', () => {
+    const forbidden: string[] = [topics.ingestSealed, topics.recordsEncrypted, topics.decryptRequests, topics.decryptReplies, topics.keys].map((spec) => spec.name);
+    for (const analyst of kafkaPrincipals.analysts) {
+      expect(topicAcls(analyst, 'write')).toEqual([]);
+      expect(topicAcls(analyst, 'read')).toEqual(analystTopics.map((spec) => spec.name).sort());
+      expect(topicAcls(analyst, 'read').filter((name) => forbidden.includes(name))).toEqual([]);
+    }
+  });
+
+  it('infra/kafka/kafka.sh creates a SCRAM user for every principal the ACLs name', () => {
+    const script = readFileSync(resolve(__dirname, '../../infra/kafka/kafka.sh'), 'utf8');
+    const users = script.match(/PRINCIPALS="\$\{KAFKA_PRINCIPALS:-([^}]+)\}"/)?.[1].split(' ').sort();
+    expect(users).toEqual([kafkaPrincipals.operator, ...kafkaPrincipals.services, ...kafkaPrincipals.analysts].sort());
+    expect(new Set(acls.map((acl) => acl.principal))).toEqual(new Set([...kafkaPrincipals.services, ...kafkaPrincipals.analysts]));
+  });
 });

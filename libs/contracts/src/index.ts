@@ -3,6 +3,7 @@ export * from './envelope';
 export * from './event-id';
 export * from './event-types';
 export * from './topics';
+export * from './kafka-acls';
 export * from './validate';
 export * from './sealed-group';
 export * from './events/common';

@@ -3,6 +3,8 @@ export * from './consumer-host';
 export * from './dead-letter';
 export * from './event-publisher';
 export * from './kafka';
+export * from './kafka-security';
+export * from './acl-admin';
 export * from './metrics';
 export * from './request-reply';
 export * from './topic-admin';

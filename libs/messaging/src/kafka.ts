@@ -1,6 +1,7 @@
 // One place that turns configuration into a kafkajs client, with kafkajs' own logs routed to ours.
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type RequestTimeoutEvent } from 'kafkajs';
 import { BrokerQuarantine } from './broker-quarantine';
+import { kafkajsSecurity, kafkaSecurityFrom, type KafkaSecurity } from './kafka-security';
 
 export interface KafkaLog {
   error(fields: object, message: string): void;
@@ -13,6 +14,11 @@ export interface KafkaConnection {
   brokers: string[];
   clientId: string;
   log?: KafkaLog;
+  /**
+   * Services pass their own (configuration, principal = service name). Without it, the process environment's
+   * KAFKA_SECURITY & co. apply as the `operator` principal (or KAFKA_USERNAME): the CLI, tests and benchmarks.
+   */
+  security?: KafkaSecurity;
 }
 
 // kafkajs' 30 s default let a frozen (SIGSTOPped) leader stall every send for 30 s; 10 s is past the
@@ -20,12 +26,13 @@ export interface KafkaConnection {
 const REQUEST_TIMEOUT_MS = 10_000;
 const quarantines = new WeakMap<Kafka, BrokerQuarantine>();
 
-export function createKafka({ brokers, clientId, log }: KafkaConnection): Kafka {
+export function createKafka({ brokers, clientId, log, security = kafkaSecurityFrom(process.env, 'operator') }: KafkaConnection): Kafka {
   // A broker that let a request time out is avoided for another request timeout: by then its partitions have moved.
   const quarantine = new BrokerQuarantine(REQUEST_TIMEOUT_MS);
   const kafka = new Kafka({
     brokers,
     clientId,
+    ...kafkajsSecurity(security),
     connectionTimeout: 3000,
     requestTimeout: REQUEST_TIMEOUT_MS,
     socketFactory: quarantine.socketFactory,

@@ -7,10 +7,14 @@ import { ConfigError, type BaseConfig } from './config';
 import { HttpErrorFilter, routedMethods } from './error-renderer';
 import { Readiness } from './health';
 import { BoundedExpressAdapter, HttpDrain } from './http-server';
+import { httpsCredentials, type HttpsCredentials } from './https';
 import { createLogger, NestPinoLogger, type Logger } from './logger';
 
 /** What bootstrapping reads of a service's configuration (every service schema extends the base one). */
-type BootConfig = Pick<BaseConfig, 'LOG_LEVEL' | 'HOST' | 'SHUTDOWN_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_KEEP_ALIVE_TIMEOUT_MS'> & { PORT: number };
+type BootConfig = Pick<
+  BaseConfig,
+  'NODE_ENV' | 'LOG_LEVEL' | 'HOST' | 'SHUTDOWN_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_KEEP_ALIVE_TIMEOUT_MS' | 'HTTPS_CERT_FILE' | 'HTTPS_KEY_FILE'
+> & { PORT: number };
 
 export interface ServiceDefinition<TConfig extends BootConfig> {
   service: string;
@@ -26,8 +30,10 @@ export async function bootstrapService<TConfig extends BootConfig>(
   definition: ServiceDefinition<TConfig>,
 ): Promise<INestApplication> {
   let config: TConfig;
+  let https: HttpsCredentials | undefined;
   try {
     config = definition.loadConfig();
+    https = httpsCredentials(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${definition.service}: ${error.message}\n`);
@@ -42,7 +48,7 @@ export async function bootstrapService<TConfig extends BootConfig>(
       requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
       headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-    });
+    }, https);
     const app = await NestFactory.create<NestExpressApplication>(module as never, adapter, { logger: new NestPinoLogger(logger), bodyParser: false });
     app.disable('x-powered-by');
     definition.configure?.(app, config);
@@ -50,7 +56,7 @@ export async function bootstrapService<TConfig extends BootConfig>(
     app.useGlobalFilters(new HttpErrorFilter(logger, { fhirPaths: definition.fhirPaths ?? [], allowedMethods: (path) => routedMethods(express, path) }));
     closeOnSignals(app, new HttpDrain(app.getHttpServer()), logger, config.SHUTDOWN_TIMEOUT_MS);
     await app.listen(config.PORT, config.HOST);
-    logger.info({ port: config.PORT, host: config.HOST }, 'service started');
+    logger.info({ port: config.PORT, host: config.HOST, protocol: https ? 'https' : 'http' }, 'service started');
     return app;
   } catch (error) {
     logger.fatal({ error: error instanceof Error ? error.message : String(error) }, 'service failed to start');

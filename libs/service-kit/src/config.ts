@@ -13,11 +13,21 @@ export const baseConfigSchema = z.object({
     .default('127.0.0.1:19092')
     .transform((value) => value.split(',').map((broker) => broker.trim()))
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'each broker must be host:port')).min(1)),
+  /** plaintext, or sasl_ssl: TLS 1.3 + SCRAM-SHA-512 as the service's own principal (libs/messaging kafka-security). */
+  KAFKA_SECURITY: z.enum(['plaintext', 'sasl_ssl']).default('plaintext'),
+  KAFKA_CA_FILE: z.string().min(1).optional(),
+  KAFKA_CREDENTIALS_DIR: z.string().min(1).optional(),
+  KAFKA_PASSWORD_FILE: z.string().min(1).optional(),
+  /** Default: the service's name. */
+  KAFKA_USERNAME: z.string().regex(/^[a-z0-9-]{1,100}$/, 'lower-case letters, digits and dashes').optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   /** Unique per running instance (consumer groups of its own, client ids): host and pid, unique in containers too. */
   INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** PEM certificate (chain) and private key: with both the service answers HTTPS only, TLS 1.3. Required in production. */
+  HTTPS_CERT_FILE: z.string().min(1).optional(),
+  HTTPS_KEY_FILE: z.string().min(1).optional(),
   /** The whole request, body included, must arrive within this (a client trickling its body is cut off with 408). */
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),

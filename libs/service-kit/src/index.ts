@@ -6,6 +6,7 @@ export * from './database';
 export * from './error-renderer';
 export * from './health';
 export * from './http-server';
+export * from './https';
 export * from './logger';
 export * from './platform.module';
 export * from './platform-keys';

@@ -3,7 +3,7 @@
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { ConsumerHost, createKafka, EventPublisher } from '@medshare/messaging';
+import { ConsumerHost, createKafka, EventPublisher, kafkaSecurityFrom, type KafkaSecuritySettings } from '@medshare/messaging';
 import { openDatabase, type DatabaseOptions } from './database';
 import { HealthController, MetricsController, Readiness } from './health';
 import type { Logger } from './logger';
@@ -16,7 +16,7 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 export interface PlatformOptions {
   service: string;
-  config: { KAFKA_BROKERS: string[]; DATABASE_URL: string; INSTANCE_ID: string };
+  config: { KAFKA_BROKERS: string[]; DATABASE_URL: string; INSTANCE_ID: string } & KafkaSecuritySettings;
   logger: Logger;
   database: Omit<DatabaseOptions, 'url'>;
   /** The platform's keys, built once from the validated configuration, for every part that needs one. */
@@ -82,7 +82,12 @@ class DatabaseLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnAp
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
-    const kafka = createKafka({ brokers: options.config.KAFKA_BROKERS, clientId: `${options.service}-${options.config.INSTANCE_ID}`, log: options.logger });
+    const kafka = createKafka({
+      brokers: options.config.KAFKA_BROKERS,
+      clientId: `${options.service}-${options.config.INSTANCE_ID}`,
+      log: options.logger,
+      security: kafkaSecurityFrom(options.config, options.service),
+    });
     return {
       module: PlatformModule,
       controllers: [HealthController, MetricsController],

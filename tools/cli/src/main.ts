@@ -1,5 +1,6 @@
 // `npx medshare`: one operator CLI for the platform; each command is a module under commands/.
 import { processIo, type Command, type CommandIo } from './io';
+import { aclsCommand } from './commands/acls';
 import { contractsCommand } from './commands/contracts';
 import { demoCommand } from './commands/demo';
 import { docsCommand } from './commands/docs';
@@ -17,6 +18,7 @@ interface CommandEntry {
 export const commands: Record<string, CommandEntry> = {
   infra: { run: infraCommand, summary: 'infra up|down|status        start, stop or show the native Kafka and PostgreSQL servers' },
   topics: { run: topicsCommand, summary: 'topics create|list           create the registry topics on the broker, or list them' },
+  acls: { run: aclsCommand, summary: 'acls apply|list              apply (as the operator) or print the Kafka ACLs generated from the registry' },
   keys: { run: keysCommand, summary: 'keys status|rotate-kek|rotate-sealing|shred PSEUDONYM --reason T   key lifecycle (encryption service)' },
   status: { run: statusCommand, summary: 'status                       readiness of the five services' },
   demo: { run: demoCommand, summary: 'demo [--rate N] [--duration S]   synthetic hospital traffic against the running platform' },
@@ -33,7 +35,7 @@ export function helpText(): string {
     '',
     ...Object.values(commands).map((command) => `  ${command.summary}`),
     '',
-    'Environment: KAFKA_BROKERS, <SERVICE>_URL (e.g. LEDGER_URL), MEDSHARE_DEV_SEED / key variables as the services read them.',
+    'Environment: KAFKA_BROKERS, KAFKA_SECURITY & co. (default: .data/kafka/client.env), <SERVICE>_URL (e.g. LEDGER_URL), MEDSHARE_DEV_SEED / key variables as the services read them.',
   ].join('\n');
 }
 

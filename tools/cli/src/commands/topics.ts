@@ -1,7 +1,9 @@
-// `medshare topics create|list`: the topic registry of libs/contracts, applied to the broker.
-import { allTopics } from '@medshare/contracts';
-import { createKafka, ensureTopics } from '@medshare/messaging';
+// `medshare topics create|list`: the topic registry of libs/contracts, applied to the broker (and, on a secured
+// broker, the ACLs generated from it).
+import { allTopics, kafkaAcls } from '@medshare/contracts';
+import { applyAcls, ensureTopics } from '@medshare/messaging';
 import type { CommandIo } from '../io';
+import { cliKafka, cliKafkaEnv } from '../kafka';
 
 export async function topicsCommand(args: string[], io: CommandIo): Promise<number> {
   const action = args[0];
@@ -13,7 +15,7 @@ export async function topicsCommand(args: string[], io: CommandIo): Promise<numb
     for (const topic of allTopics) io.out(`${topic.name}\tkey=${topic.key}\tpartitions=${topic.partitions}\tretention=${topic.retentionMs < 0 ? 'forever' : `${topic.retentionMs / 3_600_000}h`}${topic.audited ? '\taudited' : ''}`);
     return 0;
   }
-  const kafka = createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','), clientId: 'medshare-cli' });
+  const kafka = cliKafka();
   const replicationFactor = Number(process.env.KAFKA_REPLICATION_FACTOR ?? 1);
   if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
     io.err('KAFKA_REPLICATION_FACTOR must be a whole number of at least 1');
@@ -21,5 +23,9 @@ export async function topicsCommand(args: string[], io: CommandIo): Promise<numb
   }
   const created = await ensureTopics(kafka, allTopics, replicationFactor);
   io.out(created.length === 0 ? 'all topics exist' : `created ${created.join(', ')}`);
+  if (cliKafkaEnv().KAFKA_SECURITY === 'sasl_ssl') {
+    const acls = await applyAcls(kafka, kafkaAcls());
+    io.out(`acls: ${acls.created.length} created, ${acls.deleted} deleted`);
+  }
   return 0;
 }

@@ -1,0 +1,161 @@
+// The bus knows who is talking: a broker of the run's own with TLS 1.3 + SASL/SCRAM-SHA-512 and the ACLs generated
+// from the topic registry. The five services, each as its own principal, carry a record from HTTP to a break-glass
+// read, the ledger and governance; a principal reading or writing what it does not own is refused; analysts never
+// read sealed payloads, ciphertext, keys or decrypt traffic; a wrong password does not connect.
+import { randomBytes } from 'node:crypto';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
+import { issueInstitutionToken } from '@medshare/crypto';
+import { kafkaAcls, topics } from '@medshare/contracts';
+import { applyAcls, createKafka, kafkaSecurityFrom } from '@medshare/messaging';
+import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
+import { eventually } from '../support/eventually';
+import { startPrivatePlatform, type PrivatePlatform } from '../support/private-platform';
+import type { ServiceName } from '../support/service-processes';
+import { closableConsumer } from '../support/topic-reader';
+
+const run = randomBytes(4).toString('hex');
+const A = `a${run}`;
+const NATIONAL = 'https://id.medshare.example/national-health-id';
+const patientRef = `${NATIONAL}|n-${run}`;
+const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: A }));
+const systemToken = (institution: string) => issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 600 });
+const practitionerToken = (institution: string, practitioner: string) =>
+  issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, practitioner, role: 'physician', ttlSeconds: 600 });
+
+describe('the authenticated and authorised bus', () => {
+  let platform: PrivatePlatform;
+
+  beforeAll(async () => {
+    platform = await startPrivatePlatform(`az${run}`, { KAFKA_SECURITY: 'sasl_ssl', INSTITUTIONS: A });
+  }, 240_000);
+
+  afterAll(() => platform?.remove());
+
+  async function call(service: ServiceName, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; text: string }> {
+    const response = await fetch(`${platform.service(service).baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    return { status: response.status, text: await response.text() };
+  }
+
+  /** 'read' when `principal` joins a group of its own prefix and fetches `topic`, else the broker's refusal. */
+  async function readAs(principal: string, topic: string): Promise<string> {
+    const { consumer, close } = closableConsumer(platform.broker.kafkaAs(principal, `az-${principal}-${run}`), { groupId: `${principal}-az-${run}-${topic}` });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      return await new Promise<string>((resolveRead, rejectRead) => {
+        consumer.on(consumer.events.FETCH_START, () => resolveRead('read'));
+        consumer.run({ eachBatch: async () => undefined }).catch(rejectRead);
+      });
+    } catch (error) {
+      return (error as { type?: string }).type ?? String(error);
+    } finally {
+      await close();
+    }
+  }
+
+  async function writeAs(principal: string, topic: string): Promise<string> {
+    const producer = platform.broker.kafkaAs(principal, `az-${principal}-${run}`).producer({ retry: { retries: 0 } });
+    await producer.connect();
+    try {
+      await producer.send({ topic, messages: [{ value: 'not an event' }] });
+      return 'written';
+    } catch (error) {
+      return (error as { type?: string }).type ?? String(error);
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  it('runs the five services, each with exactly its own ACLs: HTTP → encryption → a break-glass read → ledger and governance', async () => {
+    // The holder's own physician: the own institution is always reachable, and break-glass needs no consent.
+    const holder = { institution: A, id: `hd-${run}` };
+    expect((await call('access-control', 'POST', '/v1/roles', systemToken(A), { practitioner: holder.id, role: 'physician' })).status).toBe(201);
+    const patientUrl = `urn:uuid:${run}-0000-4000-8000-000000000001`;
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: patientUrl, request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient', identifier: [{ system: NATIONAL, value: `n-${run}` }], gender: 'female', birthDate: '1980-04-01' } },
+        {
+          fullUrl: `urn:uuid:${run}-0000-4000-8000-000000000002`,
+          request: { method: 'POST', url: 'Observation' },
+          resource: {
+            resourceType: 'Observation', status: 'final', subject: { reference: patientUrl }, effectiveDateTime: '2024-03-10T09:00:00Z',
+            code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] }, valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+          },
+        },
+      ],
+    };
+    expect((await call('ingestion', 'POST', '/v1/fhir', systemToken(A), bundle)).status).toBe(202);
+
+    const decide = (body: Record<string, unknown>) => call('access-control', 'POST', '/v1/decisions', practitionerToken(holder.institution, holder.id), { patient: patientRef, ...body });
+    await eventually(async () => (JSON.parse((await decide({ purpose: 'TREAT' })).text) as { reachableHolders?: string[] }).reachableHolders?.includes(A) || undefined, {
+      timeoutMs: 60_000,
+      what: 'access control to see the records encryption stored',
+    });
+    const read = await call('access-control', 'GET', `/v1/patients/${encodeURIComponent(patientRef)}/records?purpose=ETREAT&reason=bus-check`, practitionerToken(holder.institution, holder.id));
+    expect(read.status).toBe(200);
+    expect(read.text).toContain('Observation');
+
+    await eventually(async () => (await call('governance', 'GET', '/v1/alerts', systemToken(A))).text.includes('break-glass') || undefined, { timeoutMs: 60_000, what: 'governance to raise the break-glass alert' });
+    const head = await eventually(async () => {
+      const answer = JSON.parse((await call('ledger', 'GET', '/v1/blocks/head', systemToken(A))).text) as { treeSize?: number };
+      return (answer.treeSize ?? 0) >= 3 ? answer : undefined;
+    }, { timeoutMs: 60_000, what: 'the ledger to take in the audited events' });
+    expect(head.treeSize).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses a service that reads or writes a topic it does not own', async () => {
+    expect(await readAs('ingestion', topics.recordsEncrypted.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(await readAs('governance', topics.keys.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(await readAs('ingestion', topics.keys.name)).toBe('read');
+    expect(await writeAs('ingestion', topics.keys.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(await writeAs('governance', topics.accessDecisions.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
+  });
+
+  it('lets analysts read decisions but not sealed payloads, ciphertext, decrypt traffic or keys', async () => {
+    expect(await readAs('analyst-platform', topics.accessDecisions.name)).toBe('read');
+    for (const topic of [topics.ingestSealed, topics.recordsEncrypted, topics.decryptRequests, topics.decryptReplies, topics.keys]) {
+      expect({ topic: topic.name, outcome: await readAs('analyst-platform', topic.name) }).toEqual({ topic: topic.name, outcome: 'TOPIC_AUTHORIZATION_FAILED' });
+    }
+    expect(await writeAs('analyst-platform', topics.accessDecisions.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
+  });
+
+  it('does not connect with a wrong password', async () => {
+    const security = kafkaSecurityFrom(platform.broker.clientEnv, 'ingestion');
+    if (security.mode !== 'sasl_ssl') throw new Error('the broker of this spec must be sasl_ssl');
+    const connectWith = async (password: string) => {
+      const admin = createKafka({ brokers: platform.broker.brokers, clientId: `az-login-${run}`, security: { ...security, password } }).admin();
+      try {
+        await admin.connect();
+        return 'connected';
+      } catch (error) {
+        return (error as Error).name;
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    expect(await connectWith(security.password)).toBe('connected');
+    expect(await connectWith('wrong-password')).toBe('KafkaJSSASLAuthenticationError');
+  });
+
+  it('applies the generated ACLs idempotently and removes a rule the registry does not generate', async () => {
+    const admin = platform.broker.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createAcls({
+        acl: [{ principal: 'User:ingestion', host: '*', resourceType: AclResourceTypes.TOPIC, resourceName: topics.recordsEncrypted.name, resourcePatternType: ResourcePatternTypes.LITERAL, operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW }],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    expect(await applyAcls(platform.broker.kafka, kafkaAcls())).toEqual({ created: [], deleted: 1 });
+    expect(await applyAcls(platform.broker.kafka, kafkaAcls())).toEqual({ created: [], deleted: 0 });
+    expect(await readAs('ingestion', topics.recordsEncrypted.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
+  });
+});
