@@ -7,7 +7,7 @@ import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatter
 import { issueInstitutionToken } from '@medshare/crypto';
 import { kafkaAcls, topics } from '@medshare/contracts';
 import { applyAcls, createKafka, kafkaSecurityFrom } from '@medshare/messaging';
-import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
+import { DEV_OPERATOR_TOKEN, PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { eventually } from '../support/eventually';
 import { startPrivatePlatform, type PrivatePlatform } from '../support/private-platform';
 import type { ServiceName } from '../support/service-processes';
@@ -102,7 +102,7 @@ describe('the authenticated and authorised bus', () => {
     expect(read.status).toBe(200);
     expect(read.text).toContain('Observation');
 
-    await eventually(async () => (await call('governance', 'GET', '/v1/alerts', systemToken(A))).text.includes('break-glass') || undefined, { timeoutMs: 60_000, what: 'governance to raise the break-glass alert' });
+    await eventually(async () => (await call('governance', 'GET', '/v1/alerts', DEV_OPERATOR_TOKEN)).text.includes('break-glass') || undefined, { timeoutMs: 60_000, what: 'governance to raise the break-glass alert' });
     const head = await eventually(async () => {
       const answer = JSON.parse((await call('ledger', 'GET', '/v1/blocks/head', systemToken(A))).text) as { treeSize?: number };
       return (answer.treeSize ?? 0) >= 3 ? answer : undefined;
