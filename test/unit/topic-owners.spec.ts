@@ -53,12 +53,12 @@ describe('Kafka ACLs generated from the registry, against the code', () => {
     acls.filter((acl) => acl.principal === principal && acl.resourceType === 'topic' && acl.operation === operation).map((acl) => acl.resourceName).sort();
   const names = (keys: readonly TopicKey[]) => keys.map((key) => topics[key].name);
 
-  /** Topics a service writes: publish/emit/send(topics.x), a RequestReplyClient's requests, a request server's replies. */
+  /** Topics a service writes: publish/emit/send(topics.x), a RequestReplyClient's requests, a request server's replies (serveRequests or ConsumerHost.serve). */
   function written(service: ServiceName): TopicKey[] {
     const source = code.get(service) ?? '';
     const sends = [...source.matchAll(/\b(?:publish\w*|emit|send)\(topics\.(\w+)/g)];
     const asks = [...source.matchAll(/new RequestReplyClient\([^)]*requests: topics\.(\w+)/g)];
-    const answers = [...source.matchAll(/serveRequests\([\s\S]*?replies: topics\.(\w+)/g)];
+    const answers = [...source.matchAll(/(?:serveRequests|\.serve)\([\s\S]*?replies: topics\.(\w+)/g)];
     return [...sends, ...asks, ...answers].map((match) => match[1] as TopicKey);
   }
 
