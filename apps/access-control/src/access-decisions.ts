@@ -8,7 +8,7 @@ import {
 } from '@medshare/consent';
 import { newEventId } from '@medshare/contracts';
 import { institutionKeyOwner } from '@medshare/crypto';
-import { clinicalDateOf, securityLabelsOf, type Bundle, type CodeableConcept } from '@medshare/fhir';
+import { clinicalDateOf, currentVersions, securityLabelsOf, type Bundle, type CodeableConcept } from '@medshare/fhir';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { AccessControlError, AccessControlErrorCode } from './access-control-error';
 import { AuthenticationRefusal, RequesterAuthenticator, type Requester } from './auth/requester-authenticator';
@@ -150,9 +150,11 @@ export class AccessDecisions {
       if (pending.length === 0 || Date.now() + RETRY_PAUSE_MS >= deadline) break;
       await sleep(RETRY_PAUSE_MS);
     }
+    // Only the current version of each resource is judged and shown; a deleted one is gone.
+    const current = currentVersions(decrypted);
     // Records of holders the requester may not reach never leave, whatever the encryption service returned.
-    const byId = new Map(decrypted.map((record) => [record.recordId, record]));
-    const disclosure = filterRecords(context, decrypted.map((record) => recordMeta(record, this.ids)));
+    const byId = new Map(current.map((record) => [record.recordId, record]));
+    const disclosure = filterRecords(context, current.map((record) => recordMeta(record, this.ids)));
     const final = disclosure.decision;
     const released = disclosure.released.map(({ record }) => byId.get(record.recordId)).filter((record): record is DecryptedRecord => record !== undefined);
     const included = await this.referencedRecords(decisionId, request, final, released, requested);

@@ -8,6 +8,7 @@ import { ValidationThread } from './intake/validation-thread';
 import { migrations } from './migrations';
 import { IdempotencyRepository } from './persistence/idempotency.repository';
 import { PatientLinkRepository } from './persistence/patient-link.repository';
+import { ResourceVersionRepository } from './persistence/resource-version.repository';
 import { SealingKeyRegistry } from './sealing/sealing-key.registry';
 
 @Module({})
@@ -17,7 +18,7 @@ export class IngestionModule {
       module: IngestionModule,
       imports: [PlatformModule.forRoot({ service: 'ingestion', config, logger, database: { entities: [], migrations }, keys: new PlatformKeys(config) })],
       controllers: [FhirController],
-      providers: [IngestionService, ValidationThread, SealingKeyRegistry, IdempotencyRepository, PatientLinkRepository],
+      providers: [IngestionService, ValidationThread, SealingKeyRegistry, IdempotencyRepository, PatientLinkRepository, ResourceVersionRepository],
     };
   }
 }

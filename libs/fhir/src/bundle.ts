@@ -18,31 +18,35 @@ export type SplitBundle =
   | { ok: true; type: SplittableBundleType; entries: BundleEntryView[] }
   | { ok: false; issues: OperationOutcomeIssue[] };
 
-/** Splits a batch or transaction Bundle; dangling or non-Patient intra-bundle patient references are issues. */
-export function splitBundle(bundle: unknown): SplitBundle {
-  const shapeIssues = bundleShapeIssues(bundle);
+/**
+ * Splits a batch or transaction Bundle; dangling or non-Patient intra-bundle patient references are issues. Entries
+ * in `skip` (refused already) are left out, and nothing resolves to them.
+ */
+export function splitBundle(bundle: unknown, skip: ReadonlySet<number> = new Set()): SplitBundle {
+  const shapeIssues = bundleShapeIssues(bundle, skip);
   if (shapeIssues.length > 0) {
     return { ok: false, issues: shapeIssues };
   }
   const { type, entry = [] } = bundle as Bundle;
   const byFullUrl = new Map<string, FhirResource>();
-  entry.forEach(({ fullUrl, resource }) => fullUrl !== undefined && resource !== undefined && byFullUrl.set(fullUrl, resource));
+  entry.forEach(({ fullUrl, resource }, index) => fullUrl !== undefined && resource !== undefined && !skip.has(index) && byFullUrl.set(fullUrl, resource));
 
   const issues: OperationOutcomeIssue[] = [];
-  const entries = entry.map(({ fullUrl, resource, request }, index): BundleEntryView => {
-    const patient = resolvePatient(resource as FhirResource, fullUrl, byFullUrl, index, issues);
-    return {
+  const entries = entry.flatMap(({ fullUrl, resource, request }, index): BundleEntryView[] => {
+    if (resource === undefined || skip.has(index)) return [];
+    const patient = resolvePatient(resource, fullUrl, byFullUrl, index, issues);
+    return [{
       index,
       resource: resource as FhirResource,
       ...(fullUrl === undefined ? {} : { fullUrl }),
       ...(request === undefined ? {} : { request }),
       ...(patient === undefined ? {} : { patient }),
-    };
+    }];
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, type: type as SplittableBundleType, entries };
 }
 
-function bundleShapeIssues(bundle: unknown): OperationOutcomeIssue[] {
+function bundleShapeIssues(bundle: unknown, skip: ReadonlySet<number>): OperationOutcomeIssue[] {
   if (typeof bundle !== 'object' || bundle === null || (bundle as FhirResource).resourceType !== 'Bundle') {
     return [errorIssue('structure', 'Expected a Bundle')];
   }
@@ -55,7 +59,9 @@ function bundleShapeIssues(bundle: unknown): OperationOutcomeIssue[] {
   }
   const issues: OperationOutcomeIssue[] = [];
   const seen = new Set<string>();
-  (entry ?? []).forEach(({ fullUrl, resource }, index) => {
+  (entry ?? []).forEach(({ fullUrl, resource, request }, index) => {
+    // A delete names its target in request.url and carries no resource.
+    if ((resource === undefined && request?.method === 'DELETE') || skip.has(index)) return;
     if (typeof resource !== 'object' || resource === null || typeof resource.resourceType !== 'string') {
       issues.push(errorIssue('required', 'Entry has no resource', `Bundle.entry[${index}].resource`));
     }

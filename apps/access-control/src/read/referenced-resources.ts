@@ -1,6 +1,6 @@
 // Which reference resources (Organization, Practitioner, Location...) a read's released records point to, and
 // which decrypted institution records answer them: a read returns what its records name, one hop, nothing more.
-import { securityLabelsOf, type FhirResource } from '@medshare/fhir';
+import { currentVersions, securityLabelsOf, type FhirResource } from '@medshare/fhir';
 
 /** `Type/id` (or an absolute URL ending so), optionally with a version: the shapes a stored record's literal references take. */
 const LITERAL = /(?:^|\/)([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
@@ -29,23 +29,12 @@ export function referencedTypes(references: ReadonlySet<string>): string[] {
 }
 
 /**
- * The decrypted institution records the holder's released records name, newest version of each (meta.versionId).
- * A reference resource carrying a security label is kept back: no consent names it, so no rule releases it.
+ * The decrypted institution records the holder's released records name, current version of each (a deleted one is
+ * gone). A reference resource carrying a security label is kept back: no consent names it, so no rule releases it.
  */
 export function pickReferenced(holder: string, references: ReadonlySet<string>, decrypted: readonly ReferencedRecord[]): ReferencedRecord[] {
-  const newest = new Map<string, ReferencedRecord>();
-  for (const record of decrypted) {
-    const key = `${record.resourceType}/${String(record.resource.id)}`;
-    if (record.institution !== holder || !references.has(key) || securityLabelsOf(record.resource).length > 0) continue;
-    const known = newest.get(key);
-    if (known === undefined || versionOf(record.resource) > versionOf(known.resource)) newest.set(key, record);
-  }
-  return [...newest.values()];
-}
-
-function versionOf(resource: FhirResource): number {
-  const version = Number((resource.meta as { versionId?: unknown } | undefined)?.versionId);
-  return Number.isFinite(version) ? version : 0;
+  return currentVersions(decrypted.filter((record) => record.institution === holder && references.has(`${record.resourceType}/${String(record.resource.id)}`)))
+    .filter((record) => securityLabelsOf(record.resource).length === 0);
 }
 
 function collectReferences(value: unknown, into: Set<string>): void {

@@ -5,6 +5,12 @@ import { CodedError, type ErrorTable } from '@medshare/service-kit';
 
 export enum IngestionErrorCode {
   MalformedBody = 'malformed-body',
+  /** A bundle entry's request is not one medshare answers (its url, method or condition). */
+  InvalidRequest = 'invalid-request',
+  MethodNotAllowed = 'method-not-allowed',
+  /** A concurrent request took the version or client id first, or an update would move a record to another patient. */
+  VersionConflict = 'version-conflict',
+  PreconditionFailed = 'precondition-failed',
   InvalidResource = 'invalid-resource',
   Unauthenticated = 'unauthenticated',
   ForeignInstitution = 'foreign-institution',
@@ -16,6 +22,10 @@ export enum IngestionErrorCode {
 
 const INGESTION_ERRORS: ErrorTable<IngestionErrorCode> = {
   [IngestionErrorCode.MalformedBody]: { status: 400, issueType: 'structure' },
+  [IngestionErrorCode.InvalidRequest]: { status: 400, issueType: 'invalid' },
+  [IngestionErrorCode.MethodNotAllowed]: { status: 405, issueType: 'not-supported' },
+  [IngestionErrorCode.VersionConflict]: { status: 409, issueType: 'conflict' },
+  [IngestionErrorCode.PreconditionFailed]: { status: 412, issueType: 'conflict' },
   [IngestionErrorCode.Unauthenticated]: { status: 401, issueType: 'login' },
   [IngestionErrorCode.ForeignInstitution]: { status: 403, issueType: 'forbidden' },
   [IngestionErrorCode.IdempotencyConflict]: { status: 409, issueType: 'conflict' },
@@ -46,4 +56,10 @@ export function issue(code: string, text: string, expression?: string): Operatio
 
 export function failure(code: IngestionErrorCode, issueCode: string, text: string, expression?: string): IngestionError {
   return new IngestionError(code, [issue(issueCode, text, expression)]);
+}
+
+/** The code whose status an entry's refusal carries, so a transaction refused for that entry answers the same. */
+export function codeOfStatus(status: number): IngestionErrorCode {
+  const code = (Object.keys(INGESTION_ERRORS) as IngestionErrorCode[]).find((candidate) => INGESTION_ERRORS[candidate].status === status);
+  return code ?? IngestionErrorCode.InvalidResource;
 }

@@ -1,18 +1,23 @@
 // Ingests one submission: authenticate, validate, resolve patients, seal per patient, publish, answer.
 import { Inject, Injectable } from '@nestjs/common';
-import { envelope, newEventId, topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
-import { verifyInstitutionToken, type InstitutionKeyring, type PseudonymKey } from '@medshare/crypto';
-import type { OperationOutcomeIssue } from '@medshare/fhir';
+import { createHmac } from 'node:crypto';
+import { canonicalBytes, envelope, newEventId, topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { pseudonymise, verifyInstitutionToken, type InstitutionKeyring, type PseudonymKey } from '@medshare/crypto';
+import type { Bundle, FhirResource, OperationOutcomeIssue } from '@medshare/fhir';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { Counter } from 'prom-client';
 import type { IngestionConfig } from '../config';
 import { IdempotencyRepository, type PreparedPublication, type StoredAnswer } from '../persistence/idempotency.repository';
 import { PatientLinkRepository } from '../persistence/patient-link.repository';
+import { ResourceVersionRepository, VersionConflict } from '../persistence/resource-version.repository';
+import { parseRequests, type EntryRequest, type RefusedEntry } from '../versions/entry-requests';
+import { refusedEntriesOf, refusedResponse, responseOf, transactionRefusal, type EntryResponse } from '../versions/entry-responses';
+import { literalReferences, planVersions, type EntryOutcome, type PlannedRequest, type Refs } from '../versions/version-plan';
 import { sealSubmission, type SealedRecordReceipt } from '../sealing/record-sealer';
 import { SealingKeyRegistry } from '../sealing/sealing-key.registry';
 import { bodyHashOf, claimKeyOf } from './idempotency-key';
-import { IngestionError, IngestionErrorCode, failure } from './ingestion-error';
+import { IngestionError, IngestionErrorCode, codeOfStatus, failure, issue } from './ingestion-error';
 import { InstitutionNamespace } from './institution-namespace';
 import { planIntake } from './intake-plan';
 import { resolvePatients } from './patient-resolution';
@@ -24,12 +29,20 @@ export interface Submission {
   /** Reads the body within the size limit (throws IngestionError TooLarge beyond it). */
   readBody(): Promise<Buffer>;
   contentType?: string;
+  /**
+   * The FHIR base (/fhir/R4) takes only batch and transaction Bundles and answers a batch's entries independently;
+   * the /v1/fhir alias also takes a single resource and refuses a batch with a bad entry whole.
+   */
+  fhirBase?: boolean;
 }
 
 export interface Accepted {
   requestId: string;
   events: string[];
   records: SealedRecordReceipt[];
+  /** Every entry's answer (status, location, etag), for the batch-response / transaction-response Bundle. */
+  entries: EntryResponse[];
+  responseType: 'batch-response' | 'transaction-response';
 }
 
 export interface Answer {
@@ -40,6 +53,10 @@ export interface Answer {
 
 const FHIR_MEDIA_TYPES = new Set(['application/fhir+json', 'application/json']);
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** Client ids and identifiers are patient data: they are kept only as pseudonyms in these local domains. */
+const RESOURCE_ID_SYSTEM = 'urn:medshare:resource-id';
+const IDENTIFIER_SYSTEM = 'urn:medshare:resource-identifier';
+const CONTENT_HASH_LABEL = 'medshare.resource-content.v1\0';
 /** ~100 bytes a link: events stay far below Kafka's 1 MB message limit. */
 const LINKS_PER_EVENT = 2000;
 
@@ -62,6 +79,7 @@ export class IngestionService {
     private readonly validation: ValidationThread,
     private readonly idempotency: IdempotencyRepository,
     private readonly patientLinks: PatientLinkRepository,
+    private readonly versions: ResourceVersionRepository,
     keys: PlatformKeys,
   ) {
     this.keyring = keys.institutionKeyring();
@@ -91,6 +109,16 @@ export class IngestionService {
     }
   }
 
+  /** Checks the caller's token only (the FHIR base's metadata is for registered institutions). */
+  authenticateOnly(authorization: string | undefined): void {
+    try {
+      this.authenticate(authorization);
+    } catch (error) {
+      if (error instanceof IngestionError && error.code === IngestionErrorCode.Unauthenticated) error.headers['WWW-Authenticate'] = 'Bearer realm="medshare"';
+      throw error;
+    }
+  }
+
   private authenticate(authorization: string | undefined): string {
     const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '')?.[1];
     if (token === undefined) throw failure(IngestionErrorCode.Unauthenticated, 'login', 'A bearer token signed by a registered institution is required');
@@ -111,10 +139,20 @@ export class IngestionService {
     }
     const bytes = await submission.readBody();
     const verdict = await this.validation.check(bytes);
-    if (!verdict.ok) throw new IngestionError(verdict.code, verdict.issues);
-    // Valid FHIR, so within the nesting bound: parsing it here again is safe and cheap (the thread keeps its copy).
-    const body: unknown = JSON.parse(bytes.toString('utf8'));
-    if (key === undefined) return this.publishPrepared(institution, requestId, await this.prepare(institution, requestId, body));
+    let refused: RefusedEntry[] = [];
+    if (!verdict.ok) {
+      const error = new IngestionError(verdict.code, verdict.issues);
+      // Only a FHIR-invalid batch (structurally sound JSON) may be answered entry by entry.
+      const perEntry = submission.fhirBase && verdict.code === IngestionErrorCode.InvalidResource ? refusedEntriesOf(error) : undefined;
+      if (perEntry === undefined || !isBatch(JSON.parse(bytes.toString('utf8')))) throw error;
+      refused = perEntry;
+    }
+    // Valid FHIR (or FHIR-invalid only inside entries), so within the nesting bound: parsing it here again is safe and
+    // cheap (the thread keeps its copy).
+    const body = JSON.parse(bytes.toString('utf8')) as FhirResource;
+    if (submission.fhirBase && body.resourceType !== 'Bundle') throw failure(IngestionErrorCode.InvalidRequest, 'invalid', 'POST [base] takes a batch or transaction Bundle');
+    const prepare = () => this.prepare(institution, requestId, body, submission.fhirBase === true, refused);
+    if (key === undefined) return this.publishPrepared(institution, requestId, await prepare());
 
     const claimKey = claimKeyOf(this.pseudonymKey, institution, key);
     const leaseMs = this.config.IDEMPOTENCY_LEASE_MS;
@@ -136,7 +174,7 @@ export class IngestionService {
     try {
       let prepared = claim.prepared;
       if (prepared === undefined) {
-        const fresh = await this.prepare(institution, requestId, body);
+        const fresh = await prepare();
         if (!(await this.unavailableOnError(() => this.idempotency.prepare(claimKey, claim.owner, fresh, leaseMs)))) {
           throw failure(IngestionErrorCode.IdempotencyConflict, 'conflict', 'A request with this Idempotency-Key is still in progress');
         }
@@ -154,9 +192,33 @@ export class IngestionService {
     }
   }
 
-  /** Validates, resolves the patients and seals: everything before the first publish, which a retry may repeat. */
-  private async prepare(institution: string, requestId: string, body: unknown): Promise<PreparedPublication> {
-    const plan = planIntake(body, { institution, namespace: this.namespace, pseudonymKey: this.pseudonymKey });
+  /**
+   * Everything before the first publish, which a retry may repeat. In a batch answered entry by entry, an entry a
+   * step refuses is set aside with its answer and the others are prepared again without it.
+   */
+  private async prepare(institution: string, requestId: string, body: FhirResource, fhirBase: boolean, refusedBefore: readonly RefusedEntry[]): Promise<PreparedPublication> {
+    const independent = fhirBase && isBatch(body);
+    const refused = [...refusedBefore];
+    for (;;) {
+      try {
+        return await this.prepareEntries(institution, requestId, body, fhirBase, independent, refused);
+      } catch (error) {
+        const known = new Set(refused.map((entry) => entry.entry));
+        const more = (independent && error instanceof IngestionError && error.status < 500 ? refusedEntriesOf(error) : undefined)?.filter((entry) => !known.has(entry.entry));
+        // Each round sets at least one more entry aside, so this ends; a refusal that names no new entry refuses the whole.
+        if (more === undefined || more.length === 0) throw error;
+        refused.push(...more);
+      }
+    }
+  }
+
+  /** Reads the requests, resolves the patients, decides versions, reserves them and seals what changes. */
+  private async prepareEntries(institution: string, requestId: string, body: FhirResource, fhirBase: boolean, independent: boolean, refusedBefore: readonly RefusedEntry[]): Promise<PreparedPublication> {
+    const parsed = parseRequests(body, new Set(refusedBefore.map((refused) => refused.entry ?? -1)));
+    if (!fhirBase) parsed.refused.push(...parsed.requests.filter((request) => request.interaction === 'delete').map(aliasRefusesDelete));
+    if (parsed.refused.length > 0 && !independent) throw transactionRefusal(parsed.refused, codeOfStatus);
+    const refused = [...refusedBefore, ...parsed.refused];
+    const plan = planIntake(body, { institution, namespace: this.namespace, pseudonymKey: this.pseudonymKey }, new Set(refused.map((entry) => entry.entry ?? -1)));
     const key = this.sealingKeys.current();
     if (key === undefined) throw failure(IngestionErrorCode.Unavailable, 'transient', 'No sealing key is known yet');
     const identifiers = [...new Set(plan.entries.flatMap((entry) => entry.candidates.map((candidate) => candidate.pseudonym)))];
@@ -168,14 +230,58 @@ export class IngestionService {
     const settledLinks = resolution.newLinks.size === 0 ? stored : await this.unavailableOnError(() => this.patientLinks.linksOf(identifiers));
     const settled = resolution.newLinks.size === 0 ? resolution : resolvePatients(plan.entries, settledLinks.links);
     if (!settled.ok) throw settled.error;
+    const owners = new Map(plan.entries.map((entry, index) => [entry.entry, settled.patients[index]]));
+    const planned = parsed.requests.map((request) => ({ request, keyOwner: owners.get(request.entry) }));
+    const outcomes = fhirBase ? await this.planVersions(institution, planned) : [];
+    const refusedVersions = outcomes.flatMap((outcome) => (outcome.kind === 'refused' ? [outcome] : []));
+    if (refusedVersions.length > 0 && !independent) throw transactionRefusal(refusedVersions, codeOfStatus);
+    const writes = fhirBase ? outcomes.flatMap((outcome) => (outcome.kind === 'write' ? [{ ...outcome, recordId: newEventId() }] : [])) : asSent(planned);
+    try {
+      await this.versions.reserve(institution, writes.filter((write) => write.kind === 'write'));
+    } catch (error) {
+      if (error instanceof VersionConflict) throw failure(IngestionErrorCode.VersionConflict, 'conflict', 'A concurrent request changed the same resource; retry');
+      return this.unavailableOnError(() => Promise.reject(error));
+    }
     const sealed = await sealSubmission({
       institution,
       requestId,
       key,
-      records: plan.entries.map((entry, index) => ({ ...(entry.entry === undefined ? {} : { entry: entry.entry }), patient: settled.patients[index], resource: entry.resource })),
+      records: writes.map((write) => ({ ...(write.entry === undefined ? {} : { entry: write.entry }), patient: write.keyOwner, resource: write.resource, recordId: write.recordId })),
     });
-    const accepted: Accepted = { requestId, events: sealed.events.map((event) => event.id), records: sealed.receipts };
+    const entries = [...refused.map(refusedResponse), ...outcomes.map(responseOf)].sort((a, b) => (a.entry ?? 0) - (b.entry ?? 0));
+    const accepted: Accepted = { requestId, events: sealed.events.map((event) => event.id), records: sealed.receipts, entries, responseType: isBatch(body) ? 'batch-response' : 'transaction-response' };
     return { identity: linkEvents(institution, settledLinks.unannounced), sealed: sealed.events, answer: { status: 202, body: accepted } };
+  }
+
+  /** What each request writes: the state of every resource it targets or references is read first, then decided purely. */
+  private async planVersions(institution: string, planned: readonly PlannedRequest[]): Promise<EntryOutcome[]> {
+    const refs = this.refsOf(institution);
+    const requests = planned.map(({ request }) => request);
+    const named = [
+      ...requests.flatMap((request) => (request.clientId === undefined ? [] : [{ resourceType: request.resourceType, id: request.clientId }])),
+      ...literalReferences(requests.flatMap((request) => (request.resource === undefined ? [] : [request.resource]))),
+    ];
+    const known = await this.unavailableOnError(() =>
+      this.versions.known(institution, {
+        clientRefs: named.map(({ resourceType, id }) => refs.clientRef(resourceType, id)),
+        logicalIds: named.map(({ resourceType, id }) => `${resourceType}/${id}`),
+        identifierRefs: requests.flatMap((request) => (request.ifNoneExist === undefined ? [] : [refs.identifierRef(request.resourceType, request.ifNoneExist.system, request.ifNoneExist.value)])),
+      }),
+    );
+    const hash = (resource: FhirResource) => {
+      const { id: _id, meta, ...content } = resource;
+      const { versionId: _version, lastUpdated: _updated, ...kept } = (meta ?? {}) as Record<string, unknown>;
+      return createHmac('sha256', this.pseudonymKey.secret).update(CONTENT_HASH_LABEL).update(canonicalBytes({ ...content, meta: kept })).digest('hex');
+    };
+    return planVersions(planned, known, refs, { now: new Date().toISOString(), newId: newEventId, hash });
+  }
+
+  /** Client ids and identifiers as keyed pseudonyms in the institution's local domain, per resource type. */
+  private refsOf(institution: string): Refs {
+    return {
+      clientRef: (resourceType, clientId) => pseudonymise(this.pseudonymKey, `${RESOURCE_ID_SYSTEM}:${resourceType}`, clientId, institution),
+      identifierRef: (resourceType, system, value) => pseudonymise(this.pseudonymKey, `${IDENTIFIER_SYSTEM}:${resourceType}:${system}`, value, institution),
+    };
   }
 
   /**
@@ -196,6 +302,12 @@ export class IngestionService {
     }
     await this.publishOrRefuse(topics.ingestSealed, prepared.sealed);
     const { records } = prepared.answer.body as Accepted;
+    try {
+      await this.versions.confirm(records.map((record) => record.recordId));
+    } catch (error) {
+      // The records are published; their versions stay reserved, so an identical re-send writes one more version.
+      this.logger.warn({ requestId, records: records.length, error: errorText(error) }, 'published versions not confirmed');
+    }
     recordsTotal.inc(records.length);
     this.logger.info({ requestId, institution, records: records.length, patients: prepared.sealed.length }, 'submission sealed and published');
     return prepared.answer;
@@ -251,6 +363,23 @@ function linkEvents(institution: string, unannounced: ReadonlyMap<string, string
     events.push(envelope('identity.linked.v1', institution, { institution, links: links.slice(start, start + LINKS_PER_EVENT) }, { subject: institution }));
   }
   return events;
+}
+
+/**
+ * The /v1/fhir alias stores records as sent (its callers read back the ids they sent): no versions, no renaming.
+ * What it cannot honour, a deletion, it refuses instead of storing the entry as a record.
+ */
+function asSent(planned: readonly PlannedRequest[]) {
+  return planned.map(({ request, keyOwner }) => ({ kind: 'as-sent' as const, entry: request.entry, keyOwner: keyOwner as string, resource: request.resource as FhirResource, recordId: newEventId() }));
+}
+
+function aliasRefusesDelete(request: EntryRequest): RefusedEntry {
+  const where = request.entry === undefined ? undefined : `Bundle.entry[${request.entry}].request.method`;
+  return { ...(request.entry === undefined ? {} : { entry: request.entry }), status: 405, issues: [issue('not-supported', 'POST /v1/fhir stores records as sent; a DELETE is answered at the FHIR base /fhir/R4', where)] };
+}
+
+function isBatch(body: unknown): boolean {
+  return (body as Bundle | undefined)?.resourceType === 'Bundle' && (body as Bundle).type === 'batch';
 }
 
 /** A stored answer given again: it names the request that was answered, not this one. */

@@ -44,9 +44,10 @@ const KIND_ORDER: Record<CandidateKind, number> = { shared: 0, institution: 1, '
  * Throws IngestionError (403/422) or returns the entries to seal. `body` passed checkSubmission (valid FHIR, a
  * single resource or a batch/transaction Bundle within the entry limit).
  */
-export function planIntake(body: unknown, rules: IntakeRules): IntakePlan {
+export function planIntake(body: unknown, rules: IntakeRules, skip: ReadonlySet<number> = new Set()): IntakePlan {
   const resource = body as FhirResource;
-  const views = entryViews(resource);
+  // Entries refused already (a batch answers them on their own) are not planned again.
+  const views = entryViews(resource, skip);
   const forbidden: OperationOutcomeIssue[] = [];
   const invalid: OperationOutcomeIssue[] = [];
   const entries: IntakeEntry[] = [];
@@ -85,14 +86,14 @@ interface EntryView {
   patient?: PatientReference;
 }
 
-function entryViews(resource: FhirResource): EntryView[] {
+function entryViews(resource: FhirResource, skip: ReadonlySet<number>): EntryView[] {
   if (resource.resourceType !== 'Bundle') {
     const patient = patientReferenceOf(resource);
     return [{ resource, ...(patient === undefined ? {} : { patient }) }];
   }
-  const split = splitBundle(resource);
+  const split = splitBundle(resource, skip);
   if (!split.ok) throw new IngestionError(IngestionErrorCode.InvalidResource, split.issues);
-  if (split.entries.length === 0) throw failure(IngestionErrorCode.InvalidResource, 'required', 'The bundle has no entries', 'Bundle.entry');
+  if ((resource.entry as unknown[] | undefined)?.length === undefined || (resource.entry as unknown[]).length === 0) throw failure(IngestionErrorCode.InvalidResource, 'required', 'The bundle has no entries', 'Bundle.entry');
   return split.entries.map((view) => ({ entry: view.index, resource: view.resource, ...(view.patient === undefined ? {} : { patient: view.patient }) }));
 }
 

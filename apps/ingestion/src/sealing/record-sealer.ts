@@ -13,6 +13,8 @@ export interface RecordToSeal {
   entry?: number;
   patient: string;
   resource: FhirResource;
+  /** Minted here unless the caller reserved one (a version is reserved under its record id before sealing). */
+  recordId?: string;
 }
 
 export interface SealedRecordReceipt {
@@ -32,7 +34,7 @@ export async function sealSubmission(input: { institution: string; requestId: st
   const groups = new Map<string, { record: RecordToSeal; recordId: string }[]>();
   for (const record of input.records) {
     const group = groups.get(record.patient) ?? [];
-    group.push({ record, recordId: newEventId() });
+    group.push({ record, recordId: record.recordId ?? newEventId() });
     groups.set(record.patient, group);
   }
   const events: EventOf<'ingest.sealed.v1'>[] = [];
