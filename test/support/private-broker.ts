@@ -11,7 +11,8 @@ import { freePorts } from './ports';
 import { waitForGroupCoordinator } from './topic-reader';
 
 const runCommand = promisify(execFile);
-const repoRoot = resolve(__dirname, '../..');
+/** test/support from the sources, dist/test/support when a benchmark runs it compiled. */
+const repoRoot = resolve(__dirname, __dirname.includes('/dist/') ? '../../..' : '../..');
 
 export interface PrivateBroker {
   brokers: string[];

@@ -58,11 +58,11 @@ export async function run(): Promise<BenchResult[]> {
   return results;
 }
 
-function alert(n: number): EventOf<'governance.alert.v1'> {
+export function alert(n: number): EventOf<'governance.alert.v1'> {
   return testAlert(`bench event ${n} `.padEnd(300, '.'), { source: 'bench', institution: `hosp-${n % 60}` });
 }
 
-async function produce(messages: Message[], size: number, callers: number, send: (chunk: Message[]) => Promise<void>): Promise<number> {
+export async function produce(messages: Message[], size: number, callers: number, send: (chunk: Message[]) => Promise<void>): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -101,11 +101,11 @@ async function consumeBare(kafka: Kafka, total: number): Promise<number> {
   }
 }
 
-async function consumeBatchConsumer(kafka: Kafka, total: number): Promise<number> {
+export async function consumeBatchConsumer(kafka: Kafka, total: number, groupId = `bench-batch-${randomUUID()}`): Promise<number> {
   let seen = 0;
   const publisher = new EventPublisher(kafka);
   const consumer = new BatchConsumer(kafka, publisher, {
-    groupId: `bench-batch-${randomUUID()}`,
+    groupId,
     topics: [topic],
     fromBeginning: true,
     handle: async (events) => {
