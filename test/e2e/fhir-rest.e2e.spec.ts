@@ -37,7 +37,7 @@ describe('the FHIR base /fhir/R4', () => {
     expect(validateFhirResource(answer.body).ok).toBe(true);
     const rest = (answer.body['rest'] as Json[])[0];
     expect((rest['interaction'] as Json[]).map((interaction) => interaction['code'])).toEqual(['batch', 'transaction']);
-    expect(((rest['resource'] as Json[])[0]['interaction'] as Json[]).map((interaction) => interaction['code'])).toEqual(['create', 'update', 'delete']);
+    expect(((rest['resource'] as Json[])[0]['interaction'] as Json[]).map((interaction) => interaction['code'])).toEqual(['create', 'update', 'delete', 'read', 'history-instance', 'search-type']);
     expect((await platform.call(platform.ingestion, 'GET', '/fhir/R4/metadata')).status).toBe(401);
   });
 

@@ -14,6 +14,10 @@ export enum AccessControlErrorCode {
   Conflict = 'conflict',
   /** The patient's data keys were destroyed (crypto-shredding): nothing of theirs can be read any more. */
   Erased = 'erased',
+  /** No resource of the caller's has this id. */
+  NotFound = 'not-found',
+  /** The resource was deleted (its current version is a deletion). */
+  Gone = 'gone',
   /** Kafka or the encryption service did not answer in time: nothing was disclosed. */
   Unavailable = 'unavailable',
 }
@@ -26,6 +30,8 @@ const ACCESS_CONTROL_ERRORS: ErrorTable<AccessControlErrorCode> = {
   [AccessControlErrorCode.UnsupportedMediaType]: { status: 415, issueType: 'not-supported' },
   [AccessControlErrorCode.Conflict]: { status: 409, issueType: 'conflict' },
   [AccessControlErrorCode.Erased]: { status: 410, issueType: 'deleted' },
+  [AccessControlErrorCode.NotFound]: { status: 404, issueType: 'not-found' },
+  [AccessControlErrorCode.Gone]: { status: 410, issueType: 'deleted' },
   [AccessControlErrorCode.Unavailable]: { status: 503, issueType: 'transient' },
 };
 

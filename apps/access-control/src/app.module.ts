@@ -4,6 +4,8 @@ import type { DataSource } from 'typeorm';
 import { EventPublisher } from '@medshare/messaging';
 import { DATA_SOURCE, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import { AccessDecisions } from './access-decisions';
+import { FhirReadController } from './http/fhir-read.controller';
+import { OwnSubmissions } from './own-submissions';
 import { RequesterAuthenticator } from './auth/requester-authenticator';
 import { ClientIds } from './client-ids';
 import type { AccessControlConfig } from './config';
@@ -26,8 +28,9 @@ export class AccessControlModule {
     return {
       module: AccessControlModule,
       imports: [PlatformModule.forRoot({ service: 'access-control', config, logger, database: { entities: [], migrations }, keys })],
-      controllers: [AccessController],
+      controllers: [AccessController, FhirReadController],
       providers: [
+        OwnSubmissions,
         { provide: AccessProjection, useValue: projection },
         { provide: ClientIds, useValue: ids },
         { provide: RequesterAuthenticator, useValue: new RequesterAuthenticator(keys.institutionKeyring(), projection.practitioners, (id) => ids.practitioner(id)) },

@@ -2,8 +2,12 @@
 // served by ingestion, the reads by access control; a gateway routes GET to access control and the rest to ingestion,
 // and both answer `metadata` with this one statement.
 
-/** Resource-level interactions, for every resource type (records of patients and reference resources alike). */
-const WRITE_INTERACTIONS = ['create', 'update', 'delete'] as const;
+/**
+ * Resource-level interactions, for every resource type (records of patients and reference resources alike). The reads
+ * are the submitting institution's read-back of its own submissions (system token, purpose HOPERAT); other readers
+ * read patients through access control's consent-gated API.
+ */
+const INTERACTIONS = ['create', 'update', 'delete', 'read', 'history-instance', 'search-type'] as const;
 
 export interface CapabilityOptions {
   /** The absolute base URL clients use, when known. */
@@ -29,13 +33,17 @@ export function capabilityStatement({ baseUrl, date }: CapabilityOptions): Recor
         resource: [
           {
             type: 'Resource',
-            interaction: WRITE_INTERACTIONS.map((code) => ({ code })),
+            interaction: INTERACTIONS.map((code) => ({ code })),
             versioning: 'versioned',
             readHistory: false,
             updateCreate: true,
             conditionalCreate: true,
             conditionalUpdate: false,
             conditionalDelete: 'not-supported',
+            searchParam: [
+              { name: 'patient.identifier', type: 'token', documentation: 'the patient by one of their identifiers, system|value (required)' },
+              { name: 'date', type: 'date', documentation: "the record's clinical date, with prefixes eq, ne, lt, gt, le, ge" },
+            ],
           },
         ],
         interaction: [{ code: 'batch' }, { code: 'transaction' }],

@@ -65,6 +65,16 @@ export class ProjectionRepository {
   }
 
   /** Every record of the patient the platform acknowledged, readable or still pending, as projected so far. */
+  /** The versions of one logical resource of an institution (record ids `<logical id>.<version>`) and their patient. */
+  async versionsOf(institution: string, resourceType: string, logicalId: string): Promise<{ recordId: string; patient: string }[]> {
+    const rows: { record_id: string; patient: string }[] = await this.dataSource.query(
+      `SELECT record_id, patient FROM patient_records WHERE institution = $1 AND resource_type = $2 AND record_id LIKE $3
+       UNION SELECT record_id, patient FROM pending_records WHERE institution = $1 AND resource_type = $2 AND record_id LIKE $3`,
+      [institution, resourceType, `${logicalId}.%`],
+    );
+    return rows.map((row) => ({ recordId: row.record_id, patient: row.patient }));
+  }
+
   async recordsOf(patient: string): Promise<{ recordId: string; institution: string; resourceType: string }[]> {
     const rows: { record_id: string; institution: string; resource_type: string }[] = await this.dataSource.query(
       `SELECT record_id, institution, resource_type FROM patient_records WHERE patient = $1

@@ -19,7 +19,7 @@ import { SealingKeyRegistry } from '../sealing/sealing-key.registry';
 import { bodyHashOf, claimKeyOf } from './idempotency-key';
 import { IngestionError, IngestionErrorCode, codeOfStatus, failure, issue } from './ingestion-error';
 import { InstitutionNamespace } from './institution-namespace';
-import { planIntake } from './intake-plan';
+import { PATIENT_RESOURCE_ID_SYSTEM, planIntake } from './intake-plan';
 import { resolvePatients } from './patient-resolution';
 import { ValidationThread } from './validation-thread';
 
@@ -235,13 +235,17 @@ export class IngestionService {
     const outcomes = fhirBase ? await this.planVersions(institution, planned) : [];
     const refusedVersions = outcomes.flatMap((outcome) => (outcome.kind === 'refused' ? [outcome] : []));
     if (refusedVersions.length > 0 && !independent) throw transactionRefusal(refusedVersions, codeOfStatus);
-    const writes = fhirBase ? outcomes.flatMap((outcome) => (outcome.kind === 'write' ? [{ ...outcome, recordId: newEventId() }] : [])) : asSent(planned);
+    // A version's record id names it (`<logical id>.<version>`, platform ids only): readers find a resource's versions by it.
+    const writes = fhirBase ? outcomes.flatMap((outcome) => (outcome.kind === 'write' ? [{ ...outcome, recordId: `${outcome.logicalId}.${outcome.version}` }] : [])) : asSent(planned);
     try {
       await this.versions.reserve(institution, writes.filter((write) => write.kind === 'write'));
     } catch (error) {
       if (error instanceof VersionConflict) throw failure(IngestionErrorCode.VersionConflict, 'conflict', 'A concurrent request changed the same resource; retry');
       return this.unavailableOnError(() => Promise.reject(error));
     }
+    // A new Patient's platform id names it too: a record that later says `Patient/<platform id>` (as read back) lands under it.
+    const platformIds = new Map(writes.flatMap((write) => (write.kind === 'write' && write.created && write.resourceType === 'Patient' ? [[pseudonymise(this.pseudonymKey, PATIENT_RESOURCE_ID_SYSTEM, write.logicalId, institution), write.keyOwner] as const] : [])));
+    await this.unavailableOnError(() => this.patientLinks.link(platformIds));
     const sealed = await sealSubmission({
       institution,
       requestId,
