@@ -17,8 +17,7 @@ const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const operator = { headers: { authorization: `Bearer ${DEV_OPERATOR_TOKEN}` } };
 const pseudonym = () => `p-${Array.from(randomBytes(20), (byte) => BASE32[byte % 32]).join('')}`;
 
-function denial(practitioner: string): EventOf<'access.decision.v1'> {
-  const patient = pseudonym();
+function denial(practitioner: string, patient: string): EventOf<'access.decision.v1'> {
   return envelope(
     'access.decision.v1',
     'access-control',
@@ -74,7 +73,9 @@ describe('governance service', () => {
   });
 
   it('turns a burst of denied decisions into one denied-spike alert served by GET /v1/alerts', async () => {
-    await publisher.publish(topics.accessDecisions, Array.from({ length: 25 }, (_, n) => denial(`dr-${n % 4}`)));
+    // One patient keeps the burst on one partition, so governance reads it in order and the 11th denial has seen all four.
+    const patient = pseudonym();
+    await publisher.publish(topics.accessDecisions, Array.from({ length: 25 }, (_, n) => denial(`dr-${n % 4}`, patient)));
     const mine = await eventually(
       async () => {
         const response = await fetch(`${governance.baseUrl}/v1/alerts?kind=denied-spike&limit=500`, operator);
