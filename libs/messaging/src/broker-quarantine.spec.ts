@@ -2,29 +2,36 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { BrokerQuarantine } from './broker-quarantine';
 
 describe('BrokerQuarantine', () => {
-  let server: Server;
+  const servers: Server[] = [];
   let port: number;
+  let otherPort: number;
   const accepted: Socket[] = [];
 
   beforeAll(async () => {
-    // Accepts and never answers, like a frozen broker whose kernel still completes the handshake.
-    server = createServer((socket) => accepted.push(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    // Two brokers that accept and never answer, like frozen brokers whose kernel still completes the handshake.
+    [port, otherPort] = await Promise.all(
+      [0, 1].map(async () => {
+        const server = createServer((socket) => accepted.push(socket));
+        servers.push(server);
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        return (server.address() as AddressInfo).port;
+      }),
+    );
   });
 
   afterAll(async () => {
     for (const socket of accepted) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   });
 
-  const connect = (quarantine: BrokerQuarantine): Promise<Socket> =>
+  const connect = (quarantine: BrokerQuarantine, to = port): Promise<Socket> =>
     new Promise((resolve) => {
-      const socket: Socket = quarantine.socketFactory({ host: '127.0.0.1', port, ssl: undefined as never, onConnect: () => resolve(socket) });
+      const socket: Socket = quarantine.socketFactory({ host: '127.0.0.1', port: to, ssl: undefined as never, onConnect: () => resolve(socket) });
     });
 
   it('closes the connections to a broker that timed out with an error and refuses new ones until the time is up', async () => {
     const quarantine = new BrokerQuarantine(300);
+    (await connect(quarantine, otherPort)).destroy();
     const socket = await connect(quarantine);
     const failed = new Promise<Error>((resolve) => socket.once('error', resolve));
 
@@ -42,10 +49,24 @@ describe('BrokerQuarantine', () => {
   it('leaves the connections to other brokers open', async () => {
     const quarantine = new BrokerQuarantine(1_000);
     const socket = await connect(quarantine);
+    (await connect(quarantine, otherPort)).destroy();
 
-    quarantine.quarantine('127.0.0.1:1');
+    quarantine.quarantine(`127.0.0.1:${otherPort}`);
 
     expect(socket.destroyed).toBe(false);
+    socket.destroy();
+  });
+
+  it('keeps the only broker it knows: a single-broker cluster has no leader to move to', async () => {
+    const quarantine = new BrokerQuarantine(1_000);
+    const socket = await connect(quarantine);
+
+    quarantine.quarantine(`127.0.0.1:${port}`);
+
+    expect(socket.destroyed).toBe(false);
+    const again = await connect(quarantine);
+    expect(again.destroyed).toBe(false);
+    again.destroy();
     socket.destroy();
   });
 });
