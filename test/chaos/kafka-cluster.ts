@@ -21,6 +21,7 @@ process.once('exit', () => {
 });
 /** test/chaos from the sources, dist/test/chaos when compiled: both sit under the repository root. */
 const repoRoot = resolve(__dirname, __dirname.includes('/dist/') ? '../../..' : '../..');
+const kafkaScript = resolve(repoRoot, 'infra/kafka/kafka.sh');
 
 export interface ClusterNode {
   id: number;
@@ -47,7 +48,7 @@ export class KafkaTestCluster {
   ) {}
 
   static async start({ nodes: count = 3, heap = '384m', fastStart = true }: ClusterOptions = {}): Promise<KafkaTestCluster> {
-    const lib = (await run('bash', [resolve(repoRoot, 'infra/kafka/kafka.sh'), 'lib'], { cwd: repoRoot })).stdout.trim();
+    const lib = (await run('bash', [kafkaScript, 'lib'], { cwd: repoRoot })).stdout.trim();
     const dir = mkdtempSync(join(tmpdir(), 'medshare-kafka-cluster-'));
     // Above the private brokers' 29192-29391 (test/support/private-broker.ts).
     const ports = await freePorts(29400, 29999, 2 * count);
@@ -154,7 +155,8 @@ export class KafkaTestCluster {
   private async format(node: ClusterNode, clusterId: string): Promise<void> {
     mkdirSync(node.dir, { recursive: true });
     writeFileSync(join(node.dir, 'server.properties'), this.properties(node));
-    writeFileSync(join(node.dir, 'log4j2.properties'), log4j(join(node.dir, 'server.log')));
+    // The shared broker's logging, from the script that starts it.
+    writeFileSync(join(node.dir, 'log4j2.properties'), (await run('bash', [kafkaScript, 'log4j', join(node.dir, 'server.log')], { cwd: repoRoot })).stdout);
     await run('java', ['-Xmx256m', '-cp', `${this.lib}/*`, `-Dlog4j2.configurationFile=${join(node.dir, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(node.dir, 'server.properties')]);
   }
 
@@ -221,20 +223,4 @@ num.io.threads=2
 num.recovery.threads.per.data.dir=1
 `;
   }
-}
-
-function log4j(file: string): string {
-  return `status = warn
-appender.file.type = File
-appender.file.name = FILE
-appender.file.fileName = ${file}
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.file.ref = FILE
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-logger.kafkaclient.name = org.apache.kafka.clients
-logger.kafkaclient.level = WARN
-`;
 }
