@@ -9,12 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
-import { envelope, parseEvent, topics, type EventOf } from '@medshare/contracts';
+import { parseEvent, topics, type EventOf } from '@medshare/contracts';
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { closeAll } from '../support/cleanup';
-import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { databaseUrl, dropDatabase, queryRows, testEndpoints } from '../support/endpoints';
 import { closableConsumer, type ClosableConsumer } from '../support/topic-reader';
+import { permitDecision } from '../support/events';
 import { eventually } from '../support/eventually';
 import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
@@ -63,22 +63,13 @@ function signalServer(signal: 'SIGSTOP' | 'SIGCONT'): void {
 
 const replicaUrls = (): string[] => [databaseUrl(ledgerServers[0], database), databaseUrl(ledgerServers[1], database), databaseUrl(frozenServer, 'ledger')];
 
-async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const query = <T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> => queryRows<T>(url, sql, params, 2000);
 
 const produced: string[] = [];
 
 function decision(n: number): EventOf<'access.decision.v1'> {
   const patient = `p-${run.replace(/[^a-z2-7]/g, 'a')}${'abcdefghijklmnopqrstuvwxyz234567'[n % 32].repeat(10)}`;
-  const data = { decisionId: `${run}-${n}`, requester: { institution: 'hosp-a', practitioner: `dr-${run}` }, patient, purpose: 'TREAT' as const, effect: 'permit' as const };
-  return envelope('access.decision.v1', 'access-control', { ...data, httpStatus: 200, reasons: [], breakGlass: false, withheldResourceTypes: [], requestedResourceTypes: ['Observation'] }, { subject: patient });
+  return permitDecision(`${run}-${n}`, patient, `dr-${run}`);
 }
 
 async function produce(count: number): Promise<void> {
@@ -173,6 +164,7 @@ describe('ledger replica faults', () => {
     signalServer('SIGSTOP');
     frozen = true;
     const frozenAt = Date.now();
+    // Paced production (a live stream over the freeze), not a wait for a state.
     for (let i = 0; i < 20; i += 1) {
       await produce(100);
       await new Promise((resolveWait) => setTimeout(resolveWait, 100));

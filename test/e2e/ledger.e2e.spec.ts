@@ -9,15 +9,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Client } from 'pg';
 import type { Consumer } from 'kafkajs';
-import { envelope, parseEvent, topics, type EventOf } from '@medshare/contracts';
+import { parseEvent, topics, type EventOf } from '@medshare/contracts';
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { DEV_AUDITOR_TOKEN } from '@medshare/service-kit';
-import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { databaseUrl, dropDatabase, queryRows, testEndpoints } from '../support/endpoints';
 import { closableConsumer, type ClosableConsumer } from '../support/topic-reader';
 import { closeAll } from '../support/cleanup';
-import { eventually } from '../support/eventually';
+import { permitDecision } from '../support/events';
+import { consistently, eventually } from '../support/eventually';
 import { runLedgerVerification, type LedgerVerificationReport } from '../support/ledger-verifications';
 import { startService, type RunningService } from '../support/service-processes';
 
@@ -48,23 +48,7 @@ const produced: string[] = [];
 
 function decision(n: number): EventOf<'access.decision.v1'> {
   const patient = `p-${run.replace(/[^a-z2-7]/g, 'a')}${'abcdefghijklmnopqrstuvwxyz234567'[n % 32].repeat(10)}`;
-  return envelope(
-    'access.decision.v1',
-    'access-control',
-    {
-      decisionId: `${run}-${n}`,
-      requester: { institution: 'hosp-a', practitioner: `dr-${run}` },
-      patient,
-      purpose: 'TREAT',
-      effect: 'permit',
-      httpStatus: 200,
-      reasons: [],
-      breakGlass: false,
-      withheldResourceTypes: [],
-      requestedResourceTypes: ['Observation'],
-    },
-    { subject: patient },
-  );
+  return permitDecision(`${run}-${n}`, patient, `dr-${run}`);
 }
 
 async function produce(count: number): Promise<void> {
@@ -79,6 +63,7 @@ function stream(batch = 100, pauseMs = 20): { stop(): Promise<void> } {
   const done = (async () => {
     while (running) {
       await produce(batch);
+      // Pacing of the load, not a wait for a state.
       await new Promise((resolveWait) => setTimeout(resolveWait, pauseMs));
     }
   })();
@@ -90,15 +75,7 @@ function stream(batch = 100, pauseMs = 20): { stop(): Promise<void> } {
   };
 }
 
-async function onReplica<T>(index: number, sql: string, params: unknown[] = [], db = database): Promise<T[]> {
-  const client = new Client({ connectionString: databaseUrl(ledgerServers[index], db) });
-  await client.connect();
-  try {
-    return (await client.query(sql, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const onReplica = <T>(index: number, sql: string, params: unknown[] = [], db = database): Promise<T[]> => queryRows<T>(databaseUrl(ledgerServers[index], db), sql, params);
 
 async function setReplicaDown(index: number, down: boolean): Promise<void> {
   await onReplica(index, `ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS ${down ? 'false' : 'true'}`, [], 'postgres');
@@ -247,9 +224,9 @@ describe('ledger', () => {
     expect(await headHeight(ledger)).toBeGreaterThan(before);
     const down = await alertsOf('replica-3 down alert', (alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.severity === 'warning');
     expect(down[0].details).toMatchObject({ replica: 'replica-3', state: 'down' });
-    // Several retry ticks (250 ms) later, still one alert.
-    await new Promise((resolveWait) => setTimeout(resolveWait, 1500));
-    expect(seen.filter((alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.severity === 'warning')).toHaveLength(1);
+    // Through several retry ticks (250 ms), still one alert.
+    const downAlerts = () => seen.filter((alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.severity === 'warning').length;
+    await consistently(() => downAlerts() === 1, { forMs: 1500, what: 'one replica-down alert' });
     await setReplicaDown(2, false);
     await allRecordedOnce(2);
     const caughtUp = await eventually(async () => {
@@ -271,8 +248,7 @@ describe('ledger', () => {
     expect(lost[0].details).toMatchObject({ state: 'lost', replicas: 3, needed: 2 });
     const stalled = (await recorded(0)).distinct;
     await produce(700);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 1500));
-    expect((await recorded(0)).distinct).toBe(stalled);
+    await consistently(async () => (await recorded(0)).distinct === stalled, { forMs: 1500, intervalMs: 250, what: 'nothing committed without a quorum' });
     // The writer retried all along (250 ms): still one critical alert for this outage.
     expect(seen.filter((alert) => alert.kind === 'quorum-lost' && alert.severity === 'critical' && String(alert.details?.chain).includes(database))).toHaveLength(1);
     await setReplicaDown(1, false);

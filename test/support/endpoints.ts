@@ -41,3 +41,15 @@ export async function dropDatabase(server: string, database: string): Promise<vo
     await client.end();
   }
 }
+
+/** One query on its own connection: the rows. `connectTimeoutMs` bounds the connect for servers a test froze. */
+export async function queryRows<T>(url: string, sql: string, params: unknown[] = [], connectTimeoutMs?: number): Promise<T[]> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}

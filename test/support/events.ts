@@ -16,3 +16,24 @@ export function kekRotated(kekVersion: number): EventOf<'keys.kek-rotated.v1'> {
 export function decryptRequest(permit = 'abcd'): EventOf<'encryption.decrypt-requested.v1'> {
   return envelope('encryption.decrypt-requested.v1', 'test-client', { permit, replyKey: 'AAAA' });
 }
+
+/** A permitted read of Observations by `practitioner` of hosp-a: the ledger's most common leaf. */
+export function permitDecision(decisionId: string, patient: string, practitioner: string): EventOf<'access.decision.v1'> {
+  return envelope(
+    'access.decision.v1',
+    'access-control',
+    {
+      decisionId,
+      requester: { institution: 'hosp-a', practitioner },
+      patient,
+      purpose: 'TREAT',
+      effect: 'permit',
+      httpStatus: 200,
+      reasons: [],
+      breakGlass: false,
+      withheldResourceTypes: [],
+      requestedResourceTypes: ['Observation'],
+    },
+    { subject: patient },
+  );
+}

@@ -16,3 +16,16 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * The counterpart for what must NOT happen: checks `probe` every `intervalMs` for `forMs` and fails at the
+ * first check that is false (or throws), instead of one look after a blind sleep.
+ */
+export async function consistently(probe: () => Promise<boolean> | boolean, { forMs, intervalMs = 100, what = 'condition' }: { forMs: number; intervalMs?: number; what?: string }): Promise<void> {
+  const until = Date.now() + forMs;
+  for (;;) {
+    if (!(await probe())) throw new Error(`${what} no longer held`);
+    if (Date.now() >= until) return;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { envelope, topics } from '@medshare/contracts';
+import { topics } from '@medshare/contracts';
 import { createKafka, toMessage } from '@medshare/messaging';
 import { databaseUrl, dropDatabase, testEndpoints } from '../../support/endpoints';
+import { permitDecision } from '../../support/events';
 import { eventually } from '../../support/eventually';
 import { runLedgerVerification } from '../../support/ledger-verifications';
 import { startService } from '../../support/service-processes';
@@ -132,24 +133,7 @@ async function measureCommit(
 }
 
 function decision(key: string) {
-  const patient = `p-${'abcdefghijklmnopqrstuvwxyz234567'[key.length % 32].repeat(16)}`;
-  return envelope(
-    'access.decision.v1',
-    'access-control',
-    {
-      decisionId: key,
-      requester: { institution: 'hosp-a', practitioner: 'bench' },
-      patient,
-      purpose: 'TREAT',
-      effect: 'permit' as const,
-      httpStatus: 200,
-      reasons: [],
-      breakGlass: false,
-      withheldResourceTypes: [],
-      requestedResourceTypes: ['Observation'],
-    },
-    { subject: patient },
-  );
+  return permitDecision(key, `p-${'abcdefghijklmnopqrstuvwxyz234567'[key.length % 32].repeat(16)}`, 'bench');
 }
 
 /** The ledger as a process, with its CPU time readable so the bench can report CPU per event. */
