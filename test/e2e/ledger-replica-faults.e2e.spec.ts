@@ -14,7 +14,7 @@ import { createKafka, EventPublisher } from '@medshare/messaging';
 import { closeAll } from '../support/cleanup';
 import { databaseUrl, dropDatabase, queryRows, testEndpoints } from '../support/endpoints';
 import { closableConsumer, type ClosableConsumer } from '../support/topic-reader';
-import { permitDecision } from '../support/events';
+import { DecisionLoad } from '../support/decision-load';
 import { eventually } from '../support/eventually';
 import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
@@ -65,25 +65,13 @@ const replicaUrls = (): string[] => [databaseUrl(ledgerServers[0], database), da
 
 const query = <T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> => queryRows<T>(url, sql, params, 2000);
 
-const produced: string[] = [];
-
-function decision(n: number): EventOf<'access.decision.v1'> {
-  const patient = `p-${run.replace(/[^a-z2-7]/g, 'a')}${'abcdefghijklmnopqrstuvwxyz234567'[n % 32].repeat(10)}`;
-  return permitDecision(`${run}-${n}`, patient, `dr-${run}`);
-}
-
-async function produce(count: number): Promise<void> {
-  const events = Array.from({ length: count }, (_, i) => decision(produced.length + i));
-  await publisher.publish(topics.accessDecisions, events);
-  produced.push(...events.map((event) => event.id));
-}
+const load = new DecisionLoad(publisher, run);
+const { produced } = load;
+const produce = (count: number) => load.produce(count);
 
 async function allRecordedOnce(index: number, timeoutMs = 60_000): Promise<void> {
-  const counts = await eventually(async () => {
-    const [row] = await query<{ rows: string; distinct: string }>(replicaUrls()[index], 'SELECT count(*) AS rows, count(DISTINCT event_id) AS distinct FROM ledger_events WHERE event_id = ANY($1)', [produced]);
-    return Number(row.distinct) === produced.length ? row : undefined;
-  }, { timeoutMs, intervalMs: 250, what: `replica ${index + 1} to hold all ${produced.length} events` });
-  expect(Number(counts.rows)).toBe(produced.length);
+  const counts = await load.allRecorded(replicaUrls()[index], { name: `replica ${index + 1}`, timeoutMs, connectTimeoutMs: 2000 });
+  expect(counts.rows).toBe(produced.length);
 }
 
 type AlertData = EventOf<'governance.alert.v1'>['data'];

@@ -16,7 +16,7 @@ import { DEV_AUDITOR_TOKEN } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, queryRows, testEndpoints } from '../support/endpoints';
 import { closableConsumer, type ClosableConsumer } from '../support/topic-reader';
 import { closeAll } from '../support/cleanup';
-import { permitDecision } from '../support/events';
+import { DecisionLoad } from '../support/decision-load';
 import { consistently, eventually } from '../support/eventually';
 import { runLedgerVerification, type LedgerVerificationReport } from '../support/ledger-verifications';
 import { startService, type RunningService } from '../support/service-processes';
@@ -44,18 +44,9 @@ const env = {
   LOG_LEVEL: 'warn',
 };
 
-const produced: string[] = [];
-
-function decision(n: number): EventOf<'access.decision.v1'> {
-  const patient = `p-${run.replace(/[^a-z2-7]/g, 'a')}${'abcdefghijklmnopqrstuvwxyz234567'[n % 32].repeat(10)}`;
-  return permitDecision(`${run}-${n}`, patient, `dr-${run}`);
-}
-
-async function produce(count: number): Promise<void> {
-  const events = Array.from({ length: count }, (_, i) => decision(produced.length + i));
-  await publisher.publish(topics.accessDecisions, events);
-  produced.push(...events.map((event) => event.id));
-}
+const load = new DecisionLoad(publisher, run);
+const { produced } = load;
+const produce = (count: number) => load.produce(count);
 
 /** Produces in small batches until stopped, as a live stream would. */
 function stream(batch = 100, pauseMs = 20): { stop(): Promise<void> } {
@@ -83,17 +74,11 @@ async function setReplicaDown(index: number, down: boolean): Promise<void> {
 }
 
 /** How many of this run's events replica `index` holds, and how many distinct. */
-async function recorded(index: number): Promise<{ rows: number; distinct: number }> {
-  const [row] = await onReplica<{ rows: string; distinct: string }>(index, 'SELECT count(*) AS rows, count(DISTINCT event_id) AS distinct FROM ledger_events WHERE event_id = ANY($1)', [produced]);
-  return { rows: Number(row.rows), distinct: Number(row.distinct) };
-}
+const recorded = (index: number) => load.recorded(databaseUrl(ledgerServers[index], database));
 
 async function allRecordedOnce(index: number, timeoutMs = 60_000): Promise<void> {
-  const result = await eventually(async () => {
-    const counts = await recorded(index);
-    return counts.distinct === produced.length ? counts : undefined;
-  }, { timeoutMs, intervalMs: 250, what: `replica ${index + 1} to hold all ${produced.length} events` });
-  expect(result.rows).toBe(produced.length);
+  const counts = await load.allRecorded(databaseUrl(ledgerServers[index], database), { name: `replica ${index + 1}`, timeoutMs });
+  expect(counts.rows).toBe(produced.length);
 }
 
 /** Every partition's ranges follow on from the previous block's, with no gap and no overlap. */
