@@ -2,6 +2,7 @@ export * from './batch-consumer';
 export * from './consumer-host';
 export * from './dead-letter';
 export * from './event-publisher';
+export * from './group-offsets';
 export * from './kafka';
 export * from './kafka-security';
 export * from './acl-admin';

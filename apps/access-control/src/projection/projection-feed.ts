@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { topics, type TopicSpec } from '@medshare/contracts';
-import { ConsumerHost, type ConsumedEvent, type BatchContext } from '@medshare/messaging';
+import { commitGroupOffsets, ConsumerHost, type ConsumedEvent, type BatchContext, type GroupOffset } from '@medshare/messaging';
 import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import type { AccessControlConfig } from '../config';
 import { AccessProjection, type ApplyOutcome } from './access-projection';
@@ -118,13 +118,12 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
 
   /**
    * Moves this instance's group to where the stored projection stands (partitions it never saw: the start of
-   * the topic), so it neither replays what PostgreSQL already holds nor skips what it does not. This is what
-   * kafkajs' admin.setOffsets does, for all topics in one join and without its 5 s idle fetch per topic.
+   * the topic), so it neither replays what PostgreSQL already holds nor skips what it does not.
    */
   private async positionGroup(stored: Map<string, Map<number, bigint>>): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
-    const positions: { topic: string; partition: number; offset: string }[] = [];
+    const positions: GroupOffset[] = [];
     try {
       for (const topic of PROJECTED_TOPICS) {
         for (const { partition, low, high } of await admin.fetchTopicOffsets(topic.name)) {
@@ -136,22 +135,11 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
     } finally {
       await admin.disconnect();
     }
-    const positioner = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 50 });
     try {
-      await positioner.connect();
-      await positioner.subscribe({ topics: PROJECTED_TOPICS.map((topic) => topic.name), fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        // Seeks are committed at the start of the first fetch; once it is done the group stands where we want.
-        positioner.on(positioner.events.FETCH, () => resolve());
-        positioner.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
-        positioner.pause(PROJECTED_TOPICS.map((topic) => ({ topic: topic.name })));
-        for (const position of positions) positioner.seek(position);
-      });
+      await commitGroupOffsets(this.kafka, this.groupId, PROJECTED_TOPICS.map((topic) => topic.name), positions);
     } catch (error) {
       // Resuming from the group's own committed offsets instead is slower but harmless (rows keep their newest version).
       this.logger.warn({ groupId: this.groupId, error: error instanceof Error ? error.message : String(error) }, 'could not position the projection group');
-    } finally {
-      await positioner.disconnect();
     }
   }
 
