@@ -51,7 +51,19 @@ const provider = new Provider(issuer, {
   claims: { openid: ['sub'], profile: ['name'], medshare: ['medshare_role', 'medshare_institution'] },
   // The dashboard reads its claims from the ID token; it never calls the userinfo endpoint.
   conformIdTokenClaims: false,
-  features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+  features: {
+    devInteractions: { enabled: false },
+    // The library's own sign-out pages load a web font from a CDN: these load nothing.
+    rpInitiatedLogout: {
+      enabled: true,
+      async logoutSource(ctx, form) {
+        ctx.body = page('Sign out of medshare', `${form}<p>Also sign out of the identity provider?</p><button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button> <button type="submit" form="op.logoutForm">No, stay signed in</button>`);
+      },
+      async postLogoutSuccessSource(ctx) {
+        ctx.body = page('Signed out', '<p>You are signed out.</p>');
+      },
+    },
+  },
   cookies: { keys: [randomBytes(32).toString('base64')] },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   async findAccount(_ctx, id) {

@@ -107,7 +107,7 @@ describe('governance service', () => {
     expect(response.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     const html = await response.text();
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html).toContain('v1/summary');
+    expect(html).toContain('v1/stream');
     expect(html).not.toMatch(/(src|href)="https?:/);
   });
 });

@@ -6,6 +6,7 @@ import { AlertsRepository } from './alerts/alerts.repository';
 import { AuthController } from './auth/auth.controller';
 import { authProviders } from './auth/auth.providers';
 import type { GovernanceConfig } from './config';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { ConsumptionStats } from './consumption/consumption-stats';
 import { GovernanceConsumer } from './consumption/governance.consumer';
 import { GovernanceController } from './http/governance.controller';
@@ -20,7 +21,7 @@ export class GovernanceModule {
     return {
       module: GovernanceModule,
       imports: [PlatformModule.forRoot({ service: 'governance', config, logger, keys, database: { entities: [], migrations } })],
-      controllers: [GovernanceController, AuthController, ReportsController],
+      controllers: [GovernanceController, AuthController, ReportsController, DashboardController],
       providers: [
         { provide: AlertsRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new AlertsRepository(dataSource) },
         { provide: ConsumptionStats, useValue: new ConsumptionStats() },

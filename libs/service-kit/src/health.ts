@@ -19,6 +19,11 @@ export class Readiness {
     this.shuttingDown = true;
   }
 
+  /** Long-lived answers (server-sent events) end when this turns true, so a stop does not wait for them. */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
   async evaluate(): Promise<{ ready: boolean; checks: Record<string, string> }> {
     const checks: Record<string, string> = {};
     if (this.shuttingDown) checks.shutdown = 'shutting down';

@@ -126,6 +126,25 @@ export class AlertsRepository {
     return rows.map((row) => ({ kind: row.kind, severity: row.severity, count: Number(row.count) }));
   }
 
+  /** Alerts stored after a moment (newest last), for the dashboard's live feed; of one institution or all. */
+  async storedAfter(after: Date, institution?: string): Promise<{ alerts: StoredAlert[]; last: Date }> {
+    const rows: (AlertRow & { stored_at: Date })[] = await this.dataSource.query(
+      `SELECT * FROM alerts WHERE stored_at > $1 AND ($2::text IS NULL OR institution = $2) ORDER BY stored_at, event_id LIMIT 200`,
+      [after.toISOString(), institution ?? null],
+    );
+    return { alerts: rows.map(toStoredAlert), last: rows.at(-1)?.stored_at ?? after };
+  }
+
+  /** Alerts per UTC day and severity since a moment, for the overview chart. */
+  async perDay(since: Date, institution?: string): Promise<{ day: string; severity: AlertSeverity; count: number }[]> {
+    const rows: { day: string; severity: AlertSeverity; count: string }[] = await this.dataSource.query(
+      `SELECT to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, severity, count(*) AS count FROM alerts
+       WHERE raised_at >= $1 AND ($2::text IS NULL OR institution = $2) GROUP BY 1, 2 ORDER BY 1, 2`,
+      [since.toISOString(), institution ?? null],
+    );
+    return rows.map((row) => ({ day: row.day, severity: row.severity, count: Number(row.count) }));
+  }
+
   async lastRaisedAt(institution?: string): Promise<string | null> {
     const [row]: { last: Date | null }[] = await this.dataSource.query(`SELECT max(raised_at) AS last FROM alerts WHERE $1::text IS NULL OR institution = $1`, [institution ?? null]);
     return row.last ? row.last.toISOString() : null;

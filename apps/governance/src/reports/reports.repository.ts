@@ -113,6 +113,15 @@ export class ReportsRepository {
     return rows.map(toDisclosureLine);
   }
 
+  /** Disclosures per purpose since a moment: those an institution gave or received, or all. */
+  async perPurpose(since: Date, institution?: string): Promise<{ purpose: string; count: number }[]> {
+    const rows: { purpose: string; count: string }[] = await this.dataSource.query(
+      `SELECT purpose, count(*) AS count FROM disclosures WHERE disclosed_at >= $1 AND ($2::text IS NULL OR $2 = ANY (holders) OR requester_institution = $2) GROUP BY purpose ORDER BY purpose`,
+      [since.toISOString(), institution ?? null],
+    );
+    return rows.map((row) => ({ purpose: row.purpose, count: Number(row.count) }));
+  }
+
   /** Shreds in a period, oldest first; of one patient when given. */
   async shreds(period: Period, patient?: string): Promise<ShredLine[]> {
     const rows: { event_id: string; patient: string; reason: string; destroyed_deks: number; shredded_at: Date }[] = await this.dataSource.query(

@@ -1,0 +1,122 @@
+// The dashboard page and its live feed (server-sent events of newly stored alerts, in the officer's scope).
+import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import { Readiness, SERVICE_CONFIG } from '@medshare/service-kit';
+import { asSeenBy, institutionOf } from '../alerts/alert-scope';
+import { AlertsRepository } from '../alerts/alerts.repository';
+import { scopeOf, type Officer } from '../auth/officer';
+import { OfficerAuthenticator } from '../auth/officer-authenticator';
+import { CurrentOfficer, OfficerGuard } from '../auth/officer.guard';
+import type { GovernanceConfig } from '../config';
+import { ConsumptionStats } from '../consumption/consumption-stats';
+import { GovernanceError, GovernanceErrorCode } from '../http/governance-error';
+import { pageSecurityHeaders } from '../http/page-security';
+import { ReportsRepository } from '../reports/reports.repository';
+import { barChart, daily } from './charts';
+import { dashboardPage } from './dashboard-page';
+
+const DAY = 86_400_000;
+const FEED_POLL_MS = 1000;
+const HEARTBEAT_MS = 15_000;
+
+@Controller()
+export class DashboardController {
+  constructor(
+    private readonly authenticator: OfficerAuthenticator,
+    private readonly alerts: AlertsRepository,
+    private readonly reports: ReportsRepository,
+    private readonly stats: ConsumptionStats,
+    private readonly readiness: Readiness,
+    @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
+  ) {}
+
+  /** A browser without a session is sent to sign in. */
+  @Get()
+  async page(@Req() request: Request, @Res() response: Response): Promise<void> {
+    let officer: Officer;
+    try {
+      officer = await this.authenticator.authenticate(request);
+    } catch (error) {
+      if (!(error instanceof GovernanceError && error.code === GovernanceErrorCode.Unauthenticated)) throw error;
+      response.status(302).set('Cache-Control', 'no-store').location('/auth/login').end();
+      return;
+    }
+    const scope = scopeOf(officer);
+    const institution = institutionOf(scope);
+    const now = new Date();
+    const [perDay, perPurpose, counts, latest, ledgerHead] = await Promise.all([
+      this.alerts.perDay(new Date(now.getTime() - 14 * DAY), institution),
+      this.reports.perPurpose(new Date(now.getTime() - 30 * DAY), institution),
+      this.alerts.counts(institution),
+      this.alerts.find({ limit: 50, ...(institution === undefined ? {} : { institution }) }),
+      this.ledgerHead(),
+    ]);
+    const bySeverity: Record<string, number> = {};
+    for (const { severity, count } of counts) bySeverity[severity] = (bySeverity[severity] ?? 0) + count;
+    const nonce = randomBytes(18).toString('base64');
+    response.status(200).set(pageSecurityHeaders(nonce)).send(
+      dashboardPage(
+        {
+          officer,
+          alertsChart: barChart('Alerts per day', daily(perDay, 14, now)),
+          purposeChart: barChart('Disclosures per purpose', perPurpose.map(({ purpose, count }) => ({ label: purpose, value: count })), { colour: '#2d6a4f' }),
+          bySeverity,
+          alerts: latest.map((alert) => asSeenBy(scope, alert)),
+          consumed: this.stats.snapshot(),
+          ledgerHead,
+        },
+        nonce,
+      ),
+    );
+  }
+
+  /** Alerts stored from now on, as `event: alert` messages; ends when the service stops (the browser reconnects). */
+  @Get('v1/stream')
+  @UseGuards(OfficerGuard)
+  stream(@CurrentOfficer() officer: Officer, @Req() request: Request, @Res() response: Response): void {
+    const scope = scopeOf(officer);
+    let cursor = new Date();
+    let busy = false;
+    let quietSince = Date.now();
+    response.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    response.flushHeaders();
+    response.write('retry: 2000\n\n');
+    const timer = setInterval(() => {
+      if (this.readiness.isShuttingDown) {
+        clearInterval(timer);
+        response.end();
+        return;
+      }
+      if (busy) return;
+      busy = true;
+      this.alerts
+        .storedAfter(cursor, institutionOf(scope))
+        .then(({ alerts, last }) => {
+          cursor = last;
+          for (const alert of alerts) response.write(`event: alert\nid: ${alert.eventId}\ndata: ${JSON.stringify(asSeenBy(scope, alert))}\n\n`);
+          if (alerts.length > 0 || Date.now() - quietSince > HEARTBEAT_MS) {
+            if (alerts.length === 0) response.write(': keep-alive\n\n');
+            quietSince = Date.now();
+          }
+        })
+        // A failed poll is tried again on the next tick; the browser keeps its connection.
+        .catch(() => undefined)
+        .finally(() => {
+          busy = false;
+        });
+    }, FEED_POLL_MS);
+    request.on('close', () => clearInterval(timer));
+  }
+
+  private async ledgerHead(): Promise<{ height: number; treeSize: number; timestamp: string } | undefined> {
+    try {
+      const response = await fetch(new URL('v1/blocks/head', this.config.LEDGER_URL.endsWith('/') ? this.config.LEDGER_URL : `${this.config.LEDGER_URL}/`), { signal: AbortSignal.timeout(1500) });
+      if (!response.ok) return undefined;
+      const head = (await response.json()) as { height: number; treeSize: number; timestamp: number | string };
+      return { height: head.height, treeSize: head.treeSize, timestamp: new Date(head.timestamp).toISOString() };
+    } catch {
+      return undefined;
+    }
+  }
+}
