@@ -1,4 +1,5 @@
 // Starts the access-control service: consent and grant intake, access decisions and the read path.
+import { accessControlApi } from '@medshare/contracts';
 import { bootstrapService } from '@medshare/service-kit';
 import { AccessControlModule } from './app.module';
 import { loadAccessControlConfig } from './config';
@@ -10,5 +11,5 @@ void bootstrapService({
   createModule: (config, logger) => AccessControlModule.register(config, logger),
   configure: (app, config) => installJsonBodies(app, config.MAX_BODY_BYTES),
   // Consents are FHIR resources and reads answer FHIR Bundles; agreements, roles and decisions are plain JSON.
-  fhirPaths: ['/v1/consents', '/v1/patients'],
+  httpApi: accessControlApi,
 });

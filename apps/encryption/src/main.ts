@@ -1,3 +1,4 @@
+import { encryptionApi } from '@medshare/contracts';
 import { bootstrapService } from '@medshare/service-kit';
 import { EncryptionModule } from './app.module';
 import { loadEncryptionConfig } from './config';
@@ -8,4 +9,5 @@ void bootstrapService({
   createModule: (config, logger) => EncryptionModule.register(config, logger),
   // The operator API takes small JSON bodies only.
   configure: (app) => app.useBodyParser('json', { limit: '16kb' }),
+  httpApi: encryptionApi,
 });

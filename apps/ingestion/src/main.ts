@@ -1,3 +1,4 @@
+import { ingestionApi } from '@medshare/contracts';
 import { bootstrapService } from '@medshare/service-kit';
 import { IngestionModule } from './app.module';
 import { loadIngestionConfig } from './config';
@@ -6,6 +7,6 @@ void bootstrapService({
   service: 'ingestion',
   loadConfig: () => loadIngestionConfig(),
   createModule: (config, logger) => IngestionModule.register(config, logger),
-  // All of ingestion's API is FHIR: every error, an unknown route's too, is an OperationOutcome.
-  fhirPaths: ['/'],
+  // All of ingestion's API is FHIR: every error, an unknown route's too, is an OperationOutcome (its fhirPaths).
+  httpApi: ingestionApi,
 });

@@ -13,3 +13,4 @@ export * from './published/json-schema';
 export * from './published/event-schemas';
 export * from './published/compatibility';
 export * from './published/asyncapi';
+export * from './http';

@@ -2,7 +2,9 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { openApiDocument, type HttpApi } from '@medshare/contracts';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request, Response } from 'express';
 import { ConfigError, type BaseConfig } from './config';
 import { HttpErrorFilter, routedMethods } from './error-renderer';
 import { Readiness } from './health';
@@ -22,8 +24,11 @@ export interface ServiceDefinition<TConfig extends BootConfig> {
   createModule(config: TConfig, logger: Logger): unknown;
   /** Body parsers, pipes: whatever the service's HTTP edge needs before it listens. */
   configure?(app: NestExpressApplication, config: TConfig): void;
-  /** Path prefixes of the service's FHIR API: errors there are OperationOutcomes, elsewhere problem+json. */
-  fhirPaths?: readonly string[];
+  /**
+   * The service's HTTP contract (libs/contracts/src/http): served as OpenAPI 3.1 at GET /openapi.json; its
+   * `fhirPaths` are where errors are OperationOutcomes (problem+json elsewhere).
+   */
+  httpApi: HttpApi;
 }
 
 export async function bootstrapService<TConfig extends BootConfig>(
@@ -53,7 +58,9 @@ export async function bootstrapService<TConfig extends BootConfig>(
     app.disable('x-powered-by');
     definition.configure?.(app, config);
     const express = app.getHttpAdapter().getInstance();
-    app.useGlobalFilters(new HttpErrorFilter(logger, { fhirPaths: definition.fhirPaths ?? [], allowedMethods: (path) => routedMethods(express, path) }));
+    const document = JSON.stringify(openApiDocument(definition.httpApi));
+    express.get('/openapi.json', (_request: Request, response: Response) => response.type('application/json').send(document));
+    app.useGlobalFilters(new HttpErrorFilter(logger, { fhirPaths: definition.httpApi.fhirPaths, allowedMethods: (path) => routedMethods(express, path) }));
     closeOnSignals(app, new HttpDrain(app.getHttpServer()), logger, config.SHUTDOWN_TIMEOUT_MS);
     await app.listen(config.PORT, config.HOST);
     logger.info({ port: config.PORT, host: config.HOST, protocol: https ? 'https' : 'http' }, 'service started');

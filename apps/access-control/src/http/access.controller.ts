@@ -2,8 +2,8 @@
 // the rules live in Submissions, AccessDecisions and libs/consent.
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import { fromZodIssues } from '@medshare/consent';
+import { decisionQuestion } from '@medshare/contracts';
 import { AccessControlError, AccessControlErrorCode } from '../access-control-error';
 import { AccessDecisions, type DecisionAnswer } from '../access-decisions';
 import { AuthenticationRefusal, RequesterAuthenticator, type Requester } from '../auth/requester-authenticator';
@@ -11,13 +11,6 @@ import { Submissions } from '../submissions';
 import { jsonBody } from './json-body';
 
 const FHIR_JSON = 'application/fhir+json';
-
-const decisionQuestion = z.strictObject({
-  patient: z.string(),
-  purpose: z.unknown(),
-  resourceTypes: z.unknown().optional(),
-  reason: z.unknown().optional(),
-});
 
 @Controller('v1')
 export class AccessController {

@@ -1,15 +1,15 @@
 // `medshare contracts`: writes docs/contracts/ (JSON Schema of every event type and version, the AsyncAPI
-// document of the bus) from libs/contracts, refusing a breaking change to a published event version;
+// document of the bus, the OpenAPI document of every service) from libs/contracts, refusing a breaking change to a published event version;
 // `contracts check` (run by `npm run lint`) compares only.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { asyncApiDocument, breakingChanges, eventJsonSchema, eventSchemaFile, eventTypes, type JsonSchema } from '@medshare/contracts';
+import { asyncApiDocument, breakingChanges, eventJsonSchema, eventSchemaFile, eventTypes, httpApis, openApiDocument, type JsonSchema } from '@medshare/contracts';
 import type { CommandIo } from '../io';
 import { repoRoot } from '../repo';
 
 export const CONTRACTS_FOLDER = 'docs/contracts';
 /** The generated sub-folders: every file in them is the generator's (README.md beside them is written by hand). */
-const GENERATED_FOLDERS = ['events'];
+const GENERATED_FOLDERS = ['events', 'openapi'];
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -20,6 +20,7 @@ export function renderContracts(): Map<string, string> {
   const files = new Map<string, string>();
   for (const type of eventTypes) files.set(eventSchemaFile(type), json(eventJsonSchema(type)));
   files.set('asyncapi.json', json(asyncApiDocument()));
+  for (const api of httpApis) files.set(`openapi/${api.service}.json`, json(openApiDocument(api)));
   return files;
 }
 

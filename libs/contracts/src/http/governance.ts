@@ -1,0 +1,71 @@
+// The governance service's HTTP contract: alerts, the summary, the dashboard and officers' sign-in. Add a route: one
+// entry in `routes`.
+import { z } from 'zod';
+import { eventSchemas } from '../event-types';
+import { jsonObject, type HttpApi, type HttpAuth, type HttpAnswer } from './openapi';
+
+export const MAX_ALERTS_PER_PAGE = 500;
+
+/**
+ * The instants `since` may name: four-digit years in UTC. Outside them the instant is valid ISO 8601 but
+ * PostgreSQL refuses it (year 0000, six-digit years), which would turn a bad query into a 500.
+ */
+export const SINCE_RANGE = { earliest: new Date('0001-01-01T00:00:00.000Z'), latest: new Date('9999-12-31T23:59:59.999Z') } as const;
+
+/** GET /v1/alerts query string (apps/governance parses it with this schema). */
+export const alertQuery = z.strictObject({
+  kind: eventSchemas['governance.alert.v1'].shape.kind.optional(),
+  since: z.iso
+    .datetime({ offset: true })
+    .transform((text) => new Date(text))
+    .refine((instant) => instant >= SINCE_RANGE.earliest && instant <= SINCE_RANGE.latest, 'must be an instant in the years 0001-9999 (UTC)')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_ALERTS_PER_PAGE).default(100),
+});
+
+/** A signed-in officer's session, a privacy officer's institution token, or the operator token. */
+const OFFICER: readonly HttpAuth[] = ['session', 'institution', 'operator'];
+const HTML = { 'text/html': z.string() };
+const refusals: Record<number, HttpAnswer> = { 401: { description: 'not signed in, no or a wrong token' }, 403: { description: 'not an officer, or a CSRF check failed' } };
+
+export const governanceApi: HttpApi = {
+  service: 'governance',
+  description: 'Alerts from the platform-wide rules, the consumption summary, the dashboard for privacy officers and operators, and their OpenID Connect sign-in.',
+  fhirPaths: [],
+  routes: [
+    {
+      method: 'get',
+      path: '/v1/alerts',
+      summary: 'alerts, newest first (an institution officer sees only its institution)',
+      auth: OFFICER,
+      query: alertQuery,
+      answers: { 200: { description: 'the alerts', content: { 'application/json': z.strictObject({ alerts: z.array(jsonObject) }) } }, 400: { description: 'a query parameter is wrong (named)' }, ...refusals },
+    },
+    {
+      method: 'get',
+      path: '/v1/summary',
+      summary: 'alert counts and what was consumed',
+      auth: OFFICER,
+      answers: { 200: { description: 'the summary', content: { 'application/json': z.looseObject({ alerts: jsonObject, consumed: jsonObject, detectors: jsonObject }) } }, ...refusals },
+    },
+    { method: 'get', path: '/', summary: 'the dashboard page', auth: 'session', answers: { 200: { description: 'the dashboard', content: HTML }, 302: { description: 'no session: to /auth/login' }, 403: refusals[403] } },
+    { method: 'get', path: '/auth/login', summary: 'start an OpenID Connect sign-in (code + PKCE)', auth: 'none', answers: { 302: { description: "to the identity provider's authorization endpoint" }, 503: { description: 'the identity provider does not answer' } } },
+    {
+      method: 'get',
+      path: '/auth/callback',
+      summary: "the identity provider's answer: opens a session",
+      auth: 'none',
+      query: z.looseObject({ state: z.string().optional(), code: z.string().optional() }),
+      answers: { 200: { description: 'signed in (sets the session cookie)', content: HTML }, 400: { description: 'no sign-in of this browser waits for this answer, or it failed' }, 503: { description: 'the identity provider does not answer' } },
+    },
+    {
+      method: 'get',
+      path: '/auth/me',
+      summary: 'who is signed in',
+      auth: OFFICER,
+      answers: { 200: { description: 'the officer', content: { 'application/json': z.looseObject({ subject: z.string(), role: z.string() }) } }, ...refusals },
+    },
+    { method: 'post', path: '/auth/logout', summary: 'end the session (CSRF token required)', auth: 'session', answers: { 200: { description: 'signed out', content: { 'application/json': z.looseObject({ next: z.string() }) } }, ...refusals } },
+    { method: 'get', path: '/auth/signed-out', summary: 'the signed-out page', auth: 'none', answers: { 200: { description: 'a page', content: HTML } } },
+  ],
+};

@@ -1,0 +1,16 @@
+// Every service's HTTP contract, for `npx medshare contracts` and the tests that hold them true.
+import { accessControlApi } from './access-control';
+import { encryptionApi } from './encryption';
+import { governanceApi } from './governance';
+import { ingestionApi } from './ingestion';
+import { ledgerApi } from './ledger';
+import type { HttpApi } from './openapi';
+
+export const httpApis: readonly HttpApi[] = [ingestionApi, encryptionApi, accessControlApi, ledgerApi, governanceApi];
+
+export * from './openapi';
+export { accessControlApi, decisionQuestion } from './access-control';
+export { encryptionApi, shredRequest } from './encryption';
+export { alertQuery, governanceApi, MAX_ALERTS_PER_PAGE, SINCE_RANGE } from './governance';
+export { idempotencyKey, ingestionApi } from './ingestion';
+export { ledgerApi } from './ledger';
