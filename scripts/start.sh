@@ -82,4 +82,5 @@ medshare is running. Where to look:
 Demo traffic follows; Ctrl-C stops everything.
 
 INFO
-node tools/cli/bin/medshare.js demo --rate "${DEMO_RATE:-2}"
+# DEMO_RATE=0: no demo traffic, the platform runs until stopped (npm run fuzz starts it so).
+if [ "${DEMO_RATE:-2}" = 0 ]; then wait; else node tools/cli/bin/medshare.js demo --rate "${DEMO_RATE:-2}"; fi
