@@ -1,7 +1,7 @@
 // The access-control service's HTTP contract: consents, agreements, roles, decisions and the read path. Add a
 // route: one entry in `routes`.
 import { z } from 'zod';
-import { jsonObject, type HttpAnswer, type HttpApi } from './openapi';
+import { jsonObject, type HttpAnswer, type HttpApi, type HttpRoute } from './openapi';
 
 const FHIR_JSON = 'application/fhir+json';
 const JSON_BODY = { 'application/json': jsonObject, [FHIR_JSON]: jsonObject };
@@ -62,6 +62,24 @@ export const accessControlApi: HttpApi = {
         ...refusals,
       },
     },
+    { method: 'get', path: '/fhir/R4/metadata', summary: 'the CapabilityStatement of the read-back API', auth: 'none', answers: { 200: { description: 'CapabilityStatement', content: { [FHIR_JSON]: jsonObject } } } },
+    ...(
+      [
+        ['/fhir/R4/{type}', 'search the institution\'s own submissions (patient.identifier, type, date)', 'a searchset Bundle'],
+        ['/fhir/R4/{type}/{id}', 'read one of the institution\'s own submissions', 'the resource'],
+        ['/fhir/R4/{type}/{id}/_history', 'the versions of one of the institution\'s own submissions', 'a history Bundle'],
+      ] as const
+    ).map(
+      ([path, summary, answer]): HttpRoute => ({
+        method: 'get',
+        path,
+        summary,
+        auth: 'institution',
+        params: path.includes('{id}') ? z.object({ type: z.string(), id: z.string() }) : z.object({ type: z.string() }),
+        query: z.looseObject({}),
+        answers: { 200: { description: answer, content: { [FHIR_JSON]: jsonObject } }, 404: { description: 'no such resource' }, 410: { description: 'the patient was erased' }, ...refusals },
+      }),
+    ),
     {
       method: 'get',
       path: '/v1/patients/{patientRef}/records',

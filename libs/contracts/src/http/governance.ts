@@ -2,7 +2,7 @@
 // entry in `routes`.
 import { z } from 'zod';
 import { eventSchemas } from '../event-types';
-import { jsonObject, type HttpApi, type HttpAuth, type HttpAnswer } from './openapi';
+import { jsonObject, type HttpAnswer, type HttpApi, type HttpAuth, type HttpRoute } from './openapi';
 
 export const MAX_ALERTS_PER_PAGE = 500;
 
@@ -22,6 +22,31 @@ export const alertQuery = z.strictObject({
     .optional(),
   limit: z.coerce.number().int().min(1).max(MAX_ALERTS_PER_PAGE).default(100),
 });
+
+export const REPORT_FORMATS = ['json', 'fhir', 'html', 'csv'] as const;
+
+const reportInstant = z.iso
+  .datetime({ offset: true })
+  .transform((text) => new Date(text))
+  .refine((date) => date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999, 'must be an instant in the years 0001-9999 (UTC)');
+
+/** A FHIR token `system|value` of one of the patient's identifiers; the system an absolute URI. */
+const patientToken = z
+  .string()
+  .max(512)
+  .regex(/^[a-z][a-z0-9+.-]*:[^|\s]+\|.*\S.*$/i, 'must be a FHIR token system|value (system an absolute URI)')
+  .transform((text) => ({ system: text.slice(0, text.indexOf('|')), value: text.slice(text.indexOf('|') + 1) }));
+
+/** The query of every compliance report (apps/governance/src/reports parses it with this schema). */
+export const reportQuery = z.strictObject({
+  patient: patientToken.optional(),
+  from: reportInstant.optional(),
+  to: reportInstant.optional(),
+  institution: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be an institution id').optional(),
+  format: z.enum(REPORT_FORMATS).default('json'),
+});
+
+const REPORT_CONTENT = { 'application/json': jsonObject, 'application/fhir+json': jsonObject, 'text/html': z.string(), 'text/csv': z.string() };
 
 /** A signed-in officer's session, a privacy officer's institution token, or the operator token. */
 const OFFICER: readonly HttpAuth[] = ['session', 'institution', 'operator'];
@@ -66,6 +91,16 @@ export const governanceApi: HttpApi = {
       answers: { 200: { description: 'the officer', content: { 'application/json': z.looseObject({ subject: z.string(), role: z.string() }) } }, ...refusals },
     },
     { method: 'post', path: '/auth/logout', summary: 'end the session (CSRF token required)', auth: 'session', answers: { 200: { description: 'signed out', content: { 'application/json': z.looseObject({ next: z.string() }) } }, ...refusals } },
+    ...(['disclosures', 'access', 'erasures', 'institution'] as const).map(
+      (report): HttpRoute => ({
+        method: 'get',
+        path: `/v1/reports/${report}`,
+        summary: `the ${report} report (format json, fhir, html or csv, as the report offers)`,
+        auth: OFFICER,
+        query: reportQuery,
+        answers: { 200: { description: 'the report', content: REPORT_CONTENT }, 400: { description: 'a query parameter is wrong (named), or the format is not offered' }, ...refusals },
+      }),
+    ),
     { method: 'get', path: '/auth/signed-out', summary: 'the signed-out page', auth: 'none', answers: { 200: { description: 'a page', content: HTML } } },
   ],
 };

@@ -11,6 +11,6 @@ export const httpApis: readonly HttpApi[] = [ingestionApi, encryptionApi, access
 export * from './openapi';
 export { accessControlApi, decisionQuestion } from './access-control';
 export { encryptionApi, shredRequest } from './encryption';
-export { alertQuery, governanceApi, MAX_ALERTS_PER_PAGE, SINCE_RANGE } from './governance';
+export { alertQuery, governanceApi, MAX_ALERTS_PER_PAGE, REPORT_FORMATS, reportQuery, SINCE_RANGE } from './governance';
 export { idempotencyKey, ingestionApi } from './ingestion';
 export { ledgerApi } from './ledger';

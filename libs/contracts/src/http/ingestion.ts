@@ -1,6 +1,6 @@
 // The ingestion service's HTTP contract: the hospitals' FHIR door. Add a route: one entry in `routes`.
 import { z } from 'zod';
-import { jsonObject, type HttpApi } from './openapi';
+import { jsonObject, type HttpAnswer, type HttpApi } from './openapi';
 
 const FHIR_BODY = { 'application/fhir+json': jsonObject, 'application/json': jsonObject };
 
@@ -12,6 +12,24 @@ export const submissionAccepted = z.strictObject({
   events: z.array(z.string()),
   records: z.array(z.strictObject({ entry: z.number().int().min(0).optional(), recordId: z.string(), resourceType: z.string(), eventId: z.string() })),
 });
+
+const FHIR_JSON = { 'application/fhir+json': jsonObject };
+const typeAndId = z.object({ type: z.string(), id: z.string() });
+/** What every write of the FHIR REST API may answer besides its success. */
+const restRefusals: Record<number, HttpAnswer> = {
+  400: { description: 'malformed JSON or request' },
+  401: { description: 'no valid institution token' },
+  403: { description: 'not this institution\'s to change' },
+  404: { description: 'no such resource' },
+  405: { description: 'not allowed on this resource type' },
+  409: { description: 'conflicts with the current version, or the Idempotency-Key is in use' },
+  412: { description: 'If-Match does not name the current version' },
+  413: { description: 'the body exceeds MAX_BODY_BYTES' },
+  415: { description: 'not application/fhir+json or application/json' },
+  422: { description: 'the resource is not valid FHIR R4' },
+  503: { description: 'Kafka or PostgreSQL unavailable: retry after Retry-After', headers: { 'Retry-After': 'seconds' } },
+};
+const written = (status: number, description: string): Record<number, HttpAnswer> => ({ [status]: { description, content: FHIR_JSON, headers: { Location: 'the resource version', ETag: 'its version' } } });
 
 export const ingestionApi: HttpApi = {
   service: 'ingestion',
@@ -36,5 +54,10 @@ export const ingestionApi: HttpApi = {
         503: { description: 'Kafka or PostgreSQL unavailable: retry after Retry-After', headers: { 'Retry-After': 'seconds' } },
       },
     },
+    { method: 'get', path: '/fhir/R4/metadata', summary: 'the CapabilityStatement', auth: 'none', answers: { 200: { description: 'CapabilityStatement', content: FHIR_JSON } } },
+    { method: 'post', path: '/fhir/R4', summary: 'a batch or transaction Bundle', auth: 'institution', body: FHIR_BODY, answers: { 200: { description: 'the batch-response or transaction-response Bundle', content: FHIR_JSON }, ...restRefusals } },
+    { method: 'post', path: '/fhir/R4/{type}', summary: 'create (conditional with If-None-Exist)', auth: 'institution', params: z.object({ type: z.string() }), body: FHIR_BODY, answers: { ...written(201, 'created'), ...written(200, 'an identical re-send, or the conditional match'), ...restRefusals } },
+    { method: 'put', path: '/fhir/R4/{type}/{id}', summary: 'update (If-Match: the version)', auth: 'institution', params: typeAndId, body: FHIR_BODY, answers: { ...written(200, 'updated'), ...written(201, 'created under the client id'), ...restRefusals } },
+    { method: 'delete', path: '/fhir/R4/{type}/{id}', summary: 'delete', auth: 'institution', params: typeAndId, answers: { 204: { description: 'deleted' }, 200: { description: 'deleted, with an OperationOutcome', content: FHIR_JSON }, ...restRefusals } },
   ],
 };
