@@ -66,6 +66,7 @@ export const governanceApi: HttpApi = {
       query: alertQuery,
       answers: { 200: { description: 'the alerts', content: { 'application/json': z.strictObject({ alerts: z.array(jsonObject) }) } }, 400: { description: 'a query parameter is wrong (named)' }, ...refusals },
     },
+    { method: 'get', path: '/v1/stream', summary: 'new alerts as server-sent events, live', auth: OFFICER, answers: { 200: { description: 'an event stream', content: { 'text/event-stream': z.string() } }, ...refusals } },
     {
       method: 'get',
       path: '/v1/summary',
