@@ -1,16 +1,24 @@
 // Wires the governance service: the shared platform (Kafka, PostgreSQL, health, metrics) and its own parts.
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { DATA_SOURCE, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
+import { EventPublisher } from '@medshare/messaging';
+import { DATA_SOURCE, LOGGER, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import { AlertsRepository } from './alerts/alerts.repository';
 import { AuthController } from './auth/auth.controller';
 import { authProviders } from './auth/auth.providers';
-import type { GovernanceConfig } from './config';
+import { CaseEscalator } from './cases/case-escalator';
+import { CaseNotes, DEV_CASE_NOTES_KEY } from './cases/case-notes';
+import { CasesRepository } from './cases/cases.repository';
+import { CasesService } from './cases/cases.service';
+import { caseLimitsOf, privacyLimitsOf, type GovernanceConfig } from './config';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { ConsumptionStats } from './consumption/consumption-stats';
 import { GovernanceConsumer } from './consumption/governance.consumer';
 import { GovernanceController } from './http/governance.controller';
 import { migrations } from './migrations';
+import { OutboxRepository } from './outbox/outbox.repository';
+import { PrivacyMonitor } from './privacy/privacy-monitor';
+import { PrivacyStateRepository } from './privacy/privacy-state.repository';
 import { ReportsController } from './reports/reports.controller';
 import { reportsProviders } from './reports/reports.providers';
 
@@ -18,14 +26,26 @@ import { reportsProviders } from './reports/reports.providers';
 export class GovernanceModule {
   static register(config: GovernanceConfig, logger: Logger): DynamicModule {
     const keys = new PlatformKeys(config);
+    const repository = <T>(type: new (dataSource: DataSource) => T) => ({ provide: type, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new type(dataSource) });
     return {
       module: GovernanceModule,
       imports: [PlatformModule.forRoot({ service: 'governance', config, logger, keys, database: { entities: [], migrations } })],
       controllers: [GovernanceController, AuthController, ReportsController, DashboardController],
       providers: [
-        { provide: AlertsRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new AlertsRepository(dataSource) },
+        repository(AlertsRepository),
+        repository(OutboxRepository),
+        repository(PrivacyStateRepository),
+        { provide: CasesRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new CasesRepository(dataSource, caseLimitsOf(config)) },
+        { provide: PrivacyMonitor, inject: [PrivacyStateRepository], useFactory: (state: PrivacyStateRepository) => new PrivacyMonitor(state, privacyLimitsOf(config)) },
+        {
+          provide: CasesService,
+          inject: [DATA_SOURCE, CasesRepository, AlertsRepository, OutboxRepository, EventPublisher, LOGGER],
+          useFactory: (dataSource: DataSource, cases: CasesRepository, alerts: AlertsRepository, outbox: OutboxRepository, publisher: EventPublisher, log: Logger) =>
+            new CasesService(dataSource, cases, alerts, outbox, publisher, new CaseNotes(config.CASE_NOTES_KEY ?? DEV_CASE_NOTES_KEY), log),
+        },
         { provide: ConsumptionStats, useValue: new ConsumptionStats() },
         GovernanceConsumer,
+        CaseEscalator,
         ...authProviders(config, keys),
         ...reportsProviders(config),
       ],

@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { accessDecisionV1, agreementRecordedV1, consentRecordedV1, roleRegisteredV1 } from './events/access';
 import { decryptRepliedV1, decryptRequestedV1 } from './events/encryption-rpc';
-import { governanceAlertV1 } from './events/governance';
-import { identityLinkedV1 } from './events/identity';
+import { governanceAlertV1, governanceCaseV1 } from './events/governance';
+import { identityLinkedV1, patientTokensV1, practitionerTokensV1 } from './events/identity';
 import { ingestRejectedV1, ingestSealedV1 } from './events/ingest';
 import { keysKekRotatedV1, keysPatientShreddedV1, keysSealingKeyRotatedV1 } from './events/keys';
 import { ledgerBlockCommittedV1 } from './events/ledger';
@@ -15,6 +15,8 @@ export const eventSchemas = {
   'ingest.sealed.v1': ingestSealedV1,
   'ingest.rejected.v1': ingestRejectedV1,
   'identity.linked.v1': identityLinkedV1,
+  'identity.patient-tokens.v1': patientTokensV1,
+  'identity.practitioner-tokens.v1': practitionerTokensV1,
   'records.encrypted.v1': recordsEncryptedV1,
   'records.disclosed.v1': recordsDisclosedV1,
   'keys.kek-rotated.v1': keysKekRotatedV1,
@@ -27,6 +29,7 @@ export const eventSchemas = {
   'encryption.decrypt-requested.v1': decryptRequestedV1,
   'encryption.decrypt-replied.v1': decryptRepliedV1,
   'governance.alert.v1': governanceAlertV1,
+  'governance.case.v1': governanceCaseV1,
   'ledger.block-committed.v1': ledgerBlockCommittedV1,
 } as const;
 

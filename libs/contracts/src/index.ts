@@ -14,3 +14,4 @@ export * from './published/event-schemas';
 export * from './published/compatibility';
 export * from './published/asyncapi';
 export * from './http';
+export { caseStates } from './events/governance';

@@ -26,16 +26,27 @@ export const topics = {
   ingestSealed: { name: 'medshare.ingest.sealed.v1', key: 'patient', partitions: 6, retentionMs: 7 * DAY, eventTypes: ['ingest.sealed.v1'], audited: false, producers: ['ingestion'], consumers: ['encryption', 'access-control'] },
   ingestRejected: { name: 'medshare.ingest.rejected.v1', key: 'institution', partitions: 3, retentionMs: FOREVER, eventTypes: ['ingest.rejected.v1'], audited: true, producers: ['ingestion'], consumers: ['governance', 'ledger'] },
   /** Identifier pseudonym → patient pseudonym links, so readers resolve any identifier as ingestion did. */
-  identity: { name: 'medshare.identity.v1', key: 'institution', partitions: 3, retentionMs: FOREVER, eventTypes: ['identity.linked.v1'], audited: true, producers: ['ingestion'], consumers: ['access-control', 'governance', 'ledger'] },
-  recordsEncrypted: { name: 'medshare.records.encrypted.v1', key: 'patient', partitions: 6, retentionMs: FOREVER, eventTypes: ['records.encrypted.v1'], audited: true, producers: ['encryption'], consumers: ['encryption', 'access-control', 'ledger'] },
+  identity: {
+    name: 'medshare.identity.v1',
+    key: 'institution',
+    partitions: 3,
+    retentionMs: FOREVER,
+    eventTypes: ['identity.linked.v1', 'identity.patient-tokens.v1', 'identity.practitioner-tokens.v1'],
+    audited: true,
+    producers: ['ingestion'],
+    consumers: ['access-control', 'governance', 'ledger'],
+  },
+  recordsEncrypted: { name: 'medshare.records.encrypted.v1', key: 'patient', partitions: 6, retentionMs: FOREVER, eventTypes: ['records.encrypted.v1'], audited: true, producers: ['encryption'], consumers: ['encryption', 'access-control', 'governance', 'ledger'] },
   keys: { name: 'medshare.keys.v1', key: 'none', partitions: 1, retentionMs: FOREVER, eventTypes: ['keys.kek-rotated.v1', 'keys.sealing-key-rotated.v1', 'keys.patient-shredded.v1'], audited: true, producers: ['encryption'], consumers: ['ingestion', 'access-control', 'governance', 'ledger'] },
   consent: { name: 'medshare.consent.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['consent.recorded.v1'], audited: true, producers: ['access-control'], consumers: ['access-control', 'ledger'] },
-  grants: { name: 'medshare.grants.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['grants.agreement-recorded.v1', 'grants.role-registered.v1'], audited: true, producers: ['access-control'], consumers: ['access-control', 'ledger'] },
+  grants: { name: 'medshare.grants.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['grants.agreement-recorded.v1', 'grants.role-registered.v1'], audited: true, producers: ['access-control'], consumers: ['access-control', 'governance', 'ledger'] },
   accessDecisions: { name: 'medshare.access.decisions.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['access.decision.v1'], audited: true, producers: ['access-control'], consumers: ['governance', 'ledger'] },
   recordsDisclosed: { name: 'medshare.records.disclosed.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['records.disclosed.v1'], audited: true, producers: ['access-control'], consumers: ['governance', 'ledger'] },
   decryptRequests: { name: 'medshare.encryption.requests.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['encryption.decrypt-requested.v1'], audited: false, producers: ['access-control'], consumers: ['encryption'] },
   decryptReplies: { name: 'medshare.encryption.replies.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['encryption.decrypt-replied.v1'], audited: false, producers: ['encryption'], consumers: ['access-control'] },
   governanceAlerts: { name: 'medshare.governance.alerts.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['governance.alert.v1'], audited: true, producers: ['access-control', 'encryption', 'governance', 'ledger'], consumers: ['governance', 'ledger'] },
+  /** Every step of a governance case's handling: the ledger proves how each finding was handled. */
+  governanceCases: { name: 'medshare.governance.cases.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['governance.case.v1'], audited: true, producers: ['governance'], consumers: ['governance', 'ledger'] },
   ledgerBlocks: { name: 'medshare.ledger.blocks.v1', key: 'none', partitions: 1, retentionMs: FOREVER, eventTypes: ['ledger.block-committed.v1'], audited: false, producers: ['ledger'], consumers: [] },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -30,3 +30,4 @@ export {
   type TokenVerification,
 } from './institution-token';
 export { contentHash } from './content-hash';
+export { gcmDecrypt, gcmEncrypt, type GcmParts } from './aes-gcm';

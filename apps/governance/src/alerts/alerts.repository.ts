@@ -115,6 +115,19 @@ export class AlertsRepository {
     return rows.map(toStoredAlert);
   }
 
+  /** Which of these alert ids are stored already (seen on the alerts topic). */
+  async storedAlertIds(alertIds: readonly string[]): Promise<string[]> {
+    if (alertIds.length === 0) return [];
+    const rows: { alert_id: string }[] = await this.dataSource.query(`SELECT alert_id FROM alerts WHERE alert_id = ANY($1)`, [[...alertIds]]);
+    return rows.map((row) => row.alert_id);
+  }
+
+  async byAlertIds(alertIds: readonly string[]): Promise<StoredAlert[]> {
+    if (alertIds.length === 0) return [];
+    const rows: AlertRow[] = await this.dataSource.query(`SELECT * FROM alerts WHERE alert_id = ANY($1) ORDER BY raised_at, event_id`, [[...alertIds]]);
+    return rows.map(toStoredAlert);
+  }
+
   /** Per kind and severity, of one institution or (undefined) of all, raised in a period or ever. */
   async counts(institution?: string, period?: { from: Date; to: Date }): Promise<AlertCounts[]> {
     const rows: { kind: AlertKind; severity: AlertSeverity; count: string }[] = await this.dataSource.query(

@@ -1,24 +1,38 @@
-// The governance consumer: feeds decisions and rejections to the rules, publishes what they raise, and
-// stores every alert that appears on the alerts topic (its own and other services').
+// The governance consumer: feeds decisions and the state they are judged against (tokens, roles, records) to the
+// privacy rules, rejections to the data-quality rule, publishes what they raise through the outbox, stores every
+// alert that appears on the alerts topic (its own and other services') and keeps the cases projection.
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { topics } from '@medshare/contracts';
+import { topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
 import { BatchConsumer, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
 import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { alertEventOf } from '../alerts/alert-events';
 import { AlertsRepository, type AlertEvent } from '../alerts/alerts.repository';
-import { rulesConfigOf, type GovernanceConfig } from '../config';
+import { CasesRepository } from '../cases/cases.repository';
+import { privacyLimitsOf, rulesConfigOf, type GovernanceConfig } from '../config';
 import { alertsRaised, alertsStored } from '../governance.metrics';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { findingEvent, PrivacyMonitor } from '../privacy/privacy-monitor';
 import { Detectors, type RuleAlert } from '../rules/detectors';
 import { ConsumptionStats } from './consumption-stats';
+import { waitUntilCaughtUp } from './catch-up';
 import { GroupRunningError, rewindGroup } from './window-rebuild';
 
-export const detectorTopics = [topics.accessDecisions, topics.ingestRejected] as const;
+/** The in-memory data-quality windows are refilled from here at start; the privacy rules keep their state in PostgreSQL. */
+export const detectorTopics = [topics.ingestRejected] as const;
+/**
+ * What decisions are judged against (tokens, roles, records) and what was already raised and handled (alerts,
+ * cases): read by a group of its own, which catches up before decisions are read, so neither a rebuild nor a
+ * restart judges a decision against state it has not read, or raises an alert the topic already has.
+ */
+export const stateTopics = [topics.identity, topics.grants, topics.recordsEncrypted, topics.governanceAlerts, topics.governanceCases] as const;
+const STATE_CATCH_UP_MS = 5 * 60_000;
 
 @Injectable()
 export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly detectors: Detectors;
   private readonly consumer: BatchConsumer;
+  private readonly stateConsumer: BatchConsumer;
   /** Raised but not yet published: survives a failed attempt, since a retried batch is deduplicated by the rules. */
   private pending: RuleAlert[] = [];
 
@@ -30,12 +44,22 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
     private readonly alerts: AlertsRepository,
     private readonly stats: ConsumptionStats,
     private readonly readiness: Readiness,
+    private readonly privacy: PrivacyMonitor,
+    private readonly outbox: OutboxRepository,
+    private readonly cases: CasesRepository,
   ) {
     this.detectors = new Detectors(rulesConfigOf(config));
+    this.stateConsumer = new BatchConsumer(kafka, publisher, {
+      groupId: `${config.KAFKA_GROUP_ID}-state`,
+      topics: stateTopics,
+      fromBeginning: true,
+      handle: (events) => this.remember(events),
+      log,
+    });
     this.consumer = new BatchConsumer(kafka, publisher, {
       groupId: config.KAFKA_GROUP_ID,
-      topics: [...detectorTopics, topics.governanceAlerts],
-      // A fresh group stores the whole alert history; the detector topics are positioned by the rebuild.
+      topics: [...detectorTopics, topics.accessDecisions],
+      // Positioned by the rewind at start (a fresh group reads the replay period, not all history).
       fromBeginning: true,
       handle: (events) => this.handle(events),
       log,
@@ -43,29 +67,67 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.stateConsumer.start();
+    // A rebuild (or a long pause) must not judge decisions against state it has not read yet.
+    if (!(await waitUntilCaughtUp(this.kafka, `${this.config.KAFKA_GROUP_ID}-state`, stateTopics, { timeoutMs: STATE_CATCH_UP_MS }))) {
+      this.log.warn({ groupId: this.config.KAFKA_GROUP_ID }, 'privacy state not caught up in time; judging decisions anyway');
+    }
     if (this.config.REBUILD_WINDOWS_ON_START) await this.rebuildWindows();
     await this.consumer.start();
     this.readiness.register('consumer', async () => {
-      if (!this.consumer.isRunning) throw new Error('governance consumer is not running');
+      if (!this.consumer.isRunning || !this.stateConsumer.isRunning) throw new Error('governance consumer is not running');
     });
     this.log.info({ groupId: this.config.KAFKA_GROUP_ID }, 'governance consumer joined');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer.stop();
+    await this.stateConsumer.stop();
   }
 
   private async handle(batch: readonly ConsumedEvent[]): Promise<void> {
-    const seenAlerts: AlertEvent[] = [];
+    const decisions: MedshareEvent[] = [];
     for (const { event } of batch) {
-      if (event.type === 'governance.alert.v1') seenAlerts.push(event);
-      else this.pending.push(...this.detectors.observe(event));
+      if (event.type === 'ingest.rejected.v1') this.pending.push(...this.detectors.observe(event));
+      else decisions.push(event);
     }
+    await this.raise(decisions);
     await this.publishPending();
-    const stored = await this.alerts.store(seenAlerts);
-    if (stored > 0) for (const alert of seenAlerts) alertsStored.inc({ kind: alert.data.kind, severity: alert.data.severity });
     this.detectors.evictIdle();
     if (batch.length > 0) this.stats.record(batch[0].topic, batch.length);
+  }
+
+  /** Every alert (its own and other services') into the table and the cases; case steps; tokens, roles, records. */
+  private async remember(batch: readonly ConsumedEvent[]): Promise<void> {
+    const seenAlerts: AlertEvent[] = [];
+    const caseEvents: EventOf<'governance.case.v1'>[] = [];
+    const state: MedshareEvent[] = [];
+    for (const { event } of batch) {
+      if (event.type === 'governance.alert.v1') seenAlerts.push(event);
+      else if (event.type === 'governance.case.v1') caseEvents.push(event);
+      else state.push(event);
+    }
+    await this.privacy.observe(state);
+    const stored = await this.alerts.store(seenAlerts);
+    if (stored > 0) for (const alert of seenAlerts) alertsStored.inc({ kind: alert.data.kind, severity: alert.data.severity });
+    await this.cases.applyAlerts(seenAlerts.map(({ data, time }) => ({ alertId: data.alertId, kind: data.kind, severity: data.severity, institution: data.institution ?? null, details: data.details ?? null, raisedAt: time })));
+    await this.cases.applyCaseEvents(caseEvents);
+    if (batch.length > 0) this.stats.record(batch[0].topic, batch.length);
+  }
+
+  /**
+   * Privacy findings go through the outbox: whichever instance finds an alert first claims its id, one publishes
+   * it; one already on the alerts topic (raised before a restart or a rebuild) is not raised again.
+   */
+  private async raise(events: readonly MedshareEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const findings = await this.privacy.observe(events);
+    const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
+    const fresh = findings.filter((finding) => !known.has(finding.alertId));
+    const claimed = await this.outbox.claim(fresh.map((finding) => ({ id: finding.alertId, topic: topics.governanceAlerts, event: findingEvent(finding) })));
+    await this.outbox.publishPending(this.publisher);
+    for (const { event } of claimed) if (event.type === 'governance.alert.v1') alertsRaised.inc({ kind: event.data.kind });
+    if (claimed.length > 0) this.log.info({ alerts: claimed.map(({ id }) => id) }, 'privacy alerts raised');
   }
 
   /** A rule alert already stored for the same key and window (raised before a restart) is not raised again. */
@@ -83,7 +145,13 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
     const longestWindow = Math.max(...Object.values(rulesConfigOf(this.config)).map((limits) => limits.windowMs));
     const started = Date.now();
     try {
-      await rewindGroup(this.kafka, this.config.KAFKA_GROUP_ID, detectorTopics, started - longestWindow);
+      // Decisions: a fresh group refills the counters of the current windows (a group with commits keeps them).
+      const limits = privacyLimitsOf(this.config);
+      const decisionsReplay = this.config.DECISIONS_REPLAY_MS ?? Math.max(limits.volume.windowMs, limits.practitionerDenials.windowMs, limits.deniedSpike.windowMs, limits.research.windowMs);
+      await rewindGroup(this.kafka, this.config.KAFKA_GROUP_ID, [
+        ...detectorTopics.map((topic) => ({ topic, periodStart: started - longestWindow, refill: true })),
+        { topic: topics.accessDecisions, periodStart: started - decisionsReplay, refill: false },
+      ]);
       this.log.info({ groupId: this.config.KAFKA_GROUP_ID, rewindMs: longestWindow, tookMs: Date.now() - started }, 'detector topics rewound to rebuild the windows');
     } catch (error) {
       if (!(error instanceof GroupRunningError)) throw error;

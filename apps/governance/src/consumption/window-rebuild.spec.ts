@@ -11,6 +11,14 @@ describe('rebuildOffsets', () => {
     expect(rebuildOffsets([{ partition: 0, offset: atPeriodStart }], [{ partition: 0, offset: committed }])).toEqual([{ partition: 0, offset: expected }]);
   });
 
+  it.each<[string, string, string, string]>([
+    ['a fresh group starts at the period', '120', '-1', '120'],
+    ['a group with a commit keeps it (state is in PostgreSQL)', '120', '300', '300'],
+    ['a group behind the period keeps its commit', '120', '80', '80'],
+  ])('without refill: %s', (_name, atPeriodStart, committed, expected) => {
+    expect(rebuildOffsets([{ partition: 0, offset: atPeriodStart }], [{ partition: 0, offset: committed }], false)).toEqual([{ partition: 0, offset: expected }]);
+  });
+
   it('treats a partition without a commit as fresh', () => {
     expect(rebuildOffsets([{ partition: 1, offset: '7' }], [])).toEqual([{ partition: 1, offset: '7' }]);
   });

@@ -9,15 +9,23 @@ export interface PartitionOffset {
 
 /**
  * Rewinds to the first offset inside the rebuild period, but never forward past a committed offset:
- * events not handled yet are still handled. A fresh group (no commit, -1) starts at the period.
+ * events not handled yet are still handled. A fresh group (no commit, -1) starts at the period. Without
+ * `refill` (state kept in PostgreSQL, nothing to refill) a group with a commit keeps it.
  */
-export function rebuildOffsets(atPeriodStart: readonly PartitionOffset[], committed: readonly PartitionOffset[]): PartitionOffset[] {
+export function rebuildOffsets(atPeriodStart: readonly PartitionOffset[], committed: readonly PartitionOffset[], refill = true): PartitionOffset[] {
   const committedBy = new Map(committed.map(({ partition, offset }) => [partition, BigInt(offset)]));
   return atPeriodStart.map(({ partition, offset }) => {
     const start = BigInt(offset);
     const done = committedBy.get(partition) ?? -1n;
-    return { partition, offset: (done >= 0n && done < start ? done : start).toString() };
+    return { partition, offset: (done >= 0n && (done < start || !refill) ? done : start).toString() };
   });
+}
+
+export interface Rewind {
+  topic: TopicSpec;
+  /** Epoch ms: the first event time the group needs. */
+  periodStart: number;
+  refill: boolean;
 }
 
 export class GroupRunningError extends Error {}
@@ -27,7 +35,8 @@ export class GroupRunningError extends Error {}
  * from a member, so a short-lived member joins, commits and leaves (kafkajs' admin.setOffsets does the
  * same per topic but waits out a 5 s fetch each time). A group with running members is left alone.
  */
-export async function rewindGroup(kafka: Kafka, groupId: string, topics: readonly TopicSpec[], periodStart: number): Promise<void> {
+export async function rewindGroup(kafka: Kafka, groupId: string, rewinds: readonly Rewind[]): Promise<void> {
+  const topics = rewinds.map((rewind) => rewind.topic);
   const admin = kafka.admin();
   await admin.connect();
   let commits: { topic: string; partition: number; offset: string }[];
@@ -36,9 +45,9 @@ export async function rewindGroup(kafka: Kafka, groupId: string, topics: readonl
     const state = groups[0]?.state ?? 'Dead';
     if (state !== 'Empty' && state !== 'Dead') throw new GroupRunningError(`consumer group ${groupId} has running members (${state})`);
     const perTopic = await Promise.all(
-      topics.map(async (topic) => {
+      rewinds.map(async ({ topic, periodStart, refill }) => {
         const [atPeriodStart, [committed]] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic.name, periodStart), admin.fetchOffsets({ groupId, topics: [topic.name] })]);
-        return rebuildOffsets(atPeriodStart, committed.partitions).map((target) => ({ topic: topic.name, ...target }));
+        return rebuildOffsets(atPeriodStart, committed.partitions, refill).map((target) => ({ topic: topic.name, ...target }));
       }),
     );
     commits = perTopic.flat();

@@ -8,7 +8,7 @@ export interface RuleAlert {
   /** Derived from the rule, the key and the triggering event: a replay raises the same id again. */
   alertId: string;
   kind: RuleKind;
-  /** What the rule counted by: `institution/practitioner` for access-volume, the institution otherwise. */
+  /** What the rule counted by: the institution. */
   windowKey: string;
   /** Event time (epoch ms) of the trigger: when the breach happened, whenever it is replayed. */
   at: number;

@@ -1,8 +1,9 @@
-// The governance rules: which events each one watches, what it keys them by, and when a window breaches it.
+// The data-quality rule: which events it watches, what it keys them by, and when a window breaches it.
 import type { EventData, MedshareEvent } from '@medshare/contracts';
 import type { SlidingWindow, WindowEntry } from './sliding-window';
 
-export type RuleKind = 'access-volume' | 'denied-spike' | 'data-quality';
+/** The access rules live in src/privacy (state in PostgreSQL); this in-memory window keeps data quality per institution. */
+export type RuleKind = 'data-quality';
 export type Severity = EventData<'governance.alert.v1'>['severity'];
 export type AlertDetails = Record<string, string | number | boolean>;
 
@@ -33,46 +34,6 @@ export interface Rule<T> {
   assess(observation: Observation<T>, window: SlidingWindow<T>, limits: RuleLimits): Finding | undefined;
 }
 
-/** One practitioner reading many different patients: the classic curiosity or exfiltration pattern. */
-export const accessVolume: Rule<string> = {
-  kind: 'access-volume',
-  observe(event) {
-    if (event.type !== 'access.decision.v1') return undefined;
-    const { requester, patient, decisionId } = event.data;
-    // A decision without a patient (a population query) counts as one more subject read.
-    return { key: `${requester.institution}/${requester.practitioner}`, institution: requester.institution, entry: entryOf(event, patient ?? `decision:${decisionId}`) };
-  },
-  assess({ key, institution }, window, { windowMs, threshold }) {
-    const patients = window.distinctItems;
-    if (patients <= threshold) return undefined;
-    const practitioner = key.slice(institution.length + 1);
-    return {
-      severity: 'warning',
-      summary: `practitioner ${practitioner} of ${institution} asked for ${patients} patients within ${minutes(windowMs)} (limit ${threshold})`,
-      details: { practitioner, patients, decisions: window.contents.length, windowMs, threshold },
-    };
-  },
-};
-
-/** Many refusals for one institution's requesters: misconfigured clients, expired agreements or probing. */
-export const deniedSpike: Rule<string> = {
-  kind: 'denied-spike',
-  observe(event) {
-    if (event.type !== 'access.decision.v1' || event.data.effect !== 'deny') return undefined;
-    const { requester } = event.data;
-    return { key: requester.institution, institution: requester.institution, entry: entryOf(event, requester.practitioner) };
-  },
-  assess({ institution }, window, { windowMs, threshold }) {
-    const denied = window.contents.length;
-    if (denied <= threshold) return undefined;
-    return {
-      severity: 'warning',
-      summary: `${denied} access requests from ${institution} denied within ${minutes(windowMs)} (limit ${threshold})`,
-      details: { denied, practitioners: window.distinctItems, windowMs, threshold },
-    };
-  },
-};
-
 /** An institution whose submissions keep failing validation: its feed is broken, say where. */
 export const dataQuality: Rule<readonly string[]> = {
   kind: 'data-quality',
@@ -93,7 +54,7 @@ export const dataQuality: Rule<readonly string[]> = {
   },
 };
 
-export const rules = [accessVolume, deniedSpike, dataQuality] as const;
+export const rules = [dataQuality] as const;
 
 /** The three most frequent FHIR issue codes as `code×count`, most frequent first (ties by name). */
 export function topIssueCodes(rejections: readonly (readonly string[])[], top = 3): string {
