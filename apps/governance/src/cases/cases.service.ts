@@ -182,7 +182,7 @@ export class CasesService {
 
   /** In the caller's transaction: the event joins the outbox and the projection together, or neither. */
   private async record(manager: EntityManager, events: readonly CaseEvent[]): Promise<void> {
-    await this.outbox.claim(events.map((event) => ({ id: event.id, topic: topics.governanceCases, event })), manager);
+    await this.outbox.publishLater(topics.governanceCases, events.map((event) => ({ id: event.id, event })), manager);
     await this.cases.applyCaseEvents(events, manager);
   }
 

@@ -124,9 +124,9 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
     const findings = await this.privacy.observe(events);
     const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
     const fresh = findings.filter((finding) => !known.has(finding.alertId));
-    const claimed = await this.outbox.claim(fresh.map((finding) => ({ id: finding.alertId, topic: topics.governanceAlerts, event: findingEvent(finding) })));
+    const claimed = await this.outbox.publishLater(topics.governanceAlerts, fresh.map((finding) => ({ id: finding.alertId, event: findingEvent(finding) })));
     await this.outbox.publishPending(this.publisher);
-    for (const { event } of claimed) if (event.type === 'governance.alert.v1') alertsRaised.inc({ kind: event.data.kind });
+    for (const { event } of claimed) alertsRaised.inc({ kind: event.data.kind });
     if (claimed.length > 0) this.log.info({ alerts: claimed.map(({ id }) => id) }, 'privacy alerts raised');
   }
 

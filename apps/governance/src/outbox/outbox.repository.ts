@@ -1,25 +1,27 @@
 // Events governance decided to publish, kept in PostgreSQL until Kafka acknowledged them: a crash between
 // deciding and publishing loses nothing, and two instances deciding the same alert publish it once.
 import type { DataSource, EntityManager } from 'typeorm';
-import { topicByName, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { topicByName, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
 
-export interface OutboxEntry {
+export interface OutboxEntry<TTopic extends TopicSpec> {
   /** The dedup key: an alert id (derived from rule and window) or the event id. */
   id: string;
-  topic: TopicSpec;
-  event: MedshareEvent;
+  event: EventOn<TTopic>;
 }
 
 export class OutboxRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Returns the entries that were new (a second claim of the same id, by any instance, is not). */
-  async claim(entries: readonly OutboxEntry[], manager: EntityManager = this.dataSource.manager): Promise<OutboxEntry[]> {
+  /**
+   * Queues the events for `topic` (published by publishPending); returns the entries that were new (a second claim
+   * of the same id, by any instance, is not).
+   */
+  async publishLater<TTopic extends TopicSpec>(topic: TTopic, entries: readonly OutboxEntry<TTopic>[], manager: EntityManager = this.dataSource.manager): Promise<OutboxEntry<TTopic>[]> {
     if (entries.length === 0) return [];
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO outbox (id, topic, event) SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) ON CONFLICT DO NOTHING RETURNING id`,
-      [entries.map((entry) => entry.id), entries.map((entry) => entry.topic.name), entries.map((entry) => JSON.stringify(entry.event))],
+      [entries.map((entry) => entry.id), entries.map(() => topic.name), entries.map((entry) => JSON.stringify(entry.event))],
     );
     const claimed = new Set(rows.map((row) => row.id));
     return entries.filter((entry) => claimed.has(entry.id));
