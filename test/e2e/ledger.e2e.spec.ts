@@ -184,15 +184,36 @@ describe('ledger', () => {
     expect((await verify(ledger)).ok).toBe(true);
   });
 
-  it('fails over to a standby when the active writer dies, and loses or repeats nothing', async () => {
-    const standby = await startService('ledger', { port: ports.standby, env, instance: `ledger-b-${run}` });
+  // A crash frees the locks at once; a frozen writer keeps them until its lease runs out (3 s without a sign of life;
+  // frozen in the middle of a block's COPY, the standby ends its session once it waited for it longer than that).
+  // Measured ~2-3 s (kill) on a machine at load ~15, 4-8 s at load 20-25: the bounds leave room for a loaded CI.
+  it.each([
+    { fault: 'dies (kill -9)', instance: 'b', signal: 'SIGKILL' as const, withinMs: 8_000 },
+    { fault: 'freezes (SIGSTOP), and fences the frozen writer when it wakes', instance: 'c', signal: 'SIGSTOP' as const, withinMs: 12_000 },
+  ])('fails over to a standby within $withinMs ms when the active writer $fault, and loses or repeats nothing', async ({ instance, signal, withinMs }) => {
+    const standby = await startService('ledger', { port: ledger.port === ports.writer ? ports.standby : ports.writer, env, instance: `ledger-${instance}-${run}` });
     extra.push(standby);
     expect(await writerRole(standby)).toBe('standby');
     expect(await writerRole(ledger)).toBe('active');
     const live = stream();
     await eventually(async () => ((await recorded(0)).distinct > produced.length - 2000 ? true : undefined), { what: 'the stream to be committing' });
-    await ledger.stop('SIGKILL');
-    await eventually(async () => ((await writerRole(standby)) === 'active' ? true : undefined), { what: 'the standby to take over' });
+    const old = ledger;
+    const faultAt = Date.now();
+    if (signal === 'SIGKILL') await old.stop('SIGKILL');
+    else old.process.kill('SIGSTOP');
+    // Taken over = the standby committed a block of its own (the events keep coming).
+    const heightAtFault = await headHeight(standby);
+    await eventually(async () => ((await writerRole(standby)) === 'active' && (await headHeight(standby)) > heightAtFault ? true : undefined), { intervalMs: 50, what: 'the standby to take over' });
+    const takeOverMs = Date.now() - faultAt;
+    process.stdout.write(`ledger fail-over: the writer ${signal === 'SIGKILL' ? 'killed' : 'frozen'} at ${new Date(faultAt).toISOString()}, the standby committed its first block after ${takeOverMs} ms\n`);
+    expect(takeOverMs).toBeLessThan(withinMs);
+    if (signal === 'SIGSTOP') {
+      old.process.kill('SIGCONT');
+      // Its lease ran out while it was frozen: it steps down instead of writing (any write it tried was refused).
+      await eventually(async () => ((await writerRole(old)) === 'standby' ? true : undefined), { what: 'the woken writer to step down' });
+      expect(await writerRole(standby)).toBe('active');
+      await old.stop('SIGKILL');
+    }
     await live.stop();
     await allRecordedOnce(1);
     await offsetRangesContiguous(1);

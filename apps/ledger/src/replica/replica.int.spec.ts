@@ -1,9 +1,10 @@
 // The replica repository against a real PostgreSQL: binary COPY round trip, the writer lock that keeps a
-// second instance out, appends that refuse to leave a gap, and a repair that restores edited rows.
+// second instance out, the lease that frees it from a frozen holder (fenced), appends that refuse to leave a
+// gap, and a repair that restores edited rows.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { databaseUrl, testEndpoints } from '../../../../test/support/endpoints';
-import type { SealedBlock } from '../block/sealed-block';
+import { headOf, type SealedBlock } from '../block/sealed-block';
 import { testBlocks } from '../block/test-chain.testing';
 import { ChainVerifier } from '../verification/chain-verifier';
 import { Replica } from './replica';
@@ -80,5 +81,27 @@ describe('Replica', () => {
     await replica.replace([written[1]], { treeSize: 5, headHeight: 1 });
     expect(await verify(replica)).toEqual([]);
     expect(await replica.strayEvents(5, 1)).toEqual([]);
+  });
+
+  it('frees the lock when its holder stops renewing the lease (frozen), and the old holder can no longer write', async () => {
+    await Promise.all(replicas.map((replica) => replica.releaseWriterLock()));
+    const [holder, standby] = [0, 1].map(() => new Replica(0, url, () => undefined, 5000, 600));
+    replicas.push(holder, standby);
+    const next = testBlocks([2], privateKey, { head: headOf(written[1]) });
+    expect(await holder.acquireWriterLock()).toBe(true);
+    // Renewed every 200 ms: still held well past the lease.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await standby.acquireWriterLock()).toBe(false);
+
+    // This thread stops as a SIGSTOPped writer would: no renewal, no I/O, for longer than the lease.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+    // Its first act on waking, before it has read anything from the server: a block write. Fenced.
+    await expect(holder.append(next)).rejects.toThrow();
+    expect(holder.holdsWriterLock).toBe(false);
+
+    expect(await standby.acquireWriterLock()).toBe(true);
+    await standby.append(next);
+    expect(await standby.head()).toEqual({ height: 2, blockHash: next[0].blockHash });
+    expect(await verify(standby)).toEqual([]);
   });
 });

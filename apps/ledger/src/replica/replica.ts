@@ -112,6 +112,8 @@ export class Replica extends ReplicaReader implements ChainReplica {
   readonly address: string;
   private readonly pool: Pool;
   private session?: Client;
+  private renewal?: NodeJS.Timeout;
+  private renewing = false;
   // One transaction at a time on the session: a slow block write and a repair must not interleave.
   private readonly transactions = new SerialQueue();
   private schemaReady = false;
@@ -121,6 +123,8 @@ export class Replica extends ReplicaReader implements ChainReplica {
     private readonly url: string,
     private readonly onSessionLost: (replica: Replica, reason: string) => void,
     private readonly timeoutMs = 5000,
+    /** The writer's lease: its replica's server ends a writer session idle for this long, which frees the lock. */
+    private readonly leaseMs = 3000,
   ) {
     const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, idleTimeoutMillis: 10_000, keepAlive: true });
     super((text, params) => pool.query(text, params));
@@ -177,14 +181,20 @@ export class Replica extends ReplicaReader implements ChainReplica {
     if (this.session) return true;
     await this.ensureSchema();
     // statement_timeout bounds a server that is slow but alive; query_timeout one that does not answer at all.
-    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs, query_timeout: this.timeoutMs, statement_timeout: this.timeoutMs, keepAlive: true });
+    // The lease: the server itself ends the session (and so frees the lock) when the writer shows no sign of
+    // life for leaseMs, idle or in a transaction: a frozen or cut-off writer loses it without anyone's help.
+    const lease = `-c idle_session_timeout=${this.leaseMs} -c idle_in_transaction_session_timeout=${this.leaseMs}`;
+    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs, query_timeout: this.timeoutMs, statement_timeout: this.timeoutMs, keepAlive: true, options: lease });
     client.on('error', (error) => this.loseSession(client, error.message));
     client.on('end', () => this.loseSession(client, 'connection ended'));
     await client.connect();
     try {
-      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [WRITER_LOCK]);
+      const tryLock = () => client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [WRITER_LOCK]);
+      let { rows } = await tryLock();
+      if (!rows[0].locked && (await this.endFrozenHolder(client))) ({ rows } = await tryLock());
       if (rows[0].locked) {
         this.session = client;
+        this.renewal = setInterval(() => this.renew(client), Math.floor(this.leaseMs / 3));
         return true;
       }
     } catch (error) {
@@ -195,10 +205,29 @@ export class Replica extends ReplicaReader implements ChainReplica {
     return false;
   }
 
+  /**
+   * The lease ends idle holders; one frozen in the middle of a statement (a block's COPY waiting for its data)
+   * is not idle. A standby ends such a holder once it has waited for its client longer than the lease.
+   */
+  private async endFrozenHolder(client: Client): Promise<boolean> {
+    const { rows } = await client.query<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(a.pid) AS ended FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtext($1)::bigint
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND a.state = 'active' AND a.wait_event = 'ClientRead' AND now() - a.query_start > $2 * interval '1 millisecond'`,
+      [WRITER_LOCK, this.leaseMs],
+    );
+    if (rows.length === 0) return false;
+    // The lock goes when the backend has exited; a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return rows.some((row) => row.ended);
+  }
+
   /** Ends the writer session, which releases the lock (at once, or when a frozen server wakes up). */
   async releaseWriterLock(): Promise<void> {
     const session = this.session;
     this.session = undefined;
+    clearInterval(this.renewal);
     if (!session) return;
     const ended = session.end().catch(() => undefined);
     const timer = setTimeout(() => session.connection.stream.destroy(), this.timeoutMs);
@@ -280,9 +309,21 @@ export class Replica extends ReplicaReader implements ChainReplica {
     }
   }
 
+  /** Renews the lease: a statement on the session, unless one is under way (a busy session is not idle). */
+  private renew(client: Client): void {
+    if (this.renewing || this.session !== client) return;
+    this.renewing = true;
+    // A failure ends the session through its 'error' handler.
+    void this.transactions
+      .run(() => client.query('SELECT 1'))
+      .catch(() => undefined)
+      .finally(() => (this.renewing = false));
+  }
+
   private loseSession(client: Client, reason: string): void {
     if (this.session !== client) return;
     this.session = undefined;
+    clearInterval(this.renewal);
     // Not end(): a server that does not answer would never complete its goodbye.
     client.connection.stream.destroy();
     this.onSessionLost(this, reason);

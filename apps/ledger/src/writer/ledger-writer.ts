@@ -130,8 +130,10 @@ export class LedgerWriter {
     // A standby whose majority is merely locked by the active writer still sees a quorum.
     if (!locked) return void ledgerMetrics.quorum.set(this.options.replicas.isMajority(reachable) ? 1 : 0);
     const current = this.isCurrent(++this.generation);
+    const started = performance.now();
     try {
       await this.sync.takeOver(locked, (job) => this.queue.run(job), current);
+      const synced = performance.now();
       if (!current()) throw new SteppedDown();
       if (!this.options.replicas.isMajority(this.sync.inSyncReplicas.length)) throw new Error(`only ${this.sync.inSyncReplicas.length} replicas in sync`);
       this.role = 'active';
@@ -140,6 +142,8 @@ export class LedgerWriter {
       // The previous writer may have died between commit and publish: witnesses dedupe by height.
       if (committed) await this.announcer.publishHeader(committed);
       await this.reader.start(committed?.cursor ?? {}, () => this.cutIfDue(current), current);
+      // A take-over is news for operators (warn, like a step-down), with where its time went.
+      this.options.logger.warn({ height: committed?.header.height ?? -1, syncMs: Math.round(synced - started), readerMs: Math.round(performance.now() - synced) }, 'took over as the active writer');
     } catch (error) {
       this.options.logger.error({ error: messageOf(error) }, 'could not take over as writer');
       await this.stepDown('take-over failed');

@@ -1,6 +1,7 @@
 // Reads every audited topic from the chain's own Kafka cursor (never the consumer group's offsets),
 // turns each message into a leaf and feeds the block cutter; asks for a cut when a block is due, and
 // waits (back-pressure) while MAX_BLOCKS_PER_COMMIT blocks' worth of events wait.
+import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { auditedTopics } from '@medshare/contracts';
 import { BlockCutter } from '../block/block-cutter';
@@ -59,9 +60,11 @@ export class AuditedTopicReader {
     const { kafka, groupId, maxAgeMs } = this.options;
     this.starts = await this.resolveStartPositions();
     this.readPositions = { ...this.starts, ...cursor };
-    // A short session: after a crash the group waits this long for the dead member before a new writer reads.
+    // A group of its own for every term: a standby taking over from a writer that died would otherwise wait
+    // for the dead member's session to expire (10 s) before Kafka assigned it anything. The chain's cursor, not
+    // the group, says where to read, so a fresh group loses nothing; its commits only show the lag.
     const consumer = kafka.consumer({
-      groupId,
+      groupId: `${groupId}.writer-${randomUUID().slice(0, 8)}`,
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxBytes: 24 * 1024 * 1024,
       allowAutoTopicCreation: false,
@@ -107,16 +110,18 @@ export class AuditedTopicReader {
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
-      const positions: Record<string, string> = {};
       const at = this.options.startFrom === 'earliest' ? undefined : Date.parse(this.options.startFrom);
-      for (const topic of auditedTopics) {
-        const offsets =
-          at === undefined
-            ? (await admin.fetchTopicOffsets(topic.name)).map(({ partition, low }) => ({ partition, offset: low }))
-            : await admin.fetchTopicOffsetsByTimestamp(topic.name, at);
-        for (const { partition, offset } of offsets) positions[cursorKey(topic.name, partition)] = offset;
-      }
-      return positions;
+      // All topics at once: this is on the take-over's critical path.
+      const perTopic = await Promise.all(
+        auditedTopics.map(async (topic) => {
+          const offsets =
+            at === undefined
+              ? (await admin.fetchTopicOffsets(topic.name)).map(({ partition, low }) => ({ partition, offset: low }))
+              : await admin.fetchTopicOffsetsByTimestamp(topic.name, at);
+          return offsets.map(({ partition, offset }) => [cursorKey(topic.name, partition), offset] as const);
+        }),
+      );
+      return Object.fromEntries(perTopic.flat());
     } finally {
       await admin.disconnect();
     }
