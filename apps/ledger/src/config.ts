@@ -39,7 +39,7 @@ export const ledgerConfigSchema = baseConfigSchema
      * for this long (the writer renews it every third of it), which frees the lock for a standby. Bounds the
      * take-over after a writer froze or was cut off; after a crash the lock is free at once.
      */
-    LEDGER_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(3000),
+    LEDGER_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(5000),
     /** A reachable replica more than this many blocks behind the committed head raises a `replica-unhealthy` alert. */
     LEDGER_REPLICA_LAG_ALERT_BLOCKS: positiveInt(10, 1_000_000),
     /** Pause between the background's incremental verification passes (what changed, what is new, a slice); 0 disables them. */

@@ -124,7 +124,7 @@ export class Replica extends ReplicaReader implements ChainReplica {
     private readonly onSessionLost: (replica: Replica, reason: string) => void,
     private readonly timeoutMs = 5000,
     /** The writer's lease: its replica's server ends a writer session idle for this long, which frees the lock. */
-    private readonly leaseMs = 3000,
+    private readonly leaseMs = 5000,
   ) {
     const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, idleTimeoutMillis: 10_000, keepAlive: true });
     super((text, params) => pool.query(text, params));
@@ -189,9 +189,7 @@ export class Replica extends ReplicaReader implements ChainReplica {
     client.on('end', () => this.loseSession(client, 'connection ended'));
     await client.connect();
     try {
-      const tryLock = () => client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [WRITER_LOCK]);
-      let { rows } = await tryLock();
-      if (!rows[0].locked && (await this.endFrozenHolder(client))) ({ rows } = await tryLock());
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [WRITER_LOCK]);
       if (rows[0].locked) {
         this.session = client;
         this.renewal = setInterval(() => this.renew(client), Math.floor(this.leaseMs / 3));
@@ -203,24 +201,6 @@ export class Replica extends ReplicaReader implements ChainReplica {
     }
     await client.end().catch(() => undefined);
     return false;
-  }
-
-  /**
-   * The lease ends idle holders; one frozen in the middle of a statement (a block's COPY waiting for its data)
-   * is not idle. A standby ends such a holder once it has waited for its client longer than the lease.
-   */
-  private async endFrozenHolder(client: Client): Promise<boolean> {
-    const { rows } = await client.query<{ ended: boolean }>(
-      `SELECT pg_terminate_backend(a.pid) AS ended FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtext($1)::bigint
-          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-          AND a.state = 'active' AND a.wait_event = 'ClientRead' AND now() - a.query_start > $2 * interval '1 millisecond'`,
-      [WRITER_LOCK, this.leaseMs],
-    );
-    if (rows.length === 0) return false;
-    // The lock goes when the backend has exited; a moment later.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    return rows.some((row) => row.ended);
   }
 
   /** Ends the writer session, which releases the lock (at once, or when a frozen server wakes up). */
