@@ -14,6 +14,7 @@ import { caseLimitsOf, privacyLimitsOf, type GovernanceConfig } from './config';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { ConsumptionStats } from './consumption/consumption-stats';
 import { GovernanceConsumer } from './consumption/governance.consumer';
+import { OutageMonitor } from './health/outage-monitor';
 import { GovernanceController } from './http/governance.controller';
 import { migrations } from './migrations';
 import { OutboxRepository } from './outbox/outbox.repository';
@@ -48,6 +49,7 @@ export class GovernanceModule {
         CaseEscalator,
         ...authProviders(config, keys),
         ...reportsProviders(config),
+        OutageMonitor,
       ],
     };
   }

@@ -104,6 +104,8 @@ export const governanceConfigSchema = baseConfigSchema.extend({
    * rebuild the baselines too.
    */
   DECISIONS_REPLAY_MS: z.coerce.number().int().min(1000).max(3650 * 24 * HOUR).optional(),
+  /** A service instance silent this long on the health topic raises an `outage` alert (heartbeats every 5 s). */
+  HEALTH_SILENCE_MS: z.coerce.number().int().min(1000).max(10 * MINUTE).default(15_000),
   /** At start, rewind the detector topics by the longest window so the in-memory windows are rebuilt. */
   REBUILD_WINDOWS_ON_START: flag(true),
 }).superRefine(refineAuthConfig);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { accessDecisionV1, agreementRecordedV1, consentRecordedV1, roleRegisteredV1 } from './events/access';
 import { decryptRepliedV1, decryptRequestedV1 } from './events/encryption-rpc';
 import { governanceAlertV1, governanceCaseV1 } from './events/governance';
+import { platformHeartbeatV1 } from './events/health';
 import { identityLinkedV1, patientTokensV1, practitionerTokensV1 } from './events/identity';
 import { ingestRejectedV1, ingestSealedV1 } from './events/ingest';
 import { keysKekRotatedV1, keysPatientShreddedV1, keysSealingKeyRotatedV1 } from './events/keys';
@@ -31,6 +32,7 @@ export const eventSchemas = {
   'governance.alert.v1': governanceAlertV1,
   'governance.case.v1': governanceCaseV1,
   'ledger.block-committed.v1': ledgerBlockCommittedV1,
+  'platform.heartbeat.v1': platformHeartbeatV1,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -67,7 +67,19 @@ export const deadLetterTopic: TopicSpec = {
   consumers: [],
 };
 
-export const allTopics: readonly TopicSpec[] = [...Object.values(topics), deadLetterTopic];
+/** Heartbeats of every service instance, published by libs/service-kit; governance watches them for outages. */
+export const healthTopic = {
+  name: 'medshare.health.v1',
+  key: 'none',
+  partitions: 1,
+  retentionMs: DAY,
+  eventTypes: ['platform.heartbeat.v1'],
+  audited: false,
+  producers: ['ingestion', 'encryption', 'access-control', 'governance', 'ledger'],
+  consumers: ['governance'],
+} as const satisfies TopicSpec;
+
+export const allTopics: readonly TopicSpec[] = [...Object.values(topics), deadLetterTopic, healthTopic];
 export const auditedTopics: readonly TopicSpec[] = allTopics.filter((topic) => topic.audited);
 
 export function topicByName(name: string): TopicSpec | undefined {

@@ -23,6 +23,8 @@ export const baseConfigSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   /** Unique per running instance (consumer groups of its own, client ids): host and pid, unique in containers too. */
   INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+  /** How often the instance says on the health topic that it is alive (governance alerts on silence). */
+  HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   HOST: z.string().min(1).default('127.0.0.1'),
   /** PEM certificate (chain) and private key: with both the service answers HTTPS only, TLS 1.3. Required in production. */

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { ConsumerHost, createKafka, EventPublisher, kafkaSecurityFrom, type KafkaSecuritySettings } from '@medshare/messaging';
 import { openDatabase, type DatabaseOptions } from './database';
 import { HealthController, MetricsController, Readiness } from './health';
+import { HEARTBEAT_OPTIONS, Heartbeats, type HeartbeatOptions } from './heartbeats';
 import type { Logger } from './logger';
 import { PlatformKeys } from './platform-keys';
 
@@ -15,8 +16,8 @@ export const KAFKA = Symbol('KAFKA');
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 export interface PlatformOptions {
-  service: string;
-  config: { KAFKA_BROKERS: string[]; DATABASE_URL: string; INSTANCE_ID: string } & KafkaSecuritySettings;
+  service: HeartbeatOptions['service'];
+  config: { KAFKA_BROKERS: string[]; DATABASE_URL: string; INSTANCE_ID: string; HEARTBEAT_INTERVAL_MS: number } & KafkaSecuritySettings;
   logger: Logger;
   database: Omit<DatabaseOptions, 'url'>;
   /** The platform's keys, built once from the validated configuration, for every part that needs one. */
@@ -103,6 +104,8 @@ export class PlatformModule {
         KafkaLifecycle,
         ConsumerLifecycle,
         DatabaseLifecycle,
+        { provide: HEARTBEAT_OPTIONS, useValue: { service: options.service, instance: options.config.INSTANCE_ID, intervalMs: options.config.HEARTBEAT_INTERVAL_MS, logger: options.logger } satisfies HeartbeatOptions },
+        Heartbeats,
       ],
       exports: [SERVICE_CONFIG, LOGGER, KAFKA, EventPublisher, ConsumerHost, DATA_SOURCE, Readiness, ...(options.keys ? [PlatformKeys] : [])],
     };

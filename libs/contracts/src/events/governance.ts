@@ -29,6 +29,7 @@ export const governanceAlertV1 = z.strictObject({
     'research-burst',
     'data-quality-rate',
     'dead-letters',
+    'outage',
   ]),
   severity: z.enum(['info', 'warning', 'critical']),
   summary: z.string().min(1).max(1000),
