@@ -3,7 +3,7 @@
 // ACLs generated from the registry are diffed against the same code.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analystTopics, auditedTopics, deadLetterTopic, kafkaAcls, kafkaPrincipals, serviceClientIds, topics, type ServiceName } from '@medshare/contracts';
+import { analystTopics, auditedTopics, deadLetterTopic, healthTopic, kafkaAcls, kafkaPrincipals, serviceClientIds, topics, type ServiceName } from '@medshare/contracts';
 
 const APPS = resolve(__dirname, '../../apps');
 const SERVICES: readonly ServiceName[] = ['ingestion', 'encryption', 'access-control', 'governance', 'ledger'];
@@ -62,13 +62,16 @@ describe('Kafka ACLs generated from the registry, against the code', () => {
     return [...sends, ...asks, ...answers].map((match) => match[1] as TopicKey);
   }
 
-  it.each(SERVICES)('%s may write exactly where its code writes (and the dead-letter topic)', (service) => {
-    expect(topicAcls(service, 'write')).toEqual([...new Set([...names(written(service)), deadLetterTopic.name])].sort());
+  // Every service writes dead letters (BatchConsumer) and heartbeats (service-kit) through the libraries.
+  it.each(SERVICES)('%s may write exactly where its code writes (and the dead-letter and health topics)', (service) => {
+    expect(topicAcls(service, 'write')).toEqual([...new Set([...names(written(service)), deadLetterTopic.name, healthTopic.name])].sort());
   });
 
   it.each(SERVICES)('%s may read or write exactly the topics its code names', (service) => {
     const allowed = new Set([...topicAcls(service, 'read'), ...topicAcls(service, 'write')]);
     allowed.delete(deadLetterTopic.name);
+    // Governance also reads the health topic (src/health/outage-monitor.ts names healthTopic).
+    allowed.delete(healthTopic.name);
     expect([...allowed].sort()).toEqual(names(named(service)).sort());
   });
 
