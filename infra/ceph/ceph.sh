@@ -238,7 +238,7 @@ cmd_start() {
   ensure_packages
   [[ -f "$ROOT/node_modules/@aws-sdk/client-s3/package.json" ]] || die "run npm ci first (the readiness probe uses @aws-sdk/client-s3)"
   local t0=$SECONDS
-  if pid_of client.rgw.a >/dev/null && s3_ready; then say "already running (S3 on 127.0.0.1:$RGW_PORT)"; return 0; fi
+  # Every step starts only what is not running: after `kill-osd` this brings back just that OSD.
   bootstrap_mon
   write_conf
   start_mon

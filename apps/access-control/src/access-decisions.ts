@@ -65,6 +65,12 @@ export interface ReadAnswer {
   pendingResourceTypes: readonly string[];
 }
 
+export interface FileRead {
+  decisionId: string;
+  /** The file's key, for this read only: the caller streams the file with it and wipes it. */
+  key: Buffer;
+}
+
 /** Pause before asking the encryption service again for records it has not stored yet. */
 const RETRY_PAUSE_MS = 50;
 
@@ -197,6 +203,49 @@ export class AccessDecisions {
   }
 
   /**
+   * A read of one attachment, decided like a read of the patient's Binary records: the encryption service releases
+   * the file's key only for a permit that names the file, and only a file of a holder the requester may reach, with
+   * no de-identification asked (a file cannot be de-identified), leaves. Decision and disclosure are recorded first.
+   */
+  async readFile(requester: PractitionerRequester, query: Omit<AccessQuery, 'resourceTypes'>, fileId: string): Promise<FileRead> {
+    const decisionId = newEventId();
+    await this.feed.catchUpWithRecords(this.config.READ_CATCH_UP_MS);
+    const { request, requested } = this.accessRequest(requester, { ...query, resourceTypes: ['Binary'] }, 'patientRef');
+    const { decision, context }: RequestDecision = decide(request, this.projection);
+    const refuse = async (effective: Decision, status: number, error: AccessControlError) => {
+      await this.recordDecision(decisionId, request, effective, status, requested);
+      throw decided(error, decisionId);
+    };
+    if (decision.final) return refuse(decision, 403, new AccessControlError(AccessControlErrorCode.AccessDenied, decision.reasons.map((text) => ({ text }))));
+    const outcome = await this.withDecryption(decisionId, request, decision, requested, () =>
+      this.decryptor.fileKey({
+        decisionId, requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
+        patient: request.patient, resourceTypes: ['Binary'], purpose: request.purpose, file: fileId,
+      }),
+    );
+    if (outcome.kind === 'erased') {
+      return refuse({ ...decision, effect: 'deny', reasons: ['the patient was erased: their records can no longer be read by anyone'] }, 410, new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no file can be read'));
+    }
+    const unknown = 'no stored file of this patient that the request may reach has this id';
+    if (outcome.kind === 'unknown-file') return refuse({ ...decision, effect: 'deny', reasons: [unknown] }, 403, new AccessControlError(AccessControlErrorCode.AccessDenied, unknown));
+    const final = filterRecords(context, [{ recordId: fileId, holder: outcome.institution, resourceType: 'Binary', securityLabels: [] }]).decision;
+    if (final.effect !== 'permit' || final.obligations.deIdentify) {
+      outcome.key.fill(0);
+      const reasons = final.obligations.deIdentify ? ['a file cannot be de-identified: research reads of files are refused'] : final.reasons;
+      return refuse({ ...final, effect: 'deny', reasons }, 403, new AccessControlError(AccessControlErrorCode.AccessDenied, reasons.map((text) => ({ text }))));
+    }
+    await Promise.all([
+      this.recordDecision(decisionId, request, final, 200, requested),
+      this.audit.disclosed({
+        decisionId, requester: request.requester, patient: request.patient, purpose: request.purpose, breakGlass: final.breakGlass,
+        deIdentified: false, records: [{ recordId: fileId, resourceType: 'Binary', institution: outcome.institution }],
+      }),
+    ]);
+    this.logger.info({ decisionId, fileId, breakGlass: final.breakGlass }, 'file read permitted');
+    return { decisionId, key: outcome.key };
+  }
+
+  /**
    * Types of records the platform acknowledged (ingest.sealed or records.encrypted, at a reachable holder, of a
    * permitted type) that the encryption service did not return: not encrypted yet, or not in its store yet.
    */
@@ -235,12 +284,19 @@ export class AccessDecisions {
 
   /** `permitId` is the decision's id on the first attempt; each further attempt needs a permit of its own (single use). */
   /** `keyOwner`: whose records to open, the patient's unless an institution's reference resources are read. */
-  private async decrypt(decisionId: string, permitId: string, request: AccessRequest, decision: Decision, resourceTypes: string[], requested: readonly string[], keyOwner = request.patient) {
-    try {
-      return await this.decryptor.decrypt({
+  private decrypt(decisionId: string, permitId: string, request: AccessRequest, decision: Decision, resourceTypes: string[], requested: readonly string[], keyOwner = request.patient) {
+    return this.withDecryption(decisionId, request, decision, requested, () =>
+      this.decryptor.decrypt({
         decisionId: permitId, requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
         patient: keyOwner, resourceTypes, purpose: request.purpose, deIdentify: decision.obligations.deIdentify,
-      });
+      }),
+    );
+  }
+
+  /** A call to the encryption service; when it fails, the decision is recorded as a denial that disclosed nothing. */
+  private async withDecryption<T>(decisionId: string, request: AccessRequest, decision: Decision, requested: readonly string[], call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
     } catch (error) {
       const status = error instanceof AccessControlError ? error.status : 500;
       await this.recordDecision(decisionId, request, { ...decision, effect: 'deny', reasons: ['the records could not be decrypted: nothing was disclosed'] }, status, requested);

@@ -11,6 +11,8 @@ import { ClientIds } from './client-ids';
 import type { AccessControlConfig } from './config';
 import { AccessAuditPublisher } from './decisions/access-audit.publisher';
 import { BreakGlassReasons } from './decisions/break-glass-reasons';
+import { AttachmentReader } from './files/attachment-reader';
+import { FileController } from './files/file.controller';
 import { AccessController } from './http/access.controller';
 import { migrations } from './migrations';
 import { AccessProjection } from './projection/access-projection';
@@ -28,7 +30,7 @@ export class AccessControlModule {
     return {
       module: AccessControlModule,
       imports: [PlatformModule.forRoot({ service: 'access-control', config, logger, database: { entities: [], migrations }, keys })],
-      controllers: [AccessController, FhirReadController],
+      controllers: [AccessController, FhirReadController, FileController],
       providers: [
         OwnSubmissions,
         { provide: AccessProjection, useValue: projection },
@@ -45,6 +47,7 @@ export class AccessControlModule {
         RecordDecryptor,
         AccessDecisions,
         Submissions,
+        AttachmentReader,
       ],
     };
   }

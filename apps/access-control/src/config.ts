@@ -1,11 +1,11 @@
 // The access-control service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, platformKeysSchema, port, requiredInProduction } from '@medshare/service-kit';
+import { baseConfigSchema, loadConfig, objectStoreConfigSchema, platformKeysSchema, port, requiredInProduction } from '@medshare/service-kit';
 
 /** Keys without which access control can verify no token, sign no permit, or name no patient: dev seeds only outside production. */
 const PRODUCTION_KEYS = ['INSTITUTION_PUBLIC_KEYS', 'PERMIT_PRIVATE_KEY', 'PSEUDONYM_SECRET'] as const;
 
-export const accessControlConfigSchema = baseConfigSchema.extend(platformKeysSchema.shape).extend({
+export const accessControlConfigSchema = baseConfigSchema.extend(platformKeysSchema.shape).extend(objectStoreConfigSchema.shape).extend({
   PORT: port(3003),
   DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/access_control'),
   /** Prefix of this instance's projection group: each instance reads every event (`<prefix>-<INSTANCE_ID>`). */

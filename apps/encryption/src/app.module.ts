@@ -5,6 +5,9 @@ import type { EncryptionConfig } from './config';
 import { DecryptServer } from './decrypt/decrypt.server';
 import { DecryptService } from './decrypt/decrypt.service';
 import { PermitUseRepository } from './decrypt/permit-use.repository';
+import { FileKeyRepository } from './files/file-key.repository';
+import { FileKeyServer } from './files/file-key.server';
+import { FileKeys } from './files/file-keys.service';
 import { OperatorController } from './http/operator.controller';
 import { KeyLifecycle } from './keys/key-lifecycle.service';
 import { KeyStoreRepository } from './keys/key-store.repository';
@@ -31,6 +34,9 @@ export class EncryptionModule {
         DecryptServer,
         SealedRecordConsumer,
         RecordStoreProjector,
+        FileKeyRepository,
+        FileKeys,
+        FileKeyServer,
       ],
     };
   }

@@ -1,6 +1,10 @@
 // Wires the ingestion service: the shared platform (Kafka, PostgreSQL, health, metrics) and its own parts.
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
+import { AttachmentController } from './attachments/attachment.controller';
+import { AttachmentRepository } from './attachments/attachment.repository';
+import { AttachmentUploads } from './attachments/attachment-uploads';
+import { FileKeyClient } from './attachments/file-key.client';
 import type { IngestionConfig } from './config';
 import { FhirController } from './http/fhir.controller';
 import { IngestionService } from './intake/ingestion.service';
@@ -17,8 +21,8 @@ export class IngestionModule {
     return {
       module: IngestionModule,
       imports: [PlatformModule.forRoot({ service: 'ingestion', config, logger, database: { entities: [], migrations }, keys: new PlatformKeys(config) })],
-      controllers: [FhirController],
-      providers: [IngestionService, ValidationThread, SealingKeyRegistry, IdempotencyRepository, PatientLinkRepository, ResourceVersionRepository],
+      controllers: [FhirController, AttachmentController],
+      providers: [IngestionService, ValidationThread, SealingKeyRegistry, IdempotencyRepository, PatientLinkRepository, ResourceVersionRepository, AttachmentRepository, AttachmentUploads, FileKeyClient],
     };
   }
 }

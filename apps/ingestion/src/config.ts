@@ -1,10 +1,10 @@
 // The ingestion service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
-import { baseConfigSchema, loadConfig, platformKeysSchema, port, requiredInProduction } from '@medshare/service-kit';
+import { baseConfigSchema, loadConfig, objectStoreConfigSchema, platformKeysSchema, port, requiredInProduction } from '@medshare/service-kit';
 
 const MIB = 1024 * 1024;
 
-export const ingestionConfigSchema = baseConfigSchema.extend(platformKeysSchema.shape).extend({
+export const ingestionConfigSchema = baseConfigSchema.extend(platformKeysSchema.shape).extend(objectStoreConfigSchema.shape).extend({
   PORT: port(3001),
   DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/ingestion'),
   /** Prefix of this service's consumer groups; each instance adds a unique suffix for the keys topic. */
@@ -22,6 +22,11 @@ export const ingestionConfigSchema = baseConfigSchema.extend(platformKeysSchema.
   PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   /** An Idempotency-Key claim whose owner stops renewing it (a killed instance) is taken over after this long. */
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  /** Plaintext bytes per encrypted chunk of an attachment (the unit of resume and of range reads); fixed per file at its creation. */
+  ATTACHMENT_CHUNK_BYTES: z.coerce.number().int().min(1024).max(64 * MIB).default(4 * MIB),
+  MAX_ATTACHMENT_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * MIB),
+  /** Longest wait for the encryption service's answer about a file key (Kafka request/reply). */
+  FILE_KEY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
 }).superRefine(requiredInProduction(['INSTITUTION_PUBLIC_KEYS', 'PSEUDONYM_SECRET']));
 
 export type IngestionConfig = z.infer<typeof ingestionConfigSchema>;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { accessDecisionV1, agreementRecordedV1, consentRecordedV1, roleRegisteredV1 } from './events/access';
 import { decryptRepliedV1, decryptRequestedV1 } from './events/encryption-rpc';
+import { fileKeyRepliedV1, fileKeyRequestedV1, fileStoredV1 } from './events/files';
 import { governanceAlertV1, governanceCaseV1 } from './events/governance';
 import { platformHeartbeatV1 } from './events/health';
 import { identityLinkedV1, patientTokensV1, practitionerTokensV1 } from './events/identity';
@@ -31,6 +32,9 @@ export const eventSchemas = {
   'encryption.decrypt-replied.v1': decryptRepliedV1,
   'governance.alert.v1': governanceAlertV1,
   'governance.case.v1': governanceCaseV1,
+  'files.stored.v1': fileStoredV1,
+  'files.key-requested.v1': fileKeyRequestedV1,
+  'files.key-replied.v1': fileKeyRepliedV1,
   'ledger.block-committed.v1': ledgerBlockCommittedV1,
   'platform.heartbeat.v1': platformHeartbeatV1,
 } as const;

@@ -15,3 +15,4 @@ export * from './published/compatibility';
 export * from './published/asyncapi';
 export * from './http';
 export { caseStates } from './events/governance';
+export * from './file-layout';

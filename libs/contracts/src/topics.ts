@@ -44,6 +44,10 @@ export const topics = {
   recordsDisclosed: { name: 'medshare.records.disclosed.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['records.disclosed.v1'], audited: true, producers: ['access-control'], consumers: ['governance', 'ledger'] },
   decryptRequests: { name: 'medshare.encryption.requests.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['encryption.decrypt-requested.v1'], audited: false, producers: ['access-control'], consumers: ['encryption'] },
   decryptReplies: { name: 'medshare.encryption.replies.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['encryption.decrypt-replied.v1'], audited: false, producers: ['encryption'], consumers: ['access-control'] },
+  /** Attachments: each stored file's keyed hash, size and chunk count (never content). */
+  files: { name: 'medshare.files.v1', key: 'patient', partitions: 3, retentionMs: FOREVER, eventTypes: ['files.stored.v1'], audited: true, producers: ['ingestion'], consumers: ['ledger'] },
+  fileKeyRequests: { name: 'medshare.files.key-requests.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['files.key-requested.v1'], audited: false, producers: ['ingestion'], consumers: ['encryption'] },
+  fileKeyReplies: { name: 'medshare.files.key-replies.v1', key: 'correlation', partitions: 3, retentionMs: DAY, eventTypes: ['files.key-replied.v1'], audited: false, producers: ['encryption'], consumers: ['ingestion'] },
   governanceAlerts: { name: 'medshare.governance.alerts.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['governance.alert.v1'], audited: true, producers: ['access-control', 'encryption', 'governance', 'ledger'], consumers: ['governance', 'ledger'] },
   /** Every step of a governance case's handling: the ledger proves how each finding was handled. */
   governanceCases: { name: 'medshare.governance.cases.v1', key: 'institution', partitions: 1, retentionMs: FOREVER, eventTypes: ['governance.case.v1'], audited: true, producers: ['governance'], consumers: ['governance', 'ledger'] },

@@ -31,3 +31,4 @@ export {
 } from './institution-token';
 export { contentHash } from './content-hash';
 export { gcmDecrypt, gcmEncrypt, type GcmParts } from './aes-gcm';
+export { FileCipher, generateFileKey, unwrapFileKey, wrapFileKey, type FileKeyContext } from './file-cipher';

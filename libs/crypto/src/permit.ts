@@ -19,6 +19,8 @@ const permitSchema = z.strictObject({
   deIdentify: z.boolean().optional(),
   /** A review permit: the decision whose sealed break-glass reason it lets the encryption service open (no records). */
   reveals: nonEmpty.optional(),
+  /** A file read: the encryption service releases this one file's key (sealed to the reply key), no records. */
+  file: nonEmpty.optional(),
   /** sealingKeyId of the X25519 key the reply must be sealed to: whoever else presents the permit cannot redirect it. */
   replyKeyId: z.string().regex(/^[0-9a-f]{16}$/),
   expiresAt: z.iso.datetime({ offset: true }),

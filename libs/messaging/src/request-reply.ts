@@ -11,6 +11,8 @@ import type { KafkaLog } from './kafka';
 export class RequestTimeoutError extends Error {}
 
 interface Pending {
+  /** Only a reply from this CloudEvents source settles the request (another deployment on the bus may answer too). */
+  from?: string;
   resolve(event: MedshareEvent): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
@@ -52,14 +54,14 @@ export class RequestReplyClient {
     await this.replies.stop();
   }
 
-  async request<TRequest extends EventType>(request: EventOf<TRequest>, timeoutMs: number): Promise<MedshareEvent> {
+  async request<TRequest extends EventType>(request: EventOf<TRequest>, timeoutMs: number, options: { from?: string } = {}): Promise<MedshareEvent> {
     if (this.stopping) throw new Error('request/reply client is stopping');
     const reply = new Promise<MedshareEvent>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(request.id);
         reject(new RequestTimeoutError(`no reply to ${request.type} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(request.id, { resolve, reject, timer });
+      this.pending.set(request.id, { resolve, reject, timer, ...(options.from !== undefined && { from: options.from }) });
     });
     const settled = reply.then(
       () => undefined,
@@ -85,7 +87,7 @@ export class RequestReplyClient {
   private settle(events: ConsumedEvent[]): void {
     for (const { event } of events) {
       const pending = this.pending.get(event.causationid);
-      if (!pending) continue;
+      if (!pending || (pending.from !== undefined && event.source !== pending.from)) continue;
       clearTimeout(pending.timer);
       this.pending.delete(event.causationid);
       pending.resolve(event);

@@ -10,3 +10,4 @@ export * from './https';
 export * from './logger';
 export * from './platform.module';
 export * from './platform-keys';
+export * from './object-store';

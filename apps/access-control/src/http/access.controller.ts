@@ -98,7 +98,7 @@ export class AccessController {
   }
 }
 
-function single(value: unknown, name: string): unknown {
+export function single(value: unknown, name: string): unknown {
   if (Array.isArray(value)) throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: `${name} may be given once`, expression: name }]);
   return value;
 }

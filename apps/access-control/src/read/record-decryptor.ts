@@ -20,6 +20,8 @@ export interface DecryptedRecord {
 
 export type DecryptOutcome = { kind: 'records'; records: DecryptedRecord[] } | { kind: 'erased' };
 
+export type FileKeyOutcome = { kind: 'key'; key: Buffer; institution: string } | { kind: 'erased' } | { kind: 'unknown-file' };
+
 @Injectable()
 export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown {
   /** Fresh per process: replies to this instance can only be opened by it, and a restart forgets nothing it needs. */
@@ -68,6 +70,25 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
     }
   }
 
+  /** A permitted read of one file: its key (sealed to this instance on the way) and the institution that holds it. */
+  async fileKey(permit: Omit<Permit, 'expiresAt' | 'replyKeyId'> & { file: string }): Promise<FileKeyOutcome> {
+    // Only the trusted encryption deployment knows the file: another one on the bus would answer "refused" first.
+    const { answer, requestId } = await this.ask(permit, undefined, this.config.SEALING_KEY_SOURCE);
+    switch (answer.outcome) {
+      case 'erased':
+        return { kind: 'erased' };
+      case 'refused':
+        // A file id that names no stored file of this patient: the caller's mistake (or probe), told apart from nothing.
+        return { kind: 'unknown-file' };
+      case 'ok': {
+        const [keyB64] = await this.open(answer.sealed, requestId);
+        const holder = answer.records[0];
+        if (typeof keyB64 !== 'string' || holder === undefined || holder.recordId !== permit.file) throw new Error('a file key reply must hold the key and name the file');
+        return { kind: 'key', key: Buffer.from(keyB64, 'base64'), institution: holder.institution };
+      }
+    }
+  }
+
   /** A permitted review of a break-glass reason: the encryption service opens the sealed copy and seals it to us. */
   async reveal(permit: Omit<Permit, 'expiresAt' | 'replyKeyId'> & { reveals: string }, sealed: SealedBox): Promise<string> {
     const { answer, requestId } = await this.ask(permit, { decisionId: permit.reveals, sealed });
@@ -81,14 +102,14 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   /** One signed permit over request/reply; every failure to get an answer is a 503 that disclosed nothing. */
-  private async ask(permit: Omit<Permit, 'expiresAt' | 'replyKeyId'>, reveal?: { decisionId: string; sealed: SealedBox }) {
+  private async ask(permit: Omit<Permit, 'expiresAt' | 'replyKeyId'>, reveal?: { decisionId: string; sealed: SealedBox }, from?: string) {
     const expiresAt = new Date(Date.now() + this.config.PERMIT_TTL_SECONDS * 1000).toISOString();
     // The permit names this instance's reply key: the encryption service seals to no other, whoever presents it.
     const signed = signPermit(this.keys.permitPrivateKey(), { ...permit, replyKeyId: this.replyKey.keyId, expiresAt });
     const request = envelope('encryption.decrypt-requested.v1', SERVICE_SOURCE, { permit: signed, replyKey: this.replyKey.publicKeyB64, ...(reveal && { reveal }) }, { subject: permit.patient });
     let reply;
     try {
-      reply = await this.client.request(request, this.config.DECRYPT_TIMEOUT_MS);
+      reply = await this.client.request(request, this.config.DECRYPT_TIMEOUT_MS, from === undefined ? {} : { from });
     } catch (error) {
       const text = error instanceof RequestTimeoutError ? 'the encryption service did not answer in time' : 'the decrypt request could not be sent';
       this.logger.warn({ decisionId: permit.decisionId, error: error instanceof Error ? error.message : String(error) }, text);

@@ -10,6 +10,7 @@ import { Counter } from 'prom-client';
 import type { EncryptionConfig } from '../config';
 import { KeyLifecycle } from '../keys/key-lifecycle.service';
 import { PatientKeys } from '../keys/patient-keys';
+import { FileKeys } from '../files/file-keys.service';
 import { EncryptedRecordRepository } from '../records/encrypted-record.repository';
 import { admitDecryptRequest } from './decrypt-admission';
 import { PermitUseRepository } from './permit-use.repository';
@@ -30,6 +31,7 @@ export class DecryptService {
     private readonly permitUses: PermitUseRepository,
     private readonly publisher: EventPublisher,
     private readonly keyLifecycle: KeyLifecycle,
+    private readonly fileKeys: FileKeys,
     @Inject(SERVICE_CONFIG) private readonly config: EncryptionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     keys: PlatformKeys,
@@ -43,6 +45,12 @@ export class DecryptService {
     const { permit, replyKey } = admission;
     if (!(await this.permitUses.claim(permit.decisionId, request.id))) return this.refuse(request, 'permit already used', permit);
     if (request.data.reveal !== undefined || permit.reveals !== undefined) return this.reveal(request, permit, replyKey);
+    if (permit.file !== undefined) {
+      const released = await this.fileKeys.release({ ...permit, file: permit.file }, request.data.replyKey, request.id);
+      if ('refuse' in released) return this.refuse(request, released.refuse, permit);
+      this.logger.info({ requestId: request.id, decisionId: permit.decisionId, outcome: released.outcome }, 'file key request answered');
+      return this.reply(released);
+    }
 
     const key = (await this.patientKeys.keysOf([permit.patient], { create: false })).get(permit.patient);
     if (key?.kind === 'erased') return this.reply({ outcome: 'erased', patient: permit.patient });

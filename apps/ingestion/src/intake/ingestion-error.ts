@@ -18,6 +18,8 @@ export enum IngestionErrorCode {
   TooLarge = 'too-large',
   UnsupportedMediaType = 'unsupported-media-type',
   Unavailable = 'unavailable',
+  UnknownAttachment = 'unknown-attachment',
+  UploadConflict = 'upload-conflict',
 }
 
 const INGESTION_ERRORS: ErrorTable<IngestionErrorCode> = {
@@ -33,6 +35,8 @@ const INGESTION_ERRORS: ErrorTable<IngestionErrorCode> = {
   [IngestionErrorCode.UnsupportedMediaType]: { status: 415, issueType: 'not-supported' },
   [IngestionErrorCode.InvalidResource]: { status: 422, issueType: 'invalid' },
   [IngestionErrorCode.Unavailable]: { status: 503, issueType: 'transient' },
+  [IngestionErrorCode.UnknownAttachment]: { status: 404, issueType: 'not-found' },
+  [IngestionErrorCode.UploadConflict]: { status: 409, issueType: 'conflict' },
 };
 
 export class IngestionError extends CodedError<IngestionErrorCode> {

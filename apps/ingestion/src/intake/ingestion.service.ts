@@ -119,7 +119,8 @@ export class IngestionService {
     }
   }
 
-  private authenticate(authorization: string | undefined): string {
+  /** The institution a bearer token proves (also the attachments' door). */
+  authenticate(authorization: string | undefined): string {
     const token = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(authorization ?? '')?.[1];
     if (token === undefined) throw failure(IngestionErrorCode.Unauthenticated, 'login', 'A bearer token signed by a registered institution is required');
     const verified = verifyInstitutionToken(this.keyring, token, new Date());

@@ -3,5 +3,6 @@ import { IngestionState1732400000000 } from './1732400000000-ingestion-state';
 import { AnnouncedPatientLinks1732600000000 } from './1732600000000-announced-patient-links';
 import { IdempotencyClaims1733500000000 } from './1733500000000-idempotency-claims';
 import { ResourceVersions1733600000000 } from './1733600000000-resource-versions';
+import { Attachments1733700000000 } from './1733700000000-attachments';
 
-export const migrations = [IngestionState1732400000000, AnnouncedPatientLinks1732600000000, IdempotencyClaims1733500000000, ResourceVersions1733600000000];
+export const migrations = [IngestionState1732400000000, AnnouncedPatientLinks1732600000000, IdempotencyClaims1733500000000, ResourceVersions1733600000000, Attachments1733700000000];

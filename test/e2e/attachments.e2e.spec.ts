@@ -1,0 +1,155 @@
+// Large attachments end to end on the real three-copy Ceph store: an upload interrupted mid-way resumes where it
+// stopped, the stored chunks are ciphertext at keyed-hash addresses, the ledger's topic gets the file's keyed hash,
+// size and chunk count, a permitted read streams it back whole and by byte range, still with one OSD killed -9, a
+// research read is refused, and after the patient is shredded nobody reads it again.
+import { createHash, randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { topics } from '@medshare/contracts';
+import { pseudonymise } from '@medshare/crypto';
+import { createKafka } from '@medshare/messaging';
+import { ehrExport, patientBundle, type EhrExport } from '@medshare/synthetic';
+import { testEndpoints } from '../support/endpoints';
+import { eventually } from '../support/eventually';
+import { NATIONAL_ID, startFhirPlatform, type FhirPlatform } from '../support/fhir-platform';
+import { cephCommand } from '../support/object-store';
+import { readTopic, topicEnds, type Offsets } from '../support/topic-reader';
+
+const MIB = 1024 * 1024;
+/** Three chunks at the default 4 MiB, the last one short. */
+const content = randomBytes(9 * MIB + 12_345);
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+describe('large attachments on the replicated object store', () => {
+  let platform: FhirPlatform;
+  let exported: EhrExport;
+  let fileId: string;
+  let chunkBytes: number;
+  let filesFrom: Offsets;
+  const kafka = createKafka({ brokers: testEndpoints().kafkaBrokers, clientId: 'attachments-e2e' });
+
+  beforeAll(async () => {
+    platform = await startFhirPlatform('att');
+    exported = ehrExport(31, { id: platform.holder, name: 'Holder hospital (synthetic)' }, 1);
+    filesFrom = await topicEnds(kafka, topics.files.name);
+    const submitted = await platform.call(platform.ingestion, 'POST', '/v1/fhir', { token: platform.systemToken(platform.holder), body: patientBundle(exported.patients[0], { type: 'transaction' }) });
+    expect(submitted.status).toBe(202);
+    await platform.shareForTreatment([nationalId()]);
+  }, 180_000);
+
+  afterAll(() => platform?.remove());
+
+  const nationalId = () => exported.patients[0].nationalId;
+  const uploadPath = () => `/v1/attachments/${fileId}`;
+  const holderToken = () => platform.systemToken(platform.holder);
+  const readFile = (range?: string, purpose = 'TREAT') =>
+    fetch(`${platform.access.baseUrl}/v1/patients/${encodeURIComponent(`${NATIONAL_ID}|${nationalId()}`)}/files/${fileId}?purpose=${purpose}`, {
+      headers: { authorization: `Bearer ${platform.practitionerToken(platform.reader, `dr-${platform.run}`, 'physician')}`, ...(range && { range }) },
+    });
+
+  it('creates an upload for a patient the hospital sent, and refuses one for a patient it never sent', async () => {
+    const unknown = await platform.call(platform.ingestion, 'POST', '/v1/attachments', {
+      token: holderToken(), contentType: 'application/json', body: { patient: { system: NATIONAL_ID, value: `never-sent-${platform.run}` }, contentType: 'application/dicom', size: 10 },
+    });
+    expect(unknown.status).toBe(422);
+    expect(JSON.stringify(unknown.body)).not.toContain(`never-sent-${platform.run}`);
+    const created = await platform.call(platform.ingestion, 'POST', '/v1/attachments', {
+      token: holderToken(), contentType: 'application/json', body: { patient: { system: NATIONAL_ID, value: nationalId() }, contentType: 'application/dicom', size: content.byteLength },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ offset: 0, size: content.byteLength, stored: false });
+    fileId = String(created.body['fileId']);
+    chunkBytes = Number(created.body['chunkBytes']);
+    expect(chunkBytes).toBe(4 * MIB);
+    // Another institution cannot see or touch it.
+    expect((await platform.call(platform.ingestion, 'GET', uploadPath(), { token: platform.systemToken(platform.reader) })).status).toBe(404);
+  });
+
+  it('keeps the chunks stored before a connection broke, and resumes there', async () => {
+    // Send a chunk and a bit, wait until the chunk is stored, then break the connection.
+    const aborter = new AbortController();
+    let push!: (bytes: Uint8Array) => void;
+    const body = new ReadableStream<Uint8Array>({ start: (controller) => { push = (bytes) => controller.enqueue(bytes); } });
+    const interrupted = fetch(`${platform.ingestion.baseUrl}${uploadPath()}`, {
+      method: 'PATCH', body, duplex: 'half', signal: aborter.signal,
+      headers: { authorization: `Bearer ${holderToken()}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+    } as RequestInit).catch((error: unknown) => error);
+    push(content.subarray(0, chunkBytes + 1000));
+    await eventually(async () => (await platform.call(platform.ingestion, 'GET', uploadPath(), { token: holderToken() })).body['offset'] === chunkBytes, { what: 'the first chunk stored' });
+    aborter.abort();
+    expect(await interrupted).toMatchObject({ name: 'AbortError' });
+    const state = await platform.call(platform.ingestion, 'GET', uploadPath(), { token: holderToken() });
+    expect(state.body).toMatchObject({ offset: chunkBytes, stored: false });
+
+    const patch = (offset: number, bytes: Uint8Array) => fetch(`${platform.ingestion.baseUrl}${uploadPath()}`, {
+      method: 'PATCH', body: bytes, headers: { authorization: `Bearer ${holderToken()}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
+    });
+    expect((await patch(0, content.subarray(0, 10))).status).toBe(409);
+    const resumed = await patch(chunkBytes, content.subarray(chunkBytes));
+    expect(resumed.status).toBe(200);
+    expect(await resumed.json()).toMatchObject({ offset: content.byteLength, stored: true, fileHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('stores only ciphertext, and puts the keyed hash, size and chunk count on the audited topic', async () => {
+    const stored = (await readTopic(kafka, topics.files.name, { from: filesFrom })).map((message) => JSON.parse(String(message.value)) as { data: Record<string, unknown> });
+    const event = stored.find((message) => message.data['fileId'] === fileId);
+    expect(event?.data).toEqual({
+      fileId, patient: patientPseudonym(), institution: platform.holder, size: content.byteLength, chunkCount: 3, chunkBytes, fileHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const rows = await query(platform.databaseUrls.ingestion, 'SELECT address FROM attachment_chunks WHERE file_id = $1 ORDER BY idx', [fileId]);
+    expect(rows).toHaveLength(3);
+    // An address is a keyed hash: not the plain SHA-256 of the chunk (which would leak equal content).
+    expect(rows[0]['address']).not.toBe(sha256(content.subarray(0, chunkBytes)));
+    const keys = await query(platform.databaseUrls.encryption, 'SELECT stored FROM file_keys WHERE file_id = $1', [fileId]);
+    expect(keys).toEqual([{ stored: true }]);
+  });
+
+  it('refuses a research read (a file cannot be de-identified)', async () => {
+    const answer = await readFile(undefined, 'HRESCH');
+    expect(answer.status).toBe(403);
+    expect(answer.headers.get('x-medshare-decision-id')).toBeTruthy();
+  });
+
+  it('streams the whole file and a byte range across a chunk boundary to a permitted reader', async () => {
+    const whole = await readFile();
+    expect(whole.status === 200 ? 200 : await whole.text()).toBe(200);
+    expect(whole.headers.get('content-length')).toBe(String(content.byteLength));
+    expect(sha256(Buffer.from(await whole.arrayBuffer()))).toBe(sha256(content));
+    const start = chunkBytes - 100;
+    const partial = await readFile(`bytes=${start}-${start + 199}`);
+    expect(partial.status === 206 ? 206 : await partial.text()).toBe(206);
+    expect(partial.headers.get('content-range')).toBe(`bytes ${start}-${start + 199}/${content.byteLength}`);
+    expect(Buffer.from(await partial.arrayBuffer())).toEqual(content.subarray(start, start + 200));
+    expect((await readFile(`bytes=${content.byteLength}-`)).status).toBe(416);
+  });
+
+  it('still reads every byte with one of the three OSDs killed -9', async () => {
+    await cephCommand('kill-osd', '1');
+    try {
+      const answer = await readFile('bytes=0-');
+      expect(answer.status === 206 ? 206 : await answer.text()).toBe(206);
+      expect(sha256(Buffer.from(await answer.arrayBuffer()))).toBe(sha256(content));
+    } finally {
+      await cephCommand('start');
+    }
+  }, 120_000);
+
+  it('is unreadable for everyone once the patient is shredded', async () => {
+    expect((await platform.shred(patientPseudonym())).status).toBe(200);
+    const answer = await readFile();
+    expect({ status: answer.status, body: await answer.json() }).toMatchObject({ status: 410, body: { resourceType: 'OperationOutcome' } });
+  });
+
+  function patientPseudonym(): string {
+    return pseudonymise(platform.keys.pseudonymKey(), NATIONAL_ID, nationalId(), platform.holder);
+  }
+});
+
+async function query(url: string, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<Record<string, unknown>>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
