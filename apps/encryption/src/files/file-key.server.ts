@@ -1,26 +1,22 @@
 // Serves ingestion's file-key requests over Kafka request/reply (medshare.files.key-requests.v1 -> key-replies.v1).
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Kafka } from 'kafkajs';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { topics } from '@medshare/contracts';
-import { EventPublisher, serveRequests, type BatchConsumer } from '@medshare/messaging';
-import { KAFKA, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { ConsumerHost } from '@medshare/messaging';
+import { LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import type { EncryptionConfig } from '../config';
 import { FileKeys } from './file-keys.service';
 
 @Injectable()
-export class FileKeyServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private server?: BatchConsumer;
-
+export class FileKeyServer implements OnApplicationBootstrap {
   constructor(
-    @Inject(KAFKA) private readonly kafka: Kafka,
-    private readonly publisher: EventPublisher,
+    private readonly consumers: ConsumerHost,
     private readonly fileKeys: FileKeys,
     @Inject(SERVICE_CONFIG) private readonly config: EncryptionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.server = serveRequests(this.kafka, this.publisher, {
+    await this.consumers.serve('file-key-requests', {
       groupId: `${this.config.KAFKA_GROUP_ID}-file-keys`,
       source: this.config.SERVICE_SOURCE,
       requests: topics.fileKeyRequests,
@@ -32,12 +28,6 @@ export class FileKeyServer implements OnApplicationBootstrap, BeforeApplicationS
         if (reply.outcome !== 'ok') this.logger.warn({ requestId: request.id, action: request.data.action, outcome: reply.outcome }, 'file key request not granted');
         return reply;
       },
-      log: this.logger,
     });
-    await this.server.start();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.server?.stop();
   }
 }
