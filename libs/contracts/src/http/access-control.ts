@@ -97,5 +97,21 @@ export const accessControlApi: HttpApi = {
         ...refusals,
       },
     },
+    {
+      method: 'get',
+      path: '/v1/patients/{patientRef}/files/{fileId}',
+      summary: 'read one attachment under a purpose, whole or one byte range (a recorded decision and disclosure)',
+      auth: 'institution',
+      params: z.object({ patientRef: z.string(), fileId: z.string() }),
+      query: z.strictObject({ purpose: z.string(), reason: z.string().optional() }),
+      headers: z.object({ range: z.string().optional() }),
+      answers: {
+        200: { description: 'the whole file', headers: { 'X-Medshare-Decision-Id': 'the decision id', 'Accept-Ranges': 'bytes' } },
+        206: { description: 'the byte range asked for', headers: { 'Content-Range': 'bytes start-end/size', 'X-Medshare-Decision-Id': 'the decision id' } },
+        410: { description: 'the patient was erased' },
+        416: { description: 'the range starts past the end', headers: { 'Content-Range': 'bytes */size' } },
+        ...refusals,
+      },
+    },
   ],
 };

@@ -1,6 +1,6 @@
 // The ingestion service's HTTP contract: the hospitals' FHIR door. Add a route: one entry in `routes`.
 import { z } from 'zod';
-import { jsonObject, type HttpAnswer, type HttpApi } from './openapi';
+import { jsonObject, type HttpAnswer, type HttpApi, type HttpRoute } from './openapi';
 
 const FHIR_BODY = { 'application/fhir+json': jsonObject, 'application/json': jsonObject };
 
@@ -31,6 +31,33 @@ const restRefusals: Record<number, HttpAnswer> = {
 };
 const written = (status: number, description: string): Record<number, HttpAnswer> => ({ [status]: { description, content: FHIR_JSON, headers: { Location: 'the resource version', ETag: 'its version' } } });
 
+const uploadState = z.strictObject({ fileId: z.string(), size: z.number().int(), chunkBytes: z.number().int(), offset: z.number().int(), stored: z.boolean(), fileHash: z.string().optional() });
+const uploadHeaders = { 'Upload-Offset': 'bytes stored so far', 'Upload-Length': 'the declared size' };
+const fileId = z.object({ fileId: z.string() });
+const attachmentRefusals: Record<number, HttpAnswer> = {
+  401: { description: 'no valid institution token' },
+  404: { description: 'no upload of this institution has this id' },
+  503: { description: 'the object store, Kafka or the key service did not confirm: resume later' },
+};
+
+/** Resumable uploads of large files (tus-style): chunks encrypted under a per-file key, stored on S3. */
+function attachmentRoutes(): HttpRoute[] {
+  return [
+    {
+      method: 'post', path: '/v1/attachments', summary: 'create an upload for a patient the institution sent records of', auth: 'institution',
+      body: { 'application/json': z.strictObject({ patient: z.strictObject({ system: z.string(), value: z.string() }), contentType: z.string(), size: z.number().int().min(0) }) },
+      answers: { 201: { description: 'the upload', content: { 'application/json': uploadState }, headers: { Location: 'the upload', ...uploadHeaders } }, 400: { description: 'malformed body' }, 413: { description: 'over MAX_ATTACHMENT_BYTES' }, 422: { description: 'unknown patient' }, ...attachmentRefusals },
+    },
+    { method: 'get', path: '/v1/attachments/{fileId}', summary: 'where an upload stands', auth: 'institution', params: fileId, answers: { 200: { description: 'the upload', content: { 'application/json': uploadState }, headers: uploadHeaders }, ...attachmentRefusals } },
+    {
+      method: 'patch', path: '/v1/attachments/{fileId}', summary: 'append bytes at Upload-Offset (whole chunks are kept if the connection breaks)', auth: 'institution', params: fileId,
+      headers: z.object({ 'upload-offset': z.string() }),
+      body: { 'application/offset+octet-stream': z.string() },
+      answers: { 200: { description: 'where the upload stands now', content: { 'application/json': uploadState }, headers: uploadHeaders }, 400: { description: 'no Upload-Offset' }, 409: { description: 'Upload-Offset is not where the upload stands' }, 413: { description: 'past the declared size' }, 415: { description: 'not application/offset+octet-stream' }, ...attachmentRefusals },
+    },
+  ];
+}
+
 export const ingestionApi: HttpApi = {
   service: 'ingestion',
   description: 'FHIR R4 intake: validates, pseudonymises, seals (HPKE) and publishes records. Every error is a FHIR OperationOutcome.',
@@ -54,6 +81,7 @@ export const ingestionApi: HttpApi = {
         503: { description: 'Kafka or PostgreSQL unavailable: retry after Retry-After', headers: { 'Retry-After': 'seconds' } },
       },
     },
+    ...attachmentRoutes(),
     { method: 'get', path: '/fhir/R4/metadata', summary: 'the CapabilityStatement', auth: 'none', answers: { 200: { description: 'CapabilityStatement', content: FHIR_JSON } } },
     { method: 'post', path: '/fhir/R4', summary: 'a batch or transaction Bundle', auth: 'institution', body: FHIR_BODY, answers: { 200: { description: 'the batch-response or transaction-response Bundle', content: FHIR_JSON }, ...restRefusals } },
     { method: 'post', path: '/fhir/R4/{type}', summary: 'create (conditional with If-None-Exist)', auth: 'institution', params: z.object({ type: z.string() }), body: FHIR_BODY, answers: { ...written(201, 'created'), ...written(200, 'an identical re-send, or the conditional match'), ...restRefusals } },
