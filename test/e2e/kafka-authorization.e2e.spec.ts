@@ -112,7 +112,8 @@ describe('the authenticated and authorised bus', () => {
 
   it('refuses a service that reads or writes a topic it does not own', async () => {
     expect(await readAs('ingestion', topics.recordsEncrypted.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
-    expect(await readAs('governance', topics.keys.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
+    // Governance reads keys now (erasure reports); sealed payloads it never reads.
+    expect(await readAs('governance', topics.ingestSealed.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
     expect(await readAs('ingestion', topics.keys.name)).toBe('read');
     expect(await writeAs('ingestion', topics.keys.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
     expect(await writeAs('governance', topics.accessDecisions.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
