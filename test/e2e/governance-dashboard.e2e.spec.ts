@@ -15,6 +15,7 @@ import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { closeAll } from '../support/cleanup';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
+import { permitDecision } from '../support/events';
 import { startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider';
 import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
@@ -35,24 +36,7 @@ const snooper = pseudonym('pr', 20);
 
 /** A practitioner of hosp-a opening the records of many different patients in a minute: the access-volume rule's case. */
 function snoopingRead(): EventOf<'access.decision.v1'> {
-  const target = pseudonym('p');
-  return envelope(
-    'access.decision.v1',
-    'access-control',
-    {
-      decisionId: randomUUID(),
-      requester: { institution: 'hosp-a', practitioner: snooper, role: 'nurse' },
-      patient: target,
-      purpose: 'TREAT',
-      effect: 'permit',
-      httpStatus: 200,
-      reasons: [],
-      breakGlass: false,
-      withheldResourceTypes: [],
-      requestedResourceTypes: ['Observation'],
-    },
-    { subject: target },
-  );
+  return permitDecision(randomUUID(), pseudonym('p'), snooper, 'nurse');
 }
 
 const disclosure: EventOf<'records.disclosed.v1'> = envelope(
