@@ -32,7 +32,10 @@ export default [
           ],
         },
       ],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/*', '../../apps/**'], message: 'apps never import each other: share through libs' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/apps/*', '../../apps/**'], message: 'apps never import each other: share through libs' }] },
+      ],
     },
   },
   {

@@ -100,7 +100,10 @@ function durationSeconds(value) {
 function checkDockerfile() {
   const file = 'infra/docker/Dockerfile';
   const text = read(file);
-  expect(/^FROM \$\{NODE_IMAGE\} AS build$/m.test(text) && /^ARG NODE_IMAGE=node:20-bookworm-slim$/m.test(text), `${file}: both stages must come from node:20-bookworm-slim (ARG NODE_IMAGE)`);
+  expect(
+    /^FROM \$\{NODE_IMAGE\} AS build$/m.test(text) && /^ARG NODE_IMAGE=node:20-bookworm-slim$/m.test(text),
+    `${file}: both stages must come from node:20-bookworm-slim (ARG NODE_IMAGE)`,
+  );
   expect(/^ARG SERVICE$/m.test(text) && /^ARG PORT$/m.test(text), `${file}: needs ARG SERVICE and ARG PORT in the runtime stage`);
   expect(/npm ci\b/.test(text) && /npm prune --omit=dev/.test(text), `${file}: the build stage must run npm ci and npm prune --omit=dev`);
   expect(/^EXPOSE \$\{PORT\}$/m.test(text), `${file}: EXPOSE \${PORT} missing`);
@@ -110,7 +113,10 @@ function checkDockerfile() {
   expect(/^CMD \["node", "service\.js"\]$/m.test(text), `${file}: CMD must be the exec form ["node", "service.js"]`);
   expect(fs.existsSync(path.join(ROOT, 'infra/docker/Dockerfile.dockerignore')), 'infra/docker/Dockerfile.dockerignore missing');
   const entry = read('infra/docker/service.js');
-  expect(entry.includes('dist/apps/${process.env.MEDSHARE_SERVICE}/src/main.js') && /MEDSHARE_SERVICE=\$\{SERVICE\}/.test(text), 'infra/docker/service.js must start dist/apps/<SERVICE>/src/main.js');
+  expect(
+    entry.includes('dist/apps/${process.env.MEDSHARE_SERVICE}/src/main.js') && /MEDSHARE_SERVICE=\$\{SERVICE\}/.test(text),
+    'infra/docker/service.js must start dist/apps/<SERVICE>/src/main.js',
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -129,15 +135,24 @@ function checkCompose() {
     for (const [dependency, condition] of Object.entries(service.depends_on ?? {})) {
       expect(dependency in services, `${at}: depends on unknown service ${dependency}`);
       const wanted = condition?.condition;
-      expect(wanted === 'service_healthy' || wanted === 'service_completed_successfully', `${at}: depends_on.${dependency} needs condition service_healthy or service_completed_successfully`);
+      expect(
+        wanted === 'service_healthy' || wanted === 'service_completed_successfully',
+        `${at}: depends_on.${dependency} needs condition service_healthy or service_completed_successfully`,
+      );
       if (wanted === 'service_healthy') {
         const target = services[dependency] ?? {};
-        expect(target.healthcheck?.test !== undefined && target.healthcheck?.disable !== true, `${at}: waits for ${dependency} to be healthy, which has no healthcheck`);
+        expect(
+          target.healthcheck?.test !== undefined && target.healthcheck?.disable !== true,
+          `${at}: waits for ${dependency} to be healthy, which has no healthcheck`,
+        );
       }
     }
     const args = service.build?.args;
     if (args === undefined) continue;
-    expect(service.build.dockerfile === 'infra/docker/Dockerfile' && path.resolve(path.dirname(file), service.build.context) === ROOT, `${at}: must build infra/docker/Dockerfile with the repository root as context`);
+    expect(
+      service.build.dockerfile === 'infra/docker/Dockerfile' && path.resolve(path.dirname(file), service.build.context) === ROOT,
+      `${at}: must build infra/docker/Dockerfile with the repository root as context`,
+    );
     const app = SERVICES.get(args.SERVICE);
     if (!expect(app !== undefined, `${at}: build arg SERVICE=${args.SERVICE} is not a service in apps/`)) continue;
     expect(Number(args.PORT) === app.port, `${at}: build arg PORT=${args.PORT}, but ${args.SERVICE} listens on ${app.port} by default`);
@@ -145,7 +160,10 @@ function checkCompose() {
     expect(!Array.isArray(env), `${at}: write environment as a map`);
 
     if (name === 'topics') {
-      expect(JSON.stringify(service.command) === JSON.stringify(['node', 'tools/cli/bin/medshare.js', 'topics', 'create']), `${at}: must run node tools/cli/bin/medshare.js topics create`);
+      expect(
+        JSON.stringify(service.command) === JSON.stringify(['node', 'tools/cli/bin/medshare.js', 'topics', 'create']),
+        `${at}: must run node tools/cli/bin/medshare.js topics create`,
+      );
       for (const variable of Object.keys(env)) expect(CLI_TOPICS_ENV.has(variable), `${at}: ${variable} is not read by \`medshare topics\``);
       continue;
     }
@@ -155,15 +173,24 @@ function checkCompose() {
     for (const variable of Object.keys(env)) expect(app.env.has(variable), `${at}: ${variable} is not in ${name}'s configuration schema`);
     expect(env.NODE_ENV === 'production', `${at}: NODE_ENV must be production`);
     expect(env.PORT === undefined || Number(env.PORT) === app.port, `${at}: PORT=${env.PORT} differs from the default ${app.port}`);
-    expect((service.ports ?? []).some((mapping) => String(mapping).endsWith(`:${app.port}`)), `${at}: publishes no port ending in :${app.port}`);
+    expect(
+      (service.ports ?? []).some((mapping) => String(mapping).endsWith(`:${app.port}`)),
+      `${at}: publishes no port ending in :${app.port}`,
+    );
     const probe = (service.healthcheck?.test ?? []).join(' ');
     expect(/healthcheck\.js \/health\/(ready|live)$/.test(probe), `${at}: healthcheck must run healthcheck.js on /health/ready or /health/live`);
     expect(service.depends_on?.topics?.condition === 'service_completed_successfully', `${at}: must wait for the topics one-shot`);
     const shutdownMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 15000);
-    expect(durationSeconds(service.stop_grace_period ?? '10s') * 1000 > shutdownMs, `${at}: stop_grace_period must exceed SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms)`);
+    expect(
+      durationSeconds(service.stop_grace_period ?? '10s') * 1000 > shutdownMs,
+      `${at}: stop_grace_period must exceed SHUTDOWN_TIMEOUT_MS (${shutdownMs} ms)`,
+    );
     expect(service.read_only === true, `${at}: read_only must be true`);
     if (app.scaling === 'single-instance') {
-      expect((service.deploy?.replicas ?? 1) === 1 && service.scale === undefined, `${at}: ${name} is single-instance (apps/${name}/package.json): no replicas or scale`);
+      expect(
+        (service.deploy?.replicas ?? 1) === 1 && service.scale === undefined,
+        `${at}: ${name} is single-instance (apps/${name}/package.json): no replicas or scale`,
+      );
     }
   }
   for (const name of SERVICES.keys()) expect(seen.has(name), `${where}: no compose service for apps/${name}`);
@@ -222,11 +249,17 @@ function checkKubernetes() {
       const fromSecret = variable.valueFrom?.secretKeyRef;
       if (fromConfig) {
         usedConfigKeys.add(fromConfig.key);
-        expect(fromConfig.name === 'medshare-config' && fromConfig.key in configKeys, `${at}: ${variable.name} refers to a missing ConfigMap key ${fromConfig.name}/${fromConfig.key}`);
+        expect(
+          fromConfig.name === 'medshare-config' && fromConfig.key in configKeys,
+          `${at}: ${variable.name} refers to a missing ConfigMap key ${fromConfig.name}/${fromConfig.key}`,
+        );
       }
       if (fromSecret) {
         usedSecretKeys.add(fromSecret.key);
-        expect(fromSecret.name === 'medshare-keys' && fromSecret.key in secretKeys, `${at}: ${variable.name} refers to a missing Secret key ${fromSecret.name}/${fromSecret.key}`);
+        expect(
+          fromSecret.name === 'medshare-keys' && fromSecret.key in secretKeys,
+          `${at}: ${variable.name} refers to a missing Secret key ${fromSecret.name}/${fromSecret.key}`,
+        );
       }
     }
     return env;
@@ -247,40 +280,67 @@ function checkKubernetes() {
     const httpPort = (container.ports ?? []).find((port) => port.name === 'http');
     expect(httpPort?.containerPort === app.port, `${at}: containerPort "http" must be ${app.port}`);
     const probePort = (probe) => probe?.httpGet?.port === 'http' || probe?.httpGet?.port === app.port;
-    expect(container.readinessProbe?.httpGet?.path === '/health/ready' && probePort(container.readinessProbe), `${at}: readinessProbe must GET /health/ready on the http port`);
-    expect(container.livenessProbe?.httpGet?.path === '/health/live' && probePort(container.livenessProbe), `${at}: livenessProbe must GET /health/live on the http port`);
-    if (container.startupProbe) expect(container.startupProbe.httpGet?.path === '/health/live' && probePort(container.startupProbe), `${at}: startupProbe must GET /health/live`);
+    expect(
+      container.readinessProbe?.httpGet?.path === '/health/ready' && probePort(container.readinessProbe),
+      `${at}: readinessProbe must GET /health/ready on the http port`,
+    );
+    expect(
+      container.livenessProbe?.httpGet?.path === '/health/live' && probePort(container.livenessProbe),
+      `${at}: livenessProbe must GET /health/live on the http port`,
+    );
+    if (container.startupProbe)
+      expect(container.startupProbe.httpGet?.path === '/health/live' && probePort(container.startupProbe), `${at}: startupProbe must GET /health/live`);
 
     const annotations = pod.metadata?.annotations ?? {};
-    expect(annotations['prometheus.io/scrape'] === 'true' && annotations['prometheus.io/port'] === String(app.port) && annotations['prometheus.io/path'] === '/metrics', `${at}: prometheus.io annotations must scrape /metrics on ${app.port}`);
+    expect(
+      annotations['prometheus.io/scrape'] === 'true' &&
+        annotations['prometheus.io/port'] === String(app.port) &&
+        annotations['prometheus.io/path'] === '/metrics',
+      `${at}: prometheus.io annotations must scrape /metrics on ${app.port}`,
+    );
 
     const security = { ...spec.securityContext, ...container.securityContext };
     expect(security.runAsNonRoot === true, `${at}: runAsNonRoot must be true`);
     expect(container.securityContext?.readOnlyRootFilesystem === true, `${at}: readOnlyRootFilesystem must be true`);
     expect(container.securityContext?.allowPrivilegeEscalation === false, `${at}: allowPrivilegeEscalation must be false`);
     const resources = container.resources ?? {};
-    expect(['requests', 'limits'].every((kind) => resources[kind]?.cpu !== undefined && resources[kind]?.memory !== undefined), `${at}: needs cpu and memory requests and limits`);
+    expect(
+      ['requests', 'limits'].every((kind) => resources[kind]?.cpu !== undefined && resources[kind]?.memory !== undefined),
+      `${at}: needs cpu and memory requests and limits`,
+    );
 
     const env = checkEnv(at, container, app.env);
-    expect(env.get('NODE_ENV')?.valueFrom?.configMapKeyRef !== undefined && configKeys.NODE_ENV === 'production', `${at}: NODE_ENV must come from medshare-config, which must say production`);
+    expect(
+      env.get('NODE_ENV')?.valueFrom?.configMapKeyRef !== undefined && configKeys.NODE_ENV === 'production',
+      `${at}: NODE_ENV must come from medshare-config, which must say production`,
+    );
     expect(env.get('INSTANCE_ID')?.valueFrom?.fieldRef?.fieldPath === 'metadata.name', `${at}: INSTANCE_ID must be the pod name (every container is pid 1)`);
     const shutdownKey = env.get('SHUTDOWN_TIMEOUT_MS')?.valueFrom?.configMapKeyRef?.key;
-    const shutdownSeconds = Number(shutdownKey ? configKeys[shutdownKey] : env.get('SHUTDOWN_TIMEOUT_MS')?.value ?? 15000) / 1000;
+    const shutdownSeconds = Number(shutdownKey ? configKeys[shutdownKey] : (env.get('SHUTDOWN_TIMEOUT_MS')?.value ?? 15000)) / 1000;
     const preStop = container.lifecycle?.preStop?.exec?.command ?? [];
     const preStopSeconds = preStop[0] === 'sleep' ? Number(preStop[1]) : 0;
-    expect((spec.terminationGracePeriodSeconds ?? 30) > shutdownSeconds + preStopSeconds, `${at}: terminationGracePeriodSeconds must exceed preStop (${preStopSeconds} s) + SHUTDOWN_TIMEOUT_MS (${shutdownSeconds} s)`);
+    expect(
+      (spec.terminationGracePeriodSeconds ?? 30) > shutdownSeconds + preStopSeconds,
+      `${at}: terminationGracePeriodSeconds must exceed preStop (${preStopSeconds} s) + SHUTDOWN_TIMEOUT_MS (${shutdownSeconds} s)`,
+    );
 
     const labels = pod.metadata?.labels ?? {};
     const matches = (selector) => Object.entries(selector ?? {}).every(([key, value]) => labels[key] === value) && Object.keys(selector ?? {}).length > 0;
     const service = ofKind('Service').find(({ resource: candidate }) => candidate.metadata?.name === name);
     if (expect(service !== undefined, `${at}: no Service ${name}`)) {
       expect(matches(service.resource.spec?.selector), `${service.file}: Service ${name} does not select the Deployment's pods`);
-      expect((service.resource.spec?.ports ?? []).some((port) => port.targetPort === 'http' || port.targetPort === app.port), `${service.file}: Service ${name} must target the http port`);
+      expect(
+        (service.resource.spec?.ports ?? []).some((port) => port.targetPort === 'http' || port.targetPort === app.port),
+        `${service.file}: Service ${name} must target the http port`,
+      );
     }
     const replicas = resource.spec?.replicas ?? 1;
     if (app.scaling === 'single-instance') {
       // A rolling update starts the new pod before the old one stops: for a moment there would be two.
-      expect(replicas === 1 && resource.spec?.strategy?.type === 'Recreate', `${at}: ${name} is single-instance (apps/${name}/package.json): replicas must be 1 and the strategy Recreate`);
+      expect(
+        replicas === 1 && resource.spec?.strategy?.type === 'Recreate',
+        `${at}: ${name} is single-instance (apps/${name}/package.json): replicas must be 1 and the strategy Recreate`,
+      );
     }
     if (app.scaling === 'active-standby') {
       expect(replicas === 2, `${at}: ${name} is active-standby (apps/${name}/package.json): replicas must be 2 (one active, one standby)`);
@@ -293,7 +353,10 @@ function checkKubernetes() {
   for (const { file, resource } of ofKind('Job')) {
     const [container] = resource.spec?.template?.spec?.containers ?? [];
     const at = `${file}: Job ${resource.metadata?.name}`;
-    expect(JSON.stringify(container?.command) === JSON.stringify(['node', 'tools/cli/bin/medshare.js', 'topics', 'create']), `${at}: must run node tools/cli/bin/medshare.js topics create`);
+    expect(
+      JSON.stringify(container?.command) === JSON.stringify(['node', 'tools/cli/bin/medshare.js', 'topics', 'create']),
+      `${at}: must run node tools/cli/bin/medshare.js topics create`,
+    );
     checkEnv(at, container ?? {}, CLI_TOPICS_ENV);
   }
   for (const key of Object.keys(configKeys)) expect(usedConfigKeys.has(key), `infra/k8s: ConfigMap key ${key} is used by no workload`);
@@ -308,4 +371,6 @@ if (problems.length > 0) {
   process.stderr.write(`check-packaging: ${problems.length} problem(s) in ${checks} checks:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
   process.exit(1);
 }
-process.stdout.write(`check-packaging: ${checks} checks passed (${SERVICES.size} services: ${[...SERVICES].map(([name, { port }]) => `${name}:${port}`).join(', ')})\n`);
+process.stdout.write(
+  `check-packaging: ${checks} checks passed (${SERVICES.size} services: ${[...SERVICES].map(([name, { port }]) => `${name}:${port}`).join(', ')})\n`,
+);

@@ -3,7 +3,12 @@
 const { existsSync, readFileSync } = require('node:fs');
 
 const file = process.argv[2];
-const rows = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
+const rows = existsSync(file)
+  ? readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+  : [];
 const columns = ['fault', 'acknowledged', 'lost', 'duplicated', 'recoveryMs', 'alertRaised', 'verify'];
 const cells = [columns, ...rows.map((row) => columns.map((column) => String(row[column])))];
 const widths = columns.map((_, i) => Math.max(...cells.map((line) => line[i].length)));

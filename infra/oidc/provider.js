@@ -16,8 +16,13 @@ const Provider = require('oidc-provider').default;
 const DEV_CLIENT_SECRET = 'medshare-dev-governance-oidc-secret-not-secret';
 const port = Number(process.env.OIDC_PORT ?? 3010);
 const issuer = process.env.OIDC_ISSUER ?? `http://127.0.0.1:${port}`;
-const institutions = (process.env.OIDC_INSTITUTIONS ?? 'hosp-a,hosp-b,hosp-c,lab-d').split(',').map((id) => id.trim()).filter(Boolean);
-const redirectUris = (process.env.OIDC_REDIRECT_URIS ?? 'http://127.0.0.1:3005/auth/callback,http://localhost:3005/auth/callback').split(',').map((uri) => uri.trim());
+const institutions = (process.env.OIDC_INSTITUTIONS ?? 'hosp-a,hosp-b,hosp-c,lab-d')
+  .split(',')
+  .map((id) => id.trim())
+  .filter(Boolean);
+const redirectUris = (process.env.OIDC_REDIRECT_URIS ?? 'http://127.0.0.1:3005/auth/callback,http://localhost:3005/auth/callback')
+  .split(',')
+  .map((uri) => uri.trim());
 
 /** One privacy officer per institution and one platform operator; the password is `demo-<login>`. */
 const users = new Map([
@@ -57,7 +62,10 @@ const provider = new Provider(issuer, {
     rpInitiatedLogout: {
       enabled: true,
       async logoutSource(ctx, form) {
-        ctx.body = page('Sign out of medshare', `${form}<p>Also sign out of the identity provider?</p><button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button> <button type="submit" form="op.logoutForm">No, stay signed in</button>`);
+        ctx.body = page(
+          'Sign out of medshare',
+          `${form}<p>Also sign out of the identity provider?</p><button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button> <button type="submit" form="op.logoutForm">No, stay signed in</button>`,
+        );
       },
       async postLogoutSuccessSource(ctx) {
         ctx.body = page('Signed out', '<p>You are signed out.</p>');
@@ -130,7 +138,9 @@ async function interaction(req, res, uid, action) {
   if (details.uid !== uid) return send(res, 400, page('Sign-in error', '<p>This sign-in attempt has expired. Start again from the dashboard.</p>'));
   if (details.prompt.name === 'consent') {
     // First-party client: grant what it asked for, without a consent screen.
-    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+    const grant = details.grantId
+      ? await provider.Grant.find(details.grantId)
+      : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
     if (details.prompt.details.missingOIDCScope) grant.addOIDCScope(details.prompt.details.missingOIDCScope.join(' '));
     if (details.prompt.details.missingOIDCClaims) grant.addOIDCClaims(details.prompt.details.missingOIDCClaims);
     return provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
@@ -149,7 +159,14 @@ const server = http.createServer((req, res) => {
   if (!match) return callback(req, res);
   if (!wanted) return send(res, 405, page('Sign-in error', '<p>Method not allowed.</p>'));
   interaction(req, res, match[1], match[2] ? 'login' : 'show').catch((error) => {
-    send(res, 400, page('Sign-in error', `<p>${escapeHtml(error.name === 'SessionNotFound' ? 'This sign-in attempt has expired. Start again from the dashboard.' : 'The sign-in could not be completed.')}</p>`));
+    send(
+      res,
+      400,
+      page(
+        'Sign-in error',
+        `<p>${escapeHtml(error.name === 'SessionNotFound' ? 'This sign-in attempt has expired. Start again from the dashboard.' : 'The sign-in could not be completed.')}</p>`,
+      ),
+    );
   });
 });
 

@@ -52,7 +52,12 @@ export class KafkaTestCluster {
     const dir = mkdtempSync(join(tmpdir(), 'medshare-kafka-cluster-'));
     // Above the private brokers' 29192-29391 (test/support/private-broker.ts).
     const ports = await freePorts(29400, 29999, 2 * count);
-    const nodes = Array.from({ length: count }, (_, index) => ({ id: index + 1, port: ports[2 * index], controllerPort: ports[2 * index + 1], dir: join(dir, `node-${index + 1}`) }));
+    const nodes = Array.from({ length: count }, (_, index) => ({
+      id: index + 1,
+      port: ports[2 * index],
+      controllerPort: ports[2 * index + 1],
+      dir: join(dir, `node-${index + 1}`),
+    }));
     const jvmFlags = ['-Xms128m', `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', ...(fastStart ? ['-XX:TieredStopAtLevel=1'] : [])];
     const cluster = new KafkaTestCluster(dir, nodes, lib, jvmFlags);
     // Kafka's cluster id is a UUID in unpadded URL-safe base64 (it may start with '-': passed as --cluster-id=).
@@ -82,7 +87,10 @@ export class KafkaTestCluster {
     const admin = this.kafka(`cluster-admin-${process.pid}`).admin();
     await admin.connect();
     try {
-      await admin.createTopics({ waitForLeaders: true, topics: specs.map((spec) => ({ topic: spec.name, numPartitions: partitions, replicationFactor: Math.min(3, this.nodes.length) })) });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: specs.map((spec) => ({ topic: spec.name, numPartitions: partitions, replicationFactor: Math.min(3, this.nodes.length) })),
+      });
     } finally {
       await admin.disconnect();
     }
@@ -157,7 +165,17 @@ export class KafkaTestCluster {
     writeFileSync(join(node.dir, 'server.properties'), this.properties(node));
     // The shared broker's logging, from the script that starts it.
     writeFileSync(join(node.dir, 'log4j2.properties'), (await run('bash', [kafkaScript, 'log4j', join(node.dir, 'server.log')], { cwd: repoRoot })).stdout);
-    await run('java', ['-Xmx256m', '-cp', `${this.lib}/*`, `-Dlog4j2.configurationFile=${join(node.dir, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', join(node.dir, 'server.properties')]);
+    await run('java', [
+      '-Xmx256m',
+      '-cp',
+      `${this.lib}/*`,
+      `-Dlog4j2.configurationFile=${join(node.dir, 'log4j2.properties')}`,
+      'kafka.tools.StorageTool',
+      'format',
+      `--cluster-id=${clusterId}`,
+      '-c',
+      join(node.dir, 'server.properties'),
+    ]);
   }
 
   private launch(node: ClusterNode): void {
@@ -165,7 +183,15 @@ export class KafkaTestCluster {
     writeFileSync(join(node.dir, 'server.log'), '');
     node.process = spawn(
       'java',
-      [...this.jvmFlags, '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${join(node.dir, 'log4j2.properties')}`, '-cp', `${this.lib}/*`, 'kafka.Kafka', join(node.dir, 'server.properties')],
+      [
+        ...this.jvmFlags,
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${join(node.dir, 'log4j2.properties')}`,
+        '-cp',
+        `${this.lib}/*`,
+        'kafka.Kafka',
+        join(node.dir, 'server.properties'),
+      ],
       { stdio: ['ignore', out, out] },
     );
     closeSync(out);
@@ -179,13 +205,23 @@ export class KafkaTestCluster {
   }
 
   private async waitUntilReady(): Promise<void> {
-    await eventually(() => this.nodes.every((node) => this.startedSinceLaunch(node)) || undefined, { timeoutMs: 90_000, intervalMs: 200, what: 'three Kafka nodes started' });
+    await eventually(() => this.nodes.every((node) => this.startedSinceLaunch(node)) || undefined, {
+      timeoutMs: 90_000,
+      intervalMs: 200,
+      what: 'three Kafka nodes started',
+    });
     const kafka = this.kafka(`cluster-ready-${process.pid}`);
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await eventually(async () => ((await admin.describeCluster()).brokers.length === this.nodes.length) || undefined, { timeoutMs: 30_000, what: 'every broker registered' });
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'cluster-readiness', numPartitions: 1, replicationFactor: Math.min(3, this.nodes.length) }] });
+      await eventually(async () => (await admin.describeCluster()).brokers.length === this.nodes.length || undefined, {
+        timeoutMs: 30_000,
+        what: 'every broker registered',
+      });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: 'cluster-readiness', numPartitions: 1, replicationFactor: Math.min(3, this.nodes.length) }],
+      });
     } finally {
       await admin.disconnect();
     }

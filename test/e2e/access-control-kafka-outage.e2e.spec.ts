@@ -37,8 +37,16 @@ describe('access control while its broker is killed with -9', () => {
     broker = await startPrivateBroker(brokerName);
     const [port] = await freePorts(4700, 4800, 1);
     access = await startService('access-control', {
-      port, instance: `access-acko-${run}`,
-      env: { INSTITUTIONS: A, LOG_LEVEL: 'warn', KAFKA_BROKERS: broker.brokers.join(','), DATABASE_URL: databaseUrl(stateServer, database), KAFKA_GROUP_ID: `access-control-acko-${run}`, PUBLISH_TIMEOUT_MS: String(PUBLISH_TIMEOUT_MS) },
+      port,
+      instance: `access-acko-${run}`,
+      env: {
+        INSTITUTIONS: A,
+        LOG_LEVEL: 'warn',
+        KAFKA_BROKERS: broker.brokers.join(','),
+        DATABASE_URL: databaseUrl(stateServer, database),
+        KAFKA_GROUP_ID: `access-control-acko-${run}`,
+        PUBLISH_TIMEOUT_MS: String(PUBLISH_TIMEOUT_MS),
+      },
     });
   });
 
@@ -57,7 +65,8 @@ describe('access control while its broker is killed with -9', () => {
     expect(read).toMatchObject({ status: 503, retryAfter: '2' });
     expect(read.elapsedMs).toBeLessThan(PUBLISH_TIMEOUT_MS + 2000);
     const role = await timed('/v1/roles', {
-      method: 'POST', headers: { authorization: `Bearer ${system}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${system}`, 'content-type': 'application/json' },
       body: JSON.stringify({ practitioner: `dr-${run}`, role: 'physician' }),
     });
     expect(role).toMatchObject({ status: 503, retryAfter: '2' });

@@ -32,19 +32,37 @@ type Json = Record<string, unknown>;
 const drA = { institution: A, id: `dr-a-${run}`, role: 'physician' };
 const drB = { institution: B, id: `dr-b-${run}`, role: 'physician' };
 const systemToken = (institution: string) => issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 600 });
-const tokenOf = (who: typeof drA) => issueInstitutionToken(keys.institutionPrivateKey(who.institution), { institution: who.institution, practitioner: who.id, role: who.role, ttlSeconds: 600 });
+const tokenOf = (who: typeof drA) =>
+  issueInstitutionToken(keys.institutionPrivateKey(who.institution), { institution: who.institution, practitioner: who.id, role: who.role, ttlSeconds: 600 });
 const nationalIdOf = (key: string) => `N-${run}-${key}`;
 const patientRef = (key: string) => `${NATIONAL}|${nationalIdOf(key)}`;
 
 function patientBundle(key: string): Json {
   const patientUrl = `urn:uuid:${randomUUID()}`;
   const resources = [
-    { resourceType: 'Patient', id: `pt-${run}-${key}`, identifier: [{ system: NATIONAL, value: nationalIdOf(key) }], gender: 'female', birthDate: '1980-04-01' },
-    { resourceType: 'Condition', id: `cond-${key}`, subject: { reference: patientUrl }, code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, recordedDate: '2023-05-01T10:00:00Z' },
+    {
+      resourceType: 'Patient',
+      id: `pt-${run}-${key}`,
+      identifier: [{ system: NATIONAL, value: nationalIdOf(key) }],
+      gender: 'female',
+      birthDate: '1980-04-01',
+    },
+    {
+      resourceType: 'Condition',
+      id: `cond-${key}`,
+      subject: { reference: patientUrl },
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] },
+      recordedDate: '2023-05-01T10:00:00Z',
+    },
   ];
   return {
-    resourceType: 'Bundle', type: 'transaction',
-    entry: resources.map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: resources.map((resource, index) => ({
+      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
+      resource,
+      request: { method: 'POST', url: resource.resourceType },
+    })),
   };
 }
 
@@ -52,19 +70,36 @@ function patientBundle(key: string): Json {
 function observationsBundle(key: string, count: number): Json {
   const patientUrl = `urn:uuid:${randomUUID()}`;
   const observations = Array.from({ length: count }, () => ({
-    resourceType: 'Observation', status: 'final', subject: { reference: patientUrl }, effectiveDateTime: '2024-03-10T09:00:00Z',
-    code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] }, valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+    resourceType: 'Observation',
+    status: 'final',
+    subject: { reference: patientUrl },
+    effectiveDateTime: '2024-03-10T09:00:00Z',
+    code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
+    valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
   }));
-  const patient = { resourceType: 'Patient', id: `pt-${run}-${key}`, identifier: [{ system: NATIONAL, value: nationalIdOf(key) }], gender: 'female', birthDate: '1980-04-01' };
+  const patient = {
+    resourceType: 'Patient',
+    id: `pt-${run}-${key}`,
+    identifier: [{ system: NATIONAL, value: nationalIdOf(key) }],
+    gender: 'female',
+    birthDate: '1980-04-01',
+  };
   return {
-    resourceType: 'Bundle', type: 'transaction',
-    entry: [patient, ...observations].map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [patient, ...observations].map((resource, index) => ({
+      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
+      resource,
+      request: { method: 'POST', url: resource.resourceType },
+    })),
   };
 }
 
 function consentFor(key: string, extra: Json = {}): Json {
   return {
-    resourceType: 'Consent', id: `c-${key}-${run}`, status: 'active',
+    resourceType: 'Consent',
+    id: `c-${key}-${run}`,
+    status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
     patient: { identifier: { system: NATIONAL, value: nationalIdOf(key) } },
@@ -79,8 +114,7 @@ function nestedJson(depth: number): string {
   return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
 
-
-describe('access control keeps clients\' ids, free text and probes to itself', () => {
+describe("access control keeps clients' ids, free text and probes to itself", () => {
   const services: RunningService[] = [];
   let access: RunningService;
   let ingestion: RunningService;
@@ -106,27 +140,59 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
     await consumer.start();
 
     const [encryptionPort, ingestionPort, accessPort] = await freePorts(4800, 5300, 3);
-    services.push(await startService('encryption', {
-      port: encryptionPort, instance: `encryption-acp-${run}`,
-      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.encryption), KAFKA_GROUP_ID: `encryption-acp-${run}`, SERVICE_SOURCE: encryptionSource, SEALED_START: 'latest' },
-    }));
+    services.push(
+      await startService('encryption', {
+        port: encryptionPort,
+        instance: `encryption-acp-${run}`,
+        env: {
+          ...sharedEnv,
+          DATABASE_URL: databaseUrl(stateServer, databases.encryption),
+          KAFKA_GROUP_ID: `encryption-acp-${run}`,
+          SERVICE_SOURCE: encryptionSource,
+          SEALED_START: 'latest',
+        },
+      }),
+    );
     ingestion = await startService('ingestion', {
-      port: ingestionPort, instance: `ingestion-acp-${run}`,
-      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.ingestion), KAFKA_GROUP_ID: `ingestion-acp-${run}`, SEALING_KEY_SOURCE: encryptionSource },
+      port: ingestionPort,
+      instance: `ingestion-acp-${run}`,
+      env: {
+        ...sharedEnv,
+        DATABASE_URL: databaseUrl(stateServer, databases.ingestion),
+        KAFKA_GROUP_ID: `ingestion-acp-${run}`,
+        SEALING_KEY_SOURCE: encryptionSource,
+      },
     });
     services.push(ingestion);
     access = await startService('access-control', {
-      port: accessPort, instance: `access-acp-${run}`,
+      port: accessPort,
+      instance: `access-acp-${run}`,
       // Info level: its log lines are scanned for canaries too.
-      env: { ...sharedEnv, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl(stateServer, databases.access), KAFKA_GROUP_ID: `access-control-acp-${run}`, SEALING_KEY_SOURCE: encryptionSource },
+      env: {
+        ...sharedEnv,
+        LOG_LEVEL: 'info',
+        DATABASE_URL: databaseUrl(stateServer, databases.access),
+        KAFKA_GROUP_ID: `access-control-acp-${run}`,
+        SEALING_KEY_SOURCE: encryptionSource,
+      },
     });
     services.push(access);
 
     for (const who of [drA, drB]) expect((await post('/v1/roles', systemToken(who.institution), { practitioner: who.id, role: who.role })).status).toBe(201);
-    const agreement = { id: `ag-${run}`, holder: A, reader: B, purposes: ['TREAT', 'ETREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' };
+    const agreement = {
+      id: `ag-${run}`,
+      holder: A,
+      reader: B,
+      purposes: ['TREAT', 'ETREAT'],
+      period: { start: '2024-01-01', end: '2099-12-31' },
+      status: 'active',
+    };
     expect((await post('/v1/agreements', systemToken(A), agreement)).status).toBe(201);
     expect((await ingest('held')).status).toBe(202);
-    await eventually(async () => (await post('/v1/consents', systemToken(A), consentFor('held'))).status === 201 || undefined, { timeoutMs: 60_000, what: 'A to hold the patient and record the consent' });
+    await eventually(async () => (await post('/v1/consents', systemToken(A), consentFor('held'))).status === 201 || undefined, {
+      timeoutMs: 60_000,
+      what: 'A to hold the patient and record the consent',
+    });
   }, 240_000);
 
   afterAll(() =>
@@ -135,7 +201,8 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
       () => consumer?.stop(),
       () => publisher?.disconnect(),
       ...Object.values(databases).map((database) => () => dropDatabase(stateServer, database)),
-    ]));
+    ]),
+  );
 
   function collect(event: MedshareEvent): void {
     published.push(JSON.stringify(event));
@@ -184,28 +251,39 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
         category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: `Consent of ${CANARY}` }] }],
         policy: [{ authority: `https://${CANARY}.example`, uri: `https://forms.example/${CANARY}.pdf` }],
         provision: {
-          type: 'permit', actor: [{ reference: { reference: `Practitioner/${named.id}` } }],
+          type: 'permit',
+          actor: [{ reference: { reference: `Practitioner/${named.id}` } }],
           purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT', display: CANARY }],
           // Codes are kept renamed, and records' codes renamed alike: the deny still matches the Condition.
           provision: [
             { type: 'deny', code: [{ coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }] },
-            { type: 'deny', code: [{ coding: [{ system: `https://${CANARY}.example/codes`, code: CANARY }] }], data: [{ meaning: 'instance', reference: { reference: `Observation/${CANARY}` } }] },
+            {
+              type: 'deny',
+              code: [{ coding: [{ system: `https://${CANARY}.example/codes`, code: CANARY }] }],
+              data: [{ meaning: 'instance', reference: { reference: `Observation/${CANARY}` } }],
+            },
           ],
         },
       });
-      const first = await eventually(async () => {
-        const response = await post('/v1/consents', systemToken(A), consent);
-        return response.status === 201 ? ((await response.json()) as Json) : undefined;
-      }, { timeoutMs: 60_000, what: 'A to hold the named patient and record its consent' });
+      const first = await eventually(
+        async () => {
+          const response = await post('/v1/consents', systemToken(A), consent);
+          return response.status === 201 ? ((await response.json()) as Json) : undefined;
+        },
+        { timeoutMs: 60_000, what: 'A to hold the named patient and record its consent' },
+      );
       const consentId = first['id'];
       expect(consentId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
       expect(JSON.stringify(first)).not.toContain(CANARY);
 
       // The Condition may still be on its way (named pending): read until nothing is.
-      const permitted = await eventually(async () => {
-        const answer = await read(named, patientRef('named'), 'TREAT');
-        return answer.headers.get('x-medshare-pending-types') === '' ? answer : undefined;
-      }, { what: 'a read of the named patient with nothing pending' });
+      const permitted = await eventually(
+        async () => {
+          const answer = await read(named, patientRef('named'), 'TREAT');
+          return answer.headers.get('x-medshare-pending-types') === '' ? answer : undefined;
+        },
+        { what: 'a read of the named patient with nothing pending' },
+      );
       expect(permitted.status).toBe(200);
       expect(permitted.headers.get('x-medshare-withheld-types')).toBe('Condition');
       expect(matchCount(await permitted.json())).toBe(1);
@@ -217,20 +295,26 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
 
       const recorded = (type: string, id: unknown) => published.filter((text) => text.includes(`"type":"${type}"`) && text.includes(String(id)));
       await eventually(() => recorded('consent.recorded.v1', consentId).length === 2 || undefined, { what: 'both versions of the consent on its topic' });
-      await eventually(() => recorded('grants.agreement-recorded.v1', agreementId).length === 2 || undefined, { what: 'both versions of the agreement on its topic' });
+      await eventually(() => recorded('grants.agreement-recorded.v1', agreementId).length === 2 || undefined, {
+        what: 'both versions of the agreement on its topic',
+      });
       expect(published.join('\n')).not.toContain(CANARY);
       expect(readFileSync(access.logFile, 'utf8')).not.toContain(CANARY);
     });
   });
 
   describe('break-glass reasons', () => {
-    it('reach topics and the ledger only as a keyed hash and a sealed copy, and the requester\'s institution reads them back', async () => {
+    it("reach topics and the ledger only as a keyed hash and a sealed copy, and the requester's institution reads them back", async () => {
       const reason = `unconscious on arrival, ${CANARY} RTA`;
       const response = await read(drB, patientRef('held'), 'ETREAT', { reason });
       expect(response.status).toBe(200);
       const decisionId = response.headers.get('x-medshare-decision-id');
       const event = await decisionEvent(decisionId);
-      expect(event.data).toMatchObject({ breakGlass: true, breakGlassReasonHash: expect.stringMatching(/^[0-9a-f]{64}$/), breakGlassReasonSealed: expect.objectContaining({ keyId: expect.any(String) }) });
+      expect(event.data).toMatchObject({
+        breakGlass: true,
+        breakGlassReasonHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        breakGlassReasonSealed: expect.objectContaining({ keyId: expect.any(String) }),
+      });
       expect(event.data.breakGlassReason).toBeUndefined();
 
       const review = await fetch(`${access.baseUrl}/v1/decisions/${decisionId}/break-glass-reason`, { headers: { authorization: `Bearer ${systemToken(B)}` } });
@@ -244,7 +328,9 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
         expect(refused.status).toBe(403);
         expect(await refused.text()).not.toContain(CANARY);
       }
-      expect((await fetch(`${access.baseUrl}/v1/decisions/${randomUUID()}/break-glass-reason`, { headers: { authorization: `Bearer ${systemToken(B)}` } })).status).toBe(403);
+      expect(
+        (await fetch(`${access.baseUrl}/v1/decisions/${randomUUID()}/break-glass-reason`, { headers: { authorization: `Bearer ${systemToken(B)}` } })).status,
+      ).toBe(403);
 
       await eventually(() => published.some((text) => text.includes(body.reviewDecisionId)) || undefined, { what: 'the review on the decisions topic' });
       expect(published.join('\n')).not.toContain(CANARY);
@@ -260,7 +346,9 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
       const outcomes = { complete: 0, pending: 0, silentMisses: 0 };
       for (let attempt = 0; attempt < TRIES; attempt++) {
         const response = await fetch(`${ingestion.baseUrl}/v1/fhir`, {
-          method: 'POST', headers: { authorization: `Bearer ${systemToken(A)}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(observationsBundle('held', PER_TRY)),
+          method: 'POST',
+          headers: { authorization: `Bearer ${systemToken(A)}`, 'content-type': 'application/fhir+json' },
+          body: JSON.stringify(observationsBundle('held', PER_TRY)),
         });
         expect(response.status).toBe(202);
         acknowledged += PER_TRY;
@@ -288,7 +376,11 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
       ['a decision question', '/v1/decisions'],
     ])('%s nested 3,000 levels deep is a 400, and the service stays up', async (_name, path) => {
       const token = path === '/v1/decisions' ? tokenOf(drB) : systemToken(A);
-      const response = await fetch(`${access.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: nestedJson(3_000) });
+      const response = await fetch(`${access.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: nestedJson(3_000),
+      });
       expect(response.status).toBe(400);
       // An OperationOutcome on the FHIR path (consents), problem+json elsewhere (service-kit's renderer).
       expect(response.headers.get('content-type')).toMatch(path === '/v1/consents' ? /^application\/fhir\+json/ : /^application\/problem\+json/);
@@ -300,7 +392,10 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
       ['an unknown code', (c) => ({ ...c, status: CANARY })],
       ['an unknown coding system', (c) => ({ ...c, provision: { type: 'permit', purpose: [{ system: `https://${CANARY}.example`, code: 'TREAT' }] } })],
       ['a malformed dateTime', (c) => ({ ...c, dateTime: `2024-01-01T10:00:00${CANARY}` })],
-      ['a malformed record reference', (c) => ({ ...c, provision: { type: 'permit', data: [{ meaning: 'instance', reference: { reference: `Observation/${CANARY}/x` } }] } })],
+      [
+        'a malformed record reference',
+        (c) => ({ ...c, provision: { type: 'permit', data: [{ meaning: 'instance', reference: { reference: `Observation/${CANARY}/x` } }] } }),
+      ],
       ['a malformed consent id', (c) => ({ ...c, id: `${CANARY} !` })],
     ];
     it.each(badConsents)('a consent with %s is refused without echoing it', async (_name, change) => {
@@ -310,9 +405,24 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
     });
 
     it.each([
-      ['an agreement with an invented element', '/v1/agreements', () => ({ id: `ag-x-${run}`, holder: A, reader: B, purposes: [CANARY], period: { start: '2024-01-01', end: CANARY }, status: 'active', [CANARY]: 1 }), systemToken(A)],
-      ['an agreement with an unregistered reader', '/v1/agreements', () => ({ id: `ag-r-${run}`, holder: A, reader: CANARY, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' }), systemToken(A)],
-      ['an agreement for another holder', '/v1/agreements', () => ({ id: CANARY, holder: B, reader: A, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' }), systemToken(A)],
+      [
+        'an agreement with an invented element',
+        '/v1/agreements',
+        () => ({ id: `ag-x-${run}`, holder: A, reader: B, purposes: [CANARY], period: { start: '2024-01-01', end: CANARY }, status: 'active', [CANARY]: 1 }),
+        systemToken(A),
+      ],
+      [
+        'an agreement with an unregistered reader',
+        '/v1/agreements',
+        () => ({ id: `ag-r-${run}`, holder: A, reader: CANARY, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' }),
+        systemToken(A),
+      ],
+      [
+        'an agreement for another holder',
+        '/v1/agreements',
+        () => ({ id: CANARY, holder: B, reader: A, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' }),
+        systemToken(A),
+      ],
       ['a role with an invented element', '/v1/roles', () => ({ practitioner: `${CANARY}!`, role: CANARY, [CANARY]: 1 }), systemToken(A)],
       ['a decision question with an invented element', '/v1/decisions', () => ({ patient: patientRef('held'), purpose: CANARY, [CANARY]: 1 }), tokenOf(drB)],
     ] as [string, string, () => Json, string][])('%s is refused without echoing it', async (_name, path, body, token) => {
@@ -322,7 +432,9 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
     });
 
     it('a read with an invented search parameter or an unregistered practitioner echoes neither', async () => {
-      const parameter = await fetch(`${access.baseUrl}/v1/patients/${encodeURIComponent(patientRef('held'))}/records?purpose=TREAT&${CANARY}=1`, { headers: { authorization: `Bearer ${tokenOf(drB)}` } });
+      const parameter = await fetch(`${access.baseUrl}/v1/patients/${encodeURIComponent(patientRef('held'))}/records?purpose=TREAT&${CANARY}=1`, {
+        headers: { authorization: `Bearer ${tokenOf(drB)}` },
+      });
       expect(parameter.status).toBe(400);
       expect(await parameter.text()).not.toContain(CANARY);
       const stranger = { institution: B, id: CANARY, role: 'physician' };
@@ -340,17 +452,25 @@ describe('access control keeps clients\' ids, free text and probes to itself', (
   }
 
   function post(path: string, token: string, body: unknown): Promise<Response> {
-    return fetch(`${access.baseUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+    return fetch(`${access.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(body),
+    });
   }
 
   function read(who: typeof drA, patient: string, purpose: string, extra: Record<string, string> = {}): Promise<Response> {
     const query = new URLSearchParams({ purpose, ...extra });
-    return fetch(`${access.baseUrl}/v1/patients/${encodeURIComponent(patient)}/records?${query.toString()}`, { headers: { authorization: `Bearer ${tokenOf(who)}` } });
+    return fetch(`${access.baseUrl}/v1/patients/${encodeURIComponent(patient)}/records?${query.toString()}`, {
+      headers: { authorization: `Bearer ${tokenOf(who)}` },
+    });
   }
 
   function ingest(key: string): Promise<Response> {
     return fetch(`${ingestion.baseUrl}/v1/fhir`, {
-      method: 'POST', headers: { authorization: `Bearer ${systemToken(A)}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(patientBundle(key)),
+      method: 'POST',
+      headers: { authorization: `Bearer ${systemToken(A)}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(patientBundle(key)),
     });
   }
 });

@@ -26,7 +26,12 @@ const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 const ROLE_SYSTEM = 'https://fhir.medshare.example/CodeSystem/practitioner-role';
 const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: INSTITUTIONS.join(',') }));
 
-const databases = { ingestion: `ingestion_tac${run}`, encryption: `encryption_tac${run}`, access: `access_control_tac${run}`, replay: `access_control_tac${run}_replay` };
+const databases = {
+  ingestion: `ingestion_tac${run}`,
+  encryption: `encryption_tac${run}`,
+  access: `access_control_tac${run}`,
+  replay: `access_control_tac${run}_replay`,
+};
 /** Free ports of this run (set in beforeAll): concurrent runs of this spec must not answer each other. */
 const ports = { ingestion: 0, encryption: 0, access1: 0, access2: 0, access3: 0 };
 const sharedEnv = { INSTITUTIONS: INSTITUTIONS.join(','), LOG_LEVEL: 'warn' };
@@ -61,27 +66,56 @@ function patientBundle(key: string) {
   const subject = { reference: patientUrl };
   const glucose = { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] };
   const observation = (id: string, date: string, security?: object[]) => ({
-    resourceType: 'Observation', id, status: 'final', code: glucose, subject, effectiveDateTime: date,
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: glucose,
+    subject,
+    effectiveDateTime: date,
     valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
     ...(security && { meta: { security } }),
   });
   const resources = [
     {
       // Ingestion links patients by resource id too: each patient needs an id of its own.
-      resourceType: 'Patient', id: `pt-${run}-${key}`,
-      identifier: [{ system: NATIONAL, value: nationalIdOf(key) }, { system: `https://${A}.medshare.example/mrn`, value: `MRN-${key}` }],
-      name: [{ family: `Testperson${key}`, given: ['Ann'] }], gender: 'female', birthDate: '1980-04-01',
+      resourceType: 'Patient',
+      id: `pt-${run}-${key}`,
+      identifier: [
+        { system: NATIONAL, value: nationalIdOf(key) },
+        { system: `https://${A}.medshare.example/mrn`, value: `MRN-${key}` },
+      ],
+      name: [{ family: `Testperson${key}`, given: ['Ann'] }],
+      gender: 'female',
+      birthDate: '1980-04-01',
     },
     observation('obs-recent', '2024-03-10T09:00:00Z'),
     observation('obs-old', '2019-06-01T09:00:00Z'),
     observation('obs-hiv', '2024-02-01T09:00:00Z', [{ system: ACT_CODE, code: 'HIV' }]),
-    { resourceType: 'Condition', id: 'cond', subject, code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006', display: 'Diabetes mellitus type 2' }] }, recordedDate: '2023-05-01T10:00:00Z' },
-    { resourceType: 'MedicationRequest', id: 'med', status: 'active', intent: 'order', subject, authoredOn: '2024-01-15T10:00:00Z',
-      medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '860975', display: 'metformin' }] } },
+    {
+      resourceType: 'Condition',
+      id: 'cond',
+      subject,
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006', display: 'Diabetes mellitus type 2' }] },
+      recordedDate: '2023-05-01T10:00:00Z',
+    },
+    {
+      resourceType: 'MedicationRequest',
+      id: 'med',
+      status: 'active',
+      intent: 'order',
+      subject,
+      authoredOn: '2024-01-15T10:00:00Z',
+      medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '860975', display: 'metformin' }] },
+    },
   ];
   return {
-    resourceType: 'Bundle', type: 'transaction',
-    entry: resources.map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: resources.map((resource, index) => ({
+      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
+      resource,
+      request: { method: 'POST', url: resource.resourceType },
+    })),
   };
 }
 
@@ -95,7 +129,9 @@ const classes = (...types: string[]) => types.map((code) => ({ system: 'http://h
 
 function consent(key: string, id: string, extra: Json, status = 'active'): Json {
   return {
-    resourceType: 'Consent', id: `${id}-${key}-${run}`, status,
+    resourceType: 'Consent',
+    id: `${id}-${key}-${run}`,
+    status,
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
     patient: { identifier: { system: NATIONAL, value: nationalIdOf(key) } },
@@ -109,10 +145,12 @@ const permit = (key: string, provision: Json, id = 'c') => consent(key, id, { pr
 const CONSENTS: Record<string, Json[]> = {
   orgB: [permit('orgB', { actor: [org(B)], purpose: purposes('TREAT') })],
   nestedDeny: [permit('nestedDeny', { purpose: purposes('TREAT'), provision: [{ type: 'deny', class: classes('Condition') }] })],
-  exceptionToException: [permit('exceptionToException', {
-    purpose: purposes('TREAT'),
-    provision: [{ type: 'deny', class: classes('Observation'), provision: [{ type: 'permit', dataPeriod: { start: '2024-01-01' } }] }],
-  })],
+  exceptionToException: [
+    permit('exceptionToException', {
+      purpose: purposes('TREAT'),
+      provision: [{ type: 'deny', class: classes('Observation'), provision: [{ type: 'permit', dataPeriod: { start: '2024-01-01' } }] }],
+    }),
+  ],
   hivNamed: [permit('hivNamed', { purpose: purposes('TREAT'), provision: [{ type: 'permit', securityLabel: [{ system: ACT_CODE, code: 'HIV' }] }] })],
   expired: [permit('expired', { purpose: purposes('TREAT'), period: { start: '2018-01-01', end: '2020-12-31' } })],
   revoked: [permit('revoked', { purpose: purposes('TREAT') }, 'rev')],
@@ -122,7 +160,12 @@ const CONSENTS: Record<string, Json[]> = {
   noConsent: [],
   ownPractitioner: [permit('ownPractitioner', { purpose: purposes('TREAT'), actor: [practitioner(drA)] })],
   draft: [consent('draft', 'c', { provision: { type: 'permit', purpose: purposes('TREAT') } }, 'draft')],
-  collectOnly: [permit('collectOnly', { purpose: purposes('TREAT'), action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'collect' }] }] })],
+  collectOnly: [
+    permit('collectOnly', {
+      purpose: purposes('TREAT'),
+      action: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentaction', code: 'collect' }] }],
+    }),
+  ],
   dataPeriod: [permit('dataPeriod', { purpose: purposes('TREAT'), dataPeriod: { start: '2024-01-01' } })],
   publicHealth: [permit('publicHealth', { purpose: purposes('PUBHLTH'), actor: [role('public-health-officer')] })],
   twoConsents: [
@@ -150,37 +193,249 @@ const ALL_BUT_HIV: RecordName[] = ['patient', 'obs-recent', 'obs-old', 'cond', '
 const REASON = 'unconscious on arrival, anticoagulants unknown';
 
 const SCENARIOS: Scenario[] = [
-  { name: 'a consent permitting org B for treatment releases all but the HIV-labelled record to B', patient: 'orgB', who: drB, purpose: 'TREAT', status: 200, decision: 'permit', records: ALL_BUT_HIV, withheld: ['Observation'] },
-  { name: 'a type filter returns only that type', patient: 'orgB', who: drB, purpose: 'TREAT', types: 'Condition', status: 200, decision: 'permit', records: ['cond'] },
-  { name: 'a purpose the consent does not list is denied (wrong purpose)', patient: 'orgB', who: drB, purpose: 'HPAYMT', status: 403, decision: 'deny', records: [] },
-  { name: 'an institution without an agreement is denied even where the consent would allow', patient: 'orgB', who: drC, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
-  { name: 'the holder itself is denied when the consent names another organisation', patient: 'orgB', who: drA, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
-  { name: 'a nested deny withholds its class and nothing else', patient: 'nestedDeny', who: drB, purpose: 'TREAT', status: 200, decision: 'permit', records: ['patient', 'obs-recent', 'obs-old', 'med'], withheld: ['Condition', 'Observation'] },
-  { name: 'asking only for the denied class leaves nothing: a deny without records', patient: 'nestedDeny', who: drB, purpose: 'TREAT', types: 'Condition', status: 200, decision: 'deny', records: [], withheld: ['Condition'] },
-  { name: 'an exception to an exception re-permits recent observations only', patient: 'exceptionToException', who: drB, purpose: 'TREAT', status: 200, decision: 'permit', records: ['patient', 'obs-recent', 'cond', 'med'], withheld: ['Observation'] },
-  { name: 'a provision naming HIV releases the HIV-labelled record', patient: 'hivNamed', who: drB, purpose: 'TREAT', status: 200, decision: 'permit', records: [...ALL_BUT_HIV, 'obs-hiv'] },
+  {
+    name: 'a consent permitting org B for treatment releases all but the HIV-labelled record to B',
+    patient: 'orgB',
+    who: drB,
+    purpose: 'TREAT',
+    status: 200,
+    decision: 'permit',
+    records: ALL_BUT_HIV,
+    withheld: ['Observation'],
+  },
+  {
+    name: 'a type filter returns only that type',
+    patient: 'orgB',
+    who: drB,
+    purpose: 'TREAT',
+    types: 'Condition',
+    status: 200,
+    decision: 'permit',
+    records: ['cond'],
+  },
+  {
+    name: 'a purpose the consent does not list is denied (wrong purpose)',
+    patient: 'orgB',
+    who: drB,
+    purpose: 'HPAYMT',
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
+  {
+    name: 'an institution without an agreement is denied even where the consent would allow',
+    patient: 'orgB',
+    who: drC,
+    purpose: 'TREAT',
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
+  {
+    name: 'the holder itself is denied when the consent names another organisation',
+    patient: 'orgB',
+    who: drA,
+    purpose: 'TREAT',
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
+  {
+    name: 'a nested deny withholds its class and nothing else',
+    patient: 'nestedDeny',
+    who: drB,
+    purpose: 'TREAT',
+    status: 200,
+    decision: 'permit',
+    records: ['patient', 'obs-recent', 'obs-old', 'med'],
+    withheld: ['Condition', 'Observation'],
+  },
+  {
+    name: 'asking only for the denied class leaves nothing: a deny without records',
+    patient: 'nestedDeny',
+    who: drB,
+    purpose: 'TREAT',
+    types: 'Condition',
+    status: 200,
+    decision: 'deny',
+    records: [],
+    withheld: ['Condition'],
+  },
+  {
+    name: 'an exception to an exception re-permits recent observations only',
+    patient: 'exceptionToException',
+    who: drB,
+    purpose: 'TREAT',
+    status: 200,
+    decision: 'permit',
+    records: ['patient', 'obs-recent', 'cond', 'med'],
+    withheld: ['Observation'],
+  },
+  {
+    name: 'a provision naming HIV releases the HIV-labelled record',
+    patient: 'hivNamed',
+    who: drB,
+    purpose: 'TREAT',
+    status: 200,
+    decision: 'permit',
+    records: [...ALL_BUT_HIV, 'obs-hiv'],
+  },
   { name: 'an expired provision period permits nothing', patient: 'expired', who: drB, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
-  { name: 'a role-restricted consent permits a physician', patient: 'physicians', who: drB, purpose: 'TREAT', status: 200, decision: 'permit', records: ALL_BUT_HIV, withheld: ['Observation'] },
-  { name: 'a role-restricted consent denies a nurse (wrong role)', patient: 'physicians', who: nurseB, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
+  {
+    name: 'a role-restricted consent permits a physician',
+    patient: 'physicians',
+    who: drB,
+    purpose: 'TREAT',
+    status: 200,
+    decision: 'permit',
+    records: ALL_BUT_HIV,
+    withheld: ['Observation'],
+  },
+  {
+    name: 'a role-restricted consent denies a nurse (wrong role)',
+    patient: 'physicians',
+    who: nurseB,
+    purpose: 'TREAT',
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
   { name: 'an opt-out denies treatment reads', patient: 'optOut', who: drB, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
-  { name: 'break-glass with a reason overrides an opt-out and label withholding', patient: 'optOut', who: drB, purpose: 'ETREAT', reason: REASON, status: 200, decision: 'permit', records: [...ALL_BUT_HIV, 'obs-hiv'] },
-  { name: 'break-glass by a nurse with a reason is allowed too', patient: 'optOut', who: nurseB, purpose: 'ETREAT', reason: REASON, types: 'MedicationRequest', status: 200, decision: 'permit', records: ['med'] },
+  {
+    name: 'break-glass with a reason overrides an opt-out and label withholding',
+    patient: 'optOut',
+    who: drB,
+    purpose: 'ETREAT',
+    reason: REASON,
+    status: 200,
+    decision: 'permit',
+    records: [...ALL_BUT_HIV, 'obs-hiv'],
+  },
+  {
+    name: 'break-glass by a nurse with a reason is allowed too',
+    patient: 'optOut',
+    who: nurseB,
+    purpose: 'ETREAT',
+    reason: REASON,
+    types: 'MedicationRequest',
+    status: 200,
+    decision: 'permit',
+    records: ['med'],
+  },
   { name: 'break-glass without a reason is refused', patient: 'optOut', who: drB, purpose: 'ETREAT', status: 403, decision: 'deny', records: [] },
-  { name: 'break-glass with a blank reason is refused', patient: 'optOut', who: drB, purpose: 'ETREAT', reason: '   ', status: 403, decision: 'deny', records: [] },
-  { name: 'break-glass by billing staff is refused', patient: 'optOut', who: billingB, purpose: 'ETREAT', reason: REASON, status: 403, decision: 'deny', records: [] },
-  { name: 'break-glass never replaces a missing agreement', patient: 'optOut', who: drC, purpose: 'ETREAT', reason: REASON, status: 403, decision: 'deny', records: [] },
-  { name: 'research reads are de-identified and still withhold sensitive labels', patient: 'research', who: researcherB, purpose: 'HRESCH', types: 'Patient,Observation', status: 200, decision: 'permit', records: ['patient', 'obs-recent', 'obs-old'], withheld: ['Observation'] },
+  {
+    name: 'break-glass with a blank reason is refused',
+    patient: 'optOut',
+    who: drB,
+    purpose: 'ETREAT',
+    reason: '   ',
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
+  {
+    name: 'break-glass by billing staff is refused',
+    patient: 'optOut',
+    who: billingB,
+    purpose: 'ETREAT',
+    reason: REASON,
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
+  {
+    name: 'break-glass never replaces a missing agreement',
+    patient: 'optOut',
+    who: drC,
+    purpose: 'ETREAT',
+    reason: REASON,
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
+  {
+    name: 'research reads are de-identified and still withhold sensitive labels',
+    patient: 'research',
+    who: researcherB,
+    purpose: 'HRESCH',
+    types: 'Patient,Observation',
+    status: 200,
+    decision: 'permit',
+    records: ['patient', 'obs-recent', 'obs-old'],
+    withheld: ['Observation'],
+  },
   { name: 'a research consent does not permit treatment', patient: 'research', who: drB, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
   { name: 'without any consent a reader is denied by default', patient: 'noConsent', who: drB, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
   { name: 'without any consent even the holder is denied', patient: 'noConsent', who: drA, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
-  { name: 'a consent naming one practitioner of the holder permits them without an agreement', patient: 'ownPractitioner', who: drA, purpose: 'TREAT', status: 200, decision: 'permit', records: ALL_BUT_HIV, withheld: ['Observation'] },
-  { name: 'a consent naming one practitioner denies a colleague', patient: 'ownPractitioner', who: nurseA, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
+  {
+    name: 'a consent naming one practitioner of the holder permits them without an agreement',
+    patient: 'ownPractitioner',
+    who: drA,
+    purpose: 'TREAT',
+    status: 200,
+    decision: 'permit',
+    records: ALL_BUT_HIV,
+    withheld: ['Observation'],
+  },
+  {
+    name: 'a consent naming one practitioner denies a colleague',
+    patient: 'ownPractitioner',
+    who: nurseA,
+    purpose: 'TREAT',
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
   { name: 'a draft consent permits nothing', patient: 'draft', who: drB, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
-  { name: 'a provision for the collect action does not apply to reads', patient: 'collectOnly', who: drB, purpose: 'TREAT', status: 403, decision: 'deny', records: [] },
-  { name: 'a dataPeriod releases records dated inside it only (undated records are not covered)', patient: 'dataPeriod', who: drB, purpose: 'TREAT', status: 200, decision: 'permit', records: ['obs-recent', 'med'], withheld: ['Condition', 'Observation', 'Patient'] },
-  { name: 'a public-health consent permits the public-health officer', patient: 'publicHealth', who: healthOfficerB, purpose: 'PUBHLTH', types: 'Observation', status: 200, decision: 'permit', records: ['obs-recent', 'obs-old'], withheld: ['Observation'] },
-  { name: 'a deny in one consent wins over a permit in another, per record', patient: 'twoConsents', who: drB, purpose: 'TREAT', status: 200, decision: 'permit', records: ['patient', 'obs-recent', 'obs-old', 'cond'], withheld: ['MedicationRequest', 'Observation'] },
-  { name: 'a practitioner of an institution without agreement is refused for research too', patient: 'research', who: drC, purpose: 'HRESCH', status: 403, decision: 'deny', records: [] },
+  {
+    name: 'a provision for the collect action does not apply to reads',
+    patient: 'collectOnly',
+    who: drB,
+    purpose: 'TREAT',
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
+  {
+    name: 'a dataPeriod releases records dated inside it only (undated records are not covered)',
+    patient: 'dataPeriod',
+    who: drB,
+    purpose: 'TREAT',
+    status: 200,
+    decision: 'permit',
+    records: ['obs-recent', 'med'],
+    withheld: ['Condition', 'Observation', 'Patient'],
+  },
+  {
+    name: 'a public-health consent permits the public-health officer',
+    patient: 'publicHealth',
+    who: healthOfficerB,
+    purpose: 'PUBHLTH',
+    types: 'Observation',
+    status: 200,
+    decision: 'permit',
+    records: ['obs-recent', 'obs-old'],
+    withheld: ['Observation'],
+  },
+  {
+    name: 'a deny in one consent wins over a permit in another, per record',
+    patient: 'twoConsents',
+    who: drB,
+    purpose: 'TREAT',
+    status: 200,
+    decision: 'permit',
+    records: ['patient', 'obs-recent', 'obs-old', 'cond'],
+    withheld: ['MedicationRequest', 'Observation'],
+  },
+  {
+    name: 'a practitioner of an institution without agreement is refused for research too',
+    patient: 'research',
+    who: drC,
+    purpose: 'HRESCH',
+    status: 403,
+    decision: 'deny',
+    records: [],
+  },
 ];
 
 // --- harness ---------------------------------------------------------------------------------------------
@@ -210,15 +465,37 @@ describe('access control as a process', () => {
     });
     await auditConsumer.start();
 
-    services.push(await startService('encryption', {
-      port: ports.encryption, instance: `encryption-ac-${run}`,
-      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.encryption), KAFKA_GROUP_ID: `encryption-ac-${run}`, SERVICE_SOURCE: encryptionSource, SEALED_START: 'latest' },
-    }));
-    services.push(await startService('ingestion', {
-      port: ports.ingestion, instance: `ingestion-ac-${run}`,
-      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.ingestion), KAFKA_GROUP_ID: `ingestion-ac-${run}`, SEALING_KEY_SOURCE: encryptionSource },
-    }));
-    const accessEnv = { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.access), KAFKA_GROUP_ID: `access-control-ac-${run}`, SEALING_KEY_SOURCE: encryptionSource };
+    services.push(
+      await startService('encryption', {
+        port: ports.encryption,
+        instance: `encryption-ac-${run}`,
+        env: {
+          ...sharedEnv,
+          DATABASE_URL: databaseUrl(stateServer, databases.encryption),
+          KAFKA_GROUP_ID: `encryption-ac-${run}`,
+          SERVICE_SOURCE: encryptionSource,
+          SEALED_START: 'latest',
+        },
+      }),
+    );
+    services.push(
+      await startService('ingestion', {
+        port: ports.ingestion,
+        instance: `ingestion-ac-${run}`,
+        env: {
+          ...sharedEnv,
+          DATABASE_URL: databaseUrl(stateServer, databases.ingestion),
+          KAFKA_GROUP_ID: `ingestion-ac-${run}`,
+          SEALING_KEY_SOURCE: encryptionSource,
+        },
+      }),
+    );
+    const accessEnv = {
+      ...sharedEnv,
+      DATABASE_URL: databaseUrl(stateServer, databases.access),
+      KAFKA_GROUP_ID: `access-control-ac-${run}`,
+      SEALING_KEY_SOURCE: encryptionSource,
+    };
     access1 = await startService('access-control', { port: ports.access1, instance: `access-1-${run}`, env: accessEnv });
     access2 = await startService('access-control', { port: ports.access2, instance: `access-2-${run}`, env: accessEnv });
     services.push(access1, access2);
@@ -226,12 +503,21 @@ describe('access control as a process', () => {
     for (const who of PEOPLE) {
       expect((await post(access1, '/v1/roles', systemToken(who.institution), { practitioner: who.id, role: who.role })).status).toBe(201);
     }
-    const agreement = { id: `ag-${run}`, holder: A, reader: B, purposes: ['TREAT', 'ETREAT', 'HRESCH', 'PUBHLTH', 'HPAYMT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' };
+    const agreement = {
+      id: `ag-${run}`,
+      holder: A,
+      reader: B,
+      purposes: ['TREAT', 'ETREAT', 'HRESCH', 'PUBHLTH', 'HPAYMT'],
+      period: { start: '2024-01-01', end: '2099-12-31' },
+      status: 'active',
+    };
     expect((await post(access1, '/v1/agreements', systemToken(A), agreement)).status).toBe(201);
 
     for (const key of Object.keys(CONSENTS)) {
       const response = await fetch(`http://127.0.0.1:${ports.ingestion}/v1/fhir`, {
-        method: 'POST', headers: { authorization: `Bearer ${systemToken(A)}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(patientBundle(key)),
+        method: 'POST',
+        headers: { authorization: `Bearer ${systemToken(A)}`, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify(patientBundle(key)),
       });
       expect(response.status).toBe(202);
     }
@@ -247,12 +533,8 @@ describe('access control as a process', () => {
   }, 240_000);
 
   afterAll(() =>
-    closeAll([
-      () => stopAll(services),
-      () => auditConsumer?.stop(),
-      () => publisher?.disconnect(),
-      () => dropDatabases(Object.values(databases)),
-    ]));
+    closeAll([() => stopAll(services), () => auditConsumer?.stop(), () => publisher?.disconnect(), () => dropDatabases(Object.values(databases))]),
+  );
 
   function collect(event: MedshareEvent): void {
     if (event.type === 'access.decision.v1') decisions.set(event.data.decisionId, event);
@@ -261,10 +543,13 @@ describe('access control as a process', () => {
   }
 
   async function awaitHeld(service: RunningService, key: string): Promise<void> {
-    await eventually(async () => {
-      const answer = await ask(service, drA, key, 'TREAT');
-      return answer.body.reachableHolders?.includes(A) || undefined;
-    }, { timeoutMs: 60_000, what: `${service.name} to see the records of patient ${key}` });
+    await eventually(
+      async () => {
+        const answer = await ask(service, drA, key, 'TREAT');
+        return answer.body.reachableHolders?.includes(A) || undefined;
+      },
+      { timeoutMs: 60_000, what: `${service.name} to see the records of patient ${key}` },
+    );
   }
 
   const decisionEvent = (decisionId: string | null) =>
@@ -304,11 +589,17 @@ describe('access control as a process', () => {
       expect(disclosures.get(decisionId ?? '')?.data.deIdentified).toBe(true);
     }
     if (scenario.purpose === 'ETREAT') {
-      const alert = await eventually(() => alerts.find((candidate) => candidate.data.details?.['decisionId'] === decisionId), { what: 'the break-glass alert' });
+      const alert = await eventually(() => alerts.find((candidate) => candidate.data.details?.['decisionId'] === decisionId), {
+        what: 'the break-glass alert',
+      });
       expect(alert.data.severity).toBe(scenario.decision === 'permit' ? 'critical' : 'warning');
       // The reason is free text: a keyed hash and a copy sealed to the encryption service, never the words.
       expect(event.data.breakGlassReason).toBeUndefined();
-      if (scenario.reason?.trim()) expect(event.data).toMatchObject({ breakGlassReasonHash: expect.stringMatching(/^[0-9a-f]{64}$/), breakGlassReasonSealed: expect.objectContaining({ suite: expect.any(String) }) });
+      if (scenario.reason?.trim())
+        expect(event.data).toMatchObject({
+          breakGlassReasonHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+          breakGlassReasonSealed: expect.objectContaining({ suite: expect.any(String) }),
+        });
     }
   });
 
@@ -318,11 +609,18 @@ describe('access control as a process', () => {
 
   it("reads a patient sent with national id and MRN by the holder's MRN: the link ingestion published resolves it", async () => {
     const mrn = `https://${A}.medshare.example/mrn|MRN-ownPractitioner`;
-    const response = await eventually(async () => {
-      const answer = await fetch(`${access1.baseUrl}/v1/patients/${encodeURIComponent(mrn)}/records?purpose=TREAT`, { headers: authorization(tokenOf(drA)) });
-      return answer.status === 200 ? answer : undefined;
-    }, { what: 'a read by MRN to find the patient filed under the national id' });
-    expect(matches(await response.json()).map(recordName).sort()).toEqual([...ALL_BUT_HIV].sort());
+    const response = await eventually(
+      async () => {
+        const answer = await fetch(`${access1.baseUrl}/v1/patients/${encodeURIComponent(mrn)}/records?purpose=TREAT`, { headers: authorization(tokenOf(drA)) });
+        return answer.status === 200 ? answer : undefined;
+      },
+      { what: 'a read by MRN to find the patient filed under the national id' },
+    );
+    expect(
+      matches(await response.json())
+        .map(recordName)
+        .sort(),
+    ).toEqual([...ALL_BUT_HIV].sort());
     const event = await decisionEvent(response.headers.get('x-medshare-decision-id'));
     expect(event.data).toMatchObject({ effect: 'permit', patient: pseudonymOf('ownPractitioner') });
   });
@@ -344,36 +642,85 @@ describe('access control as a process', () => {
     expect((await post(access1, '/v1/consents', systemToken(A), revocation)).status).toBe(201);
     const next = await read(access1, drB, 'revoked', 'TREAT');
     expect(next.status).toBe(403);
-    await eventually(async () => (await read(access2, drB, 'revoked', 'TREAT')).status === 403 || undefined, { what: 'the second instance to apply the revocation' });
+    await eventually(async () => (await read(access2, drB, 'revoked', 'TREAT')).status === 403 || undefined, {
+      what: 'the second instance to apply the revocation',
+    });
   });
 
   it('rebuilds the same decisions from the topics into an empty database, and resumes from PostgreSQL after a restart', async () => {
-    const probes: [Person, string, string][] = [[drB, 'orgB', 'TREAT'], [drB, 'revoked', 'TREAT'], [drB, 'optOut', 'TREAT'], [drC, 'orgB', 'TREAT'], [drB, 'research', 'HRESCH']];
-    const answers = async (service: RunningService) => Promise.all(probes.map(async ([who, key, purpose]) => (await ask(service, who, key, purpose)).body.effect));
+    const probes: [Person, string, string][] = [
+      [drB, 'orgB', 'TREAT'],
+      [drB, 'revoked', 'TREAT'],
+      [drB, 'optOut', 'TREAT'],
+      [drC, 'orgB', 'TREAT'],
+      [drB, 'research', 'HRESCH'],
+    ];
+    const answers = async (service: RunningService) =>
+      Promise.all(probes.map(async ([who, key, purpose]) => (await ask(service, who, key, purpose)).body.effect));
     const expected = await answers(access1);
     expect(expected).toEqual(['permit', 'deny', 'deny', 'deny', 'permit']);
     const replayed = await startService('access-control', {
-      port: ports.access3, instance: `access-3-${run}`,
-      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.replay), KAFKA_GROUP_ID: `access-control-ac-${run}`, SEALING_KEY_SOURCE: encryptionSource },
+      port: ports.access3,
+      instance: `access-3-${run}`,
+      env: {
+        ...sharedEnv,
+        DATABASE_URL: databaseUrl(stateServer, databases.replay),
+        KAFKA_GROUP_ID: `access-control-ac-${run}`,
+        SEALING_KEY_SOURCE: encryptionSource,
+      },
     });
     services.push(replayed);
     expect(await answers(replayed)).toEqual(expected);
     await access2.stop();
-    access2 = await startService('access-control', { port: ports.access2, instance: `access-2-${run}`, env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.access), KAFKA_GROUP_ID: `access-control-ac-${run}`, SEALING_KEY_SOURCE: encryptionSource } });
+    access2 = await startService('access-control', {
+      port: ports.access2,
+      instance: `access-2-${run}`,
+      env: {
+        ...sharedEnv,
+        DATABASE_URL: databaseUrl(stateServer, databases.access),
+        KAFKA_GROUP_ID: `access-control-ac-${run}`,
+        SEALING_KEY_SOURCE: encryptionSource,
+      },
+    });
     services.push(access2);
     expect(await answers(access2)).toEqual(expected);
   });
 
   it.each([
     ['a forged signature', 401, () => `${tokenOf(drB).slice(0, -6)}AAAAAA`],
-    ['an expired token', 401, () => issueInstitutionToken(keys.institutionPrivateKey(B), { institution: B, practitioner: drB.id, role: 'physician', ttlSeconds: 1 }, new Date(Date.now() - 60_000))],
-    ['an unknown issuer', 401, () => issueInstitutionToken(new DevKeyring('another-seed', ['zz-unknown']).privateKeyOf('zz-unknown'), { institution: 'zz-unknown', practitioner: drB.id, role: 'physician', ttlSeconds: 600 })],
+    [
+      'an expired token',
+      401,
+      () =>
+        issueInstitutionToken(
+          keys.institutionPrivateKey(B),
+          { institution: B, practitioner: drB.id, role: 'physician', ttlSeconds: 1 },
+          new Date(Date.now() - 60_000),
+        ),
+    ],
+    [
+      'an unknown issuer',
+      401,
+      () =>
+        issueInstitutionToken(new DevKeyring('another-seed', ['zz-unknown']).privateKeyOf('zz-unknown'), {
+          institution: 'zz-unknown',
+          practitioner: drB.id,
+          role: 'physician',
+          ttlSeconds: 600,
+        }),
+    ],
     ['no token at all', 401, () => ''],
     ['one institution claiming another', 403, () => crossInstitutionToken()],
     ['a role that is not the registered one', 403, () => tokenOf(drB, 'nurse')],
-    ['a practitioner of another institution', 403, () => issueInstitutionToken(keys.institutionPrivateKey(C), { institution: C, practitioner: drB.id, role: 'physician', ttlSeconds: 600 })],
+    [
+      'a practitioner of another institution',
+      403,
+      () => issueInstitutionToken(keys.institutionPrivateKey(C), { institution: C, practitioner: drB.id, role: 'physician', ttlSeconds: 600 }),
+    ],
   ] as [string, number, () => string][])('refuses %s with %i, leaves a denial event and discloses nothing', async (_name, status, makeToken) => {
-    const response = await fetch(`${access1.baseUrl}/v1/patients/${encodeURIComponent(patientRef('orgB'))}/records?purpose=TREAT`, { headers: authorization(makeToken()) });
+    const response = await fetch(`${access1.baseUrl}/v1/patients/${encodeURIComponent(patientRef('orgB'))}/records?purpose=TREAT`, {
+      headers: authorization(makeToken()),
+    });
     expect(response.status).toBe(status);
     const body = (await response.json()) as Json;
     expect(body['resourceType']).toBe('OperationOutcome');
@@ -389,7 +736,9 @@ describe('access control as a process', () => {
     ['an unknown resource type', 'purpose=TREAT&types=Observations'],
     ['an unknown search parameter', 'purpose=TREAT&date=2024'],
   ])('answers 400 with an OperationOutcome for %s', async (_name, query) => {
-    const response = await fetch(`${access1.baseUrl}/v1/patients/${encodeURIComponent(patientRef('orgB'))}/records?${query}`, { headers: authorization(tokenOf(drB)) });
+    const response = await fetch(`${access1.baseUrl}/v1/patients/${encodeURIComponent(patientRef('orgB'))}/records?${query}`, {
+      headers: authorization(tokenOf(drB)),
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as Json)['resourceType']).toBe('OperationOutcome');
   });
@@ -416,20 +765,32 @@ describe('access control as a process', () => {
   });
 
   it('refuses an agreement recorded by anyone but the holder', async () => {
-    const agreement = { id: `ag-forged-${run}`, holder: A, reader: C, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' };
+    const agreement = {
+      id: `ag-forged-${run}`,
+      holder: A,
+      reader: C,
+      purposes: ['TREAT'],
+      period: { start: '2024-01-01', end: '2099-12-31' },
+      status: 'active',
+    };
     expect((await post(access1, '/v1/agreements', systemToken(C), agreement)).status).toBe(403);
     expect((await ask(access1, drC, 'orgB', 'TREAT')).body.effect).toBe('deny');
   });
 
   it('answers 410 for an erased patient and discloses nothing', async () => {
     const shred = await fetch(`http://127.0.0.1:${ports.encryption}/v1/patients/${pseudonymOf('erased')}/shred`, {
-      method: 'POST', headers: { authorization: 'Bearer medshare-dev-operator-token-not-secret', 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'GDPR-Art.17:withdrawal-e2e' }),
+      method: 'POST',
+      headers: { authorization: 'Bearer medshare-dev-operator-token-not-secret', 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'GDPR-Art.17:withdrawal-e2e' }),
     });
     expect(shred.status).toBeLessThan(300);
-    const response = await eventually(async () => {
-      const answer = await read(access1, drB, 'erased', 'TREAT');
-      return answer.status === 410 ? answer : undefined;
-    }, { what: 'reads of the shredded patient to answer 410' });
+    const response = await eventually(
+      async () => {
+        const answer = await read(access1, drB, 'erased', 'TREAT');
+        return answer.status === 410 ? answer : undefined;
+      },
+      { what: 'reads of the shredded patient to answer 410' },
+    );
     const decisionId = response.headers.get('x-medshare-decision-id');
     expect((await decisionEvent(decisionId)).data.effect).toBe('deny');
     expect(disclosures.has(decisionId ?? '')).toBe(false);
@@ -444,12 +805,29 @@ describe('access control as a process', () => {
     afterAll(async () => client.stop());
 
     const replyPair = generateSealingKeyPair();
-    const fields = () => ({ decisionId: randomUUID(), requester: { institution: B, practitioner: drB.id }, patient: pseudonymOf('orgB'), resourceTypes: ['Observation'], purpose: 'TREAT', replyKeyId: replyPair.keyId });
+    const fields = () => ({
+      decisionId: randomUUID(),
+      requester: { institution: B, practitioner: drB.id },
+      patient: pseudonymOf('orgB'),
+      resourceTypes: ['Observation'],
+      purpose: 'TREAT',
+      replyKeyId: replyPair.keyId,
+    });
     const inThirtySeconds = () => new Date(Date.now() + 30_000).toISOString();
 
     it.each([
-      ['a permit signed by another key', async () => signPermit(generateSigningKeyPair().privateKey, { ...fields(), expiresAt: inThirtySeconds() }), replyPair.publicKeyB64, 'permit bad-signature'],
-      ['an expired permit signed by access control', async () => signPermit(keys.permitPrivateKey(), { ...fields(), expiresAt: new Date(Date.now() - 1_000).toISOString() }), replyPair.publicKeyB64, 'permit expired'],
+      [
+        'a permit signed by another key',
+        async () => signPermit(generateSigningKeyPair().privateKey, { ...fields(), expiresAt: inThirtySeconds() }),
+        replyPair.publicKeyB64,
+        'permit bad-signature',
+      ],
+      [
+        'an expired permit signed by access control',
+        async () => signPermit(keys.permitPrivateKey(), { ...fields(), expiresAt: new Date(Date.now() - 1_000).toISOString() }),
+        replyPair.publicKeyB64,
+        'permit expired',
+      ],
       ['no permit, just text', async () => 'no-permit', replyPair.publicKeyB64, 'permit malformed'],
       [
         'a valid permit presented with another reply key than the one it names',
@@ -471,15 +849,34 @@ describe('access control as a process', () => {
   }
 
   function post(service: RunningService, path: string, token: string, body: unknown): Promise<Response> {
-    return fetch(`${service.baseUrl}${path}`, { method: 'POST', headers: { ...authorization(token), 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+    return fetch(`${service.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { ...authorization(token), 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(body),
+    });
   }
 
-  function read(service: RunningService, who: Person, key: string, purpose: string, options: { types?: string | undefined; reason?: string | undefined } = {}): Promise<Response> {
-    const query = new URLSearchParams({ purpose, ...(options.types && { types: options.types }), ...(options.reason !== undefined && { reason: options.reason }) });
+  function read(
+    service: RunningService,
+    who: Person,
+    key: string,
+    purpose: string,
+    options: { types?: string | undefined; reason?: string | undefined } = {},
+  ): Promise<Response> {
+    const query = new URLSearchParams({
+      purpose,
+      ...(options.types && { types: options.types }),
+      ...(options.reason !== undefined && { reason: options.reason }),
+    });
     return fetch(`${service.baseUrl}/v1/patients/${encodeURIComponent(patientRef(key))}/records?${query.toString()}`, { headers: authorization(tokenOf(who)) });
   }
 
-  async function ask(service: RunningService, who: Person, key: string, purpose: string): Promise<{ status: number; body: { decisionId?: string; effect?: string; reachableHolders?: string[] } & Json }> {
+  async function ask(
+    service: RunningService,
+    who: Person,
+    key: string,
+    purpose: string,
+  ): Promise<{ status: number; body: { decisionId?: string; effect?: string; reachableHolders?: string[] } & Json }> {
     const response = await post(service, '/v1/decisions', tokenOf(who), { patient: patientRef(key), purpose });
     return { status: response.status, body: (await response.json()) as { decisionId?: string; effect?: string } & Json };
   }
@@ -491,7 +888,7 @@ function recordName(resource: Json): string {
 }
 
 function matches(body: unknown): Json[] {
-  const entries = ((body as { entry?: { resource: Json; search: { mode: string } }[] }).entry ?? []);
+  const entries = (body as { entry?: { resource: Json; search: { mode: string } }[] }).entry ?? [];
   return entries.filter((entry) => entry.search.mode === 'match').map((entry) => entry.resource);
 }
 
@@ -503,7 +900,9 @@ function pseudonymOf(key: string): string {
 function crossInstitutionToken(): string {
   const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'medshare-institution+jwt', kid: B })).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const payload = Buffer.from(JSON.stringify({ iss: A, sub: `Practitioner/${drA.id}`, aud: 'medshare', iat: now, exp: now + 600, jti: randomUUID(), role: 'physician' })).toString('base64url');
+  const payload = Buffer.from(
+    JSON.stringify({ iss: A, sub: `Practitioner/${drA.id}`, aud: 'medshare', iat: now, exp: now + 600, jti: randomUUID(), role: 'physician' }),
+  ).toString('base64url');
   return `${header}.${payload}.${sign(null, Buffer.from(`${header}.${payload}`), keys.institutionPrivateKey(B)).toString('base64url')}`;
 }
 

@@ -31,7 +31,10 @@ describe('large attachments on the replicated object store', () => {
     platform = await startFhirPlatform('att');
     exported = ehrExport(31, { id: platform.holder, name: 'Holder hospital (synthetic)' }, 1);
     filesFrom = await topicEnds(kafka, topics.files.name);
-    const submitted = await platform.call(platform.ingestion, 'POST', '/v1/fhir', { token: platform.systemToken(platform.holder), body: patientBundle(exported.patients[0], { type: 'transaction' }) });
+    const submitted = await platform.call(platform.ingestion, 'POST', '/v1/fhir', {
+      token: platform.systemToken(platform.holder),
+      body: patientBundle(exported.patients[0], { type: 'transaction' }),
+    });
     expect(submitted.status).toBe(202);
     await platform.shareForTreatment([nationalId()]);
   }, 180_000);
@@ -48,12 +51,16 @@ describe('large attachments on the replicated object store', () => {
 
   it('creates an upload for a patient the hospital sent, and refuses one for a patient it never sent', async () => {
     const unknown = await platform.call(platform.ingestion, 'POST', '/v1/attachments', {
-      token: holderToken(), contentType: 'application/json', body: { patient: { system: NATIONAL_ID, value: `never-sent-${platform.run}` }, contentType: 'application/dicom', size: 10 },
+      token: holderToken(),
+      contentType: 'application/json',
+      body: { patient: { system: NATIONAL_ID, value: `never-sent-${platform.run}` }, contentType: 'application/dicom', size: 10 },
     });
     expect(unknown.status).toBe(422);
     expect(JSON.stringify(unknown.body)).not.toContain(`never-sent-${platform.run}`);
     const created = await platform.call(platform.ingestion, 'POST', '/v1/attachments', {
-      token: holderToken(), contentType: 'application/json', body: { patient: { system: NATIONAL_ID, value: nationalId() }, contentType: 'application/dicom', size: content.byteLength },
+      token: holderToken(),
+      contentType: 'application/json',
+      body: { patient: { system: NATIONAL_ID, value: nationalId() }, contentType: 'application/dicom', size: content.byteLength },
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ offset: 0, size: content.byteLength, stored: false });
@@ -68,21 +75,33 @@ describe('large attachments on the replicated object store', () => {
     // Send a chunk and a bit, wait until the chunk is stored, then break the connection.
     const aborter = new AbortController();
     let push!: (bytes: Uint8Array) => void;
-    const body = new ReadableStream<Uint8Array>({ start: (controller) => { push = (bytes) => controller.enqueue(bytes); } });
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        push = (bytes) => controller.enqueue(bytes);
+      },
+    });
     const interrupted = fetch(`${platform.ingestion.baseUrl}${uploadPath()}`, {
-      method: 'PATCH', body, duplex: 'half', signal: aborter.signal,
+      method: 'PATCH',
+      body,
+      duplex: 'half',
+      signal: aborter.signal,
       headers: { authorization: `Bearer ${holderToken()}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
     } as RequestInit).catch((error: unknown) => error);
     push(content.subarray(0, chunkBytes + 1000));
-    await eventually(async () => (await platform.call(platform.ingestion, 'GET', uploadPath(), { token: holderToken() })).body['offset'] === chunkBytes, { what: 'the first chunk stored' });
+    await eventually(async () => (await platform.call(platform.ingestion, 'GET', uploadPath(), { token: holderToken() })).body['offset'] === chunkBytes, {
+      what: 'the first chunk stored',
+    });
     aborter.abort();
     expect(await interrupted).toMatchObject({ name: 'AbortError' });
     const state = await platform.call(platform.ingestion, 'GET', uploadPath(), { token: holderToken() });
     expect(state.body).toMatchObject({ offset: chunkBytes, stored: false });
 
-    const patch = (offset: number, bytes: Uint8Array) => fetch(`${platform.ingestion.baseUrl}${uploadPath()}`, {
-      method: 'PATCH', body: bytes, headers: { authorization: `Bearer ${holderToken()}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
-    });
+    const patch = (offset: number, bytes: Uint8Array) =>
+      fetch(`${platform.ingestion.baseUrl}${uploadPath()}`, {
+        method: 'PATCH',
+        body: bytes,
+        headers: { authorization: `Bearer ${holderToken()}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
+      });
     expect((await patch(0, content.subarray(0, 10))).status).toBe(409);
     const resumed = await patch(chunkBytes, content.subarray(chunkBytes));
     expect(resumed.status).toBe(200);
@@ -90,10 +109,18 @@ describe('large attachments on the replicated object store', () => {
   });
 
   it('stores only ciphertext, and puts the keyed hash, size and chunk count on the audited topic', async () => {
-    const stored = (await readTopic(kafka, topics.files.name, { from: filesFrom })).map((message) => JSON.parse(String(message.value)) as { data: Record<string, unknown> });
+    const stored = (await readTopic(kafka, topics.files.name, { from: filesFrom })).map(
+      (message) => JSON.parse(String(message.value)) as { data: Record<string, unknown> },
+    );
     const event = stored.find((message) => message.data['fileId'] === fileId);
     expect(event?.data).toEqual({
-      fileId, patient: patientPseudonym(), institution: platform.holder, size: content.byteLength, chunkCount: 3, chunkBytes, fileHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      fileId,
+      patient: patientPseudonym(),
+      institution: platform.holder,
+      size: content.byteLength,
+      chunkCount: 3,
+      chunkBytes,
+      fileHash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const rows = await query(platform.databaseUrls.ingestion, 'SELECT address FROM attachment_chunks WHERE file_id = $1 ORDER BY idx', [fileId]);
     expect(rows).toHaveLength(3);

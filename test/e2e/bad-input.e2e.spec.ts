@@ -46,7 +46,12 @@ interface Probe {
 /** Endpoints that take a body, with the credential that gets a request past authentication. */
 const BODY_ENDPOINTS: Record<ServiceName, [string, Auth][]> = {
   ingestion: [['/v1/fhir', 'system']],
-  'access-control': [['/v1/consents', 'system'], ['/v1/agreements', 'system'], ['/v1/roles', 'system'], ['/v1/decisions', 'system']],
+  'access-control': [
+    ['/v1/consents', 'system'],
+    ['/v1/agreements', 'system'],
+    ['/v1/roles', 'system'],
+    ['/v1/decisions', 'system'],
+  ],
   encryption: [[`/v1/patients/${PSEUDONYM}/shred`, 'operator']],
   ledger: [['/v1/verifications', 'operator']],
   governance: [],
@@ -62,7 +67,11 @@ function nestedExtensions(depth: number): string {
 const BODIES: [string, string | Buffer, string][] = [
   ['JSON arrays nested 10,000 deep', `{"resourceType":"Observation","${MARK}":${'['.repeat(10_000)}${']'.repeat(10_000)}}`, 'application/json'],
   ['extensions nested 10,000 deep', nestedExtensions(10_000), 'application/fhir+json'],
-  ['an array of a million wrong-typed values', `{"resourceType":"Observation","status":"final","code":{"coding":[]},"component":[${'1,'.repeat(999_999)}"${MARK}"]}`, 'application/fhir+json'],
+  [
+    'an array of a million wrong-typed values',
+    `{"resourceType":"Observation","status":"final","code":{"coding":[]},"component":[${'1,'.repeat(999_999)}"${MARK}"]}`,
+    'application/fhir+json',
+  ],
   ['NUL bytes in strings', `{"resourceType":"Patient","id":"${MARK}\\u0000","name":[{"family":"\\u0000${MARK}"}]}`, 'application/json'],
   ['a raw NUL byte', Buffer.from(`{"resourceType":"Patient","id":"\u0000${MARK}"}`), 'application/json'],
   ['malformed JSON', `{"resourceType":"Patient","${MARK}":`, 'application/json'],
@@ -78,27 +87,51 @@ const BODIES: [string, string | Buffer, string][] = [
 ];
 
 /** A probe's name without what differs between runs, so pending cases can be listed. */
-const label = (path: string) => path.replaceAll(MARK, '<mark>').replaceAll(PSEUDONYM, '<pseudonym>').replace(/a{100,}/, 'a×20000').slice(0, 140);
+const label = (path: string) =>
+  path
+    .replaceAll(MARK, '<mark>')
+    .replaceAll(PSEUDONYM, '<pseudonym>')
+    .replace(/a{100,}/, 'a×20000')
+    .slice(0, 140);
 
 function probesOf(service: ServiceName): Probe[] {
   const probes: Probe[] = [];
   for (const [path, auth] of BODY_ENDPOINTS[service]) {
     for (const [name, body, contentType] of BODIES) probes.push({ name: `POST ${label(path)}: ${name}`, method: 'POST', path, auth, contentType, body });
     for (const bad of ['none', 'forged', 'expired', 'garbage'] as const) {
-      probes.push({ name: `POST ${label(path)}: ${bad} token`, method: 'POST', path, auth: bad, contentType: 'application/json', body: `{"resourceType":"Patient","id":"${MARK}"}` });
+      probes.push({
+        name: `POST ${label(path)}: ${bad} token`,
+        method: 'POST',
+        path,
+        auth: bad,
+        contentType: 'application/json',
+        body: `{"resourceType":"Patient","id":"${MARK}"}`,
+      });
     }
     probes.push({ name: `DELETE ${label(path)} (wrong method)`, method: 'DELETE', path, auth });
-    probes.push({ name: `POST ${label(path)} with a NUL in the query`, method: 'POST', path: `${path}?_format=%00${MARK}`, auth, contentType: 'application/json', body: '{}' });
+    probes.push({
+      name: `POST ${label(path)} with a NUL in the query`,
+      method: 'POST',
+      path: `${path}?_format=%00${MARK}`,
+      auth,
+      contentType: 'application/json',
+      body: '{}',
+    });
   }
-  const get = (path: string, auth: Auth = 'system'): Probe => ({ name: `GET ${label(path)}${auth === 'system' ? '' : ` (${auth} token)`}`, method: 'GET', path, auth });
-  probes.push(
-    get(`/v1/${MARK}`),
-    get(`/v1/%00${MARK}`),
-    get(`/%E0%A4%A${MARK}`),
-    get(`/v1/${'a'.repeat(20_000)}${MARK}`),
-    get(`/health/live?${MARK}=%00`),
-    { name: `PATCH /health/live (wrong method)`, method: 'PATCH', path: '/health/live', auth: 'none', contentType: 'application/json', body: `{"${MARK}":1}` },
-  );
+  const get = (path: string, auth: Auth = 'system'): Probe => ({
+    name: `GET ${label(path)}${auth === 'system' ? '' : ` (${auth} token)`}`,
+    method: 'GET',
+    path,
+    auth,
+  });
+  probes.push(get(`/v1/${MARK}`), get(`/v1/%00${MARK}`), get(`/%E0%A4%A${MARK}`), get(`/v1/${'a'.repeat(20_000)}${MARK}`), get(`/health/live?${MARK}=%00`), {
+    name: `PATCH /health/live (wrong method)`,
+    method: 'PATCH',
+    path: '/health/live',
+    auth: 'none',
+    contentType: 'application/json',
+    body: `{"${MARK}":1}`,
+  });
   const specific: Record<ServiceName, Probe[]> = {
     ingestion: [get('/v1/fhir'), get(`/v1/fhir/Patient/${MARK}`)],
     'access-control': [
@@ -109,7 +142,14 @@ function probesOf(service: ServiceName): Probe[] {
       get(`/v1/patients/x%7C${MARK}/records?purpose=ETREAT&reason=${'%00'.repeat(2_000)}`),
     ],
     encryption: [
-      { name: 'POST shred of a NUL pseudonym', method: 'POST', path: `/v1/patients/%00${MARK}/shred`, auth: 'operator', contentType: 'application/json', body: '{"reason":"T-1"}' },
+      {
+        name: 'POST shred of a NUL pseudonym',
+        method: 'POST',
+        path: `/v1/patients/%00${MARK}/shred`,
+        auth: 'operator',
+        contentType: 'application/json',
+        body: '{"reason":"T-1"}',
+      },
       get(`/v1/keys?${MARK}=%00`, 'operator'),
       get('/v1/keys', 'garbage'),
     ],
@@ -175,70 +215,76 @@ describe('bad input to every service', () => {
     return value === undefined ? null : Math.round(Number(value) * 1000);
   }
 
-  it.each(['ingestion', 'access-control', 'encryption', 'ledger', 'governance'] as const)('%s answers every hostile request below 500, echoes nothing and keeps its event loop free', async (service) => {
-    const { baseUrl } = platform.service(service);
-    const probes = probesOf(service);
-    const findings: string[] = [];
-    await eventLoopDelayMaxMs(baseUrl);
+  it.each(['ingestion', 'access-control', 'encryption', 'ledger', 'governance'] as const)(
+    '%s answers every hostile request below 500, echoes nothing and keeps its event loop free',
+    async (service) => {
+      const { baseUrl } = platform.service(service);
+      const probes = probesOf(service);
+      const findings: string[] = [];
+      await eventLoopDelayMaxMs(baseUrl);
 
-    let polling = true;
-    let livePolls = 0;
-    let maxLiveGapMs = 0;
-    let inFlight = '';
-    let maxLiveGapDuring = '';
-    const poller = (async () => {
-      let last = Date.now();
-      let lastDuring = '';
-      while (polling) {
+      let polling = true;
+      let livePolls = 0;
+      let maxLiveGapMs = 0;
+      let inFlight = '';
+      let maxLiveGapDuring = '';
+      const poller = (async () => {
+        let last = Date.now();
+        let lastDuring = '';
+        while (polling) {
+          try {
+            const response = await fetch(`${baseUrl}/health/live`, { signal: AbortSignal.timeout(30_000) });
+            await response.arrayBuffer();
+            livePolls += 1;
+          } catch {
+            // An unanswered poll shows as the gap until the next answer.
+          }
+          if (Date.now() - last > maxLiveGapMs) {
+            maxLiveGapMs = Date.now() - last;
+            maxLiveGapDuring = lastDuring === inFlight ? inFlight : `${lastDuring} … ${inFlight}`;
+          }
+          last = Date.now();
+          lastDuring = inFlight;
+          await new Promise((resolveWait) => setTimeout(resolveWait, 20));
+        }
+      })();
+
+      for (const probe of probes) {
+        inFlight = probe.name;
         try {
-          const response = await fetch(`${baseUrl}/health/live`, { signal: AbortSignal.timeout(30_000) });
-          await response.arrayBuffer();
-          livePolls += 1;
-        } catch {
-          // An unanswered poll shows as the gap until the next answer.
-        }
-        if (Date.now() - last > maxLiveGapMs) {
-          maxLiveGapMs = Date.now() - last;
-          maxLiveGapDuring = lastDuring === inFlight ? inFlight : `${lastDuring} … ${inFlight}`;
-        }
-        last = Date.now();
-        lastDuring = inFlight;
-        await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-      }
-    })();
-
-    for (const probe of probes) {
-      inFlight = probe.name;
-      try {
-        const response = await fetch(`${baseUrl}${probe.path}`, {
-          method: probe.method,
-          headers: { ...authorization(probe.auth), ...(probe.contentType === undefined ? {} : { 'content-type': probe.contentType }) },
-          body: probe.body,
-          signal: AbortSignal.timeout(60_000),
-        });
-        const text = await response.text();
-        if (response.status >= 500) findings.push(`${service} ${probe.name}: ${response.status}`);
-        if (text.includes(MARK)) findings.push(`${service} ${probe.name}: echo`);
-      } catch (error) {
-        // A server may answer 413 and close before the whole body was sent; the client then sees a reset.
-        const code = (error as { cause?: { code?: string } }).cause?.code;
-        if (!(probe.body !== undefined && probe.body.length > 1024 * 1024 && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET'))) {
-          findings.push(`${service} ${probe.name}: no answer (${(error as Error).name} ${code ?? ''})`.trim());
+          const response = await fetch(`${baseUrl}${probe.path}`, {
+            method: probe.method,
+            headers: { ...authorization(probe.auth), ...(probe.contentType === undefined ? {} : { 'content-type': probe.contentType }) },
+            body: probe.body,
+            signal: AbortSignal.timeout(60_000),
+          });
+          const text = await response.text();
+          if (response.status >= 500) findings.push(`${service} ${probe.name}: ${response.status}`);
+          if (text.includes(MARK)) findings.push(`${service} ${probe.name}: echo`);
+        } catch (error) {
+          // A server may answer 413 and close before the whole body was sent; the client then sees a reset.
+          const code = (error as { cause?: { code?: string } }).cause?.code;
+          if (!(probe.body !== undefined && probe.body.length > 1024 * 1024 && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET'))) {
+            findings.push(`${service} ${probe.name}: no answer (${(error as Error).name} ${code ?? ''})`.trim());
+          }
         }
       }
-    }
-    polling = false;
-    await poller;
-    const eventLoopDelay = await eventLoopDelayMaxMs(baseUrl);
-    if (maxLiveGapMs > STALL_LIMIT_MS) findings.push(`${service} event loop: /health/live unanswered for over ${STALL_LIMIT_MS} ms`);
-    report[service] = { probes: probes.length, livePolls, maxLiveGapMs, maxLiveGapDuring, eventLoopDelayMaxMs: eventLoopDelay, findings };
+      polling = false;
+      await poller;
+      const eventLoopDelay = await eventLoopDelayMaxMs(baseUrl);
+      if (maxLiveGapMs > STALL_LIMIT_MS) findings.push(`${service} event loop: /health/live unanswered for over ${STALL_LIMIT_MS} ms`);
+      report[service] = { probes: probes.length, livePolls, maxLiveGapMs, maxLiveGapDuring, eventLoopDelayMaxMs: eventLoopDelay, findings };
 
-    expect(probes.length).toBeGreaterThan(10);
-    expect(livePolls).toBeGreaterThan(0);
-    const pending = PENDING.filter((finding) => finding.startsWith(`${service} `));
-    expect({ newFindings: findings.filter((finding) => !pending.includes(finding)), passingSinceListed: pending.filter((finding) => !findings.includes(finding)) }).toEqual({
-      newFindings: [],
-      passingSinceListed: [],
-    });
-  });
+      expect(probes.length).toBeGreaterThan(10);
+      expect(livePolls).toBeGreaterThan(0);
+      const pending = PENDING.filter((finding) => finding.startsWith(`${service} `));
+      expect({
+        newFindings: findings.filter((finding) => !pending.includes(finding)),
+        passingSinceListed: pending.filter((finding) => !findings.includes(finding)),
+      }).toEqual({
+        newFindings: [],
+        passingSinceListed: [],
+      });
+    },
+  );
 });

@@ -31,18 +31,49 @@ const HEADERS = ['user-agent', 'x-request-id', 'x-correlation-id', 'x-forwarded-
 /** Every carrier a canary goes into, by where a client puts it. */
 const CARRIERS = [
   // ingestion: resource content, the ids and names a hospital system chooses, what it sends around a resource
-  'patient-name', 'observation-note', 'national-id', 'mrn', 'record-id-patient', 'record-id',
-  'bundle-fullurl', 'element-name', 'nested-element-name', 'resource-type', 'malformed-json', 'idempotency-key', 'query-ingestion',
+  'patient-name',
+  'observation-note',
+  'national-id',
+  'mrn',
+  'record-id-patient',
+  'record-id',
+  'bundle-fullurl',
+  'element-name',
+  'nested-element-name',
+  'resource-type',
+  'malformed-json',
+  'idempotency-key',
+  'query-ingestion',
   // access control: ids of every kind, free text in submissions and requests
-  'practitioner-id', 'holder-practitioner-id', 'agreement-id', 'consent-id', 'consent-version-id', 'coding-display',
-  'purpose-display', 'policy-authority', 'policy-uri', 'provision-code', 'provision-code-system', 'consent-data-ref', 'security-label-code',
-  'performer-id', 'verified-with-id', 'break-glass-reason', 'break-glass-reason-query', 'read-patient',
+  'practitioner-id',
+  'holder-practitioner-id',
+  'agreement-id',
+  'consent-id',
+  'consent-version-id',
+  'coding-display',
+  'purpose-display',
+  'policy-authority',
+  'policy-uri',
+  'provision-code',
+  'provision-code-system',
+  'consent-data-ref',
+  'security-label-code',
+  'performer-id',
+  'verified-with-id',
+  'break-glass-reason',
+  'break-glass-reason-query',
+  'read-patient',
   // encryption, ledger, governance: operator free text, ids and parameters in paths and queries
-  'shred-reason', 'ledger-event-id', 'alert-kind',
+  'shred-reason',
+  'ledger-event-id',
+  'alert-kind',
   // header values on every call to every service
   ...SERVICES.flatMap((service) => HEADERS.map((header) => `${header}-${service}`)),
   // planted on purpose after the run, to prove the scan finds each kind of place
-  'planted-topic', 'planted-table', 'planted-bytea', 'planted-log',
+  'planted-topic',
+  'planted-table',
+  'planted-bytea',
+  'planted-log',
 ] as const;
 type Carrier = (typeof CARRIERS)[number];
 
@@ -73,13 +104,20 @@ describe('canaries in every carrier of patient data', () => {
   let permittedRead: Answer;
 
   /** One HTTP call to a service, with a canary in every header value a client chooses. */
-  async function call(service: ServiceName, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  async function call(
+    service: ServiceName,
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     const response = await fetch(`${platform.service(service).baseUrl}${path}`, {
       method,
       headers: {
         ...Object.fromEntries(HEADERS.map((header) => [header, canary(`${header}-${service}` as Carrier)])),
         ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-        ...(options.body === undefined && options.raw === undefined ? {} : { 'content-type': service === 'encryption' ? 'application/json' : 'application/fhir+json' }),
+        ...(options.body === undefined && options.raw === undefined
+          ? {}
+          : { 'content-type': service === 'encryption' ? 'application/json' : 'application/fhir+json' }),
         ...options.headers,
       },
       body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
@@ -104,29 +142,46 @@ describe('canaries in every carrier of patient data', () => {
           fullUrl: patientUrl,
           request: { method: 'POST', url: 'Patient' },
           resource: {
-            resourceType: 'Patient', id: canary('record-id-patient'),
-            identifier: [{ system: NATIONAL, value: canary('national-id') }, { system: `https://${A}.medshare.example/mrn`, value: canary('mrn') }],
-            name: [{ family: canary('patient-name'), given: ['Ann'] }], gender: 'female', birthDate: '1980-04-01',
+            resourceType: 'Patient',
+            id: canary('record-id-patient'),
+            identifier: [
+              { system: NATIONAL, value: canary('national-id') },
+              { system: `https://${A}.medshare.example/mrn`, value: canary('mrn') },
+            ],
+            name: [{ family: canary('patient-name'), given: ['Ann'] }],
+            gender: 'female',
+            birthDate: '1980-04-01',
           },
         },
         {
           fullUrl: `urn:uuid:${randomUUID()}`,
           request: { method: 'POST', url: 'Observation' },
           resource: {
-            resourceType: 'Observation', id: canary('record-id'), status: 'final', subject: { reference: patientUrl },
-            code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] }, effectiveDateTime: '2024-03-10T09:00:00Z',
+            resourceType: 'Observation',
+            id: canary('record-id'),
+            status: 'final',
+            subject: { reference: patientUrl },
+            code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] },
+            effectiveDateTime: '2024-03-10T09:00:00Z',
             valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
             note: [{ text: canary('observation-note') }],
           },
         },
       ],
     };
-    const accepted = await call('ingestion', 'POST', '/v1/fhir', { token: systemToken(A), body: bundle, headers: { 'idempotency-key': canary('idempotency-key') } });
+    const accepted = await call('ingestion', 'POST', '/v1/fhir', {
+      token: systemToken(A),
+      body: bundle,
+      headers: { 'idempotency-key': canary('idempotency-key') },
+    });
     expect(accepted.status).toBe(202);
 
     const observation = bundle.entry[1].resource;
     const refused: [string, Record<string, unknown> | string][] = [
-      ['an absolute fullUrl', { ...bundle, entry: [{ ...bundle.entry[0], fullUrl: `https://${A}.medshare.example/fhir/Patient/${canary('bundle-fullurl')}` }] }],
+      [
+        'an absolute fullUrl',
+        { ...bundle, entry: [{ ...bundle.entry[0], fullUrl: `https://${A}.medshare.example/fhir/Patient/${canary('bundle-fullurl')}` }] },
+      ],
       ['an invented element', { ...bundle.entry[0].resource, [canary('element-name')]: 'x' }],
       ['an invented nested element', { ...observation, subject: undefined, code: { ...observation.code, [canary('nested-element-name')]: 'x' } }],
       ['an invented resource type', { resourceType: canary('resource-type'), id: 'x1' }],
@@ -140,19 +195,37 @@ describe('canaries in every carrier of patient data', () => {
   });
 
   it('carries canaries through access control: roles, agreement, consent, decisions and reads', async () => {
-    for (const [who, role] of [[reader, 'physician'], [holder, 'physician']] as const) {
-      expect((await call('access-control', 'POST', '/v1/roles', { token: systemToken(who.institution), body: { practitioner: who.id, role } })).status).toBe(201);
+    for (const [who, role] of [
+      [reader, 'physician'],
+      [holder, 'physician'],
+    ] as const) {
+      expect((await call('access-control', 'POST', '/v1/roles', { token: systemToken(who.institution), body: { practitioner: who.id, role } })).status).toBe(
+        201,
+      );
     }
-    const decide = (who: typeof reader, body: Record<string, unknown>) => call('access-control', 'POST', '/v1/decisions', { token: practitionerToken(who.institution, who.id), body: { patient: patientRef, ...body } });
+    const decide = (who: typeof reader, body: Record<string, unknown>) =>
+      call('access-control', 'POST', '/v1/decisions', { token: practitionerToken(who.institution, who.id), body: { patient: patientRef, ...body } });
     // A consent needs the holder to hold the patient: its records through encryption into access control's projection.
-    await eventually(async () => (JSON.parse((await decide(holder, { purpose: 'TREAT' })).text) as { reachableHolders?: string[] }).reachableHolders?.includes(A) || undefined, {
-      timeoutMs: 60_000,
-      what: 'access control to see the ingested records',
-    });
-    const agreement = { id: canary('agreement-id'), holder: A, reader: B, purposes: ['TREAT', 'ETREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' };
+    await eventually(
+      async () => (JSON.parse((await decide(holder, { purpose: 'TREAT' })).text) as { reachableHolders?: string[] }).reachableHolders?.includes(A) || undefined,
+      {
+        timeoutMs: 60_000,
+        what: 'access control to see the ingested records',
+      },
+    );
+    const agreement = {
+      id: canary('agreement-id'),
+      holder: A,
+      reader: B,
+      purposes: ['TREAT', 'ETREAT'],
+      period: { start: '2024-01-01', end: '2099-12-31' },
+      status: 'active',
+    };
     expect((await call('access-control', 'POST', '/v1/agreements', { token: systemToken(A), body: agreement })).status).toBe(201);
     const consent = {
-      resourceType: 'Consent', id: canary('consent-id'), status: 'active',
+      resourceType: 'Consent',
+      id: canary('consent-id'),
+      status: 'active',
       // An opaque security label: a client-chosen code under its own system.
       meta: { versionId: canary('consent-version-id'), security: [{ system: `https://${A}.medshare.example/labels`, code: canary('security-label-code') }] },
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy', display: canary('coding-display') }] },
@@ -166,11 +239,13 @@ describe('canaries in every carrier of patient data', () => {
         actor: [{ reference: { reference: `Organization/${B}` } }],
         purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT', display: canary('purpose-display') }],
         // A nested deny that matches no record: it carries client-chosen codes and a record reference.
-        provision: [{
-          type: 'deny',
-          code: [{ coding: [{ system: `https://${A}.medshare.example/${canary('provision-code-system')}`, code: canary('provision-code') }] }],
-          data: [{ meaning: 'instance', reference: { reference: `Observation/${canary('consent-data-ref')}` } }],
-        }],
+        provision: [
+          {
+            type: 'deny',
+            code: [{ coding: [{ system: `https://${A}.medshare.example/${canary('provision-code-system')}`, code: canary('provision-code') }] }],
+            data: [{ meaning: 'instance', reference: { reference: `Observation/${canary('consent-data-ref')}` } }],
+          },
+        ],
       },
     };
     expect((await call('access-control', 'POST', '/v1/consents', { token: systemToken(A), body: consent })).status).toBe(201);
@@ -186,7 +261,9 @@ describe('canaries in every carrier of patient data', () => {
 
   it('carries canaries to the operator and read APIs of encryption, ledger and governance', async () => {
     const pseudonym = pseudonymise(keys.pseudonymKey(), NATIONAL, canary('national-id'), A);
-    expect((await call('encryption', 'POST', `/v1/patients/${pseudonym}/shred`, { token: OPERATOR_TOKEN, body: { reason: canary('shred-reason') } })).status).toBeLessThan(300);
+    expect(
+      (await call('encryption', 'POST', `/v1/patients/${pseudonym}/shred`, { token: OPERATOR_TOKEN, body: { reason: canary('shred-reason') } })).status,
+    ).toBeLessThan(300);
     expect((await call('encryption', 'GET', '/v1/keys', { token: OPERATOR_TOKEN })).status).toBe(200);
     expect((await call('ledger', 'GET', `/v1/events/${canary('ledger-event-id')}/proof`)).status).toBeLessThan(500);
     expect((await call('ledger', 'GET', '/v1/blocks/head')).status).toBe(200);
@@ -197,12 +274,15 @@ describe('canaries in every carrier of patient data', () => {
   it('finds no canary in any topic, database or log, and finds every planted one', async () => {
     // The ledger has taken in everything once its tree stops growing; then every service stops (logs flushed).
     let last = -1;
-    await eventually(async () => {
-      const head = JSON.parse((await call('ledger', 'GET', '/v1/blocks/head')).text) as { treeSize?: number };
-      const settled = head.treeSize !== undefined && head.treeSize > 0 && head.treeSize === last;
-      last = head.treeSize ?? -1;
-      return settled || undefined;
-    }, { timeoutMs: 60_000, intervalMs: 3000, what: 'the ledger to take in every event' });
+    await eventually(
+      async () => {
+        const head = JSON.parse((await call('ledger', 'GET', '/v1/blocks/head')).text) as { treeSize?: number };
+        const settled = head.treeSize !== undefined && head.treeSize > 0 && head.treeSize === last;
+        last = head.treeSize ?? -1;
+        return settled || undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 3000, what: 'the ledger to take in every event' },
+    );
     const codes = await Promise.all([...platform.services.values()].map((service) => service.stop()));
     expect(codes).toEqual(SERVICES.map(() => 0));
 
@@ -214,8 +294,13 @@ describe('canaries in every carrier of patient data', () => {
     const messages = await readTopics(platform.broker.kafka, topicNames, { timeoutMs: 60_000 });
     expect(messages.length).toBeGreaterThan(0);
     for (const message of messages) {
-      const headers = Object.entries(message.headers).map(([name, value]) => `${name}=${String(value)}`).join('\n');
-      scanner.scan(Buffer.concat([message.key ?? Buffer.alloc(0), Buffer.from('\n'), message.value ?? Buffer.alloc(0), Buffer.from(`\n${headers}`)]), `topic ${message.topic}`);
+      const headers = Object.entries(message.headers)
+        .map(([name, value]) => `${name}=${String(value)}`)
+        .join('\n');
+      scanner.scan(
+        Buffer.concat([message.key ?? Buffer.alloc(0), Buffer.from('\n'), message.value ?? Buffer.alloc(0), Buffer.from(`\n${headers}`)]),
+        `topic ${message.topic}`,
+      );
     }
     for (const url of platform.databaseUrls) scanner.scan(await pgDump(url), `database ${new URL(url).port}/${new URL(url).pathname.slice(1)}`);
     const logs = readdirSync(platform.logDir);
@@ -251,8 +336,16 @@ describe('canaries in every carrier of patient data', () => {
     } finally {
       await producer.disconnect();
     }
-    await onDatabase(databaseUrl(stateServer, platform.stateDatabase('ingestion')), 'CREATE TABLE canary_planted (note text); INSERT INTO canary_planted VALUES ($1)', [canary('planted-table')]);
-    await onDatabase(databaseUrl(ledgerServers[0], platform.ledgerDatabase), 'CREATE TABLE canary_planted (bytes bytea); INSERT INTO canary_planted VALUES ($1)', [Buffer.from(`\u0000${canary('planted-bytea')}\u0001`)]);
+    await onDatabase(
+      databaseUrl(stateServer, platform.stateDatabase('ingestion')),
+      'CREATE TABLE canary_planted (note text); INSERT INTO canary_planted VALUES ($1)',
+      [canary('planted-table')],
+    );
+    await onDatabase(
+      databaseUrl(ledgerServers[0], platform.ledgerDatabase),
+      'CREATE TABLE canary_planted (bytes bytea); INSERT INTO canary_planted VALUES ($1)',
+      [Buffer.from(`\u0000${canary('planted-bytea')}\u0001`)],
+    );
     appendFileSync(resolve(platform.logDir, `encryption-cn${run}.log`), `${JSON.stringify({ level: 30, msg: canary('planted-log') })}\n`);
   }
 });

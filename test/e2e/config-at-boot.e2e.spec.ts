@@ -17,16 +17,46 @@ const token = 'a-production-token-0123456789';
 
 // Production answers HTTPS only: a certificate and key of the run's own.
 const tlsDir = mkdtempSync(join(tmpdir(), 'medshare-config-at-boot-'));
-execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-  '-keyout', join(tlsDir, 'tls.key'), '-out', join(tlsDir, 'tls.pem')], { stdio: 'ignore' });
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    join(tlsDir, 'tls.key'),
+    '-out',
+    join(tlsDir, 'tls.pem'),
+  ],
+  { stdio: 'ignore' },
+);
 afterAll(() => rmSync(tlsDir, { recursive: true, force: true }));
 const https = { HTTPS_CERT_FILE: join(tlsDir, 'tls.pem'), HTTPS_KEY_FILE: join(tlsDir, 'tls.key') };
 
 /** Everything each service needs in production, so a case can leave out or spoil exactly one variable. */
 const production: Record<Exclude<ServiceName, 'governance'>, Record<string, string>> = {
-  ingestion: { NODE_ENV: 'production', ...https, INSTITUTIONS: 'hosp-a', INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': pem('public') }), PSEUDONYM_SECRET: hex32 },
+  ingestion: {
+    NODE_ENV: 'production',
+    ...https,
+    INSTITUTIONS: 'hosp-a',
+    INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': pem('public') }),
+    PSEUDONYM_SECRET: hex32,
+  },
   'access-control': {
-    NODE_ENV: 'production', ...https, INSTITUTIONS: 'hosp-a', INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': pem('public') }), PSEUDONYM_SECRET: hex32, PERMIT_PRIVATE_KEY: pem('private'),
+    NODE_ENV: 'production',
+    ...https,
+    INSTITUTIONS: 'hosp-a',
+    INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': pem('public') }),
+    PSEUDONYM_SECRET: hex32,
+    PERMIT_PRIVATE_KEY: pem('private'),
   },
   encryption: { NODE_ENV: 'production', ...https, MASTER_SECRET: hex32, OPERATOR_TOKEN: token, PERMIT_PUBLIC_KEY: pem('public') },
   ledger: { NODE_ENV: 'production', ...https, OPERATOR_TOKEN: token, AUDITOR_TOKEN: `${token}-auditor`, LEDGER_PRIVATE_KEY: pem('private') },
@@ -49,19 +79,49 @@ function start(name: ServiceName, env: Record<string, string>) {
 
 describe('configuration validated at boot', () => {
   it.each<[string, ServiceName, Record<string, string>, string]>([
-    ['access-control in production without its permit signing key', 'access-control', without(production['access-control'], 'PERMIT_PRIVATE_KEY'), 'PERMIT_PRIVATE_KEY'],
-    ['access-control with institution keys that are not JSON', 'access-control', { INSTITUTION_PUBLIC_KEYS: '{"hosp-a": "-----BEGIN' }, 'INSTITUTION_PUBLIC_KEYS'],
-    ['access-control with an institution key that is not a key', 'access-control', { INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': 'not a key' }) }, 'INSTITUTION_PUBLIC_KEYS'],
-    ['access-control with a decrypt timeout the stop cannot wait for', 'access-control', { DECRYPT_TIMEOUT_MS: '10000', SHUTDOWN_TIMEOUT_MS: '15000' }, 'DECRYPT_TIMEOUT_MS'],
+    [
+      'access-control in production without its permit signing key',
+      'access-control',
+      without(production['access-control'], 'PERMIT_PRIVATE_KEY'),
+      'PERMIT_PRIVATE_KEY',
+    ],
+    [
+      'access-control with institution keys that are not JSON',
+      'access-control',
+      { INSTITUTION_PUBLIC_KEYS: '{"hosp-a": "-----BEGIN' },
+      'INSTITUTION_PUBLIC_KEYS',
+    ],
+    [
+      'access-control with an institution key that is not a key',
+      'access-control',
+      { INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': 'not a key' }) },
+      'INSTITUTION_PUBLIC_KEYS',
+    ],
+    [
+      'access-control with a decrypt timeout the stop cannot wait for',
+      'access-control',
+      { DECRYPT_TIMEOUT_MS: '10000', SHUTDOWN_TIMEOUT_MS: '15000' },
+      'DECRYPT_TIMEOUT_MS',
+    ],
     ['ingestion in production without the pseudonym secret', 'ingestion', without(production.ingestion, 'PSEUDONYM_SECRET'), 'PSEUDONYM_SECRET'],
     ['ingestion in production without institution keys', 'ingestion', without(production.ingestion, 'INSTITUTION_PUBLIC_KEYS'), 'INSTITUTION_PUBLIC_KEYS'],
-    ['ingestion in production with the public dev seed', 'ingestion', { ...production.ingestion, MEDSHARE_DEV_SEED: 'medshare-dev-seed-not-secret' }, 'MEDSHARE_DEV_SEED'],
+    [
+      'ingestion in production with the public dev seed',
+      'ingestion',
+      { ...production.ingestion, MEDSHARE_DEV_SEED: 'medshare-dev-seed-not-secret' },
+      'MEDSHARE_DEV_SEED',
+    ],
     ['encryption in production without the permit verification key', 'encryption', without(production.encryption, 'PERMIT_PUBLIC_KEY'), 'PERMIT_PUBLIC_KEY'],
     ['encryption given a private key where the permit public key goes', 'encryption', { PERMIT_PUBLIC_KEY: pem('private') }, 'PERMIT_PUBLIC_KEY'],
     ['ledger in production without its signing key', 'ledger', without(production.ledger, 'LEDGER_PRIVATE_KEY'), 'LEDGER_PRIVATE_KEY'],
     ['ledger with a signing key of the wrong kind', 'ledger', { LEDGER_PRIVATE_KEY: pem('private', 'x25519') }, 'LEDGER_PRIVATE_KEY'],
     ['governance with a request timeout that is not a number', 'governance', { HTTP_REQUEST_TIMEOUT_MS: 'soon' }, 'HTTP_REQUEST_TIMEOUT_MS'],
-    ['ledger in production without an HTTPS certificate', 'ledger', without(without(production.ledger, 'HTTPS_CERT_FILE'), 'HTTPS_KEY_FILE'), 'HTTPS_CERT_FILE'],
+    [
+      'ledger in production without an HTTPS certificate',
+      'ledger',
+      without(without(production.ledger, 'HTTPS_CERT_FILE'), 'HTTPS_KEY_FILE'),
+      'HTTPS_CERT_FILE',
+    ],
     ['encryption with a certificate but no key', 'encryption', without(production.encryption, 'HTTPS_KEY_FILE'), 'HTTPS_KEY_FILE'],
   ])('%s: exits 1 naming the variable', (_case, name, env, variable) => {
     const result = start(name, env);
@@ -73,10 +133,14 @@ describe('configuration validated at boot', () => {
     expect(result.stdout).not.toMatch(/connect|ECONNREFUSED/i);
   });
 
-  it.each(Object.keys(production) as (keyof typeof production)[])('%s starts past its configuration with every production key given', (name) => {
-    const result = start(name, production[name]);
-    // It gets to the database or Kafka (which are not there) and fails there, not at its configuration.
-    expect(result.stderr).not.toMatch(/invalid configuration/);
-    expect(`${result.stdout}${result.stderr}`).toMatch(/service failed to start|ECONNREFUSED|connect/i);
-  }, 60_000);
+  it.each(Object.keys(production) as (keyof typeof production)[])(
+    '%s starts past its configuration with every production key given',
+    (name) => {
+      const result = start(name, production[name]);
+      // It gets to the database or Kafka (which are not there) and fails there, not at its configuration.
+      expect(result.stderr).not.toMatch(/invalid configuration/);
+      expect(`${result.stdout}${result.stderr}`).toMatch(/service failed to start|ECONNREFUSED|connect/i);
+    },
+    60_000,
+  );
 });

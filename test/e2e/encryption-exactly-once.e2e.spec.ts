@@ -64,14 +64,17 @@ describe('encryption killed while it drains a backlog', () => {
       () => broker?.remove(),
       () => dropDatabase(stateServer, ledgerState),
       ...ledgerServers.map((server) => () => dropDatabase(server, ledgerDatabase)),
-    ]));
+    ]),
+  );
 
   it('writes one records.encrypted event per acknowledged record, on the topic and on the ledger', async () => {
     // The backlog: encryption is stopped while ingestion acknowledges the bundles.
     await stack.encryption.stop();
     const population = generatePopulation({ seed: `exactly-once-${run}`, patientsPerInstitution: 180, institutions: [{ id: 'hosp-a', name: 'A' }] });
     for (let index = 0; index < population.patients.length; index += 6) {
-      const answers = await Promise.all(population.patients.slice(index, index + 6).map((patient) => postFhir(stack.ingestion.baseUrl, patientBundle(patient, { type: 'batch' }))));
+      const answers = await Promise.all(
+        population.patients.slice(index, index + 6).map((patient) => postFhir(stack.ingestion.baseUrl, patientBundle(patient, { type: 'batch' }))),
+      );
       for (const answer of answers) {
         expect(answer.status).toBe(202);
         acknowledged.push(...(answer.body.records as { recordId: string }[]).map((record) => record.recordId));
@@ -91,7 +94,11 @@ describe('encryption killed while it drains a backlog', () => {
       while (kills < KILLS && !(await drained())) {
         const before = sum(await topicEnds(kafka, topics.recordsEncrypted.name));
         await restartEncryption();
-        await eventually(async () => sum(await topicEnds(kafka, topics.recordsEncrypted.name)) > before || (await drained()) || undefined, { timeoutMs: 30_000, intervalMs: 20, what: 'encryption output growing' });
+        await eventually(async () => sum(await topicEnds(kafka, topics.recordsEncrypted.name)) > before || (await drained()) || undefined, {
+          timeoutMs: 30_000,
+          intervalMs: 20,
+          what: 'encryption output growing',
+        });
         await stack.encryption.stop('SIGKILL');
         kills += 1;
       }
@@ -102,7 +109,9 @@ describe('encryption killed while it drains a backlog', () => {
     }
     expect(kills).toBeGreaterThanOrEqual(2);
 
-    const onTopic = (await readTopic(kafka, topics.recordsEncrypted.name)).map((message) => (JSON.parse(message.value?.toString() ?? '{}') as { data: { recordId: string } }).data.recordId);
+    const onTopic = (await readTopic(kafka, topics.recordsEncrypted.name)).map(
+      (message) => (JSON.parse(message.value?.toString() ?? '{}') as { data: { recordId: string } }).data.recordId,
+    );
     expect(countOf(onTopic, acknowledged)).toEqual({ missing: 0, doubled: 0, unknown: 0 });
 
     const replica = new Client({ connectionString: databaseUrl(ledgerServers[0], ledgerDatabase) });
@@ -111,7 +120,9 @@ describe('encryption killed while it drains a backlog', () => {
       const onLedger = await eventually(
         async () => {
           const { rows } = await replica.query<{ canonical: Buffer }>(`SELECT canonical FROM ledger_events WHERE event_type = 'records.encrypted.v1'`);
-          return rows.length >= acknowledged.length ? rows.map((row) => (JSON.parse(row.canonical.toString()) as { data: { recordId: string } }).data.recordId) : undefined;
+          return rows.length >= acknowledged.length
+            ? rows.map((row) => (JSON.parse(row.canonical.toString()) as { data: { recordId: string } }).data.recordId)
+            : undefined;
         },
         { timeoutMs: 60_000, what: 'every record on the ledger' },
       );

@@ -100,7 +100,10 @@ describe('errors of every service', () => {
 
   afterAll(async () => {
     await stopAll([...services.values()]);
-    await Promise.all([...serviceNames.map((name) => dropDatabase(stateServer, stateDatabase(name))), ...ledgerServers.map((server) => dropDatabase(server, ledgerDatabase))]);
+    await Promise.all([
+      ...serviceNames.map((name) => dropDatabase(stateServer, stateDatabase(name))),
+      ...ledgerServers.map((server) => dropDatabase(server, ledgerDatabase)),
+    ]);
   });
 
   it.each(serviceNames)('%s answers an unknown route with 404 in its shape, quoting nothing of the path', async (name) => {
@@ -118,7 +121,13 @@ describe('errors of every service', () => {
     const fhir = cases[name].unknownShape === 'fhir';
     await expectShape(await fetch(url(name, `/metrics?q=${MARKER}`)), fhir ? 'fhir' : 'problem', 500, fhir ? 'exception' : 'internal');
     const logFile = (services.get(name) as RunningService).logFile;
-    const line = await eventually(() => readFileSync(logFile, 'utf8').split('\n').find((entry) => entry.includes('"unexpected error"')), { what: `${name} to log the unexpected error` });
+    const line = await eventually(
+      () =>
+        readFileSync(logFile, 'utf8')
+          .split('\n')
+          .find((entry) => entry.includes('"unexpected error"')),
+      { what: `${name} to log the unexpected error` },
+    );
     expect(JSON.parse(line)).toMatchObject({ level: 50, error: { type: 'Error', stack: expect.stringMatching(/^\s+at /) } });
     expect(readFileSync(logFile, 'utf8')).not.toContain(MARKER);
   });
@@ -135,25 +144,33 @@ describe('errors of every service', () => {
   it('logs client errors of encryption (413, 415, an aborted upload) as warnings, not errors', async () => {
     const encryption = services.get('encryption') as RunningService;
     const shred = `${encryption.baseUrl}/v1/patients/p-abcdefghijklmnop/shred`;
-    expect((await fetch(shred, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x'.repeat(20_000) }) })).status).toBe(413);
+    expect(
+      (await fetch(shred, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x'.repeat(20_000) }) })).status,
+    ).toBe(413);
     expect((await fetch(shred, { method: 'POST', headers: { 'content-type': 'application/json; charset=klingon' }, body: '{}' })).status).toBe(415);
     await new Promise<void>((resolveAbort) => {
       const socket = connect(encryption.port, '127.0.0.1', () => {
-        socket.write('POST /v1/patients/p-abcdefghijklmnop/shred HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"reason":');
+        socket.write(
+          'POST /v1/patients/p-abcdefghijklmnop/shred HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"reason":',
+        );
         setTimeout(() => socket.destroy(), 200);
       });
       socket.on('close', () => resolveAbort());
     });
     const refusals = await eventually(
       () => {
-        const lines = readFileSync(encryption.logFile, 'utf8').split('\n').filter((line) => line.includes('"request refused"'));
+        const lines = readFileSync(encryption.logFile, 'utf8')
+          .split('\n')
+          .filter((line) => line.includes('"request refused"'));
         const codes = lines.map((line) => (JSON.parse(line) as { code: string }).code);
         return ['payload-too-large', 'unsupported-media-type', 'client-aborted'].every((code) => codes.includes(code)) ? lines : undefined;
       },
       { what: 'encryption to log the three client errors' },
     );
     for (const line of refusals) expect(JSON.parse(line)).toMatchObject({ level: 40 });
-    const errors = readFileSync(encryption.logFile, 'utf8').split('\n').filter((line) => line.includes('"level":50'));
+    const errors = readFileSync(encryption.logFile, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"level":50'));
     expect(errors.every((line) => line.includes('"unexpected error"'))).toBe(true);
   });
 });

@@ -26,13 +26,16 @@ describe('reference resources outside the patient compartment', () => {
     const answer = await submit(referenceBatch(exported));
     expect(answer.status).toBe(202);
     expect((answer.body['records'] as unknown[]).length).toBe(exported.references.length);
-    const rows = await eventually(async () => {
-      const found = await rowsOf(platform.databaseUrls.encryption, owner);
-      return found.length === exported.references.length ? found : undefined;
-    }, { what: 'the reference resources in the encrypted store' });
+    const rows = await eventually(
+      async () => {
+        const found = await rowsOf(platform.databaseUrls.encryption, owner);
+        return found.length === exported.references.length ? found : undefined;
+      },
+      { what: 'the reference resources in the encrypted store' },
+    );
     expect(rows.map((row) => row.resource_type).sort()).toEqual(exported.references.map((resource) => resource.resourceType).sort());
     // Encrypted: no practitioner's name in the stored rows.
-    const family = ((exported.references.find((resource) => resource.resourceType === 'Practitioner')?.['name'] as { family: string }[])[0]).family;
+    const family = (exported.references.find((resource) => resource.resourceType === 'Practitioner')?.['name'] as { family: string }[])[0].family;
     expect(JSON.stringify(rows)).not.toContain(family);
   });
 
@@ -40,15 +43,24 @@ describe('reference resources outside the patient compartment', () => {
     const patient = exported.patients[0];
     expect((await submit(patientBundle(patient, { type: 'transaction' }))).status).toBe(202);
     await platform.shareForTreatment([patient.nationalId]);
-    const read = await eventually(async () => {
-      const answer = await platform.readAsReader(patient.nationalId);
-      return answer.status === 200 && entriesOf(answer.body, 'include').length > 0 ? answer : undefined;
-    }, { what: 'a read with the referenced resources' });
+    const read = await eventually(
+      async () => {
+        const answer = await platform.readAsReader(patient.nationalId);
+        return answer.status === 200 && entriesOf(answer.body, 'include').length > 0 ? answer : undefined;
+      },
+      { what: 'a read with the referenced resources' },
+    );
     const matches = entriesOf(read.body, 'match');
     expect(matches.map((resource) => resource['resourceType'])).toContain('Encounter');
-    const named = new Set(JSON.stringify(matches).match(/"(Practitioner|Location|Organization)\/[^"]+"/g)?.map((text) => text.slice(1, -1)));
+    const named = new Set(
+      JSON.stringify(matches)
+        .match(/"(Practitioner|Location|Organization)\/[^"]+"/g)
+        ?.map((text) => text.slice(1, -1)),
+    );
     const included = entriesOf(read.body, 'include').map((resource) => `${String(resource['resourceType'])}/${String(resource['id'])}`);
-    expect(included.sort()).toEqual([...named].filter((reference) => exported.references.some((resource) => `${resource.resourceType}/${String(resource.id)}` === reference)).sort());
+    expect(included.sort()).toEqual(
+      [...named].filter((reference) => exported.references.some((resource) => `${resource.resourceType}/${String(resource.id)}` === reference)).sort(),
+    );
     expect(included.some((reference) => reference.startsWith('Practitioner/'))).toBe(true);
     expect(included.some((reference) => reference.startsWith('Location/'))).toBe(true);
     // Only what the records name: the unreferenced Device and Medication stay home.

@@ -27,7 +27,10 @@ describe('the FHIR base /fhir/R4', () => {
 
   const token = () => platform.systemToken(platform.holder);
   /** What a TREAT consent releases of a patient's record: the unlabelled resources (labelled ones need a naming provision). */
-  const releasable = (index: number) => [exported.patients[index].patient, ...exported.patients[index].resources].filter((resource) => (resource.meta as { security?: unknown[] } | undefined)?.security === undefined).length;
+  const releasable = (index: number) =>
+    [exported.patients[index].patient, ...exported.patients[index].resources].filter(
+      (resource) => (resource.meta as { security?: unknown[] } | undefined)?.security === undefined,
+    ).length;
   const post = (body: unknown) => platform.call(platform.ingestion, 'POST', '/fhir/R4', { token: token(), body });
 
   it('answers metadata with a valid CapabilityStatement naming what it supports, to registered institutions only', async () => {
@@ -37,7 +40,14 @@ describe('the FHIR base /fhir/R4', () => {
     expect(validateFhirResource(answer.body).ok).toBe(true);
     const rest = (answer.body['rest'] as Json[])[0];
     expect((rest['interaction'] as Json[]).map((interaction) => interaction['code'])).toEqual(['batch', 'transaction']);
-    expect(((rest['resource'] as Json[])[0]['interaction'] as Json[]).map((interaction) => interaction['code'])).toEqual(['create', 'update', 'delete', 'read', 'history-instance', 'search-type']);
+    expect(((rest['resource'] as Json[])[0]['interaction'] as Json[]).map((interaction) => interaction['code'])).toEqual([
+      'create',
+      'update',
+      'delete',
+      'read',
+      'history-instance',
+      'search-type',
+    ]);
     expect((await platform.call(platform.ingestion, 'GET', '/fhir/R4/metadata')).status).toBe(401);
   });
 
@@ -71,10 +81,15 @@ describe('the FHIR base /fhir/R4', () => {
   it('shows a permitted reader the current versions with references rewritten to platform ids, and the reference resources they name', async () => {
     const patient = exported.patients[0];
     await platform.shareForTreatment([patient.nationalId]);
-    const read = await eventually(async () => {
-      const answer = await platform.readAsReader(patient.nationalId);
-      return answer.status === 200 && entriesOf(answer.body, 'match').length === releasable(0) && entriesOf(answer.body, 'include').length > 0 ? answer : undefined;
-    }, { what: 'a read of the transaction' });
+    const read = await eventually(
+      async () => {
+        const answer = await platform.readAsReader(patient.nationalId);
+        return answer.status === 200 && entriesOf(answer.body, 'match').length === releasable(0) && entriesOf(answer.body, 'include').length > 0
+          ? answer
+          : undefined;
+      },
+      { what: 'a read of the transaction' },
+    );
     const matches = entriesOf(read.body, 'match');
     expect(JSON.stringify(matches)).not.toContain('urn:uuid:');
     for (const resource of matches) expect(resource['meta']).toMatchObject({ versionId: '1', lastUpdated: expect.any(String) });
@@ -100,9 +115,16 @@ describe('the FHIR base /fhir/R4', () => {
 
     it('a changed PUT is version 2; ifMatch on version 1 is then refused (412) and changes nothing', async () => {
       const changed = { ...observation, status: 'amended' };
-      const update = await post(transactionOf({ resource: changed, request: { method: 'PUT', url: `Observation/${String(observation.id)}`, ifMatch: 'W/"1"' } }));
+      const update = await post(
+        transactionOf({ resource: changed, request: { method: 'PUT', url: `Observation/${String(observation.id)}`, ifMatch: 'W/"1"' } }),
+      );
       expect(answersOf(update)[0]).toMatchObject({ status: '200 OK', etag: 'W/"2"' });
-      const stale = await post(transactionOf({ resource: { ...changed, status: 'corrected' }, request: { method: 'PUT', url: `Observation/${String(observation.id)}`, ifMatch: 'W/"1"' } }));
+      const stale = await post(
+        transactionOf({
+          resource: { ...changed, status: 'corrected' },
+          request: { method: 'PUT', url: `Observation/${String(observation.id)}`, ifMatch: 'W/"1"' },
+        }),
+      );
       expect(stale.status).toBe(412);
       expect(stale.body['resourceType']).toBe('OperationOutcome');
       const same = await post(transactionOf({ resource: changed, request: { method: 'PUT', url: `Observation/${String(observation.id)}` } }));
@@ -113,25 +135,44 @@ describe('the FHIR base /fhir/R4', () => {
       const logicalId = location.split('/')[1];
       const deletion = await post(transactionOf({ request: { method: 'DELETE', url: `Observation/${String(observation.id)}` } }));
       expect(answersOf(deletion)[0].status).toBe('204 No Content');
-      await eventually(async () => {
-        const answer = await platform.readAsReader(exported.patients[0].nationalId);
-        const ids = entriesOf(answer.body, 'match').map((resource) => resource['id']);
-        return answer.status === 200 && ids.length === releasable(0) - 1 && !ids.includes(logicalId) ? true : undefined;
-      }, { what: 'a read without the deleted record' });
+      await eventually(
+        async () => {
+          const answer = await platform.readAsReader(exported.patients[0].nationalId);
+          const ids = entriesOf(answer.body, 'match').map((resource) => resource['id']);
+          return answer.status === 200 && ids.length === releasable(0) - 1 && !ids.includes(logicalId) ? true : undefined;
+        },
+        { what: 'a read without the deleted record' },
+      );
       // The ledger keeps the events: the deletion is a version of its own, acknowledged like any write.
-      expect(await versionsOf(platform.databaseUrls.ingestion, logicalId)).toEqual([[1, false], [2, false], [3, true]]);
+      expect(await versionsOf(platform.databaseUrls.ingestion, logicalId)).toEqual([
+        [1, false],
+        [2, false],
+        [3, true],
+      ]);
     });
 
     it('the same interactions on one resource: POST [type], PUT [type]/[id] with If-Match, DELETE [type]/[id]', async () => {
-      const practitioner = { resourceType: 'Practitioner', identifier: [{ system: `https://${platform.holder}.medshare.example/practitioner`, value: 'P-direct' }], name: [{ family: 'Direct' }] };
+      const practitioner = {
+        resourceType: 'Practitioner',
+        identifier: [{ system: `https://${platform.holder}.medshare.example/practitioner`, value: 'P-direct' }],
+        name: [{ family: 'Direct' }],
+      };
       const created = await platform.call(platform.ingestion, 'POST', '/fhir/R4/Practitioner', { token: token(), body: practitioner });
       expect(created.status).toBe(201);
       const id = (created.headers.get('location') ?? '').split('/')[1];
       expect(created.headers.get('etag')).toBe('W/"1"');
-      const again = await platform.call(platform.ingestion, 'POST', '/fhir/R4/Practitioner', { token: token(), body: practitioner, headers: { 'if-none-exist': `identifier=https://${platform.holder}.medshare.example/practitioner|P-direct` } });
+      const again = await platform.call(platform.ingestion, 'POST', '/fhir/R4/Practitioner', {
+        token: token(),
+        body: practitioner,
+        headers: { 'if-none-exist': `identifier=https://${platform.holder}.medshare.example/practitioner|P-direct` },
+      });
       expect(again.status).toBe(200);
       expect(again.headers.get('location')).toBe(created.headers.get('location'));
-      const updated = await platform.call(platform.ingestion, 'PUT', `/fhir/R4/Practitioner/${id}`, { token: token(), body: { ...practitioner, id, active: true }, headers: { 'if-match': 'W/"1"' } });
+      const updated = await platform.call(platform.ingestion, 'PUT', `/fhir/R4/Practitioner/${id}`, {
+        token: token(),
+        body: { ...practitioner, id, active: true },
+        headers: { 'if-match': 'W/"1"' },
+      });
       expect(updated.status).toBe(200);
       expect(updated.headers.get('etag')).toBe('W/"2"');
       expect((await platform.call(platform.ingestion, 'DELETE', `/fhir/R4/Practitioner/${id}`, { token: token() })).status).toBe(204);
@@ -141,7 +182,9 @@ describe('the FHIR base /fhir/R4', () => {
   it('answers a batch entry by entry: bad entries get their own status and OperationOutcome, the others are stored', async () => {
     const [observation, encounter] = ['Observation', 'Encounter'].map((type) => standalone(exported, 1, type));
     const batch: Bundle = {
-      resourceType: 'Bundle', type: 'batch', entry: [
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
         { resource: exported.patients[1].patient, request: { method: 'PUT', url: `Patient/${String(exported.patients[1].patient.id)}` } },
         { resource: { ...observation, status: 'not-a-status' }, request: { method: 'PUT', url: `Observation/${String(observation.id)}` } },
         { request: { method: 'GET', url: `Patient/${String(exported.patients[1].patient.id)}` } },
@@ -162,10 +205,12 @@ describe('the FHIR base /fhir/R4', () => {
 
   it('refuses a transaction with one bad entry whole, and stores none of it', async () => {
     const encounter = standalone(exported, 2, 'Encounter');
-    const answer = await post(transactionOf(
-      { resource: { ...encounter, status: 'cancelled' }, request: { method: 'PUT', url: `Encounter/${String(encounter.id)}` } },
-      { request: { method: 'PATCH', url: 'Observation/x' } },
-    ));
+    const answer = await post(
+      transactionOf(
+        { resource: { ...encounter, status: 'cancelled' }, request: { method: 'PUT', url: `Encounter/${String(encounter.id)}` } },
+        { request: { method: 'PATCH', url: 'Observation/x' } },
+      ),
+    );
     expect(answer.status).toBe(405);
     expect(answer.body['resourceType']).toBe('OperationOutcome');
     const again = await post(transactionOf({ resource: encounter, request: { method: 'PUT', url: `Encounter/${String(encounter.id)}` } }));
@@ -173,7 +218,10 @@ describe('the FHIR base /fhir/R4', () => {
   });
 
   it('the /v1/fhir alias refuses a DELETE entry instead of storing it as a record', async () => {
-    const answer = await platform.call(platform.ingestion, 'POST', '/v1/fhir', { token: token(), body: transactionOf({ request: { method: 'DELETE', url: 'Observation/x' } }) });
+    const answer = await platform.call(platform.ingestion, 'POST', '/v1/fhir', {
+      token: token(),
+      body: transactionOf({ request: { method: 'DELETE', url: 'Observation/x' } }),
+    });
     expect(answer.status).toBe(405);
     expect(answer.body['resourceType']).toBe('OperationOutcome');
   });
@@ -182,7 +230,9 @@ describe('the FHIR base /fhir/R4', () => {
     const client = new Client({ connectionString: platform.databaseUrls.ingestion });
     await client.connect();
     try {
-      const dump = JSON.stringify((await client.query('SELECT * FROM fhir_client_ids')).rows) + JSON.stringify((await client.query('SELECT * FROM fhir_identifiers')).rows);
+      const dump =
+        JSON.stringify((await client.query('SELECT * FROM fhir_client_ids')).rows) +
+        JSON.stringify((await client.query('SELECT * FROM fhir_identifiers')).rows);
       // (The hospital's Organization id is the platform's institution id, not a client's.)
       for (const resource of [...exported.references.slice(1), exported.patients[0].patient]) expect(dump).not.toContain(String(resource.id));
       expect(dump).not.toContain('P-direct');
@@ -197,7 +247,9 @@ function standalone(exported: EhrExport, patientIndex: number, type: string): Fh
   const { patient, resources } = exported.patients[patientIndex];
   const byUrn = new Map([patient, ...resources].map((resource) => [`urn:uuid:${String(resource.id)}`, `${resource.resourceType}/${String(resource.id)}`]));
   const resource = resources.find((candidate) => candidate.resourceType === type && candidate.meta === undefined) as FhirResource;
-  return JSON.parse(JSON.stringify(resource), (key, value: unknown) => (key === 'reference' && typeof value === 'string' ? byUrn.get(value) ?? value : value)) as FhirResource;
+  return JSON.parse(JSON.stringify(resource), (key, value: unknown) =>
+    key === 'reference' && typeof value === 'string' ? (byUrn.get(value) ?? value) : value,
+  ) as FhirResource;
 }
 
 function transactionOf(...entry: unknown[]): Bundle {
@@ -208,7 +260,12 @@ async function versionsOf(url: string, logicalId: string): Promise<[number, bool
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const rows = (await client.query<{ version: number; deleted: boolean }>('SELECT version, deleted FROM fhir_versions WHERE logical_id = $1 AND confirmed ORDER BY version', [logicalId])).rows;
+    const rows = (
+      await client.query<{ version: number; deleted: boolean }>(
+        'SELECT version, deleted FROM fhir_versions WHERE logical_id = $1 AND confirmed ORDER BY version',
+        [logicalId],
+      )
+    ).rows;
     return rows.map((row) => [row.version, row.deleted]);
   } finally {
     await client.end();

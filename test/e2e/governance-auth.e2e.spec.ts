@@ -65,7 +65,9 @@ describe('governance authentication', () => {
     await publisher.connect();
     await publisher.publish(topics.governanceAlerts, [alert('hosp-a', 1), alert('hosp-a', 2), alert('hosp-b', 1)]);
     await publisher.disconnect();
-    await eventually(async () => ((await mine({ authorization: `Bearer ${DEV_OPERATOR_TOKEN}` })).length === 3 ? true : undefined), { what: 'the three alerts stored' });
+    await eventually(async () => ((await mine({ authorization: `Bearer ${DEV_OPERATOR_TOKEN}` })).length === 3 ? true : undefined), {
+      what: 'the three alerts stored',
+    });
   });
 
   afterAll(async () => {
@@ -134,7 +136,12 @@ describe('governance authentication', () => {
     const form = await browse(jar, `${base}/auth/login`);
     const action = /action="([^"]+)"/.exec(form.text)?.[1] ?? '';
     let url = new URL(action, form.url);
-    let response = await fetch(url, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ username: 'operator', password: 'demo-operator' }), headers: { cookie: jar.header(url), 'content-type': 'application/x-www-form-urlencoded' } });
+    let response = await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ username: 'operator', password: 'demo-operator' }),
+      headers: { cookie: jar.header(url), 'content-type': 'application/x-www-form-urlencoded' },
+    });
     while (response.status >= 300 && response.status < 400) {
       jar.take(url, response);
       url = new URL(response.headers.get('location') ?? '', url);
@@ -167,7 +174,11 @@ describe('governance authentication', () => {
     const cookie = `medshare_gov_session=${jar.get(base, 'medshare_gov_session')}`;
     const { csrfToken } = (await (await fetch(`${base}/auth/me`, { headers: { cookie } })).json()) as { csrfToken: string };
     const logout = (headers: Record<string, string>) => fetch(`${base}/auth/logout`, { method: 'POST', headers: { cookie, ...headers } });
-    const forged: Record<string, string>[] = [{}, { 'x-csrf-token': 'x'.repeat(csrfToken.length) }, { 'x-csrf-token': csrfToken, origin: 'https://attacker.example' }];
+    const forged: Record<string, string>[] = [
+      {},
+      { 'x-csrf-token': 'x'.repeat(csrfToken.length) },
+      { 'x-csrf-token': csrfToken, origin: 'https://attacker.example' },
+    ];
     for (const headers of forged) {
       const refused = await logout(headers);
       expect(refused.status).toBe(403);

@@ -106,7 +106,8 @@ describe('governance dashboard in Chromium', () => {
     // A CSP violation, a script error or an external load on any page fails the run (the browser's own favicon request aside).
     page.on('pageerror', (error) => pageErrors.push(String(error)));
     page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 40[13]/.test(message.text()) && !message.location().url?.endsWith('/favicon.ico')) pageErrors.push(`${message.text()} (${message.location().url ?? ''})`);
+      if (message.type() === 'error' && !/status of 40[13]/.test(message.text()) && !message.location().url?.endsWith('/favicon.ico'))
+        pageErrors.push(`${message.text()} (${message.location().url ?? ''})`);
     });
   }, 360_000);
 
@@ -120,7 +121,8 @@ describe('governance dashboard in Chromium', () => {
       () => dropDatabase(stateServer, governanceDatabase),
       () => dropDatabase(stateServer, `${ledgerDatabase}_state`),
       ...ledgerServers.map((server) => () => dropDatabase(server, ledgerDatabase)),
-    ]));
+    ]),
+  );
 
   it('signs the officer in through the OpenID Provider and shows the dashboard', async () => {
     await page.goto(`${governance.baseUrl}/`);
@@ -159,7 +161,10 @@ describe('governance dashboard in Chromium', () => {
   it('opens the printable accounting of disclosures from the report form, and its FHIR download verifies with medshare-verify', async () => {
     await eventually(
       async () => {
-        const answer = await page.evaluate(async (query) => (await fetch(`v1/reports/disclosures?${query}`)).json(), `patient=${encodeURIComponent(`${MRN_SYSTEM}|${mrn}`)}`);
+        const answer = await page.evaluate(
+          async (query) => (await fetch(`v1/reports/disclosures?${query}`)).json(),
+          `patient=${encodeURIComponent(`${MRN_SYSTEM}|${mrn}`)}`,
+        );
         return (answer as { lines: { proof: unknown }[] }).lines.some((line) => line.proof !== null) ? true : undefined;
       },
       { what: 'the disclosure proven on the ledger', timeoutMs: 30_000 },
@@ -170,7 +175,10 @@ describe('governance dashboard in Chromium', () => {
     expect(await page.content()).toContain(disclosure.id);
     await shot('04-accounting-of-disclosures');
 
-    const bundle = await page.evaluate(async (query) => (await fetch(`/v1/reports/disclosures?${query}&format=fhir`)).text(), `patient=${encodeURIComponent(`${MRN_SYSTEM}|${mrn}`)}`);
+    const bundle = await page.evaluate(
+      async (query) => (await fetch(`/v1/reports/disclosures?${query}&format=fhir`)).text(),
+      `patient=${encodeURIComponent(`${MRN_SYSTEM}|${mrn}`)}`,
+    );
     writeFileSync(join(ARTIFACTS, 'accounting-of-disclosures.json'), bundle);
     writeFileSync(join(ARTIFACTS, 'ledger.pub.pem'), await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text());
     const { stdout } = await promisify(execFile)(process.execPath, [

@@ -103,7 +103,8 @@ describe('governance compliance reports', () => {
       () => dropDatabase(stateServer, `${ledgerDatabase}_state`),
       ...ledgerServers.map((server) => () => dropDatabase(server, ledgerDatabase)),
       async () => rmSync(folder, { recursive: true, force: true }),
-    ]));
+    ]),
+  );
 
   it("accounts for every disclosure of the officer's institution's records of the patient, each with its ledger proof", async () => {
     const answer = await eventually(
@@ -126,7 +127,10 @@ describe('governance compliance reports', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
     expect(response.headers.get('content-disposition')).toMatch(/^attachment/);
     const text = await response.text();
-    const bundle = JSON.parse(text) as { resourceType: string; entry: { resource: { resourceType: string; purposeOfEvent: { coding: { code: string }[] }[] } }[] };
+    const bundle = JSON.parse(text) as {
+      resourceType: string;
+      entry: { resource: { resourceType: string; purposeOfEvent: { coding: { code: string }[] }[] } }[];
+    };
     expect(bundle.resourceType).toBe('Bundle');
     expect(bundle.entry.map((entry) => entry.resource.resourceType)).toEqual(['AuditEvent', 'AuditEvent']);
     const publicKey = await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text();
@@ -139,7 +143,7 @@ describe('governance compliance reports', () => {
     writeFileSync(join(folder, 'edited.json'), JSON.stringify(bundle));
     const edited = await verify('--file', join(folder, 'edited.json'), '--public-key', join(folder, 'ledger.pub.pem'));
     expect(edited.code).toBe(1);
-    expect(edited.stdout).toContain("line 2 (");
+    expect(edited.stdout).toContain('line 2 (');
     expect(edited.stdout).toContain('purpose is not what the ledger holds');
   });
 
@@ -157,10 +161,13 @@ describe('governance compliance reports', () => {
   });
 
   it("reports the patient's erasure with its reason reference and proof to the officer, and every erasure without pseudonyms to the operator", async () => {
-    const mine = await eventually(async () => {
-      const body = (await (await get(`/v1/reports/erasures?${patientQuery}`)).json()) as { lines: { patient?: string; reason: string; proof: unknown }[] };
-      return body.lines.length === 1 && body.lines[0].proof !== null ? body.lines[0] : undefined;
-    }, { what: 'the shred proven', timeoutMs: 30_000 });
+    const mine = await eventually(
+      async () => {
+        const body = (await (await get(`/v1/reports/erasures?${patientQuery}`)).json()) as { lines: { patient?: string; reason: string; proof: unknown }[] };
+        return body.lines.length === 1 && body.lines[0].proof !== null ? body.lines[0] : undefined;
+      },
+      { what: 'the shred proven', timeoutMs: 30_000 },
+    );
     expect(mine).toMatchObject({ patient, reason: `rf-${'c'.repeat(26)}`, destroyedDeks: 2 });
     const all = (await (await get('/v1/reports/erasures', operator)).json()) as { lines: Record<string, unknown>[] };
     expect(all.lines.length).toBeGreaterThanOrEqual(1);
@@ -169,15 +176,20 @@ describe('governance compliance reports', () => {
 
   it("gives the institution report as CSV: disclosures by partner and purpose, its staff's break-glass uses", async () => {
     // Other runs share the topics: only this run's period, and at least this run's disclosures.
-    const rows = await eventually(async () => {
-      const response = await get(`/v1/reports/institution?format=csv&from=${encodeURIComponent(started.toISOString())}`);
-      expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
-      const lines = (await response.text()).trim().split('\r\n');
-      return lines.some((row) => row.startsWith('"disclosures","given","hosp-b","ETREAT",')) ? lines : undefined;
-    }, { what: "this run's disclosures in the institution report" });
+    const rows = await eventually(
+      async () => {
+        const response = await get(`/v1/reports/institution?format=csv&from=${encodeURIComponent(started.toISOString())}`);
+        expect(response.headers.get('content-type')).toMatch(/^text\/csv/);
+        const lines = (await response.text()).trim().split('\r\n');
+        return lines.some((row) => row.startsWith('"disclosures","given","hosp-b","ETREAT",')) ? lines : undefined;
+      },
+      { what: "this run's disclosures in the institution report" },
+    );
     expect(rows[0]).toBe('"section","a","b","c","d","e"');
     // The emergency read was by hosp-b's staff: it is in hosp-b's report.
-    const requester = (await (await get(`/v1/reports/institution?format=csv&from=${encodeURIComponent(started.toISOString())}`, officer('hosp-b'))).text()).split('\r\n');
+    const requester = (
+      await (await get(`/v1/reports/institution?format=csv&from=${encodeURIComponent(started.toISOString())}`, officer('hosp-b'))).text()
+    ).split('\r\n');
     expect(requester.some((row) => row.startsWith('"break-glass",') && row.includes(disclosures[1].data.decisionId))).toBe(true);
     expect(rows.some((row) => row.includes(disclosures[1].data.decisionId))).toBe(false);
     const forOperator = await get('/v1/reports/institution?institution=hosp-a&format=json', operator);
@@ -191,7 +203,13 @@ describe('governance compliance reports', () => {
     ['a missing patient', '/v1/reports/disclosures', officer('hosp-a'), 400, 'invalid-query'],
     ['a patient that is no FHIR token', '/v1/reports/disclosures?patient=12345', officer('hosp-a'), 400, 'invalid-query'],
     ['a format the report has not', `/v1/reports/disclosures?${patientQuery}&format=csv`, officer('hosp-a'), 400, 'invalid-query'],
-    ['a period that ends before it starts', `/v1/reports/access?${patientQuery}&from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, officer('hosp-a'), 400, 'invalid-query'],
+    [
+      'a period that ends before it starts',
+      `/v1/reports/access?${patientQuery}&from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`,
+      officer('hosp-a'),
+      400,
+      'invalid-query',
+    ],
     ["an officer asking for another institution's report", '/v1/reports/institution?institution=hosp-b', officer('hosp-a'), 403, 'forbidden'],
     ['the operator without an institution', '/v1/reports/institution', operator, 400, 'invalid-query'],
   ])('refuses %s', async (_name, path, headers, status, code) => {

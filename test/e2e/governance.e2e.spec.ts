@@ -78,7 +78,10 @@ describe('governance service', () => {
   it('turns a burst of denied decisions into one denied-spike alert served by GET /v1/alerts', async () => {
     // One patient keeps the burst on one partition, so governance reads it in order and the 11th denial has seen all four.
     const patient = pseudonym();
-    await publisher.publish(topics.accessDecisions, Array.from({ length: 25 }, (_, n) => denial(`dr-${n % 4}`, patient)));
+    await publisher.publish(
+      topics.accessDecisions,
+      Array.from({ length: 25 }, (_, n) => denial(`dr-${n % 4}`, patient)),
+    );
     const mine = await eventually(
       async () => {
         const response = await fetch(`${governance.baseUrl}/v1/alerts?kind=denied-spike&limit=500`, operator);
@@ -93,7 +96,10 @@ describe('governance service', () => {
     expect(mine[0]).toMatchObject({ kind: 'denied-spike', source: 'governance', details: { denied: expect.any(Number), threshold: 10 } });
     expect(mine[0].details!.denied).toBeGreaterThan(10);
 
-    const summary = (await (await fetch(`${governance.baseUrl}/v1/summary`, operator)).json()) as { alerts: { byKind: Record<string, { total: number }> }; consumed: { byTopic: Record<string, number> } };
+    const summary = (await (await fetch(`${governance.baseUrl}/v1/summary`, operator)).json()) as {
+      alerts: { byKind: Record<string, { total: number }> };
+      consumed: { byTopic: Record<string, number> };
+    };
     expect(summary.alerts.byKind['denied-spike'].total).toBeGreaterThanOrEqual(1);
     expect(summary.consumed.byTopic[topics.accessDecisions.name]).toBeGreaterThanOrEqual(25);
   });

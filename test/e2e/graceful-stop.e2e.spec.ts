@@ -54,13 +54,23 @@ function bundle(): object {
   const resources = [
     { resourceType: 'Patient', id: `pt-${run}`, identifier: [{ system: NATIONAL, value: `N-${run}-stop` }], gender: 'female', birthDate: '1980-04-01' },
     ...['o1', 'o2', 'o3'].map((id) => ({
-      resourceType: 'Observation', id, status: 'final', code: glucose, subject: { reference: patientUrl }, effectiveDateTime: '2024-03-10T09:00:00Z',
+      resourceType: 'Observation',
+      id,
+      status: 'final',
+      code: glucose,
+      subject: { reference: patientUrl },
+      effectiveDateTime: '2024-03-10T09:00:00Z',
       valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
     })),
   ];
   return {
-    resourceType: 'Bundle', type: 'transaction',
-    entry: resources.map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: resources.map((resource, index) => ({
+      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
+      resource,
+      request: { method: 'POST', url: resource.resourceType },
+    })),
   };
 }
 
@@ -72,13 +82,30 @@ describe('a graceful stop of access control under reads', () => {
   beforeAll(async () => {
     const [encryptionPort, ingestionPort, port1, port2] = await freePorts(5100, 5300, 4);
     const encryptionSource = `encryption-stop-${run}`;
-    services.push(await startService('encryption', {
-      port: encryptionPort, instance: `encryption-stop-${run}`, logDir,
-      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.encryption), KAFKA_GROUP_ID: `encryption-stop-${run}`, SERVICE_SOURCE: encryptionSource, SEALED_START: 'latest' },
-    }));
+    services.push(
+      await startService('encryption', {
+        port: encryptionPort,
+        instance: `encryption-stop-${run}`,
+        logDir,
+        env: {
+          ...sharedEnv,
+          DATABASE_URL: databaseUrl(stateServer, databases.encryption),
+          KAFKA_GROUP_ID: `encryption-stop-${run}`,
+          SERVICE_SOURCE: encryptionSource,
+          SEALED_START: 'latest',
+        },
+      }),
+    );
     const ingestion = await startService('ingestion', {
-      port: ingestionPort, instance: `ingestion-stop-${run}`, logDir,
-      env: { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.ingestion), KAFKA_GROUP_ID: `ingestion-stop-${run}`, SEALING_KEY_SOURCE: encryptionSource },
+      port: ingestionPort,
+      instance: `ingestion-stop-${run}`,
+      logDir,
+      env: {
+        ...sharedEnv,
+        DATABASE_URL: databaseUrl(stateServer, databases.ingestion),
+        KAFKA_GROUP_ID: `ingestion-stop-${run}`,
+        SEALING_KEY_SOURCE: encryptionSource,
+      },
     });
     services.push(ingestion);
     const accessEnv = { ...sharedEnv, DATABASE_URL: databaseUrl(stateServer, databases.access), KAFKA_GROUP_ID: `access-control-stop-${run}` };
@@ -89,21 +116,37 @@ describe('a graceful stop of access control under reads', () => {
     services.push(access1, access2);
 
     const post = (url: string, body: unknown) =>
-      fetch(url, { method: 'POST', headers: { authorization: `Bearer ${systemToken()}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+      fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${systemToken()}`, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify(body),
+      });
     expect((await post(`${access1.baseUrl}/v1/roles`, { practitioner: doctor, role: 'physician' })).status).toBe(201);
     expect((await post(`${ingestion.baseUrl}/v1/fhir`, bundle())).status).toBe(202);
     const consent = {
-      resourceType: 'Consent', id: `c-${run}`, status: 'active',
+      resourceType: 'Consent',
+      id: `c-${run}`,
+      status: 'active',
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
       category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
       patient: { identifier: { system: NATIONAL, value: `N-${run}-stop` } },
       policy: [{ uri: 'https://fhir.medshare.example/policy/sharing' }],
-      provision: { type: 'permit', purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }], actor: [{ reference: { reference: `Practitioner/${doctor}` } }] },
+      provision: {
+        type: 'permit',
+        purpose: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT' }],
+        actor: [{ reference: { reference: `Practitioner/${doctor}` } }],
+      },
     };
     // A consent is taken once access control knows A holds the patient (records.encrypted seen).
-    await eventually(async () => ((await post(`${access1.baseUrl}/v1/consents`, consent)).status === 201) || undefined, { timeoutMs: 60_000, what: 'the consent to be accepted' });
+    await eventually(async () => (await post(`${access1.baseUrl}/v1/consents`, consent)).status === 201 || undefined, {
+      timeoutMs: 60_000,
+      what: 'the consent to be accepted',
+    });
     for (const service of [access1, access2]) {
-      await eventually(async () => ((await get(service.port, readPath())) as { status?: number }).status === 200 || undefined, { timeoutMs: 60_000, what: `${service.name} to permit the read` });
+      await eventually(async () => ((await get(service.port, readPath())) as { status?: number }).status === 200 || undefined, {
+        timeoutMs: 60_000,
+        what: `${service.name} to permit the read`,
+      });
     }
   }, 600_000);
 
@@ -150,6 +193,8 @@ describe('a graceful stop of access control under reads', () => {
     const log = readFileSync(access1.logFile, 'utf8');
     expect(log).toContain('"http requests drained"');
     expect(log).not.toContain('shutdown took too long');
-    process.stdout.write(`graceful stop: ${outcomes.length} reads, ${inFlightAtSignal.length} in flight on the stopped instance at SIGTERM, stop took ${exitedAt - signalledAt} ms\n`);
+    process.stdout.write(
+      `graceful stop: ${outcomes.length} reads, ${inFlightAtSignal.length} in flight on the stopped instance at SIGTERM, stop took ${exitedAt - signalledAt} ms\n`,
+    );
   });
 });

@@ -27,7 +27,8 @@ const logDir = resolve(__dirname, `../../.data/logs/e2e-ingestion-encryption-${r
 const { stateServer, kafkaBrokers } = testEndpoints();
 const databases = { ingestion: `ingestion_t${run}`, encryption: `encryption_t${run}` };
 const keys = new PlatformKeys(platformKeysSchema.parse({}));
-const tokenOf = (institution: string, now = new Date()) => issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 600 }, now);
+const tokenOf = (institution: string, now = new Date()) =>
+  issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 600 }, now);
 
 interface SeenMessage {
   topic: string;
@@ -89,7 +90,15 @@ describe('ingestion and encryption', () => {
   const recorder = new TopicRecorder();
   const replies: EventOf<'encryption.decrypt-replied.v1'>[] = [];
   let replyConsumer: BatchConsumer;
-  const population = generatePopulation({ seed: `e2e-${run}`, patientsPerInstitution: 3, institutions: [{ id: 'hosp-a', name: 'A' }, { id: 'hosp-b', name: 'B' }], canary: CANARY });
+  const population = generatePopulation({
+    seed: `e2e-${run}`,
+    patientsPerInstitution: 3,
+    institutions: [
+      { id: 'hosp-a', name: 'A' },
+      { id: 'hosp-b', name: 'B' },
+    ],
+    canary: CANARY,
+  });
   const hospA = population.patients.filter((patient) => patient.institutionId === 'hosp-a');
   const hospB = population.patients.filter((patient) => patient.institutionId === 'hosp-b');
   /** Record ids and pseudonym of each submitted hosp-a patient, in hospA order. */
@@ -135,8 +144,11 @@ describe('ingestion and encryption', () => {
     const request = envelope('encryption.decrypt-requested.v1', 'access-control-e2e', { permit, replyKey: presentedKey }, { subject: patient });
     await publisher.publish(topics.decryptRequests, [request]);
     // Other encryption deployments may share this broker: only our deployment's reply counts.
-    const reply = await eventually(() => replies.find((candidate) => candidate.causationid === request.id && candidate.source === SOURCE), { what: 'a decrypt reply' });
-    const opened = reply.data.outcome === 'ok' ? await openRecordGroup({ [replyPair.keyId]: replyPair.privateKeyB64 }, reply.data.sealed, decryptReplyAad(request.id)) : [];
+    const reply = await eventually(() => replies.find((candidate) => candidate.causationid === request.id && candidate.source === SOURCE), {
+      what: 'a decrypt reply',
+    });
+    const opened =
+      reply.data.outcome === 'ok' ? await openRecordGroup({ [replyPair.keyId]: replyPair.privateKeyB64 }, reply.data.sealed, decryptReplyAad(request.id)) : [];
     return { request, reply: reply.data, resources: opened as Record<string, unknown>[], decisionId };
   }
 
@@ -183,7 +195,12 @@ describe('ingestion and encryption', () => {
       port: 4211,
       logDir,
       instance: `ingestion-${run}`,
-      env: { DATABASE_URL: databaseUrl(stateServer, databases.ingestion), KAFKA_GROUP_ID: `ingestion-t${run}`, SEALING_KEY_SOURCE: SOURCE, MAX_BODY_BYTES: String(MAX_BODY_BYTES) },
+      env: {
+        DATABASE_URL: databaseUrl(stateServer, databases.ingestion),
+        KAFKA_GROUP_ID: `ingestion-t${run}`,
+        SEALING_KEY_SOURCE: SOURCE,
+        MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      },
     });
     store = new Client({ connectionString: databaseUrl(stateServer, databases.encryption) });
     await store.connect();
@@ -198,7 +215,8 @@ describe('ingestion and encryption', () => {
       () => publisher?.disconnect(),
       () => store?.end(),
       ...Object.values(databases).map((name) => () => dropDatabase(stateServer, name)),
-    ]));
+    ]),
+  );
 
   it('takes bundles with canaries from HTTP to the encrypted store, answering 202 with event ids', async () => {
     for (const record of hospA) {
@@ -207,13 +225,20 @@ describe('ingestion and encryption', () => {
       const receipts = answer.body.records as { recordId: string; resourceType: string; eventId: string }[];
       expect(receipts).toHaveLength(1 + record.resources.length);
       expect(answer.body.events).toEqual([...new Set(receipts.map((receipt) => receipt.eventId))]);
-      submitted.push({ patient: '', recordIds: receipts.map((receipt) => receipt.recordId), resourceTypes: [...new Set(receipts.map((receipt) => receipt.resourceType))] });
+      submitted.push({
+        patient: '',
+        recordIds: receipts.map((receipt) => receipt.recordId),
+        resourceTypes: [...new Set(receipts.map((receipt) => receipt.resourceType))],
+      });
     }
     for (const entry of submitted) {
-      const rows = await eventually(async () => {
-        const found = await storedRows(entry.recordIds);
-        return found.length === entry.recordIds.length ? found : undefined;
-      }, { what: 'every record in the encrypted store', timeoutMs: 30_000 });
+      const rows = await eventually(
+        async () => {
+          const found = await storedRows(entry.recordIds);
+          return found.length === entry.recordIds.length ? found : undefined;
+        },
+        { what: 'every record in the encrypted store', timeoutMs: 30_000 },
+      );
       expect(new Set(rows.map((row) => row.patient)).size).toBe(1);
       entry.patient = rows[0].patient;
     }
@@ -232,11 +257,18 @@ describe('ingestion and encryption', () => {
   it.each([
     ['a permit not signed by access control', { signer: 'forged' as const }, 'permit bad-signature'],
     ['an expired permit', { expiresAt: new Date(Date.now() - 1000).toISOString() }, 'permit expired'],
-    ['a valid permit presented with another reply key than the one it names', { presentedReplyKey: 'another' as const }, 'replyKey is not the reply key the permit names'],
+    [
+      'a valid permit presented with another reply key than the one it names',
+      { presentedReplyKey: 'another' as const },
+      'replyKey is not the reply key the permit names',
+    ],
   ])('refuses %s and raises a governance alert', async (_name, overrides, reason) => {
     const answer = await decrypt(submitted[0].patient, ['Patient'], overrides);
     expect(answer.reply).toEqual({ outcome: 'refused', reason });
-    await eventually(() => recorder.events('governance.alert.v1').find((alert) => alert.causationid === answer.request.id && alert.data.kind === 'decrypt-refused'), { what: 'a decrypt-refused alert' });
+    await eventually(
+      () => recorder.events('governance.alert.v1').find((alert) => alert.causationid === answer.request.id && alert.data.kind === 'decrypt-refused'),
+      { what: 'a decrypt-refused alert' },
+    );
   });
 
   it('refuses a permit used a second time', async () => {
@@ -254,12 +286,22 @@ describe('ingestion and encryption', () => {
 
   it('fails to decrypt a ciphertext moved onto another record row', async () => {
     const [target, donor] = (await storedRows(submitted[2].recordIds)).filter((row) => row.resource_type === 'Observation');
-    await store.query('UPDATE encrypted_records SET iv = $2, ciphertext = $3, tag = $4 WHERE record_id = $1', [target.record_id, donor.iv, donor.ciphertext, donor.tag]);
+    await store.query('UPDATE encrypted_records SET iv = $2, ciphertext = $3, tag = $4 WHERE record_id = $1', [
+      target.record_id,
+      donor.iv,
+      donor.ciphertext,
+      donor.tag,
+    ]);
     try {
       const answer = await decrypt(submitted[2].patient, ['Observation']);
       expect(answer.reply).toEqual({ outcome: 'refused', reason: 'a stored record failed to authenticate (record-rejected)' });
     } finally {
-      await store.query('UPDATE encrypted_records SET iv = $2, ciphertext = $3, tag = $4 WHERE record_id = $1', [target.record_id, target.iv, target.ciphertext, target.tag]);
+      await store.query('UPDATE encrypted_records SET iv = $2, ciphertext = $3, tag = $4 WHERE record_id = $1', [
+        target.record_id,
+        target.iv,
+        target.ciphertext,
+        target.tag,
+      ]);
     }
     expect((await decrypt(submitted[2].patient, ['Observation'])).reply.outcome).toBe('ok');
   });
@@ -287,29 +329,58 @@ describe('ingestion and encryption', () => {
     const late = hospA[0];
     const observation = late.resources.find((resource) => resource.resourceType === 'Observation')!;
     const single = { ...observation, id: randomUUID(), subject: { identifier: { system: mrnSystem('hosp-a'), value: late.mrn } }, encounter: undefined };
-    const requestIds = await eventually(async () => {
-      const answer = await submit(single);
-      expect(answer.status).toBe(202);
-      const requestId = answer.body.requestId as string;
-      const sealed = await eventually(() => recorder.events('ingest.sealed.v1').find((event) => event.data.requestId === requestId), { what: 'the sealed event' });
-      return sealed.data.sealed.keyId === newKeyId ? requestId : undefined;
-    }, { what: 'ingestion sealing to the new key', timeoutMs: 20_000 });
+    const requestIds = await eventually(
+      async () => {
+        const answer = await submit(single);
+        expect(answer.status).toBe(202);
+        const requestId = answer.body.requestId as string;
+        const sealed = await eventually(() => recorder.events('ingest.sealed.v1').find((event) => event.data.requestId === requestId), {
+          what: 'the sealed event',
+        });
+        return sealed.data.sealed.keyId === newKeyId ? requestId : undefined;
+      },
+      { what: 'ingestion sealing to the new key', timeoutMs: 20_000 },
+    );
     expect(requestIds).toBeDefined();
 
     // An in-flight box sealed to the old key before the rotation reached ingestion.
-    const metadata = { institution: 'hosp-a', patient: submitted[0].patient, requestId: `inflight-${run}`, records: [{ recordId: `inflight-${run}`, resourceType: 'Observation' }] };
-    const sealed = await sealRecordGroup(oldKey.publicKey, oldKey.keyId, [{ recordId: `inflight-${run}`, resourceType: 'Observation', resource: { ...observation, id: randomUUID() } }], sealedGroupAad(metadata));
+    const metadata = {
+      institution: 'hosp-a',
+      patient: submitted[0].patient,
+      requestId: `inflight-${run}`,
+      records: [{ recordId: `inflight-${run}`, resourceType: 'Observation' }],
+    };
+    const sealed = await sealRecordGroup(
+      oldKey.publicKey,
+      oldKey.keyId,
+      [{ recordId: `inflight-${run}`, resourceType: 'Observation', resource: { ...observation, id: randomUUID() } }],
+      sealedGroupAad(metadata),
+    );
     await publisher.publish(topics.ingestSealed, [envelope('ingest.sealed.v1', 'hosp-a', { ...metadata, sealed }, { subject: metadata.patient })]);
     await eventually(async () => ((await storedRows([`inflight-${run}`])).length === 1 ? true : undefined), { what: 'the in-flight record stored' });
   });
 
   it('dead-letters a box that does not open, with its reason, and goes on', async () => {
-    const metadata = { institution: 'hosp-a', patient: submitted[0].patient, requestId: `poison-${run}`, records: [{ recordId: `poison-${run}`, resourceType: 'Observation' }] };
-    const garbage = { suite: 'X25519-HKDF-SHA256/AES-256-GCM' as const, keyId: 'ffffffffffffffff', enc: Buffer.alloc(32, 1).toString('base64'), ciphertext: Buffer.alloc(48, 2).toString('base64') };
+    const metadata = {
+      institution: 'hosp-a',
+      patient: submitted[0].patient,
+      requestId: `poison-${run}`,
+      records: [{ recordId: `poison-${run}`, resourceType: 'Observation' }],
+    };
+    const garbage = {
+      suite: 'X25519-HKDF-SHA256/AES-256-GCM' as const,
+      keyId: 'ffffffffffffffff',
+      enc: Buffer.alloc(32, 1).toString('base64'),
+      ciphertext: Buffer.alloc(48, 2).toString('base64'),
+    };
     const poison = envelope('ingest.sealed.v1', 'hosp-a', { ...metadata, sealed: garbage }, { subject: metadata.patient });
     await publisher.publish(topics.ingestSealed, [poison]);
     const dead = await eventually(
-      () => recorder.messages.find((message) => message.topic === 'medshare.deadletter.v1' && message.headers.ce_id === poison.id && message.headers['dlq.group'] === `encryption-t${run}-sealed`),
+      () =>
+        recorder.messages.find(
+          (message) =>
+            message.topic === 'medshare.deadletter.v1' && message.headers.ce_id === poison.id && message.headers['dlq.group'] === `encryption-t${run}-sealed`,
+        ),
       { what: 'the poison message dead-lettered' },
     );
     expect(dead.headers['dlq.reason']).toBe('sealed box refused: unknown-sealing-key');
@@ -318,7 +389,11 @@ describe('ingestion and encryption', () => {
   describe('bad input gets the right status, an OperationOutcome, and publishes no record', () => {
     const hospARecord = () => hospA[1];
     const invalid = () => ({ ...hospARecord().patient, gender: 'Female' });
-    const oversized = () => JSON.stringify({ ...hospARecord().patient, text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(MAX_BODY_BYTES)}</div>` } });
+    const oversized = () =>
+      JSON.stringify({
+        ...hospARecord().patient,
+        text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(MAX_BODY_BYTES)}</div>` },
+      });
     const forged = () => {
       const [header, payload] = tokenOf('hosp-a').split('.');
       const [, , signature] = tokenOf('hosp-b').split('.');
@@ -341,7 +416,9 @@ describe('ingestion and encryption', () => {
       expect((answer.body.issue as unknown[]).length).toBeGreaterThan(0);
       const requestId = answer.headers.get('x-request-id') as string;
       if (rejectionPublished) {
-        const rejection = await eventually(() => recorder.events('ingest.rejected.v1').find((event) => event.data.requestId === requestId), { what: 'ingest.rejected' });
+        const rejection = await eventually(() => recorder.events('ingest.rejected.v1').find((event) => event.data.requestId === requestId), {
+          what: 'ingest.rejected',
+        });
         expect(rejection.data.status).toBe(status);
         expect(JSON.stringify(rejection)).not.toContain(CANARY);
       }
@@ -361,15 +438,27 @@ describe('ingestion and encryption', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     const other = await submit({ ...body, id: randomUUID() }, { idempotencyKey: key });
     expect(other.status).toBe(409);
-    await eventually(() => recorder.events('ingest.sealed.v1').some((event) => event.data.requestId === first.body.requestId) || undefined, { what: 'the first sealed event' });
-    expect(recorder.events('ingest.sealed.v1').filter((event) => event.data.records.some((r) => (first.body.records as { recordId: string }[]).some((x) => x.recordId === r.recordId)))).toHaveLength(1);
+    await eventually(() => recorder.events('ingest.sealed.v1').some((event) => event.data.requestId === first.body.requestId) || undefined, {
+      what: 'the first sealed event',
+    });
+    expect(
+      recorder
+        .events('ingest.sealed.v1')
+        .filter((event) => event.data.records.some((r) => (first.body.records as { recordId: string }[]).some((x) => x.recordId === r.recordId))),
+    ).toHaveLength(1);
   });
 
   it('ingestion holds no key that opens what it published', async () => {
-    const sealedEvent = recorder.events('ingest.sealed.v1').find((event) => event.data.requestId !== undefined && event.data.institution === 'hosp-a' && event.data.patient === submitted[0].patient)!;
+    const sealedEvent = recorder
+      .events('ingest.sealed.v1')
+      .find((event) => event.data.requestId !== undefined && event.data.institution === 'hosp-a' && event.data.patient === submitted[0].patient)!;
     const dump = execFileSync('pg_dump', ['--data-only', databaseUrl(stateServer, databases.ingestion)], { maxBuffer: 256 * 1024 * 1024 }).toString();
     const env = readFileSync(`/proc/${ingestion.process.pid}/environ`).toString();
-    const candidates = new Set<string>([...`${dump}\n${env}`.matchAll(/[A-Za-z0-9+/]{43}=|[0-9a-f]{64}/g)].map((match) => (match[0].length === 64 ? Buffer.from(match[0], 'hex').toString('base64') : match[0])));
+    const candidates = new Set<string>(
+      [...`${dump}\n${env}`.matchAll(/[A-Za-z0-9+/]{43}=|[0-9a-f]{64}/g)].map((match) =>
+        match[0].length === 64 ? Buffer.from(match[0], 'hex').toString('base64') : match[0],
+      ),
+    );
     for (const key of recorder.events('keys.sealing-key-rotated.v1')) candidates.add(key.data.publicKey);
     expect(candidates.size).toBeGreaterThan(0);
     const { sealed, ...metadata } = sealedEvent.data;
@@ -395,11 +484,17 @@ describe('ingestion and encryption', () => {
     expect(before).toHaveLength(ids.length);
     await encryption.stop();
     await store.query('TRUNCATE encrypted_records');
-    encryption = await startService('encryption', { ...encryptionOptions(), env: { ...encryptionOptions().env, STORE_GROUP_ID: `encryption-t${run}-store-replay` } });
-    const rebuilt = await eventually(async () => {
-      const found = await storedRows(ids);
-      return found.length === ids.length ? found : undefined;
-    }, { what: 'the replayed store', timeoutMs: 90_000 });
+    encryption = await startService('encryption', {
+      ...encryptionOptions(),
+      env: { ...encryptionOptions().env, STORE_GROUP_ID: `encryption-t${run}-store-replay` },
+    });
+    const rebuilt = await eventually(
+      async () => {
+        const found = await storedRows(ids);
+        return found.length === ids.length ? found : undefined;
+      },
+      { what: 'the replayed store', timeoutMs: 90_000 },
+    );
     const withoutStoredAt = (rows: Record<string, unknown>[]) => rows.map(({ stored_at: _storedAt, ...row }) => row);
     expect(withoutStoredAt(rebuilt)).toEqual(withoutStoredAt(before));
   });

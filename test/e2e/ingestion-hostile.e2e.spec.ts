@@ -53,7 +53,11 @@ describe('ingestion under hostile input', () => {
     ['JSON nested 10,000 deep in an Observation extension', () => nestedExtensionText(10_000), [400, 422]],
     ['an array nested 10,000 deep', () => `${'['.repeat(10_000)}${']'.repeat(10_000)}`, [400]],
     ['a raw NUL byte in the JSON text', () => `{"resourceType":"Patient","gender":"male"}\u0000`, [400]],
-    ['an escaped NUL in a string (R4 strings allow no control character)', () => ({ resourceType: 'Patient', gender: 'male', name: [{ family: 'A\u0000B' }] }), [422]],
+    [
+      'an escaped NUL in a string (R4 strings allow no control character)',
+      () => ({ resourceType: 'Patient', gender: 'male', name: [{ family: 'A\u0000B' }] }),
+      [422],
+    ],
   ])('refuses %s with a 4xx OperationOutcome', async (_name, body, statuses) => {
     const answer = await submit(body());
     expect(statuses).toContain(answer.status);
@@ -83,7 +87,9 @@ describe('ingestion under hostile input', () => {
       await poller;
     }
     const lagMs = await eventLoopLagMaxMs();
-    process.stdout.write(`flood: ${answer.status} in ${answer.elapsedMs} ms, ${JSON.stringify(answer.body).length} bytes; event-loop lag max ${lagMs.toFixed(1)} ms; slowest /health/live ${slowestLiveMs} ms\n`);
+    process.stdout.write(
+      `flood: ${answer.status} in ${answer.elapsedMs} ms, ${JSON.stringify(answer.body).length} bytes; event-loop lag max ${lagMs.toFixed(1)} ms; slowest /health/live ${slowestLiveMs} ms\n`,
+    );
     expect(answer.status).toBe(422);
     expect((answer.body.issue as unknown[]).length).toBeLessThanOrEqual(101);
     expect(answer.elapsedMs).toBeLessThan(VALIDATION_TIMEOUT_MS + 3000);
@@ -95,7 +101,9 @@ describe('ingestion under hostile input', () => {
   it('answers, publishes and logs codes and schema-known paths only: no invented element name, id or key', async () => {
     const invented = await submit({ resourceType: 'Patient', gender: 'male', [`mrn-${MARK}`]: 'x', name: [{ family: 'A', [MARK]: 1 }] }, `key-${MARK}-1`);
     expect(invented.status).toBe(422);
-    expect((invented.body.issue as { expression: string[] }[]).flatMap((issue) => issue.expression)).toEqual(expect.arrayContaining(['Patient.<unknown>', 'Patient.name[0].<unknown>']));
+    expect((invented.body.issue as { expression: string[] }[]).flatMap((issue) => issue.expression)).toEqual(
+      expect.arrayContaining(['Patient.<unknown>', 'Patient.name[0].<unknown>']),
+    );
     const unknownType = await submit({ resourceType: MARK, id: MARK }, `key-${MARK}-2`);
     expect(unknownType.status).toBe(422);
     // A record's own id and the request's key, on a record that is accepted.
@@ -105,8 +113,12 @@ describe('ingestion under hostile input', () => {
     expect(accepted.status).toBe(202);
     for (const answer of [invented, unknownType, accepted]) expect(JSON.stringify(answer.body)).not.toContain(MARK);
 
-    const rejected = (await published<EventOf<'ingest.rejected.v1'>>(topics.ingestRejected)).filter((event) => event.data.requestId === invented.headers.get('x-request-id'));
-    expect(rejected.flatMap((event) => event.data.reasons.flatMap((reason) => reason.expression ?? []))).toEqual(expect.arrayContaining(['Patient.<unknown>', 'Patient.name[0].<unknown>']));
+    const rejected = (await published<EventOf<'ingest.rejected.v1'>>(topics.ingestRejected)).filter(
+      (event) => event.data.requestId === invented.headers.get('x-request-id'),
+    );
+    expect(rejected.flatMap((event) => event.data.reasons.flatMap((reason) => reason.expression ?? []))).toEqual(
+      expect.arrayContaining(['Patient.<unknown>', 'Patient.name[0].<unknown>']),
+    );
     for (const topic of [topics.ingestRejected, topics.ingestSealed, topics.identity]) expect(JSON.stringify(await published(topic))).not.toContain(MARK);
     const dump = execFileSync('pg_dump', ['--data-only', stack.databaseUrls.ingestion], { maxBuffer: 256 * 1024 * 1024 }).toString();
     expect(dump).not.toContain(MARK);

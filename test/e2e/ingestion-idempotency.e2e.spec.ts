@@ -41,7 +41,9 @@ describe('ingestion idempotency claims and Kafka outages', () => {
   /** Every ingest.sealed event on the topic that carries a record of `answer`. */
   async function sealedEventsOf(answer: FhirAnswer): Promise<EventOf<'ingest.sealed.v1'>[]> {
     const recordIds = new Set((answer.body.records as { recordId: string }[]).map((record) => record.recordId));
-    const sealed = (await readTopic(broker.kafka, topics.ingestSealed.name)).map((message) => JSON.parse(message.value?.toString() ?? '') as EventOf<'ingest.sealed.v1'>);
+    const sealed = (await readTopic(broker.kafka, topics.ingestSealed.name)).map(
+      (message) => JSON.parse(message.value?.toString() ?? '') as EventOf<'ingest.sealed.v1'>,
+    );
     return sealed.filter((event) => event.data.records.some((record) => recordIds.has(record.recordId)));
   }
 
@@ -56,12 +58,7 @@ describe('ingestion idempotency claims and Kafka outages', () => {
     await ingestionDb.connect();
   });
 
-  afterAll(() =>
-    closeAll([
-      () => ingestionDb?.end(),
-      () => stack?.remove(),
-      () => broker?.remove(),
-    ]));
+  afterAll(() => closeAll([() => ingestionDb?.end(), () => stack?.remove(), () => broker?.remove()]));
 
   it('lets a retry complete the claim of an ingestion killed mid-request, publishing its records once', async () => {
     const key = `mrn-${run}-0001`;

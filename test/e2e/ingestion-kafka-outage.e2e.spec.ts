@@ -51,12 +51,7 @@ describe('ingestion when Kafka is down', () => {
     await store.connect();
   });
 
-  afterAll(() =>
-    closeAll([
-      () => store?.end(),
-      () => stack?.remove(),
-      () => brokerB?.remove(),
-    ]));
+  afterAll(() => closeAll([() => store?.end(), () => stack?.remove(), () => brokerB?.remove()]));
 
   async function storedCount(recordIds: readonly string[]): Promise<number> {
     const { rows } = await store.query('SELECT count(*)::int AS n FROM encrypted_records WHERE record_id = ANY($1::text[])', [recordIds]);
@@ -78,7 +73,9 @@ describe('ingestion when Kafka is down', () => {
     const answer = await submit(twoPatientBundle(patients[2], patients[3]), `outage-${run}`);
     expect(answer.status).toBe(503);
     expect(answer.headers.get('retry-after')).toBe(String(RETRY_AFTER_SECONDS));
-    expect(answer.body).toEqual(expect.objectContaining({ resourceType: 'OperationOutcome', issue: [expect.objectContaining({ severity: 'error', code: 'transient' })] }));
+    expect(answer.body).toEqual(
+      expect.objectContaining({ resourceType: 'OperationOutcome', issue: [expect.objectContaining({ severity: 'error', code: 'transient' })] }),
+    );
     // A client that waits longer than this for a 503 has given up already.
     expect(answer.elapsedMs).toBeLessThan(30_000);
   });
@@ -110,7 +107,9 @@ describe('ingestion when Kafka is down', () => {
       intervalMs: 500,
     });
 
-    const encrypted = (await readEvents(kafka, topics.recordsEncrypted)).filter((event) => event.source === stack.source && event.type === 'records.encrypted.v1');
+    const encrypted = (await readEvents(kafka, topics.recordsEncrypted)).filter(
+      (event) => event.source === stack.source && event.type === 'records.encrypted.v1',
+    );
     const perRecord = new Map<string, number>();
     for (const event of encrypted) {
       const { recordId } = (event as EventOf<'records.encrypted.v1'>).data;

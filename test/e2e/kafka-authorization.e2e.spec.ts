@@ -80,33 +80,56 @@ describe('the authenticated and authorised bus', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: patientUrl, request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient', identifier: [{ system: NATIONAL, value: `n-${run}` }], gender: 'female', birthDate: '1980-04-01' } },
+        {
+          fullUrl: patientUrl,
+          request: { method: 'POST', url: 'Patient' },
+          resource: { resourceType: 'Patient', identifier: [{ system: NATIONAL, value: `n-${run}` }], gender: 'female', birthDate: '1980-04-01' },
+        },
         {
           fullUrl: `urn:uuid:${run}-0000-4000-8000-000000000002`,
           request: { method: 'POST', url: 'Observation' },
           resource: {
-            resourceType: 'Observation', status: 'final', subject: { reference: patientUrl }, effectiveDateTime: '2024-03-10T09:00:00Z',
-            code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] }, valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
+            resourceType: 'Observation',
+            status: 'final',
+            subject: { reference: patientUrl },
+            effectiveDateTime: '2024-03-10T09:00:00Z',
+            code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
+            valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
           },
         },
       ],
     };
     expect((await call('ingestion', 'POST', '/v1/fhir', systemToken(A), bundle)).status).toBe(202);
 
-    const decide = (body: Record<string, unknown>) => call('access-control', 'POST', '/v1/decisions', practitionerToken(holder.institution, holder.id), { patient: patientRef, ...body });
-    await eventually(async () => (JSON.parse((await decide({ purpose: 'TREAT' })).text) as { reachableHolders?: string[] }).reachableHolders?.includes(A) || undefined, {
-      timeoutMs: 60_000,
-      what: 'access control to see the records encryption stored',
-    });
-    const read = await call('access-control', 'GET', `/v1/patients/${encodeURIComponent(patientRef)}/records?purpose=ETREAT&reason=bus-check`, practitionerToken(holder.institution, holder.id));
+    const decide = (body: Record<string, unknown>) =>
+      call('access-control', 'POST', '/v1/decisions', practitionerToken(holder.institution, holder.id), { patient: patientRef, ...body });
+    await eventually(
+      async () => (JSON.parse((await decide({ purpose: 'TREAT' })).text) as { reachableHolders?: string[] }).reachableHolders?.includes(A) || undefined,
+      {
+        timeoutMs: 60_000,
+        what: 'access control to see the records encryption stored',
+      },
+    );
+    const read = await call(
+      'access-control',
+      'GET',
+      `/v1/patients/${encodeURIComponent(patientRef)}/records?purpose=ETREAT&reason=bus-check`,
+      practitionerToken(holder.institution, holder.id),
+    );
     expect(read.status).toBe(200);
     expect(read.text).toContain('Observation');
 
-    await eventually(async () => (await call('governance', 'GET', '/v1/alerts', DEV_OPERATOR_TOKEN)).text.includes('break-glass') || undefined, { timeoutMs: 60_000, what: 'governance to raise the break-glass alert' });
-    const head = await eventually(async () => {
-      const answer = JSON.parse((await call('ledger', 'GET', '/v1/blocks/head', systemToken(A))).text) as { treeSize?: number };
-      return (answer.treeSize ?? 0) >= 3 ? answer : undefined;
-    }, { timeoutMs: 60_000, what: 'the ledger to take in the audited events' });
+    await eventually(async () => (await call('governance', 'GET', '/v1/alerts', DEV_OPERATOR_TOKEN)).text.includes('break-glass') || undefined, {
+      timeoutMs: 60_000,
+      what: 'governance to raise the break-glass alert',
+    });
+    const head = await eventually(
+      async () => {
+        const answer = JSON.parse((await call('ledger', 'GET', '/v1/blocks/head', systemToken(A))).text) as { treeSize?: number };
+        return (answer.treeSize ?? 0) >= 3 ? answer : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the ledger to take in the audited events' },
+    );
     expect(head.treeSize).toBeGreaterThanOrEqual(3);
   });
 
@@ -122,7 +145,10 @@ describe('the authenticated and authorised bus', () => {
   it('lets analysts read decisions but not sealed payloads, ciphertext, decrypt traffic or keys', async () => {
     expect(await readAs('analyst-platform', topics.accessDecisions.name)).toBe('read');
     for (const topic of [topics.ingestSealed, topics.recordsEncrypted, topics.decryptRequests, topics.decryptReplies, topics.keys]) {
-      expect({ topic: topic.name, outcome: await readAs('analyst-platform', topic.name) }).toEqual({ topic: topic.name, outcome: 'TOPIC_AUTHORIZATION_FAILED' });
+      expect({ topic: topic.name, outcome: await readAs('analyst-platform', topic.name) }).toEqual({
+        topic: topic.name,
+        outcome: 'TOPIC_AUTHORIZATION_FAILED',
+      });
     }
     expect(await writeAs('analyst-platform', topics.accessDecisions.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
   });
@@ -150,7 +176,17 @@ describe('the authenticated and authorised bus', () => {
     await admin.connect();
     try {
       await admin.createAcls({
-        acl: [{ principal: 'User:ingestion', host: '*', resourceType: AclResourceTypes.TOPIC, resourceName: topics.recordsEncrypted.name, resourcePatternType: ResourcePatternTypes.LITERAL, operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW }],
+        acl: [
+          {
+            principal: 'User:ingestion',
+            host: '*',
+            resourceType: AclResourceTypes.TOPIC,
+            resourceName: topics.recordsEncrypted.name,
+            resourcePatternType: ResourcePatternTypes.LITERAL,
+            operation: AclOperationTypes.READ,
+            permissionType: AclPermissionTypes.ALLOW,
+          },
+        ],
       });
     } finally {
       await admin.disconnect();

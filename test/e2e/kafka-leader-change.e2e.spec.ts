@@ -18,7 +18,15 @@ describe('publishing while partition leaders move', () => {
   });
 
   it('loses no acknowledged event and writes none twice', async () => {
-    const report = await runLeaderChange(cluster, { rate: 1_000, batch: 10, warmupMs: 2_000, afterKillMs: 12_000, freezeMs: 20_000, afterFreezeMs: 3_000, log: (line) => process.stdout.write(`leader-change: ${line}\n`) });
+    const report = await runLeaderChange(cluster, {
+      rate: 1_000,
+      batch: 10,
+      warmupMs: 2_000,
+      afterKillMs: 12_000,
+      freezeMs: 20_000,
+      afterFreezeMs: 3_000,
+      log: (line) => process.stdout.write(`leader-change: ${line}\n`),
+    });
     process.stdout.write(`leader-change: ${JSON.stringify({ ...report, missing: report.missing.length, duplicates: report.duplicates.length })}\n`);
     expect(report.acknowledged).toBeGreaterThan(1_000);
     expect(report.missing).toEqual([]);

@@ -43,7 +43,9 @@ async function privatePostgres(command: 'start' | 'stop', port: number): Promise
 function serverProcesses(): number[] {
   const folder = realpathSync(resolve(repoRoot, '.data/postgres', frozenName));
   const postmaster = Number(readFileSync(resolve(folder, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry) && parentOf(Number(entry)) === postmaster).map(Number);
+  const children = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && parentOf(Number(entry)) === postmaster)
+    .map(Number);
   return [postmaster, ...children];
 }
 
@@ -84,7 +86,10 @@ describe('ledger replica faults', () => {
   const seen: AlertData[] = [];
 
   const alertsOf = (what: string, matches: (alert: AlertData) => boolean) => {
-    const mine = (alert: AlertData) => [alert.details?.chain, alert.details?.address].some((value) => String(value ?? '').includes(database) || String(value ?? '').endsWith(`:${pgPort}/ledger`)) && matches(alert);
+    const mine = (alert: AlertData) =>
+      [alert.details?.chain, alert.details?.address].some(
+        (value) => String(value ?? '').includes(database) || String(value ?? '').endsWith(`:${pgPort}/ledger`),
+      ) && matches(alert);
     return eventually(() => (seen.some(mine) ? seen.filter(mine) : undefined), { what, timeoutMs: 30_000 });
   };
 
@@ -160,17 +165,29 @@ describe('ledger replica faults', () => {
     await allRecordedOnce(0, 20_000);
     await allRecordedOnce(1, 20_000);
     // No commit waited for the frozen replica: the longest pause between two blocks is well under its timeout.
-    const gaps = await query<{ gap_ms: number }>(url, 'SELECT extract(epoch FROM written_at - lag(written_at) OVER (ORDER BY height)) * 1000 AS gap_ms FROM ledger_blocks WHERE written_at >= $1::timestamptz', [before]);
+    const gaps = await query<{ gap_ms: number }>(
+      url,
+      'SELECT extract(epoch FROM written_at - lag(written_at) OVER (ORDER BY height)) * 1000 AS gap_ms FROM ledger_blocks WHERE written_at >= $1::timestamptz',
+      [before],
+    );
     const longest = Math.max(...gaps.map((row) => Number(row.gap_ms ?? 0)));
     expect(longest).toBeLessThan(REPLICA_TIMEOUT_MS * 0.75);
     // One warning for the outage, saying why: it stopped answering (timed out, or too many writes waiting for it).
-    const [down] = await alertsOf('the frozen replica reported unhealthy', (alert) => alert.kind === 'replica-unhealthy' && alert.details?.replica === 'replica-3' && alert.severity === 'warning');
+    const [down] = await alertsOf(
+      'the frozen replica reported unhealthy',
+      (alert) => alert.kind === 'replica-unhealthy' && alert.details?.replica === 'replica-3' && alert.severity === 'warning',
+    );
     expect(String(down.details?.reason)).toMatch(new RegExp(`no answer within ${REPLICA_TIMEOUT_MS} ms|block writes were waiting for it`));
-    const replicas = await eventually(async () => {
-      const { replicas: states } = (await (await fetch(`${ledger?.baseUrl}/v1/replicas`)).json()) as { replicas: { replica: string; reachable: boolean; writerLock: boolean; inSync: boolean }[] };
-      const third = states.find((state) => state.replica === 'replica-3');
-      return third && !third.writerLock && !third.reachable ? states : undefined;
-    }, { what: 'the frozen replica to have lost its writer session', timeoutMs: 3 * REPLICA_TIMEOUT_MS });
+    const replicas = await eventually(
+      async () => {
+        const { replicas: states } = (await (await fetch(`${ledger?.baseUrl}/v1/replicas`)).json()) as {
+          replicas: { replica: string; reachable: boolean; writerLock: boolean; inSync: boolean }[];
+        };
+        const third = states.find((state) => state.replica === 'replica-3');
+        return third && !third.writerLock && !third.reachable ? states : undefined;
+      },
+      { what: 'the frozen replica to have lost its writer session', timeoutMs: 3 * REPLICA_TIMEOUT_MS },
+    );
     expect(replicas.filter((state) => state.inSync).map((state) => state.replica)).toEqual(['replica-1', 'replica-2']);
     expect((await fetch(`${ledger?.baseUrl}/health/ready`)).status).toBe(200);
     expect(Date.now() - frozenAt).toBeLessThan(30_000);
@@ -179,7 +196,10 @@ describe('ledger replica faults', () => {
     frozen = false;
     await produce(200);
     await allRecordedOnce(2);
-    await alertsOf('the woken replica recovered', (alert) => alert.kind === 'replica-unhealthy' && alert.details?.replica === 'replica-3' && alert.details?.state === 'recovered');
+    await alertsOf(
+      'the woken replica recovered',
+      (alert) => alert.kind === 'replica-unhealthy' && alert.details?.replica === 'replica-3' && alert.details?.state === 'recovered',
+    );
     const heads = await Promise.all(replicaUrls().map((replica) => query<{ height: string }>(replica, 'SELECT max(height) AS height FROM ledger_blocks')));
     expect(new Set(heads.map(([row]) => row.height)).size).toBe(1);
   });
@@ -195,9 +215,27 @@ describe('ledger replica faults', () => {
     FROM ledger_blocks ORDER BY height DESC LIMIT 1`;
 
   it.each([
-    { name: 'a deleted head block whose event rows stay behind, on two replicas at once', replicas: [0, 1], sql: [deleteHeadBlock], problem: /removed after the replica had stored them/, findings: 2 },
-    { name: 'the last three blocks deleted (truncation)', replicas: [1], sql: deleteLastThreeBlocks, problem: /blocks \d+\.\.\d+ were removed after the replica had stored them/, findings: 1 },
-    { name: 'a forged head block', replicas: [0], sql: [forgeHeadBlock], problem: /divergent tail of 1 blocks is not the committed chain: block hash does not match the header/, findings: 1 },
+    {
+      name: 'a deleted head block whose event rows stay behind, on two replicas at once',
+      replicas: [0, 1],
+      sql: [deleteHeadBlock],
+      problem: /removed after the replica had stored them/,
+      findings: 2,
+    },
+    {
+      name: 'the last three blocks deleted (truncation)',
+      replicas: [1],
+      sql: deleteLastThreeBlocks,
+      problem: /blocks \d+\.\.\d+ were removed after the replica had stored them/,
+      findings: 1,
+    },
+    {
+      name: 'a forged head block',
+      replicas: [0],
+      sql: [forgeHeadBlock],
+      problem: /divergent tail of 1 blocks is not the committed chain: block hash does not match the header/,
+      findings: 1,
+    },
   ])('repairs $name by itself while catching up, reports each replica as ledger-tamper, and commits on', async ({ replicas, sql, problem, findings }) => {
     // Idle first: no block in flight while the rows change under the writer.
     for (const index of [0, 1, 2]) await allRecordedOnce(index);
@@ -207,13 +245,23 @@ describe('ledger replica faults', () => {
     for (const index of [0, 1, 2]) await allRecordedOnce(index);
     for (const index of replicas) {
       const name = `replica-${index + 1}`;
-      const [alert] = await alertsOf(`a tamper alert for ${name}`, (candidate) => seen.indexOf(candidate) >= alertsBefore && candidate.kind === 'ledger-tamper' && candidate.details?.replica === name);
+      const [alert] = await alertsOf(
+        `a tamper alert for ${name}`,
+        (candidate) => seen.indexOf(candidate) >= alertsBefore && candidate.kind === 'ledger-tamper' && candidate.details?.replica === name,
+      );
       expect(alert).toMatchObject({ severity: 'critical', details: { repaired: true, findings } });
       expect(String(alert.details?.problem)).toMatch(problem);
-      const [orphans] = await query<{ count: string }>(replicaUrls()[index], 'SELECT count(*) FROM ledger_events e WHERE NOT EXISTS (SELECT 1 FROM ledger_blocks b WHERE b.height = e.height)');
+      const [orphans] = await query<{ count: string }>(
+        replicaUrls()[index],
+        'SELECT count(*) FROM ledger_events e WHERE NOT EXISTS (SELECT 1 FROM ledger_blocks b WHERE b.height = e.height)',
+      );
       expect(Number(orphans.count)).toBe(0);
     }
-    const heads = await Promise.all(replicaUrls().map((url) => query<{ height: string; hash: string }>(url, 'SELECT height, block_hash AS hash FROM ledger_blocks ORDER BY height DESC LIMIT 1')));
+    const heads = await Promise.all(
+      replicaUrls().map((url) =>
+        query<{ height: string; hash: string }>(url, 'SELECT height, block_hash AS hash FROM ledger_blocks ORDER BY height DESC LIMIT 1'),
+      ),
+    );
     expect(new Set(heads.map(([head]) => `${head.height}:${head.hash}`)).size).toBe(1);
   });
 });

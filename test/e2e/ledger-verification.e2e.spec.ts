@@ -51,7 +51,8 @@ async function produce(count: number): Promise<void> {
   produced.push(...events.map((event) => event.id));
 }
 
-const onReplica = <T>(index: number, sql: string, params: unknown[] = [], db = database): Promise<T[]> => queryRows<T>(databaseUrl(ledgerServers[index], db), sql, params);
+const onReplica = <T>(index: number, sql: string, params: unknown[] = [], db = database): Promise<T[]> =>
+  queryRows<T>(databaseUrl(ledgerServers[index], db), sql, params);
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -84,7 +85,8 @@ describe('ledger verification and its doors', () => {
       () => publisher.disconnect(),
       ...ledgerServers.map((server) => () => dropDatabase(server, database)),
       () => dropDatabase(stateServer, `ledger_state_v${run}`),
-    ]));
+    ]),
+  );
 
   describe('bad path and query values', () => {
     it.each<{ name: string; path: string; method?: string; echo?: string; code?: string }>([
@@ -137,10 +139,13 @@ describe('ledger verification and its doors', () => {
       const job = (await response.json()) as { id: string; status: string; repair: boolean };
       expect(location).toBe(`/v1/verifications/${job.id}`);
       expect(job).toMatchObject({ repair: false, status: expect.stringMatching(/^(queued|running)$/) });
-      const done = await eventually(async () => {
-        const current = (await (await fetch(`${ledger.baseUrl}${location}`)).json()) as { status: string; report?: { ok: boolean; replicas: unknown[] } };
-        return current.status === 'done' ? current : undefined;
-      }, { timeoutMs: 60_000, what: 'the job to finish' });
+      const done = await eventually(
+        async () => {
+          const current = (await (await fetch(`${ledger.baseUrl}${location}`)).json()) as { status: string; report?: { ok: boolean; replicas: unknown[] } };
+          return current.status === 'done' ? current : undefined;
+        },
+        { timeoutMs: 60_000, what: 'the job to finish' },
+      );
       expect(done.report).toMatchObject({ ok: true });
       expect(done.report?.replicas).toHaveLength(3);
       // Right after, an anonymous request gets that run again; a token buys a new one.
@@ -154,7 +159,13 @@ describe('ledger verification and its doors', () => {
       { name: 'a repair with no token', headers: {}, status: 401, code: 'unauthenticated' },
       { name: 'a repair with a wrong token', headers: bearer('not-the-operator-token-at-all-0000'), status: 401, code: 'unauthenticated' },
       { name: "a repair with the auditor's token", headers: bearer(tokens.auditor), status: 403, code: 'forbidden' },
-      { name: 'a read-only run with a wrong token', headers: bearer('not-the-auditor-token-at-all-00000'), status: 401, code: 'unauthenticated', repair: false },
+      {
+        name: 'a read-only run with a wrong token',
+        headers: bearer('not-the-auditor-token-at-all-00000'),
+        status: 401,
+        code: 'unauthenticated',
+        repair: false,
+      },
     ])('refuses $name', async ({ headers, status, code, repair }) => {
       const response = await fetch(`${ledger.baseUrl}/v1/verifications?repair=${repair ?? true}`, { method: 'POST', headers });
       expect(response.status).toBe(status);
@@ -211,7 +222,10 @@ describe('ledger verification and its doors', () => {
       writeFileSync(checkpoint, JSON.stringify(head));
       const publicKey = await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text();
       const replica = ['replica', '--url', databaseUrl(ledgerServers[2], database), '--public-key', publicKey];
-      expect(await audit([...replica, '--checkpoint', checkpoint])).toMatchObject({ code: 0, out: expect.stringContaining(`trusted:   checkpoint of size ${head.treeSize} reached`) });
+      expect(await audit([...replica, '--checkpoint', checkpoint])).toMatchObject({
+        code: 0,
+        out: expect.stringContaining(`trusted:   checkpoint of size ${head.treeSize} reached`),
+      });
 
       // A DBA deletes the last block and its events: what is left is a consistent, shorter chain. The ledger
       // is stopped first, or its catch-up would copy the block back before the auditor looks.
@@ -235,7 +249,11 @@ describe('ledger verification and its doors', () => {
       const messages = await readTopic(kafka, topics.governanceAlerts.name, { from });
       return messages.flatMap(({ value }) => {
         const parsed = parseEvent(value, topics.governanceAlerts.name);
-        const mine = parsed.ok && parsed.event.type === 'governance.alert.v1' && parsed.event.data.kind === 'ledger-tamper' && String(parsed.event.data.details?.address).endsWith(`/${database}`);
+        const mine =
+          parsed.ok &&
+          parsed.event.type === 'governance.alert.v1' &&
+          parsed.event.data.kind === 'ledger-tamper' &&
+          String(parsed.event.data.details?.address).endsWith(`/${database}`);
         return mine ? [parsed.event as Alert] : [];
       });
     }
@@ -251,10 +269,15 @@ describe('ledger verification and its doors', () => {
 
     /** Every replica in sync and clean in the last background pass. */
     async function settled(): Promise<void> {
-      await eventually(async () => {
-        const { replicas } = (await (await fetch(`${ledger.baseUrl}/v1/replicas`)).json()) as { replicas: { inSync: boolean; lastVerification?: { ok: boolean } }[] };
-        return replicas.every((replica) => replica.inSync && replica.lastVerification?.ok) || undefined;
-      }, { timeoutMs: 30_000, what: 'a clean background pass over replicas in sync' });
+      await eventually(
+        async () => {
+          const { replicas } = (await (await fetch(`${ledger.baseUrl}/v1/replicas`)).json()) as {
+            replicas: { inSync: boolean; lastVerification?: { ok: boolean } }[];
+          };
+          return replicas.every((replica) => replica.inSync && replica.lastVerification?.ok) || undefined;
+        },
+        { timeoutMs: 30_000, what: 'a clean background pass over replicas in sync' },
+      );
     }
 
     beforeAll(async () => {
@@ -278,14 +301,21 @@ describe('ledger verification and its doors', () => {
         if (round === 6) await setDown(false);
         await produce(60);
         // Each round's events in a committed block before the next: blocks keep coming whatever the replica does.
-        await eventually(async () => (await fetch(`${ledger.baseUrl}/v1/events/${produced[produced.length - 1]}/proof`)).status === 200 || undefined, { what: `round ${round} committed` });
+        await eventually(async () => (await fetch(`${ledger.baseUrl}/v1/events/${produced[produced.length - 1]}/proof`)).status === 200 || undefined, {
+          what: `round ${round} committed`,
+        });
       }
       await settled();
       expect(await tamperAlerts(from)).toEqual([]);
     });
 
     it.each([
-      { name: 'an edited event row of an old block', replica: 0, sql: `UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 11`, row: 'event leaf 11' },
+      {
+        name: 'an edited event row of an old block',
+        replica: 0,
+        sql: `UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 11`,
+        row: 'event leaf 11',
+      },
       { name: 'a deleted old block row', replica: 1, sql: 'DELETE FROM ledger_blocks WHERE height = 1', row: 'block' },
     ])('finds $name within seconds, names it in a ledger-tamper alert, and repairs it', async ({ replica, sql, row }) => {
       const from = await topicEnds(kafka, topics.governanceAlerts.name);

@@ -66,7 +66,8 @@ function stream(batch = 100, pauseMs = 20): { stop(): Promise<void> } {
   };
 }
 
-const onReplica = <T>(index: number, sql: string, params: unknown[] = [], db = database): Promise<T[]> => queryRows<T>(databaseUrl(ledgerServers[index], db), sql, params);
+const onReplica = <T>(index: number, sql: string, params: unknown[] = [], db = database): Promise<T[]> =>
+  queryRows<T>(databaseUrl(ledgerServers[index], db), sql, params);
 
 async function setReplicaDown(index: number, down: boolean): Promise<void> {
   await onReplica(index, `ALTER DATABASE ${database} WITH ALLOW_CONNECTIONS ${down ? 'false' : 'true'}`, [], 'postgres');
@@ -83,7 +84,10 @@ async function allRecordedOnce(index: number, timeoutMs = 60_000): Promise<void>
 
 /** Every partition's ranges follow on from the previous block's, with no gap and no overlap. */
 async function offsetRangesContiguous(index: number): Promise<void> {
-  const blocks = await onReplica<{ height: string; offsets: { topic: string; partition: number; first: string; last: string }[] }>(index, 'SELECT height, offsets FROM ledger_blocks ORDER BY height');
+  const blocks = await onReplica<{ height: string; offsets: { topic: string; partition: number; first: string; last: string }[] }>(
+    index,
+    'SELECT height, offsets FROM ledger_blocks ORDER BY height',
+  );
   const next = new Map<string, bigint>();
   const gaps: string[] = [];
   for (const block of blocks) {
@@ -170,7 +174,8 @@ describe('ledger', () => {
       ...ledgerServers.map((_, i) => () => setReplicaDown(i, false).catch(() => undefined)),
       ...ledgerServers.map((server) => () => dropDatabase(server, database)),
       () => dropDatabase(stateServer, `ledger_state_t${run}`),
-    ]));
+    ]),
+  );
 
   it('after kill -9 mid-stream and a restart, holds every event exactly once in a chain that verifies, with contiguous offsets', async () => {
     const live = stream();
@@ -191,7 +196,11 @@ describe('ledger', () => {
     { fault: 'dies (kill -9)', instance: 'b', signal: 'SIGKILL' as const, withinMs: 8_000 },
     { fault: 'freezes (SIGSTOP), and fences the frozen writer when it wakes', instance: 'c', signal: 'SIGSTOP' as const, withinMs: 15_000 },
   ])('fails over to a standby within $withinMs ms when the active writer $fault, and loses or repeats nothing', async ({ instance, signal, withinMs }) => {
-    const standby = await startService('ledger', { port: ledger.port === ports.writer ? ports.standby : ports.writer, env, instance: `ledger-${instance}-${run}` });
+    const standby = await startService('ledger', {
+      port: ledger.port === ports.writer ? ports.standby : ports.writer,
+      env,
+      instance: `ledger-${instance}-${run}`,
+    });
     extra.push(standby);
     expect(await writerRole(standby)).toBe('standby');
     expect(await writerRole(ledger)).toBe('active');
@@ -203,9 +212,14 @@ describe('ledger', () => {
     else old.process.kill('SIGSTOP');
     // Taken over = the standby committed a block of its own (the events keep coming).
     const heightAtFault = await headHeight(standby);
-    await eventually(async () => ((await writerRole(standby)) === 'active' && (await headHeight(standby)) > heightAtFault ? true : undefined), { intervalMs: 50, what: 'the standby to take over' });
+    await eventually(async () => ((await writerRole(standby)) === 'active' && (await headHeight(standby)) > heightAtFault ? true : undefined), {
+      intervalMs: 50,
+      what: 'the standby to take over',
+    });
     const takeOverMs = Date.now() - faultAt;
-    process.stdout.write(`ledger fail-over: the writer ${signal === 'SIGKILL' ? 'killed' : 'frozen'} at ${new Date(faultAt).toISOString()}, the standby committed its first block after ${takeOverMs} ms\n`);
+    process.stdout.write(
+      `ledger fail-over: the writer ${signal === 'SIGKILL' ? 'killed' : 'frozen'} at ${new Date(faultAt).toISOString()}, the standby committed its first block after ${takeOverMs} ms\n`,
+    );
     expect(takeOverMs).toBeLessThan(withinMs);
     if (signal === 'SIGSTOP') {
       old.process.kill('SIGCONT');
@@ -230,35 +244,52 @@ describe('ledger', () => {
     await produce(1500);
     await allRecordedOnce(0);
     expect(await headHeight(ledger)).toBeGreaterThan(before);
-    const down = await alertsOf('replica-3 down alert', (alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.severity === 'warning');
+    const down = await alertsOf(
+      'replica-3 down alert',
+      (alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.severity === 'warning',
+    );
     expect(down[0].details).toMatchObject({ replica: 'replica-3', state: 'down' });
     // Through several retry ticks (250 ms), still one alert.
-    const downAlerts = () => seen.filter((alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.severity === 'warning').length;
+    const downAlerts = () =>
+      seen.filter((alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.severity === 'warning').length;
     await consistently(() => downAlerts() === 1, { forMs: 1500, what: 'one replica-down alert' });
     await setReplicaDown(2, false);
     await allRecordedOnce(2);
-    const caughtUp = await eventually(async () => {
-      const { body } = await json<{ replicas: { replica: string; lag?: number; inSync: boolean }[] }>(`${ledger.baseUrl}/v1/replicas`);
-      return body.replicas.every((replica) => replica.inSync && replica.lag === 0) ? body : undefined;
-    }, { what: 'replica-3 in sync' });
+    const caughtUp = await eventually(
+      async () => {
+        const { body } = await json<{ replicas: { replica: string; lag?: number; inSync: boolean }[] }>(`${ledger.baseUrl}/v1/replicas`);
+        return body.replicas.every((replica) => replica.inSync && replica.lag === 0) ? body : undefined;
+      },
+      { what: 'replica-3 in sync' },
+    );
     expect(caughtUp.replicas).toHaveLength(3);
-    await alertsOf('replica-3 recovered', (alert) => alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.details?.state === 'recovered' && alert.severity === 'info');
+    await alertsOf(
+      'replica-3 recovered',
+      (alert) =>
+        alert.kind === 'replica-unhealthy' && alert.details?.address === addressOf(2) && alert.details?.state === 'recovered' && alert.severity === 'info',
+    );
     expect((await verify(ledger)).ok).toBe(true);
   });
 
   it('stops committing with two replicas down (and says so), then resumes with one back, losing nothing', async () => {
     await setReplicaDown(1, true);
     await setReplicaDown(2, true);
-    const ready = await eventually(async () => ((await fetch(`${ledger.baseUrl}/health/ready`)).status === 503 ? true : undefined), { what: 'readiness to report the lost quorum' });
+    const ready = await eventually(async () => ((await fetch(`${ledger.baseUrl}/health/ready`)).status === 503 ? true : undefined), {
+      what: 'readiness to report the lost quorum',
+    });
     expect(ready).toBe(true);
-    await eventually(async () => ((await (await fetch(`${ledger.baseUrl}/metrics`)).text()).includes('medshare_ledger_quorum 0') ? true : undefined), { what: 'the quorum metric to drop' });
+    await eventually(async () => ((await (await fetch(`${ledger.baseUrl}/metrics`)).text()).includes('medshare_ledger_quorum 0') ? true : undefined), {
+      what: 'the quorum metric to drop',
+    });
     const lost = await alertsOf('the quorum-lost alert', (alert) => alert.kind === 'quorum-lost' && alert.severity === 'critical');
     expect(lost[0].details).toMatchObject({ state: 'lost', replicas: 3, needed: 2 });
     const stalled = (await recorded(0)).distinct;
     await produce(700);
     await consistently(async () => (await recorded(0)).distinct === stalled, { forMs: 1500, intervalMs: 250, what: 'nothing committed without a quorum' });
     // The writer retried all along (250 ms): still one critical alert for this outage.
-    expect(seen.filter((alert) => alert.kind === 'quorum-lost' && alert.severity === 'critical' && String(alert.details?.chain).includes(database))).toHaveLength(1);
+    expect(
+      seen.filter((alert) => alert.kind === 'quorum-lost' && alert.severity === 'critical' && String(alert.details?.chain).includes(database)),
+    ).toHaveLength(1);
     await setReplicaDown(1, false);
     await allRecordedOnce(0);
     await allRecordedOnce(1);
@@ -275,11 +306,19 @@ describe('ledger', () => {
     });
 
     it.each([
-      { name: 'an edited event row', replica: 1, row: 'event leaf 10', sql: `UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 10` },
+      {
+        name: 'an edited event row',
+        replica: 1,
+        row: 'event leaf 10',
+        sql: `UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 10`,
+      },
       { name: 'an edited block header', replica: 2, row: 'header', sql: `UPDATE ledger_blocks SET merkle_root = repeat('0', 64) WHERE height = 1` },
       { name: 'a deleted event row', replica: 0, row: 'event leaf 3', sql: 'DELETE FROM ledger_events WHERE leaf_index = 3' },
     ])('finds $name, names replica, height and row, alerts, and repairs it from the quorum', async ({ replica, row, sql }) => {
-      const [{ height }] = await onReplica<{ height: string }>(replica, row === 'header' ? 'SELECT 1 AS height' : `SELECT height FROM ledger_events WHERE leaf_index = ${row.split(' ')[2]}`);
+      const [{ height }] = await onReplica<{ height: string }>(
+        replica,
+        row === 'header' ? 'SELECT 1 AS height' : `SELECT height FROM ledger_events WHERE leaf_index = ${row.split(' ')[2]}`,
+      );
       await onReplica(replica, sql);
       const name = `replica-${replica + 1}`;
 
@@ -295,7 +334,11 @@ describe('ledger', () => {
       expect(tampered?.afterRepair?.ok).toBe(true);
       expect(report.replicas.filter((candidate) => candidate.replica !== name).every((candidate) => candidate.ok)).toBe(true);
 
-      const alert = await eventually(() => seen.find((candidate) => candidate.kind === 'ledger-tamper' && candidate.details?.address === addressOf(replica) && candidate.details?.row === row), { what: 'the tamper alert' });
+      const alert = await eventually(
+        () =>
+          seen.find((candidate) => candidate.kind === 'ledger-tamper' && candidate.details?.address === addressOf(replica) && candidate.details?.row === row),
+        { what: 'the tamper alert' },
+      );
       expect(alert.details).toMatchObject({ replica: name, height: Number(height) });
       expect((await verify(ledger)).ok).toBe(true);
     });

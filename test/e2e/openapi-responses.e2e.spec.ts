@@ -55,24 +55,62 @@ const institutionToken = (practitioner?: string) =>
 /** Representative calls per service: what works, and what is refused. */
 const CALLS: Record<ServiceName, Call[]> = {
   ingestion: [
-    { name: 'a transaction Bundle', status: 202, method: 'POST', path: '/v1/fhir', auth: 'institution', body: patientBundle(population.patients[0], { type: 'transaction' }), contentType: 'application/fhir+json' },
-    { name: 'invalid FHIR', status: 422, method: 'POST', path: '/v1/fhir', auth: 'institution', body: { resourceType: 'Observation', status: 'nonsense' }, contentType: 'application/fhir+json' },
+    {
+      name: 'a transaction Bundle',
+      status: 202,
+      method: 'POST',
+      path: '/v1/fhir',
+      auth: 'institution',
+      body: patientBundle(population.patients[0], { type: 'transaction' }),
+      contentType: 'application/fhir+json',
+    },
+    {
+      name: 'invalid FHIR',
+      status: 422,
+      method: 'POST',
+      path: '/v1/fhir',
+      auth: 'institution',
+      body: { resourceType: 'Observation', status: 'nonsense' },
+      contentType: 'application/fhir+json',
+    },
     { name: 'no token', status: 401, method: 'POST', path: '/v1/fhir', body: { resourceType: 'Patient' }, contentType: 'application/fhir+json' },
     { name: 'text/plain', status: 415, method: 'POST', path: '/v1/fhir', auth: 'institution', body: 'x', contentType: 'text/plain' },
   ],
   encryption: [
     { name: 'key status', status: 200, path: '/v1/keys', auth: 'operator' },
     { name: 'no operator token', status: 401, path: '/v1/keys' },
-    { name: 'a shred with free text', status: 400, method: 'POST', path: `/v1/patients/${PSEUDONYM}/shred`, auth: 'operator', body: { reason: 'not a ticket' } },
+    {
+      name: 'a shred with free text',
+      status: 400,
+      method: 'POST',
+      path: `/v1/patients/${PSEUDONYM}/shred`,
+      auth: 'operator',
+      body: { reason: 'not a ticket' },
+    },
   ],
   'access-control': [
     { name: 'a role', status: 201, method: 'POST', path: '/v1/roles', auth: 'system', body: { practitioner: 'dr-1', role: 'physician' } },
     // The role reaches the decisions through Kafka: asked again until the practitioner is known.
-    { name: 'a decision', status: 200, eventually: true, method: 'POST', path: '/v1/decisions', auth: 'institution', body: { patient: PATIENT_REF, purpose: 'TREAT' } },
+    {
+      name: 'a decision',
+      status: 200,
+      eventually: true,
+      method: 'POST',
+      path: '/v1/decisions',
+      auth: 'institution',
+      body: { patient: PATIENT_REF, purpose: 'TREAT' },
+    },
     { name: 'a read', status: 403, path: `/v1/patients/${encodeURIComponent(PATIENT_REF)}/records?purpose=TREAT`, auth: 'institution' },
     { name: 'a read without a purpose', status: 400, path: `/v1/patients/${encodeURIComponent(PATIENT_REF)}/records`, auth: 'institution' },
     { name: 'a consent without a token', status: 401, method: 'POST', path: '/v1/consents', body: { resourceType: 'Consent' } },
-    { name: 'a decision with an unknown field', status: 400, method: 'POST', path: '/v1/decisions', auth: 'institution', body: { patient: PATIENT_REF, purpose: 'TREAT', extra: 1 } },
+    {
+      name: 'a decision with an unknown field',
+      status: 400,
+      method: 'POST',
+      path: '/v1/decisions',
+      auth: 'institution',
+      body: { patient: PATIENT_REF, purpose: 'TREAT', extra: 1 },
+    },
   ],
   ledger: [
     { name: 'the replicas', status: 200, path: '/v1/replicas' },

@@ -24,7 +24,12 @@ describe('outage alerts from heartbeats', () => {
     const started = await startService(service, {
       port,
       instance,
-      env: { KAFKA_BROKERS: broker.brokers.join(','), DATABASE_URL: databaseUrl(stateServer, `${service.replace('-', '_')}_o${run}`), KAFKA_GROUP_ID: `${service}-o${run}`, LOG_LEVEL: 'warn' },
+      env: {
+        KAFKA_BROKERS: broker.brokers.join(','),
+        DATABASE_URL: databaseUrl(stateServer, `${service.replace('-', '_')}_o${run}`),
+        KAFKA_GROUP_ID: `${service}-o${run}`,
+        LOG_LEVEL: 'warn',
+      },
     });
     running.push(started);
     return started;
@@ -46,7 +51,8 @@ describe('outage alerts from heartbeats', () => {
       () => Promise.all(running.map((service) => service.stop('SIGKILL'))),
       () => broker?.remove(),
       ...['governance', 'access_control'].map((database) => () => dropDatabase(stateServer, `${database}_o${run}`)),
-    ]));
+    ]),
+  );
 
   it('raises an outage alert within 30 s of a kill -9 and a recovery alert when a new instance runs; nothing for a graceful stop', async () => {
     const graceful = await start('access-control', `ac-graceful-o${run}`, ports[1]);
@@ -56,14 +62,22 @@ describe('outage alerts from heartbeats', () => {
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     const killedAt = Date.now();
     await first.stop('SIGKILL');
-    const down = await eventually(async () => (await outages()).find((alert) => alert.details?.state === 'down'), { timeoutMs: 40_000, intervalMs: 1000, what: 'the outage alert' });
+    const down = await eventually(async () => (await outages()).find((alert) => alert.details?.state === 'down'), {
+      timeoutMs: 40_000,
+      intervalMs: 1000,
+      what: 'the outage alert',
+    });
     const alertedAfterMs = Date.now() - killedAt;
     process.stdout.write(`outage alerts: kill -9 of access-control alerted after ${alertedAfterMs} ms\n`);
     expect(alertedAfterMs).toBeLessThan(30_000);
     expect(down).toMatchObject({ severity: 'critical', details: { component: 'service', service: 'access-control', instance: `ac-first-o${run}` } });
 
     await start('access-control', `ac-second-o${run}`, ports[2]);
-    await eventually(async () => (await outages()).find((alert) => alert.details?.state === 'recovered'), { timeoutMs: 30_000, intervalMs: 1000, what: 'the recovery alert' });
+    await eventually(async () => (await outages()).find((alert) => alert.details?.state === 'recovered'), {
+      timeoutMs: 30_000,
+      intervalMs: 1000,
+      what: 'the recovery alert',
+    });
     const all = await outages();
     expect(all.map((alert) => [alert.details?.instance, alert.details?.state, alert.severity])).toEqual([
       [`ac-first-o${run}`, 'down', 'critical'],

@@ -39,7 +39,10 @@ describe('the platform as five processes', () => {
 
   afterAll(async () => {
     await stopAll(services);
-    await Promise.all([...serviceNames.map((name) => dropDatabase(stateServer, stateDatabase(name))), ...ledgerServers.map((server) => dropDatabase(server, ledgerDatabase))]);
+    await Promise.all([
+      ...serviceNames.map((name) => dropDatabase(stateServer, stateDatabase(name))),
+      ...ledgerServers.map((server) => dropDatabase(server, ledgerDatabase)),
+    ]);
   });
 
   it('starts every service ready, on its own port', async () => {

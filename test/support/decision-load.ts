@@ -28,16 +28,27 @@ export class DecisionLoad {
 
   /** Rows of the produced events in the replica database at `url`, and distinct events among them. */
   async recorded(url: string, connectTimeoutMs?: number): Promise<RecordedCounts> {
-    const [row] = await queryRows<{ rows: string; distinct: string }>(url, 'SELECT count(*) AS rows, count(DISTINCT event_id) AS distinct FROM ledger_events WHERE event_id = ANY($1)', [this.produced], connectTimeoutMs);
+    const [row] = await queryRows<{ rows: string; distinct: string }>(
+      url,
+      'SELECT count(*) AS rows, count(DISTINCT event_id) AS distinct FROM ledger_events WHERE event_id = ANY($1)',
+      [this.produced],
+      connectTimeoutMs,
+    );
     return { rows: Number(row.rows), distinct: Number(row.distinct) };
   }
 
   /** Waits until the replica holds every produced event; more rows than events in the answer means doubles. */
-  allRecorded(url: string, { name, timeoutMs = 60_000, connectTimeoutMs }: { name: string; timeoutMs?: number; connectTimeoutMs?: number }): Promise<RecordedCounts> {
-    return eventually(async () => {
-      const counts = await this.recorded(url, connectTimeoutMs);
-      return counts.distinct === this.produced.length ? counts : undefined;
-    }, { timeoutMs, intervalMs: 250, what: `${name} to hold all ${this.produced.length} events` });
+  allRecorded(
+    url: string,
+    { name, timeoutMs = 60_000, connectTimeoutMs }: { name: string; timeoutMs?: number; connectTimeoutMs?: number },
+  ): Promise<RecordedCounts> {
+    return eventually(
+      async () => {
+        const counts = await this.recorded(url, connectTimeoutMs);
+        return counts.distinct === this.produced.length ? counts : undefined;
+      },
+      { timeoutMs, intervalMs: 250, what: `${name} to hold all ${this.produced.length} events` },
+    );
   }
 
   private decision(n: number) {

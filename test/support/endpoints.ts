@@ -21,7 +21,9 @@ export function testEndpoints(env: NodeJS.ProcessEnv = process.env): TestEndpoin
   return {
     kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(','),
     stateServer: env.MEDSHARE_PG_STATE ?? 'postgres://medshare@127.0.0.1:55432',
-    ledgerServers: (env.MEDSHARE_PG_LEDGERS ?? 'postgres://medshare@127.0.0.1:55433,postgres://medshare@127.0.0.1:55434,postgres://medshare@127.0.0.1:55435').split(','),
+    ledgerServers: (
+      env.MEDSHARE_PG_LEDGERS ?? 'postgres://medshare@127.0.0.1:55433,postgres://medshare@127.0.0.1:55434,postgres://medshare@127.0.0.1:55435'
+    ).split(','),
   };
 }
 

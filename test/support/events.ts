@@ -18,7 +18,12 @@ export function decryptRequest(permit = 'abcd'): EventOf<'encryption.decrypt-req
 }
 
 /** A permitted read of Observations by `practitioner` of hosp-a: the ledger's most common leaf. */
-export function permitDecision(decisionId: string, patient: string, practitioner: string, role?: EventOf<'access.decision.v1'>['data']['requester']['role']): EventOf<'access.decision.v1'> {
+export function permitDecision(
+  decisionId: string,
+  patient: string,
+  practitioner: string,
+  role?: EventOf<'access.decision.v1'>['data']['requester']['role'],
+): EventOf<'access.decision.v1'> {
   return envelope(
     'access.decision.v1',
     'access-control',

@@ -1,5 +1,8 @@
 // Poll, don't sleep: waits for an eventual state with a deadline.
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 20_000, intervalMs = 100, what = 'condition' } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -21,7 +24,10 @@ export async function eventually<T>(probe: () => Promise<T | undefined> | T | un
  * The counterpart for what must NOT happen: checks `probe` every `intervalMs` for `forMs` and fails at the
  * first check that is false (or throws), instead of one look after a blind sleep.
  */
-export async function consistently(probe: () => Promise<boolean> | boolean, { forMs, intervalMs = 100, what = 'condition' }: { forMs: number; intervalMs?: number; what?: string }): Promise<void> {
+export async function consistently(
+  probe: () => Promise<boolean> | boolean,
+  { forMs, intervalMs = 100, what = 'condition' }: { forMs: number; intervalMs?: number; what?: string },
+): Promise<void> {
   const until = Date.now() + forMs;
   for (;;) {
     if (!(await probe())) throw new Error(`${what} no longer held`);

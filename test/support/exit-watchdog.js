@@ -42,7 +42,11 @@ function trackNewResources() {
       Error.stackTraceLimit = 40; // async_hooks and timers internals take the first ten frames
       const stack = new Error().stack ?? '';
       Error.stackTraceLimit = limit;
-      const frames = stack.split('\n').slice(1).filter((line) => !/node:|support\/exit-watchdog\.js/.test(line)).map((line) => line.trim().replace(/^at /, ''));
+      const frames = stack
+        .split('\n')
+        .slice(1)
+        .filter((line) => !/node:|support\/exit-watchdog\.js/.test(line))
+        .map((line) => line.trim().replace(/^at /, ''));
       alive.set(id, `${type} at ${frames.slice(0, 5).join(' < ')}`);
     },
     destroy(id) {

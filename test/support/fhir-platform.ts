@@ -29,7 +29,12 @@ export interface FhirPlatform {
   databaseUrls: { ingestion: string; encryption: string; access: string };
   systemToken(institution: string): string;
   practitionerToken(institution: string, practitioner: string, role: string): string;
-  call(service: RunningService, method: string, path: string, options?: { token?: string; body?: unknown; contentType?: string; headers?: Record<string, string> }): Promise<HttpAnswer>;
+  call(
+    service: RunningService,
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; contentType?: string; headers?: Record<string, string> },
+  ): Promise<HttpAnswer>;
   /** The reader's physician may read the holder's patients for TREAT: role, agreement, and a consent per national id. */
   shareForTreatment(nationalIds: readonly string[]): Promise<void>;
   readAsReader(nationalId: string): Promise<HttpAnswer>;
@@ -44,16 +49,39 @@ export async function startFhirPlatform(name: string): Promise<FhirPlatform> {
   const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: `${holder},${reader}` }));
   const { stateServer } = testEndpoints();
   const databases = { ingestion: `ingestion_${run}`, encryption: `encryption_${run}`, access: `access_control_${run}` };
-  const databaseUrls = { ingestion: databaseUrl(stateServer, databases.ingestion), encryption: databaseUrl(stateServer, databases.encryption), access: databaseUrl(stateServer, databases.access) };
+  const databaseUrls = {
+    ingestion: databaseUrl(stateServer, databases.ingestion),
+    encryption: databaseUrl(stateServer, databases.encryption),
+    access: databaseUrl(stateServer, databases.access),
+  };
   const source = `encryption-${run}`;
   const env = { INSTITUTIONS: `${holder},${reader}`, LOG_LEVEL: 'warn' };
   const [encryptionPort, ingestionPort, accessPort] = await freePorts(4300, 4900, 3);
   const services: RunningService[] = [];
-  const drop = () => closeAll([...services.map((service) => () => service.stop()), ...Object.values(databases).map((database) => () => dropDatabase(stateServer, database))]);
+  const drop = () =>
+    closeAll([...services.map((service) => () => service.stop()), ...Object.values(databases).map((database) => () => dropDatabase(stateServer, database))]);
   try {
-    services.push(await startService('encryption', { port: encryptionPort, instance: source, env: { ...env, DATABASE_URL: databaseUrls.encryption, KAFKA_GROUP_ID: source, SERVICE_SOURCE: source, SEALED_START: 'latest' } }));
-    services.push(await startService('ingestion', { port: ingestionPort, instance: `ingestion-${run}`, env: { ...env, DATABASE_URL: databaseUrls.ingestion, KAFKA_GROUP_ID: `ingestion-${run}`, SEALING_KEY_SOURCE: source } }));
-    services.push(await startService('access-control', { port: accessPort, instance: `access-${run}`, env: { ...env, DATABASE_URL: databaseUrls.access, KAFKA_GROUP_ID: `access-control-${run}`, SEALING_KEY_SOURCE: source } }));
+    services.push(
+      await startService('encryption', {
+        port: encryptionPort,
+        instance: source,
+        env: { ...env, DATABASE_URL: databaseUrls.encryption, KAFKA_GROUP_ID: source, SERVICE_SOURCE: source, SEALED_START: 'latest' },
+      }),
+    );
+    services.push(
+      await startService('ingestion', {
+        port: ingestionPort,
+        instance: `ingestion-${run}`,
+        env: { ...env, DATABASE_URL: databaseUrls.ingestion, KAFKA_GROUP_ID: `ingestion-${run}`, SEALING_KEY_SOURCE: source },
+      }),
+    );
+    services.push(
+      await startService('access-control', {
+        port: accessPort,
+        instance: `access-${run}`,
+        env: { ...env, DATABASE_URL: databaseUrls.access, KAFKA_GROUP_ID: `access-control-${run}`, SEALING_KEY_SOURCE: source },
+      }),
+    );
   } catch (error) {
     await drop();
     throw error;
@@ -86,14 +114,41 @@ export async function startFhirPlatform(name: string): Promise<FhirPlatform> {
     if (answer.status !== status) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
   };
   return {
-    run, holder, reader, keys, ingestion, encryption, access, databaseUrls, systemToken, practitionerToken, call,
+    run,
+    holder,
+    reader,
+    keys,
+    ingestion,
+    encryption,
+    access,
+    databaseUrls,
+    systemToken,
+    practitionerToken,
+    call,
     async shareForTreatment(nationalIds) {
-      ok(await call(access, 'POST', '/v1/roles', { token: systemToken(reader), body: { practitioner: physician, role: 'physician' }, contentType: 'application/json' }), 201, 'role');
-      const agreement = { id: `ag-${run}`, holder, reader, purposes: ['TREAT', 'HRESCH'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' };
+      ok(
+        await call(access, 'POST', '/v1/roles', {
+          token: systemToken(reader),
+          body: { practitioner: physician, role: 'physician' },
+          contentType: 'application/json',
+        }),
+        201,
+        'role',
+      );
+      const agreement = {
+        id: `ag-${run}`,
+        holder,
+        reader,
+        purposes: ['TREAT', 'HRESCH'],
+        period: { start: '2024-01-01', end: '2099-12-31' },
+        status: 'active',
+      };
       ok(await call(access, 'POST', '/v1/agreements', { token: systemToken(holder), body: agreement, contentType: 'application/json' }), 201, 'agreement');
       for (const [index, nationalId] of nationalIds.entries()) {
         const consent = {
-          resourceType: 'Consent', id: `c-${run}-${index}`, status: 'active',
+          resourceType: 'Consent',
+          id: `c-${run}-${index}`,
+          status: 'active',
           scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
           category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
           patient: { identifier: { system: NATIONAL_ID, value: nationalId } },
@@ -111,8 +166,15 @@ export async function startFhirPlatform(name: string): Promise<FhirPlatform> {
       }
     },
     readAsReader: (nationalId) =>
-      call(access, 'GET', `/v1/patients/${encodeURIComponent(`${NATIONAL_ID}|${nationalId}`)}/records?purpose=TREAT`, { token: practitionerToken(reader, physician, 'physician') }),
-    shred: (pseudonym) => call(encryption, 'POST', `/v1/patients/${pseudonym}/shred`, { token: DEV_OPERATOR_TOKEN, body: { reason: `TICKET-${run}` }, contentType: 'application/json' }),
+      call(access, 'GET', `/v1/patients/${encodeURIComponent(`${NATIONAL_ID}|${nationalId}`)}/records?purpose=TREAT`, {
+        token: practitionerToken(reader, physician, 'physician'),
+      }),
+    shred: (pseudonym) =>
+      call(encryption, 'POST', `/v1/patients/${pseudonym}/shred`, {
+        token: DEV_OPERATOR_TOKEN,
+        body: { reason: `TICKET-${run}` },
+        contentType: 'application/json',
+      }),
     remove: drop,
   };
 }

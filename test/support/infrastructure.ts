@@ -23,7 +23,9 @@ export async function ensureInfrastructure(): Promise<void> {
       process.env[STARTED] = 'containers';
     } else {
       const endpoints = testEndpoints();
-      const running = await Promise.all([endpoints.kafkaBrokers[0], ...[endpoints.stateServer, ...endpoints.ledgerServers].map(hostPortOf)].map(hostPortAnswers));
+      const running = await Promise.all(
+        [endpoints.kafkaBrokers[0], ...[endpoints.stateServer, ...endpoints.ledgerServers].map(hostPortOf)].map(hostPortAnswers),
+      );
       if (running.every(Boolean)) {
         process.env[STARTED] = 'reused';
       } else {

@@ -75,12 +75,20 @@ export interface FhirAnswer {
 const platformKeys = new PlatformKeys(platformKeysSchema.parse({}));
 
 /** POST /v1/fhir as a hospital system would, with a fresh token of `institution` (dev keys). */
-export async function postFhir(baseUrl: string, body: unknown, { institution = 'hosp-a', idempotencyKey }: { institution?: string; idempotencyKey?: string } = {}): Promise<FhirAnswer> {
+export async function postFhir(
+  baseUrl: string,
+  body: unknown,
+  { institution = 'hosp-a', idempotencyKey }: { institution?: string; idempotencyKey?: string } = {},
+): Promise<FhirAnswer> {
   const token = issueInstitutionToken(platformKeys.institutionPrivateKey(institution), { institution, ttlSeconds: 600 }, new Date());
   const started = Date.now();
   const response = await fetch(`${baseUrl}/v1/fhir`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json', ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/fhir+json',
+      ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(60_000),
   });

@@ -7,11 +7,21 @@ export interface LedgerVerificationReport {
   ok: boolean;
   durationMs: number;
   quorumHeight: number;
-  replicas: { replica: string; ok: boolean; height?: number; findings: { height: number; row: string; problem: string }[]; repaired?: number[]; afterRepair?: { ok: boolean } }[];
+  replicas: {
+    replica: string;
+    ok: boolean;
+    height?: number;
+    findings: { height: number; row: string; problem: string }[];
+    repaired?: number[];
+    afterRepair?: { ok: boolean };
+  }[];
 }
 
 /** Verifies every replica of the ledger at `baseUrl` now, as the operator (and repairs, when asked). */
-export async function runLedgerVerification(baseUrl: string, { repair = false, operatorToken = DEV_OPERATOR_TOKEN, timeoutMs = 120_000 } = {}): Promise<LedgerVerificationReport> {
+export async function runLedgerVerification(
+  baseUrl: string,
+  { repair = false, operatorToken = DEV_OPERATOR_TOKEN, timeoutMs = 120_000 } = {},
+): Promise<LedgerVerificationReport> {
   const started = await fetch(`${baseUrl}/v1/verifications?repair=${repair}`, { method: 'POST', headers: { authorization: `Bearer ${operatorToken}` } });
   const location = started.headers.get('location');
   if (started.status !== 202 || location === null) throw new Error(`verification not started: HTTP ${started.status}`);

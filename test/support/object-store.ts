@@ -36,6 +36,10 @@ export function runningCephDataDir(): string {
 
 /** Runs infra/ceph/ceph.sh against the running cluster (e.g. `kill-osd 1`, `start`). */
 export async function cephCommand(...args: string[]): Promise<string> {
-  const { stdout } = await run('bash', [cephScript, ...args], { cwd: repoRoot, env: { ...process.env, CEPH_DATA_DIR: runningCephDataDir() }, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('bash', [cephScript, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, CEPH_DATA_DIR: runningCephDataDir() },
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return stdout;
 }

@@ -16,10 +16,13 @@ export async function startOidcProvider(port: number, redirectUris: readonly str
   });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const issuer = `http://127.0.0.1:${port}`;
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`the OIDC provider exited with ${child.exitCode}`);
-    return (await fetch(`${issuer}/.well-known/openid-configuration`).catch(() => undefined))?.ok || undefined;
-  }, { what: 'the OIDC provider', timeoutMs: 20_000 });
+  await eventually(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the OIDC provider exited with ${child.exitCode}`);
+      return (await fetch(`${issuer}/.well-known/openid-configuration`).catch(() => undefined))?.ok || undefined;
+    },
+    { what: 'the OIDC provider', timeoutMs: 20_000 },
+  );
   return {
     issuer,
     async stop() {
@@ -54,11 +57,19 @@ export class CookieJar {
 }
 
 /** Follows redirects by hand, keeping cookies; stops at the first non-redirect answer. */
-export async function browse(jar: CookieJar, start: string, init: { method?: string; body?: URLSearchParams } = {}): Promise<{ url: URL; response: Response; text: string }> {
+export async function browse(
+  jar: CookieJar,
+  start: string,
+  init: { method?: string; body?: URLSearchParams } = {},
+): Promise<{ url: URL; response: Response; text: string }> {
   let url = new URL(start);
   let request: RequestInit = { method: init.method ?? 'GET', ...(init.body ? { body: init.body } : {}) };
   for (let hop = 0; hop < 20; hop += 1) {
-    const response = await fetch(url, { ...request, redirect: 'manual', headers: { cookie: jar.header(url), ...(request.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } });
+    const response = await fetch(url, {
+      ...request,
+      redirect: 'manual',
+      headers: { cookie: jar.header(url), ...(request.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    });
     jar.take(url, response);
     const location = response.headers.get('location');
     if (response.status < 300 || response.status >= 400 || location === null) return { url, response, text: await response.text() };

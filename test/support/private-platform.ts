@@ -36,7 +36,10 @@ export async function startPrivatePlatform(name: string, env: NodeJS.ProcessEnv 
     broker,
     services,
     logDir,
-    databaseUrls: [...platformServices.map((service) => databaseUrl(stateServer, stateDatabase(service))), ...ledgerServers.map((server) => databaseUrl(server, ledgerDatabase))],
+    databaseUrls: [
+      ...platformServices.map((service) => databaseUrl(stateServer, stateDatabase(service))),
+      ...ledgerServers.map((server) => databaseUrl(server, ledgerDatabase)),
+    ],
     stateDatabase,
     ledgerDatabase,
     service: (service) => services.get(service) as RunningService,
@@ -52,21 +55,24 @@ export async function startPrivatePlatform(name: string, env: NodeJS.ProcessEnv 
     const ports = await freePorts(4700, 4900, platformServices.length);
     const keySource = `encryption-${name}`;
     for (const [index, service] of platformServices.entries()) {
-      services.set(service, await startService(service, {
-        port: ports[index],
-        logDir,
-        instance: `${service}-${name}`,
-        env: {
-          ...broker.clientEnv,
-          KAFKA_GROUP_ID: `${service}-${name}`,
-          SERVICE_SOURCE: keySource,
-          SEALING_KEY_SOURCE: keySource,
-          DATABASE_URL: databaseUrl(stateServer, stateDatabase(service)),
-          LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, ledgerDatabase)).join(','),
-          BLOCK_MAX_AGE_MS: '200',
-          ...env,
-        },
-      }));
+      services.set(
+        service,
+        await startService(service, {
+          port: ports[index],
+          logDir,
+          instance: `${service}-${name}`,
+          env: {
+            ...broker.clientEnv,
+            KAFKA_GROUP_ID: `${service}-${name}`,
+            SERVICE_SOURCE: keySource,
+            SEALING_KEY_SOURCE: keySource,
+            DATABASE_URL: databaseUrl(stateServer, stateDatabase(service)),
+            LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, ledgerDatabase)).join(','),
+            BLOCK_MAX_AGE_MS: '200',
+            ...env,
+          },
+        }),
+      );
     }
   } catch (error) {
     await platform.remove();

@@ -85,7 +85,11 @@ export async function readTopic(kafka: Kafka, topic: string, { from, timeoutMs }
 }
 
 /** Every message on each of `names` (per topic as readTopic), by one consumer group. */
-export async function readTopics(kafka: Kafka, names: readonly string[], { from, timeoutMs = 30_000 }: { from?: Map<string, Offsets>; timeoutMs?: number } = {}): Promise<TopicMessage[]> {
+export async function readTopics(
+  kafka: Kafka,
+  names: readonly string[],
+  { from, timeoutMs = 30_000 }: { from?: Map<string, Offsets>; timeoutMs?: number } = {},
+): Promise<TopicMessage[]> {
   const start = (topic: string, partition: number) => from?.get(topic)?.get(partition) ?? 0n;
   const ends = new Map<string, Offsets>();
   for (const topic of names) ends.set(topic, await topicEnds(kafka, topic));

@@ -65,9 +65,29 @@ describe('isCleanResource on synthetic data', () => {
 describe('isCleanResource declines', () => {
   it.each<[string, FhirResource]>([
     ['a resource invariant at the root (obs-6)', { ...observation, dataAbsentReason: { text: 'not measured' } }],
-    ['an element invariant (ext-1: an extension with both value and extensions)', { ...observation, extension: [{ url: 'https://x.example/e', valueString: 'a', extension: [{ url: 'https://x.example/f', valueString: 'b' }] }] }],
-    ['a Bundle invariant (bdl-7: duplicate fullUrl)', { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'https://x.example/Patient/1', resource: { resourceType: 'Patient' } }, { fullUrl: 'https://x.example/Patient/1', resource: { resourceType: 'Patient' } }] }],
-    ['an unknown element in a bundle entry', { resourceType: 'Bundle', type: 'batch', entry: [{ resource: { resourceType: 'Patient', nickname: 'Al' }, request: { method: 'POST', url: 'Patient' } }] }],
+    [
+      'an element invariant (ext-1: an extension with both value and extensions)',
+      { ...observation, extension: [{ url: 'https://x.example/e', valueString: 'a', extension: [{ url: 'https://x.example/f', valueString: 'b' }] }] },
+    ],
+    [
+      'a Bundle invariant (bdl-7: duplicate fullUrl)',
+      {
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [
+          { fullUrl: 'https://x.example/Patient/1', resource: { resourceType: 'Patient' } },
+          { fullUrl: 'https://x.example/Patient/1', resource: { resourceType: 'Patient' } },
+        ],
+      },
+    ],
+    [
+      'an unknown element in a bundle entry',
+      {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ resource: { resourceType: 'Patient', nickname: 'Al' }, request: { method: 'POST', url: 'Patient' } }],
+      },
+    ],
     ['an unknown element in a contained resource', { ...observation, contained: [{ resourceType: 'Patient', id: 'p', nickname: 'Al' }] }],
     ['a choice key of a type the element does not allow', { ...omit(observation, 'valueQuantity'), valueMoney: { value: 1 } }],
     ['a missing required element', omit(observation, 'status')],
@@ -77,14 +97,17 @@ describe('isCleanResource declines', () => {
     ['a null', { ...observation, issued: null }],
     ['a scalar for a repeating element', { ...observation, performer: { reference: 'Practitioner/1' } }],
     ['an array for a single element', { ...observation, subject: [{ reference: 'Patient/p1' }] }],
-    ['an empty string', { ...observation, valueQuantity: { ...observation.valueQuantity as object, unit: ' ' } }],
+    ['an empty string', { ...observation, valueQuantity: { ...(observation.valueQuantity as object), unit: ' ' } }],
     ['an empty object', { ...observation, method: {} }],
     ['a code outside a required value set', { ...observation, status: 'done' }],
     ['a dateTime without offset', { ...observation, effectiveDateTime: '2021-03-04T08:15:00' }],
     ['a reference to a type the element does not allow', { ...observation, subject: { reference: 'Medication/m1' } }],
     ['a contained resource of an unknown type', { ...observation, contained: [{ resourceType: 'Patientt', id: 'p' }] }],
     ['a resource invariant in a bundle entry (obs-6)', inBatch({ ...observation, dataAbsentReason: { text: 'not measured' } })],
-    ['a resource invariant in a contained resource (dom-2)', { ...observationWithContained, contained: [{ resourceType: 'Patient', id: 'p', contained: [{ resourceType: 'Patient', id: 'q' }] }] }],
+    [
+      'a resource invariant in a contained resource (dom-2)',
+      { ...observationWithContained, contained: [{ resourceType: 'Patient', id: 'p', contained: [{ resourceType: 'Patient', id: 'q' }] }] },
+    ],
     ['a contained resource nothing refers to (dom-3)', omit(observationWithContained, 'subject')],
     ['a contained resource nothing refers to, in a bundle entry (dom-3)', inBatch(omit(observationWithContained, 'subject'))],
     ['an Organization with neither name nor identifier (org-1, which medplum skips)', { resourceType: 'Organization', active: true }],
@@ -98,7 +121,10 @@ describe('isCleanResource declines', () => {
 
   // Shapes the walk does not model are left to the reporting path, whose verdict stands: the result is unchanged.
   it.each<[string, FhirResource]>([
-    ['a primitive extension', { resourceType: 'Patient', birthDate: '1970-04-02', _birthDate: { extension: [{ url: 'https://x.example/e', valueString: 'x' }] } }],
+    [
+      'a primitive extension',
+      { resourceType: 'Patient', birthDate: '1970-04-02', _birthDate: { extension: [{ url: 'https://x.example/e', valueString: 'x' }] } },
+    ],
     ['a data type object carrying a resourceType (medplum skips that key everywhere)', { ...observation, code: { resourceType: 'Patient', text: 'x' } }],
   ])('%s, and validateFhirResource accepts it as the reporting path does', (_case, resource) => {
     expect(isCleanResource(resource)).toBe(false);
@@ -109,22 +135,39 @@ describe('isCleanResource declines', () => {
 
 // The property the fast path rests on: whatever it proves clean, the reporting path (medplum + strict pass) accepts.
 describe('isCleanResource against the reporting path, over mutants of synthetic resources', () => {
-  const replacements: Json[] = ['', '  ', null, [], {}, 0, -1, 1.5, true, 'x y', 'not-a-code', '2021-03-04T08:15:00', 'Medication/m1', { reference: 'Medication/m1' }, { unknown: 1 }];
+  const replacements: Json[] = [
+    '',
+    '  ',
+    null,
+    [],
+    {},
+    0,
+    -1,
+    1.5,
+    true,
+    'x y',
+    'not-a-code',
+    '2021-03-04T08:15:00',
+    'Medication/m1',
+    { reference: 'Medication/m1' },
+    { unknown: 1 },
+  ];
 
-  it.each(samples.map((resource) => [`${resource.resourceType}${resource.resourceType === 'Observation' ? ` (${JSON.stringify(resource.category)})` : ''}`, resource] as const))(
-    'never proves clean what the reporting path rejects: %s',
-    (_name, resource) => {
-      const unsound: string[] = [];
-      let rejected = 0;
-      for (const [label, mutant] of mutantsOf(resource, replacements)) {
-        const issues = reportedIssues(mutant);
-        if (issues.length > 0) rejected += 1;
-        if (issues.length > 0 && isCleanResource(mutant)) unsound.push(`${label}: ${issues.map((issue) => issue.details?.text).join('; ')}`);
-      }
-      expect(unsound).toEqual([]);
-      expect(rejected).toBeGreaterThan(50);
-    },
-  );
+  it.each(
+    samples.map(
+      (resource) => [`${resource.resourceType}${resource.resourceType === 'Observation' ? ` (${JSON.stringify(resource.category)})` : ''}`, resource] as const,
+    ),
+  )('never proves clean what the reporting path rejects: %s', (_name, resource) => {
+    const unsound: string[] = [];
+    let rejected = 0;
+    for (const [label, mutant] of mutantsOf(resource, replacements)) {
+      const issues = reportedIssues(mutant);
+      if (issues.length > 0) rejected += 1;
+      if (issues.length > 0 && isCleanResource(mutant)) unsound.push(`${label}: ${issues.map((issue) => issue.details?.text).join('; ')}`);
+    }
+    expect(unsound).toEqual([]);
+    expect(rejected).toBeGreaterThan(50);
+  });
 });
 
 /** Every mutant of `resource`: each value replaced, wrapped in or taken out of an array, deleted, or given an unknown sibling. */

@@ -15,7 +15,10 @@ function controllerFiles(folder: string): string[] {
 }
 
 function joined(...parts: string[]): string {
-  const path = `/${parts.flatMap((part) => part.split('/')).filter((part) => part !== '').join('/')}`;
+  const path = `/${parts
+    .flatMap((part) => part.split('/'))
+    .filter((part) => part !== '')
+    .join('/')}`;
   // Nest's `:param` is OpenAPI's `{param}`.
   return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
@@ -39,7 +42,7 @@ function declaredRoutes(files: string[]): string[] {
 describe('HTTP contracts cover the controllers', () => {
   const shared = declaredRoutes(controllerFiles(join(ROOT, 'libs/service-kit/src')));
 
-  it('the platform routes are service-kit\'s (plus GET /openapi.json, served by bootstrap)', () => {
+  it("the platform routes are service-kit's (plus GET /openapi.json, served by bootstrap)", () => {
     expect(platformRoutes.map((route) => `${route.method.toUpperCase()} ${route.path}`).sort()).toEqual([...shared, 'GET /openapi.json'].sort());
   });
 

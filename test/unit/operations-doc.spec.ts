@@ -6,11 +6,16 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '../..');
 
 const declared = Object.fromEntries(
-  readdirSync(join(ROOT, 'apps')).map((app) => [app, (JSON.parse(readFileSync(join(ROOT, 'apps', app, 'package.json'), 'utf8')) as { medshare?: { scaling?: string } }).medshare?.scaling]),
+  readdirSync(join(ROOT, 'apps')).map((app) => [
+    app,
+    (JSON.parse(readFileSync(join(ROOT, 'apps', app, 'package.json'), 'utf8')) as { medshare?: { scaling?: string } }).medshare?.scaling,
+  ]),
 );
 
 it('docs/operations.md gives every app the scaling its package.json declares', () => {
   const page = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
-  const documented = Object.fromEntries([...page.matchAll(/^\| ([a-z-]+) \| (scale-out|single-instance|active-standby) \|/gm)].map((match) => [match[1], match[2]]));
+  const documented = Object.fromEntries(
+    [...page.matchAll(/^\| ([a-z-]+) \| (scale-out|single-instance|active-standby) \|/gm)].map((match) => [match[1], match[2]]),
+  );
   expect(documented).toEqual(declared);
 });

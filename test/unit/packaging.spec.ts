@@ -25,7 +25,8 @@ function edit(file: string, change: (text: string) => string): Edit {
 function checkCopy(alter?: Edit): { code: number; output: string } {
   const root = mkdtempSync(join(tmpdir(), 'medshare-packaging-'));
   try {
-    for (const folder of COPIED) cpSync(join(ROOT, folder), join(root, folder), { recursive: true, filter: (source) => !/\/(dist|node_modules)(\/|$)/.test(source) });
+    for (const folder of COPIED)
+      cpSync(join(ROOT, folder), join(root, folder), { recursive: true, filter: (source) => !/\/(dist|node_modules)(\/|$)/.test(source) });
     alter?.(root);
     try {
       return { code: 0, output: execFileSync(process.execPath, [join(ROOT, 'infra/check-packaging.js'), root], { encoding: 'utf8', stdio: 'pipe' }) };
@@ -44,15 +45,31 @@ describe('infra/check-packaging.js', () => {
   });
 
   it.each<[string, Edit, RegExp]>([
-    ['two governance replicas, while governance declares single-instance', edit('infra/k8s/governance.yaml', (text) => text.replace('replicas: 1', 'replicas: 2')), /governance is single-instance .*replicas must be 1/],
+    [
+      'two governance replicas, while governance declares single-instance',
+      edit('infra/k8s/governance.yaml', (text) => text.replace('replicas: 1', 'replicas: 2')),
+      /governance is single-instance .*replicas must be 1/,
+    ],
     [
       'a rolling update of governance, which runs two instances for a moment',
       edit('infra/k8s/governance.yaml', (text) => text.replace('type: Recreate', 'type: RollingUpdate')),
       /governance is single-instance .*strategy Recreate/,
     ],
-    ['two governance containers in compose', edit('infra/compose/compose.yaml', (text) => text.replace(/^  governance:\n/m, '  governance:\n    deploy: { replicas: 2 }\n')), /services\.governance: governance is single-instance/],
-    ['three ledger replicas, while the ledger declares active-standby', edit('infra/k8s/ledger.yaml', (text) => text.replace('replicas: 2', 'replicas: 3')), /ledger is active-standby .*replicas must be 2/],
-    ['an app that declares no scaling', edit('apps/encryption/package.json', (text) => text.replace(/\s*"medshare": \{[^}]*\},/, '')), /apps\/encryption\/package\.json: "medshare": \{ "scaling"/],
+    [
+      'two governance containers in compose',
+      edit('infra/compose/compose.yaml', (text) => text.replace(/^  governance:\n/m, '  governance:\n    deploy: { replicas: 2 }\n')),
+      /services\.governance: governance is single-instance/,
+    ],
+    [
+      'three ledger replicas, while the ledger declares active-standby',
+      edit('infra/k8s/ledger.yaml', (text) => text.replace('replicas: 2', 'replicas: 3')),
+      /ledger is active-standby .*replicas must be 2/,
+    ],
+    [
+      'an app that declares no scaling',
+      edit('apps/encryption/package.json', (text) => text.replace(/\s*"medshare": \{[^}]*\},/, '')),
+      /apps\/encryption\/package\.json: "medshare": \{ "scaling"/,
+    ],
   ])('refuses %s', (_name, alter, problem) => {
     const { code, output } = checkCopy(alter);
     expect(code).toBe(1);

@@ -3,7 +3,17 @@
 // ACLs generated from the registry are diffed against the same code.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analystTopics, auditedTopics, deadLetterTopic, healthTopic, kafkaAcls, kafkaPrincipals, serviceClientIds, topics, type ServiceName } from '@medshare/contracts';
+import {
+  analystTopics,
+  auditedTopics,
+  deadLetterTopic,
+  healthTopic,
+  kafkaAcls,
+  kafkaPrincipals,
+  serviceClientIds,
+  topics,
+  type ServiceName,
+} from '@medshare/contracts';
 
 const APPS = resolve(__dirname, '../../apps');
 const SERVICES: readonly ServiceName[] = ['ingestion', 'encryption', 'access-control', 'governance', 'ledger'];
@@ -24,13 +34,15 @@ const keyOf = new Map(Object.entries(topics).map(([key, spec]) => [spec, key as 
 function named(service: ServiceName): TopicKey[] {
   const source = code.get(service) ?? '';
   const direct = [...source.matchAll(/\btopics\.(\w+)/g)].map((match) => match[1]).filter((key): key is TopicKey => key in topics);
-  const audited = /\bauditedTopics\b/.test(source) ? auditedTopics.map((spec) => keyOf.get(spec as (typeof topics)[TopicKey])).filter((key) => key !== undefined) : [];
+  const audited = /\bauditedTopics\b/.test(source)
+    ? auditedTopics.map((spec) => keyOf.get(spec as (typeof topics)[TopicKey])).filter((key) => key !== undefined)
+    : [];
   return [...new Set([...direct, ...audited])].sort();
 }
 
 /** Topics a service writes with `publish…(topics.x` or `emit(topics.x`. */
 function published(service: ServiceName): TopicKey[] {
-  return [...(code.get(service) ?? '').matchAll(/\b(?:publish\w*|emit)\(topics\.(\w+)/g)].map((match) => match[1] as TopicKey);
+  return [...(code.get(service) ?? '').matchAll(/\b(?:publish\w*|emit)\(\s*topics\.(\w+)/g)].map((match) => match[1] as TopicKey);
 }
 
 describe('topic registry: producers and consumers', () => {
@@ -50,15 +62,18 @@ describe('topic registry: producers and consumers', () => {
 describe('Kafka ACLs generated from the registry, against the code', () => {
   const acls = kafkaAcls();
   const topicAcls = (principal: string, operation: 'read' | 'write') =>
-    acls.filter((acl) => acl.principal === principal && acl.resourceType === 'topic' && acl.operation === operation).map((acl) => acl.resourceName).sort();
+    acls
+      .filter((acl) => acl.principal === principal && acl.resourceType === 'topic' && acl.operation === operation)
+      .map((acl) => acl.resourceName)
+      .sort();
   const names = (keys: readonly TopicKey[]) => keys.map((key) => topics[key].name);
 
   /** Topics a service writes: publish/emit/send(topics.x), a RequestReplyClient's requests, a request server's replies (serveRequests or ConsumerHost.serve). */
   function written(service: ServiceName): TopicKey[] {
     const source = code.get(service) ?? '';
-    const sends = [...source.matchAll(/\b(?:publish\w*|emit|send)\(topics\.(\w+)/g)];
-    const asks = [...source.matchAll(/new RequestReplyClient\([^)]*requests: topics\.(\w+)/g)];
-    const answers = [...source.matchAll(/(?:serveRequests|\.serve)\([\s\S]*?replies: topics\.(\w+)/g)];
+    const sends = [...source.matchAll(/\b(?:publish\w*|emit|send)\(\s*topics\.(\w+)/g)];
+    const asks = [...source.matchAll(/new RequestReplyClient\([^)]*requests:\s*topics\.(\w+)/g)];
+    const answers = [...source.matchAll(/(?:serveRequests|\.serve)\([\s\S]*?replies:\s*topics\.(\w+)/g)];
     return [...sends, ...asks, ...answers].map((match) => match[1] as TopicKey);
   }
 
@@ -77,8 +92,9 @@ describe('Kafka ACLs generated from the registry, against the code', () => {
 
   it.each(SERVICES)('%s has a group prefix for its KAFKA_GROUP_ID default and its own name, and transactional ids only if it uses them', (service) => {
     const config = readFileSync(join(APPS, service, 'src/config.ts'), 'utf8');
-    const defaultGroup = config.match(/KAFKA_GROUP_ID:[^\n]*\.default\('([^']+)'\)/)?.[1];
-    const prefixes = (type: string) => acls.filter((acl) => acl.principal === service && acl.resourceType === type && acl.pattern === 'prefixed').map((acl) => acl.resourceName);
+    const defaultGroup = config.match(/KAFKA_GROUP_ID:[\s\S]*?\.default\(\s*'([^']+)'\s*\)/)?.[1];
+    const prefixes = (type: string) =>
+      acls.filter((acl) => acl.principal === service && acl.resourceType === type && acl.pattern === 'prefixed').map((acl) => acl.resourceName);
     expect(defaultGroup).toBeDefined();
     expect(prefixes('group').some((prefix) => defaultGroup?.startsWith(prefix))).toBe(true);
     // Request/reply askers read replies in `<service>-replies-<uuid>` (libs/messaging request-reply).
@@ -87,7 +103,9 @@ describe('Kafka ACLs generated from the registry, against the code', () => {
   });
 
   it('analysts read only analyst topics: never sealed payloads, ciphertext, keys or decrypt traffic', () => {
-    const forbidden: string[] = [topics.ingestSealed, topics.recordsEncrypted, topics.decryptRequests, topics.decryptReplies, topics.keys].map((spec) => spec.name);
+    const forbidden: string[] = [topics.ingestSealed, topics.recordsEncrypted, topics.decryptRequests, topics.decryptReplies, topics.keys].map(
+      (spec) => spec.name,
+    );
     for (const analyst of kafkaPrincipals.analysts) {
       expect(topicAcls(analyst, 'write')).toEqual([]);
       expect(topicAcls(analyst, 'read')).toEqual(analystTopics.map((spec) => spec.name).sort());
@@ -97,7 +115,10 @@ describe('Kafka ACLs generated from the registry, against the code', () => {
 
   it('infra/kafka/kafka.sh creates a SCRAM user for every principal the ACLs name', () => {
     const script = readFileSync(resolve(__dirname, '../../infra/kafka/kafka.sh'), 'utf8');
-    const users = script.match(/PRINCIPALS="\$\{KAFKA_PRINCIPALS:-([^}]+)\}"/)?.[1].split(' ').sort();
+    const users = script
+      .match(/PRINCIPALS="\$\{KAFKA_PRINCIPALS:-([^}]+)\}"/)?.[1]
+      .split(' ')
+      .sort();
     expect(users).toEqual([kafkaPrincipals.operator, ...kafkaPrincipals.services, ...kafkaPrincipals.analysts].sort());
     expect(new Set(acls.map((acl) => acl.principal))).toEqual(new Set([...kafkaPrincipals.services, ...kafkaPrincipals.analysts]));
   });

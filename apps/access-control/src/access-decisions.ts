@@ -3,8 +3,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  decide, deIdentify, filterRecords, isVocabularyLabelSystem, parseAccessRequest,
-  type AccessRequest, type Decision, type PractitionerRole, type RecordMeta, type RequestDecision,
+  decide,
+  deIdentify,
+  filterRecords,
+  isVocabularyLabelSystem,
+  parseAccessRequest,
+  type AccessRequest,
+  type Decision,
+  type PractitionerRole,
+  type RecordMeta,
+  type RequestDecision,
 } from '@medshare/consent';
 import { newEventId } from '@medshare/contracts';
 import { institutionKeyOwner } from '@medshare/crypto';
@@ -107,10 +115,16 @@ export class AccessDecisions {
     const authenticated = refusal.code === AccessControlErrorCode.Forbidden;
     refusal.decisionId = newEventId();
     await this.audit.decided({
-      decisionId: refusal.decisionId, requester: refusal.who, purpose, effect: 'deny', httpStatus: refusal.status,
-      reasons: [refusal.message], breakGlass: authenticated && purpose === 'ETREAT',
+      decisionId: refusal.decisionId,
+      requester: refusal.who,
+      purpose,
+      effect: 'deny',
+      httpStatus: refusal.status,
+      reasons: [refusal.message],
+      breakGlass: authenticated && purpose === 'ETREAT',
       ...(authenticated && purpose === 'ETREAT' && typeof breakGlassReason === 'string' && { breakGlassReason }),
-      withheldResourceTypes: [], requestedResourceTypes: [],
+      withheldResourceTypes: [],
+      requestedResourceTypes: [],
     });
   }
 
@@ -120,10 +134,15 @@ export class AccessDecisions {
     const { decision } = decide(request, this.projection);
     await this.recordDecision(decisionId, request, decision, 200, requested);
     return {
-      decisionId, effect: decision.effect, final: decision.final, reasons: decision.reasons,
+      decisionId,
+      effect: decision.effect,
+      final: decision.final,
+      reasons: decision.reasons,
       ...(decision.decidingConsent && { decidingConsent: decision.decidingConsent }),
       ...(decision.decidingRule && { decidingRule: decision.decidingRule }),
-      breakGlass: decision.breakGlass, obligations: decision.obligations, reachableHolders: decision.reachableHolders,
+      breakGlass: decision.breakGlass,
+      obligations: decision.obligations,
+      reachableHolders: decision.reachableHolders,
     };
   }
 
@@ -136,7 +155,13 @@ export class AccessDecisions {
     const { decision, context }: RequestDecision = decide(request, this.projection);
     if (decision.final) {
       await this.recordDecision(decisionId, request, decision, 403, requested);
-      throw decided(new AccessControlError(AccessControlErrorCode.AccessDenied, decision.reasons.map((text) => ({ text }))), decisionId);
+      throw decided(
+        new AccessControlError(
+          AccessControlErrorCode.AccessDenied,
+          decision.reasons.map((text) => ({ text })),
+        ),
+        decisionId,
+      );
     }
     // Only types a reachable holder has are worth a permit; labels and dates are judged after decryption.
     const permittedTypes = this.projection.resourceTypesHeld(request.patient, decision.reachableHolders).filter((type) => context.requestedTypes.has(type));
@@ -147,8 +172,17 @@ export class AccessDecisions {
     for (let permitId = decisionId; permittedTypes.length > 0; permitId = newEventId()) {
       const outcome = await this.decrypt(decisionId, permitId, request, decision, permittedTypes, requested);
       if (outcome.kind === 'erased') {
-        await this.recordDecision(decisionId, request, { ...decision, effect: 'deny', reasons: ['the patient was erased: their records can no longer be read by anyone'] }, 410, requested);
-        throw decided(new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no record can be read'), decisionId);
+        await this.recordDecision(
+          decisionId,
+          request,
+          { ...decision, effect: 'deny', reasons: ['the patient was erased: their records can no longer be read by anyone'] },
+          410,
+          requested,
+        );
+        throw decided(
+          new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no record can be read'),
+          decisionId,
+        );
       }
       decrypted = outcome.records;
       if (!caughtUp) break;
@@ -160,27 +194,49 @@ export class AccessDecisions {
     const current = currentVersions(decrypted);
     // Records of holders the requester may not reach never leave, whatever the encryption service returned.
     const byId = new Map(current.map((record) => [record.recordId, record]));
-    const disclosure = filterRecords(context, current.map((record) => recordMeta(record, this.ids)));
+    const disclosure = filterRecords(
+      context,
+      current.map((record) => recordMeta(record, this.ids)),
+    );
     const final = disclosure.decision;
     const released = disclosure.released.map(({ record }) => byId.get(record.recordId)).filter((record): record is DecryptedRecord => record !== undefined);
     const included = await this.referencedRecords(decisionId, request, final, released, requested);
-    const shown = (records: readonly DecryptedRecord[]) => records.map((record) => (final.obligations.deIdentify ? deIdentify(record.resource) : record.resource));
+    const shown = (records: readonly DecryptedRecord[]) =>
+      records.map((record) => (final.obligations.deIdentify ? deIdentify(record.resource) : record.resource));
     await Promise.all([
       this.recordDecision(decisionId, request, final, 200, requested, pending),
       this.audit.disclosed({
-        decisionId, requester: request.requester, patient: request.patient, purpose: request.purpose, breakGlass: final.breakGlass,
+        decisionId,
+        requester: request.requester,
+        patient: request.patient,
+        purpose: request.purpose,
+        breakGlass: final.breakGlass,
         deIdentified: final.obligations.deIdentify,
         records: [...released, ...included].map(({ recordId, resourceType, institution }) => ({ recordId, resourceType, institution })),
       }),
     ]);
-    this.logger.info({ decisionId, effect: final.effect, released: released.length, included: included.length, withheld: disclosure.withheld.length, pending, breakGlass: final.breakGlass }, 'read decided');
+    this.logger.info(
+      {
+        decisionId,
+        effect: final.effect,
+        released: released.length,
+        included: included.length,
+        withheld: disclosure.withheld.length,
+        pending,
+        breakGlass: final.breakGlass,
+      },
+      'read decided',
+    );
     const notes = [
       ...(final.obligations.deIdentify ? ['research purpose: direct identifiers removed (de-identified)'] : []),
       ...(pending.length > 0 ? [`pending resource types (acknowledged, not readable yet: ask again): ${pending.join(', ')}`] : []),
     ];
     return {
-      decisionId, effect: final.effect, bundle: searchsetBundle(decisionId, shown(released), final.obligations.withheldResourceTypes, notes, shown(included)),
-      withheldResourceTypes: final.obligations.withheldResourceTypes, pendingResourceTypes: pending,
+      decisionId,
+      effect: final.effect,
+      bundle: searchsetBundle(decisionId, shown(released), final.obligations.withheldResourceTypes, notes, shown(included)),
+      withheldResourceTypes: final.obligations.withheldResourceTypes,
+      pendingResourceTypes: pending,
     };
   }
 
@@ -189,7 +245,13 @@ export class AccessDecisions {
    * holder's institution records with a permit of their own: a holder whose records were released is reachable
    * under the same agreements, and nothing else is asked. An institution whose key was shredded has none to give.
    */
-  private async referencedRecords(decisionId: string, request: AccessRequest, decision: Decision, released: readonly DecryptedRecord[], requested: readonly string[]): Promise<DecryptedRecord[]> {
+  private async referencedRecords(
+    decisionId: string,
+    request: AccessRequest,
+    decision: Decision,
+    released: readonly DecryptedRecord[],
+    requested: readonly string[],
+  ): Promise<DecryptedRecord[]> {
     const included: DecryptedRecord[] = [];
     for (const [holder, references] of referencesByHolder(released)) {
       const owner = institutionKeyOwner(this.keys.pseudonymKey(), holder);
@@ -216,29 +278,58 @@ export class AccessDecisions {
       await this.recordDecision(decisionId, request, effective, status, requested);
       throw decided(error, decisionId);
     };
-    if (decision.final) return refuse(decision, 403, new AccessControlError(AccessControlErrorCode.AccessDenied, decision.reasons.map((text) => ({ text }))));
+    if (decision.final)
+      return refuse(
+        decision,
+        403,
+        new AccessControlError(
+          AccessControlErrorCode.AccessDenied,
+          decision.reasons.map((text) => ({ text })),
+        ),
+      );
     const outcome = await this.withDecryption(decisionId, request, decision, requested, () =>
       this.decryptor.fileKey({
-        decisionId, requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
-        patient: request.patient, resourceTypes: ['Binary'], purpose: request.purpose, file: fileId,
+        decisionId,
+        requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
+        patient: request.patient,
+        resourceTypes: ['Binary'],
+        purpose: request.purpose,
+        file: fileId,
       }),
     );
     if (outcome.kind === 'erased') {
-      return refuse({ ...decision, effect: 'deny', reasons: ['the patient was erased: their records can no longer be read by anyone'] }, 410, new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no file can be read'));
+      return refuse(
+        { ...decision, effect: 'deny', reasons: ['the patient was erased: their records can no longer be read by anyone'] },
+        410,
+        new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no file can be read'),
+      );
     }
     const unknown = 'no stored file of this patient that the request may reach has this id';
-    if (outcome.kind === 'unknown-file') return refuse({ ...decision, effect: 'deny', reasons: [unknown] }, 403, new AccessControlError(AccessControlErrorCode.AccessDenied, unknown));
+    if (outcome.kind === 'unknown-file')
+      return refuse({ ...decision, effect: 'deny', reasons: [unknown] }, 403, new AccessControlError(AccessControlErrorCode.AccessDenied, unknown));
     const final = filterRecords(context, [{ recordId: fileId, holder: outcome.institution, resourceType: 'Binary', securityLabels: [] }]).decision;
     if (final.effect !== 'permit' || final.obligations.deIdentify) {
       outcome.key.fill(0);
       const reasons = final.obligations.deIdentify ? ['a file cannot be de-identified: research reads of files are refused'] : final.reasons;
-      return refuse({ ...final, effect: 'deny', reasons }, 403, new AccessControlError(AccessControlErrorCode.AccessDenied, reasons.map((text) => ({ text }))));
+      return refuse(
+        { ...final, effect: 'deny', reasons },
+        403,
+        new AccessControlError(
+          AccessControlErrorCode.AccessDenied,
+          reasons.map((text) => ({ text })),
+        ),
+      );
     }
     await Promise.all([
       this.recordDecision(decisionId, request, final, 200, requested),
       this.audit.disclosed({
-        decisionId, requester: request.requester, patient: request.patient, purpose: request.purpose, breakGlass: final.breakGlass,
-        deIdentified: false, records: [{ recordId: fileId, resourceType: 'Binary', institution: outcome.institution }],
+        decisionId,
+        requester: request.requester,
+        patient: request.patient,
+        purpose: request.purpose,
+        breakGlass: final.breakGlass,
+        deIdentified: false,
+        records: [{ recordId: fileId, resourceType: 'Binary', institution: outcome.institution }],
       }),
     ]);
     this.logger.info({ decisionId, fileId, breakGlass: final.breakGlass }, 'file read permitted');
@@ -249,7 +340,12 @@ export class AccessDecisions {
    * Types of records the platform acknowledged (ingest.sealed or records.encrypted, at a reachable holder, of a
    * permitted type) that the encryption service did not return: not encrypted yet, or not in its store yet.
    */
-  private async pendingTypes(patient: string, reachableHolders: readonly string[], permittedTypes: readonly string[], returned: readonly DecryptedRecord[]): Promise<string[]> {
+  private async pendingTypes(
+    patient: string,
+    reachableHolders: readonly string[],
+    permittedTypes: readonly string[],
+    returned: readonly DecryptedRecord[],
+  ): Promise<string[]> {
     if (permittedTypes.length === 0) return [];
     const holders = new Set(reachableHolders);
     const types = new Set(permittedTypes);
@@ -274,9 +370,16 @@ export class AccessDecisions {
       stored.sealed,
     );
     await this.audit.decided({
-      decisionId: reviewDecisionId, requester, patient: stored.patient, purpose: 'HOPERAT', effect: 'permit', httpStatus: 200,
+      decisionId: reviewDecisionId,
+      requester,
+      patient: stored.patient,
+      purpose: 'HOPERAT',
+      effect: 'permit',
+      httpStatus: 200,
       reasons: [`the break-glass reason of decision ${decisionId} was opened for review by the requester's institution`],
-      breakGlass: false, withheldResourceTypes: [], requestedResourceTypes: [],
+      breakGlass: false,
+      withheldResourceTypes: [],
+      requestedResourceTypes: [],
     });
     const matchesLedger = this.reasons.hash(decisionId, reason) === stored.hash;
     return { reviewDecisionId, decisionId, reason, reasonHash: stored.hash, matchesLedger };
@@ -284,22 +387,46 @@ export class AccessDecisions {
 
   /** `permitId` is the decision's id on the first attempt; each further attempt needs a permit of its own (single use). */
   /** `keyOwner`: whose records to open, the patient's unless an institution's reference resources are read. */
-  private decrypt(decisionId: string, permitId: string, request: AccessRequest, decision: Decision, resourceTypes: string[], requested: readonly string[], keyOwner = request.patient) {
+  private decrypt(
+    decisionId: string,
+    permitId: string,
+    request: AccessRequest,
+    decision: Decision,
+    resourceTypes: string[],
+    requested: readonly string[],
+    keyOwner = request.patient,
+  ) {
     return this.withDecryption(decisionId, request, decision, requested, () =>
       this.decryptor.decrypt({
-        decisionId: permitId, requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
-        patient: keyOwner, resourceTypes, purpose: request.purpose, deIdentify: decision.obligations.deIdentify,
+        decisionId: permitId,
+        requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
+        patient: keyOwner,
+        resourceTypes,
+        purpose: request.purpose,
+        deIdentify: decision.obligations.deIdentify,
       }),
     );
   }
 
   /** A call to the encryption service; when it fails, the decision is recorded as a denial that disclosed nothing. */
-  private async withDecryption<T>(decisionId: string, request: AccessRequest, decision: Decision, requested: readonly string[], call: () => Promise<T>): Promise<T> {
+  private async withDecryption<T>(
+    decisionId: string,
+    request: AccessRequest,
+    decision: Decision,
+    requested: readonly string[],
+    call: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await call();
     } catch (error) {
       const status = error instanceof AccessControlError ? error.status : 500;
-      await this.recordDecision(decisionId, request, { ...decision, effect: 'deny', reasons: ['the records could not be decrypted: nothing was disclosed'] }, status, requested);
+      await this.recordDecision(
+        decisionId,
+        request,
+        { ...decision, effect: 'deny', reasons: ['the records could not be decrypted: nothing was disclosed'] },
+        status,
+        requested,
+      );
       if (error instanceof AccessControlError) error.decisionId = decisionId;
       throw error;
     }
@@ -315,27 +442,49 @@ export class AccessDecisions {
     const holders = this.projection.holdersOf(patient);
     const resourceTypes = query.resourceTypes ?? this.projection.resourceTypesHeld(patient, holders);
     const intake = parseAccessRequest({
-      requester, patient, holders, purpose: query.purpose, resourceTypes,
+      requester,
+      patient,
+      holders,
+      purpose: query.purpose,
+      resourceTypes,
       ...(query.reason !== undefined && { reason: query.reason }),
       now: new Date().toISOString(),
     });
     if (!intake.ok) {
-      throw new AccessControlError(AccessControlErrorCode.InvalidInput, intake.issues.map((issue) => ({
-        text: issue.diagnostics, expression: issue.expression[0]?.replace(/^AccessRequest\./, ''),
-      })));
+      throw new AccessControlError(
+        AccessControlErrorCode.InvalidInput,
+        intake.issues.map((issue) => ({
+          text: issue.diagnostics,
+          expression: issue.expression[0]?.replace(/^AccessRequest\./, ''),
+        })),
+      );
     }
     return { request: intake.request, requested: intake.request.resourceTypes };
   }
 
-  private recordDecision(decisionId: string, request: AccessRequest, decision: Decision, httpStatus: number, requested: readonly string[], pending: readonly string[] = []): Promise<void> {
+  private recordDecision(
+    decisionId: string,
+    request: AccessRequest,
+    decision: Decision,
+    httpStatus: number,
+    requested: readonly string[],
+    pending: readonly string[] = [],
+  ): Promise<void> {
     return this.audit.decided({
-      decisionId, requester: request.requester, patient: request.patient, purpose: request.purpose,
-      effect: decision.effect, httpStatus, reasons: decision.reasons,
+      decisionId,
+      requester: request.requester,
+      patient: request.patient,
+      purpose: request.purpose,
+      effect: decision.effect,
+      httpStatus,
+      reasons: decision.reasons,
       ...(decision.decidingConsent && { decidingConsent: decision.decidingConsent }),
       ...(decision.decidingRule && { decidingRule: decision.decidingRule }),
       breakGlass: decision.breakGlass,
       ...(decision.breakGlass && request.reason !== undefined && { breakGlassReason: request.reason }),
-      withheldResourceTypes: decision.obligations.withheldResourceTypes, requestedResourceTypes: requested, pendingResourceTypes: pending,
+      withheldResourceTypes: decision.obligations.withheldResourceTypes,
+      requestedResourceTypes: requested,
+      pendingResourceTypes: pending,
     });
   }
 }
@@ -352,12 +501,18 @@ function decided(error: AccessControlError, decisionId: string): AccessControlEr
 function recordMeta(record: DecryptedRecord, ids: ClientIds): RecordMeta {
   const clinicalDate = clinicalDateOf(record.resource);
   const code = record.resource['code'] as CodeableConcept | undefined;
-  const codes = (code?.coding ?? []).filter((c) => c.system !== undefined && c.code !== undefined).map((c) => ids.code({ system: c.system as string, code: c.code as string }));
+  const codes = (code?.coding ?? [])
+    .filter((c) => c.system !== undefined && c.code !== undefined)
+    .map((c) => ids.code({ system: c.system as string, code: c.code as string }));
   return {
-    recordId: record.recordId, holder: record.institution, resourceType: record.resourceType,
+    recordId: record.recordId,
+    holder: record.institution,
+    resourceType: record.resourceType,
     // A label without a system is one medshare does not know: it withholds the record unless named. Opaque labels
     // are renamed as recorded consents name them.
-    securityLabels: securityLabelsOf(record.resource).map(({ system = '', code }) => (system === '' || isVocabularyLabelSystem(system) ? { system, code } : ids.code({ system, code }))),
+    securityLabels: securityLabelsOf(record.resource).map(({ system = '', code }) =>
+      system === '' || isVocabularyLabelSystem(system) ? { system, code } : ids.code({ system, code }),
+    ),
     ...(clinicalDate !== undefined && { clinicalDate }),
     ...(codes.length > 0 && { codes }),
   };

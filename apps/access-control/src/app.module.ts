@@ -35,14 +35,21 @@ export class AccessControlModule {
         OwnSubmissions,
         { provide: AccessProjection, useValue: projection },
         { provide: ClientIds, useValue: ids },
-        { provide: RequesterAuthenticator, useValue: new RequesterAuthenticator(keys.institutionKeyring(), projection.practitioners, (id) => ids.practitioner(id)) },
+        {
+          provide: RequesterAuthenticator,
+          useValue: new RequesterAuthenticator(keys.institutionKeyring(), projection.practitioners, (id) => ids.practitioner(id)),
+        },
         { provide: ProjectionRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new ProjectionRepository(dataSource) },
         {
           provide: BreakGlassReasons,
           inject: [DATA_SOURCE],
           useFactory: (dataSource: DataSource) => new BreakGlassReasons(dataSource, keys.pseudonymKey().secret, () => projection.currentSealingKey),
         },
-        { provide: AccessAuditPublisher, inject: [EventPublisher, BreakGlassReasons], useFactory: (publisher: EventPublisher, reasons: BreakGlassReasons) => new AccessAuditPublisher(publisher, reasons, config.PUBLISH_TIMEOUT_MS) },
+        {
+          provide: AccessAuditPublisher,
+          inject: [EventPublisher, BreakGlassReasons],
+          useFactory: (publisher: EventPublisher, reasons: BreakGlassReasons) => new AccessAuditPublisher(publisher, reasons, config.PUBLISH_TIMEOUT_MS),
+        },
         ProjectionFeed,
         RecordDecryptor,
         AccessDecisions,

@@ -12,7 +12,12 @@ const PSEUDONYM_REFERENCE = /^Patient\/p-[a-z2-7]{16,64}$/;
  * `Patient/p-…` that medshare handed out. Anything else is a 400: a local `Patient/123` means nothing here.
  * `patientOf` turns an identifier's pseudonym into the patient ingestion linked it to (identity.linked).
  */
-export function withPseudonymousPatient(body: unknown, submitter: string, key: PseudonymKey, patientOf: (identifier: string) => string): { consent: Record<string, unknown>; patient: string } {
+export function withPseudonymousPatient(
+  body: unknown,
+  submitter: string,
+  key: PseudonymKey,
+  patientOf: (identifier: string) => string,
+): { consent: Record<string, unknown>; patient: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'the body must be a FHIR Consent resource', expression: 'Consent' }]);
   }
@@ -25,7 +30,10 @@ export function withPseudonymousPatient(body: unknown, submitter: string, key: P
   const identifier = identifierOf(patient);
   if (identifier === undefined) {
     throw new AccessControlError(AccessControlErrorCode.InvalidInput, [
-      { text: "Consent.patient must be { identifier: { system, value } } (and nothing else) or a reference 'Patient/p-…' to a medshare pseudonym", expression: 'Consent.patient' },
+      {
+        text: "Consent.patient must be { identifier: { system, value } } (and nothing else) or a reference 'Patient/p-…' to a medshare pseudonym",
+        expression: 'Consent.patient',
+      },
     ]);
   }
   const pseudonym = patientOf(pseudonymOf(key, identifier, submitter));

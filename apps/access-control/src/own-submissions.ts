@@ -40,11 +40,24 @@ export class OwnSubmissions {
 
   async answer(requester: Requester, purpose: unknown, query: OwnQuery): Promise<OwnAnswer> {
     const decisionId = newEventId();
-    const actor = { institution: requester.institution, practitioner: requester.practitioner ?? `Organization/${requester.institution}`, ...(requester.role && { role: requester.role }) };
+    const actor = {
+      institution: requester.institution,
+      practitioner: requester.practitioner ?? `Organization/${requester.institution}`,
+      ...(requester.role && { role: requester.role }),
+    };
     const record = (effect: 'permit' | 'deny', httpStatus: number, reasons: string[], patient?: string) =>
       this.audit.decided({
-        decisionId, requester: actor, ...(patient && { patient }), purpose: typeof purpose === 'string' ? purpose : '', effect, httpStatus, reasons,
-        decidingRule: READ_BACK_RULE, breakGlass: false, withheldResourceTypes: [], requestedResourceTypes: [query.resourceType],
+        decisionId,
+        requester: actor,
+        ...(patient && { patient }),
+        purpose: typeof purpose === 'string' ? purpose : '',
+        effect,
+        httpStatus,
+        reasons,
+        decidingRule: READ_BACK_RULE,
+        breakGlass: false,
+        withheldResourceTypes: [],
+        requestedResourceTypes: [query.resourceType],
       });
     const refuse = async (code: AccessControlErrorCode, status: number, reason: string, patient?: string): Promise<never> => {
       await record('deny', status, [reason], patient);
@@ -55,7 +68,10 @@ export class OwnSubmissions {
     const verdict = readBackVerdict(requester, purpose);
     if (!verdict.permitted) return refuse(AccessControlErrorCode.AccessDenied, 403, verdict.reason);
     const matches = query.kind === 'search' ? dateMatcher(query.dates) : () => true;
-    if (matches === undefined) throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'date takes [eq|ne|lt|gt|le|ge]YYYY[-MM[-DD[Thh:mm:ss+zz:zz]]]', expression: 'date' }]);
+    if (matches === undefined)
+      throw new AccessControlError(AccessControlErrorCode.InvalidInput, [
+        { text: 'date takes [eq|ne|lt|gt|le|ge]YYYY[-MM[-DD[Thh:mm:ss+zz:zz]]]', expression: 'date' },
+      ]);
 
     await this.feed.catchUpWithRecords(this.config.READ_CATCH_UP_MS);
     // Which patient's records to open, and which record ids must come back (acknowledged before this read).
@@ -63,17 +79,25 @@ export class OwnSubmissions {
     let expected: string[];
     if (query.kind === 'search') {
       patient = this.projection.patientOf(pseudonymOf(this.keys.pseudonymKey(), parsePatientToken(query.patient, 'patient.identifier'), requester.institution));
-      expected = (await this.repository.recordsOf(patient)).filter((row) => row.institution === requester.institution && row.resourceType === query.resourceType).map((row) => row.recordId);
+      expected = (await this.repository.recordsOf(patient))
+        .filter((row) => row.institution === requester.institution && row.resourceType === query.resourceType)
+        .map((row) => row.recordId);
     } else {
       const versions = await this.repository.versionsOf(requester.institution, query.resourceType, query.id);
       if (versions.length === 0) return refuse(AccessControlErrorCode.NotFound, 404, 'no resource this institution submitted has this type and id');
       patient = versions[0].patient;
       expected = versions.map((version) => version.recordId);
     }
-    const own = expected.length === 0 ? [] : await this.decryptOwn(decisionId, actor, patient, query.resourceType, new Set(expected), () => record('deny', 503, ['the records could not be decrypted: nothing was disclosed'], patient));
-    const selected = query.kind === 'search'
-      ? currentVersions(own).filter((found) => matches(found.resource))
-      : own.filter((found) => found.recordId.startsWith(`${query.id}.`)).sort((a, b) => versionOf(b.resource) - versionOf(a.resource));
+    const own =
+      expected.length === 0
+        ? []
+        : await this.decryptOwn(decisionId, actor, patient, query.resourceType, new Set(expected), () =>
+            record('deny', 503, ['the records could not be decrypted: nothing was disclosed'], patient),
+          );
+    const selected =
+      query.kind === 'search'
+        ? currentVersions(own).filter((found) => matches(found.resource))
+        : own.filter((found) => found.recordId.startsWith(`${query.id}.`)).sort((a, b) => versionOf(b.resource) - versionOf(a.resource));
     if (query.kind === 'read' && (selected.length === 0 || isDeletion(selected[0].resource))) {
       return selected.length === 0
         ? refuse(AccessControlErrorCode.NotFound, 404, 'no resource this institution submitted has this type and id', patient)
@@ -83,7 +107,12 @@ export class OwnSubmissions {
     await Promise.all([
       record(released.length > 0 ? 'permit' : 'deny', 200, [`${released.length} of the institution's own submissions read back`], patient),
       this.audit.disclosed({
-        decisionId, requester: actor, patient, purpose: 'HOPERAT', breakGlass: false, deIdentified: false,
+        decisionId,
+        requester: actor,
+        patient,
+        purpose: 'HOPERAT',
+        breakGlass: false,
+        deIdentified: false,
         records: released.map(({ recordId, resourceType, institution }) => ({ recordId, resourceType, institution })),
       }),
     ]);
@@ -92,17 +121,32 @@ export class OwnSubmissions {
   }
 
   /** The institution's own records of the patient, asked again (a permit each time) until every expected one came back. */
-  private async decryptOwn(decisionId: string, requester: { institution: string; practitioner: string }, patient: string, resourceType: string, expected: ReadonlySet<string>, onFailure: () => Promise<void>): Promise<DecryptedRecord[]> {
+  private async decryptOwn(
+    decisionId: string,
+    requester: { institution: string; practitioner: string },
+    patient: string,
+    resourceType: string,
+    expected: ReadonlySet<string>,
+    onFailure: () => Promise<void>,
+  ): Promise<DecryptedRecord[]> {
     const deadline = Date.now() + this.config.READ_CATCH_UP_MS;
     for (let permitId = decisionId; ; permitId = newEventId()) {
       let outcome;
       try {
-        outcome = await this.decryptor.decrypt({ decisionId: permitId, requester, patient, resourceTypes: [resourceType], purpose: 'HOPERAT', deIdentify: false });
+        outcome = await this.decryptor.decrypt({
+          decisionId: permitId,
+          requester,
+          patient,
+          resourceTypes: [resourceType],
+          purpose: 'HOPERAT',
+          deIdentify: false,
+        });
       } catch (error) {
         await onFailure();
         throw error;
       }
-      if (outcome.kind === 'erased') throw new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no record can be read');
+      if (outcome.kind === 'erased')
+        throw new AccessControlError(AccessControlErrorCode.Erased, 'this patient was erased (their data keys were destroyed): no record can be read');
       const own = outcome.records.filter((found) => found.institution === requester.institution && expected.has(found.recordId));
       if (own.length === expected.size || Date.now() + RETRY_PAUSE_MS >= deadline) return own;
       await sleep(RETRY_PAUSE_MS);
@@ -112,9 +156,15 @@ export class OwnSubmissions {
 
 function bundleOf(type: 'history' | 'searchset', records: readonly DecryptedRecord[]): Bundle {
   return {
-    resourceType: 'Bundle', type, total: records.length,
+    resourceType: 'Bundle',
+    type,
+    total: records.length,
     ...(records.length > 0 && {
-      entry: records.map(({ resource }) => ({ fullUrl: `${resource.resourceType}/${String(resource.id)}`, resource, ...(type === 'searchset' && { search: { mode: 'match' } }) })) as Bundle['entry'],
+      entry: records.map(({ resource }) => ({
+        fullUrl: `${resource.resourceType}/${String(resource.id)}`,
+        resource,
+        ...(type === 'searchset' && { search: { mode: 'match' } }),
+      })) as Bundle['entry'],
     }),
   };
 }

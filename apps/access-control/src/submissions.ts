@@ -2,7 +2,16 @@
 // this instance's memory as soon as Kafka acknowledged them (read-your-writes); other instances follow the topic.
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { checkConsentSubmitter, fromZodIssues, parseAgreement, parseConsent, PRACTITIONER_ROLES, recordableConsent, type Issue, type PatientConsent } from '@medshare/consent';
+import {
+  checkConsentSubmitter,
+  fromZodIssues,
+  parseAgreement,
+  parseConsent,
+  PRACTITIONER_ROLES,
+  recordableConsent,
+  type Issue,
+  type PatientConsent,
+} from '@medshare/consent';
 import { envelope, newEventId, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
@@ -34,7 +43,9 @@ export class Submissions {
   }
 
   async submitConsent(submitter: Requester, body: unknown): Promise<{ consent: Record<string, unknown>; patient: string }> {
-    const { consent: resource, patient } = withPseudonymousPatient(body, submitter.institution, this.keys.pseudonymKey(), (identifier) => this.projection.patientOf(identifier));
+    const { consent: resource, patient } = withPseudonymousPatient(body, submitter.institution, this.keys.pseudonymKey(), (identifier) =>
+      this.projection.patientOf(identifier),
+    );
     const intake = parseConsent(resource);
     if (!intake.ok) throw invalid(intake.issues);
     const consent: PatientConsent = intake.consent;
@@ -45,7 +56,9 @@ export class Submissions {
     const consentId = this.projection.platformIdOf(clientRef) ?? newEventId();
     const owner = this.projection.consentOwner(consentId);
     if (owner && owner.patient !== patient) {
-      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: 'this consent id is already used for another patient', expression: 'Consent.id' }]);
+      throw new AccessControlError(AccessControlErrorCode.Conflict, [
+        { text: 'this consent id is already used for another patient', expression: 'Consent.id' },
+      ]);
     }
     const institution = submitter.institution;
     const recorded = recordableConsent(consent.resource, {
@@ -67,11 +80,15 @@ export class Submissions {
     if (!intake.ok) throw invalid(intake.issues);
     const { agreement } = intake;
     if (agreement.holder !== submitter.institution) {
-      throw new AccessControlError(AccessControlErrorCode.Forbidden, [{ text: 'only the holder may record an agreement to share its records', expression: 'Agreement.holder' }]);
+      throw new AccessControlError(AccessControlErrorCode.Forbidden, [
+        { text: 'only the holder may record an agreement to share its records', expression: 'Agreement.holder' },
+      ]);
     }
     // The reader is published as given: it must be an institution the platform registered, not a client's text.
     if (!this.institutions.has(agreement.reader)) {
-      throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'the reader is not an institution registered with medshare', expression: 'Agreement.reader' }]);
+      throw new AccessControlError(AccessControlErrorCode.InvalidInput, [
+        { text: 'the reader is not an institution registered with medshare', expression: 'Agreement.reader' },
+      ]);
     }
     // Scoped to the holder: another institution's identical id names another agreement.
     const clientRef = this.ids.agreementRef(agreement.holder, agreement.id);
@@ -91,7 +108,9 @@ export class Submissions {
     const practitioner = this.ids.practitioner(parsed.data.practitioner);
     const registered = this.projection.practitioners.get(practitioner);
     if (registered && registered.institution !== submitter.institution) {
-      throw new AccessControlError(AccessControlErrorCode.Conflict, [{ text: 'this practitioner id is registered by another institution', expression: 'Role.practitioner' }]);
+      throw new AccessControlError(AccessControlErrorCode.Conflict, [
+        { text: 'this practitioner id is registered by another institution', expression: 'Role.practitioner' },
+      ]);
     }
     const data = { institution: submitter.institution, practitioner, role };
     await this.publishAndApply(topics.grants, envelope('grants.role-registered.v1', submitter.institution, data));
@@ -105,7 +124,10 @@ export class Submissions {
       await this.publisher.publish(topic, [event], { deadlineMs: this.config.PUBLISH_TIMEOUT_MS });
     } catch (error) {
       this.logger.error({ eventId: event.id, type: event.type, error: error instanceof Error ? error.message : String(error) }, 'publish failed');
-      const unavailable = new AccessControlError(AccessControlErrorCode.Unavailable, 'the event log did not acknowledge the submission in time: try again (a retry updates the same record)');
+      const unavailable = new AccessControlError(
+        AccessControlErrorCode.Unavailable,
+        'the event log did not acknowledge the submission in time: try again (a retry updates the same record)',
+      );
       unavailable.headers['Retry-After'] = '2';
       throw unavailable;
     }
@@ -115,5 +137,8 @@ export class Submissions {
 
 function invalid(issues: readonly Issue[]): AccessControlError {
   const code = issues.some((issue) => issue.code === 'forbidden') ? AccessControlErrorCode.Forbidden : AccessControlErrorCode.InvalidInput;
-  return new AccessControlError(code, issues.map((issue) => ({ text: issue.diagnostics, issueType: issue.code, ...(issue.expression[0] !== undefined && { expression: issue.expression[0] }) })));
+  return new AccessControlError(
+    code,
+    issues.map((issue) => ({ text: issue.diagnostics, issueType: issue.code, ...(issue.expression[0] !== undefined && { expression: issue.expression[0] }) })),
+  );
 }

@@ -1,7 +1,16 @@
 // The encryption service's environment, validated at start (a wrong value names the variable and stops the start).
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { DEFAULT_DEV_SEED, DEV_OPERATOR_TOKEN, baseConfigSchema, loadConfig, platformKeysSchema, port, requiredInProduction, roleTokenSchema } from '@medshare/service-kit';
+import {
+  DEFAULT_DEV_SEED,
+  DEV_OPERATOR_TOKEN,
+  baseConfigSchema,
+  loadConfig,
+  platformKeysSchema,
+  port,
+  requiredInProduction,
+  roleTokenSchema,
+} from '@medshare/service-kit';
 
 export const encryptionConfigSchema = baseConfigSchema
   .extend(platformKeysSchema.shape)
@@ -19,7 +28,10 @@ export const encryptionConfigSchema = baseConfigSchema
     /** Where a NEW store group starts: earliest rebuilds the store; latest only for benches and tests with a throwaway store. */
     STORE_START: z.enum(['earliest', 'latest']).default('earliest'),
     /** 32+ bytes of hex: wraps the KEKs and the sealing private keys at rest. Required in production. */
-    MASTER_SECRET: z.string().regex(/^[0-9a-f]{64,}$/, 'must be at least 32 bytes of hex').optional(),
+    MASTER_SECRET: z
+      .string()
+      .regex(/^[0-9a-f]{64,}$/, 'must be at least 32 bytes of hex')
+      .optional(),
     /** Bearer token of the operator API (/v1/keys, /v1/patients/:p/shred). Required in production. */
     OPERATOR_TOKEN: roleTokenSchema,
   })
@@ -34,7 +46,9 @@ export function loadEncryptionConfig(env: NodeJS.ProcessEnv = process.env): Encr
 /** The configured master secret, or in development one derived from the public dev seed. */
 export function masterSecretOf(config: EncryptionConfig): Buffer {
   if (config.MASTER_SECRET !== undefined) return Buffer.from(config.MASTER_SECRET, 'hex');
-  return createHmac('sha256', config.MEDSHARE_DEV_SEED ?? DEFAULT_DEV_SEED).update('medshare.dev-master-secret.v1').digest();
+  return createHmac('sha256', config.MEDSHARE_DEV_SEED ?? DEFAULT_DEV_SEED)
+    .update('medshare.dev-master-secret.v1')
+    .digest();
 }
 
 export function operatorTokenOf(config: EncryptionConfig): string {

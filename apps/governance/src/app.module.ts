@@ -27,7 +27,11 @@ import { reportsProviders } from './reports/reports.providers';
 export class GovernanceModule {
   static register(config: GovernanceConfig, logger: Logger): DynamicModule {
     const keys = new PlatformKeys(config);
-    const repository = <T>(type: new (dataSource: DataSource) => T) => ({ provide: type, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new type(dataSource) });
+    const repository = <T>(type: new (dataSource: DataSource) => T) => ({
+      provide: type,
+      inject: [DATA_SOURCE],
+      useFactory: (dataSource: DataSource) => new type(dataSource),
+    });
     return {
       module: GovernanceModule,
       imports: [PlatformModule.forRoot({ service: 'governance', config, logger, keys, database: { entities: [], migrations } })],
@@ -37,12 +41,22 @@ export class GovernanceModule {
         repository(OutboxRepository),
         repository(PrivacyStateRepository),
         { provide: CasesRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new CasesRepository(dataSource, caseLimitsOf(config)) },
-        { provide: PrivacyMonitor, inject: [PrivacyStateRepository], useFactory: (state: PrivacyStateRepository) => new PrivacyMonitor(state, privacyLimitsOf(config)) },
+        {
+          provide: PrivacyMonitor,
+          inject: [PrivacyStateRepository],
+          useFactory: (state: PrivacyStateRepository) => new PrivacyMonitor(state, privacyLimitsOf(config)),
+        },
         {
           provide: CasesService,
           inject: [DATA_SOURCE, CasesRepository, AlertsRepository, OutboxRepository, EventPublisher, LOGGER],
-          useFactory: (dataSource: DataSource, cases: CasesRepository, alerts: AlertsRepository, outbox: OutboxRepository, publisher: EventPublisher, log: Logger) =>
-            new CasesService(dataSource, cases, alerts, outbox, publisher, new CaseNotes(config.CASE_NOTES_KEY ?? DEV_CASE_NOTES_KEY), log),
+          useFactory: (
+            dataSource: DataSource,
+            cases: CasesRepository,
+            alerts: AlertsRepository,
+            outbox: OutboxRepository,
+            publisher: EventPublisher,
+            log: Logger,
+          ) => new CasesService(dataSource, cases, alerts, outbox, publisher, new CaseNotes(config.CASE_NOTES_KEY ?? DEV_CASE_NOTES_KEY), log),
         },
         { provide: ConsumptionStats, useValue: new ConsumptionStats() },
         GovernanceConsumer,

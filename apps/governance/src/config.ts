@@ -9,7 +9,13 @@ import { reportsConfigShape } from './reports/reports-config';
 import type { RulesConfig } from './rules/rules';
 
 const MINUTE = 60_000;
-const windowMs = (defaultMs: number) => z.coerce.number().int().min(1000).max(24 * 60 * MINUTE).default(defaultMs);
+const windowMs = (defaultMs: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(24 * 60 * MINUTE)
+    .default(defaultMs);
 const threshold = (defaultCount: number) => z.coerce.number().int().min(1).max(1_000_000).default(defaultCount);
 const factor = (defaultFactor: number) => z.coerce.number().min(1).max(1000).default(defaultFactor);
 const days = (defaultDays: number) => z.coerce.number().int().min(1).max(3650).default(defaultDays);
@@ -54,61 +60,93 @@ const flag = (defaultValue: boolean) =>
     .default(defaultValue ? 'true' : 'false')
     .transform((value) => value === 'true');
 
-export const governanceConfigSchema = baseConfigSchema.extend({
-  ...authConfigShape,
-  ...reportsConfigShape,
-  PORT: port(3005),
-  DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/governance'),
-  KAFKA_GROUP_ID: z.string().min(1).max(200).default('governance'),
-  ACCESS_VOLUME_WINDOW_MS: windowMs(HOUR),
-  ACCESS_VOLUME_MAX_PATIENTS: threshold(50),
-  DENIED_SPIKE_WINDOW_MS: windowMs(5 * MINUTE),
-  DENIED_SPIKE_THRESHOLD: threshold(20),
-  DATA_QUALITY_WINDOW_MS: windowMs(15 * MINUTE),
-  DATA_QUALITY_THRESHOLD: threshold(10),
-  PRACTITIONER_DENIALS_WINDOW_MS: windowMs(HOUR),
-  PRACTITIONER_DENIALS_THRESHOLD: threshold(5),
-  BASELINE_FACTOR: factor(3),
-  BASELINE_MIN_PATIENTS: threshold(10),
-  BASELINE_DAYS: days(14),
-  BASELINE_MIN_WINDOWS: threshold(5),
-  PEER_FACTOR: factor(4),
-  PEER_MIN_PATIENTS: threshold(10),
-  PEER_MIN_PEERS: threshold(3),
-  OFF_HOURS_MAX_PATIENTS: z.coerce.number().int().min(0).max(1_000_000).default(3),
-  RESEARCH_BURST_WINDOW_MS: windowMs(HOUR),
-  RESEARCH_BURST_MAX_PATIENTS: threshold(200),
-  CARE_RELATIONSHIP_DAYS: days(365),
-  VIP_SECURITY_LABELS: z
-    .string()
-    .default('CELEB,VIP,EMP')
-    .transform((text) => text.split(',').filter((label) => label.length > 0))
-    .pipe(z.array(z.string().regex(/^[A-Z]{2,16}$/)).max(20)),
-  INSTITUTION_WORKING_HOURS: workingHours,
-  /** Alerts about one practitioner and patient within this window form one case. */
-  CASE_WINDOW_MS: windowMs(24 * HOUR),
-  BREAK_GLASS_REVIEW_MS: z.coerce.number().int().min(60_000).max(90 * 24 * HOUR).default(24 * HOUR),
-  CASE_DUE_CRITICAL_MS: z.coerce.number().int().min(60_000).max(90 * 24 * HOUR).default(24 * HOUR),
-  CASE_DUE_WARNING_MS: z.coerce.number().int().min(60_000).max(90 * 24 * HOUR).default(3 * 24 * HOUR),
-  CASE_DUE_INFO_MS: z.coerce.number().int().min(60_000).max(90 * 24 * HOUR).default(7 * 24 * HOUR),
-  ESCALATION_CHECK_MS: z.coerce.number().int().min(100).max(HOUR).default(30_000),
-  /** 32 bytes, base64: the master key of sealed case notes (one key per institution is derived from it). Required in production. */
-  CASE_NOTES_KEY: z
-    .string()
-    .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64')
-    .transform((text) => Buffer.from(text, 'base64'))
-    .optional(),
-  /**
-   * How far back a fresh consumer group starts on the decisions topic. Unset: the longest counting window (cases
-   * and alerts are rebuilt from their own topics; this only refills counters). Set it to the baseline period to
-   * rebuild the baselines too.
-   */
-  DECISIONS_REPLAY_MS: z.coerce.number().int().min(1000).max(3650 * 24 * HOUR).optional(),
-  /** A service instance silent this long on the health topic raises an `outage` alert (heartbeats every 5 s). */
-  HEALTH_SILENCE_MS: z.coerce.number().int().min(1000).max(10 * MINUTE).default(15_000),
-  /** At start, rewind the detector topics by the longest window so the in-memory windows are rebuilt. */
-  REBUILD_WINDOWS_ON_START: flag(true),
-}).superRefine(refineAuthConfig);
+export const governanceConfigSchema = baseConfigSchema
+  .extend({
+    ...authConfigShape,
+    ...reportsConfigShape,
+    PORT: port(3005),
+    DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/governance'),
+    KAFKA_GROUP_ID: z.string().min(1).max(200).default('governance'),
+    ACCESS_VOLUME_WINDOW_MS: windowMs(HOUR),
+    ACCESS_VOLUME_MAX_PATIENTS: threshold(50),
+    DENIED_SPIKE_WINDOW_MS: windowMs(5 * MINUTE),
+    DENIED_SPIKE_THRESHOLD: threshold(20),
+    DATA_QUALITY_WINDOW_MS: windowMs(15 * MINUTE),
+    DATA_QUALITY_THRESHOLD: threshold(10),
+    PRACTITIONER_DENIALS_WINDOW_MS: windowMs(HOUR),
+    PRACTITIONER_DENIALS_THRESHOLD: threshold(5),
+    BASELINE_FACTOR: factor(3),
+    BASELINE_MIN_PATIENTS: threshold(10),
+    BASELINE_DAYS: days(14),
+    BASELINE_MIN_WINDOWS: threshold(5),
+    PEER_FACTOR: factor(4),
+    PEER_MIN_PATIENTS: threshold(10),
+    PEER_MIN_PEERS: threshold(3),
+    OFF_HOURS_MAX_PATIENTS: z.coerce.number().int().min(0).max(1_000_000).default(3),
+    RESEARCH_BURST_WINDOW_MS: windowMs(HOUR),
+    RESEARCH_BURST_MAX_PATIENTS: threshold(200),
+    CARE_RELATIONSHIP_DAYS: days(365),
+    VIP_SECURITY_LABELS: z
+      .string()
+      .default('CELEB,VIP,EMP')
+      .transform((text) => text.split(',').filter((label) => label.length > 0))
+      .pipe(z.array(z.string().regex(/^[A-Z]{2,16}$/)).max(20)),
+    INSTITUTION_WORKING_HOURS: workingHours,
+    /** Alerts about one practitioner and patient within this window form one case. */
+    CASE_WINDOW_MS: windowMs(24 * HOUR),
+    BREAK_GLASS_REVIEW_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .max(90 * 24 * HOUR)
+      .default(24 * HOUR),
+    CASE_DUE_CRITICAL_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .max(90 * 24 * HOUR)
+      .default(24 * HOUR),
+    CASE_DUE_WARNING_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .max(90 * 24 * HOUR)
+      .default(3 * 24 * HOUR),
+    CASE_DUE_INFO_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .max(90 * 24 * HOUR)
+      .default(7 * 24 * HOUR),
+    ESCALATION_CHECK_MS: z.coerce.number().int().min(100).max(HOUR).default(30_000),
+    /** 32 bytes, base64: the master key of sealed case notes (one key per institution is derived from it). Required in production. */
+    CASE_NOTES_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be 32 bytes in base64')
+      .transform((text) => Buffer.from(text, 'base64'))
+      .optional(),
+    /**
+     * How far back a fresh consumer group starts on the decisions topic. Unset: the longest counting window (cases
+     * and alerts are rebuilt from their own topics; this only refills counters). Set it to the baseline period to
+     * rebuild the baselines too.
+     */
+    DECISIONS_REPLAY_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .max(3650 * 24 * HOUR)
+      .optional(),
+    /** A service instance silent this long on the health topic raises an `outage` alert (heartbeats every 5 s). */
+    HEALTH_SILENCE_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .max(10 * MINUTE)
+      .default(15_000),
+    /** At start, rewind the detector topics by the longest window so the in-memory windows are rebuilt. */
+    REBUILD_WINDOWS_ON_START: flag(true),
+  })
+  .superRefine(refineAuthConfig);
 
 export type GovernanceConfig = z.infer<typeof governanceConfigSchema>;
 
@@ -131,7 +169,12 @@ export function privacyLimitsOf(config: GovernanceConfig): PrivacyLimits {
   const hours = config.INSTITUTION_WORKING_HOURS as Record<string, WorkingHours>;
   return {
     volume: { windowMs: config.ACCESS_VOLUME_WINDOW_MS, threshold: config.ACCESS_VOLUME_MAX_PATIENTS },
-    baseline: { factor: config.BASELINE_FACTOR, minPatients: config.BASELINE_MIN_PATIENTS, days: config.BASELINE_DAYS, minWindows: config.BASELINE_MIN_WINDOWS },
+    baseline: {
+      factor: config.BASELINE_FACTOR,
+      minPatients: config.BASELINE_MIN_PATIENTS,
+      days: config.BASELINE_DAYS,
+      minWindows: config.BASELINE_MIN_WINDOWS,
+    },
     peers: { factor: config.PEER_FACTOR, minPatients: config.PEER_MIN_PATIENTS, minPeers: config.PEER_MIN_PEERS },
     offHours: { threshold: config.OFF_HOURS_MAX_PATIENTS },
     practitionerDenials: { windowMs: config.PRACTITIONER_DENIALS_WINDOW_MS, threshold: config.PRACTITIONER_DENIALS_THRESHOLD },

@@ -5,7 +5,8 @@ const RAISED = 'medshare_governance_alerts_raised_total';
 
 /** Alerts this service's rules published, by kind (alerts of other services are counted where they are raised). */
 export const alertsRaised: Counter<'kind'> =
-  (register.getSingleMetric(RAISED) as Counter<'kind'> | undefined) ?? new Counter({ name: RAISED, help: 'Governance rule alerts published', labelNames: ['kind'] });
+  (register.getSingleMetric(RAISED) as Counter<'kind'> | undefined) ??
+  new Counter({ name: RAISED, help: 'Governance rule alerts published', labelNames: ['kind'] });
 
 const STORED = 'medshare_governance_alerts_stored_total';
 

@@ -3,4 +3,9 @@ import { bootstrapService } from '@medshare/service-kit';
 import { GovernanceModule } from './app.module';
 import { loadGovernanceConfig } from './config';
 
-void bootstrapService({ service: 'governance', loadConfig: () => loadGovernanceConfig(), createModule: (config, logger) => GovernanceModule.register(config, logger), httpApi: governanceApi });
+void bootstrapService({
+  service: 'governance',
+  loadConfig: () => loadGovernanceConfig(),
+  createModule: (config, logger) => GovernanceModule.register(config, logger),
+  httpApi: governanceApi,
+});

@@ -22,7 +22,17 @@ export class IngestionModule {
       module: IngestionModule,
       imports: [PlatformModule.forRoot({ service: 'ingestion', config, logger, database: { entities: [], migrations }, keys: new PlatformKeys(config) })],
       controllers: [FhirController, AttachmentController],
-      providers: [IngestionService, ValidationThread, SealingKeyRegistry, IdempotencyRepository, PatientLinkRepository, ResourceVersionRepository, AttachmentRepository, AttachmentUploads, FileKeyClient],
+      providers: [
+        IngestionService,
+        ValidationThread,
+        SealingKeyRegistry,
+        IdempotencyRepository,
+        PatientLinkRepository,
+        ResourceVersionRepository,
+        AttachmentRepository,
+        AttachmentUploads,
+        FileKeyClient,
+      ],
     };
   }
 }

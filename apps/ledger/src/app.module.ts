@@ -24,7 +24,16 @@ export class LedgerModule {
     const privateKey = keys.ledgerPrivateKey();
     const publicKey = createPublicKey(privateKey);
     const replicaSet = new ReplicaSet(
-      config.LEDGER_REPLICA_URLS.map((url, i) => new Replica(i, url, (replica, reason) => logger.warn({ replica: replica.name, reason }, 'replica writer session lost'), config.LEDGER_REPLICA_TIMEOUT_MS, config.LEDGER_LEASE_MS)),
+      config.LEDGER_REPLICA_URLS.map(
+        (url, i) =>
+          new Replica(
+            i,
+            url,
+            (replica, reason) => logger.warn({ replica: replica.name, reason }, 'replica writer session lost'),
+            config.LEDGER_REPLICA_TIMEOUT_MS,
+            config.LEDGER_LEASE_MS,
+          ),
+      ),
     );
     const replicas = replicaSet.members;
     return {

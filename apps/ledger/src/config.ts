@@ -1,6 +1,15 @@
 // The ledger service's environment, validated at start (a wrong value names the variable and stops the start).
 import { z } from 'zod';
-import { baseConfigSchema, DEV_AUDITOR_TOKEN, DEV_OPERATOR_TOKEN, loadConfig, platformKeysSchema, port, requiredInProduction, roleTokenSchema } from '@medshare/service-kit';
+import {
+  baseConfigSchema,
+  DEV_AUDITOR_TOKEN,
+  DEV_OPERATOR_TOKEN,
+  loadConfig,
+  platformKeysSchema,
+  port,
+  requiredInProduction,
+  roleTokenSchema,
+} from '@medshare/service-kit';
 
 const DEFAULT_REPLICAS = [55433, 55434, 55435].map((replicaPort) => `postgres://medshare@127.0.0.1:${replicaPort}/ledger`).join(',');
 
@@ -17,11 +26,19 @@ export const ledgerConfigSchema = baseConfigSchema
       .string()
       .default(DEFAULT_REPLICAS)
       .transform((value) => value.split(',').map((url) => url.trim()))
-      .pipe(z.array(z.url({ protocol: /^postgres(ql)?$/, error: 'each replica must be a postgres:// URL' })).min(1).max(15)),
+      .pipe(
+        z
+          .array(z.url({ protocol: /^postgres(ql)?$/, error: 'each replica must be a postgres:// URL' }))
+          .min(1)
+          .max(15),
+      ),
     BLOCK_MAX_EVENTS: positiveInt(1000, 100_000),
     BLOCK_MAX_AGE_MS: positiveInt(1000, 600_000),
     /** Checkpoint origin line and signer name (C2SP tlog-checkpoint): one per chain. */
-    LEDGER_ORIGIN: z.string().regex(/^[^\s+]+$/, 'origin must be one word without spaces or "+"').default('medshare.example/ledger'),
+    LEDGER_ORIGIN: z
+      .string()
+      .regex(/^[^\s+]+$/, 'origin must be one word without spaces or "+"')
+      .default('medshare.example/ledger'),
     /**
      * Where a partition the chain has never seen starts: `earliest`, or an ISO instant (the first
      * offset at or after it). Deterministic either way, so a restart before the first block agrees.

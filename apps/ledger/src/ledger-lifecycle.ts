@@ -24,7 +24,9 @@ export class LedgerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
 
   onApplicationBootstrap(): void {
     this.readiness.register('ledger-quorum', async () => {
-      const reachable = (await Promise.allSettled(this.replicas.members.map((replica) => replica.ping()))).filter((result) => result.status === 'fulfilled').length;
+      const reachable = (await Promise.allSettled(this.replicas.members.map((replica) => replica.ping()))).filter(
+        (result) => result.status === 'fulfilled',
+      ).length;
       if (!this.replicas.isMajority(reachable)) throw new Error(`quorum lost: ${reachable} of ${this.replicas.size} replicas reachable, commits stopped`);
       if (this.writer.isActive && this.writer.commitsBlocked) throw new Error('commits stopped: a block waits for a write quorum');
     });
@@ -37,7 +39,10 @@ export class LedgerLifecycle implements OnApplicationBootstrap, BeforeApplicatio
     this.verifyTimer = setTimeout(() => {
       const pass = this.writer.isActive ? this.verification.verifyRecent() : Promise.resolve(undefined);
       void pass
-        .then((report) => report && this.logger.debug({ ok: report.ok, durationMs: report.durationMs, quorumHeight: report.quorumHeight }, 'background verification pass'))
+        .then(
+          (report) =>
+            report && this.logger.debug({ ok: report.ok, durationMs: report.durationMs, quorumHeight: report.quorumHeight }, 'background verification pass'),
+        )
         .catch((error: unknown) => this.logger.error({ error: error instanceof Error ? error.message : String(error) }, 'background verification failed'))
         .finally(() => {
           if (!this.stopping) this.scheduleVerification();

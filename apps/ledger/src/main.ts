@@ -3,4 +3,9 @@ import { bootstrapService } from '@medshare/service-kit';
 import { LedgerModule } from './app.module';
 import { loadLedgerConfig } from './config';
 
-void bootstrapService({ service: 'ledger', loadConfig: () => loadLedgerConfig(), createModule: (config, logger) => LedgerModule.register(config, logger), httpApi: ledgerApi });
+void bootstrapService({
+  service: 'ledger',
+  loadConfig: () => loadLedgerConfig(),
+  createModule: (config, logger) => LedgerModule.register(config, logger),
+  httpApi: ledgerApi,
+});

@@ -3,7 +3,11 @@ import { parseAccessRequest } from './access-request';
 
 const valid = {
   requester: { institution: 'hosp-b', practitioner: 'dr-b', role: 'physician' },
-  patient: 'pt-1', holders: ['hosp-a'], purpose: 'TREAT', resourceTypes: ['Observation'], now: '2025-06-15T10:00:00Z',
+  patient: 'pt-1',
+  holders: ['hosp-a'],
+  purpose: 'TREAT',
+  resourceTypes: ['Observation'],
+  now: '2025-06-15T10:00:00Z',
 };
 
 /** `[[[...]]]` `depth` levels deep, built without recursion. */
@@ -32,7 +36,10 @@ describe('parseAccessRequest', () => {
   it.each([
     ['a blank reason, which decide refuses for break-glass', { ...valid, purpose: 'ETREAT', reason: ' ' }],
     ['no holders yet', { ...valid, holders: [] }],
-    ['a patient nobody holds: no holders and no resource types (answered like any patient out of reach, not a 400)', { ...valid, holders: [], resourceTypes: [] }],
+    [
+      'a patient nobody holds: no holders and no resource types (answered like any patient out of reach, not a 400)',
+      { ...valid, holders: [], resourceTypes: [] },
+    ],
   ])('accepts %s', (_name, json) => {
     expect(parseAccessRequest(json).ok).toBe(true);
   });

@@ -31,9 +31,7 @@ const accessRequestSchema = z.strictObject({
   patient: medshareId,
   holders: z.array(medshareId),
   purpose: z.enum(REQUEST_PURPOSES),
-  resourceTypes: z.array(
-    z.string().refine(isR4ResourceType, { message: 'not an R4 resource type name (exact spelling)', ...fhirParams('code-invalid') }),
-  ),
+  resourceTypes: z.array(z.string().refine(isR4ResourceType, { message: 'not an R4 resource type name (exact spelling)', ...fhirParams('code-invalid') })),
   reason: z.string().optional(),
   now: z.string().superRefine((text, ctx) => {
     const parsed = parseDateTime(text);
@@ -50,7 +48,18 @@ export type AccessRequestIntake = { ok: true; request: AccessRequest } | { ok: f
  */
 const MAY_BE_EMPTY = new Set(['AccessRequest.reason', 'AccessRequest.holders', 'AccessRequest.resourceTypes']);
 
-const REQUEST_ELEMENTS: ReadonlySet<string> = new Set(['requester', 'institution', 'practitioner', 'role', 'patient', 'holders', 'purpose', 'resourceTypes', 'reason', 'now']);
+const REQUEST_ELEMENTS: ReadonlySet<string> = new Set([
+  'requester',
+  'institution',
+  'practitioner',
+  'role',
+  'patient',
+  'holders',
+  'purpose',
+  'resourceTypes',
+  'reason',
+  'now',
+]);
 
 export function parseAccessRequest(json: unknown): AccessRequestIntake {
   const tooDeep = tooDeepIssues('AccessRequest', json);

@@ -1,7 +1,14 @@
 // Agreement intake and the holder→reader lookup decisions rely on.
 import { AgreementIndex, parseAgreement } from './agreement';
 
-const valid = { id: 'ag-1', holder: 'hosp-a', reader: 'hosp-b', purposes: ['TREAT', 'ETREAT'], period: { start: '2025-01-01', end: '2025-12' }, status: 'active' };
+const valid = {
+  id: 'ag-1',
+  holder: 'hosp-a',
+  reader: 'hosp-b',
+  purposes: ['TREAT', 'ETREAT'],
+  period: { start: '2025-01-01', end: '2025-12' },
+  status: 'active',
+};
 const ms = (iso: string) => Date.parse(iso);
 
 function deeplyNested(depth: number): unknown {

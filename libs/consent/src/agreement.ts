@@ -22,7 +22,12 @@ const agreementSchema = z
   })
   .superRefine((a, ctx) => {
     if (a.holder === a.reader) {
-      ctx.addIssue({ code: 'custom', path: ['reader'], message: 'holder and reader are the same institution: reads inside one institution need no agreement', ...fhirParams('invariant') });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reader'],
+        message: 'holder and reader are the same institution: reads inside one institution need no agreement',
+        ...fhirParams('invariant'),
+      });
     }
     const start = parseDateTime(a.period.start);
     const end = parseDateTime(a.period.end);
@@ -83,9 +88,7 @@ export class AgreementIndex {
   /** True when an active agreement lets `reader` read `holder`'s records for exactly `purpose` at `nowMs`. */
   allows(holder: string, reader: string, purpose: RequestPurpose, nowMs: number): boolean {
     const now = { start: nowMs, end: nowMs };
-    return (this.byPair.get(pairKey(holder, reader)) ?? []).some(
-      (a) => a.status === 'active' && a.purposes.has(purpose) && contains(a.period, now),
-    );
+    return (this.byPair.get(pairKey(holder, reader)) ?? []).some((a) => a.status === 'active' && a.purposes.has(purpose) && contains(a.period, now));
   }
 
   private removeFromPair(agreement: DataSharingAgreement): void {

@@ -1,9 +1,7 @@
 // Zod schemas for coded FHIR values whose systems and codes medshare checks, case-sensitively.
 import { z } from 'zod';
 import { fhirParams } from './issues';
-import {
-  CONFIDENTIALITY_ORDER, SYSTEM, isSensitivityCode,
-} from './terminology';
+import { CONFIDENTIALITY_ORDER, SYSTEM, isSensitivityCode } from './terminology';
 
 /** Per system, the codes accepted (a predicate keeps big hierarchies in one place). */
 export type CodeTable = Readonly<Record<string, (code: string) => boolean>>;
@@ -45,7 +43,12 @@ export function codeableConceptFrom(table: CodeTable, exactlyOneCoding: boolean)
   if (!exactlyOneCoding) return concept;
   return concept.superRefine((cc, ctx) => {
     if (cc.coding.length > 1) {
-      ctx.addIssue({ code: 'custom', path: ['coding'], message: 'exactly one coding expected: several would leave the meaning ambiguous', ...fhirParams('invariant') });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['coding'],
+        message: 'exactly one coding expected: several would leave the meaning ambiguous',
+        ...fhirParams('invariant'),
+      });
     }
   });
 }
@@ -70,7 +73,6 @@ function knownSystemLike(system: string): string | undefined {
   const lower = system.toLowerCase();
   return KNOWN_SYSTEMS.find((known) => {
     const v3Name = /\/v3-([^/]+)$/.exec(known)?.[1];
-    return (known.toLowerCase() === lower && known !== system)
-      || (v3Name !== undefined && lower === `http://hl7.org/fhir/v3/${v3Name.toLowerCase()}`);
+    return (known.toLowerCase() === lower && known !== system) || (v3Name !== undefined && lower === `http://hl7.org/fhir/v3/${v3Name.toLowerCase()}`);
   });
 }

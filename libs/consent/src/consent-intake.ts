@@ -23,8 +23,7 @@ export function parseConsent(json: unknown): ConsentIntake {
 }
 
 type Loose = Record<string, unknown>;
-const asObject = (value: unknown): Loose | undefined =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Loose) : undefined;
+const asObject = (value: unknown): Loose | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Loose) : undefined);
 
 /** Rules across elements that the schema alone does not express. */
 function ruleIssues(json: unknown): Issue[] {
@@ -36,8 +35,14 @@ function ruleIssues(json: unknown): Issue[] {
     issues.push(issue('invariant', ROOT, [], 'a consent needs policy or policyRule (ppc-1)'));
   }
   if (provision?.['type'] === undefined && resource['policyRule'] === undefined) {
-    issues.push(issue('invariant', ROOT, provision ? ['provision'] : [],
-      'the root provision has no type and there is no policyRule (OPTIN or OPTOUT) to tell permit from deny'));
+    issues.push(
+      issue(
+        'invariant',
+        ROOT,
+        provision ? ['provision'] : [],
+        'the root provision has no type and there is no policyRule (OPTIN or OPTOUT) to tell permit from deny',
+      ),
+    );
   }
   if (provision) untypedExceptions(provision, ['provision'], issues);
   return issues;
@@ -84,8 +89,7 @@ function compileProvision(node: ProvisionJson, effect: 'permit' | 'deny', path: 
     ...(node.securityLabel && { securityLabels: node.securityLabel.map(({ system, code }) => ({ system, code })) }),
     ...(node.dataPeriod && { dataPeriod: toInterval(node.dataPeriod) }),
     ...(node.data && { records: new Set(node.data.map((d) => d.reference.reference)) }),
-    exceptions: (node.provision ?? []).map((child, index) =>
-      compileProvision(child, child.type!, `${path}.provision[${index}]`)),
+    exceptions: (node.provision ?? []).map((child, index) => compileProvision(child, child.type!, `${path}.provision[${index}]`)),
   };
 }
 

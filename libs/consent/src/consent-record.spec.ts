@@ -21,12 +21,22 @@ const submitted = {
     type: 'permit',
     actor: [{ reference: { reference: `Practitioner/${CANARY}` } }, { reference: { reference: 'Organization/hosp-b' } }],
     purpose: [{ system: SYSTEM.actReason, code: 'TREAT', display: CANARY }],
-    securityLabel: [{ system: SYSTEM.actCode, code: 'HIV' }, { system: `urn:${CANARY}:labels`, code: CANARY }],
-    provision: [{
-      type: 'deny', actor: [{ reference: { reference: `Practitioner/dr-${CANARY}` } }], class: [{ system: SYSTEM.resourceTypes, code: 'Condition', display: CANARY }],
-      code: [{ coding: [{ system: `https://${CANARY}.example/codes`, code: CANARY }] }],
-      data: [{ meaning: 'instance', reference: { reference: `Observation/${CANARY}` } }, { meaning: 'instance', reference: { reference: `Observation/${RECORD_ID}` } }],
-    }],
+    securityLabel: [
+      { system: SYSTEM.actCode, code: 'HIV' },
+      { system: `urn:${CANARY}:labels`, code: CANARY },
+    ],
+    provision: [
+      {
+        type: 'deny',
+        actor: [{ reference: { reference: `Practitioner/dr-${CANARY}` } }],
+        class: [{ system: SYSTEM.resourceTypes, code: 'Condition', display: CANARY }],
+        code: [{ coding: [{ system: `https://${CANARY}.example/codes`, code: CANARY }] }],
+        data: [
+          { meaning: 'instance', reference: { reference: `Observation/${CANARY}` } },
+          { meaning: 'instance', reference: { reference: `Observation/${RECORD_ID}` } },
+        ],
+      },
+    ],
   },
 };
 
@@ -44,7 +54,7 @@ describe('recordableConsent', () => {
   if (!intake.ok) throw new Error('the submitted fixture must pass intake');
   const recorded = recordableConsent(intake.consent.resource, names);
 
-  it('keeps nothing the client chose or wrote: ids, displays, policy text, version ids, people\'s ids', () => {
+  it("keeps nothing the client chose or wrote: ids, displays, policy text, version ids, people's ids", () => {
     expect(JSON.stringify(recorded)).not.toContain('Canary');
     expect(JSON.stringify(recorded)).not.toContain('display');
   });
@@ -69,9 +79,13 @@ describe('recordableConsent', () => {
     if (!again.ok) return;
     expect(again.consent.root.effect).toBe('permit');
     expect(again.consent.root.actors).toEqual([{ practitioner: 'pr-15' }, { organization: 'hosp-b' }]);
-    expect(again.consent.root.securityLabels).toEqual([{ system: SYSTEM.actCode, code: 'HIV' }, { system: 'urn:medshare:pseudonym:cs-26', code: 'cd-15' }]);
+    expect(again.consent.root.securityLabels).toEqual([
+      { system: SYSTEM.actCode, code: 'HIV' },
+      { system: 'urn:medshare:pseudonym:cs-26', code: 'cd-15' },
+    ]);
     expect(again.consent.root.exceptions[0]).toMatchObject({
-      effect: 'deny', resourceTypes: new Set(['Condition']),
+      effect: 'deny',
+      resourceTypes: new Set(['Condition']),
       codes: [{ system: 'urn:medshare:pseudonym:cs-37', code: 'cd-15' }],
       // A platform record id stays (it can match); any other id is renamed (it matched nothing, and still does not).
       records: new Set(['Observation/rf-11-15', `Observation/${RECORD_ID}`]),

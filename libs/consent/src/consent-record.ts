@@ -37,14 +37,19 @@ export function recordableConsent(resource: ConsentResource, names: PlatformName
   const copy = withoutDisplays(structuredClone(resource)) as ConsentResource;
   const reference = (literal: { reference: string }) => ({ reference: renamed(literal.reference, names) });
   const { meta, ...rest } = copy;
-  const keptMeta = meta && { ...(meta.lastUpdated && { lastUpdated: meta.lastUpdated }), ...(meta.security && { security: meta.security.map((label) => keptLabel(label, names)) }) };
+  const keptMeta = meta && {
+    ...(meta.lastUpdated && { lastUpdated: meta.lastUpdated }),
+    ...(meta.security && { security: meta.security.map((label) => keptLabel(label, names)) }),
+  };
   return {
     ...rest,
     id: names.id,
     ...(keptMeta && Object.keys(keptMeta).length > 0 && { meta: keptMeta }),
     ...(copy.performer && { performer: copy.performer.map(reference) }),
     ...(copy.organization && { organization: copy.organization.map(reference) }),
-    ...(copy.policy && { policy: copy.policy.map((p) => ({ ...(p.authority && { authority: names.text(p.authority) }), ...(p.uri && { uri: names.text(p.uri) }) })) }),
+    ...(copy.policy && {
+      policy: copy.policy.map((p) => ({ ...(p.authority && { authority: names.text(p.authority) }), ...(p.uri && { uri: names.text(p.uri) }) })),
+    }),
     ...(copy.verification && { verification: copy.verification.map((v) => ({ ...v, ...(v.verifiedWith && { verifiedWith: reference(v.verifiedWith) }) })) }),
     ...(copy.provision && { provision: renamedProvision(copy.provision, names) }),
   };
@@ -53,7 +58,9 @@ export function recordableConsent(resource: ConsentResource, names: PlatformName
 function renamedProvision(node: ProvisionJson, names: PlatformNames): ProvisionJson {
   return {
     ...node,
-    ...(node.actor && { actor: node.actor.map((actor) => ({ ...actor, ...(actor.reference && { reference: { reference: renamed(actor.reference.reference, names) } }) })) }),
+    ...(node.actor && {
+      actor: node.actor.map((actor) => ({ ...actor, ...(actor.reference && { reference: { reference: renamed(actor.reference.reference, names) } }) })),
+    }),
     ...(node.securityLabel && { securityLabel: node.securityLabel.map((label) => keptLabel(label, names)) }),
     ...(node.code && { code: node.code.map((concept) => ({ coding: concept.coding.map((coding) => names.code(coding)) })) }),
     ...(node.data && { data: node.data.map((d) => ({ ...d, reference: { reference: recordReference(d.reference.reference, names) } })) }),
@@ -82,5 +89,9 @@ function recordReference(literal: string, names: PlatformNames): string {
 function withoutDisplays(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutDisplays);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'display').map(([key, item]) => [key, withoutDisplays(item)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== 'display')
+      .map(([key, item]) => [key, withoutDisplays(item)]),
+  );
 }

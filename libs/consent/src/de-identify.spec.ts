@@ -3,7 +3,8 @@ import { deIdentify } from './de-identify';
 
 describe('deIdentify', () => {
   const patient = {
-    resourceType: 'Patient', id: 'pt-1',
+    resourceType: 'Patient',
+    id: 'pt-1',
     text: { status: 'generated', div: '<div>Jane Synthetic</div>' },
     identifier: [{ system: 'urn:example:mrn', value: 'MRN-0001' }],
     name: [{ family: 'Synthetic', given: ['Jane'] }],
@@ -22,23 +23,50 @@ describe('deIdentify', () => {
   };
 
   it.each([
-    ['a Patient loses names, identifiers, contacts, narrative and identifying extensions', patient, {
-      resourceType: 'Patient', id: 'pt-1', gender: 'female', birthDate: '1980-01-01',
-      extension: [{ url: 'urn:example:ext', valueCode: 'kept' }],
-      generalPractitioner: [{ reference: 'Practitioner/dr-a' }],
-    }],
-    ['an Observation keeps its pseudonymous subject reference, without display', {
-      resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] },
-      subject: { reference: 'Patient/pt-1', display: 'Jane Synthetic' }, performer: [{ reference: 'Practitioner/dr-a', identifier: { value: 'LIC-1' } }],
-    }, {
-      resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] },
-      subject: { reference: 'Patient/pt-1' }, performer: [{ reference: 'Practitioner/dr-a' }],
-    }],
-    ['a contained RelatedPerson is stripped too', {
-      resourceType: 'Consent', id: 'c1', contained: [{ resourceType: 'RelatedPerson', id: 'rp', name: [{ family: 'X' }], telecom: [{ value: '1' }], relationship: [{ text: 'mother' }] }],
-    }, {
-      resourceType: 'Consent', id: 'c1', contained: [{ resourceType: 'RelatedPerson', id: 'rp', relationship: [{ text: 'mother' }] }],
-    }],
+    [
+      'a Patient loses names, identifiers, contacts, narrative and identifying extensions',
+      patient,
+      {
+        resourceType: 'Patient',
+        id: 'pt-1',
+        gender: 'female',
+        birthDate: '1980-01-01',
+        extension: [{ url: 'urn:example:ext', valueCode: 'kept' }],
+        generalPractitioner: [{ reference: 'Practitioner/dr-a' }],
+      },
+    ],
+    [
+      'an Observation keeps its pseudonymous subject reference, without display',
+      {
+        resourceType: 'Observation',
+        id: 'o1',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] },
+        subject: { reference: 'Patient/pt-1', display: 'Jane Synthetic' },
+        performer: [{ reference: 'Practitioner/dr-a', identifier: { value: 'LIC-1' } }],
+      },
+      {
+        resourceType: 'Observation',
+        id: 'o1',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] },
+        subject: { reference: 'Patient/pt-1' },
+        performer: [{ reference: 'Practitioner/dr-a' }],
+      },
+    ],
+    [
+      'a contained RelatedPerson is stripped too',
+      {
+        resourceType: 'Consent',
+        id: 'c1',
+        contained: [{ resourceType: 'RelatedPerson', id: 'rp', name: [{ family: 'X' }], telecom: [{ value: '1' }], relationship: [{ text: 'mother' }] }],
+      },
+      {
+        resourceType: 'Consent',
+        id: 'c1',
+        contained: [{ resourceType: 'RelatedPerson', id: 'rp', relationship: [{ text: 'mother' }] }],
+      },
+    ],
   ])('%s', (_name, input, expected) => {
     const before = JSON.stringify(input);
     expect(deIdentify(input)).toEqual(expected);

@@ -2,10 +2,7 @@
 import type { AccessRequest } from './access-request';
 import type { CodeRef, ConsentRule, PatientConsent, RecordLabel } from './consent-rule';
 import { parseDateTime, type TimeInterval } from './fhir-date-time';
-import {
-  canPermit, deniesEverything, evaluateRecord, pruneForRequest, recordFacts,
-  type RequestFacts, type RuleOutcome,
-} from './provision-evaluation';
+import { canPermit, deniesEverything, evaluateRecord, pruneForRequest, recordFacts, type RequestFacts, type RuleOutcome } from './provision-evaluation';
 import { CLINICIAN_ROLES, type PractitionerRole, type RequestPurpose } from './terminology';
 
 export interface RegisteredPractitioner {
@@ -69,12 +66,7 @@ export interface RequestDecision {
   readonly context: DecisionContext;
 }
 
-export type WithholdingReason =
-  | 'request-refused'
-  | 'holder-not-reachable'
-  | 'denied-by-consent'
-  | 'sensitive-label-not-named'
-  | 'no-consent-permits';
+export type WithholdingReason = 'request-refused' | 'holder-not-reachable' | 'denied-by-consent' | 'sensitive-label-not-named' | 'no-consent-permits';
 
 export interface ReleasedRecord {
   readonly record: RecordMeta;
@@ -108,7 +100,11 @@ export function decide(request: AccessRequest, state: AccessState): RequestDecis
     deciding: { consentId?: string; rule?: string } = {},
   ): RequestDecision => {
     const decision: Decision = {
-      effect, final: effect === 'deny', reasons, breakGlass, reachableHolders: reachable,
+      effect,
+      final: effect === 'deny',
+      reasons,
+      breakGlass,
+      reachableHolders: reachable,
       obligations: { withheldResourceTypes: [], withheldRecords: 0, deIdentify: request.purpose === 'HRESCH' },
       ...(deciding.consentId && { decidingConsent: deciding.consentId }),
       ...(deciding.rule && { decidingRule: deciding.rule }),
@@ -137,14 +133,22 @@ export function decide(request: AccessRequest, state: AccessState): RequestDecis
   // Pruned even for break-glass, so the ledger can tell how much the emergency overrode.
   const applicable = applicableConsents(consents, requestFacts(request, registered.role, nowMs));
   if (breakGlass) {
-    return answer('permit', [`break-glass (ETREAT) by a ${registered.role} of ${reader}, with a reason: consent denies and label withholding are overridden`], applicable, { rule: 'break-glass' });
+    return answer(
+      'permit',
+      [`break-glass (ETREAT) by a ${registered.role} of ${reader}, with a reason: consent denies and label withholding are overridden`],
+      applicable,
+      { rule: 'break-glass' },
+    );
   }
   if (consents.length === 0) {
     return answer('deny', ['no active patient-privacy consent: default deny']);
   }
   const totalDeny = applicable.find((a) => deniesEverything(a.root));
   if (totalDeny) {
-    return answer('deny', [`consent ${totalDeny.consentId} denies this request at ${totalDeny.root.path}`], [], { consentId: totalDeny.consentId, rule: totalDeny.root.path });
+    return answer('deny', [`consent ${totalDeny.consentId} denies this request at ${totalDeny.root.path}`], [], {
+      consentId: totalDeny.consentId,
+      rule: totalDeny.root.path,
+    });
   }
   if (!applicable.some((a) => canPermit(a.root))) {
     return answer('deny', [`no active consent permits ${request.purpose} reads by ${reader} (${registered.role}): default deny`]);
@@ -154,8 +158,11 @@ export function decide(request: AccessRequest, state: AccessState): RequestDecis
 
 function requestFacts(request: AccessRequest, registeredRole: PractitionerRole, nowMs: number): RequestFacts {
   return {
-    institution: request.requester.institution, practitioner: request.requester.practitioner, registeredRole,
-    purpose: request.purpose, nowMs,
+    institution: request.requester.institution,
+    practitioner: request.requester.practitioner,
+    registeredRole,
+    purpose: request.purpose,
+    nowMs,
   };
 }
 
@@ -188,12 +195,8 @@ export function filterRecords(context: DecisionContext, records: readonly Record
   if (requestDecision.final) {
     return { decision: { ...requestDecision, obligations: obligationsFor(withheld, requestDecision.obligations.deIdentify) }, released, withheld };
   }
-  const deciding = released[0]
-    ?? withheld.find((w) => w.why === 'denied-by-consent')
-    ?? withheld.find((w) => w.consentId !== undefined);
-  const reasons = requestDecision.breakGlass
-    ? [...requestDecision.reasons, ...breakGlassOverrides(context, released)]
-    : [];
+  const deciding = released[0] ?? withheld.find((w) => w.why === 'denied-by-consent') ?? withheld.find((w) => w.consentId !== undefined);
+  const reasons = requestDecision.breakGlass ? [...requestDecision.reasons, ...breakGlassOverrides(context, released)] : [];
   const decision: Decision = {
     effect: released.length > 0 ? 'permit' : 'deny',
     final: true,

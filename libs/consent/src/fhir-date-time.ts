@@ -8,8 +8,7 @@ export interface TimeInterval {
 
 export type DateTimeParse = { ok: true; interval: TimeInterval } | { ok: false; problem: string };
 
-const DATE_TIME =
-  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const DATE_TIME = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 /** Parses a FHIR dateTime (or instant) into the interval it covers, in UTC. */
 export function parseDateTime(text: string): DateTimeParse {

@@ -26,8 +26,25 @@ export function expressionOf(root: string, path: Path): string {
 
 /** FHIR R4 (and STU3) element names medshare refuses on purpose: naming them in an answer echoes nothing of the caller's. */
 const REFUSED_FHIR_ELEMENTS: ReadonlySet<string> = new Set([
-  'text', 'contained', 'extension', 'modifierExtension', 'implicitRules', 'language', 'identifier', 'sourceAttachment',
-  'sourceReference', 'period', 'except', 'display', 'userSelected', 'version', 'assigner', 'use', 'profile', 'tag', 'source',
+  'text',
+  'contained',
+  'extension',
+  'modifierExtension',
+  'implicitRules',
+  'language',
+  'identifier',
+  'sourceAttachment',
+  'sourceReference',
+  'period',
+  'except',
+  'display',
+  'userSelected',
+  'version',
+  'assigner',
+  'use',
+  'profile',
+  'tag',
+  'source',
 ]);
 
 /** Parameters a refinement attaches so its zod issue maps to the right FHIR code. */

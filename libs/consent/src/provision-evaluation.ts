@@ -88,8 +88,13 @@ export function deniesEverything(rule: ConsentRule): boolean {
 }
 
 function hasRecordCriteria(rule: ConsentRule): boolean {
-  return rule.resourceTypes !== undefined || rule.codes !== undefined || rule.securityLabels !== undefined
-    || rule.dataPeriod !== undefined || rule.records !== undefined;
+  return (
+    rule.resourceTypes !== undefined ||
+    rule.codes !== undefined ||
+    rule.securityLabels !== undefined ||
+    rule.dataPeriod !== undefined ||
+    rule.records !== undefined
+  );
 }
 
 /**

@@ -22,24 +22,63 @@ export const SYSTEM = {
 const PURPOSE_PARENT: Readonly<Record<string, string | null>> = {
   HMARKT: null,
   HOPERAT: null,
-  CAREMGT: 'HOPERAT', DONAT: 'HOPERAT', FRAUD: 'HOPERAT', GOV: 'HOPERAT', HACCRED: 'HOPERAT',
-  HCOMPL: 'HOPERAT', HDECD: 'HOPERAT', HDIRECT: 'HOPERAT', HDM: 'HOPERAT', HLEGAL: 'HOPERAT',
-  HOUTCOMS: 'HOPERAT', HPRGRP: 'HOPERAT', HQUALIMP: 'HOPERAT', HSYSADMIN: 'HOPERAT',
-  LABELING: 'HSYSADMIN', METAMGT: 'HSYSADMIN', MEMADMIN: 'HOPERAT', MILCDM: 'HOPERAT',
-  PATADMIN: 'HOPERAT', PATSFTY: 'HOPERAT', PERFMSR: 'HOPERAT', RECORDMGT: 'HOPERAT',
-  SYSDEV: 'HOPERAT', HTEST: 'SYSDEV', TRAIN: 'HOPERAT',
+  CAREMGT: 'HOPERAT',
+  DONAT: 'HOPERAT',
+  FRAUD: 'HOPERAT',
+  GOV: 'HOPERAT',
+  HACCRED: 'HOPERAT',
+  HCOMPL: 'HOPERAT',
+  HDECD: 'HOPERAT',
+  HDIRECT: 'HOPERAT',
+  HDM: 'HOPERAT',
+  HLEGAL: 'HOPERAT',
+  HOUTCOMS: 'HOPERAT',
+  HPRGRP: 'HOPERAT',
+  HQUALIMP: 'HOPERAT',
+  HSYSADMIN: 'HOPERAT',
+  LABELING: 'HSYSADMIN',
+  METAMGT: 'HSYSADMIN',
+  MEMADMIN: 'HOPERAT',
+  MILCDM: 'HOPERAT',
+  PATADMIN: 'HOPERAT',
+  PATSFTY: 'HOPERAT',
+  PERFMSR: 'HOPERAT',
+  RECORDMGT: 'HOPERAT',
+  SYSDEV: 'HOPERAT',
+  HTEST: 'SYSDEV',
+  TRAIN: 'HOPERAT',
   HPAYMT: null,
-  CLMATTCH: 'HPAYMT', COVAUTH: 'HPAYMT', COVERAGE: 'HPAYMT', ELIGDTRM: 'COVERAGE',
-  ELIGVER: 'COVERAGE', ENROLLM: 'COVERAGE', MILDCRG: 'COVERAGE', REMITADV: 'HPAYMT',
+  CLMATTCH: 'HPAYMT',
+  COVAUTH: 'HPAYMT',
+  COVERAGE: 'HPAYMT',
+  ELIGDTRM: 'COVERAGE',
+  ELIGVER: 'COVERAGE',
+  ENROLLM: 'COVERAGE',
+  MILDCRG: 'COVERAGE',
+  REMITADV: 'HPAYMT',
   HRESCH: null,
-  BIORCH: 'HRESCH', CLINTRCH: 'HRESCH', CLINTRCHNPC: 'CLINTRCH', CLINTRCHPC: 'CLINTRCH',
-  PRECLINTRCH: 'CLINTRCH', DSRCH: 'HRESCH', POARCH: 'HRESCH', TRANSRCH: 'HRESCH',
+  BIORCH: 'HRESCH',
+  CLINTRCH: 'HRESCH',
+  CLINTRCHNPC: 'CLINTRCH',
+  CLINTRCHPC: 'CLINTRCH',
+  PRECLINTRCH: 'CLINTRCH',
+  DSRCH: 'HRESCH',
+  POARCH: 'HRESCH',
+  TRANSRCH: 'HRESCH',
   PATRQT: null,
-  FAMRQT: 'PATRQT', PWATRNY: 'PATRQT', SUPNWK: 'PATRQT',
+  FAMRQT: 'PATRQT',
+  PWATRNY: 'PATRQT',
+  SUPNWK: 'PATRQT',
   PUBHLTH: null,
-  DISASTER: 'PUBHLTH', THREAT: 'PUBHLTH',
+  DISASTER: 'PUBHLTH',
+  THREAT: 'PUBHLTH',
   TREAT: null,
-  CLINTRL: 'TREAT', COC: 'TREAT', ETREAT: 'TREAT', BTG: 'ETREAT', ERTREAT: 'ETREAT', POPHLTH: 'TREAT',
+  CLINTRL: 'TREAT',
+  COC: 'TREAT',
+  ETREAT: 'TREAT',
+  BTG: 'ETREAT',
+  ERTREAT: 'ETREAT',
+  POPHLTH: 'TREAT',
 };
 
 /** The purposes a request may state; anything else is a 400. */
@@ -72,14 +111,47 @@ export function confidentialityRank(code: string): number {
 
 /** The selectable codes under v3-ActCode _InformationSensitivityPolicy: code → parent. */
 const SENSITIVITY_PARENT: Readonly<Record<string, string | null>> = {
-  ETH: null, GDIS: null, HIV: null, MST: null, SCA: null, SDV: null, SEX: null,
+  ETH: null,
+  GDIS: null,
+  HIV: null,
+  MST: null,
+  SCA: null,
+  SDV: null,
+  SEX: null,
   SPI: null,
-  BH: 'SPI', COGN: 'BH', DVD: 'BH', EMOTDIS: 'BH', MH: 'SPI', PSY: 'SPI', PSYTHPN: 'SPI',
-  SUD: 'SPI', ETHUD: 'SUD', OPIOIDUD: 'SUD',
-  STD: null, TBOO: null, VIO: null, SICKLE: null,
-  DEMO: null, DOB: null, GENDER: null, LIVARG: null, MARST: null, RACE: null, REL: null,
-  B: null, EMPL: null, LOCIS: null, SSP: null,
-  ADOL: null, CEL: null, DIA: null, DRGIS: null, EMP: null, PDS: null, PHY: null, PRS: null,
+  BH: 'SPI',
+  COGN: 'BH',
+  DVD: 'BH',
+  EMOTDIS: 'BH',
+  MH: 'SPI',
+  PSY: 'SPI',
+  PSYTHPN: 'SPI',
+  SUD: 'SPI',
+  ETHUD: 'SUD',
+  OPIOIDUD: 'SUD',
+  STD: null,
+  TBOO: null,
+  VIO: null,
+  SICKLE: null,
+  DEMO: null,
+  DOB: null,
+  GENDER: null,
+  LIVARG: null,
+  MARST: null,
+  RACE: null,
+  REL: null,
+  B: null,
+  EMPL: null,
+  LOCIS: null,
+  SSP: null,
+  ADOL: null,
+  CEL: null,
+  DIA: null,
+  DRGIS: null,
+  EMP: null,
+  PDS: null,
+  PHY: null,
+  PRS: null,
 };
 
 export function isSensitivityCode(code: string): boolean {
@@ -95,9 +167,7 @@ export function sensitivityCovers(named: string, carried: string): boolean {
 }
 
 /** Registered practitioner roles: the only values of the medshare role code system. */
-export const PRACTITIONER_ROLES = [
-  'physician', 'nurse', 'admin', 'billing', 'researcher', 'public-health-officer',
-] as const;
+export const PRACTITIONER_ROLES = ['physician', 'nurse', 'admin', 'billing', 'researcher', 'public-health-officer'] as const;
 export type PractitionerRole = (typeof PRACTITIONER_ROLES)[number];
 
 /** Roles that may break the glass. */
@@ -106,16 +176,12 @@ export const CLINICIAN_ROLES: ReadonlySet<PractitionerRole> = new Set(['physicia
 /** Participation codes accepted in actor.role: information recipients, which add no constraint. */
 export const RECIPIENT_PARTICIPATIONS = ['IRCP', 'PRCP'] as const;
 
-export const CONSENT_STATUSES = [
-  'draft', 'proposed', 'active', 'rejected', 'inactive', 'entered-in-error',
-] as const;
+export const CONSENT_STATUSES = ['draft', 'proposed', 'active', 'rejected', 'inactive', 'entered-in-error'] as const;
 export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
 
 export const CONSENT_SCOPES = ['adr', 'research', 'patient-privacy', 'treatment'] as const;
 export const CONSENT_ACTIONS = ['collect', 'access', 'use', 'disclose', 'correct'] as const;
-export const CONSENT_CATEGORY_CODES = [
-  'acd', 'dnr', 'emrgonly', 'hcd', 'npp', 'polst', 'research', 'rsdid', 'rsreid',
-] as const;
+export const CONSENT_CATEGORY_CODES = ['acd', 'dnr', 'emrgonly', 'hcd', 'npp', 'polst', 'research', 'rsdid', 'rsreid'] as const;
 export const CONSENT_CATEGORY_LOINC = ['59284-0', '57016-8', '57017-6', '64292-6'] as const;
 /** The policy rules medshare gives a meaning to (root permit or deny when the root has no type). */
 export const POLICY_RULES = ['OPTIN', 'OPTOUT'] as const;

@@ -1,12 +1,17 @@
 import { canonicalBytes, envelope, newEventId, parseEvent, topics, allTopics, eventSchemas } from './index';
 
-const sealed = envelope('ingest.sealed.v1', 'hosp-a', {
-  institution: 'hosp-a',
-  patient: 'p-abcdefghijklmnop',
-  requestId: 'req-1',
-  records: [{ recordId: 'r1', resourceType: 'Observation' }],
-  sealed: { suite: 'X25519-HKDF-SHA256/AES-256-GCM', keyId: 'k1', enc: 'AAAA', ciphertext: 'AAAA' },
-} as const, { subject: 'p-abcdefghijklmnop' });
+const sealed = envelope(
+  'ingest.sealed.v1',
+  'hosp-a',
+  {
+    institution: 'hosp-a',
+    patient: 'p-abcdefghijklmnop',
+    requestId: 'req-1',
+    records: [{ recordId: 'r1', resourceType: 'Observation' }],
+    sealed: { suite: 'X25519-HKDF-SHA256/AES-256-GCM', keyId: 'k1', enc: 'AAAA', ciphertext: 'AAAA' },
+  } as const,
+  { subject: 'p-abcdefghijklmnop' },
+);
 
 describe('event ids', () => {
   it('are UUIDv7 and sort by creation order within one process', () => {
@@ -39,7 +44,12 @@ describe('parseEvent', () => {
     ['refuses an unknown event type', JSON.stringify({ ...sealed, type: 'ingest.sealed.v9' }), undefined, 'unknown event type ingest.sealed.v9'],
     ['refuses an event on a topic it does not belong to', valid, topics.consent.name, 'does not belong on medshare.consent.v1'],
     ['refuses an unknown topic', valid, 'medshare.nope.v1', 'unknown topic medshare.nope.v1'],
-    ['refuses data that fails its schema', JSON.stringify({ ...sealed, data: { ...sealed.data, patient: 'Jane Doe' } }), undefined, 'invalid ingest.sealed.v1 data: patient'],
+    [
+      'refuses data that fails its schema',
+      JSON.stringify({ ...sealed, data: { ...sealed.data, patient: 'Jane Doe' } }),
+      undefined,
+      'invalid ingest.sealed.v1 data: patient',
+    ],
     ['refuses unknown data fields', JSON.stringify({ ...sealed, data: { ...sealed.data, name: 'x' } }), undefined, 'invalid ingest.sealed.v1 data'],
   ])('%s', (_name, raw, topic, expectedReason) => {
     const result = parseEvent(raw, topic);

@@ -20,7 +20,13 @@ export const serviceClientIds: Record<ServiceName, { groups: readonly string[]; 
 };
 
 /** Topics an analyst may read: pseudonymised facts, never sealed payloads, ciphertext, key events or decrypt traffic. */
-export const analystTopics: readonly TopicSpec[] = [topics.ingestRejected, topics.accessDecisions, topics.recordsDisclosed, topics.governanceAlerts, topics.ledgerBlocks];
+export const analystTopics: readonly TopicSpec[] = [
+  topics.ingestRejected,
+  topics.accessDecisions,
+  topics.recordsDisclosed,
+  topics.governanceAlerts,
+  topics.ledgerBlocks,
+];
 
 /** The SCRAM users infra/kafka/kafka.sh creates. `operator` (the CLI, the test harness) is a super user, as `broker` is. */
 export const kafkaPrincipals = { operator: 'operator', services: serviceNames, analysts: ['analyst-platform'] } as const;
@@ -41,14 +47,17 @@ export interface KafkaAcl {
 /** Every ALLOW rule the bus needs, sorted; there are no DENY rules (nothing is allowed without an ACL). */
 export function kafkaAcls(): KafkaAcl[] {
   const acls: KafkaAcl[] = [];
-  const topic = (principal: string, spec: TopicSpec, operation: AclOperation) => acls.push({ principal, resourceType: 'topic', resourceName: spec.name, pattern: 'literal', operation });
+  const topic = (principal: string, spec: TopicSpec, operation: AclOperation) =>
+    acls.push({ principal, resourceType: 'topic', resourceName: spec.name, pattern: 'literal', operation });
   for (const spec of allTopics) {
     for (const producer of spec.producers) topic(producer, spec, 'write');
     for (const consumer of spec.consumers) topic(consumer, spec, 'read');
   }
   for (const service of serviceNames) {
-    for (const group of serviceClientIds[service].groups) acls.push({ principal: service, resourceType: 'group', resourceName: group, pattern: 'prefixed', operation: 'read' });
-    for (const id of serviceClientIds[service].transactionalIds) acls.push({ principal: service, resourceType: 'transactional-id', resourceName: id, pattern: 'prefixed', operation: 'write' });
+    for (const group of serviceClientIds[service].groups)
+      acls.push({ principal: service, resourceType: 'group', resourceName: group, pattern: 'prefixed', operation: 'read' });
+    for (const id of serviceClientIds[service].transactionalIds)
+      acls.push({ principal: service, resourceType: 'transactional-id', resourceName: id, pattern: 'prefixed', operation: 'write' });
   }
   for (const analyst of kafkaPrincipals.analysts) {
     for (const spec of analystTopics) topic(analyst, spec, 'read');

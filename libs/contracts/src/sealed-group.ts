@@ -15,7 +15,13 @@ export interface SealedRecord {
  * so a box moved to another event, or a record list edited on the wire, no longer opens.
  */
 export function sealedGroupAad(data: Omit<EventData<'ingest.sealed.v1'>, 'sealed'>): Buffer {
-  return canonicalBytes({ label: 'medshare.ingest.sealed.v1', institution: data.institution, patient: data.patient, requestId: data.requestId, records: data.records });
+  return canonicalBytes({
+    label: 'medshare.ingest.sealed.v1',
+    institution: data.institution,
+    patient: data.patient,
+    requestId: data.requestId,
+    records: data.records,
+  });
 }
 
 /** The AAD of a decrypt reply's sealed box: the id of the request it answers (UTF-8), so a reply cannot be replayed onto another request. */

@@ -39,7 +39,14 @@ describe('compact JWS (EdDSA)', () => {
     ['another algorithm (HS256 confusion)', () => withHeader({ alg: 'HS256', typ: 'medshare-test+jwt' }), 'malformed'],
     ['another token type', () => signCompactJws(rfcPrivateKey, { typ: 'other+jwt' }, {}), 'malformed'],
     ['a critical extension', () => withHeader({ alg: 'EdDSA', typ: 'medshare-test+jwt', crit: ['exp'] }), 'malformed'],
-    ['padded base64url', () => { const [h, p, s] = valid().split('.'); return `${h}.${p}.${s}==`; }, 'malformed'],
+    [
+      'padded base64url',
+      () => {
+        const [h, p, s] = valid().split('.');
+        return `${h}.${p}.${s}==`;
+      },
+      'malformed',
+    ],
     ['four segments', () => `${valid()}.x`, 'malformed'],
     ['a truncated signature', () => valid().slice(0, -4), 'malformed'],
     ['a changed header (signature covers it)', () => withHeader({ alg: 'EdDSA', typ: 'medshare-test+jwt', kid: 'x' }), 'bad-signature'],

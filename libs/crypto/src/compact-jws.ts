@@ -10,8 +10,7 @@ export interface JwsHeader {
 }
 
 export type JwsVerification =
-  | { ok: true; header: JwsHeader; payload: Record<string, unknown> }
-  | { ok: false; reason: 'malformed' | 'bad-signature'; detail: string };
+  { ok: true; header: JwsHeader; payload: Record<string, unknown> } | { ok: false; reason: 'malformed' | 'bad-signature'; detail: string };
 
 const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]*$/;
 const ED25519_SIGNATURE_BYTES = 64;

@@ -20,11 +20,14 @@ describe('FileCipher', () => {
     ['another index', () => cipher.decryptChunk(4, cipher.encryptChunk(3, chunk))],
     ['another file with the same key', () => new FileCipher(key, otherFile).decryptChunk(3, cipher.encryptChunk(3, chunk))],
     ['another key', () => new FileCipher(generateFileKey(), fileId).decryptChunk(3, cipher.encryptChunk(3, chunk))],
-    ['a flipped byte', () => {
-      const stored = cipher.encryptChunk(3, chunk);
-      stored[20] ^= 1;
-      return cipher.decryptChunk(3, stored);
-    }],
+    [
+      'a flipped byte',
+      () => {
+        const stored = cipher.encryptChunk(3, chunk);
+        stored[20] ^= 1;
+        return cipher.decryptChunk(3, stored);
+      },
+    ],
   ])('refuses a chunk moved to %s', (_, open) => {
     expect(open).toThrow(CryptoError);
   });

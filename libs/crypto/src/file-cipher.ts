@@ -25,7 +25,8 @@ export function generateFileKey(): Buffer {
 
 function aad(fields: Record<string, string | number>): Buffer {
   for (const [name, value] of Object.entries(fields)) {
-    if (value === '' || (typeof value === 'number' && !Number.isSafeInteger(value))) throw new CryptoError(CryptoErrorCode.InvalidInput, `file AAD ${name} is empty or not an integer`);
+    if (value === '' || (typeof value === 'number' && !Number.isSafeInteger(value)))
+      throw new CryptoError(CryptoErrorCode.InvalidInput, `file AAD ${name} is empty or not an integer`);
   }
   return Buffer.from(canonicalize(fields) ?? '', 'utf8');
 }

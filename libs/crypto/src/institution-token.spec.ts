@@ -11,13 +11,21 @@ const north = keyring.privateKeyOf('org-north');
 /** Tokens the issuer would never make: built by hand to prove the verifier refuses them. */
 const handMade = (claims: Record<string, unknown>, kid: string) => signCompactJws(north, { typ: 'medshare-institution+jwt', kid }, claims);
 const validClaims = (iss: string) => ({
-  iss, sub: 'Practitioner/prac-0001', aud: 'medshare', iat: now.getTime() / 1000, exp: now.getTime() / 1000 + 300, jti: 'tok-1',
+  iss,
+  sub: 'Practitioner/prac-0001',
+  aud: 'medshare',
+  iat: now.getTime() / 1000,
+  exp: now.getTime() / 1000 + 300,
+  jti: 'tok-1',
 });
 
 describe('institution tokens', () => {
   it.each<[string, InstitutionTokenRequest, object]>([
-    ['a practitioner with a role', { institution: 'org-north', practitioner: 'prac-0001', role: 'physician', ttlSeconds: 300 },
-      { institution: 'org-north', practitioner: 'prac-0001', role: 'physician' }],
+    [
+      'a practitioner with a role',
+      { institution: 'org-north', practitioner: 'prac-0001', role: 'physician', ttlSeconds: 300 },
+      { institution: 'org-north', practitioner: 'prac-0001', role: 'physician' },
+    ],
     ['the institution system itself', { institution: 'org-north', ttlSeconds: 300 }, { institution: 'org-north' }],
   ])('round-trips a token for %s', (_case, request, identity) => {
     const token = issueInstitutionToken(north, request, now);
@@ -27,20 +35,50 @@ describe('institution tokens', () => {
 
   it.each<[string, () => string, Date, string]>([
     ['expired at exp', () => issueInstitutionToken(north, { institution: 'org-north', ttlSeconds: 300 }, now), secondsAfter(300), 'expired'],
-    ['of an unknown issuer', () => issueInstitutionToken(generateSigningKeyPair().privateKey, { institution: 'org-east', ttlSeconds: 300 }, now), now, 'unknown-issuer'],
+    [
+      'of an unknown issuer',
+      () => issueInstitutionToken(generateSigningKeyPair().privateKey, { institution: 'org-east', ttlSeconds: 300 }, now),
+      now,
+      'unknown-issuer',
+    ],
     ['forged: signed by org-north with the kid and iss of org-south', () => handMade(validClaims('org-south'), 'org-south'), now, 'bad-signature'],
-    ['whose iss differs from its signing key (org-north claiming org-south)', () => handMade(validClaims('org-north'.replace('north', 'south')), 'org-north'), now, 'issuer-mismatch'],
-    ['with a tampered subject', () => {
-      const [h, p, s] = (issueInstitutionToken(north, { institution: 'org-north', practitioner: 'prac-0001', ttlSeconds: 300 }, now)).split('.');
-      const claims = { ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'Practitioner/prac-0002' };
-      return [h, Buffer.from(JSON.stringify(claims)).toString('base64url'), s].join('.');
-    }, now, 'bad-signature'],
+    [
+      'whose iss differs from its signing key (org-north claiming org-south)',
+      () => handMade(validClaims('org-north'.replace('north', 'south')), 'org-north'),
+      now,
+      'issuer-mismatch',
+    ],
+    [
+      'with a tampered subject',
+      () => {
+        const [h, p, s] = issueInstitutionToken(north, { institution: 'org-north', practitioner: 'prac-0001', ttlSeconds: 300 }, now).split('.');
+        const claims = { ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'Practitioner/prac-0002' };
+        return [h, Buffer.from(JSON.stringify(claims)).toString('base64url'), s].join('.');
+      },
+      now,
+      'bad-signature',
+    ],
     ['for another audience', () => handMade({ ...validClaims('org-north'), aud: 'elsewhere' }, 'org-north'), now, 'wrong-audience'],
     ['without exp', () => handMade({ ...validClaims('org-north'), exp: undefined }, 'org-north'), now, 'malformed'],
-    ['living longer than 24 h', () => handMade({ ...validClaims('org-north'), iat: now.getTime() / 1000 - 90_000, exp: now.getTime() / 1000 + 60 }, 'org-north'), now, 'expired'],
+    [
+      'living longer than 24 h',
+      () => handMade({ ...validClaims('org-north'), iat: now.getTime() / 1000 - 90_000, exp: now.getTime() / 1000 + 60 }, 'org-north'),
+      now,
+      'expired',
+    ],
     ['without kid', () => signCompactJws(north, { typ: 'medshare-institution+jwt' }, validClaims('org-north')), now, 'malformed'],
-    ['issued in the future', () => handMade({ ...validClaims('org-north'), iat: now.getTime() / 1000 + 3600, exp: now.getTime() / 1000 + 7200 }, 'org-north'), now, 'malformed'],
-    ['with a subject that is neither practitioner nor its own system', () => handMade({ ...validClaims('org-north'), sub: 'Organization/org-south' }, 'org-north'), now, 'malformed'],
+    [
+      'issued in the future',
+      () => handMade({ ...validClaims('org-north'), iat: now.getTime() / 1000 + 3600, exp: now.getTime() / 1000 + 7200 }, 'org-north'),
+      now,
+      'malformed',
+    ],
+    [
+      'with a subject that is neither practitioner nor its own system',
+      () => handMade({ ...validClaims('org-north'), sub: 'Organization/org-south' }, 'org-north'),
+      now,
+      'malformed',
+    ],
     ['of garbage', () => 'Bearer nonsense', now, 'malformed'],
   ])('refuses a token %s', (_case, makeToken, at, reason) => {
     expect(verifyInstitutionToken(keyring, makeToken(), at)).toMatchObject({ ok: false, reason });

@@ -34,9 +34,7 @@ export interface InstitutionIdentity {
  */
 export type TokenRejection = 'malformed' | 'unknown-issuer' | 'bad-signature' | 'expired' | 'wrong-audience' | 'issuer-mismatch';
 
-export type TokenVerification =
-  | { ok: true; identity: InstitutionIdentity }
-  | { ok: false; reason: TokenRejection; detail: string };
+export type TokenVerification = { ok: true; identity: InstitutionIdentity } | { ok: false; reason: TokenRejection; detail: string };
 
 const PRACTITIONER_SUBJECT = 'Practitioner/';
 const SYSTEM_SUBJECT = 'Organization/';
@@ -54,15 +52,19 @@ export function issueInstitutionToken(privateKey: KeyObject, request: Institutio
   }
   const iat = Math.floor(now.getTime() / 1000);
   const sub = request.practitioner === undefined ? `${SYSTEM_SUBJECT}${request.institution}` : `${PRACTITIONER_SUBJECT}${request.practitioner}`;
-  return signCompactJws(privateKey, { typ: INSTITUTION_TOKEN_TYPE, kid: request.institution }, {
-    iss: request.institution,
-    sub,
-    aud: INSTITUTION_TOKEN_AUDIENCE,
-    iat,
-    exp: iat + request.ttlSeconds,
-    jti: randomUUID(),
-    ...(request.role === undefined ? {} : { role: request.role }),
-  });
+  return signCompactJws(
+    privateKey,
+    { typ: INSTITUTION_TOKEN_TYPE, kid: request.institution },
+    {
+      iss: request.institution,
+      sub,
+      aud: INSTITUTION_TOKEN_AUDIENCE,
+      iat,
+      exp: iat + request.ttlSeconds,
+      jti: randomUUID(),
+      ...(request.role === undefined ? {} : { role: request.role }),
+    },
+  );
 }
 
 /** The key is chosen by the header's kid (the signer); the claims are trusted only after its signature verifies. */

@@ -28,9 +28,16 @@ describe('LocalKeyring', () => {
 
   it.each<[string, (state: ReturnType<LocalKeyring['state']>) => unknown]>([
     ['another master secret', (state) => LocalKeyring.load(Buffer.alloc(32, 8), state)],
-    ['KEK rows swapped between versions', (state) => LocalKeyring.load(masterSecret, {
-      versions: [{ ...state.versions[0], wrappedKek: state.versions[1].wrappedKek }, { ...state.versions[1], wrappedKek: state.versions[0].wrappedKek }],
-    })],
+    [
+      'KEK rows swapped between versions',
+      (state) =>
+        LocalKeyring.load(masterSecret, {
+          versions: [
+            { ...state.versions[0], wrappedKek: state.versions[1].wrappedKek },
+            { ...state.versions[1], wrappedKek: state.versions[0].wrappedKek },
+          ],
+        }),
+    ],
     ['a repeated version', (state) => LocalKeyring.load(masterSecret, { versions: [state.versions[0], state.versions[0]] })],
     ['no active KEK', (state) => LocalKeyring.load(masterSecret, { versions: state.versions.map((v) => ({ ...v, status: 'retired' as const })) })],
   ])('refuses to load a state under %s', async (_case, load) => {
@@ -120,7 +127,11 @@ describe('LocalKeyring', () => {
       await keyring.rotate();
       await keyring.retire(1);
       await expect(keyring.rotate()).resolves.toBe(3);
-      expect(keyring.state().versions.map((v) => [v.version, v.status])).toEqual([[1, 'retired'], [2, 'active'], [3, 'active']]);
+      expect(keyring.state().versions.map((v) => [v.version, v.status])).toEqual([
+        [1, 'retired'],
+        [2, 'active'],
+        [3, 'active'],
+      ]);
     });
   });
 

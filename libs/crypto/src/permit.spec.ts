@@ -35,26 +35,61 @@ describe('permits', () => {
     ['expired to the millisecond', () => signPermit(accessControl.privateKey, permit), new Date('2026-03-01T10:05:00.500Z'), 'expired'],
     ['long expired', () => signPermit(accessControl.privateKey, permit), new Date('2026-03-02T00:00:00.000Z'), 'expired'],
     ['signed by another key', () => signPermit(impostor.privateKey, permit), beforeExpiry, 'bad-signature'],
-    ['with a tampered patient', () => tamperPayload(signPermit(accessControl.privateKey, permit), { patient: 'p-synthetic000000000000000000000b' }), beforeExpiry, 'bad-signature'],
-    ['redirected to another reply key', () => tamperPayload(signPermit(accessControl.privateKey, permit), { replyKeyId: generateSealingKeyPair().keyId }), beforeExpiry, 'bad-signature'],
+    [
+      'with a tampered patient',
+      () => tamperPayload(signPermit(accessControl.privateKey, permit), { patient: 'p-synthetic000000000000000000000b' }),
+      beforeExpiry,
+      'bad-signature',
+    ],
+    [
+      'redirected to another reply key',
+      () => tamperPayload(signPermit(accessControl.privateKey, permit), { replyKeyId: generateSealingKeyPair().keyId }),
+      beforeExpiry,
+      'bad-signature',
+    ],
     ['not a JWS', () => 'not-a-token', beforeExpiry, 'malformed'],
-    ['unsigned (alg none)', () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.`, beforeExpiry, 'malformed'],
-    ['an institution token presented as a permit', () => issueInstitutionToken(accessControl.privateKey, { institution: 'org-south', ttlSeconds: 60 }, beforeExpiry), beforeExpiry, 'malformed'],
+    [
+      'unsigned (alg none)',
+      () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.`,
+      beforeExpiry,
+      'malformed',
+    ],
+    [
+      'an institution token presented as a permit',
+      () => issueInstitutionToken(accessControl.privateKey, { institution: 'org-south', ttlSeconds: 60 }, beforeExpiry),
+      beforeExpiry,
+      'malformed',
+    ],
     [
       'a signed payload without a patient',
-      () => signCompactJws(accessControl.privateKey, { typ: 'medshare-permit+jwt' }, { ...permit, patient: undefined, jti: 'dec-0001', exp: Math.floor(Date.parse(permit.expiresAt) / 1000) }),
+      () =>
+        signCompactJws(
+          accessControl.privateKey,
+          { typ: 'medshare-permit+jwt' },
+          { ...permit, patient: undefined, jti: 'dec-0001', exp: Math.floor(Date.parse(permit.expiresAt) / 1000) },
+        ),
       beforeExpiry,
       'malformed',
     ],
     [
       'a signed payload not bound to a reply key',
-      () => signCompactJws(accessControl.privateKey, { typ: 'medshare-permit+jwt' }, { ...permit, replyKeyId: undefined, jti: 'dec-0001', exp: Math.floor(Date.parse(permit.expiresAt) / 1000) }),
+      () =>
+        signCompactJws(
+          accessControl.privateKey,
+          { typ: 'medshare-permit+jwt' },
+          { ...permit, replyKeyId: undefined, jti: 'dec-0001', exp: Math.floor(Date.parse(permit.expiresAt) / 1000) },
+        ),
       beforeExpiry,
       'malformed',
     ],
     [
       'a jti that is not the decision id',
-      () => signCompactJws(accessControl.privateKey, { typ: 'medshare-permit+jwt' }, { ...permit, jti: 'dec-9999', exp: Math.floor(Date.parse(permit.expiresAt) / 1000) }),
+      () =>
+        signCompactJws(
+          accessControl.privateKey,
+          { typ: 'medshare-permit+jwt' },
+          { ...permit, jti: 'dec-9999', exp: Math.floor(Date.parse(permit.expiresAt) / 1000) },
+        ),
       beforeExpiry,
       'malformed',
     ],

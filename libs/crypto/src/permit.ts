@@ -30,9 +30,7 @@ export type Permit = z.infer<typeof permitSchema>;
 
 export type PermitRejection = 'malformed' | 'bad-signature' | 'expired';
 
-export type PermitVerification =
-  | { ok: true; permit: Permit }
-  | { ok: false; reason: PermitRejection; detail: string };
+export type PermitVerification = { ok: true; permit: Permit } | { ok: false; reason: PermitRejection; detail: string };
 
 const expirySeconds = (permit: Permit) => Math.floor(Date.parse(permit.expiresAt) / 1000);
 

@@ -51,7 +51,13 @@ describe('pseudonymise', () => {
 
 describe('base32 (RFC 4648 §10 test vectors, lower case, unpadded)', () => {
   it.each([
-    ['', ''], ['f', 'my'], ['fo', 'mzxq'], ['foo', 'mzxw6'], ['foob', 'mzxw6yq'], ['fooba', 'mzxw6ytb'], ['foobar', 'mzxw6ytboi'],
+    ['', ''],
+    ['f', 'my'],
+    ['fo', 'mzxq'],
+    ['foo', 'mzxw6'],
+    ['foob', 'mzxw6yq'],
+    ['fooba', 'mzxw6ytb'],
+    ['foobar', 'mzxw6ytboi'],
   ])('encodes %j as %j', (input, expected) => {
     expect(toBase32(Buffer.from(input))).toBe(expected);
   });

@@ -26,15 +26,19 @@ export function pseudonymise(key: PseudonymKey, system: string, value: string, i
   if (key.secret.byteLength < MIN_SECRET_BYTES) {
     throw new CryptoError(CryptoErrorCode.InvalidInput, `pseudonym secret must be at least ${MIN_SECRET_BYTES} bytes`);
   }
-  for (const [field, text] of [['system', system], ['value', value], ['institution', institution]] as const) {
+  for (const [field, text] of [
+    ['system', system],
+    ['value', value],
+    ['institution', institution],
+  ] as const) {
     if (typeof text !== 'string' || text.length === 0) {
       throw new CryptoError(CryptoErrorCode.InvalidInput, `pseudonym ${field} must be a non-empty string`);
     }
   }
-  const input = key.sharedSystems.has(system)
-    ? [PSEUDONYM_LABEL, 'shared', system, value]
-    : [PSEUDONYM_LABEL, 'local', institution, system, value];
-  const mac = createHmac('sha256', key.secret).update(canonicalize(input) ?? '', 'utf8').digest();
+  const input = key.sharedSystems.has(system) ? [PSEUDONYM_LABEL, 'shared', system, value] : [PSEUDONYM_LABEL, 'local', institution, system, value];
+  const mac = createHmac('sha256', key.secret)
+    .update(canonicalize(input) ?? '', 'utf8')
+    .digest();
   return `p-${toBase32(mac.subarray(0, PSEUDONYM_BYTES))}`;
 }
 
@@ -44,7 +48,10 @@ export function pseudonymise(key: PseudonymKey, system: string, value: string, i
  * domain, so no identifier a caller names can ever pseudonymise to it.
  */
 export function institutionKeyOwner(key: PseudonymKey, institution: string): string {
-  if (typeof institution !== 'string' || institution.length === 0) throw new CryptoError(CryptoErrorCode.InvalidInput, 'institution must be a non-empty string');
-  const mac = createHmac('sha256', key.secret).update(canonicalize([INSTITUTION_KEY_LABEL, institution]) ?? '', 'utf8').digest();
+  if (typeof institution !== 'string' || institution.length === 0)
+    throw new CryptoError(CryptoErrorCode.InvalidInput, 'institution must be a non-empty string');
+  const mac = createHmac('sha256', key.secret)
+    .update(canonicalize([INSTITUTION_KEY_LABEL, institution]) ?? '', 'utf8')
+    .digest();
   return `p-${toBase32(mac.subarray(0, PSEUDONYM_BYTES))}`;
 }

@@ -33,9 +33,7 @@ describe('record encryption', () => {
     ['read under another DEK version', { dekVersion: 2 }],
   ])('refuses a ciphertext %s', (_case, change) => {
     const encrypted = encryptRecord({ dek, plaintext, aad });
-    expect(() => decryptRecord({ ...encrypted, dek, aad: { ...aad, ...change } })).toThrow(
-      expect.objectContaining({ code: CryptoErrorCode.RecordRejected }),
-    );
+    expect(() => decryptRecord({ ...encrypted, dek, aad: { ...aad, ...change } })).toThrow(expect.objectContaining({ code: CryptoErrorCode.RecordRejected }));
   });
 
   const flip = (bytes: Buffer, index: number) => {
@@ -56,9 +54,7 @@ describe('record encryption', () => {
 
   it('refuses another DEK (what a shredded patient key leaves: nothing that opens the record)', () => {
     const encrypted = encryptRecord({ dek, plaintext, aad });
-    expect(() => decryptRecord({ ...encrypted, dek: generateDek(), aad })).toThrow(
-      expect.objectContaining({ code: CryptoErrorCode.RecordRejected }),
-    );
+    expect(() => decryptRecord({ ...encrypted, dek: generateDek(), aad })).toThrow(expect.objectContaining({ code: CryptoErrorCode.RecordRejected }));
   });
 
   it.each<[string, () => unknown]>([

@@ -1,14 +1,7 @@
 import { createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { CryptoErrorCode } from './crypto-error';
-import {
-  generateSealingKeyPair,
-  openRecordGroup,
-  openSealedBox,
-  sealForEncryptionService,
-  sealRecordGroup,
-  type SealedBox,
-} from './sealed-box';
+import { generateSealingKeyPair, openRecordGroup, openSealedBox, sealForEncryptionService, sealRecordGroup, type SealedBox } from './sealed-box';
 
 const hex = (text: string) => Buffer.from(text, 'hex');
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -36,7 +29,10 @@ function referenceOpen(p: { skR: Buffer; pkR: Buffer; enc: Buffer; info: Buffer;
   const i2osp2 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
   const extract = (salt: Buffer, ikm: Buffer) => createHmac('sha256', salt).update(ikm).digest();
   const expand = (prk: Buffer, info: Buffer, length: number) =>
-    createHmac('sha256', prk).update(Buffer.concat([info, Buffer.from([1])])).digest().subarray(0, length); // L <= Nh: one block
+    createHmac('sha256', prk)
+      .update(Buffer.concat([info, Buffer.from([1])]))
+      .digest()
+      .subarray(0, length); // L <= Nh: one block
   const labeledExtract = (suiteId: Buffer, salt: Buffer, label: string, ikm: Buffer) =>
     extract(salt, Buffer.concat([Buffer.from('HPKE-v1'), suiteId, Buffer.from(label), ikm]));
   const labeledExpand = (suiteId: Buffer, prk: Buffer, label: string, info: Buffer, length: number) =>

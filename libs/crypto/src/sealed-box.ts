@@ -59,12 +59,7 @@ export function generateSealingKeyPair(): SealingKeyPair {
  * Seals one message (by platform convention one patient group: a JSON array of that patient's records from
  * one request, see sealRecordGroup) to the encryption service. Costs ~1 ms, so never call it per resource.
  */
-export async function sealForEncryptionService(
-  publicKeyB64: string,
-  keyId: string,
-  plaintext: Uint8Array,
-  aad: Uint8Array,
-): Promise<SealedBox> {
+export async function sealForEncryptionService(publicKeyB64: string, keyId: string, plaintext: Uint8Array, aad: Uint8Array): Promise<SealedBox> {
   const publicRaw = fromBase64(publicKeyB64, 'publicKey');
   requireLength(publicRaw, X25519_KEY_BYTES, 'publicKey');
   if (sealingKeyId(publicRaw) !== keyId) {
@@ -108,12 +103,7 @@ export async function openSealedBox(keyring: SealingPrivateKeys, box: SealedBox,
 }
 
 /** Seals one patient group: the records travel as one UTF-8 JSON array, one HPKE operation for all of them. */
-export function sealRecordGroup(
-  publicKeyB64: string,
-  keyId: string,
-  records: readonly unknown[],
-  aad: Uint8Array,
-): Promise<SealedBox> {
+export function sealRecordGroup(publicKeyB64: string, keyId: string, records: readonly unknown[], aad: Uint8Array): Promise<SealedBox> {
   return sealForEncryptionService(publicKeyB64, keyId, new TextEncoder().encode(JSON.stringify(records)), aad);
 }
 

@@ -38,7 +38,9 @@ export class DevKeyring implements InstitutionKeyring {
   constructor(seed: string, names: readonly string[]) {
     if (seed.length === 0) throw new CryptoError(CryptoErrorCode.InvalidInput, 'dev keyring seed must not be empty');
     for (const name of names) {
-      const ed25519Seed = createHmac('sha256', seed).update(canonicalize(['medshare.dev-signing-key.v1', name]) ?? '').digest();
+      const ed25519Seed = createHmac('sha256', seed)
+        .update(canonicalize(['medshare.dev-signing-key.v1', name]) ?? '')
+        .digest();
       const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, ed25519Seed]), format: 'der', type: 'pkcs8' });
       this.pairs.set(name, { privateKey, publicKey: createPublicKey(privateKey) });
     }

@@ -7,7 +7,14 @@ const PATIENT_URL = 'urn:uuid:0b0c8a52-1c8e-4b8e-9b1c-2f6d3d1e7a10';
 const ENCOUNTER_URL = 'urn:uuid:1b0c8a52-1c8e-4b8e-9b1c-2f6d3d1e7a10';
 const OBSERVATION_URL = 'urn:uuid:2b0c8a52-1c8e-4b8e-9b1c-2f6d3d1e7a10';
 
-const patient: FhirResource = { resourceType: 'Patient', id: 'p1', identifier: [{ system: MRN, value: 'A-1' }, { system: NHI, value: 'NHI-1' }] };
+const patient: FhirResource = {
+  resourceType: 'Patient',
+  id: 'p1',
+  identifier: [
+    { system: MRN, value: 'A-1' },
+    { system: NHI, value: 'NHI-1' },
+  ],
+};
 const encounter: FhirResource = { resourceType: 'Encounter', status: 'finished', subject: { reference: PATIENT_URL } };
 const observation: FhirResource = { resourceType: 'Observation', subject: { reference: PATIENT_URL }, encounter: { reference: ENCOUNTER_URL } };
 
@@ -49,17 +56,35 @@ describe('splitBundle', () => {
     ['a collection Bundle', { resourceType: 'Bundle', type: 'collection' }, 'Bundle type must be batch or transaction', 'Bundle.type'],
     ['entry is not an array', { resourceType: 'Bundle', type: 'batch', entry: {} }, 'Bundle.entry must be an array', 'Bundle.entry'],
     ['an entry without resource', bundle('batch', [{ fullUrl: PATIENT_URL }]), 'Entry has no resource', 'Bundle.entry[0].resource'],
-    ['a duplicate fullUrl', bundle('batch', [{ fullUrl: PATIENT_URL, resource: patient }, { fullUrl: PATIENT_URL, resource: patient }]), 'The fullUrl appears twice', 'Bundle.entry[1].fullUrl'],
-    ['a dangling urn:uuid patient reference', bundle('transaction', [{ fullUrl: ENCOUNTER_URL, resource: encounter }]), 'The patient reference does not resolve within the bundle', 'Bundle.entry[0].resource'],
+    [
+      'a duplicate fullUrl',
+      bundle('batch', [
+        { fullUrl: PATIENT_URL, resource: patient },
+        { fullUrl: PATIENT_URL, resource: patient },
+      ]),
+      'The fullUrl appears twice',
+      'Bundle.entry[1].fullUrl',
+    ],
+    [
+      'a dangling urn:uuid patient reference',
+      bundle('transaction', [{ fullUrl: ENCOUNTER_URL, resource: encounter }]),
+      'The patient reference does not resolve within the bundle',
+      'Bundle.entry[0].resource',
+    ],
     [
       'a patient reference to a non-Patient entry',
-      bundle('transaction', [{ fullUrl: PATIENT_URL, resource: { resourceType: 'Group', type: 'person', actual: true } }, { fullUrl: ENCOUNTER_URL, resource: encounter }]),
+      bundle('transaction', [
+        { fullUrl: PATIENT_URL, resource: { resourceType: 'Group', type: 'person', actual: true } },
+        { fullUrl: ENCOUNTER_URL, resource: encounter },
+      ]),
       'The patient reference points to an entry that is not a Patient',
       'Bundle.entry[1].resource',
     ],
   ])('rejects %s', (_case, input, text, expression) => {
     const result = splitBundle(input);
     expect(result.ok).toBe(false);
-    expect(result.ok ? [] : result.issues).toContainEqual(expect.objectContaining({ severity: 'error', details: { text }, ...(expression ? { expression: [expression] } : {}) }));
+    expect(result.ok ? [] : result.issues).toContainEqual(
+      expect.objectContaining({ severity: 'error', details: { text }, ...(expression ? { expression: [expression] } : {}) }),
+    );
   });
 });

@@ -14,9 +14,7 @@ export interface BundleEntryView {
   patient?: PatientReference;
 }
 
-export type SplitBundle =
-  | { ok: true; type: SplittableBundleType; entries: BundleEntryView[] }
-  | { ok: false; issues: OperationOutcomeIssue[] };
+export type SplitBundle = { ok: true; type: SplittableBundleType; entries: BundleEntryView[] } | { ok: false; issues: OperationOutcomeIssue[] };
 
 /**
  * Splits a batch or transaction Bundle; dangling or non-Patient intra-bundle patient references are issues. Entries
@@ -35,13 +33,15 @@ export function splitBundle(bundle: unknown, skip: ReadonlySet<number> = new Set
   const entries = entry.flatMap(({ fullUrl, resource, request }, index): BundleEntryView[] => {
     if (resource === undefined || skip.has(index)) return [];
     const patient = resolvePatient(resource, fullUrl, byFullUrl, index, issues);
-    return [{
-      index,
-      resource: resource as FhirResource,
-      ...(fullUrl === undefined ? {} : { fullUrl }),
-      ...(request === undefined ? {} : { request }),
-      ...(patient === undefined ? {} : { patient }),
-    }];
+    return [
+      {
+        index,
+        resource: resource as FhirResource,
+        ...(fullUrl === undefined ? {} : { fullUrl }),
+        ...(request === undefined ? {} : { request }),
+        ...(patient === undefined ? {} : { patient }),
+      },
+    ];
   });
   return issues.length > 0 ? { ok: false, issues } : { ok: true, type: type as SplittableBundleType, entries };
 }

@@ -29,7 +29,7 @@ export function capabilityStatement({ baseUrl, date }: CapabilityOptions): Recor
     rest: [
       {
         mode: 'server',
-        security: { description: 'Bearer token signed by a registered institution (Ed25519 JWT); every write is the institution\'s own' },
+        security: { description: "Bearer token signed by a registered institution (Ed25519 JWT); every write is the institution's own" },
         resource: [
           {
             type: 'Resource',

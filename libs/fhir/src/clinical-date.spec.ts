@@ -3,7 +3,11 @@ import type { FhirResource } from './fhir-types';
 
 describe('clinicalDateOf', () => {
   it.each<[string, FhirResource, string | undefined]>([
-    ['Observation effectiveDateTime', { resourceType: 'Observation', effectiveDateTime: '2021-03-04T08:15:00Z', issued: '2021-03-05T00:00:00Z' }, '2021-03-04T08:15:00Z'],
+    [
+      'Observation effectiveDateTime',
+      { resourceType: 'Observation', effectiveDateTime: '2021-03-04T08:15:00Z', issued: '2021-03-05T00:00:00Z' },
+      '2021-03-04T08:15:00Z',
+    ],
     ['Observation effectivePeriod start', { resourceType: 'Observation', effectivePeriod: { start: '2021-03', end: '2021-04' } }, '2021-03'],
     ['DiagnosticReport falls back to issued', { resourceType: 'DiagnosticReport', issued: '2021-03-05T00:00:00Z' }, '2021-03-05T00:00:00Z'],
     ['Condition recordedDate before onset', { resourceType: 'Condition', onsetDateTime: '2019', recordedDate: '2020-01-02' }, '2020-01-02'],

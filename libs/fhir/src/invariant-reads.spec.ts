@@ -3,9 +3,13 @@ import { namesAnInvariantReads } from './invariant-reads';
 describe('namesAnInvariantReads', () => {
   it.each<[string, string, string[] | undefined]>([
     ['names a navigation path (dom-2)', 'contained.contained.empty()', ['contained', 'contained']],
-    ['ignores string literals and word operators (obs-6 style)', "code.empty() or system = 'http://x.example/a.b' and value in ('a' | 'b')", ['code', 'system', 'value']],
+    [
+      'ignores string literals and word operators (obs-6 style)',
+      "code.empty() or system = 'http://x.example/a.b' and value in ('a' | 'b')",
+      ['code', 'system', 'value'],
+    ],
     ['declines memberOf() (terminology)', 'code.memberOf(%ucum)', undefined],
-    ['keeps %ucum itself readable', "system = %ucum or code.empty()", ['system', 'code']],
+    ['keeps %ucum itself readable', 'system = %ucum or code.empty()', ['system', 'code']],
     ['declines %resource (reads the whole resource)', 'value.empty() or %resource.code.exists()', undefined],
     ['declines $this (the context itself)', '$this.exists()', undefined],
     ['declines descendants() (reads without naming a key)', 'descendants().reference.exists()', undefined],

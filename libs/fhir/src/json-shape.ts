@@ -75,7 +75,13 @@ function shapeOfObject(object: Record<string, unknown>, schema: InternalTypeSche
       } else if (primitive) {
         if (typeof item === 'object') {
           const expected = fhirTypeToJsType[property.type as keyof typeof fhirTypeToJsType] ?? 'primitive';
-          issues.push(errorIssue('structure', `Expected a ${property.type} as a JSON ${expected}, got a JSON ${jsonKindOf(item)} (its id and extensions belong in _${jsonKey})`, itemPath));
+          issues.push(
+            errorIssue(
+              'structure',
+              `Expected a ${property.type} as a JSON ${expected}, got a JSON ${jsonKindOf(item)} (its id and extensions belong in _${jsonKey})`,
+              itemPath,
+            ),
+          );
         }
       } else {
         shapeOfComplex(item, property.type, itemPath, issues);

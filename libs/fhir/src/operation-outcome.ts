@@ -13,7 +13,5 @@ export function operationOutcome(issues: readonly OperationOutcomeIssue[]): Oper
 }
 
 export function errorIssue(code: string, text: string, expression?: string): OperationOutcomeIssue {
-  return expression === undefined
-    ? { severity: 'error', code, details: { text } }
-    : { severity: 'error', code, details: { text }, expression: [expression] };
+  return expression === undefined ? { severity: 'error', code, details: { text } } : { severity: 'error', code, details: { text }, expression: [expression] };
 }

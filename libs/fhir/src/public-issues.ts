@@ -46,7 +46,12 @@ export function knownPath(resource: unknown, expression: string): string {
 }
 
 /** The schema and JSON value one segment down; undefined when the schema has no such element. */
-function stepInto(schema: InternalTypeSchema, value: unknown, name: string, index: string | undefined): { schema: InternalTypeSchema | undefined; value: unknown } | undefined {
+function stepInto(
+  schema: InternalTypeSchema,
+  value: unknown,
+  name: string,
+  index: string | undefined,
+): { schema: InternalTypeSchema | undefined; value: unknown } | undefined {
   const keys = keyElementsOf(schema);
   const primitiveExtension = name.startsWith('_');
   const jsonName = primitiveExtension ? name.slice(1) : name;

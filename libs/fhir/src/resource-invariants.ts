@@ -1,15 +1,6 @@
 // A resource's own invariants (dom-2..5, obs-6, bdl-7...) for every resource of a submission: medplum evaluates them
 // for the top-level resource only, and skips dom-3, which its FHIRPath cannot evaluate (descendants() is empty).
-import {
-  crawlTypedValue,
-  evalFhirPathTyped,
-  getDataType,
-  parseFhirPath,
-  toTypedValue,
-  UCUM,
-  type InternalTypeSchema,
-  type TypedValue,
-} from '@medplum/core';
+import { crawlTypedValue, evalFhirPathTyped, getDataType, parseFhirPath, toTypedValue, UCUM, type InternalTypeSchema, type TypedValue } from '@medplum/core';
 import type { FhirResource, OperationOutcomeIssue } from './fhir-types';
 import { errorIssue } from './operation-outcome';
 
@@ -93,7 +84,14 @@ export function resourceInvariantIssues(resource: FhirResource): OperationOutcom
       const container = frames[frames.length - 1];
       const isContained = container !== undefined && /\.contained\[\d+\]$/.test(value.path);
       const typed = { type: value.type, value: value.value };
-      frames.push({ value: typed, rootResource: isContained ? container.rootResource : typed, path: value.path, localReferences: [], contained: [], isContained });
+      frames.push({
+        value: typed,
+        rootResource: isContained ? container.rootResource : typed,
+        path: value.path,
+        localReferences: [],
+        contained: [],
+        isContained,
+      });
     },
     visitProperty: (_parent, key, _path, propertyValues) => {
       for (const value of propertyValues.flat()) {

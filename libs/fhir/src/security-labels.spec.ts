@@ -9,8 +9,19 @@ describe('securityLabelsOf', () => {
     ['no meta gives no labels', { resourceType: 'Observation' }, []],
     [
       'confidentiality and sensitivity labels in order',
-      { resourceType: 'Condition', meta: { security: [{ system: V3_CONFIDENTIALITY, code: 'R' }, { system: V3_ACT_CODE, code: 'HIV', display: 'HIV/AIDS information sensitivity' }] } },
-      [{ system: V3_CONFIDENTIALITY, code: 'R' }, { system: V3_ACT_CODE, code: 'HIV' }],
+      {
+        resourceType: 'Condition',
+        meta: {
+          security: [
+            { system: V3_CONFIDENTIALITY, code: 'R' },
+            { system: V3_ACT_CODE, code: 'HIV', display: 'HIV/AIDS information sensitivity' },
+          ],
+        },
+      },
+      [
+        { system: V3_CONFIDENTIALITY, code: 'R' },
+        { system: V3_ACT_CODE, code: 'HIV' },
+      ],
     ],
     ['a label without system keeps its code', { resourceType: 'Condition', meta: { security: [{ code: 'PSY' }] } }, [{ code: 'PSY' }]],
     ['a coding without code is skipped', { resourceType: 'Condition', meta: { security: [{ system: V3_ACT_CODE, display: 'x' }] } }, []],

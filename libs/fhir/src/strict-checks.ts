@@ -1,11 +1,5 @@
 // Checks medplum's validateResource leaves out: empty values, codes in required bindings, dateTime offsets, reference types.
-import {
-  crawlTypedValue,
-  isResourceType,
-  toTypedValue,
-  type InternalSchemaElement,
-  type TypedValueWithPath,
-} from '@medplum/core';
+import { crawlTypedValue, isResourceType, toTypedValue, type InternalSchemaElement, type TypedValueWithPath } from '@medplum/core';
 import { valueSetCodes, type ValueSetCodes } from './definitions';
 import type { CodeableConcept, Coding, FhirResource, OperationOutcomeIssue, Reference } from './fhir-types';
 import { errorIssue } from './operation-outcome';
@@ -73,9 +67,7 @@ export function strictValueIssue(type: string, value: unknown, element: Internal
 
 function dateTimeIssue(value: unknown, path: string): OperationOutcomeIssue | undefined {
   const text = primitiveString(value);
-  return text !== undefined && TIME_WITHOUT_OFFSET.test(text)
-    ? errorIssue('value', 'A dateTime with a time must carry a time zone offset', path)
-    : undefined;
+  return text !== undefined && TIME_WITHOUT_OFFSET.test(text) ? errorIssue('value', 'A dateTime with a time must carry a time zone offset', path) : undefined;
 }
 
 function bindingIssue(type: string, value: unknown, element: InternalSchemaElement, path: string): OperationOutcomeIssue | undefined {

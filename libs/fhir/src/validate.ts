@@ -10,9 +10,7 @@ import { publicIssue } from './public-issues';
 import { resourceInvariantIssues } from './resource-invariants';
 import { strictIssues } from './strict-checks';
 
-export type FhirValidation<T extends FhirResource = FhirResource> =
-  | { ok: true; resource: T }
-  | { ok: false; issues: OperationOutcomeIssue[] };
+export type FhirValidation<T extends FhirResource = FhirResource> = { ok: true; resource: T } | { ok: false; issues: OperationOutcomeIssue[] };
 
 /** Issues returned at most: a flood of errors (a million wrong values) is answered with the first ones and a count. */
 export const MAX_REPORTED_ISSUES = 100;
@@ -75,10 +73,5 @@ function structuralErrors(resource: FhirResource): OperationOutcomeIssue[] {
 }
 
 function isResourceObject(value: unknown): value is FhirResource {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    typeof (value as { resourceType?: unknown }).resourceType === 'string'
-  );
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as { resourceType?: unknown }).resourceType === 'string';
 }

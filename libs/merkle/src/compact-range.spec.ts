@@ -52,4 +52,3 @@ describe('CompactRange', () => {
     expect(() => CompactRange.empty().append(Buffer.alloc(31))).toThrow(RangeError);
   });
 });
-

@@ -43,10 +43,7 @@ const NODE_HASHES = [
     '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
     'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
   ],
-  [
-    'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
-    '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
-  ],
+  ['d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'],
   ['5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328'],
 ];
 
@@ -55,11 +52,24 @@ const COMPACT_RANGES: [number, number][][] = [
   [],
   [[0, 0]],
   [[1, 0]],
-  [[1, 0], [0, 2]],
+  [
+    [1, 0],
+    [0, 2],
+  ],
   [[2, 0]],
-  [[2, 0], [0, 4]],
-  [[2, 0], [1, 2]],
-  [[2, 0], [1, 2], [0, 6]],
+  [
+    [2, 0],
+    [0, 4],
+  ],
+  [
+    [2, 0],
+    [1, 2],
+  ],
+  [
+    [2, 0],
+    [1, 2],
+    [0, 6],
+  ],
   [[3, 0]],
 ];
 
@@ -119,10 +129,7 @@ const CONSISTENCY_PROOFS = [
   {
     size1: 2,
     size2: 5,
-    proof: [
-      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
-      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
-    ],
+    proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'],
   },
   {
     size1: 6,

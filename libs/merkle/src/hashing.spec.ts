@@ -6,7 +6,11 @@ describe('RFC 9162 hashing', () => {
     ['the empty tree is SHA-256 of the empty string', EMPTY_TREE_ROOT, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
     ['an empty leaf is SHA-256(0x00), not the empty tree', leafHash(Buffer.alloc(0)), '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d'],
     ['a leaf is SHA-256(0x00 || data)', leafHash(Buffer.from('L123456')), '395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56'],
-    ['a node is SHA-256(0x01 || left || right)', nodeHash(Buffer.from('N123'), Buffer.from('N456')), 'aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb'],
+    [
+      'a node is SHA-256(0x01 || left || right)',
+      nodeHash(Buffer.from('N123'), Buffer.from('N456')),
+      'aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb',
+    ],
   ])('%s', (_case, actual, expectedHex) => {
     expect(actual.toString('hex')).toBe(expectedHex);
   });

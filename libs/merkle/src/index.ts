@@ -9,18 +9,5 @@ export type { Verdict } from './verdict';
 export { decodeHex } from './encoding';
 export { parsePrivateKey, parsePublicKey, rawPublicKey, type PrivateKeyInput, type PublicKeyInput } from './ed25519-keys';
 export { noteKeyId, signNote, verifyNote, type NoteVerdict } from './signed-note';
-export {
-  formatCheckpoint,
-  readSignedCheckpoint,
-  signCheckpoint,
-  verifyCheckpoint,
-  type Checkpoint,
-  type CheckpointVerdict,
-} from './checkpoint';
-export {
-  createProofBundle,
-  verifyProofBundle,
-  type ProofBundle,
-  type ProofBundleInput,
-  type ProofBundleVerdict,
-} from './proof-bundle';
+export { formatCheckpoint, readSignedCheckpoint, signCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointVerdict } from './checkpoint';
+export { createProofBundle, verifyProofBundle, type ProofBundle, type ProofBundleInput, type ProofBundleVerdict } from './proof-bundle';

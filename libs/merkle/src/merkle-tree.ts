@@ -99,20 +99,12 @@ export class MerkleTree {
 }
 
 /** Inclusion proof for one leaf of the tree made of the first `treeSize` leaf hashes; O(n). */
-export function inclusionProof(
-  leafHashes: readonly Uint8Array[],
-  leafIndex: number,
-  treeSize: number = leafHashes.length,
-): Buffer[] {
+export function inclusionProof(leafHashes: readonly Uint8Array[], leafIndex: number, treeSize: number = leafHashes.length): Buffer[] {
   return new MerkleTree(prefix(leafHashes, treeSize)).inclusionProof(leafIndex);
 }
 
 /** Consistency proof between the trees of the first `size1` and `size2` leaf hashes; O(n). */
-export function consistencyProof(
-  leafHashes: readonly Uint8Array[],
-  size1: number,
-  size2: number = leafHashes.length,
-): Buffer[] {
+export function consistencyProof(leafHashes: readonly Uint8Array[], size1: number, size2: number = leafHashes.length): Buffer[] {
   return new MerkleTree(prefix(leafHashes, size2)).consistencyProof(size1);
 }
 

@@ -11,8 +11,7 @@ const ORIGIN = 'medshare.example/ledger';
 
 const events = Array.from({ length: 11 }, (_, i) => Buffer.from(`{"id":"evt-${i}","type":"access.decided.v1"}`));
 const tree = new MerkleTree(events.map(leafHash));
-const checkpointAt = (size: number, key = ledgerKey.privateKey): string =>
-  signCheckpoint({ origin: ORIGIN, size, rootHash: tree.root(size) }, key);
+const checkpointAt = (size: number, key = ledgerKey.privateKey): string => signCheckpoint({ origin: ORIGIN, size, rootHash: tree.root(size) }, key);
 const latest = checkpointAt(11);
 
 const bundle = createProofBundle({ eventId: 'evt-6', leafIndex: 6, tree, signedCheckpoint: latest, leafData: events[6] });
@@ -78,7 +77,11 @@ describe('proof bundles', () => {
     ['a lengthened audit path', { ...bundle, auditPath: [...bundle.auditPath, bundle.auditPath[0]] }, 'inclusion: '],
     ['a tree size that is not the checkpoint size', { ...bundle, treeSize: 12 }, 'bundle tree size 12 differs from checkpoint size 11'],
     ['a checkpoint of an earlier size', { ...bundle, checkpoint: checkpointAt(10), treeSize: 10 }, 'inclusion: '],
-    ['a checkpoint signed by another key', { ...bundle, checkpoint: checkpointAt(11, strangerKey.privateKey) }, 'checkpoint: note carries no signature from the given public key'],
+    [
+      'a checkpoint signed by another key',
+      { ...bundle, checkpoint: checkpointAt(11, strangerKey.privateKey) },
+      'checkpoint: note carries no signature from the given public key',
+    ],
     ['an edited checkpoint', { ...bundle, checkpoint: latest.replace('\n11\n', '\n12\n') }, 'checkpoint: signature by key'],
   ];
   it.each(tampered)('are rejected with %s', (_case, candidate, reason) => {

@@ -26,8 +26,7 @@ export interface ProofBundle {
 
 /** On success, what was proven: the event, its place, and the verified checkpoint it is under. */
 export type ProofBundleVerdict =
-  | { ok: true; eventId: string; leafIndex: number; leafDataChecked: boolean; checkpoint: Checkpoint; keyName: string }
-  | { ok: false; reason: string };
+  { ok: true; eventId: string; leafIndex: number; leafDataChecked: boolean; checkpoint: Checkpoint; keyName: string } | { ok: false; reason: string };
 
 export interface ProofBundleInput {
   eventId: string;

@@ -11,8 +11,7 @@ const PKCS8_ED25519_SEED_PREFIX = Buffer.from('302e020100300506032b657004220420'
 const PETER_PRIVATE_KEY = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_SEED_PREFIX, PETER_SEED]), format: 'der', type: 'pkcs8' });
 
 const TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
-const SIGNED =
-  `${TEXT}\n` + '\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n';
+const SIGNED = `${TEXT}\n` + '\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n';
 
 const other = generateKeyPairSync('ed25519');
 const otherSignature = signNote(TEXT, 'OtherKey', other.privateKey).slice(TEXT.length + 1);
@@ -45,7 +44,11 @@ describe('signed notes', () => {
     ['a changed text', SIGNED.replace('cryptography', 'cryptographY'), 'does not verify'],
     ['a signature under another key name', SIGNED.replace('PeterNeumann', 'PeterNeumannX'), 'no signature from the given public key'],
     ['only another key signature', `${TEXT}\n${otherSignature}`, 'no signature from the given public key'],
-    ['a signature of the wrong length', `${TEXT}\n\u2014 PeterNeumann ${Buffer.concat([Buffer.from('c74f20a3', 'hex'), Buffer.alloc(63)]).toString('base64')}\n`, 'does not verify'],
+    [
+      'a signature of the wrong length',
+      `${TEXT}\n\u2014 PeterNeumann ${Buffer.concat([Buffer.from('c74f20a3', 'hex'), Buffer.alloc(63)]).toString('base64')}\n`,
+      'does not verify',
+    ],
     ['no blank line', SIGNED.replace(`${TEXT}\n`, TEXT), 'no blank line'],
     ['no signature lines', `${TEXT}\n`, 'must end with a newline'],
     ['no final newline', SIGNED.slice(0, -1), 'must end with a newline'],

@@ -75,4 +75,3 @@ export function verifyConsistency({ size1, size2, root1, root2, proof }: Consist
   if (!Buffer.from(sr).equals(root2)) return invalid('consistency proof does not lead to the second root');
   return VALID;
 }
-

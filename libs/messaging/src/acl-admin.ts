@@ -3,7 +3,11 @@
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes, type AclEntry, type Kafka } from 'kafkajs';
 import { aclKey, type AclOperation, type AclResourceType, type KafkaAcl } from '@medshare/contracts';
 
-const resourceTypes: Record<AclResourceType, AclResourceTypes> = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP, 'transactional-id': AclResourceTypes.TRANSACTIONAL_ID };
+const resourceTypes: Record<AclResourceType, AclResourceTypes> = {
+  topic: AclResourceTypes.TOPIC,
+  group: AclResourceTypes.GROUP,
+  'transactional-id': AclResourceTypes.TRANSACTIONAL_ID,
+};
 const operations: Record<AclOperation, AclOperationTypes> = { read: AclOperationTypes.READ, write: AclOperationTypes.WRITE };
 
 function toEntry(acl: KafkaAcl): AclEntry {

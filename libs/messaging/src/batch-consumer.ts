@@ -63,7 +63,11 @@ export class BatchConsumer {
   private readonly transactions?: BatchTransactions;
   private running = false;
 
-  constructor(kafka: Kafka, private readonly dlqPublisher: EventPublisher, private readonly options: BatchConsumerOptions) {
+  constructor(
+    kafka: Kafka,
+    private readonly dlqPublisher: EventPublisher,
+    private readonly options: BatchConsumerOptions,
+  ) {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
@@ -95,7 +99,8 @@ export class BatchConsumer {
   async start(): Promise<void> {
     const joined = new Promise<void>((resolve) => this.consumer.on(this.consumer.events.GROUP_JOIN, () => resolve()));
     const { onProgress } = this.options;
-    if (onProgress) this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => onProgress(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n));
+    if (onProgress)
+      this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => onProgress(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n));
     await this.admin.connect();
     this.lag.start();
     await this.consumer.connect();
@@ -155,11 +160,18 @@ export class BatchConsumer {
 
     if (!this.transactions) {
       for (const { topic: output, events } of outcome.emitted) await this.dlqPublisher.publish(output, events);
-      if (outcome.deadLetters.length > 0) await this.dlqPublisher.publishRaw(deadLetterTopic, outcome.deadLetters.map((dead) => deadLetterMessage(groupId, dead)));
+      if (outcome.deadLetters.length > 0)
+        await this.dlqPublisher.publishRaw(
+          deadLetterTopic,
+          outcome.deadLetters.map((dead) => deadLetterMessage(groupId, dead)),
+        );
     }
     if (outcome.deadLetters.length > 0) {
       messagingMetrics.deadLettered.inc({ group: groupId, topic }, outcome.deadLetters.length);
-      log?.warn({ groupId, topic, partition, count: outcome.deadLetters.length, reasons: outcome.deadLetters.slice(0, 3).map((dead) => dead.reason) }, 'messages dead-lettered');
+      log?.warn(
+        { groupId, topic, partition, count: outcome.deadLetters.length, reasons: outcome.deadLetters.slice(0, 3).map((dead) => dead.reason) },
+        'messages dead-lettered',
+      );
     }
 
     // Resolving moves kafkajs' fetch position; committing makes it survive a restart or rebalance.
@@ -175,7 +187,8 @@ export class BatchConsumer {
     const outcome: BatchOutcome = { emitted: [], deadLetters: [...invalid] };
     if (valid.length === 0) return outcome;
     await this.options.handle(valid, {
-      reject: (consumed, reason) => outcome.deadLetters.push({ message: messageAt(messages, consumed.offset), topic: consumed.topic, partition: consumed.partition, reason }),
+      reject: (consumed, reason) =>
+        outcome.deadLetters.push({ message: messageAt(messages, consumed.offset), topic: consumed.topic, partition: consumed.partition, reason }),
       heartbeat,
       emit: (topic, events) => {
         if (events.length > 0) outcome.emitted.push({ topic, events: [...events] });

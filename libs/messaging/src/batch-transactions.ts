@@ -62,7 +62,12 @@ export class BatchTransactions {
       for (const { topic: outputTopic, messages } of outputs) {
         // One send per partition: kafkajs loses messages of partitions whose leader moved within one send.
         for (const [outputPartition, list] of await this.routing.route(outputTopic, messages)) {
-          await transaction.send({ topic: outputTopic, acks: -1, timeout: ACK_TIMEOUT_MS, messages: list.map((message) => ({ ...message, partition: outputPartition })) });
+          await transaction.send({
+            topic: outputTopic,
+            acks: -1,
+            timeout: ACK_TIMEOUT_MS,
+            messages: list.map((message) => ({ ...message, partition: outputPartition })),
+          });
         }
       }
       await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });

@@ -43,23 +43,39 @@ describe('ConsumerHost', () => {
           }
         },
       });
-      const idle = await host.consume('idle', { groupId: `host-idle-${randomUUID()}`, topics: [topics.governanceAlerts], fromBeginning: false, handle: async () => undefined });
+      const idle = await host.consume('idle', {
+        groupId: `host-idle-${randomUUID()}`,
+        topics: [topics.governanceAlerts],
+        fromBeginning: false,
+        handle: async () => undefined,
+      });
       expect(() => host.check()).not.toThrow();
-      await expect(host.consume('idle', { groupId: `host-twice-${randomUUID()}`, topics: [topics.governanceAlerts], handle: async () => undefined })).rejects.toThrow(/already hosted/);
+      await expect(
+        host.consume('idle', { groupId: `host-twice-${randomUUID()}`, topics: [topics.governanceAlerts], handle: async () => undefined }),
+      ).rejects.toThrow(/already hosted/);
 
       const from = await topicEnds(kafka, deadLetterTopic.name);
       const poison = testAlert(`${marker} poison`);
       await publisher.publish(topics.governanceAlerts, [testAlert(`${marker} fine`), poison]);
       await eventually(() => seen.length === 1 || undefined, { what: 'the good alert handled' });
-      const dead = await eventually(async () => (await readTopic(kafka, deadLetterTopic.name, { from })).find((message) => message.value?.toString().includes(poison.id)), { what: 'the poison alert dead-lettered' });
-      expect(Object.fromEntries(Object.entries(dead.headers).map(([name, value]) => [name, String(value)]))).toMatchObject({ 'dlq.reason': 'poison test alert', 'dlq.topic': topics.governanceAlerts.name, 'dlq.group': expect.stringMatching(/^host-alerts-/) });
+      const dead = await eventually(
+        async () => (await readTopic(kafka, deadLetterTopic.name, { from })).find((message) => message.value?.toString().includes(poison.id)),
+        { what: 'the poison alert dead-lettered' },
+      );
+      expect(Object.fromEntries(Object.entries(dead.headers).map(([name, value]) => [name, String(value)]))).toMatchObject({
+        'dlq.reason': 'poison test alert',
+        'dlq.topic': topics.governanceAlerts.name,
+        'dlq.group': expect.stringMatching(/^host-alerts-/),
+      });
 
       // A consumer that stops outside the host (as after a crash kafkajs gives up on) turns readiness off, by name.
       await idle.stop();
       expect(() => host.check()).toThrow('consumers not running: idle');
       await host.stop();
       expect(handler.isRunning).toBe(false);
-      await expect(host.consume('late', { groupId: `host-late-${randomUUID()}`, topics: [topics.governanceAlerts], handle: async () => undefined })).rejects.toThrow(/stopping/);
+      await expect(
+        host.consume('late', { groupId: `host-late-${randomUUID()}`, topics: [topics.governanceAlerts], handle: async () => undefined }),
+      ).rejects.toThrow(/stopping/);
     } finally {
       await host.stop();
     }

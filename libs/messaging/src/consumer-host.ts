@@ -24,7 +24,10 @@ export class ConsumerHost {
   }
 
   /** Serves requests of one type under `name`: each request gets exactly one reply (see serveRequests). */
-  serve<TRequest extends EventType, TReply extends EventType>(name: string, options: Omit<ServeRequestsOptions<TRequest, TReply>, 'log'>): Promise<BatchConsumer> {
+  serve<TRequest extends EventType, TReply extends EventType>(
+    name: string,
+    options: Omit<ServeRequestsOptions<TRequest, TReply>, 'log'>,
+  ): Promise<BatchConsumer> {
     return this.host(name, serveRequests(this.kafka, this.publisher, { ...options, log: this.log }));
   }
 

@@ -58,12 +58,18 @@ describe('consumer lag gauge', () => {
       await eventually(() => handled >= 1 || undefined, { what: 'the first batch handled' });
       await publisher.publish(topic, [alert(`${marker} stuck`)]);
       await eventually(() => handled >= 2 || undefined, { what: 'the handler stuck on the second batch' });
-      await publisher.publish(topic, Array.from({ length: 5 }, (_, index) => alert(`${marker} behind ${index}`)));
+      await publisher.publish(
+        topic,
+        Array.from({ length: 5 }, (_, index) => alert(`${marker} behind ${index}`)),
+      );
       // Other tests may publish to this topic too: at least our 6 uncommitted events are behind.
-      const lag = await eventually(async () => {
-        const value = (await lagOf(groupId)).get(`${topic.name}/0`);
-        return value !== undefined && value >= 6 ? value : undefined;
-      }, { what: 'the lag gauge counting the events behind the stuck batch' });
+      const lag = await eventually(
+        async () => {
+          const value = (await lagOf(groupId)).get(`${topic.name}/0`);
+          return value !== undefined && value >= 6 ? value : undefined;
+        },
+        { what: 'the lag gauge counting the events behind the stuck batch' },
+      );
       expect(lag).toBeGreaterThanOrEqual(6);
     } finally {
       release();

@@ -42,7 +42,10 @@ export class ConsumerLag {
 
   async refresh(): Promise<void> {
     for (const [topic, partitions] of this.assignment) {
-      const [[committed], watermarks] = await Promise.all([this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }), this.admin.fetchTopicOffsets(topic)]);
+      const [[committed], watermarks] = await Promise.all([
+        this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }),
+        this.admin.fetchTopicOffsets(topic),
+      ]);
       for (const partition of partitions) {
         const ends = watermarks.find((entry) => entry.partition === partition);
         if (!ends) continue;

@@ -26,7 +26,13 @@ describe('EventPublisher deadline', () => {
   it('rejects with PublishTimeoutError once the deadline passed, long before kafkajs gives up', async () => {
     const { port } = frozenBroker.address() as { port: number };
     // No retries and a 2 s request timeout: the client gives up soon after the test, leaving nothing running.
-    const kafka = new Kafka({ brokers: [`127.0.0.1:${port}`], clientId: 'deadline-spec', requestTimeout: 2_000, retry: { retries: 0 }, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      brokers: [`127.0.0.1:${port}`],
+      clientId: 'deadline-spec',
+      requestTimeout: 2_000,
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    });
     const publisher = new EventPublisher(kafka);
     const alert = testAlert('deadline');
     const started = Date.now();

@@ -28,7 +28,12 @@ export function kafkaSecurityFrom(settings: KafkaSecuritySettings, principal: st
   const passwordFile = settings.KAFKA_PASSWORD_FILE ?? (settings.KAFKA_CREDENTIALS_DIR && join(settings.KAFKA_CREDENTIALS_DIR, `${username}.password`));
   if (!settings.KAFKA_CA_FILE) throw new KafkaSecurityError('KAFKA_SECURITY=sasl_ssl needs KAFKA_CA_FILE');
   if (!passwordFile) throw new KafkaSecurityError('KAFKA_SECURITY=sasl_ssl needs KAFKA_PASSWORD_FILE or KAFKA_CREDENTIALS_DIR');
-  return { mode, ca: readSetting(settings.KAFKA_CA_FILE, 'KAFKA_CA_FILE'), username, password: readSetting(passwordFile, settings.KAFKA_PASSWORD_FILE ? 'KAFKA_PASSWORD_FILE' : 'KAFKA_CREDENTIALS_DIR') };
+  return {
+    mode,
+    ca: readSetting(settings.KAFKA_CA_FILE, 'KAFKA_CA_FILE'),
+    username,
+    password: readSetting(passwordFile, settings.KAFKA_PASSWORD_FILE ? 'KAFKA_PASSWORD_FILE' : 'KAFKA_CREDENTIALS_DIR'),
+  };
 }
 
 /** kafkajs options for it: the CA pinned, TLS 1.3 only, SCRAM-SHA-512. */
@@ -60,6 +65,12 @@ export function withKafkaClientEnv(file: string, env: NodeJS.ProcessEnv): NodeJS
   } catch {
     return env;
   }
-  const fromFile = Object.fromEntries(text.split('\n').map((line) => line.match(/^(KAFKA_[A-Z_]+)=(.*)$/)).filter((match): match is RegExpMatchArray => match !== null).map((match) => [match[1], match[2]]));
+  const fromFile = Object.fromEntries(
+    text
+      .split('\n')
+      .map((line) => line.match(/^(KAFKA_[A-Z_]+)=(.*)$/))
+      .filter((match): match is RegExpMatchArray => match !== null)
+      .map((match) => [match[1], match[2]]),
+  );
   return { ...fromFile, ...env };
 }

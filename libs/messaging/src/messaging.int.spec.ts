@@ -26,7 +26,11 @@ describe('messaging against the real broker', () => {
     await publisher.disconnect();
   });
 
-  async function consume(groupId: string, topic = topics.governanceAlerts, handle?: (events: ConsumedEvent[], reject: (e: ConsumedEvent, reason: string) => void) => Promise<void>) {
+  async function consume(
+    groupId: string,
+    topic = topics.governanceAlerts,
+    handle?: (events: ConsumedEvent[], reject: (e: ConsumedEvent, reason: string) => void) => Promise<void>,
+  ) {
     const seen: ConsumedEvent[] = [];
     const consumer = new BatchConsumer(kafka, publisher, {
       groupId,
@@ -52,11 +56,14 @@ describe('messaging against the real broker', () => {
     expect(received.event).toEqual(sent);
     const admin = kafka.admin();
     await admin.connect();
-    const committed = await eventually(async () => {
-      const [offsets] = await admin.fetchOffsets({ groupId, topics: [topics.governanceAlerts.name] });
-      const partition = offsets.partitions.find((p) => p.partition === received.partition);
-      return partition && BigInt(partition.offset) > BigInt(received.offset) ? partition.offset : undefined;
-    }, { what: 'the offset committed' });
+    const committed = await eventually(
+      async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topics.governanceAlerts.name] });
+        const partition = offsets.partitions.find((p) => p.partition === received.partition);
+        return partition && BigInt(partition.offset) > BigInt(received.offset) ? partition.offset : undefined;
+      },
+      { what: 'the offset committed' },
+    );
     await admin.disconnect();
     expect(BigInt(committed)).toBe(BigInt(received.offset) + 1n);
   });
@@ -70,7 +77,8 @@ describe('messaging against the real broker', () => {
   it('dead-letters malformed, schema-invalid and handler-rejected messages with their reason and keeps consuming', async () => {
     const marker = randomUUID();
     const seen = await consume(`poison-${marker}`, topics.governanceAlerts, async (events, reject) => {
-      for (const consumed of events) if (consumed.event.type === 'governance.alert.v1' && consumed.event.data.summary === `reject ${marker}`) reject(consumed, 'handler says poison');
+      for (const consumed of events)
+        if (consumed.event.type === 'governance.alert.v1' && consumed.event.data.summary === `reject ${marker}`) reject(consumed, 'handler says poison');
     });
     const before = alert(`before ${marker}`);
     const rejected = alert(`reject ${marker}`);
@@ -121,7 +129,10 @@ describe('messaging against the real broker', () => {
     expect(reply.causationid).toBe(request.id);
     // Encryption services of other runs on the shared broker answer decrypt requests too, and the first reply
     // wins: ours is the one with this reason, and our server must have served the request.
-    expect([{ outcome: 'refused', reason: 'permit of length 4' }, { outcome: 'refused', reason: 'permit malformed' }]).toContainEqual(reply.data);
+    expect([
+      { outcome: 'refused', reason: 'permit of length 4' },
+      { outcome: 'refused', reason: 'permit malformed' },
+    ]).toContainEqual(reply.data);
     await eventually(() => served.includes(request.id) || undefined, { what: 'the request served by the test server' });
   });
 });

@@ -6,10 +6,39 @@ function once<T>(name: string, make: () => T): T {
 }
 
 export const messagingMetrics = {
-  published: once('medshare_events_published_total', () => new Counter({ name: 'medshare_events_published_total', help: 'Events acknowledged by Kafka', labelNames: ['topic'] })),
-  consumed: once('medshare_events_consumed_total', () => new Counter({ name: 'medshare_events_consumed_total', help: 'Events handled and committed', labelNames: ['group', 'topic'] })),
-  deadLettered: once('medshare_events_dead_lettered_total', () => new Counter({ name: 'medshare_events_dead_lettered_total', help: 'Messages sent to the dead-letter topic', labelNames: ['group', 'topic'] })),
-  handlerRetries: once('medshare_handler_retries_total', () => new Counter({ name: 'medshare_handler_retries_total', help: 'Batch handler attempts that failed and were retried', labelNames: ['group'] })),
-  lag: once('medshare_consumer_lag', () => new Gauge({ name: 'medshare_consumer_lag', help: 'Messages behind the high watermark after the last batch', labelNames: ['group', 'topic', 'partition'] })),
-  batchSeconds: once('medshare_batch_handler_seconds', () => new Histogram({ name: 'medshare_batch_handler_seconds', help: 'Time to handle and commit one batch', labelNames: ['group'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5] })),
+  published: once(
+    'medshare_events_published_total',
+    () => new Counter({ name: 'medshare_events_published_total', help: 'Events acknowledged by Kafka', labelNames: ['topic'] }),
+  ),
+  consumed: once(
+    'medshare_events_consumed_total',
+    () => new Counter({ name: 'medshare_events_consumed_total', help: 'Events handled and committed', labelNames: ['group', 'topic'] }),
+  ),
+  deadLettered: once(
+    'medshare_events_dead_lettered_total',
+    () => new Counter({ name: 'medshare_events_dead_lettered_total', help: 'Messages sent to the dead-letter topic', labelNames: ['group', 'topic'] }),
+  ),
+  handlerRetries: once(
+    'medshare_handler_retries_total',
+    () => new Counter({ name: 'medshare_handler_retries_total', help: 'Batch handler attempts that failed and were retried', labelNames: ['group'] }),
+  ),
+  lag: once(
+    'medshare_consumer_lag',
+    () =>
+      new Gauge({
+        name: 'medshare_consumer_lag',
+        help: 'Messages behind the high watermark after the last batch',
+        labelNames: ['group', 'topic', 'partition'],
+      }),
+  ),
+  batchSeconds: once(
+    'medshare_batch_handler_seconds',
+    () =>
+      new Histogram({
+        name: 'medshare_batch_handler_seconds',
+        help: 'Time to handle and commit one batch',
+        labelNames: ['group'],
+        buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      }),
+  ),
 };

@@ -109,7 +109,11 @@ export interface ServeRequestsOptions<TRequest extends EventType, TReply extends
 }
 
 /** Serves requests of one type: each request gets exactly one reply event, caused by it. */
-export function serveRequests<TRequest extends EventType, TReply extends EventType>(kafka: Kafka, publisher: EventPublisher, options: ServeRequestsOptions<TRequest, TReply>): BatchConsumer {
+export function serveRequests<TRequest extends EventType, TReply extends EventType>(
+  kafka: Kafka,
+  publisher: EventPublisher,
+  options: ServeRequestsOptions<TRequest, TReply>,
+): BatchConsumer {
   return new BatchConsumer(kafka, publisher, {
     groupId: options.groupId,
     topics: [options.requests],

@@ -29,7 +29,9 @@ describe('typed events', () => {
     // @ts-expect-error the grants topic carries agreements and roles, not alerts
     expect(() => toMessage(topics.grants, alert)).toThrow(InvalidEventError);
     // Refused before anything is sent: no broker listens here.
-    const publisher = new EventPublisher(new Kafka({ brokers: ['127.0.0.1:1'], clientId: 'typed-events-spec', retry: { retries: 0 }, logLevel: logLevel.NOTHING }));
+    const publisher = new EventPublisher(
+      new Kafka({ brokers: ['127.0.0.1:1'], clientId: 'typed-events-spec', retry: { retries: 0 }, logLevel: logLevel.NOTHING }),
+    );
     // @ts-expect-error as above, through publish
     await expect(publisher.publish(topics.grants, [alert])).rejects.toBeInstanceOf(InvalidEventError);
     // A handler's emit is typed alike (checked by tsc only; what it emits goes through toMessage, run above).

@@ -15,7 +15,15 @@ import { createLogger, NestPinoLogger, type Logger } from './logger';
 /** What bootstrapping reads of a service's configuration (every service schema extends the base one). */
 type BootConfig = Pick<
   BaseConfig,
-  'NODE_ENV' | 'LOG_LEVEL' | 'HOST' | 'SHUTDOWN_TIMEOUT_MS' | 'HTTP_REQUEST_TIMEOUT_MS' | 'HTTP_HEADERS_TIMEOUT_MS' | 'HTTP_KEEP_ALIVE_TIMEOUT_MS' | 'HTTPS_CERT_FILE' | 'HTTPS_KEY_FILE'
+  | 'NODE_ENV'
+  | 'LOG_LEVEL'
+  | 'HOST'
+  | 'SHUTDOWN_TIMEOUT_MS'
+  | 'HTTP_REQUEST_TIMEOUT_MS'
+  | 'HTTP_HEADERS_TIMEOUT_MS'
+  | 'HTTP_KEEP_ALIVE_TIMEOUT_MS'
+  | 'HTTPS_CERT_FILE'
+  | 'HTTPS_KEY_FILE'
 > & { PORT: number };
 
 export interface ServiceDefinition<TConfig extends BootConfig> {
@@ -31,9 +39,7 @@ export interface ServiceDefinition<TConfig extends BootConfig> {
   httpApi: HttpApi;
 }
 
-export async function bootstrapService<TConfig extends BootConfig>(
-  definition: ServiceDefinition<TConfig>,
-): Promise<INestApplication> {
+export async function bootstrapService<TConfig extends BootConfig>(definition: ServiceDefinition<TConfig>): Promise<INestApplication> {
   let config: TConfig;
   let https: HttpsCredentials | undefined;
   try {
@@ -49,11 +55,14 @@ export async function bootstrapService<TConfig extends BootConfig>(
   const logger = createLogger(definition.service, config.LOG_LEVEL);
   try {
     const module = definition.createModule(config, logger);
-    const adapter = new BoundedExpressAdapter({
-      requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
-      headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
-      keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-    }, https);
+    const adapter = new BoundedExpressAdapter(
+      {
+        requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+        headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+        keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      },
+      https,
+    );
     const app = await NestFactory.create<NestExpressApplication>(module as never, adapter, { logger: new NestPinoLogger(logger), bodyParser: false });
     app.disable('x-powered-by');
     definition.configure?.(app, config);

@@ -26,7 +26,11 @@ export class CodedError<Code extends string = string> extends Error {
   /** Response headers the answer carries (Retry-After, WWW-Authenticate, a decision id...). */
   readonly headers: Record<string, string> = {};
 
-  constructor(table: ErrorTable<Code>, readonly code: Code, details: string | readonly ErrorDetail[]) {
+  constructor(
+    table: ErrorTable<Code>,
+    readonly code: Code,
+    details: string | readonly ErrorDetail[],
+  ) {
     const list = typeof details === 'string' ? [{ text: details }] : details;
     super(list.map((detail) => detail.text).join('; '));
     this.name = new.target.name;

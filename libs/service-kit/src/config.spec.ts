@@ -4,7 +4,10 @@ import { verifyInstitutionToken, issueInstitutionToken } from '@medshare/crypto'
 import { baseConfigSchema, ConfigError, loadConfig, port } from './config';
 import { PlatformKeys, platformKeysSchema, requiredInProduction } from './platform-keys';
 
-const schema = baseConfigSchema.extend({ PORT: port(3001), DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/x') });
+const schema = baseConfigSchema.extend({
+  PORT: port(3001),
+  DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/x'),
+});
 
 describe('loadConfig', () => {
   it('applies defaults when nothing is set', () => {
@@ -41,11 +44,15 @@ describe('PlatformKeys', () => {
   it('gives the same keys to every service that shares the seed, and others to another seed', () => {
     const pem = (keys: PlatformKeys) => keys.ledgerPublicKey().export({ format: 'pem', type: 'spki' });
     expect(pem(new PlatformKeys(platformKeysSchema.parse({})))).toEqual(pem(new PlatformKeys(platformKeysSchema.parse({}))));
-    expect(pem(new PlatformKeys(platformKeysSchema.parse({ MEDSHARE_DEV_SEED: 'another-seed' })))).not.toEqual(pem(new PlatformKeys(platformKeysSchema.parse({}))));
+    expect(pem(new PlatformKeys(platformKeysSchema.parse({ MEDSHARE_DEV_SEED: 'another-seed' })))).not.toEqual(
+      pem(new PlatformKeys(platformKeysSchema.parse({}))),
+    );
   });
 
   it('refuses a dev seed in production', () => {
-    expect(() => new PlatformKeys(platformKeysSchema.parse({ NODE_ENV: 'production', MEDSHARE_DEV_SEED: 'public-seed' }))).toThrow(/must not be set in production/);
+    expect(() => new PlatformKeys(platformKeysSchema.parse({ NODE_ENV: 'production', MEDSHARE_DEV_SEED: 'public-seed' }))).toThrow(
+      /must not be set in production/,
+    );
   });
 
   it('has no keys in production unless they are configured', () => {
@@ -71,21 +78,51 @@ describe('platform keys in the configuration schema', () => {
   };
 
   it.each<[string, Record<string, string>, RegExp]>([
-    ['a required key missing in production', { NODE_ENV: 'production', INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': publicPem }) }, /^invalid configuration:\n  PERMIT_PRIVATE_KEY: is required in production$/],
-    ['the dev seed in production', { NODE_ENV: 'production', MEDSHARE_DEV_SEED: 'some-seed', PERMIT_PRIVATE_KEY: privatePem, INSTITUTION_PUBLIC_KEYS: '{}' }, /^invalid configuration:\n  MEDSHARE_DEV_SEED: must not be set in production$/],
-    ['institution keys that are not JSON', { INSTITUTION_PUBLIC_KEYS: '{"hosp-a":' }, /^invalid configuration:\n  INSTITUTION_PUBLIC_KEYS: must be a JSON object/],
+    [
+      'a required key missing in production',
+      { NODE_ENV: 'production', INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': publicPem }) },
+      /^invalid configuration:\n  PERMIT_PRIVATE_KEY: is required in production$/,
+    ],
+    [
+      'the dev seed in production',
+      { NODE_ENV: 'production', MEDSHARE_DEV_SEED: 'some-seed', PERMIT_PRIVATE_KEY: privatePem, INSTITUTION_PUBLIC_KEYS: '{}' },
+      /^invalid configuration:\n  MEDSHARE_DEV_SEED: must not be set in production$/,
+    ],
+    [
+      'institution keys that are not JSON',
+      { INSTITUTION_PUBLIC_KEYS: '{"hosp-a":' },
+      /^invalid configuration:\n  INSTITUTION_PUBLIC_KEYS: must be a JSON object/,
+    ],
     ['institution keys as a JSON array', { INSTITUTION_PUBLIC_KEYS: '[]' }, /^invalid configuration:\n  INSTITUTION_PUBLIC_KEYS: must be a JSON object/],
-    ['an institution key that is no PEM', { INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': 'abc' }) }, /^invalid configuration:\n  INSTITUTION_PUBLIC_KEYS\.hosp-a: must be an Ed25519 public key in PEM$/],
-    ['an X25519 key where an Ed25519 one goes', { PERMIT_PUBLIC_KEY: x25519Public }, /^invalid configuration:\n  PERMIT_PUBLIC_KEY: must be an Ed25519 public key in PEM$/],
-    ['a private key where a public one goes', { LEDGER_PUBLIC_KEY: privatePem }, /^invalid configuration:\n  LEDGER_PUBLIC_KEY: must be an Ed25519 public key in PEM$/],
-    ['a public key where a private one goes', { LEDGER_PRIVATE_KEY: publicPem }, /^invalid configuration:\n  LEDGER_PRIVATE_KEY: must be an Ed25519 private key in PEM$/],
+    [
+      'an institution key that is no PEM',
+      { INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': 'abc' }) },
+      /^invalid configuration:\n  INSTITUTION_PUBLIC_KEYS\.hosp-a: must be an Ed25519 public key in PEM$/,
+    ],
+    [
+      'an X25519 key where an Ed25519 one goes',
+      { PERMIT_PUBLIC_KEY: x25519Public },
+      /^invalid configuration:\n  PERMIT_PUBLIC_KEY: must be an Ed25519 public key in PEM$/,
+    ],
+    [
+      'a private key where a public one goes',
+      { LEDGER_PUBLIC_KEY: privatePem },
+      /^invalid configuration:\n  LEDGER_PUBLIC_KEY: must be an Ed25519 public key in PEM$/,
+    ],
+    [
+      'a public key where a private one goes',
+      { LEDGER_PRIVATE_KEY: publicPem },
+      /^invalid configuration:\n  LEDGER_PRIVATE_KEY: must be an Ed25519 private key in PEM$/,
+    ],
   ])('names the variable for %s, and nothing else', (_case, env, message) => {
     expect(problems(env)).toMatch(message);
     expect(problems(env)).not.toMatch(/SyntaxError/);
   });
 
   it('parses PEM and JSON once into the keys PlatformKeys hands out', () => {
-    const keys = new PlatformKeys(schema.parse({ NODE_ENV: 'production', PERMIT_PRIVATE_KEY: privatePem, INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': publicPem }) }));
+    const keys = new PlatformKeys(
+      schema.parse({ NODE_ENV: 'production', PERMIT_PRIVATE_KEY: privatePem, INSTITUTION_PUBLIC_KEYS: JSON.stringify({ 'hosp-a': publicPem }) }),
+    );
     expect(keys.permitPrivateKey().equals(ed25519.privateKey)).toBe(true);
     expect(keys.institutionKeyring().publicKeyOf('hosp-a')?.equals(ed25519.publicKey)).toBe(true);
   });

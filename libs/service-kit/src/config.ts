@@ -19,7 +19,10 @@ export const baseConfigSchema = z.object({
   KAFKA_CREDENTIALS_DIR: z.string().min(1).optional(),
   KAFKA_PASSWORD_FILE: z.string().min(1).optional(),
   /** Default: the service's name. */
-  KAFKA_USERNAME: z.string().regex(/^[a-z0-9-]{1,100}$/, 'lower-case letters, digits and dashes').optional(),
+  KAFKA_USERNAME: z
+    .string()
+    .regex(/^[a-z0-9-]{1,100}$/, 'lower-case letters, digits and dashes')
+    .optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   /** Unique per running instance (consumer groups of its own, client ids): host and pid, unique in containers too. */
   INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),

@@ -11,7 +11,10 @@ describe('the error renderer', () => {
   });
 
   it('renders an OperationOutcome with the finer issue type and paths of each detail', () => {
-    const error = new CodedError(TABLE, 'invalid', [{ text: 'required', expression: 'Consent.status', issueType: 'required' }, { text: 'unknown element', severity: 'warning' }]);
+    const error = new CodedError(TABLE, 'invalid', [
+      { text: 'required', expression: 'Consent.status', issueType: 'required' },
+      { text: 'unknown element', severity: 'warning' },
+    ]);
     expect(operationOutcomeOf(error)).toEqual({
       resourceType: 'OperationOutcome',
       issue: [
@@ -22,7 +25,13 @@ describe('the error renderer', () => {
   });
 
   it('renders RFC 9457 problem details, listing the details only when they say where', () => {
-    expect(problemOf(new CodedError(TABLE, 'gone', 'erased'))).toEqual({ type: 'urn:medshare:problem:gone', title: 'Gone', status: 410, code: 'gone', detail: 'erased' });
+    expect(problemOf(new CodedError(TABLE, 'gone', 'erased'))).toEqual({
+      type: 'urn:medshare:problem:gone',
+      title: 'Gone',
+      status: 410,
+      code: 'gone',
+      detail: 'erased',
+    });
     expect(problemOf(new CodedError(TABLE, 'invalid', [{ text: 'must be a number', expression: 'limit' }]))).toMatchObject({
       detail: 'must be a number',
       errors: [{ detail: 'must be a number', expression: ['limit'] }],
@@ -30,7 +39,11 @@ describe('the error renderer', () => {
   });
 
   it(`caps an answer at ${MAX_ISSUES} issues and says how many more there were`, () => {
-    const error = new CodedError(TABLE, 'invalid', Array.from({ length: MAX_ISSUES + 50 }, (_, i) => ({ text: `issue ${i}` })));
+    const error = new CodedError(
+      TABLE,
+      'invalid',
+      Array.from({ length: MAX_ISSUES + 50 }, (_, i) => ({ text: `issue ${i}` })),
+    );
     const outcome = operationOutcomeOf(error) as { issue: { details: { text: string } }[] };
     expect(outcome.issue).toHaveLength(MAX_ISSUES + 1);
     expect(outcome.issue[MAX_ISSUES].details.text).toBe('50 more issues not listed');

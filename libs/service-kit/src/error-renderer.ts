@@ -118,7 +118,12 @@ export function operationOutcomeOf(error: CodedError): Record<string, unknown> {
   const { shown, more } = capped(error.details);
   const issue: Record<string, unknown>[] = shown.map((detail) => {
     const expression = expressionsOf(detail);
-    return { severity: detail.severity ?? 'error', code: detail.issueType ?? error.issueType, details: { text: detail.text }, ...(expression && { expression }) };
+    return {
+      severity: detail.severity ?? 'error',
+      code: detail.issueType ?? error.issueType,
+      details: { text: detail.text },
+      ...(expression && { expression }),
+    };
   });
   if (more > 0) issue.push({ severity: 'information', code: 'informational', details: { text: `${more} more issues not listed` } });
   return { resourceType: 'OperationOutcome', issue };

@@ -19,7 +19,10 @@ export class Heartbeats implements OnApplicationBootstrap, BeforeApplicationShut
   private timer?: NodeJS.Timeout;
   private failing = false;
 
-  constructor(@Inject(HEARTBEAT_OPTIONS) private readonly options: HeartbeatOptions, private readonly publisher: EventPublisher) {}
+  constructor(
+    @Inject(HEARTBEAT_OPTIONS) private readonly options: HeartbeatOptions,
+    private readonly publisher: EventPublisher,
+  ) {}
 
   onApplicationBootstrap(): void {
     void this.beat('up');
@@ -35,7 +38,9 @@ export class Heartbeats implements OnApplicationBootstrap, BeforeApplicationShut
     const { service, instance, intervalMs, logger } = this.options;
     try {
       // A heartbeat that cannot go out within its interval is a missed one: Kafka is down, governance will see it.
-      await this.publisher.publish(healthTopic, [envelope('platform.heartbeat.v1', service, { service, instance, state, intervalMs })], { deadlineMs: intervalMs });
+      await this.publisher.publish(healthTopic, [envelope('platform.heartbeat.v1', service, { service, instance, state, intervalMs })], {
+        deadlineMs: intervalMs,
+      });
       if (this.failing) logger.info({ service }, 'heartbeats sent again');
       this.failing = false;
     } catch (error) {

@@ -8,7 +8,10 @@ export const objectStoreConfigSchema = z.object({
   /** The development store that infra/ceph/ceph.sh starts; its credentials are public development values. */
   S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).default('http://127.0.0.1:17480'),
   S3_REGION: z.string().min(1).default('default'),
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be an S3 bucket name').default('medshare-files'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'must be an S3 bucket name')
+    .default('medshare-files'),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** Deadline of one S3 call; a PUT past it is an unknown outcome, retried (same key, same content) or reported as such. */
@@ -41,7 +44,10 @@ export class ObjectStore {
       endpoint: config.S3_ENDPOINT,
       region: config.S3_REGION,
       forcePathStyle: true,
-      credentials: config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY } : DEV_S3_CREDENTIALS,
+      credentials:
+        config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY
+          ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY }
+          : DEV_S3_CREDENTIALS,
       // Ceph 16's radosgw predates the SDK's default checksums; streamed bodies need them off (MACHINE notes).
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
@@ -52,7 +58,9 @@ export class ObjectStore {
 
   /** Stores `body` at `key`; an ObjectStoreError with unknownOutcome when it may have been stored anyway. */
   async put(key: string, body: Buffer): Promise<void> {
-    await this.call(`PUT ${key}`, true, (abortSignal) => this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.byteLength }), { abortSignal }));
+    await this.call(`PUT ${key}`, true, (abortSignal) =>
+      this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.byteLength }), { abortSignal }),
+    );
   }
 
   /** The object's bytes, or undefined when there is none. */

@@ -76,7 +76,15 @@ export const platformKeysSchema = z.object({
   SHARED_IDENTIFIER_SYSTEMS: z
     .string()
     .default('https://id.medshare.example/national-health-id')
-    .transform((value) => new Set(value.split(',').map((system) => system.trim()).filter(Boolean))),
+    .transform(
+      (value) =>
+        new Set(
+          value
+            .split(',')
+            .map((system) => system.trim())
+            .filter(Boolean),
+        ),
+    ),
 });
 
 /**

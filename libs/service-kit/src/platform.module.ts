@@ -1,6 +1,15 @@
 // What every medshare service has: configuration, logger, Kafka (publisher, consumer host, admin for readiness),
 // PostgreSQL with migrations, health and metrics endpoints, and an orderly shutdown of all of it.
-import { Global, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit, Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { ConsumerHost, createKafka, EventPublisher, kafkaSecurityFrom, type KafkaSecuritySettings } from '@medshare/messaging';
@@ -28,7 +37,11 @@ export interface PlatformOptions {
 @Injectable()
 class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
   private admin?: Admin;
-  constructor(@Inject(KAFKA) private readonly kafka: Kafka, private readonly publisher: EventPublisher, private readonly readiness: Readiness) {}
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly publisher: EventPublisher,
+    private readonly readiness: Readiness,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     this.admin = this.kafka.admin();
@@ -49,7 +62,10 @@ class KafkaLifecycle implements OnModuleInit, OnApplicationShutdown {
 /** Every consumer of the service is on the one host: ready while all run, stopped after their batch in flight before anything else closes. */
 @Injectable()
 class ConsumerLifecycle implements OnModuleInit, BeforeApplicationShutdown {
-  constructor(private readonly host: ConsumerHost, private readonly readiness: Readiness) {}
+  constructor(
+    private readonly host: ConsumerHost,
+    private readonly readiness: Readiness,
+  ) {}
 
   onModuleInit(): void {
     this.readiness.register('consumers', async () => this.host.check());
@@ -62,7 +78,10 @@ class ConsumerLifecycle implements OnModuleInit, BeforeApplicationShutdown {
 
 @Injectable()
 class DatabaseLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource, private readonly readiness: Readiness) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly readiness: Readiness,
+  ) {}
 
   onModuleInit(): void {
     this.readiness.register('postgres', async () => {
@@ -104,7 +123,15 @@ export class PlatformModule {
         KafkaLifecycle,
         ConsumerLifecycle,
         DatabaseLifecycle,
-        { provide: HEARTBEAT_OPTIONS, useValue: { service: options.service, instance: options.config.INSTANCE_ID, intervalMs: options.config.HEARTBEAT_INTERVAL_MS, logger: options.logger } satisfies HeartbeatOptions },
+        {
+          provide: HEARTBEAT_OPTIONS,
+          useValue: {
+            service: options.service,
+            instance: options.config.INSTANCE_ID,
+            intervalMs: options.config.HEARTBEAT_INTERVAL_MS,
+            logger: options.logger,
+          } satisfies HeartbeatOptions,
+        },
         Heartbeats,
       ],
       exports: [SERVICE_CONFIG, LOGGER, KAFKA, EventPublisher, ConsumerHost, DATA_SOURCE, Readiness, ...(options.keys ? [PlatformKeys] : [])],

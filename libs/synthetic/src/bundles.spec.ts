@@ -21,7 +21,9 @@ describe('patientBundle', () => {
     const bundle = patientBundle(record);
     const fullUrls = new Set(bundle.entry?.map((entry) => entry.fullUrl));
     const references = JSON.stringify(bundle).match(/"reference":"[^"]+"/g) ?? [];
-    const dangling = references.map((text) => text.slice(13, -1)).filter((reference) => !fullUrls.has(reference) && !/^(Organization|ResearchStudy)\//.test(reference));
+    const dangling = references
+      .map((text) => text.slice(13, -1))
+      .filter((reference) => !fullUrls.has(reference) && !/^(Organization|ResearchStudy)\//.test(reference));
     expect(references.length).toBeGreaterThan(0);
     expect(dangling).toEqual([]);
   });

@@ -5,7 +5,8 @@ import { INSTITUTIONS } from './institutions';
 beforeAll(() => loadFhirDefinitions());
 
 const exported = ehrExport(7, INSTITUTIONS[0], 3);
-const invalid = (resources: readonly FhirResource[]) => resources.filter((resource) => !validateFhirResource(resource).ok).map((resource) => resource.resourceType);
+const invalid = (resources: readonly FhirResource[]) =>
+  resources.filter((resource) => !validateFhirResource(resource).ok).map((resource) => resource.resourceType);
 
 describe('ehrExport', () => {
   it('is deterministic', () => {
@@ -13,7 +14,17 @@ describe('ehrExport', () => {
   });
 
   it('has reference resources of every kind, none naming a patient, and records that name them', () => {
-    expect(exported.references.map((resource) => resource.resourceType)).toEqual(['Organization', 'Organization', 'Location', 'Practitioner', 'Practitioner', 'Practitioner', 'PractitionerRole', 'Device', 'Medication']);
+    expect(exported.references.map((resource) => resource.resourceType)).toEqual([
+      'Organization',
+      'Organization',
+      'Location',
+      'Practitioner',
+      'Practitioner',
+      'Practitioner',
+      'PractitionerRole',
+      'Device',
+      'Medication',
+    ]);
     expect(exported.references.every(namesNoPatient)).toBe(true);
     const encounter = JSON.stringify(exported.patients[0].resources.find((resource) => resource.resourceType === 'Encounter'));
     expect(encounter).toMatch(/"Practitioner\/pr-\d+"/);
@@ -22,7 +33,14 @@ describe('ehrExport', () => {
 
   it('builds valid bundles: a batch of updates and transactions with the references first, last or shuffled', () => {
     const transactions = (['first', 'last', 'shuffled'] as const).map((placement) => exportTransaction(exported, 1, placement));
-    expect(invalid([referenceBatch(exported), ...transactions, ...exported.references, ...exported.patients.flatMap((patient) => [patient.patient, ...patient.resources])])).toEqual([]);
+    expect(
+      invalid([
+        referenceBatch(exported),
+        ...transactions,
+        ...exported.references,
+        ...exported.patients.flatMap((patient) => [patient.patient, ...patient.resources]),
+      ]),
+    ).toEqual([]);
     for (const transaction of transactions) {
       const split = splitBundle(transaction);
       expect(split.ok).toBe(true);

@@ -28,35 +28,63 @@ export function ehrExport(seed: Seed, institution: Institution, patientCount: nu
   const system = (kind: string) => `https://${institution.id}.medshare.example/${kind}`;
   const hospital = organizationOf(institution);
   const department: FhirResource = {
-    resourceType: 'Organization', id: `dept-${rng.digits(6)}`, identifier: [{ system: system('department'), value: `D-${rng.digits(4)}` }],
-    active: true, name: 'Department of Internal Medicine (synthetic)', partOf: { reference: `Organization/${institution.id}` },
+    resourceType: 'Organization',
+    id: `dept-${rng.digits(6)}`,
+    identifier: [{ system: system('department'), value: `D-${rng.digits(4)}` }],
+    active: true,
+    name: 'Department of Internal Medicine (synthetic)',
+    partOf: { reference: `Organization/${institution.id}` },
   };
   const ward: FhirResource = {
-    resourceType: 'Location', id: `loc-${rng.digits(6)}`, identifier: [{ system: system('location'), value: `L-${rng.digits(4)}` }],
-    status: 'active', name: 'Ward 3 East (synthetic)', managingOrganization: { reference: `Organization/${department.id as string}` },
+    resourceType: 'Location',
+    id: `loc-${rng.digits(6)}`,
+    identifier: [{ system: system('location'), value: `L-${rng.digits(4)}` }],
+    status: 'active',
+    name: 'Ward 3 East (synthetic)',
+    managingOrganization: { reference: `Organization/${department.id as string}` },
   };
   const practitioners: FhirResource[] = Array.from({ length: 3 }, () => ({
-    resourceType: 'Practitioner', id: `pr-${rng.digits(8)}`, identifier: [{ system: system('practitioner'), value: `P-${rng.digits(6)}` }],
-    active: true, name: [{ family: rng.pick(FAMILY_NAMES), given: [rng.pick(GIVEN_NAMES)], prefix: ['Dr.'] }],
+    resourceType: 'Practitioner',
+    id: `pr-${rng.digits(8)}`,
+    identifier: [{ system: system('practitioner'), value: `P-${rng.digits(6)}` }],
+    active: true,
+    name: [{ family: rng.pick(FAMILY_NAMES), given: [rng.pick(GIVEN_NAMES)], prefix: ['Dr.'] }],
   }));
   const role: FhirResource = {
-    resourceType: 'PractitionerRole', id: `role-${rng.digits(6)}`, identifier: [{ system: system('practitioner-role'), value: `R-${rng.digits(4)}` }], active: true,
-    practitioner: { reference: `Practitioner/${practitioners[0].id as string}` }, organization: { reference: `Organization/${department.id as string}` },
-    location: [{ reference: `Location/${ward.id as string}` }], code: [{ coding: [{ system: SNOMED, code: '309343006', display: 'Physician' }] }],
+    resourceType: 'PractitionerRole',
+    id: `role-${rng.digits(6)}`,
+    identifier: [{ system: system('practitioner-role'), value: `R-${rng.digits(4)}` }],
+    active: true,
+    practitioner: { reference: `Practitioner/${practitioners[0].id as string}` },
+    organization: { reference: `Organization/${department.id as string}` },
+    location: [{ reference: `Location/${ward.id as string}` }],
+    code: [{ coding: [{ system: SNOMED, code: '309343006', display: 'Physician' }] }],
   };
   const device: FhirResource = {
-    resourceType: 'Device', id: `dev-${rng.digits(6)}`, identifier: [{ system: system('device'), value: `DV-${rng.digits(6)}` }], status: 'active',
-    deviceName: [{ name: 'Bedside monitor (synthetic)', type: 'user-friendly-name' }], owner: { reference: `Organization/${institution.id}` },
+    resourceType: 'Device',
+    id: `dev-${rng.digits(6)}`,
+    identifier: [{ system: system('device'), value: `DV-${rng.digits(6)}` }],
+    status: 'active',
+    deviceName: [{ name: 'Bedside monitor (synthetic)', type: 'user-friendly-name' }],
+    owner: { reference: `Organization/${institution.id}` },
   };
   const medication: FhirResource = {
-    resourceType: 'Medication', id: `med-${rng.digits(6)}`, identifier: [{ system: system('formulary'), value: `F-${rng.digits(5)}` }],
+    resourceType: 'Medication',
+    id: `med-${rng.digits(6)}`,
+    identifier: [{ system: system('formulary'), value: `F-${rng.digits(5)}` }],
     code: { coding: [{ system: RXNORM, code: '860975', display: 'metformin hydrochloride 500 MG Oral Tablet' }] },
   };
   const tag = seedTag(seed);
   const patients = Array.from({ length: patientCount }, (_, index) => {
     const personRng = new SeededRandom(seed, 'ehr-export-person', institution.id, index);
     const person = drawPerson(personRng, nationalId(tag, `X${institution.id}-${index}`), index + 3);
-    const record = patientRecord(personRng, institution, person, medicalRecordNumber(institution.id, tag, `X${index}`), (groups) => groups.next().value as FhirResource[]);
+    const record = patientRecord(
+      personRng,
+      institution,
+      person,
+      medicalRecordNumber(institution.id, tag, `X${index}`),
+      (groups) => groups.next().value as FhirResource[],
+    );
     for (const resource of record.resources) {
       if (resource.resourceType !== 'Encounter') continue;
       resource['participant'] = [{ individual: { reference: `Practitioner/${personRng.pick(practitioners).id as string}` } }];
@@ -71,8 +99,13 @@ export function ehrExport(seed: Seed, institution: Institution, patientCount: nu
 /** The reference resources as a batch of updates by id (`PUT Type/<id>`), as an export's "practitioner information" file. */
 export function referenceBatch(exported: EhrExport): Bundle {
   return {
-    resourceType: 'Bundle', type: 'batch',
-    entry: exported.references.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id as string}`, resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id as string}` } })),
+    resourceType: 'Bundle',
+    type: 'batch',
+    entry: exported.references.map((resource) => ({
+      fullUrl: `${resource.resourceType}/${resource.id as string}`,
+      resource,
+      request: { method: 'PUT', url: `${resource.resourceType}/${resource.id as string}` },
+    })),
   };
 }
 
@@ -92,12 +125,17 @@ export function exportTransaction(exported: EhrExport, patientIndex: number, pla
     return {
       fullUrl: urns.get(`${resource.resourceType}/${resource.id as string}`) ?? urnOf(resource),
       resource: withReferences(resource, (reference) => urns.get(reference) ?? reference),
-      request: { method: 'POST', url: resource.resourceType, ...(conditional && identifier && { ifNoneExist: `identifier=${identifier.system}|${identifier.value}` }) },
+      request: {
+        method: 'POST',
+        url: resource.resourceType,
+        ...(conditional && identifier && { ifNoneExist: `identifier=${identifier.system}|${identifier.value}` }),
+      },
     };
   };
   const references = exported.references.map((resource) => entry(resource, true));
   const records = [patient.patient, ...patient.resources].map((resource) => entry(resource, false));
-  const entries = placement === 'first' ? [...references, ...records] : placement === 'last' ? [...records, ...references] : shuffled([...references, ...records], rng);
+  const entries =
+    placement === 'first' ? [...references, ...records] : placement === 'last' ? [...records, ...references] : shuffled([...references, ...records], rng);
   return { resourceType: 'Bundle', type: 'transaction', entry: entries };
 }
 
@@ -109,7 +147,9 @@ export function exportNdjson(exported: EhrExport): string {
 
 /** A copy whose literal references go through `rename` (the urn:uuid references a patient record already has stay). */
 function withReferences(resource: FhirResource, rename: (reference: string) => string): FhirResource {
-  return JSON.parse(JSON.stringify(resource), (key, value: unknown) => (key === 'reference' && typeof value === 'string' ? rename(value) : value)) as FhirResource;
+  return JSON.parse(JSON.stringify(resource), (key, value: unknown) =>
+    key === 'reference' && typeof value === 'string' ? rename(value) : value,
+  ) as FhirResource;
 }
 
 function shuffled<T>(items: T[], rng: SeededRandom): T[] {

@@ -10,7 +10,9 @@ const resources = population.patients.flatMap((record) => record.resources);
 const ofType = (type: string): FhirResource[] => resources.filter((resource) => resource.resourceType === type);
 const codes = (concept: unknown): string[] => ((concept as Codings | undefined)?.coding ?? []).map((coding) => `${coding.system}|${coding.code}`);
 const hasCategory = (resource: FhirResource, code: string): boolean =>
-  ((resource.category as Codings[] | undefined) ?? []).some((category) => codes(category).includes(`http://terminology.hl7.org/CodeSystem/observation-category|${code}`));
+  ((resource.category as Codings[] | undefined) ?? []).some((category) =>
+    codes(category).includes(`http://terminology.hl7.org/CodeSystem/observation-category|${code}`),
+  );
 
 describe('generatePopulation', () => {
   it('is deterministic: the same seed gives identical JSON', () => {
@@ -54,19 +56,67 @@ describe('generatePopulation', () => {
 
   it.each<[string, () => boolean]>([
     ['Encounters', () => ofType('Encounter').length >= population.patients.length],
-    ['lab Observations with LOINC codes and UCUM quantities', () => ofType('Observation').some((o) => hasCategory(o, 'laboratory') && codes(o.code)[0].startsWith('http://loinc.org|') && (o.valueQuantity as { system?: string } | undefined)?.system === 'http://unitsofmeasure.org')],
-    ['vital signs with the vital-signs category', () => ofType('Observation').some((o) => hasCategory(o, 'vital-signs') && codes(o.code).includes('http://loinc.org|85354-9'))],
-    ['Conditions coded in SNOMED CT and ICD-10', () => ofType('Condition').some((c) => codes(c.code).some((code) => code.startsWith('http://snomed.info/sct|')) && codes(c.code).some((code) => code.startsWith('http://hl7.org/fhir/sid/icd-10|')))],
-    ['DiagnosticReports whose results are Observations of the same record', () => population.patients.some((record) => record.resources.some((r) => r.resourceType === 'DiagnosticReport' && (r.result as { reference: string }[]).every(({ reference }) => record.resources.some((o) => o.resourceType === 'Observation' && `urn:uuid:${o.id}` === reference))))],
+    [
+      'lab Observations with LOINC codes and UCUM quantities',
+      () =>
+        ofType('Observation').some(
+          (o) =>
+            hasCategory(o, 'laboratory') &&
+            codes(o.code)[0].startsWith('http://loinc.org|') &&
+            (o.valueQuantity as { system?: string } | undefined)?.system === 'http://unitsofmeasure.org',
+        ),
+    ],
+    [
+      'vital signs with the vital-signs category',
+      () => ofType('Observation').some((o) => hasCategory(o, 'vital-signs') && codes(o.code).includes('http://loinc.org|85354-9')),
+    ],
+    [
+      'Conditions coded in SNOMED CT and ICD-10',
+      () =>
+        ofType('Condition').some(
+          (c) =>
+            codes(c.code).some((code) => code.startsWith('http://snomed.info/sct|')) &&
+            codes(c.code).some((code) => code.startsWith('http://hl7.org/fhir/sid/icd-10|')),
+        ),
+    ],
+    [
+      'DiagnosticReports whose results are Observations of the same record',
+      () =>
+        population.patients.some((record) =>
+          record.resources.some(
+            (r) =>
+              r.resourceType === 'DiagnosticReport' &&
+              (r.result as { reference: string }[]).every(({ reference }) =>
+                record.resources.some((o) => o.resourceType === 'Observation' && `urn:uuid:${o.id}` === reference),
+              ),
+          ),
+        ),
+    ],
     ['ImagingStudies with a started time', () => ofType('ImagingStudy').some((study) => typeof study.started === 'string')],
-    ['genetic variant assessments (LOINC 69548-6) with gene and variant components', () => ofType('Observation').some((o) => codes(o.code).includes('http://loinc.org|69548-6') && (o.component as { code: Codings }[]).some((c) => codes(c.code).includes('http://loinc.org|48018-6')))],
-    ['ResearchSubjects of a generated ResearchStudy', () => ofType('ResearchSubject').some((s) => population.researchStudies.some((study) => (s.study as { reference: string }).reference === `ResearchStudy/${study.id}`))],
+    [
+      'genetic variant assessments (LOINC 69548-6) with gene and variant components',
+      () =>
+        ofType('Observation').some(
+          (o) =>
+            codes(o.code).includes('http://loinc.org|69548-6') &&
+            (o.component as { code: Codings }[]).some((c) => codes(c.code).includes('http://loinc.org|48018-6')),
+        ),
+    ],
+    [
+      'ResearchSubjects of a generated ResearchStudy',
+      () =>
+        ofType('ResearchSubject').some((s) =>
+          population.researchStudies.some((study) => (s.study as { reference: string }).reference === `ResearchStudy/${study.id}`),
+        ),
+    ],
   ])('contains %s', (_case, present) => {
     expect(present()).toBe(true);
   });
 
   it.each(['R', 'PSY', 'HIV', 'SUD'])('labels some records %s', (label) => {
-    const labelled = [...population.patients.map((record) => record.patient), ...resources].filter((resource) => securityLabelsOf(resource).some((l) => l.code === label));
+    const labelled = [...population.patients.map((record) => record.patient), ...resources].filter((resource) =>
+      securityLabelsOf(resource).some((l) => l.code === label),
+    );
     expect(labelled.length).toBeGreaterThan(0);
   });
 

@@ -39,7 +39,9 @@ export function generatePopulation(options: PopulationOptions): Population {
     persons.forEach((person, position) => {
       const rng = new SeededRandom(seed, institution.id, position);
       const encounters = rng.int(1, encountersPerPatient);
-      patients.push(patientRecord(rng, institution, person, medicalRecordNumber(institution.id, tag, position + 1), (groups) => takeGroups(groups, encounters)));
+      patients.push(
+        patientRecord(rng, institution, person, medicalRecordNumber(institution.id, tag, position + 1), (groups) => takeGroups(groups, encounters)),
+      );
     });
     previousNewPersons = persons.slice(sharedCount);
   }

@@ -193,7 +193,14 @@ function buildEncounter(context: RecordContext): FhirResource {
   };
 }
 
-function observationBase(context: RecordContext, encounter: FhirResource, at: number, category: 'vital-signs' | 'laboratory', code: Coding, security: Coding[] = []): FhirResource {
+function observationBase(
+  context: RecordContext,
+  encounter: FhirResource,
+  at: number,
+  category: 'vital-signs' | 'laboratory',
+  code: Coding,
+  security: Coding[] = [],
+): FhirResource {
   return {
     resourceType: 'Observation',
     id: context.rng.uuid(),
@@ -335,7 +342,11 @@ function buildGeneticVariant(context: RecordContext, encounter: FhirResource, at
     component: [
       component('48018-6', 'Gene studied [ID]', { system: HGNC, code: variant.hgnc, display: variant.gene }),
       component('48004-6', 'DNA change (c.HGVS)', { system: HGVS, code: variant.cHgvs }),
-      component('53034-5', 'Allelic state', rng.chance(0.8) ? { system: LOINC, code: 'LA6706-1', display: 'Heterozygous' } : { system: LOINC, code: 'LA6705-3', display: 'Homozygous' }),
+      component(
+        '53034-5',
+        'Allelic state',
+        rng.chance(0.8) ? { system: LOINC, code: 'LA6706-1', display: 'Heterozygous' } : { system: LOINC, code: 'LA6705-3', display: 'Homozygous' },
+      ),
       component('48002-0', 'Genomic source class [Type]', { system: LOINC, code: 'LA6683-2', display: 'Germline' }),
     ],
   };

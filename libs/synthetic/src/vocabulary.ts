@@ -20,7 +20,20 @@ export const V3_ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 export const V3_CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
 
 export const GIVEN_NAMES = ['Testa', 'Mocko', 'Fixtura', 'Sampla', 'Dummo', 'Placida', 'Synthia', 'Fauxley', 'Simula', 'Emulo', 'Artifa', 'Protota'] as const;
-export const FAMILY_NAMES = ['Testperson', 'Fakesworth', 'Sampleton', 'Placeholder', 'Fixtureman', 'Syntheticus', 'Dataforge', 'Nullberg', 'Stubbington', 'Loremson', 'Ipsumova', 'Mockridge'] as const;
+export const FAMILY_NAMES = [
+  'Testperson',
+  'Fakesworth',
+  'Sampleton',
+  'Placeholder',
+  'Fixtureman',
+  'Syntheticus',
+  'Dataforge',
+  'Nullberg',
+  'Stubbington',
+  'Loremson',
+  'Ipsumova',
+  'Mockridge',
+] as const;
 export const STREETS = ['Example Street', 'Fixture Lane', 'Mock Avenue', 'Sample Road', 'Placeholder Way', 'Synthetic Close'] as const;
 export const CITIES = ['Testville', 'Mockford', 'Sampleton-on-Data', 'Fakeburg'] as const;
 
@@ -60,31 +73,107 @@ export const LAB_PANELS: readonly LabPanel[] = [
     display: 'CBC panel - Blood by Automated count',
     tests: [
       { code: '718-7', display: 'Hemoglobin [Mass/volume] in Blood', unit: 'g/dL', low: 9, high: 17.5, decimals: 1, referenceLow: 12, referenceHigh: 16 },
-      { code: '6690-2', display: 'Leukocytes [#/volume] in Blood by Automated count', unit: '10*3/uL', low: 3, high: 14, decimals: 1, referenceLow: 4, referenceHigh: 10.5 },
-      { code: '777-3', display: 'Platelets [#/volume] in Blood by Automated count', unit: '10*3/uL', low: 120, high: 450, decimals: 0, referenceLow: 150, referenceHigh: 400 },
+      {
+        code: '6690-2',
+        display: 'Leukocytes [#/volume] in Blood by Automated count',
+        unit: '10*3/uL',
+        low: 3,
+        high: 14,
+        decimals: 1,
+        referenceLow: 4,
+        referenceHigh: 10.5,
+      },
+      {
+        code: '777-3',
+        display: 'Platelets [#/volume] in Blood by Automated count',
+        unit: '10*3/uL',
+        low: 120,
+        high: 450,
+        decimals: 0,
+        referenceLow: 150,
+        referenceHigh: 400,
+      },
     ],
   },
   {
     code: '51990-0',
     display: 'Basic metabolic panel - Blood',
     tests: [
-      { code: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma', unit: 'mg/dL', low: 65, high: 220, decimals: 0, referenceLow: 70, referenceHigh: 99 },
-      { code: '2160-0', display: 'Creatinine [Mass/volume] in Serum or Plasma', unit: 'mg/dL', low: 0.5, high: 2.4, decimals: 2, referenceLow: 0.6, referenceHigh: 1.2 },
-      { code: '2951-2', display: 'Sodium [Moles/volume] in Serum or Plasma', unit: 'mmol/L', low: 128, high: 150, decimals: 0, referenceLow: 135, referenceHigh: 145 },
-      { code: '2823-3', display: 'Potassium [Moles/volume] in Serum or Plasma', unit: 'mmol/L', low: 3, high: 5.8, decimals: 1, referenceLow: 3.5, referenceHigh: 5.1 },
+      {
+        code: '2345-7',
+        display: 'Glucose [Mass/volume] in Serum or Plasma',
+        unit: 'mg/dL',
+        low: 65,
+        high: 220,
+        decimals: 0,
+        referenceLow: 70,
+        referenceHigh: 99,
+      },
+      {
+        code: '2160-0',
+        display: 'Creatinine [Mass/volume] in Serum or Plasma',
+        unit: 'mg/dL',
+        low: 0.5,
+        high: 2.4,
+        decimals: 2,
+        referenceLow: 0.6,
+        referenceHigh: 1.2,
+      },
+      {
+        code: '2951-2',
+        display: 'Sodium [Moles/volume] in Serum or Plasma',
+        unit: 'mmol/L',
+        low: 128,
+        high: 150,
+        decimals: 0,
+        referenceLow: 135,
+        referenceHigh: 145,
+      },
+      {
+        code: '2823-3',
+        display: 'Potassium [Moles/volume] in Serum or Plasma',
+        unit: 'mmol/L',
+        low: 3,
+        high: 5.8,
+        decimals: 1,
+        referenceLow: 3.5,
+        referenceHigh: 5.1,
+      },
     ],
   },
   {
     code: '57698-3',
     display: 'Lipid panel with direct LDL - Serum or Plasma',
     tests: [
-      { code: '2093-3', display: 'Cholesterol [Mass/volume] in Serum or Plasma', unit: 'mg/dL', low: 120, high: 290, decimals: 0, referenceLow: 125, referenceHigh: 200 },
-      { code: '2085-9', display: 'Cholesterol in HDL [Mass/volume] in Serum or Plasma', unit: 'mg/dL', low: 28, high: 95, decimals: 0, referenceLow: 40, referenceHigh: 60 },
+      {
+        code: '2093-3',
+        display: 'Cholesterol [Mass/volume] in Serum or Plasma',
+        unit: 'mg/dL',
+        low: 120,
+        high: 290,
+        decimals: 0,
+        referenceLow: 125,
+        referenceHigh: 200,
+      },
+      {
+        code: '2085-9',
+        display: 'Cholesterol in HDL [Mass/volume] in Serum or Plasma',
+        unit: 'mg/dL',
+        low: 28,
+        high: 95,
+        decimals: 0,
+        referenceLow: 40,
+        referenceHigh: 60,
+      },
     ],
   },
 ];
 
-export const BLOOD_CULTURE = { code: '600-7', display: 'Bacteria identified in Blood by Culture', results: ['No growth after 5 days', 'Staphylococcus epidermidis (likely contaminant)'] } as const;
+export const BLOOD_CULTURE = {
+  code: '600-7',
+  display: 'Bacteria identified in Blood by Culture',
+  results: ['No growth after 5 days', 'Staphylococcus epidermidis (likely contaminant)'],
+} as const;
 
 export interface ConditionCode {
   snomed: string;
@@ -116,8 +205,20 @@ export const SENSITIVE_TOPICS: readonly SensitiveTopic[] = [
   {
     label: 'HIV',
     labelDisplay: 'HIV/AIDS information sensitivity',
-    condition: { snomed: '86406008', snomedDisplay: 'Human immunodeficiency virus infection', icd10: 'B20', icd10Display: 'Human immunodeficiency virus [HIV] disease' },
-    result: { code: '20447-9', display: 'HIV 1 RNA [#/volume] (viral load) in Serum or Plasma by NAA with probe detection', unit: '{copies}/mL', low: 20, high: 90000, decimals: 0 },
+    condition: {
+      snomed: '86406008',
+      snomedDisplay: 'Human immunodeficiency virus infection',
+      icd10: 'B20',
+      icd10Display: 'Human immunodeficiency virus [HIV] disease',
+    },
+    result: {
+      code: '20447-9',
+      display: 'HIV 1 RNA [#/volume] (viral load) in Serum or Plasma by NAA with probe detection',
+      unit: '{copies}/mL',
+      low: 20,
+      high: 90000,
+      decimals: 0,
+    },
   },
   {
     label: 'PSY',
@@ -128,7 +229,12 @@ export const SENSITIVE_TOPICS: readonly SensitiveTopic[] = [
   {
     label: 'SUD',
     labelDisplay: 'substance use disorder information sensitivity',
-    condition: { snomed: '7200002', snomedDisplay: 'Alcoholism', icd10: 'F10.2', icd10Display: 'Mental and behavioural disorders due to use of alcohol, dependence syndrome' },
+    condition: {
+      snomed: '7200002',
+      snomedDisplay: 'Alcoholism',
+      icd10: 'F10.2',
+      icd10Display: 'Mental and behavioural disorders due to use of alcohol, dependence syndrome',
+    },
     result: { code: '75626-2', display: 'Total score [AUDIT-C]', unit: '{score}', low: 4, high: 12, decimals: 0 },
   },
 ];
@@ -142,10 +248,34 @@ export interface ImagingProcedure {
 }
 
 export const IMAGING_PROCEDURES: readonly ImagingProcedure[] = [
-  { modality: 'CT', modalityDisplay: 'Computed Tomography', description: 'CT chest without contrast', bodySite: { code: '51185008', display: 'Thoracic structure' }, sopClass: '1.2.840.10008.5.1.4.1.1.2' },
-  { modality: 'MR', modalityDisplay: 'Magnetic Resonance', description: 'MR brain', bodySite: { code: '12738006', display: 'Brain structure' }, sopClass: '1.2.840.10008.5.1.4.1.1.4' },
-  { modality: 'DX', modalityDisplay: 'Digital Radiography', description: 'Chest X-ray, two views', bodySite: { code: '51185008', display: 'Thoracic structure' }, sopClass: '1.2.840.10008.5.1.4.1.1.1.1' },
-  { modality: 'US', modalityDisplay: 'Ultrasound', description: 'Abdominal ultrasound', bodySite: { code: '818983003', display: 'Abdomen' }, sopClass: '1.2.840.10008.5.1.4.1.1.6.1' },
+  {
+    modality: 'CT',
+    modalityDisplay: 'Computed Tomography',
+    description: 'CT chest without contrast',
+    bodySite: { code: '51185008', display: 'Thoracic structure' },
+    sopClass: '1.2.840.10008.5.1.4.1.1.2',
+  },
+  {
+    modality: 'MR',
+    modalityDisplay: 'Magnetic Resonance',
+    description: 'MR brain',
+    bodySite: { code: '12738006', display: 'Brain structure' },
+    sopClass: '1.2.840.10008.5.1.4.1.1.4',
+  },
+  {
+    modality: 'DX',
+    modalityDisplay: 'Digital Radiography',
+    description: 'Chest X-ray, two views',
+    bodySite: { code: '51185008', display: 'Thoracic structure' },
+    sopClass: '1.2.840.10008.5.1.4.1.1.1.1',
+  },
+  {
+    modality: 'US',
+    modalityDisplay: 'Ultrasound',
+    description: 'Abdominal ultrasound',
+    bodySite: { code: '818983003', display: 'Abdomen' },
+    sopClass: '1.2.840.10008.5.1.4.1.1.6.1',
+  },
 ];
 
 export interface GeneticVariant {

@@ -3,8 +3,16 @@
 // (decision, signed permit, decrypt round trip over Kafka to a real encryption service, filtering, audit events).
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  AgreementIndex, ConsentIndex, decide, filterRecords, parseAccessRequest, parseAgreement, parseConsent,
-  type AccessState, type RecordMeta, type RegisteredPractitioner,
+  AgreementIndex,
+  ConsentIndex,
+  decide,
+  filterRecords,
+  parseAccessRequest,
+  parseAgreement,
+  parseConsent,
+  type AccessState,
+  type RecordMeta,
+  type RegisteredPractitioner,
 } from '@medshare/consent';
 import { issueInstitutionToken } from '@medshare/crypto';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
@@ -32,12 +40,26 @@ export async function run(): Promise<BenchResult[]> {
 
 function consentJson(id: string, patient: string, variant: number): Record<string, unknown> {
   const provisions = [
-    { purpose: [{ system: ACT_REASON, code: 'TREAT' }], provision: [{ type: 'deny', class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Condition' }] }] },
-    { actor: [{ reference: { reference: 'Organization/hosp-b' } }], provision: [{ type: 'deny', class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Observation' }], provision: [{ type: 'permit', dataPeriod: { start: '2024-01-01' } }] }] },
+    {
+      purpose: [{ system: ACT_REASON, code: 'TREAT' }],
+      provision: [{ type: 'deny', class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Condition' }] }],
+    },
+    {
+      actor: [{ reference: { reference: 'Organization/hosp-b' } }],
+      provision: [
+        {
+          type: 'deny',
+          class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Observation' }],
+          provision: [{ type: 'permit', dataPeriod: { start: '2024-01-01' } }],
+        },
+      ],
+    },
     { purpose: [{ system: ACT_REASON, code: 'HRESCH' }], provision: [{ type: 'permit', securityLabel: [{ system: ACT_CODE, code: 'HIV' }] }] },
   ];
   return {
-    resourceType: 'Consent', id, status: 'active',
+    resourceType: 'Consent',
+    id,
+    status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
     patient: { reference: `Patient/${patient}` },
@@ -60,7 +82,14 @@ function inMemoryDecisions(): BenchResult {
   const agreements = new AgreementIndex();
   const practitioners = new Map<string, RegisteredPractitioner>([['dr-b', { institution: 'hosp-b', role: 'physician' }]]);
   const state: AccessState = { consents, agreements, practitioners };
-  const agreement = parseAgreement({ id: 'ag', holder: 'hosp-a', reader: 'hosp-b', purposes: ['TREAT', 'HRESCH'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' });
+  const agreement = parseAgreement({
+    id: 'ag',
+    holder: 'hosp-a',
+    reader: 'hosp-b',
+    purposes: ['TREAT', 'HRESCH'],
+    period: { start: '2024-01-01', end: '2099-12-31' },
+    status: 'active',
+  });
   if (!agreement.ok) throw new Error('bench agreement is invalid');
   agreements.put(agreement.agreement);
   const patients = CONSENTS / 2;
@@ -70,8 +99,11 @@ function inMemoryDecisions(): BenchResult {
     consents.put(parsed.consent);
   }
   const records: RecordMeta[] = Array.from({ length: 20 }, (_, index) => ({
-    recordId: `r-${index}`, holder: 'hosp-a', resourceType: index % 3 === 0 ? 'Condition' : 'Observation',
-    securityLabels: index % 7 === 0 ? [{ system: ACT_CODE, code: 'HIV' }] : [], clinicalDate: `${2020 + (index % 6)}-03-01`,
+    recordId: `r-${index}`,
+    holder: 'hosp-a',
+    resourceType: index % 3 === 0 ? 'Condition' : 'Observation',
+    securityLabels: index % 7 === 0 ? [{ system: ACT_CODE, code: 'HIV' }] : [],
+    clinicalDate: `${2020 + (index % 6)}-03-01`,
   }));
   const samples: number[] = [];
   let permits = 0;
@@ -80,8 +112,12 @@ function inMemoryDecisions(): BenchResult {
     const patient = pseudonym(Math.abs(index) % patients);
     const started = process.hrtime.bigint();
     const intake = parseAccessRequest({
-      requester: { institution: 'hosp-b', practitioner: 'dr-b', role: 'physician' }, patient, holders: ['hosp-a'],
-      purpose: index % 2 === 0 ? 'TREAT' : 'HRESCH', resourceTypes: ['Observation', 'Condition'], now: new Date().toISOString(),
+      requester: { institution: 'hosp-b', practitioner: 'dr-b', role: 'physician' },
+      patient,
+      holders: ['hosp-a'],
+      purpose: index % 2 === 0 ? 'TREAT' : 'HRESCH',
+      resourceTypes: ['Observation', 'Condition'],
+      now: new Date().toISOString(),
     });
     if (!intake.ok) throw new Error('bench request is invalid');
     const { context } = decide(intake.request, state);
@@ -92,7 +128,9 @@ function inMemoryDecisions(): BenchResult {
   }
   return {
     name: `decision in memory (${consents.size} consents)`,
-    events: DECISIONS, p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99),
+    events: DECISIONS,
+    p50Ms: percentile(samples, 50),
+    p99Ms: percentile(samples, 99),
     notes: `request intake + decide + filterRecords over 20 records; ${permits} permits`,
   };
 }
@@ -119,8 +157,28 @@ async function overHttp(): Promise<BenchResult[]> {
   const start = (name: 'ingestion' | 'encryption' | 'access-control', port: number, env: Record<string, string>, instance: string) =>
     startService(name, { port, instance, env: { LOG_LEVEL: 'warn', ...env } });
   try {
-    services.push(await start('encryption', 4352, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`, KAFKA_GROUP_ID: `encryption-acbench-${id}`, SERVICE_SOURCE: source, SEALED_START: 'latest' }, `encryption-acbench-${id}`));
-    services.push(await start('ingestion', 4351, { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-acbench-${id}`, SEALING_KEY_SOURCE: source }, `ingestion-acbench-${id}`));
+    services.push(
+      await start(
+        'encryption',
+        4352,
+        {
+          ...common,
+          DATABASE_URL: `${STATE_SERVER}/${databases.encryption}`,
+          KAFKA_GROUP_ID: `encryption-acbench-${id}`,
+          SERVICE_SOURCE: source,
+          SEALED_START: 'latest',
+        },
+        `encryption-acbench-${id}`,
+      ),
+    );
+    services.push(
+      await start(
+        'ingestion',
+        4351,
+        { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-acbench-${id}`, SEALING_KEY_SOURCE: source },
+        `ingestion-acbench-${id}`,
+      ),
+    );
     const accessEnv = { ...common, DATABASE_URL: `${STATE_SERVER}/${databases.access}`, KAFKA_GROUP_ID: `access-control-acbench-${id}` };
     services.push(await start('access-control', 4353, accessEnv, `access-control-acbench-${id}`));
     services.push(await start('access-control', 4354, accessEnv, `access-control-acbench-${id}-2`));
@@ -131,16 +189,32 @@ async function overHttp(): Promise<BenchResult[]> {
     const post = (url: string, authorization: string, body: unknown) =>
       fetch(url, { method: 'POST', headers: { authorization, 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
     await expectStatus(post(`${access}/v1/roles`, system(B), { practitioner: `dr-${id}`, role: 'physician' }), 201);
-    await expectStatus(post(`${access}/v1/agreements`, system(A), { id: `ag-${id}`, holder: A, reader: B, purposes: ['TREAT'], period: { start: '2024-01-01', end: '2099-12-31' }, status: 'active' }), 201);
+    await expectStatus(
+      post(`${access}/v1/agreements`, system(A), {
+        id: `ag-${id}`,
+        holder: A,
+        reader: B,
+        purposes: ['TREAT'],
+        period: { start: '2024-01-01', end: '2099-12-31' },
+        status: 'active',
+      }),
+      201,
+    );
     const nationalId = `N-bench-${id}`;
     await expectStatus(post('http://127.0.0.1:4351/v1/fhir', system(A), benchBundle(nationalId)), 202);
     const consent = {
-      resourceType: 'Consent', id: `c-${id}`, status: 'active',
+      resourceType: 'Consent',
+      id: `c-${id}`,
+      status: 'active',
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
       category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
       patient: { identifier: { system: NATIONAL, value: nationalId } },
       policy: [{ uri: 'https://fhir.medshare.example/policy/sharing' }],
-      provision: { type: 'permit', purpose: [{ system: ACT_REASON, code: 'TREAT' }], provision: [{ type: 'deny', class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Condition' }] }] },
+      provision: {
+        type: 'permit',
+        purpose: [{ system: ACT_REASON, code: 'TREAT' }],
+        provision: [{ type: 'deny', class: [{ system: 'http://hl7.org/fhir/resource-types', code: 'Condition' }] }],
+      },
     };
     // Until access control has seen the records, the holder "does not hold" the patient (403).
     await until(async () => (await post(`${access}/v1/consents`, system(A), consent)).status === 201, 'the consent accepted');
@@ -171,16 +245,39 @@ async function overHttp(): Promise<BenchResult[]> {
       const expected = status === 'active' ? 'permit' : 'deny';
       await expectStatus(post(`${access}/v1/consents`, system(A), { ...consent, status }), 201);
       const acknowledged = process.hrtime.bigint();
-      await until(async () => {
-        const answer = (await (await post(`${otherInstance}/v1/decisions`, doctor, { patient, purpose: 'TREAT' })).json()) as { effect?: string };
-        return answer.effect === expected;
-      }, 'the other instance to apply the consent', 10_000, 1);
+      await until(
+        async () => {
+          const answer = (await (await post(`${otherInstance}/v1/decisions`, doctor, { patient, purpose: 'TREAT' })).json()) as { effect?: string };
+          return answer.effect === expected;
+        },
+        'the other instance to apply the consent',
+        10_000,
+        1,
+      );
       windowSamples.push(Number(process.hrtime.bigint() - acknowledged) / 1e6);
     }
     return [
-      { name: 'cross-instance window (consent change)', events: WINDOW_FLIPS, p50Ms: percentile(windowSamples, 50), p99Ms: percentile(windowSamples, 99), notes: 'from the 201 on one instance until another decides with it (polled by POST /v1/decisions, ~4 ms resolution)' },
-      { name: 'POST /v1/decisions over HTTP', events: HTTP_DECISIONS, p50Ms: percentile(decisionSamples, 50), p99Ms: percentile(decisionSamples, 99), notes: 'sequential; JWT verify, decide, access.decision.v1 acked (acks=all)' },
-      { name: 'read path over HTTP', events: READS, p50Ms: percentile(readSamples, 50), p99Ms: percentile(readSamples, 99), notes: `sequential; ${released} released of 12 per read (Condition denied); permit, decrypt request/reply over Kafka, filter, decision + disclosure acked` },
+      {
+        name: 'cross-instance window (consent change)',
+        events: WINDOW_FLIPS,
+        p50Ms: percentile(windowSamples, 50),
+        p99Ms: percentile(windowSamples, 99),
+        notes: 'from the 201 on one instance until another decides with it (polled by POST /v1/decisions, ~4 ms resolution)',
+      },
+      {
+        name: 'POST /v1/decisions over HTTP',
+        events: HTTP_DECISIONS,
+        p50Ms: percentile(decisionSamples, 50),
+        p99Ms: percentile(decisionSamples, 99),
+        notes: 'sequential; JWT verify, decide, access.decision.v1 acked (acks=all)',
+      },
+      {
+        name: 'read path over HTTP',
+        events: READS,
+        p50Ms: percentile(readSamples, 50),
+        p99Ms: percentile(readSamples, 99),
+        notes: `sequential; ${released} released of 12 per read (Condition denied); permit, decrypt request/reply over Kafka, filter, decision + disclosure acked`,
+      },
     ];
   } finally {
     for (const service of services.reverse()) await service.stop();
@@ -199,14 +296,27 @@ function benchBundle(nationalId: string) {
   const resources = [
     { resourceType: 'Patient', id: `bench-${nationalId}`, identifier: [{ system: NATIONAL, value: nationalId }], gender: 'female', birthDate: '1970-01-01' },
     ...Array.from({ length: 10 }, (_, index) => ({
-      resourceType: 'Observation', status: 'final', subject: { reference: patientUrl }, effectiveDateTime: `2024-0${1 + (index % 9)}-01T08:00:00Z`,
+      resourceType: 'Observation',
+      status: 'final',
+      subject: { reference: patientUrl },
+      effectiveDateTime: `2024-0${1 + (index % 9)}-01T08:00:00Z`,
       code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] },
       valueQuantity: { value: 5 + index / 10, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
     })),
-    { resourceType: 'Condition', subject: { reference: patientUrl }, code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, recordedDate: '2023-05-01T10:00:00Z' },
+    {
+      resourceType: 'Condition',
+      subject: { reference: patientUrl },
+      code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] },
+      recordedDate: '2023-05-01T10:00:00Z',
+    },
   ];
   return {
-    resourceType: 'Bundle', type: 'transaction',
-    entry: resources.map((resource, index) => ({ fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: resources.map((resource, index) => ({
+      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
+      resource,
+      request: { method: 'POST', url: resource.resourceType },
+    })),
   };
 }

@@ -44,7 +44,12 @@ export async function run(): Promise<BenchResult[]> {
   await store.connect();
   try {
     const keys = new PlatformKeys(platformKeysSchema.parse({}));
-    const tokens = new Map(INSTITUTIONS.map((institution) => [institution.id, issueInstitutionToken(keys.institutionPrivateKey(institution.id), { institution: institution.id, ttlSeconds: 3600 })]));
+    const tokens = new Map(
+      INSTITUTIONS.map((institution) => [
+        institution.id,
+        issueInstitutionToken(keys.institutionPrivateKey(institution.id), { institution: institution.id, ttlSeconds: 3600 }),
+      ]),
+    );
     const bodies = [...bundlesForLoad(`bench-${id}`, BUNDLES + 10, RESOURCES_PER_BUNDLE)].map((bundle, index) => ({
       institution: INSTITUTIONS[index % INSTITUTIONS.length].id,
       body: JSON.stringify(bundle),
@@ -101,8 +106,14 @@ export async function run(): Promise<BenchResult[]> {
         name: `http 202 (validate, seal, acks=all), bundles of ${RESOURCES_PER_BUNDLE}`,
         events: BUNDLES,
         eventsPerSecond: BUNDLES / ((Math.max(...sent.map((bundle) => bundle.started + bundle.answeredMs)) - started) / 1000),
-        p50Ms: percentile(sent.map((bundle) => bundle.answeredMs), 50),
-        p99Ms: percentile(sent.map((bundle) => bundle.answeredMs), 99),
+        p50Ms: percentile(
+          sent.map((bundle) => bundle.answeredMs),
+          50,
+        ),
+        p99Ms: percentile(
+          sent.map((bundle) => bundle.answeredMs),
+          99,
+        ),
         notes: 'events = bundles here',
       },
     ];

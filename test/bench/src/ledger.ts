@@ -65,14 +65,26 @@ export async function run(): Promise<BenchResult[]> {
 
     const report = await runLedgerVerification(ledger.baseUrl);
     const treeSize = ((await (await fetch(`${ledger.baseUrl}/v1/blocks/head`)).json()) as { treeSize: number }).treeSize;
-    results.push({ name: 'verify 3 replicas (POST /v1/verifications)', events: treeSize, eventsPerSecond: (3 * treeSize) / (report.durationMs / 1000), notes: `${report.durationMs} ms for ${treeSize} events x 3 replicas, ok=${report.ok}` });
+    results.push({
+      name: 'verify 3 replicas (POST /v1/verifications)',
+      events: treeSize,
+      eventsPerSecond: (3 * treeSize) / (report.durationMs / 1000),
+      notes: `${report.durationMs} ms for ${treeSize} events x 3 replicas, ok=${report.ok}`,
+    });
 
     const publicKey = await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text();
     const cli = resolve(repoRoot, 'tools/verify/bin/medshare-verify.js');
     const started = performance.now();
-    await promisify(execFile)(process.execPath, [cli, 'replica', '--url', databaseUrl(ledgerServers[0], database), '--public-key', publicKey], { maxBuffer: 1 << 20 });
+    await promisify(execFile)(process.execPath, [cli, 'replica', '--url', databaseUrl(ledgerServers[0], database), '--public-key', publicKey], {
+      maxBuffer: 1 << 20,
+    });
     const cliMs = performance.now() - started;
-    results.push({ name: 'verify 1 replica (medshare-verify replica)', events: treeSize, eventsPerSecond: treeSize / (cliMs / 1000), notes: `${Math.round(cliMs)} ms including process start` });
+    results.push({
+      name: 'verify 1 replica (medshare-verify replica)',
+      events: treeSize,
+      eventsPerSecond: treeSize / (cliMs / 1000),
+      notes: `${Math.round(cliMs)} ms including process start`,
+    });
   } finally {
     await producer.disconnect().catch(() => undefined);
     await blocks.disconnect().catch(() => undefined);

@@ -15,7 +15,11 @@ async function main(): Promise<void> {
     .filter((name) => !helpers.has(name) && (wanted.length === 0 || wanted.includes(name)))
     .sort();
   const all: Array<BenchResult & { module: string }> = [];
-  process.stdout.write(`bench: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; modules: ${modules.join(', ')}\n`);
+  process.stdout.write(
+    `bench: ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; modules: ${modules.join(', ')}\n`,
+  );
   for (const name of modules) {
     const module = (await import(resolve(__dirname, `${name}.js`))) as BenchModule;
     const results = await module.run();

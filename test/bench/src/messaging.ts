@@ -33,7 +33,10 @@ export async function run(): Promise<BenchResult[]> {
         before: (chunk: Message[]) => before.send({ topic: topic.name, acks: -1, messages: chunk }).then(() => undefined),
         after: (chunk: Message[]) => publisher.publishRaw(topic, chunk),
       };
-      for (const [shape, size, callers] of [['sequential x1000', 1_000, 1], ['8 callers x100', 100, 8]] as const) {
+      for (const [shape, size, callers] of [
+        ['sequential x1000', 1_000, 1],
+        ['8 callers x100', 100, 8],
+      ] as const) {
         const rates: Record<string, number> = {};
         for (const [name, sender] of Object.entries(send)) {
           rates[name] = await produce(messages, size, callers, sender);

@@ -23,7 +23,12 @@ export interface ParsedFlags {
 /** `--name value` or `--name=value` for the known names, each a string; anything else is a usage error. */
 export function parseFlags(args: string[], known: readonly string[], { positionals = false } = {}): ParsedFlags {
   try {
-    const parsed = parseArgs({ args, options: Object.fromEntries(known.map((name) => [name, { type: 'string' as const }])), strict: true, allowPositionals: positionals });
+    const parsed = parseArgs({
+      args,
+      options: Object.fromEntries(known.map((name) => [name, { type: 'string' as const }])),
+      strict: true,
+      allowPositionals: positionals,
+    });
     return { flags: parsed.values as Record<string, string>, positionals: parsed.positionals };
   } catch (error) {
     return { flags: {}, positionals: [], error: error instanceof Error ? error.message : String(error) };

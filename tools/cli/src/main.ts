@@ -23,7 +23,10 @@ export const commands: Record<string, CommandEntry> = {
   status: { run: statusCommand, summary: 'status                       readiness of the five services' },
   demo: { run: demoCommand, summary: 'demo [--rate N] [--duration S]   synthetic hospital traffic against the running platform' },
   token: { run: tokenCommand, summary: 'token --institution ID [--practitioner ID] [--role ROLE] [--ttl S]   a DEV bearer token' },
-  contracts: { run: (args, io) => contractsCommand(args, io), summary: 'contracts [check]            write (or compare) docs/contracts/: event JSON Schemas, AsyncAPI, OpenAPI' },
+  contracts: {
+    run: (args, io) => contractsCommand(args, io),
+    summary: 'contracts [check]            write (or compare) docs/contracts/: event JSON Schemas, AsyncAPI, OpenAPI',
+  },
   docs: { run: docsCommand, summary: 'docs [check]                 write (or compare) docs/events.md from the topic registry and schemas' },
 };
 

@@ -68,13 +68,15 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 const inclusion = (overrides: Record<string, string> = {}): string[] =>
-  Object.entries({ 'leaf-hash': LEAF_HASHES[5], index: '5', size: '8', root: ROOT_8, proof: INCLUSION_5_OF_8, ...overrides }).flatMap(
-    ([flag, value]) => [`--${flag}`, value],
-  );
+  Object.entries({ 'leaf-hash': LEAF_HASHES[5], index: '5', size: '8', root: ROOT_8, proof: INCLUSION_5_OF_8, ...overrides }).flatMap(([flag, value]) => [
+    `--${flag}`,
+    value,
+  ]);
 const consistency = (overrides: Record<string, string> = {}): string[] =>
-  Object.entries({ size1: '6', size2: '8', root1: ROOT_6, root2: ROOT_8, proof: CONSISTENCY_6_TO_8, ...overrides }).flatMap(
-    ([flag, value]) => [`--${flag}`, value],
-  );
+  Object.entries({ size1: '6', size2: '8', root1: ROOT_6, root2: ROOT_8, proof: CONSISTENCY_6_TO_8, ...overrides }).flatMap(([flag, value]) => [
+    `--${flag}`,
+    value,
+  ]);
 
 /** The same flags written as --flag=value. */
 const withEquals = (args: string[]): string[] => args.flatMap((arg, i) => (i % 2 === 0 ? [`${arg}=${args[i + 1]}`] : []));
@@ -85,14 +87,30 @@ describe('medshare-verify', () => {
     ['prints the empty tree root for no leaves', ['root', '--leaves', FILES.noLeaves], `${EMPTY_ROOT}\n`],
     ['accepts a published inclusion proof', ['inclusion', ...inclusion()], 'valid\nleaf 5 is in the tree of size 8'],
     ['accepts flags written --flag=value', ['inclusion', ...withEquals(inclusion())], 'valid\n'],
-    ['accepts an empty inclusion proof for a one-leaf tree', ['inclusion', ...inclusion({ 'leaf-hash': ROOT_1, index: '0', size: '1', root: ROOT_1, proof: '' })], 'valid\n'],
-    ['accepts an empty proof given as --proof=', ['inclusion', ...inclusion({ 'leaf-hash': ROOT_1, index: '0', size: '1', root: ROOT_1 }).slice(0, -2), '--proof='], 'valid\n'],
+    [
+      'accepts an empty inclusion proof for a one-leaf tree',
+      ['inclusion', ...inclusion({ 'leaf-hash': ROOT_1, index: '0', size: '1', root: ROOT_1, proof: '' })],
+      'valid\n',
+    ],
+    [
+      'accepts an empty proof given as --proof=',
+      ['inclusion', ...inclusion({ 'leaf-hash': ROOT_1, index: '0', size: '1', root: ROOT_1 }).slice(0, -2), '--proof='],
+      'valid\n',
+    ],
     ['accepts upper-case hex and spaces after commas', ['inclusion', ...inclusion({ proof: INCLUSION_5_OF_8.toUpperCase().replace(/,/g, ', ') })], 'valid\n'],
     ['accepts a published consistency proof', ['consistency', ...consistency()], 'valid\nthe tree of size 6'],
     ['accepts an empty consistency proof between equal heads', ['consistency', ...consistency({ size1: '8', root1: ROOT_8, proof: '' })], 'valid\n'],
     ['accepts an empty consistency proof from the empty tree', ['consistency', ...consistency({ size1: '0', root1: EMPTY_ROOT, proof: '' })], 'valid\n'],
-    ['accepts a bundle under a PEM key file', ['bundle', '--file', FILES.bundle, '--public-key', FILES.publicPem], 'valid\nevent:      b\nleaf index: 1\ntree size:  3'],
-    ['accepts a bundle under a raw base64 key file', ['bundle', '--file', FILES.bundle, '--public-key', FILES.publicRaw], 'leaf data:  included, and hashes to the leaf hash'],
+    [
+      'accepts a bundle under a PEM key file',
+      ['bundle', '--file', FILES.bundle, '--public-key', FILES.publicPem],
+      'valid\nevent:      b\nleaf index: 1\ntree size:  3',
+    ],
+    [
+      'accepts a bundle under a raw base64 key file',
+      ['bundle', '--file', FILES.bundle, '--public-key', FILES.publicRaw],
+      'leaf data:  included, and hashes to the leaf hash',
+    ],
     ['accepts a bundle under an inline PEM key', ['bundle', '--file', FILES.bundle, '--public-key', publicPem], 'signed by:  medshare.test/ledger'],
     ['accepts a bundle under an inline raw base64 key', ['bundle', '--file', FILES.bundle, '--public-key', publicRaw], 'valid\n'],
     ['says when a bundle carries no leaf data', ['bundle', '--file', FILES.bundleWithoutData, '--public-key', publicRaw], 'leaf data:  not included'],
@@ -112,12 +130,24 @@ describe('medshare-verify', () => {
     ['a wrong leaf index', ['inclusion', ...inclusion({ index: '4' })], 'invalid: '],
     ['a leaf index beyond the tree', ['inclusion', ...inclusion({ index: '8' })], 'invalid: leaf index 8 is not below tree size 8'],
     ['an empty proof where one is needed', ['inclusion', ...inclusion({ proof: '' })], 'invalid: inclusion proof has 0 elements, fewer than the tree needs'],
-    ['a changed consistency proof', ['consistency', ...consistency({ proof: TAMPERED_CONSISTENCY_6_TO_8 })], 'invalid: consistency proof does not lead to the first root'],
-    ['a shrinking tree', ['consistency', ...consistency({ size1: '8', size2: '6', root1: ROOT_8, root2: ROOT_6, proof: '' })], 'invalid: first tree size 8 exceeds'],
+    [
+      'a changed consistency proof',
+      ['consistency', ...consistency({ proof: TAMPERED_CONSISTENCY_6_TO_8 })],
+      'invalid: consistency proof does not lead to the first root',
+    ],
+    [
+      'a shrinking tree',
+      ['consistency', ...consistency({ size1: '8', size2: '6', root1: ROOT_8, root2: ROOT_6, proof: '' })],
+      'invalid: first tree size 8 exceeds',
+    ],
     ['an empty consistency proof between different heads', ['consistency', ...consistency({ proof: '' })], 'invalid: consistency proof is empty'],
     ['a bundle proving another leaf', ['bundle', '--file', FILES.tamperedBundle, '--public-key', FILES.publicPem], 'invalid: inclusion: '],
     ['a bundle of an unknown version', ['bundle', '--file', FILES.malformedBundle, '--public-key', FILES.publicPem], 'invalid: unsupported bundle version 2'],
-    ['a bundle under another key', ['bundle', '--file', FILES.bundle, '--public-key', FILES.strangerPem], 'invalid: checkpoint: note carries no signature from the given public key'],
+    [
+      'a bundle under another key',
+      ['bundle', '--file', FILES.bundle, '--public-key', FILES.strangerPem],
+      'invalid: checkpoint: note carries no signature from the given public key',
+    ],
   ])('exits 1 and explains the failure for %s', async (_case, argv, output) => {
     const result = await cli(argv);
     expect(result).toMatchObject({ code: 1, stderr: '' });
@@ -156,7 +186,11 @@ describe('medshare-verify', () => {
     ['a bundle file that is not JSON', ['bundle', '--file', FILES.notJson, '--public-key', FILES.publicPem], '--file: '],
     ['a key that is neither a key nor a file', ['bundle', '--file', FILES.bundle, '--public-key', 'ledger.pub'], '--public-key: neither an Ed25519 key'],
     ['a key file without a key', ['bundle', '--file', FILES.bundle, '--public-key', FILES.garbageKey], 'garbage.key: public key must be PEM'],
-    ['a broken inline PEM key', ['bundle', '--file', FILES.bundle, '--public-key', publicPem.replace(/[A-Za-z]{8}/, '!!!!!!!!')], '--public-key: key is not valid PEM'],
+    [
+      'a broken inline PEM key',
+      ['bundle', '--file', FILES.bundle, '--public-key', publicPem.replace(/[A-Za-z]{8}/, '!!!!!!!!')],
+      '--public-key: key is not valid PEM',
+    ],
   ])('exits 2 with usage help for %s', async (_case, argv, message) => {
     const result = await cli(argv);
     expect(result).toMatchObject({ code: 2, stdout: '' });

@@ -12,7 +12,16 @@ import { rootCommand } from './commands/root';
 const PROGRAM = 'medshare-verify';
 
 // A new subcommand is a module under commands/ plus one entry here.
-const COMMANDS: readonly Command<string, string>[] = [rootCommand, inclusionCommand, consistencyCommand, bundleCommand, disclosuresCommand, replicaCommand, fileCommand, exportCommand];
+const COMMANDS: readonly Command<string, string>[] = [
+  rootCommand,
+  inclusionCommand,
+  consistencyCommand,
+  bundleCommand,
+  disclosuresCommand,
+  replicaCommand,
+  fileCommand,
+  exportCommand,
+];
 
 const HELP_FLAGS = new Set(['--help', '-h']);
 
@@ -69,7 +78,10 @@ function programHelp(): string {
 
 function commandHelp(command: Command<string, string>): string {
   const required = Object.entries(command.flags).map(([name, spec]) => ({ label: `--${name} ${spec.value}`, spec }));
-  const optional = Object.entries(command.optionalFlags ?? {}).map(([name, spec]) => ({ label: `[--${name} ${spec.value}]`, spec: { ...spec, description: `optional: ${spec.description}` } }));
+  const optional = Object.entries(command.optionalFlags ?? {}).map(([name, spec]) => ({
+    label: `[--${name} ${spec.value}]`,
+    spec: { ...spec, description: `optional: ${spec.description}` },
+  }));
   const flags = [...required, ...optional];
   const width = Math.max(...flags.map(({ label }) => label.length));
   return [

@@ -17,10 +17,16 @@ const platformName = (id: string) => `pr-${id}`;
 const authenticator = new RequesterAuthenticator(trusted, practitioners, platformName);
 
 function token(signer: string, claims: { institution?: string; practitioner?: string; role?: string; ttlSeconds?: number }, issuedAt = NOW): string {
-  const raw = issueInstitutionToken(keyring.privateKeyOf(signer), {
-    institution: claims.institution ?? signer, ttlSeconds: claims.ttlSeconds ?? 300,
-    ...(claims.practitioner && { practitioner: claims.practitioner }), ...(claims.role && { role: claims.role }),
-  }, issuedAt);
+  const raw = issueInstitutionToken(
+    keyring.privateKeyOf(signer),
+    {
+      institution: claims.institution ?? signer,
+      ttlSeconds: claims.ttlSeconds ?? 300,
+      ...(claims.practitioner && { practitioner: claims.practitioner }),
+      ...(claims.role && { role: claims.role }),
+    },
+    issuedAt,
+  );
   if (claims.institution === undefined || claims.institution === signer) return raw;
   // Re-sign a token whose kid names the signer but whose iss claims another institution.
   const [, payload] = raw.split('.');
@@ -31,7 +37,11 @@ function token(signer: string, claims: { institution?: string; practitioner?: st
 
 describe('RequesterAuthenticator.practitioner', () => {
   it('accepts a registered practitioner with their registered role', () => {
-    expect(authenticator.practitioner(`Bearer ${token('hosp-a', { practitioner: 'dr-a', role: 'physician' })}`, NOW)).toEqual({ institution: 'hosp-a', practitioner: 'pr-dr-a', role: 'physician' });
+    expect(authenticator.practitioner(`Bearer ${token('hosp-a', { practitioner: 'dr-a', role: 'physician' })}`, NOW)).toEqual({
+      institution: 'hosp-a',
+      practitioner: 'pr-dr-a',
+      role: 'physician',
+    });
   });
 
   it.each<[string, string | undefined, AccessControlErrorCode]>([
@@ -39,9 +49,17 @@ describe('RequesterAuthenticator.practitioner', () => {
     ['not a bearer token', 'Basic abc', AccessControlErrorCode.Unauthenticated],
     ['garbage', 'Bearer not.a.token', AccessControlErrorCode.Unauthenticated],
     ['an unknown issuer', `Bearer ${token('rogue', { practitioner: 'dr-a', role: 'physician' })}`, AccessControlErrorCode.Unauthenticated],
-    ['an expired token', `Bearer ${token('hosp-a', { practitioner: 'dr-a', role: 'physician', ttlSeconds: 60 }, new Date(NOW.getTime() - 120_000))}`, AccessControlErrorCode.Unauthenticated],
+    [
+      'an expired token',
+      `Bearer ${token('hosp-a', { practitioner: 'dr-a', role: 'physician', ttlSeconds: 60 }, new Date(NOW.getTime() - 120_000))}`,
+      AccessControlErrorCode.Unauthenticated,
+    ],
     ['a forged signature', `Bearer ${token('hosp-a', { practitioner: 'dr-a', role: 'physician' }).slice(0, -4)}AAAA`, AccessControlErrorCode.Unauthenticated],
-    ['one institution signing as another', `Bearer ${token('hosp-b', { institution: 'hosp-a', practitioner: 'dr-a', role: 'physician' })}`, AccessControlErrorCode.Forbidden],
+    [
+      'one institution signing as another',
+      `Bearer ${token('hosp-b', { institution: 'hosp-a', practitioner: 'dr-a', role: 'physician' })}`,
+      AccessControlErrorCode.Forbidden,
+    ],
     ['a role that is not the registered one', `Bearer ${token('hosp-a', { practitioner: 'dr-a', role: 'nurse' })}`, AccessControlErrorCode.Forbidden],
     ['a practitioner registered elsewhere', `Bearer ${token('hosp-b', { practitioner: 'dr-a', role: 'physician' })}`, AccessControlErrorCode.Forbidden],
     ['an unregistered practitioner', `Bearer ${token('hosp-a', { practitioner: 'dr-x', role: 'physician' })}`, AccessControlErrorCode.Forbidden],

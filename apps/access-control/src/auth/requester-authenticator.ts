@@ -14,7 +14,11 @@ export interface Requester {
 
 /** A refusal, with what can be said about who was refused (never more than the verified signature tells). */
 export class AuthenticationRefusal extends AccessControlError {
-  constructor(code: AccessControlErrorCode.Unauthenticated | AccessControlErrorCode.Forbidden, text: string, readonly who: { institution: string; practitioner: string; role?: PractitionerRole }) {
+  constructor(
+    code: AccessControlErrorCode.Unauthenticated | AccessControlErrorCode.Forbidden,
+    text: string,
+    readonly who: { institution: string; practitioner: string; role?: PractitionerRole },
+  ) {
     super(code, text);
   }
 }
@@ -35,7 +39,8 @@ export class RequesterAuthenticator {
     const requester = this.verify(authorization, now);
     if (requester.practitioner === undefined) {
       throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, 'reads and decisions are asked by a practitioner, not by an institution system token', {
-        institution: requester.institution, practitioner: `Organization/${requester.institution}`,
+        institution: requester.institution,
+        practitioner: `Organization/${requester.institution}`,
       });
     }
     if (requester.role === undefined) throw new Error('unreachable: verify checked the role of every practitioner');
@@ -46,9 +51,15 @@ export class RequesterAuthenticator {
   institutionActor(authorization: string | undefined, now: Date): Requester {
     const requester = this.verify(authorization, now);
     if (requester.practitioner !== undefined && requester.role !== 'admin') {
-      throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, `only the institution's system or one of its admins may do this, not a ${requester.role}`, {
-        institution: requester.institution, practitioner: requester.practitioner, ...(requester.role && { role: requester.role }),
-      });
+      throw new AuthenticationRefusal(
+        AccessControlErrorCode.Forbidden,
+        `only the institution's system or one of its admins may do this, not a ${requester.role}`,
+        {
+          institution: requester.institution,
+          practitioner: requester.practitioner,
+          ...(requester.role && { role: requester.role }),
+        },
+      );
     }
     return requester;
   }
@@ -62,7 +73,10 @@ export class RequesterAuthenticator {
       if (verified.reason === 'issuer-mismatch') {
         // The signature verified under the signer's key: the signer is known, and it tried to act as another.
         const signer = signerOf(token);
-        throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, 'token rejected: signed by one institution, claiming another', { institution: signer ?? UNAUTHENTICATED, practitioner: UNAUTHENTICATED });
+        throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, 'token rejected: signed by one institution, claiming another', {
+          institution: signer ?? UNAUTHENTICATED,
+          practitioner: UNAUTHENTICATED,
+        });
       }
       throw new AuthenticationRefusal(AccessControlErrorCode.Unauthenticated, `token rejected (${verified.reason})`, anonymous);
     }
@@ -75,7 +89,10 @@ export class RequesterAuthenticator {
       throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, 'the practitioner is not registered at the institution that signed the token', who);
     }
     if (role !== registered.role) {
-      throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, 'the token claims a role that is not the practitioner\'s registered role', { ...who, role: registered.role });
+      throw new AuthenticationRefusal(AccessControlErrorCode.Forbidden, "the token claims a role that is not the practitioner's registered role", {
+        ...who,
+        role: registered.role,
+      });
     }
     return { institution, practitioner, role: registered.role };
   }

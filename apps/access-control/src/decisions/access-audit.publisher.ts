@@ -40,7 +40,11 @@ export interface DisclosureRecord {
 
 const decisionsTotal =
   (register.getSingleMetric('medshare_access_decisions_total') as Counter<'effect' | 'status' | 'break_glass'> | undefined) ??
-  new Counter({ name: 'medshare_access_decisions_total', help: 'Access decisions recorded, by effect, HTTP status and break-glass', labelNames: ['effect', 'status', 'break_glass'] });
+  new Counter({
+    name: 'medshare_access_decisions_total',
+    help: 'Access decisions recorded, by effect, HTTP status and break-glass',
+    labelNames: ['effect', 'status', 'break_glass'],
+  });
 
 const PURPOSES = new Set(['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH']);
 const MAX_REASON = 500;
@@ -55,9 +59,10 @@ export class AccessAuditPublisher {
 
   /** Resolves once Kafka acknowledged the decision (and the alert for break-glass): only then may an answer leave. */
   async decided(record: DecisionRecord): Promise<void> {
-    const reason = record.breakGlassReason === undefined
-      ? undefined
-      : await this.reasons.protect(record.decisionId, record.requester.institution, record.patient, record.breakGlassReason.slice(0, 1000));
+    const reason =
+      record.breakGlassReason === undefined
+        ? undefined
+        : await this.reasons.protect(record.decisionId, record.requester.institution, record.patient, record.breakGlassReason.slice(0, 1000));
     const data: EventData<'access.decision.v1'> = {
       decisionId: record.decisionId,
       requester: record.requester,
@@ -86,15 +91,20 @@ export class AccessAuditPublisher {
 
   async disclosed(record: DisclosureRecord): Promise<void> {
     if (record.records.length === 0) return;
-    const event = envelope('records.disclosed.v1', SERVICE_SOURCE, {
-      decisionId: record.decisionId,
-      requester: record.requester,
-      patient: record.patient,
-      purpose: record.purpose,
-      breakGlass: record.breakGlass,
-      deIdentified: record.deIdentified,
-      records: [...record.records],
-    }, { subject: record.patient });
+    const event = envelope(
+      'records.disclosed.v1',
+      SERVICE_SOURCE,
+      {
+        decisionId: record.decisionId,
+        requester: record.requester,
+        patient: record.patient,
+        purpose: record.purpose,
+        breakGlass: record.breakGlass,
+        deIdentified: record.deIdentified,
+        records: [...record.records],
+      },
+      { subject: record.patient },
+    );
     await this.send(topics.recordsDisclosed, [event]);
   }
 
@@ -104,7 +114,10 @@ export class AccessAuditPublisher {
     try {
       await this.publisher.publish(topic, events, { deadlineMs: this.publishDeadlineMs });
     } catch {
-      const unavailable = new AccessControlError(AccessControlErrorCode.Unavailable, 'the event log did not acknowledge the decision in time: nothing was disclosed, try again');
+      const unavailable = new AccessControlError(
+        AccessControlErrorCode.Unavailable,
+        'the event log did not acknowledge the decision in time: nothing was disclosed, try again',
+      );
       unavailable.headers['Retry-After'] = '2';
       throw unavailable;
     }
@@ -112,19 +125,24 @@ export class AccessAuditPublisher {
 
   private breakGlassAlert(record: DecisionRecord, decision: MedshareEvent): EventOf<'governance.alert.v1'> {
     const institution = /^[a-z0-9][a-z0-9-]{1,62}$/.test(record.requester.institution) ? record.requester.institution : undefined;
-    return envelope('governance.alert.v1', SERVICE_SOURCE, {
-      alertId: randomUUID(),
-      kind: 'break-glass',
-      severity: record.effect === 'permit' ? 'critical' : 'warning',
-      summary: `break-glass (ETREAT) ${record.effect === 'permit' ? 'permitted' : 'refused'} for practitioner ${record.requester.practitioner} of ${record.requester.institution}`,
-      ...(institution && { institution }),
-      details: {
-        decisionId: record.decisionId,
-        practitioner: record.requester.practitioner,
-        effect: record.effect,
-        reasonGiven: (record.breakGlassReason ?? '').trim() !== '',
-        ...(record.patient && { patient: record.patient }),
+    return envelope(
+      'governance.alert.v1',
+      SERVICE_SOURCE,
+      {
+        alertId: randomUUID(),
+        kind: 'break-glass',
+        severity: record.effect === 'permit' ? 'critical' : 'warning',
+        summary: `break-glass (ETREAT) ${record.effect === 'permit' ? 'permitted' : 'refused'} for practitioner ${record.requester.practitioner} of ${record.requester.institution}`,
+        ...(institution && { institution }),
+        details: {
+          decisionId: record.decisionId,
+          practitioner: record.requester.practitioner,
+          effect: record.effect,
+          reasonGiven: (record.breakGlassReason ?? '').trim() !== '',
+          ...(record.patient && { patient: record.patient }),
+        },
       },
-    }, { cause: decision });
+      { cause: decision },
+    );
   }
 }

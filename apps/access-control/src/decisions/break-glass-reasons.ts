@@ -29,7 +29,9 @@ export class BreakGlassReasons {
 
   /** HMAC-SHA256 under the platform key: a short reason cannot be found by guessing, yet a review can be checked. */
   hash(decisionId: string, reason: string): string {
-    return createHmac('sha256', this.secret).update(canonicalBytes(['medshare.break-glass-reason.v1', decisionId, reason])).digest('hex');
+    return createHmac('sha256', this.secret)
+      .update(canonicalBytes(['medshare.break-glass-reason.v1', decisionId, reason]))
+      .digest('hex');
   }
 
   /** Hash and seal the reason of `decisionId`, and keep the sealed copy for review (before the decision is published). */

@@ -32,13 +32,21 @@ export class FileController {
   ): Promise<void> {
     const requester = await this.decisions.authenticate(authorization, query['purpose'], query['reason']);
     const unknown = Object.keys(query).filter((name) => !['purpose', 'reason'].includes(name));
-    if (unknown.length > 0) throw new AccessControlError(AccessControlErrorCode.InvalidInput, unknown.map(() => ({ text: 'an unknown parameter (accepted: purpose, reason)' })));
+    if (unknown.length > 0)
+      throw new AccessControlError(
+        AccessControlErrorCode.InvalidInput,
+        unknown.map(() => ({ text: 'an unknown parameter (accepted: purpose, reason)' })),
+      );
     if (!FILE_ID.test(fileId)) throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'a file id is f-<uuid>', expression: 'fileId' }]);
-    const read = await this.decisions.readFile(requester, {
-      patient: patientRef,
-      purpose: single(query['purpose'], 'purpose'),
-      ...(query['reason'] !== undefined && { reason: single(query['reason'], 'reason') }),
-    }, fileId);
+    const read = await this.decisions.readFile(
+      requester,
+      {
+        patient: patientRef,
+        purpose: single(query['purpose'], 'purpose'),
+        ...(query['reason'] !== undefined && { reason: single(query['reason'], 'reason') }),
+      },
+      fileId,
+    );
     const cipher = new FileCipher(read.key, fileId);
     read.key.fill(0);
     const manifest = await this.reader.manifest(cipher);

@@ -51,7 +51,10 @@ export class AccessController {
     const requester = await this.decisions.authenticate(authorization, question.data?.purpose, question.data?.reason);
     jsonBody(request);
     if (!question.success) {
-      throw new AccessControlError(AccessControlErrorCode.InvalidInput, fromZodIssues('Decision', question.error.issues).map((issue) => ({ text: issue.diagnostics, expression: issue.expression[0] })));
+      throw new AccessControlError(
+        AccessControlErrorCode.InvalidInput,
+        fromZodIssues('Decision', question.error.issues).map((issue) => ({ text: issue.diagnostics, expression: issue.expression[0] })),
+      );
     }
     return this.decisions.ask(requester, question.data);
   }
@@ -59,7 +62,8 @@ export class AccessController {
   @Get('decisions/:decisionId/break-glass-reason')
   async reviewBreakGlassReason(@Param('decisionId') decisionId: string, @Headers('authorization') authorization: string | undefined) {
     const reviewer = await this.institutionActor(authorization);
-    if (!/^[0-9a-f-]{36}$/.test(decisionId)) throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'a decision id is a UUID', expression: 'decisionId' }]);
+    if (!/^[0-9a-f-]{36}$/.test(decisionId))
+      throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'a decision id is a UUID', expression: 'decisionId' }]);
     return this.decisions.reviewBreakGlassReason(reviewer, decisionId);
   }
 
@@ -73,7 +77,11 @@ export class AccessController {
     const requester = await this.decisions.authenticate(authorization, query['purpose'], query['reason']);
     const unknown = Object.keys(query).filter((name) => !['purpose', 'types', 'reason'].includes(name));
     // The parameter's name is the caller's: it is counted, not echoed.
-    if (unknown.length > 0) throw new AccessControlError(AccessControlErrorCode.InvalidInput, unknown.map(() => ({ text: 'an unknown search parameter (accepted: purpose, types, reason)' })));
+    if (unknown.length > 0)
+      throw new AccessControlError(
+        AccessControlErrorCode.InvalidInput,
+        unknown.map(() => ({ text: 'an unknown search parameter (accepted: purpose, types, reason)' })),
+      );
     const answer = await this.decisions.read(requester, {
       patient: patientRef,
       purpose: single(query['purpose'], 'purpose'),

@@ -29,23 +29,49 @@ export class FhirReadController {
   }
 
   @Get(':type/:id/_history')
-  history(@Param('type') type: string, @Param('id') id: string, @Query() query: Record<string, unknown>, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response) {
+  history(
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     return this.answer(authorization, query, ['purpose'], { kind: 'history', resourceType: checked(type, TYPE, 'type'), id: checked(id, ID, 'id') }, response);
   }
 
   @Get(':type/:id')
-  read(@Param('type') type: string, @Param('id') id: string, @Query() query: Record<string, unknown>, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response) {
+  read(
+    @Param('type') type: string,
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     return this.answer(authorization, query, ['purpose'], { kind: 'read', resourceType: checked(type, TYPE, 'type'), id: checked(id, ID, 'id') }, response);
   }
 
   /** Search by patient identifier (`patient.identifier=system|value`, required), type and `date`. */
   @Get(':type')
-  search(@Param('type') type: string, @Query() query: Record<string, unknown>, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response) {
+  search(
+    @Param('type') type: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     const patient = query['patient.identifier'];
-    if (typeof patient !== 'string') throw new AccessControlError(AccessControlErrorCode.InvalidInput, [{ text: 'search needs patient.identifier=system|value, given once', expression: 'patient.identifier' }]);
+    if (typeof patient !== 'string')
+      throw new AccessControlError(AccessControlErrorCode.InvalidInput, [
+        { text: 'search needs patient.identifier=system|value, given once', expression: 'patient.identifier' },
+      ]);
     const date = query['date'];
     const dates = date === undefined ? [] : (Array.isArray(date) ? date : [date]).map(String);
-    return this.answer(authorization, query, ['purpose', 'patient.identifier', 'date'], { kind: 'search', resourceType: checked(type, TYPE, 'type'), patient, dates }, response);
+    return this.answer(
+      authorization,
+      query,
+      ['purpose', 'patient.identifier', 'date'],
+      { kind: 'search', resourceType: checked(type, TYPE, 'type'), patient, dates },
+      response,
+    );
   }
 
   private async answer(authorization: string | undefined, query: Record<string, unknown>, accepted: readonly string[], ownQuery: OwnQuery, response: Response) {
@@ -53,7 +79,11 @@ export class FhirReadController {
     const requester = await this.requester(authorization, typeof purpose === 'string' ? purpose : '');
     // A parameter's name is the caller's: counted, not echoed.
     const unknown = Object.keys(query).filter((name) => !accepted.includes(name));
-    if (unknown.length > 0) throw new AccessControlError(AccessControlErrorCode.InvalidInput, unknown.map(() => ({ text: `an unknown parameter (accepted: ${accepted.join(', ')})` })));
+    if (unknown.length > 0)
+      throw new AccessControlError(
+        AccessControlErrorCode.InvalidInput,
+        unknown.map(() => ({ text: `an unknown parameter (accepted: ${accepted.join(', ')})` })),
+      );
     const answer = await this.own.answer(requester, purpose, ownQuery);
     response.type(FHIR_JSON);
     response.setHeader('X-Medshare-Decision-Id', answer.decisionId);

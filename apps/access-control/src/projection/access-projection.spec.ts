@@ -6,16 +6,25 @@ const PATIENT = 'p-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const OTHER_PATIENT = 'p-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
 function consentEvent(id: string, status: string, { institution = 'hosp-a', patient = PATIENT } = {}): MedshareEvent {
-  return envelope('consent.recorded.v1', institution, {
-    institution, patient, consentId: id,
-    consent: {
-      resourceType: 'Consent', id, status,
-      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-      patient: { reference: `Patient/${patient}` },
-      policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+  return envelope(
+    'consent.recorded.v1',
+    institution,
+    {
+      institution,
+      patient,
+      consentId: id,
+      consent: {
+        resourceType: 'Consent',
+        id,
+        status,
+        scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+        patient: { reference: `Patient/${patient}` },
+        policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+      },
     },
-  }, { subject: patient });
+    { subject: patient },
+  );
 }
 const roleEvent = (practitioner: string, role: EventData<'grants.role-registered.v1'>['role'], institution = 'hosp-a') =>
   envelope('grants.role-registered.v1', institution, { institution, practitioner, role });
@@ -25,10 +34,23 @@ const agreementEvent = (id: string, holder: string, status = 'active') =>
     agreement: { id, holder, reader: 'hosp-b', purposes: ['TREAT'], period: { start: '2024-01-01', end: '2030-12-31' }, status },
   });
 const recordEvent = (institution: string, resourceType: string, patient = PATIENT) =>
-  envelope('records.encrypted.v1', 'encryption', {
-    recordId: `${institution}-${resourceType}-${Math.random()}`, institution, patient, resourceType, eventTime: '2025-01-01T00:00:00Z',
-    contentHash: '0'.repeat(64), dekId: 'dek-1', iv: 'AAAA', ciphertext: 'AAAA', tag: 'AAAA',
-  }, { subject: patient });
+  envelope(
+    'records.encrypted.v1',
+    'encryption',
+    {
+      recordId: `${institution}-${resourceType}-${Math.random()}`,
+      institution,
+      patient,
+      resourceType,
+      eventTime: '2025-01-01T00:00:00Z',
+      contentHash: '0'.repeat(64),
+      dekId: 'dek-1',
+      iv: 'AAAA',
+      ciphertext: 'AAAA',
+      tag: 'AAAA',
+    },
+    { subject: patient },
+  );
 
 const MRN = 'p-mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm';
 const linkEvent = (identifier: string, patient: string) =>
@@ -42,12 +64,56 @@ const revoked = consentEvent('c-1', 'inactive');
 
 describe('AccessProjection', () => {
   it.each<[string, [MedshareEvent, EventSource][], number]>([
-    ['a newer revocation replaces the consent', [[active, at(1)], [revoked, at(2)]], 0],
-    ['a replayed older version never undoes a newer one', [[revoked, at(2)], [active, at(1)]], 0],
-    ['a local write applies at once (read-your-writes)', [[active, at(1)], [revoked, local]], 0],
-    ['older topic events of a key wait behind a pending local write', [[revoked, local], [active, at(1)]], 0],
-    ['the topic copy of a local write confirms it, and later events apply again', [[revoked, local], [revoked, at(2)], [active, at(3)]], 1],
-    ['a local write the topic already delivered changes nothing', [[revoked, at(2)], [active, at(3)], [revoked, local]], 1],
+    [
+      'a newer revocation replaces the consent',
+      [
+        [active, at(1)],
+        [revoked, at(2)],
+      ],
+      0,
+    ],
+    [
+      'a replayed older version never undoes a newer one',
+      [
+        [revoked, at(2)],
+        [active, at(1)],
+      ],
+      0,
+    ],
+    [
+      'a local write applies at once (read-your-writes)',
+      [
+        [active, at(1)],
+        [revoked, local],
+      ],
+      0,
+    ],
+    [
+      'older topic events of a key wait behind a pending local write',
+      [
+        [revoked, local],
+        [active, at(1)],
+      ],
+      0,
+    ],
+    [
+      'the topic copy of a local write confirms it, and later events apply again',
+      [
+        [revoked, local],
+        [revoked, at(2)],
+        [active, at(3)],
+      ],
+      1,
+    ],
+    [
+      'a local write the topic already delivered changes nothing',
+      [
+        [revoked, at(2)],
+        [active, at(3)],
+        [revoked, local],
+      ],
+      1,
+    ],
   ])('%s', (_name, steps, decisive) => {
     const projection = new AccessProjection('encryption');
     for (const [event, source] of steps) projection.apply(event, source);
@@ -82,7 +148,12 @@ describe('AccessProjection', () => {
 
   it('knows which institutions hold which resource types of a patient', () => {
     const projection = new AccessProjection('encryption');
-    for (const event of [recordEvent('hosp-a', 'Observation'), recordEvent('hosp-a', 'Condition'), recordEvent('hosp-c', 'Observation'), recordEvent('hosp-b', 'Encounter', OTHER_PATIENT)]) {
+    for (const event of [
+      recordEvent('hosp-a', 'Observation'),
+      recordEvent('hosp-a', 'Condition'),
+      recordEvent('hosp-c', 'Observation'),
+      recordEvent('hosp-b', 'Encounter', OTHER_PATIENT),
+    ]) {
       projection.apply(event, at(0, 'medshare.records.encrypted.v1'));
     }
     expect(projection.holdersOf(PATIENT)).toEqual(['hosp-a', 'hosp-c']);

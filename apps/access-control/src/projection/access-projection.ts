@@ -1,10 +1,7 @@
 // The state decisions read, in memory: consents, agreements, practitioner roles and which institution holds
 // which resource types of which patient, and which identifier pseudonym names which patient, built by applying
 // consent, grants, records.encrypted and identity.linked events.
-import {
-  AgreementIndex, ConsentIndex, parseAgreement, parseConsent,
-  type AccessState, type RegisteredPractitioner,
-} from '@medshare/consent';
+import { AgreementIndex, ConsentIndex, parseAgreement, parseConsent, type AccessState, type RegisteredPractitioner } from '@medshare/consent';
 import type { MedshareEvent } from '@medshare/contracts';
 import { sealingKeyId } from '@medshare/crypto';
 

@@ -44,12 +44,22 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const started = Date.now();
     const snapshot = await this.repository.snapshot();
-    for (const stored of snapshot.events) this.projection.apply(stored.event, { kind: 'topic', topic: stored.topic, partition: stored.partition, offset: stored.offset });
+    for (const stored of snapshot.events)
+      this.projection.apply(stored.event, { kind: 'topic', topic: stored.topic, partition: stored.partition, offset: stored.offset });
     for (const { patient, institution, resourceType } of snapshot.holdings) this.projection.hold(patient, institution, resourceType);
     for (const { identifier, patient } of snapshot.identityLinks) this.projection.link(identifier, patient);
     for (const [topic, partitions] of snapshot.offsets) for (const [partition, next] of partitions) this.applied.set(`${topic}/${partition}`, next);
     await this.positionGroup(snapshot.offsets);
-    this.logger.info({ consents: this.projection.consentCount, events: snapshot.events.length, holdings: snapshot.holdings.length, identityLinks: snapshot.identityLinks.length, ms: Date.now() - started }, 'projection loaded from PostgreSQL');
+    this.logger.info(
+      {
+        consents: this.projection.consentCount,
+        events: snapshot.events.length,
+        holdings: snapshot.holdings.length,
+        identityLinks: snapshot.identityLinks.length,
+        ms: Date.now() - started,
+      },
+      'projection loaded from PostgreSQL',
+    );
 
     await this.consumers.consume('projection', {
       groupId: this.groupId,
@@ -62,7 +72,8 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
     this.ends = this.kafka.admin();
     await this.ends.connect();
     this.readiness.register('projection', async () => {
-      if (!this.isCaughtUp() && !(await this.committedPastStart())) throw new Error('projection is still catching up with the consent, grants, records and identity topics');
+      if (!this.isCaughtUp() && !(await this.committedPastStart()))
+        throw new Error('projection is still catching up with the consent, grants, records and identity topics');
     });
   }
 
@@ -104,7 +115,8 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
       const offset = BigInt(consumed.offset);
       const outcome: ApplyOutcome = this.projection.apply(consumed.event, { kind: 'topic', topic: consumed.topic, partition: consumed.partition, offset });
       if (outcome === 'invalid') context.reject(consumed, `${consumed.event.type} ${consumed.event.id} no longer passes intake: not applied`);
-      else if (outcome === 'conflict') this.logger.warn({ eventId: consumed.event.id, type: consumed.event.type }, 'event reuses an id owned by another institution or patient: ignored');
+      else if (outcome === 'conflict')
+        this.logger.warn({ eventId: consumed.event.id, type: consumed.event.type }, 'event reuses an id owned by another institution or patient: ignored');
       if (outcome !== 'invalid' && outcome !== 'ignored') toSave.push({ event: consumed.event, topic: consumed.topic, partition: consumed.partition, offset });
       if (offset + 1n > next) next = offset + 1n;
     }
@@ -136,7 +148,12 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
       await admin.disconnect();
     }
     try {
-      await commitGroupOffsets(this.kafka, this.groupId, PROJECTED_TOPICS.map((topic) => topic.name), positions);
+      await commitGroupOffsets(
+        this.kafka,
+        this.groupId,
+        PROJECTED_TOPICS.map((topic) => topic.name),
+        positions,
+      );
     } catch (error) {
       // Resuming from the group's own committed offsets instead is slower but harmless (rows keep their newest version).
       this.logger.warn({ groupId: this.groupId, error: error instanceof Error ? error.message : String(error) }, 'could not position the projection group');

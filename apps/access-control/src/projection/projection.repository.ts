@@ -44,7 +44,9 @@ export class ProjectionRepository {
         'SELECT DISTINCT patient, institution, resource_type FROM patient_records UNION SELECT DISTINCT patient, institution, resource_type FROM pending_records',
       );
       const identityLinks: { identifier: string; patient: string }[] = await runner.query('SELECT identifier, patient FROM identity_links');
-      const offsetRows: { topic: string; partition: number; next_offset: string }[] = await runner.query('SELECT topic, partition, next_offset FROM projection_offsets');
+      const offsetRows: { topic: string; partition: number; next_offset: string }[] = await runner.query(
+        'SELECT topic, partition, next_offset FROM projection_offsets',
+      );
       await runner.commitTransaction();
       const stored = (rows: EventRow[], topic: string) =>
         rows.map((row) => ({ event: row.event, topic, partition: row.source_partition, offset: BigInt(row.source_offset) }));
@@ -54,7 +56,12 @@ export class ProjectionRepository {
         offsets.get(row.topic)?.set(row.partition, BigInt(row.next_offset));
       }
       return {
-        events: [...stored(consents, topics.consent.name), ...stored(agreements, topics.grants.name), ...stored(roles, topics.grants.name), ...stored(sealingKeys, topics.keys.name)],
+        events: [
+          ...stored(consents, topics.consent.name),
+          ...stored(agreements, topics.grants.name),
+          ...stored(roles, topics.grants.name),
+          ...stored(sealingKeys, topics.keys.name),
+        ],
         holdings: holdings.map((row) => ({ patient: row.patient, institution: row.institution, resourceType: row.resource_type })),
         identityLinks,
         offsets,
@@ -130,13 +137,20 @@ export class ProjectionRepository {
             );
             break;
           case 'records.encrypted.v1':
-            records.push({ recordId: event.data.recordId, patient: event.data.patient, institution: event.data.institution, resourceType: event.data.resourceType, eventTime: event.data.eventTime });
+            records.push({
+              recordId: event.data.recordId,
+              patient: event.data.patient,
+              institution: event.data.institution,
+              resourceType: event.data.resourceType,
+              eventTime: event.data.eventTime,
+            });
             break;
           case 'identity.linked.v1':
             identityLinks.push(...event.data.links);
             break;
           case 'ingest.sealed.v1':
-            for (const { recordId, resourceType } of event.data.records) acknowledged.push({ recordId, patient: event.data.patient, institution: event.data.institution, resourceType });
+            for (const { recordId, resourceType } of event.data.records)
+              acknowledged.push({ recordId, patient: event.data.patient, institution: event.data.institution, resourceType });
             break;
           default:
             break;
@@ -152,7 +166,13 @@ export class ProjectionRepository {
         await manager.query(
           `INSERT INTO patient_records (record_id, patient, institution, resource_type, event_time)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) ON CONFLICT (record_id) DO NOTHING`,
-          [records.map((r) => r.recordId), records.map((r) => r.patient), records.map((r) => r.institution), records.map((r) => r.resourceType), records.map((r) => r.eventTime)],
+          [
+            records.map((r) => r.recordId),
+            records.map((r) => r.patient),
+            records.map((r) => r.institution),
+            records.map((r) => r.resourceType),
+            records.map((r) => r.eventTime),
+          ],
         );
         await manager.query('DELETE FROM pending_records WHERE record_id = ANY($1::text[])', [records.map((r) => r.recordId)]);
       }
@@ -163,7 +183,12 @@ export class ProjectionRepository {
            SELECT a.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS a (record_id, patient, institution, resource_type)
            WHERE NOT EXISTS (SELECT 1 FROM patient_records p WHERE p.record_id = a.record_id)
            ON CONFLICT (record_id) DO NOTHING`,
-          [acknowledged.map((r) => r.recordId), acknowledged.map((r) => r.patient), acknowledged.map((r) => r.institution), acknowledged.map((r) => r.resourceType)],
+          [
+            acknowledged.map((r) => r.recordId),
+            acknowledged.map((r) => r.patient),
+            acknowledged.map((r) => r.institution),
+            acknowledged.map((r) => r.resourceType),
+          ],
         );
       }
       await manager.query(

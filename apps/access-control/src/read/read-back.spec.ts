@@ -6,7 +6,7 @@ describe('readBackVerdict', () => {
     ["the institution's system token with HOPERAT reads back", { institution: 'hosp-a' }, 'HOPERAT', true],
     ['another purpose is refused', { institution: 'hosp-a' }, 'TREAT', false],
     ['no purpose is refused', { institution: 'hosp-a' }, undefined, false],
-    ["a practitioner (even an admin) is refused", { institution: 'hosp-a', practitioner: 'pr-1' }, 'HOPERAT', false],
+    ['a practitioner (even an admin) is refused', { institution: 'hosp-a', practitioner: 'pr-1' }, 'HOPERAT', false],
   ])('%s', (_case, requester, purpose, permitted) => {
     expect(readBackVerdict(requester, purpose).permitted).toBe(permitted);
   });

@@ -11,7 +11,8 @@ export const READ_BACK_RULE = 'read-back: the submitting institution reads its o
 export type ReadBackVerdict = { permitted: true } | { permitted: false; reason: string };
 
 export function readBackVerdict(requester: Requester, purpose: unknown): ReadBackVerdict {
-  if (requester.practitioner !== undefined) return { permitted: false, reason: "read-back is for the institution's integration system (a system token), not a practitioner" };
+  if (requester.practitioner !== undefined)
+    return { permitted: false, reason: "read-back is for the institution's integration system (a system token), not a practitioner" };
   if (purpose !== 'HOPERAT') return { permitted: false, reason: 'read-back of own submissions is for the purpose HOPERAT' };
   return { permitted: true };
 }
@@ -26,12 +27,24 @@ export function dateMatcher(values: readonly string[]): ((resource: FhirResource
     if (match === null) return undefined;
     const [start, end] = periodOf(match[2]);
     switch (match[1] ?? 'eq') {
-      case 'eq': tests.push((date) => date >= start && date < end); break;
-      case 'ne': tests.push((date) => date < start || date >= end); break;
-      case 'lt': tests.push((date) => date < start); break;
-      case 'le': tests.push((date) => date < end); break;
-      case 'gt': tests.push((date) => date >= end); break;
-      case 'ge': tests.push((date) => date >= start); break;
+      case 'eq':
+        tests.push((date) => date >= start && date < end);
+        break;
+      case 'ne':
+        tests.push((date) => date < start || date >= end);
+        break;
+      case 'lt':
+        tests.push((date) => date < start);
+        break;
+      case 'le':
+        tests.push((date) => date < end);
+        break;
+      case 'gt':
+        tests.push((date) => date >= end);
+        break;
+      case 'ge':
+        tests.push((date) => date >= start);
+        break;
     }
   }
   return (resource) => {

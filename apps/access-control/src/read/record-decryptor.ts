@@ -35,7 +35,12 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
     @Inject(SERVICE_CONFIG) private readonly config: AccessControlConfig,
     private readonly keys: PlatformKeys,
   ) {
-    this.client = new RequestReplyClient(kafka, publisher, { requests: topics.decryptRequests, replies: topics.decryptReplies }, { service: `access-control-${config.INSTANCE_ID}`, log: logger });
+    this.client = new RequestReplyClient(
+      kafka,
+      publisher,
+      { requests: topics.decryptRequests, replies: topics.decryptReplies },
+      { service: `access-control-${config.INSTANCE_ID}`, log: logger },
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -62,7 +67,8 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
           kind: 'records',
           records: answer.records.map((meta, index) => {
             const resource = resources[index] as FhirResource;
-            if (typeof resource !== 'object' || resource === null || resource.resourceType !== meta.resourceType) throw new Error(`record ${meta.recordId} is not a ${meta.resourceType}`);
+            if (typeof resource !== 'object' || resource === null || resource.resourceType !== meta.resourceType)
+              throw new Error(`record ${meta.recordId} is not a ${meta.resourceType}`);
             return { ...meta, resource };
           }),
         };
@@ -83,7 +89,8 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
       case 'ok': {
         const [keyB64] = await this.open(answer.sealed, requestId);
         const holder = answer.records[0];
-        if (typeof keyB64 !== 'string' || holder === undefined || holder.recordId !== permit.file) throw new Error('a file key reply must hold the key and name the file');
+        if (typeof keyB64 !== 'string' || holder === undefined || holder.recordId !== permit.file)
+          throw new Error('a file key reply must hold the key and name the file');
         return { kind: 'key', key: Buffer.from(keyB64, 'base64'), institution: holder.institution };
       }
     }
@@ -106,7 +113,12 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
     const expiresAt = new Date(Date.now() + this.config.PERMIT_TTL_SECONDS * 1000).toISOString();
     // The permit names this instance's reply key: the encryption service seals to no other, whoever presents it.
     const signed = signPermit(this.keys.permitPrivateKey(), { ...permit, replyKeyId: this.replyKey.keyId, expiresAt });
-    const request = envelope('encryption.decrypt-requested.v1', SERVICE_SOURCE, { permit: signed, replyKey: this.replyKey.publicKeyB64, ...(reveal && { reveal }) }, { subject: permit.patient });
+    const request = envelope(
+      'encryption.decrypt-requested.v1',
+      SERVICE_SOURCE,
+      { permit: signed, replyKey: this.replyKey.publicKeyB64, ...(reveal && { reveal }) },
+      { subject: permit.patient },
+    );
     let reply;
     try {
       reply = await this.client.request(request, this.config.DECRYPT_TIMEOUT_MS, from === undefined ? {} : { from });

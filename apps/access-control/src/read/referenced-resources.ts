@@ -33,8 +33,9 @@ export function referencedTypes(references: ReadonlySet<string>): string[] {
  * gone). A reference resource carrying a security label is kept back: no consent names it, so no rule releases it.
  */
 export function pickReferenced(holder: string, references: ReadonlySet<string>, decrypted: readonly ReferencedRecord[]): ReferencedRecord[] {
-  return currentVersions(decrypted.filter((record) => record.institution === holder && references.has(`${record.resourceType}/${String(record.resource.id)}`)))
-    .filter((record) => securityLabelsOf(record.resource).length === 0);
+  return currentVersions(
+    decrypted.filter((record) => record.institution === holder && references.has(`${record.resourceType}/${String(record.resource.id)}`)),
+  ).filter((record) => securityLabelsOf(record.resource).length === 0);
 }
 
 function collectReferences(value: unknown, into: Set<string>): void {

@@ -66,7 +66,11 @@ export class DecryptService {
     }
     const sealed = await sealRecordGroup(request.data.replyKey, sealingKeyId(replyKey), resources, decryptReplyAad(request.id));
     this.logger.info({ requestId: request.id, decisionId: permit.decisionId, records: rows.length }, 'decrypt request answered');
-    return this.reply({ outcome: 'ok', sealed, records: rows.map((row) => ({ recordId: row.recordId, resourceType: row.resourceType, institution: row.institution })) });
+    return this.reply({
+      outcome: 'ok',
+      sealed,
+      records: rows.map((row) => ({ recordId: row.recordId, resourceType: row.resourceType, institution: row.institution })),
+    });
   }
 
   /** A permitted review of a break-glass reason (access control decided who may read it): no record is touched. */
@@ -75,7 +79,9 @@ export class DecryptService {
     if (reveal === undefined || permit.reveals !== reveal.decisionId) return this.refuse(request, 'permit does not name this break-glass reason', permit);
     let reason: string;
     try {
-      reason = Buffer.from(await openSealedBox(this.keyLifecycle.sealingPrivateKeys(), reveal.sealed, breakGlassReasonAad(reveal.decisionId, permit.patient))).toString('utf8');
+      reason = Buffer.from(
+        await openSealedBox(this.keyLifecycle.sealingPrivateKeys(), reveal.sealed, breakGlassReasonAad(reveal.decisionId, permit.patient)),
+      ).toString('utf8');
     } catch (error) {
       if (!(error instanceof CryptoError)) throw error;
       return this.refuse(request, `the sealed break-glass reason did not open (${error.code})`, permit);

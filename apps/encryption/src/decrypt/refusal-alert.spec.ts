@@ -2,7 +2,10 @@ import { envelope, type EventOf } from '@medshare/contracts';
 import type { Permit } from '@medshare/crypto';
 import { decryptRefusalAlert } from './refusal-alert';
 
-const request = envelope('encryption.decrypt-requested.v1', 'access-control', { permit: 'x.y.z', replyKey: Buffer.alloc(32, 1).toString('base64') }) as EventOf<'encryption.decrypt-requested.v1'>;
+const request = envelope('encryption.decrypt-requested.v1', 'access-control', {
+  permit: 'x.y.z',
+  replyKey: Buffer.alloc(32, 1).toString('base64'),
+}) as EventOf<'encryption.decrypt-requested.v1'>;
 const permit = (institution: string): Permit => ({
   decisionId: 'dec-0042',
   requester: { institution, practitioner: 'prac-1' },

@@ -4,7 +4,12 @@ import type { Permit } from '@medshare/crypto';
 
 const INSTITUTION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
-export function decryptRefusalAlert(request: EventOf<'encryption.decrypt-requested.v1'>, reason: string, source: string, permit?: Permit): EventOf<'governance.alert.v1'> {
+export function decryptRefusalAlert(
+  request: EventOf<'encryption.decrypt-requested.v1'>,
+  reason: string,
+  source: string,
+  permit?: Permit,
+): EventOf<'governance.alert.v1'> {
   const institution = permit?.requester.institution;
   return envelope(
     'governance.alert.v1',

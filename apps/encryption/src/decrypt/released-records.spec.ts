@@ -35,7 +35,12 @@ const sealedEvent = envelope(
       { recordId: 'rec-1', resourceType: 'Patient' },
       { recordId: 'rec-2', resourceType: 'Observation' },
     ],
-    sealed: { suite: 'X25519-HKDF-SHA256/AES-256-GCM' as const, keyId: '0123456789abcdef', enc: Buffer.alloc(32).toString('base64'), ciphertext: Buffer.alloc(32).toString('base64') },
+    sealed: {
+      suite: 'X25519-HKDF-SHA256/AES-256-GCM' as const,
+      keyId: '0123456789abcdef',
+      enc: Buffer.alloc(32).toString('base64'),
+      ciphertext: Buffer.alloc(32).toString('base64'),
+    },
   },
   { subject: PATIENT },
 ) as EventOf<'ingest.sealed.v1'>;

@@ -14,14 +14,24 @@ export interface FileKeyRow {
 
 type Row = { file_id: string; patient: string; institution: string; dek_version: number; wrapped_key: Buffer; stored: boolean };
 
-const toRow = (row: Row): FileKeyRow => ({ fileId: row.file_id, patient: row.patient, institution: row.institution, dekVersion: row.dek_version, wrapped: row.wrapped_key, stored: row.stored });
+const toRow = (row: Row): FileKeyRow => ({
+  fileId: row.file_id,
+  patient: row.patient,
+  institution: row.institution,
+  dekVersion: row.dek_version,
+  wrapped: row.wrapped_key,
+  stored: row.stored,
+});
 
 @Injectable()
 export class FileKeyRepository {
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   async find(fileId: string): Promise<FileKeyRow | undefined> {
-    const rows: Row[] = await this.dataSource.query('SELECT file_id, patient, institution, dek_version, wrapped_key, stored FROM file_keys WHERE file_id = $1', [fileId]);
+    const rows: Row[] = await this.dataSource.query(
+      'SELECT file_id, patient, institution, dek_version, wrapped_key, stored FROM file_keys WHERE file_id = $1',
+      [fileId],
+    );
     return rows[0] && toRow(rows[0]);
   }
 

@@ -25,7 +25,8 @@ export class FileKeyServer implements OnApplicationBootstrap {
       replyType: 'files.key-replied.v1',
       handle: async (request) => {
         const reply = await this.fileKeys.answer(request);
-        if (reply.outcome !== 'ok') this.logger.warn({ requestId: request.id, action: request.data.action, outcome: reply.outcome }, 'file key request not granted');
+        if (reply.outcome !== 'ok')
+          this.logger.warn({ requestId: request.id, action: request.data.action, outcome: reply.outcome }, 'file key request not granted');
         return reply;
       },
     });

@@ -23,7 +23,8 @@ export class FileKeys {
   async answer(request: EventOf<'files.key-requested.v1'>): Promise<KeyReply> {
     const { action, fileId, patient, institution, replyKey } = request.data;
     const existing = await this.files.find(fileId);
-    if (existing !== undefined && (existing.patient !== patient || existing.institution !== institution)) return refused('the file belongs to another patient or institution');
+    if (existing !== undefined && (existing.patient !== patient || existing.institution !== institution))
+      return refused('the file belongs to another patient or institution');
     if (action === 'close') {
       if (existing === undefined) return refused('unknown file');
       await this.files.markStored(fileId);
@@ -39,7 +40,13 @@ export class FileKeys {
       let row = existing;
       if (row === undefined) {
         const fresh = generateFileKey();
-        row = await this.files.create({ fileId, patient, institution, dekVersion: key.dekVersion, wrapped: wrapFileKey(key.dek, fresh, { fileId, patient, dekVersion: key.dekVersion }) });
+        row = await this.files.create({
+          fileId,
+          patient,
+          institution,
+          dekVersion: key.dekVersion,
+          wrapped: wrapFileKey(key.dek, fresh, { fileId, patient, dekVersion: key.dekVersion }),
+        });
         fresh.fill(0);
       }
       // A concurrent creator may have won: the stored row is the key.
@@ -54,13 +61,18 @@ export class FileKeys {
   /** The key of a stored file for a verified, unused permit that names it: `refuse` carries why not. */
   async release(permit: Permit & { file: string }, replyKey: string, requestId: string): Promise<DecryptReply | { refuse: string }> {
     const row: FileKeyRow | undefined = await this.files.find(permit.file);
-    if (row === undefined || !row.stored || row.patient !== permit.patient || !permit.resourceTypes.includes('Binary')) return { refuse: "the permit names no stored file of its patient's" };
+    if (row === undefined || !row.stored || row.patient !== permit.patient || !permit.resourceTypes.includes('Binary'))
+      return { refuse: "the permit names no stored file of its patient's" };
     const key = (await this.patientKeys.keysOf([permit.patient], { create: false })).get(permit.patient);
     if (key === undefined || key.kind === 'erased') return { outcome: 'erased', patient: permit.patient };
     const fileKey = unwrapFileKey(key.dek, row.wrapped, { fileId: row.fileId, patient: row.patient, dekVersion: row.dekVersion });
     key.dek.fill(0);
     try {
-      return { outcome: 'ok', sealed: await sealKey(replyKey, fileKey, requestId), records: [{ recordId: row.fileId, resourceType: 'Binary', institution: row.institution }] };
+      return {
+        outcome: 'ok',
+        sealed: await sealKey(replyKey, fileKey, requestId),
+        records: [{ recordId: row.fileId, resourceType: 'Binary', institution: row.institution }],
+      };
     } finally {
       fileKey.fill(0);
     }

@@ -7,7 +7,10 @@ import type { DekRow } from './key-store.repository';
 export async function rewrapLiveDeks(keyring: KeyProvider, live: readonly DekRow[]): Promise<DekRow[]> {
   const rewrapped: DekRow[] = [];
   for (const row of live) {
-    const wrapped = await keyring.rewrapDek({ kekVersion: row.kekVersion as number, wrapped: row.wrapped as string }, { patient: row.patient, dekVersion: row.dekVersion });
+    const wrapped = await keyring.rewrapDek(
+      { kekVersion: row.kekVersion as number, wrapped: row.wrapped as string },
+      { patient: row.patient, dekVersion: row.dekVersion },
+    );
     rewrapped.push({ ...row, kekVersion: wrapped.kekVersion, wrapped: wrapped.wrapped });
   }
   return rewrapped;

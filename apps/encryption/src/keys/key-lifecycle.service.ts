@@ -84,7 +84,11 @@ export class KeyLifecycle implements OnModuleInit {
     return { patient, destroyedDeks, reasonRef };
   }
 
-  async status(): Promise<{ keks: { version: number; status: string; createdAt: string }[]; deksByKek: Record<string, number>; sealingKeys: { keyId: string; current: boolean }[] }> {
+  async status(): Promise<{
+    keks: { version: number; status: string; createdAt: string }[];
+    deksByKek: Record<string, number>;
+    sealingKeys: { keyId: string; current: boolean }[];
+  }> {
     const keks = (await this.store.keyringStatus()).map(({ version, status, createdAt }) => ({ version, status, createdAt }));
     const sealing = await this.store.sealingKeys();
     return {

@@ -61,7 +61,9 @@ export class KeyStoreRepository {
       'SELECT patient, dek_version, kek_version, wrapped_dek FROM deks WHERE patient = ANY($1::text[])',
       [[...new Set(patients)]],
     );
-    return new Map(rows.map((row) => [row.patient, { patient: row.patient, dekVersion: row.dek_version, kekVersion: row.kek_version, wrapped: row.wrapped_dek }]));
+    return new Map(
+      rows.map((row) => [row.patient, { patient: row.patient, dekVersion: row.dek_version, kekVersion: row.kek_version, wrapped: row.wrapped_dek }]),
+    );
   }
 
   async insertDeks(tx: EntityManager, rows: readonly DekRow[]): Promise<void> {
@@ -100,12 +102,17 @@ export class KeyStoreRepository {
       `UPDATE deks SET wrapped_dek = NULL, kek_version = NULL, shredded_at = now() WHERE patient = $1 AND shredded_at IS NULL RETURNING patient`,
       [patient],
     );
-    await tx.query(`INSERT INTO deks (patient, dek_version, kek_version, wrapped_dek, shredded_at) VALUES ($1, 1, NULL, NULL, now()) ON CONFLICT (patient) DO NOTHING`, [patient]);
+    await tx.query(
+      `INSERT INTO deks (patient, dek_version, kek_version, wrapped_dek, shredded_at) VALUES ($1, 1, NULL, NULL, now()) ON CONFLICT (patient) DO NOTHING`,
+      [patient],
+    );
     return destroyed.length;
   }
 
   async dekCountsByKek(): Promise<Record<string, number>> {
-    const rows: { kek_version: number | null; count: string }[] = await this.dataSource.query('SELECT kek_version, count(*) AS count FROM deks GROUP BY kek_version');
+    const rows: { kek_version: number | null; count: string }[] = await this.dataSource.query(
+      'SELECT kek_version, count(*) AS count FROM deks GROUP BY kek_version',
+    );
     return Object.fromEntries(rows.map((row) => [row.kek_version === null ? 'shredded' : String(row.kek_version), Number(row.count)]));
   }
 
@@ -113,11 +120,20 @@ export class KeyStoreRepository {
     const rows: { key_id: string; public_key: string; wrapped_private_key: string; announced_at: Date | null }[] = await this.dataSource.query(
       'SELECT key_id, public_key, wrapped_private_key, announced_at FROM sealing_keys ORDER BY created_at, key_id',
     );
-    return rows.map((row) => ({ keyId: row.key_id, publicKey: row.public_key, wrappedPrivateKey: row.wrapped_private_key, announced: row.announced_at !== null }));
+    return rows.map((row) => ({
+      keyId: row.key_id,
+      publicKey: row.public_key,
+      wrappedPrivateKey: row.wrapped_private_key,
+      announced: row.announced_at !== null,
+    }));
   }
 
   async addSealingKey(row: Omit<SealingKeyRow, 'announced'>): Promise<void> {
-    await this.dataSource.query('INSERT INTO sealing_keys (key_id, public_key, wrapped_private_key) VALUES ($1, $2, $3)', [row.keyId, row.publicKey, row.wrappedPrivateKey]);
+    await this.dataSource.query('INSERT INTO sealing_keys (key_id, public_key, wrapped_private_key) VALUES ($1, $2, $3)', [
+      row.keyId,
+      row.publicKey,
+      row.wrappedPrivateKey,
+    ]);
   }
 
   async markAnnounced(keyId: string): Promise<void> {
@@ -132,6 +148,13 @@ export class KeyStoreRepository {
     const rows: { version: number; wrapped_kek: string; status: 'active' | 'retired'; created_at: Date }[] = await tx.query(
       'SELECT version, wrapped_kek, status, created_at FROM keks ORDER BY version',
     );
-    return { versions: rows.map((row) => ({ version: row.version, wrappedKek: row.wrapped_kek, status: row.status, createdAt: new Date(row.created_at).toISOString() })) };
+    return {
+      versions: rows.map((row) => ({
+        version: row.version,
+        wrappedKek: row.wrapped_kek,
+        status: row.status,
+        createdAt: new Date(row.created_at).toISOString(),
+      })),
+    };
   }
 }

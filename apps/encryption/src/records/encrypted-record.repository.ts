@@ -58,7 +58,10 @@ export class EncryptedRecordRepository {
   }
 
   async byIds(recordIds: readonly string[]): Promise<StoredRecord[]> {
-    const rows: Record<string, string>[] = await this.dataSource.query(`SELECT ${COLUMNS} FROM encrypted_records WHERE record_id = ANY($1::text[]) ORDER BY record_id`, [[...recordIds]]);
+    const rows: Record<string, string>[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM encrypted_records WHERE record_id = ANY($1::text[]) ORDER BY record_id`,
+      [[...recordIds]],
+    );
     return rows.map(toStoredRecord);
   }
 }

@@ -18,7 +18,12 @@ function group(patient: string, records: SealedRecord[]): OpenedGroup {
       patient,
       requestId: 'req-1',
       records: records.map(({ recordId, resourceType }) => ({ recordId, resourceType })),
-      sealed: { suite: 'X25519-HKDF-SHA256/AES-256-GCM' as const, keyId: '0123456789abcdef', enc: Buffer.alloc(32).toString('base64'), ciphertext: Buffer.alloc(32).toString('base64') },
+      sealed: {
+        suite: 'X25519-HKDF-SHA256/AES-256-GCM' as const,
+        keyId: '0123456789abcdef',
+        enc: Buffer.alloc(32).toString('base64'),
+        ciphertext: Buffer.alloc(32).toString('base64'),
+      },
     },
     { subject: patient, time: new Date('2026-02-01T08:30:00.000Z') },
   ) as EventOf<'ingest.sealed.v1'>;
@@ -29,7 +34,13 @@ const records: SealedRecord[] = [
   { recordId: 'rec-1', resourceType: 'Observation', resource: observation },
   { recordId: 'rec-2', resourceType: 'Condition', resource: condition },
 ];
-const liveKey = (patient: string, dekVersion = 1): PatientKey & { kind: 'live' } => ({ kind: 'live', patient, dekId: `${patient}.${dekVersion}`, dekVersion, dek: generateDek() });
+const liveKey = (patient: string, dekVersion = 1): PatientKey & { kind: 'live' } => ({
+  kind: 'live',
+  patient,
+  dekId: `${patient}.${dekVersion}`,
+  dekVersion,
+  dek: generateDek(),
+});
 
 /** The row the store projection writes for a records.encrypted event. */
 function rowOf(event: EventOf<'records.encrypted.v1'>): StoredRecord {
@@ -38,7 +49,13 @@ function rowOf(event: EventOf<'records.encrypted.v1'>): StoredRecord {
 }
 
 function open(row: StoredRecord, dek: Buffer): Buffer {
-  return decryptRecord({ dek, iv: Buffer.from(row.iv, 'base64'), ciphertext: Buffer.from(row.ciphertext, 'base64'), tag: Buffer.from(row.tag, 'base64'), aad: storedRecordAad(row) });
+  return decryptRecord({
+    dek,
+    iv: Buffer.from(row.iv, 'base64'),
+    ciphertext: Buffer.from(row.ciphertext, 'base64'),
+    tag: Buffer.from(row.tag, 'base64'),
+    aad: storedRecordAad(row),
+  });
 }
 
 describe('matching what a box opened to against its event record list', () => {
@@ -107,7 +124,12 @@ describe('the AAD of a stored row', () => {
     ['version 1', `${PATIENT}.1`, 1],
     ['a later version', `${PATIENT}.12`, 12],
   ])('reads the DEK version from a dekId of %s', (_case, dekId, dekVersion) => {
-    expect(storedRecordAad({ recordId: 'rec-1', patient: PATIENT, institution: 'hosp-a', dekId })).toEqual({ recordId: 'rec-1', patient: PATIENT, institution: 'hosp-a', dekVersion });
+    expect(storedRecordAad({ recordId: 'rec-1', patient: PATIENT, institution: 'hosp-a', dekId })).toEqual({
+      recordId: 'rec-1',
+      patient: PATIENT,
+      institution: 'hosp-a',
+      dekVersion,
+    });
   });
 });
 

@@ -8,5 +8,10 @@ export const GOVERNANCE_SOURCE = 'governance';
 /** The alert's time is the trigger's: the breach happened then, and a replay raises it at the same time. */
 export function alertEventOf(alert: RuleAlert): AlertEvent {
   const { alertId, kind, severity, summary, institution, details, trigger, windowKey, at } = alert;
-  return envelope('governance.alert.v1', GOVERNANCE_SOURCE, { alertId, kind, severity, summary, institution, details: { ...details, windowKey } }, { cause: trigger, time: new Date(at) });
+  return envelope(
+    'governance.alert.v1',
+    GOVERNANCE_SOURCE,
+    { alertId, kind, severity, summary, institution, details: { ...details, windowKey } },
+    { cause: trigger, time: new Date(at) },
+  );
 }

@@ -159,7 +159,9 @@ export class AlertsRepository {
   }
 
   async lastRaisedAt(institution?: string): Promise<string | null> {
-    const [row]: { last: Date | null }[] = await this.dataSource.query(`SELECT max(raised_at) AS last FROM alerts WHERE $1::text IS NULL OR institution = $1`, [institution ?? null]);
+    const [row]: { last: Date | null }[] = await this.dataSource.query(`SELECT max(raised_at) AS last FROM alerts WHERE $1::text IS NULL OR institution = $1`, [
+      institution ?? null,
+    ]);
     return row.last ? row.last.toISOString() : null;
   }
 }

@@ -14,12 +14,18 @@ const problemsOf = (env: NodeJS.ProcessEnv): string => {
 
 describe('governance sign-in configuration', () => {
   it('defaults to the local provider and the dev client in development', () => {
-    expect(loadGovernanceConfig({})).toMatchObject({ OIDC_ISSUER: 'http://127.0.0.1:3010', OIDC_CLIENT_ID: 'medshare-governance', PUBLIC_URL: 'http://127.0.0.1:3005', SESSION_TTL_MS: 8 * 3_600_000 });
+    expect(loadGovernanceConfig({})).toMatchObject({
+      OIDC_ISSUER: 'http://127.0.0.1:3010',
+      OIDC_CLIENT_ID: 'medshare-governance',
+      PUBLIC_URL: 'http://127.0.0.1:3005',
+      SESSION_TTL_MS: 8 * 3_600_000,
+    });
   });
 
   it('requires real secrets and https in production, naming each variable', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
-    for (const variable of ['OIDC_CLIENT_SECRET', 'OPERATOR_TOKEN', 'PSEUDONYM_SECRET', 'INSTITUTION_PUBLIC_KEYS', 'OIDC_ISSUER', 'PUBLIC_URL']) expect(problems).toContain(`${variable}:`);
+    for (const variable of ['OIDC_CLIENT_SECRET', 'OPERATOR_TOKEN', 'PSEUDONYM_SECRET', 'INSTITUTION_PUBLIC_KEYS', 'OIDC_ISSUER', 'PUBLIC_URL'])
+      expect(problems).toContain(`${variable}:`);
   });
 
   it.each([

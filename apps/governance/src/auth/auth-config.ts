@@ -16,7 +16,12 @@ export const authConfigShape = {
   OIDC_CLIENT_SECRET: z.string().min(16).optional(),
   /** Where browsers reach this service: the redirect URI is `<PUBLIC_URL>/auth/callback`, and state changes must come from this origin. */
   PUBLIC_URL: httpUrl.default('http://127.0.0.1:3005'),
-  SESSION_TTL_MS: z.coerce.number().int().min(60_000).max(24 * 3_600_000).default(8 * 3_600_000),
+  SESSION_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(24 * 3_600_000)
+    .default(8 * 3_600_000),
   /** The platform operator's bearer token for API calls (the same as the ledger's and the encryption service's). */
   OPERATOR_TOKEN: roleTokenSchema,
 };

@@ -40,7 +40,11 @@ export class AuthController {
   async callback(@Req() request: Request, @Res() response: Response, @Query('state') state: unknown): Promise<void> {
     const browser = cookieOf(request, LOGIN_COOKIE);
     const pending = typeof state === 'string' && browser !== undefined ? await this.sessions.finishLogin(state, browser) : undefined;
-    if (pending === undefined) throw new GovernanceError(GovernanceErrorCode.LoginFailed, 'no sign-in of this browser is waiting for this answer (expired, used, or started elsewhere): sign in again');
+    if (pending === undefined)
+      throw new GovernanceError(
+        GovernanceErrorCode.LoginFailed,
+        'no sign-in of this browser is waiting for this answer (expired, used, or started elsewhere): sign in again',
+      );
     const officer = await this.login.finish(new URL(request.originalUrl, this.config.PUBLIC_URL), { state: state as string, ...pending });
     const session = await this.sessions.open(officer, this.config.SESSION_TTL_MS);
     // Served, not redirected: after the provider's cross-site redirect a SameSite=Strict cookie is only sent
@@ -58,7 +62,13 @@ export class AuthController {
   @Get('me')
   @UseGuards(OfficerGuard)
   @Header('Cache-Control', 'no-store')
-  me(@CurrentOfficer() officer: Officer): { subject: string; name: string | null; role: Officer['role']; institution: string | null; csrfToken: string | null } {
+  me(@CurrentOfficer() officer: Officer): {
+    subject: string;
+    name: string | null;
+    role: Officer['role'];
+    institution: string | null;
+    csrfToken: string | null;
+  } {
     return {
       subject: officer.subject,
       name: officer.name ?? null,
@@ -76,7 +86,11 @@ export class AuthController {
     const session = cookieOf(request, SESSION_COOKIE);
     if (session !== undefined) await this.sessions.close(session);
     const next = (await this.login.endSessionUrl())?.href ?? '/auth/signed-out';
-    response.status(200).set('Cache-Control', 'no-store').setHeader('Set-Cookie', this.cookie(SESSION_COOKIE, '', { sameSite: 'Strict', path: '/', maxAgeSeconds: 0 })).json({ next });
+    response
+      .status(200)
+      .set('Cache-Control', 'no-store')
+      .setHeader('Set-Cookie', this.cookie(SESSION_COOKIE, '', { sameSite: 'Strict', path: '/', maxAgeSeconds: 0 }))
+      .json({ next });
   }
 
   @Get('signed-out')

@@ -16,7 +16,12 @@ export function authProviders(config: GovernanceConfig, keys: PlatformKeys): Pro
       provide: OfficerAuthenticator,
       inject: [OfficerSessionsRepository],
       useFactory: (sessions: OfficerSessionsRepository) =>
-        new OfficerAuthenticator(new BearerTokens({ operator: config.OPERATOR_TOKEN ?? DEV_OPERATOR_TOKEN }), keys.institutionKeyring(), keys.pseudonymKey(), sessions),
+        new OfficerAuthenticator(
+          new BearerTokens({ operator: config.OPERATOR_TOKEN ?? DEV_OPERATOR_TOKEN }),
+          keys.institutionKeyring(),
+          keys.pseudonymKey(),
+          sessions,
+        ),
     },
     OfficerGuard,
   ];

@@ -30,7 +30,15 @@ export class OfficerSessionsRepository {
     const token = randomToken();
     await this.dataSource.query(
       `INSERT INTO officer_sessions (token_hash, subject, name, role, institution, csrf_token, expires_at) VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond')`,
-      [sha256(token), officer.subject, officer.name ?? null, officer.role, officer.role === 'privacy-officer' ? officer.institution : null, randomToken(), ttlMs],
+      [
+        sha256(token),
+        officer.subject,
+        officer.name ?? null,
+        officer.role,
+        officer.role === 'privacy-officer' ? officer.institution : null,
+        randomToken(),
+        ttlMs,
+      ],
     );
     return token;
   }

@@ -38,7 +38,8 @@ export class OfficerGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<OfficerRequest>();
     const officer = await this.authenticator.authenticate(request);
     const allowed = this.reflector.getAllAndOverride<OfficerRole[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
-    if (allowed !== undefined && !allowed.includes(officer.role)) throw new GovernanceError(GovernanceErrorCode.Forbidden, `only ${allowed.join(' or ')} may do this`);
+    if (allowed !== undefined && !allowed.includes(officer.role))
+      throw new GovernanceError(GovernanceErrorCode.Forbidden, `only ${allowed.join(' or ')} may do this`);
     if (officer.via.kind === 'session' && !SAFE_METHODS.has(request.method)) this.checkCsrf(request, officer.via.csrfToken);
     request.officer = officer;
     return true;
@@ -49,7 +50,11 @@ export class OfficerGuard implements CanActivate {
     const presented = Buffer.from(request.header(CSRF_HEADER) ?? '');
     const wanted = Buffer.from(expected);
     const origin = request.header('origin');
-    if (presented.length !== wanted.length || !timingSafeEqual(presented, wanted) || (origin !== undefined && origin !== new URL(this.config.PUBLIC_URL).origin)) {
+    if (
+      presented.length !== wanted.length ||
+      !timingSafeEqual(presented, wanted) ||
+      (origin !== undefined && origin !== new URL(this.config.PUBLIC_URL).origin)
+    ) {
       throw new GovernanceError(GovernanceErrorCode.CsrfRejected, `a state change needs the session's CSRF token in ${CSRF_HEADER} and this service's origin`);
     }
   }

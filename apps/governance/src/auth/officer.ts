@@ -4,7 +4,8 @@ export const OFFICER_ROLES = ['privacy-officer', 'platform-operator'] as const;
 export type OfficerRole = (typeof OFFICER_ROLES)[number];
 
 /** Who signed in, as the provider or the token says. */
-export type OfficerIdentity = { role: 'privacy-officer'; institution: string; subject: string; name?: string } | { role: 'platform-operator'; subject: string; name?: string };
+export type OfficerIdentity =
+  { role: 'privacy-officer'; institution: string; subject: string; name?: string } | { role: 'platform-operator'; subject: string; name?: string };
 
 export type Officer = OfficerIdentity & { via: Via };
 

@@ -59,7 +59,10 @@ export class OidcLogin {
     } catch (error) {
       // The library's messages may quote what the provider or the browser sent: only its code is kept.
       const code = error instanceof oidc.ResponseBodyError || error instanceof oidc.AuthorizationResponseError ? error.error : 'invalid-response';
-      throw new GovernanceError(GovernanceErrorCode.LoginFailed, `the identity provider did not complete the sign-in (${/^[a-z_-]{1,64}$/.test(code) ? code : 'error'})`);
+      throw new GovernanceError(
+        GovernanceErrorCode.LoginFailed,
+        `the identity provider did not complete the sign-in (${/^[a-z_-]{1,64}$/.test(code) ? code : 'error'})`,
+      );
     }
     if (claims === undefined) throw new GovernanceError(GovernanceErrorCode.LoginFailed, 'the identity provider returned no ID token');
     return this.officerOf(claims);
@@ -67,7 +70,10 @@ export class OidcLogin {
 
   async endSessionUrl(): Promise<URL | undefined> {
     try {
-      return oidc.buildEndSessionUrl(await this.configuration(), { post_logout_redirect_uri: new URL('/auth/signed-out', this.config.PUBLIC_URL).href, client_id: this.config.OIDC_CLIENT_ID });
+      return oidc.buildEndSessionUrl(await this.configuration(), {
+        post_logout_redirect_uri: new URL('/auth/signed-out', this.config.PUBLIC_URL).href,
+        client_id: this.config.OIDC_CLIENT_ID,
+      });
     } catch {
       return undefined;
     }
@@ -75,10 +81,12 @@ export class OidcLogin {
 
   private officerOf(claims: oidc.IDToken): OfficerIdentity {
     const { sub, name, medshare_role: role, medshare_institution: institution } = claims;
-    if (!OFFICER_SUBJECT.test(sub)) throw new GovernanceError(GovernanceErrorCode.Forbidden, 'the account id is not one governance can record (letters, digits and ._@:- only)');
+    if (!OFFICER_SUBJECT.test(sub))
+      throw new GovernanceError(GovernanceErrorCode.Forbidden, 'the account id is not one governance can record (letters, digits and ._@:- only)');
     const named = typeof name === 'string' && name.length > 0 && name.length <= 200 ? { name } : {};
     if (role === 'platform-operator') return { role, subject: sub, ...named };
-    if (role === 'privacy-officer' && typeof institution === 'string' && this.institutions.includes(institution)) return { role, institution, subject: sub, ...named };
+    if (role === 'privacy-officer' && typeof institution === 'string' && this.institutions.includes(institution))
+      return { role, institution, subject: sub, ...named };
     throw new GovernanceError(GovernanceErrorCode.Forbidden, `the account has no governance role (${OFFICER_ROLES.join(' or ')} of a known institution)`);
   }
 
@@ -90,7 +98,10 @@ export class OidcLogin {
       })
       .catch((error: unknown) => {
         this.discovered = undefined;
-        throw new GovernanceError(GovernanceErrorCode.IdentityProviderUnavailable, `the identity provider does not answer (${error instanceof Error ? error.name : 'error'})`);
+        throw new GovernanceError(
+          GovernanceErrorCode.IdentityProviderUnavailable,
+          `the identity provider does not answer (${error instanceof Error ? error.name : 'error'})`,
+        );
       });
     return this.discovered;
   }

@@ -6,7 +6,10 @@ export enum CaseErrorCode {
 }
 
 export class CaseError extends Error {
-  constructor(readonly code: CaseErrorCode, message: string) {
+  constructor(
+    readonly code: CaseErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -1,5 +1,16 @@
 // Given alerts and handling steps, then the cases they form: grouping, severity, due time, risk and transitions.
-import { canTransition, caseKeyOf, emptyCase, isOverdue, riskScoreOf, withAlert, withChange, type CaseAlert, type CaseLimits, type CaseState } from './case-rules';
+import {
+  canTransition,
+  caseKeyOf,
+  emptyCase,
+  isOverdue,
+  riskScoreOf,
+  withAlert,
+  withChange,
+  type CaseAlert,
+  type CaseLimits,
+  type CaseState,
+} from './case-rules';
 
 const HOUR = 3_600_000;
 const limits: CaseLimits = { windowMs: 24 * HOUR, breakGlassReviewMs: 2 * HOUR, dueMs: { critical: 4 * HOUR, warning: 24 * HOUR, info: 72 * HOUR } };
@@ -33,11 +44,22 @@ describe('which case an alert joins', () => {
 });
 
 describe('a case built from alerts', () => {
-  const build = (alerts: CaseAlert[]) => alerts.reduce((record, next) => withAlert(record, caseKeyOf(next, limits)!, next, limits), emptyCase(caseKeyOf(alerts[0], limits)!.caseId, 'hosp-a', 0));
+  const build = (alerts: CaseAlert[]) =>
+    alerts.reduce((record, next) => withAlert(record, caseKeyOf(next, limits)!, next, limits), emptyCase(caseKeyOf(alerts[0], limits)!.caseId, 'hosp-a', 0));
 
   it('takes the highest severity, the earliest due time and every kind', () => {
-    const record = build([alert({ kind: 'off-hours', severity: 'info' }), alert({ kind: 'self-access', severity: 'critical', raisedAt: '2026-01-06T11:00:00.000Z' })]);
-    expect(record).toMatchObject({ kinds: ['off-hours', 'self-access'], severity: 'critical', alertCount: 2, state: 'open', dueAt: Date.parse('2026-01-06T15:00:00.000Z'), openedAt: Date.parse('2026-01-06T10:00:00.000Z') });
+    const record = build([
+      alert({ kind: 'off-hours', severity: 'info' }),
+      alert({ kind: 'self-access', severity: 'critical', raisedAt: '2026-01-06T11:00:00.000Z' }),
+    ]);
+    expect(record).toMatchObject({
+      kinds: ['off-hours', 'self-access'],
+      severity: 'critical',
+      alertCount: 2,
+      state: 'open',
+      dueAt: Date.parse('2026-01-06T15:00:00.000Z'),
+      openedAt: Date.parse('2026-01-06T10:00:00.000Z'),
+    });
   });
 
   it('queues a break-glass use as an info review item due within the review time', () => {

@@ -39,7 +39,10 @@ export function caseKeyOf(alert: CaseAlert, limits: CaseLimits): CaseKey | undef
   if (alert.institution === null || typeof practitioner !== 'string') return undefined;
   const patient = typeof alert.details?.patient === 'string' ? alert.details.patient : null;
   const windowStart = Math.floor(Date.parse(alert.raisedAt) / limits.windowMs) * limits.windowMs;
-  const digest = createHash('sha256').update(JSON.stringify([alert.institution, practitioner, patient, windowStart])).digest('hex').slice(0, 40);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([alert.institution, practitioner, patient, windowStart]))
+    .digest('hex')
+    .slice(0, 40);
   return { caseId: `case-${digest}`, institution: alert.institution, practitioner, patient, windowStart };
 }
 
@@ -123,7 +126,23 @@ export interface CaseRecord {
 
 /** A case known only from a handling event so far (a rebuild may read the cases topic before the alerts topic). */
 export function emptyCase(caseId: string, institution: string, at: number): CaseRecord {
-  return { caseId, institution, practitioner: null, patient: null, windowStart: null, kinds: [], severity: 'info', riskScore: 0, state: 'open', assignee: null, dueAt: null, escalatedAt: null, alertCount: 0, openedAt: null, updatedAt: at };
+  return {
+    caseId,
+    institution,
+    practitioner: null,
+    patient: null,
+    windowStart: null,
+    kinds: [],
+    severity: 'info',
+    riskScore: 0,
+    state: 'open',
+    assignee: null,
+    dueAt: null,
+    escalatedAt: null,
+    alertCount: 0,
+    openedAt: null,
+    updatedAt: at,
+  };
 }
 
 export function withAlert(current: CaseRecord, key: CaseKey, alert: CaseAlert, limits: CaseLimits): CaseRecord {

@@ -48,7 +48,10 @@ export interface CaseQuery {
 }
 
 export class CasesRepository {
-  constructor(private readonly dataSource: DataSource, private readonly limits: CaseLimits) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly limits: CaseLimits,
+  ) {}
 
   /**
    * Adds each alert to its case once (a replayed alert changes nothing); alerts that name no practitioner are not
@@ -68,7 +71,9 @@ export class CasesRepository {
       const isNew = new Set(joined.map((row) => `${row.case_id}\n${row.alert_id}`));
       const fresh = keyed.filter(({ key, alert }) => isNew.delete(`${key.caseId}\n${alert.alertId}`));
       if (fresh.length === 0) return 0;
-      const rows: CaseRow[] = await manager.query(`SELECT * FROM cases WHERE case_id = ANY($1) ORDER BY case_id FOR UPDATE`, [[...new Set(fresh.map(({ key }) => key.caseId))]]);
+      const rows: CaseRow[] = await manager.query(`SELECT * FROM cases WHERE case_id = ANY($1) ORDER BY case_id FOR UPDATE`, [
+        [...new Set(fresh.map(({ key }) => key.caseId))],
+      ]);
       const cases = new Map(rows.map((row) => [row.case_id, recordOf(row)]));
       const events: { id: string; caseId: string; at: string; state: CaseState }[] = [];
       for (const { alert, key } of fresh) {
@@ -152,11 +157,26 @@ export class CasesRepository {
   }
 
   async timeline(caseId: string): Promise<TimelineRow[]> {
-    const rows: { event_id: string; at: Date; action: TimelineRow['action']; state: CaseState; actor: string | null; assignee: string | null; note: SealedNote | null }[] = await this.dataSource.query(
-      `SELECT event_id, at, action, state, actor, assignee, note FROM case_events WHERE case_id = $1 ORDER BY at, event_id`,
-      [caseId],
-    );
-    return rows.map((row) => ({ eventId: row.event_id, at: row.at.toISOString(), action: row.action, state: row.state, actor: row.actor, assignee: row.assignee, note: row.note }));
+    const rows: {
+      event_id: string;
+      at: Date;
+      action: TimelineRow['action'];
+      state: CaseState;
+      actor: string | null;
+      assignee: string | null;
+      note: SealedNote | null;
+    }[] = await this.dataSource.query(`SELECT event_id, at, action, state, actor, assignee, note FROM case_events WHERE case_id = $1 ORDER BY at, event_id`, [
+      caseId,
+    ]);
+    return rows.map((row) => ({
+      eventId: row.event_id,
+      at: row.at.toISOString(),
+      action: row.action,
+      state: row.state,
+      actor: row.actor,
+      assignee: row.assignee,
+      note: row.note,
+    }));
   }
 
   async alertIdsOf(caseId: string): Promise<string[]> {

@@ -69,7 +69,11 @@ export class CasesService {
 
   async find(scope: Scope, filter: CaseFilter): Promise<CaseSummary[]> {
     const { state, ...rest } = filter;
-    const records = await this.cases.find({ ...rest, ...(state ? { states: state } : {}), ...('institution' in scope ? { institution: scope.institution } : {}) });
+    const records = await this.cases.find({
+      ...rest,
+      ...(state ? { states: state } : {}),
+      ...('institution' in scope ? { institution: scope.institution } : {}),
+    });
     return records.map((record) => summaryOf(record, scope));
   }
 
@@ -88,7 +92,8 @@ export class CasesService {
   async transition(scope: Scope, caseId: string, command: { to: CaseState; actor: string }): Promise<CaseSummary> {
     const actor = checkActor(command.actor);
     return this.change(scope, caseId, actor, (record) => {
-      if (!canTransition(record.state, command.to)) throw new CaseError(CaseErrorCode.InvalidTransition, `a case in state ${record.state} cannot become ${command.to}`);
+      if (!canTransition(record.state, command.to))
+        throw new CaseError(CaseErrorCode.InvalidTransition, `a case in state ${record.state} cannot become ${command.to}`);
       return { action: 'state-changed', state: command.to };
     });
   }
@@ -127,7 +132,9 @@ export class CasesService {
   /** Escalates open cases past their due time, once each, whichever instance gets there first. */
   async escalateOverdue(now = new Date(), limit = 100): Promise<number> {
     const escalated = await this.dataSource.transaction(async (manager) => {
-      const overdue = (await this.cases.lockOverdue(manager, now, limit)).filter((record) => isOverdue(record.state, record.dueAt, record.escalatedAt !== null, now.getTime()));
+      const overdue = (await this.cases.lockOverdue(manager, now, limit)).filter((record) =>
+        isOverdue(record.state, record.dueAt, record.escalatedAt !== null, now.getTime()),
+      );
       const events = overdue.map((record) => this.caseEvent(record, { action: 'escalated', state: record.state }, undefined, now));
       await this.record(manager, events);
       return events.length;
@@ -148,7 +155,12 @@ export class CasesService {
     }
   }
 
-  private async change(scope: Scope, caseId: string, actor: string, decide: (record: CaseRecord) => CaseChange & { note?: CaseEvent['data']['note'] }): Promise<CaseSummary> {
+  private async change(
+    scope: Scope,
+    caseId: string,
+    actor: string,
+    decide: (record: CaseRecord) => CaseChange & { note?: CaseEvent['data']['note'] },
+  ): Promise<CaseSummary> {
     if (!(await this.visible(scope, caseId))) throw new CaseError(CaseErrorCode.NotFound, 'no such case');
     const next = await this.dataSource.transaction(async (manager) => {
       const record = await this.cases.lockedCase(manager, caseId);
@@ -182,7 +194,11 @@ export class CasesService {
 
   /** In the caller's transaction: the event joins the outbox and the projection together, or neither. */
   private async record(manager: EntityManager, events: readonly CaseEvent[]): Promise<void> {
-    await this.outbox.publishLater(topics.governanceCases, events.map((event) => ({ id: event.id, event })), manager);
+    await this.outbox.publishLater(
+      topics.governanceCases,
+      events.map((event) => ({ id: event.id, event })),
+      manager,
+    );
     await this.cases.applyCaseEvents(events, manager);
   }
 

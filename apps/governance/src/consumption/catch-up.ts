@@ -4,12 +4,19 @@ import type { Kafka } from 'kafkajs';
 import type { TopicSpec } from '@medshare/contracts';
 
 /** Resolves true once caught up, false when the deadline passed first. */
-export async function waitUntilCaughtUp(kafka: Kafka, groupId: string, specs: readonly TopicSpec[], { timeoutMs, intervalMs = 200 }: { timeoutMs: number; intervalMs?: number }): Promise<boolean> {
+export async function waitUntilCaughtUp(
+  kafka: Kafka,
+  groupId: string,
+  specs: readonly TopicSpec[],
+  { timeoutMs, intervalMs = 200 }: { timeoutMs: number; intervalMs?: number },
+): Promise<boolean> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const targets = new Map<string, { low: bigint; high: bigint }>();
-    for (const spec of specs) for (const { partition, high, low } of await admin.fetchTopicOffsets(spec.name)) targets.set(`${spec.name}:${partition}`, { low: BigInt(low), high: BigInt(high) });
+    for (const spec of specs)
+      for (const { partition, high, low } of await admin.fetchTopicOffsets(spec.name))
+        targets.set(`${spec.name}:${partition}`, { low: BigInt(low), high: BigInt(high) });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const committed = await admin.fetchOffsets({ groupId, topics: specs.map((spec) => spec.name) });

@@ -110,7 +110,16 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
     await this.privacy.observe(state);
     const stored = await this.alerts.store(seenAlerts);
     if (stored > 0) for (const alert of seenAlerts) alertsStored.inc({ kind: alert.data.kind, severity: alert.data.severity });
-    await this.cases.applyAlerts(seenAlerts.map(({ data, time }) => ({ alertId: data.alertId, kind: data.kind, severity: data.severity, institution: data.institution ?? null, details: data.details ?? null, raisedAt: time })));
+    await this.cases.applyAlerts(
+      seenAlerts.map(({ data, time }) => ({
+        alertId: data.alertId,
+        kind: data.kind,
+        severity: data.severity,
+        institution: data.institution ?? null,
+        details: data.details ?? null,
+        raisedAt: time,
+      })),
+    );
     await this.cases.applyCaseEvents(caseEvents);
     if (batch.length > 0) this.stats.record(batch[0].topic, batch.length);
   }
@@ -124,7 +133,10 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
     const findings = await this.privacy.observe(events);
     const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
     const fresh = findings.filter((finding) => !known.has(finding.alertId));
-    const claimed = await this.outbox.publishLater(topics.governanceAlerts, fresh.map((finding) => ({ id: finding.alertId, event: findingEvent(finding) })));
+    const claimed = await this.outbox.publishLater(
+      topics.governanceAlerts,
+      fresh.map((finding) => ({ id: finding.alertId, event: findingEvent(finding) })),
+    );
     await this.outbox.publishPending(this.publisher);
     for (const { event } of claimed) alertsRaised.inc({ kind: event.data.kind });
     if (claimed.length > 0) this.log.info({ alerts: claimed.map(({ id }) => id) }, 'privacy alerts raised');
@@ -138,7 +150,11 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
     await this.publisher.publish(topics.governanceAlerts, fresh.map(alertEventOf));
     this.pending = [];
     for (const alert of fresh) alertsRaised.inc({ kind: alert.kind });
-    if (fresh.length > 0) this.log.info({ alerts: fresh.map((alert) => ({ alertId: alert.alertId, kind: alert.kind, institution: alert.institution })) }, 'governance alerts raised');
+    if (fresh.length > 0)
+      this.log.info(
+        { alerts: fresh.map((alert) => ({ alertId: alert.alertId, kind: alert.kind, institution: alert.institution })) },
+        'governance alerts raised',
+      );
   }
 
   private async rebuildWindows(): Promise<void> {
@@ -147,12 +163,17 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
     try {
       // Decisions: a fresh group refills the counters of the current windows (a group with commits keeps them).
       const limits = privacyLimitsOf(this.config);
-      const decisionsReplay = this.config.DECISIONS_REPLAY_MS ?? Math.max(limits.volume.windowMs, limits.practitionerDenials.windowMs, limits.deniedSpike.windowMs, limits.research.windowMs);
+      const decisionsReplay =
+        this.config.DECISIONS_REPLAY_MS ??
+        Math.max(limits.volume.windowMs, limits.practitionerDenials.windowMs, limits.deniedSpike.windowMs, limits.research.windowMs);
       await rewindGroup(this.kafka, this.config.KAFKA_GROUP_ID, [
         ...detectorTopics.map((topic) => ({ topic, periodStart: started - longestWindow, refill: true })),
         { topic: topics.accessDecisions, periodStart: started - decisionsReplay, refill: false },
       ]);
-      this.log.info({ groupId: this.config.KAFKA_GROUP_ID, rewindMs: longestWindow, tookMs: Date.now() - started }, 'detector topics rewound to rebuild the windows');
+      this.log.info(
+        { groupId: this.config.KAFKA_GROUP_ID, rewindMs: longestWindow, tookMs: Date.now() - started },
+        'detector topics rewound to rebuild the windows',
+      );
     } catch (error) {
       if (!(error instanceof GroupRunningError)) throw error;
       // Another instance of the group is running: it keeps its position; this one starts with empty windows.

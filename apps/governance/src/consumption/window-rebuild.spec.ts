@@ -16,7 +16,9 @@ describe('rebuildOffsets', () => {
     ['a group with a commit keeps it (state is in PostgreSQL)', '120', '300', '300'],
     ['a group behind the period keeps its commit', '120', '80', '80'],
   ])('without refill: %s', (_name, atPeriodStart, committed, expected) => {
-    expect(rebuildOffsets([{ partition: 0, offset: atPeriodStart }], [{ partition: 0, offset: committed }], false)).toEqual([{ partition: 0, offset: expected }]);
+    expect(rebuildOffsets([{ partition: 0, offset: atPeriodStart }], [{ partition: 0, offset: committed }], false)).toEqual([
+      { partition: 0, offset: expected },
+    ]);
   });
 
   it('treats a partition without a commit as fresh', () => {

@@ -46,7 +46,10 @@ export async function rewindGroup(kafka: Kafka, groupId: string, rewinds: readon
     if (state !== 'Empty' && state !== 'Dead') throw new GroupRunningError(`consumer group ${groupId} has running members (${state})`);
     const perTopic = await Promise.all(
       rewinds.map(async ({ topic, periodStart, refill }) => {
-        const [atPeriodStart, [committed]] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic.name, periodStart), admin.fetchOffsets({ groupId, topics: [topic.name] })]);
+        const [atPeriodStart, [committed]] = await Promise.all([
+          admin.fetchTopicOffsetsByTimestamp(topic.name, periodStart),
+          admin.fetchOffsets({ groupId, topics: [topic.name] }),
+        ]);
         return rebuildOffsets(atPeriodStart, committed.partitions, refill).map((target) => ({ topic: topic.name, ...target }));
       }),
     );

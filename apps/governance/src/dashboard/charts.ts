@@ -22,9 +22,11 @@ export function barChart(title: string, bars: readonly Bar[], { width = 560, hei
       const x = Math.round(index * slot + (slot - barWidth) / 2);
       const y = height - bottom - barHeight;
       const middle = Math.round(index * slot + slot / 2);
-      return `<rect x="${x}" y="${y}" width="${Math.round(barWidth)}" height="${barHeight}" fill="${colour}"/>` +
+      return (
+        `<rect x="${x}" y="${y}" width="${Math.round(barWidth)}" height="${barHeight}" fill="${colour}"/>` +
         `<text x="${middle}" y="${y - 4}" text-anchor="middle" font-size="11">${bar.value}</text>` +
-        `<text x="${middle}" y="${height - bottom + 14}" text-anchor="middle" font-size="10">${escape(bar.label)}</text>`;
+        `<text x="${middle}" y="${height - bottom + 14}" text-anchor="middle" font-size="10">${escape(bar.label)}</text>`
+      );
     })
     .join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escape(described)}" viewBox="0 0 ${width} ${height}" width="100%" height="${height}"><title>${escape(described)}</title><line x1="0" y1="${height - bottom}" x2="${width}" y2="${height - bottom}" stroke="#4b5563"/>${columns}${bars.length === 0 ? `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="12">no data yet</text>` : ''}</svg>`;

@@ -93,7 +93,9 @@ export function dashboardPage(view: DashboardView, nonce: string): string {
       ? '<tr><td>the ledger does not answer</td></tr>'
       : `<tr><th scope="row">signed head</th><td>height ${view.ledgerHead.height}, ${view.ledgerHead.treeSize} events, signed ${escape(view.ledgerHead.timestamp)}</td></tr>`
   }</tbody></table>
-<table><caption>Events this governance instance consumed since it started</caption><thead><tr><th scope="col">topic</th><th scope="col">events</th></tr></thead><tbody>${Object.entries(view.consumed)
+<table><caption>Events this governance instance consumed since it started</caption><thead><tr><th scope="col">topic</th><th scope="col">events</th></tr></thead><tbody>${Object.entries(
+    view.consumed,
+  )
     .map(([topic, count]) => `<tr><td>${escape(topic)}</td><td>${count}</td></tr>`)
     .join('')}</tbody></table>
 </section>

@@ -55,20 +55,27 @@ export class DashboardController {
     const bySeverity: Record<string, number> = {};
     for (const { severity, count } of counts) bySeverity[severity] = (bySeverity[severity] ?? 0) + count;
     const nonce = randomBytes(18).toString('base64');
-    response.status(200).set(pageSecurityHeaders(nonce)).send(
-      dashboardPage(
-        {
-          officer,
-          alertsChart: barChart('Alerts per day', daily(perDay, 14, now)),
-          purposeChart: barChart('Disclosures per purpose', perPurpose.map(({ purpose, count }) => ({ label: purpose, value: count })), { colour: '#2d6a4f' }),
-          bySeverity,
-          alerts: latest.map((alert) => asSeenBy(scope, alert)),
-          consumed: this.stats.snapshot(),
-          ledgerHead,
-        },
-        nonce,
-      ),
-    );
+    response
+      .status(200)
+      .set(pageSecurityHeaders(nonce))
+      .send(
+        dashboardPage(
+          {
+            officer,
+            alertsChart: barChart('Alerts per day', daily(perDay, 14, now)),
+            purposeChart: barChart(
+              'Disclosures per purpose',
+              perPurpose.map(({ purpose, count }) => ({ label: purpose, value: count })),
+              { colour: '#2d6a4f' },
+            ),
+            bySeverity,
+            alerts: latest.map((alert) => asSeenBy(scope, alert)),
+            consumed: this.stats.snapshot(),
+            ledgerHead,
+          },
+          nonce,
+        ),
+      );
   }
 
   /** Alerts stored from now on, as `event: alert` messages; ends when the service stops (the browser reconnects). */
@@ -111,7 +118,9 @@ export class DashboardController {
 
   private async ledgerHead(): Promise<{ height: number; treeSize: number; timestamp: string } | undefined> {
     try {
-      const response = await fetch(new URL('v1/blocks/head', this.config.LEDGER_URL.endsWith('/') ? this.config.LEDGER_URL : `${this.config.LEDGER_URL}/`), { signal: AbortSignal.timeout(1500) });
+      const response = await fetch(new URL('v1/blocks/head', this.config.LEDGER_URL.endsWith('/') ? this.config.LEDGER_URL : `${this.config.LEDGER_URL}/`), {
+        signal: AbortSignal.timeout(1500),
+      });
       if (!response.ok) return undefined;
       const head = (await response.json()) as { height: number; treeSize: number; timestamp: number | string };
       return { height: head.height, treeSize: head.treeSize, timestamp: new Date(head.timestamp).toISOString() };

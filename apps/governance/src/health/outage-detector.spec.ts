@@ -1,6 +1,11 @@
 import { OutageDetector } from './outage-detector';
 
-const beat = (instance: string, state: 'up' | 'stopping' = 'up', service: 'ledger' | 'encryption' = 'ledger') => ({ service, instance, state, intervalMs: 5000 });
+const beat = (instance: string, state: 'up' | 'stopping' = 'up', service: 'ledger' | 'encryption' = 'ledger') => ({
+  service,
+  instance,
+  state,
+  intervalMs: 5000,
+});
 
 describe('OutageDetector', () => {
   it('raises one critical alert for an instance silent longer than the silence, and one info alert when it is heard again', () => {
@@ -10,7 +15,9 @@ describe('OutageDetector', () => {
     const [down] = detector.check(15_001);
     expect(down).toMatchObject({ severity: 'critical', details: { component: 'service', name: 'ledger/a', state: 'down', silentMs: 15_001 } });
     expect(detector.check(40_000)).toEqual([]);
-    expect(detector.heard(beat('a'), 41_000)).toEqual([expect.objectContaining({ severity: 'info', details: expect.objectContaining({ name: 'ledger/a', state: 'recovered' }) })]);
+    expect(detector.heard(beat('a'), 41_000)).toEqual([
+      expect.objectContaining({ severity: 'info', details: expect.objectContaining({ name: 'ledger/a', state: 'recovered' }) }),
+    ]);
     expect(detector.check(50_000)).toEqual([]);
   });
 
@@ -37,8 +44,12 @@ describe('OutageDetector', () => {
   it('raises a broker outage when a broker leaves the cluster list and a recovery when it returns', () => {
     const detector = new OutageDetector(15_000);
     expect(detector.brokersListed(['h:1', 'h:2', 'h:3'])).toEqual([]);
-    expect(detector.brokersListed(['h:1', 'h:3'])).toEqual([expect.objectContaining({ severity: 'critical', details: { component: 'broker', name: 'h:2', state: 'down' } })]);
+    expect(detector.brokersListed(['h:1', 'h:3'])).toEqual([
+      expect.objectContaining({ severity: 'critical', details: { component: 'broker', name: 'h:2', state: 'down' } }),
+    ]);
     expect(detector.brokersListed(['h:1', 'h:3'])).toEqual([]);
-    expect(detector.brokersListed(['h:1', 'h:2', 'h:3'])).toEqual([expect.objectContaining({ severity: 'info', details: { component: 'broker', name: 'h:2', state: 'recovered' } })]);
+    expect(detector.brokersListed(['h:1', 'h:2', 'h:3'])).toEqual([
+      expect.objectContaining({ severity: 'info', details: { component: 'broker', name: 'h:2', state: 'recovered' } }),
+    ]);
   });
 });

@@ -77,7 +77,11 @@ export class OutageDetector {
 }
 
 function serviceAlert({ service, instance }: Instance, state: 'down' | 'recovered', summary: string): OutageAlert {
-  return { severity: state === 'down' ? 'critical' : 'info', summary, details: { component: 'service', name: `${service}/${instance}`, state, service, instance } };
+  return {
+    severity: state === 'down' ? 'critical' : 'info',
+    summary,
+    details: { component: 'service', name: `${service}/${instance}`, state, service, instance },
+  };
 }
 
 function brokerAlert(name: string, state: 'down' | 'recovered'): OutageAlert {

@@ -82,7 +82,8 @@ export class OutageMonitor implements OnApplicationBootstrap, BeforeApplicationS
     this.pending = [];
     try {
       await this.publisher.publish(topics.governanceAlerts, raising, { deadlineMs: 5000 });
-      for (const { data } of raising) this.log.warn({ component: data.details?.component, name: data.details?.name, state: data.details?.state }, 'outage alert raised');
+      for (const { data } of raising)
+        this.log.warn({ component: data.details?.component, name: data.details?.name, state: data.details?.state }, 'outage alert raised');
     } catch (error) {
       this.pending = [...raising, ...this.pending];
       this.log.warn({ error: error instanceof Error ? error.message : String(error) }, 'outage alerts not published yet; retrying');

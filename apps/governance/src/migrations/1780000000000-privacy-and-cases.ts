@@ -45,7 +45,9 @@ export class PrivacyAndCases1780000000000 implements MigrationInterface {
         registered_at timestamptz NOT NULL
       )`);
     await queryRunner.query(`CREATE INDEX practitioner_roles_practitioner ON practitioner_roles (practitioner, registered_at)`);
-    await queryRunner.query(`CREATE TABLE care_records (institution text NOT NULL, patient text NOT NULL, last_at timestamptz NOT NULL, PRIMARY KEY (institution, patient))`);
+    await queryRunner.query(
+      `CREATE TABLE care_records (institution text NOT NULL, patient text NOT NULL, last_at timestamptz NOT NULL, PRIMARY KEY (institution, patient))`,
+    );
     await queryRunner.query(`CREATE INDEX care_records_patient ON care_records (patient)`);
     await queryRunner.query(`CREATE TABLE restricted_patients (institution text NOT NULL, patient text NOT NULL, PRIMARY KEY (institution, patient))`);
     // Events decided but maybe not yet on Kafka: the id (alert id or event id) makes a second claim a no-op.
@@ -95,7 +97,18 @@ export class PrivacyAndCases1780000000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['case_events', 'case_alerts', 'cases', 'outbox', 'restricted_patients', 'care_records', 'practitioner_roles', 'practitioner_tokens', 'patient_tokens', 'privacy_counter_items']) {
+    for (const table of [
+      'case_events',
+      'case_alerts',
+      'cases',
+      'outbox',
+      'restricted_patients',
+      'care_records',
+      'practitioner_roles',
+      'practitioner_tokens',
+      'patient_tokens',
+      'privacy_counter_items',
+    ]) {
       await queryRunner.query(`DROP TABLE ${table}`);
     }
   }

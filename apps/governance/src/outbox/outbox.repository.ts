@@ -17,7 +17,11 @@ export class OutboxRepository {
    * Queues the events for `topic` (published by publishPending); returns the entries that were new (a second claim
    * of the same id, by any instance, is not).
    */
-  async publishLater<TTopic extends TopicSpec>(topic: TTopic, entries: readonly OutboxEntry<TTopic>[], manager: EntityManager = this.dataSource.manager): Promise<OutboxEntry<TTopic>[]> {
+  async publishLater<TTopic extends TopicSpec>(
+    topic: TTopic,
+    entries: readonly OutboxEntry<TTopic>[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<OutboxEntry<TTopic>[]> {
     if (entries.length === 0) return [];
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO outbox (id, topic, event) SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) ON CONFLICT DO NOTHING RETURNING id`,

@@ -9,7 +9,10 @@ export const PRIVACY_SOURCE = 'governance';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class PrivacyMonitor {
-  constructor(private readonly state: PrivacyStateRepository, private readonly limits: PrivacyLimits) {}
+  constructor(
+    private readonly state: PrivacyStateRepository,
+    private readonly limits: PrivacyLimits,
+  ) {}
 
   /** Feeds state events to the state and decisions to the rules; returns the findings (ids derived, so repeatable). */
   async observe(events: readonly MedshareEvent[]): Promise<Finding[]> {
@@ -37,7 +40,9 @@ export class PrivacyMonitor {
       const id = `${window.counter}\n${window.key}\n${window.bucket}`;
       const trigger = triggers.get(id)!;
       const needsBaselines = window.counter === 'patients' && window.count >= floor;
-      const baselines = needsBaselines ? await this.state.baselines(window.key, peerGroups.get(id) ?? '', window.bucket - this.limits.baseline.days * DAY_MS, window.bucket) : undefined;
+      const baselines = needsBaselines
+        ? await this.state.baselines(window.key, peerGroups.get(id) ?? '', window.bucket - this.limits.baseline.days * DAY_MS, window.bucket)
+        : undefined;
       findings.push(...assessWindow({ ...window, trigger }, this.limits, baselines));
     }
     return findings;
@@ -63,7 +68,14 @@ export function findingEvent(finding: Finding): EventOf<'governance.alert.v1'> {
   return envelope(
     'governance.alert.v1',
     PRIVACY_SOURCE,
-    { alertId, kind, severity, summary, institution, details: { ...details, ...(practitioner === undefined ? {} : { practitioner }), ...(patient === undefined ? {} : { patient }) } },
+    {
+      alertId,
+      kind,
+      severity,
+      summary,
+      institution,
+      details: { ...details, ...(practitioner === undefined ? {} : { practitioner }), ...(patient === undefined ? {} : { patient }) },
+    },
     { cause: trigger, time: new Date(at) },
   );
 }

@@ -19,16 +19,30 @@ const limits: PrivacyLimits = {
   research: { windowMs: HOUR, threshold: 4 },
   careDays: 30,
   vipLabels: ['CELEB', 'VIP', 'EMP'],
-  workingHours: (institution) => (institution === 'hosp-berlin' ? { timeZone: 'Europe/Berlin', start: 8, end: 18, days: [1, 2, 3, 4, 5] } : DEFAULT_WORKING_HOURS),
+  workingHours: (institution) =>
+    institution === 'hosp-berlin' ? { timeZone: 'Europe/Berlin', start: 8, end: 18, days: [1, 2, 3, 4, 5] } : DEFAULT_WORKING_HOURS,
 };
 
 let sequence = 0;
 function access(overrides: Partial<AccessFact> = {}): AccessFact {
   sequence += 1;
-  return { id: `e-${sequence}`, correlationid: `c-${sequence}`, at: TUESDAY_10, institution: 'hosp-a', practitioner: 'pr-one', role: 'nurse', patient: `p-${sequence}`, purpose: 'TREAT', permitted: true, breakGlass: false, ...overrides };
+  return {
+    id: `e-${sequence}`,
+    correlationid: `c-${sequence}`,
+    at: TUESDAY_10,
+    institution: 'hosp-a',
+    practitioner: 'pr-one',
+    role: 'nurse',
+    patient: `p-${sequence}`,
+    purpose: 'TREAT',
+    permitted: true,
+    breakGlass: false,
+    ...overrides,
+  };
 }
 const readAgain = (facts: AccessFact[]) => [...facts, access({ patient: facts[0].patient })];
-const accesses = (count: number, overrides: Partial<AccessFact> = {}) => Array.from({ length: count }, (_, n) => access({ at: TUESDAY_10 + n * 1000, ...overrides }));
+const accesses = (count: number, overrides: Partial<AccessFact> = {}) =>
+  Array.from({ length: count }, (_, n) => access({ at: TUESDAY_10 + n * 1000, ...overrides }));
 
 /** Counts distinct items per window as the repository does, then asks the rule about every window touched. */
 function windowAlerts(facts: readonly AccessFact[], baselines?: Baselines): string[] {
@@ -43,7 +57,11 @@ function windowAlerts(facts: readonly AccessFact[], baselines?: Baselines): stri
     }
   }
   return [...windows.values()].flatMap((window) =>
-    assessWindow({ counter: window.counter as never, key: window.key, bucket: window.bucket, count: window.items.size, trigger: window.trigger }, limits, window.counter === 'patients' ? baselines : undefined).map((finding) => finding.kind),
+    assessWindow(
+      { counter: window.counter as never, key: window.key, bucket: window.bucket, count: window.items.size, trigger: window.trigger },
+      limits,
+      window.counter === 'patients' ? baselines : undefined,
+    ).map((finding) => finding.kind),
   );
 }
 
@@ -74,13 +92,25 @@ describe('window rules', () => {
     ['off-hours stays silent at the limit', accesses(2, { at: Date.parse('2026-01-10T10:00:00Z') }), []],
     // 07:30 UTC in January is 08:30 in Berlin: working time there, not in UTC.
     ['off-hours uses the institution time zone (in hours there)', accesses(3, { institution: 'hosp-berlin', at: Date.parse('2026-01-06T07:30:00Z') }), []],
-    ['off-hours uses the institution time zone (off hours there)', accesses(3, { institution: 'hosp-berlin', at: Date.parse('2026-01-06T17:30:00Z') }), ['off-hours']],
+    [
+      'off-hours uses the institution time zone (off hours there)',
+      accesses(3, { institution: 'hosp-berlin', at: Date.parse('2026-01-06T17:30:00Z') }),
+      ['off-hours'],
+    ],
     ['off-hours leaves break-glass to its review queue', accesses(3, { at: Date.parse('2026-01-10T10:00:00Z'), breakGlass: true }), []],
     ['off-hours ignores denied requests', accesses(3, { at: Date.parse('2026-01-10T10:00:00Z'), permitted: false }), []],
     ['practitioner-denials fires on repeated denials of one practitioner', accesses(4, { permitted: false }), ['practitioner-denials']],
     ['practitioner-denials stays silent at the limit', accesses(3, { permitted: false }), []],
-    ['practitioner-denials keeps practitioners apart', [...accesses(3, { permitted: false }), ...accesses(3, { permitted: false, practitioner: 'pr-two' })], ['denied-spike']],
-    ['denied-spike fires on an institution-wide burst', [...accesses(3, { permitted: false }), ...accesses(3, { permitted: false, practitioner: 'pr-two' })], ['denied-spike']],
+    [
+      'practitioner-denials keeps practitioners apart',
+      [...accesses(3, { permitted: false }), ...accesses(3, { permitted: false, practitioner: 'pr-two' })],
+      ['denied-spike'],
+    ],
+    [
+      'denied-spike fires on an institution-wide burst',
+      [...accesses(3, { permitted: false }), ...accesses(3, { permitted: false, practitioner: 'pr-two' })],
+      ['denied-spike'],
+    ],
     ['research-burst fires on many research reads', accesses(5, { purpose: 'HRESCH' }), ['research-burst']],
     ['research-burst stays silent at the limit', accesses(4, { purpose: 'HRESCH' }), []],
     ['research-burst ignores treatment reads', accesses(5), []],
@@ -105,7 +135,11 @@ function windowAlertIds(facts: readonly AccessFact[]): string[] {
     window.trigger = fact;
     byWindow.set(patients.key, window);
   }
-  return [...byWindow.values()].flatMap((window) => assessWindow({ counter: 'patients', key: window.key, bucket: window.bucket, count: window.count.size, trigger: window.trigger }, limits).map((finding) => finding.alertId));
+  return [...byWindow.values()].flatMap((window) =>
+    assessWindow({ counter: 'patients', key: window.key, bucket: window.bucket, count: window.count.size, trigger: window.trigger }, limits).map(
+      (finding) => finding.alertId,
+    ),
+  );
 }
 
 describe('relationship rules', () => {
@@ -113,26 +147,100 @@ describe('relationship rules', () => {
   const nobody: RelationContext = { staff: false, restricted: false, lastCareAt: TUESDAY_10 - DAY, roles: [] };
   const fact = (overrides: Partial<AccessFact> = {}) => access({ patient: 'p-patient', ...overrides });
   it.each<[string, AccessFact, RelationContext, string[]]>([
-    ['nothing fires for an ordinary read', fact(), { ...nobody, practitioner: { ...tokens }, patient: { familyName: ['tk-other'], address: ['tk-elsewhere'], securityLabels: [] } }, []],
-    ['self-access fires on the practitioner’s own record', fact(), { ...nobody, practitioner: { ...tokens, patient: 'p-patient' }, staff: true }, ['self-access']],
+    [
+      'nothing fires for an ordinary read',
+      fact(),
+      { ...nobody, practitioner: { ...tokens }, patient: { familyName: ['tk-other'], address: ['tk-elsewhere'], securityLabels: [] } },
+      [],
+    ],
+    [
+      'self-access fires on the practitioner’s own record',
+      fact(),
+      { ...nobody, practitioner: { ...tokens, patient: 'p-patient' }, staff: true },
+      ['self-access'],
+    ],
     ['self-access stays silent for another patient', fact(), { ...nobody, practitioner: { ...tokens, patient: 'p-someone-else' } }, []],
     ['coworker-access fires on a colleague’s record', fact(), { ...nobody, staff: true }, ['coworker-access']],
-    ['household-access fires on the same address token', fact(), { ...nobody, practitioner: tokens, patient: { familyName: ['tk-other'], address: ['tk-home'], securityLabels: [] } }, ['household-access']],
-    ['household-access fires on the same family-name token', fact(), { ...nobody, practitioner: tokens, patient: { familyName: ['tk-family'], address: ['tk-elsewhere'], securityLabels: [] } }, ['household-access']],
-    ['household-access stays silent without a practitioner roster entry', fact(), { ...nobody, patient: { familyName: ['tk-family'], address: ['tk-home'], securityLabels: [] } }, []],
+    [
+      'household-access fires on the same address token',
+      fact(),
+      { ...nobody, practitioner: tokens, patient: { familyName: ['tk-other'], address: ['tk-home'], securityLabels: [] } },
+      ['household-access'],
+    ],
+    [
+      'household-access fires on the same family-name token',
+      fact(),
+      { ...nobody, practitioner: tokens, patient: { familyName: ['tk-family'], address: ['tk-elsewhere'], securityLabels: [] } },
+      ['household-access'],
+    ],
+    [
+      'household-access stays silent without a practitioner roster entry',
+      fact(),
+      { ...nobody, patient: { familyName: ['tk-family'], address: ['tk-home'], securityLabels: [] } },
+      [],
+    ],
     ['vip-access fires on a CELEB label', fact(), { ...nobody, patient: { familyName: [], address: [], securityLabels: ['CELEB'] } }, ['vip-access']],
     ['vip-access fires on the restricted list', fact(), { ...nobody, restricted: true }, ['vip-access']],
     ['vip-access ignores labels that do not mark a VIP', fact(), { ...nobody, patient: { familyName: [], address: [], securityLabels: ['R'] } }, []],
     ['no-care-relationship fires for TREAT without any record', fact(), { ...nobody, lastCareAt: undefined }, ['no-care-relationship']],
-    ['no-care-relationship fires for TREAT when the last record is too old', fact(), { ...nobody, lastCareAt: TUESDAY_10 - 31 * DAY }, ['no-care-relationship']],
+    [
+      'no-care-relationship fires for TREAT when the last record is too old',
+      fact(),
+      { ...nobody, lastCareAt: TUESDAY_10 - 31 * DAY },
+      ['no-care-relationship'],
+    ],
     ['no-care-relationship stays silent with a recent record', fact(), nobody, []],
     ['no-care-relationship only judges TREAT', fact({ purpose: 'HRESCH' }), { ...nobody, lastCareAt: undefined }, []],
     ['no-care-relationship leaves break-glass to its review queue', fact({ breakGlass: true, purpose: 'ETREAT' }), { ...nobody, lastCareAt: undefined }, []],
     ['denied reads are not accesses', fact({ permitted: false }), { ...nobody, staff: true, restricted: true, lastCareAt: undefined }, []],
-    ['role-revoked fires when the claimed role was replaced before the access', fact({ role: 'physician' }), { ...nobody, roles: [{ role: 'physician', at: TUESDAY_10 - DAY }, { role: 'admin', at: TUESDAY_10 - HOUR }] }, ['role-revoked']],
-    ['role-revoked fires for a denied attempt too', fact({ role: 'physician', permitted: false }), { ...nobody, roles: [{ role: 'physician', at: 0 }, { role: 'admin', at: TUESDAY_10 - HOUR }] }, ['role-revoked']],
-    ['role-revoked stays silent when the role is current', fact({ role: 'physician' }), { ...nobody, roles: [{ role: 'admin', at: 0 }, { role: 'physician', at: TUESDAY_10 - HOUR }] }, []],
-    ['role-revoked stays silent when the change came after the access', fact({ role: 'physician' }), { ...nobody, roles: [{ role: 'physician', at: 0 }, { role: 'admin', at: TUESDAY_10 + HOUR }] }, []],
+    [
+      'role-revoked fires when the claimed role was replaced before the access',
+      fact({ role: 'physician' }),
+      {
+        ...nobody,
+        roles: [
+          { role: 'physician', at: TUESDAY_10 - DAY },
+          { role: 'admin', at: TUESDAY_10 - HOUR },
+        ],
+      },
+      ['role-revoked'],
+    ],
+    [
+      'role-revoked fires for a denied attempt too',
+      fact({ role: 'physician', permitted: false }),
+      {
+        ...nobody,
+        roles: [
+          { role: 'physician', at: 0 },
+          { role: 'admin', at: TUESDAY_10 - HOUR },
+        ],
+      },
+      ['role-revoked'],
+    ],
+    [
+      'role-revoked stays silent when the role is current',
+      fact({ role: 'physician' }),
+      {
+        ...nobody,
+        roles: [
+          { role: 'admin', at: 0 },
+          { role: 'physician', at: TUESDAY_10 - HOUR },
+        ],
+      },
+      [],
+    ],
+    [
+      'role-revoked stays silent when the change came after the access',
+      fact({ role: 'physician' }),
+      {
+        ...nobody,
+        roles: [
+          { role: 'physician', at: 0 },
+          { role: 'admin', at: TUESDAY_10 + HOUR },
+        ],
+      },
+      [],
+    ],
     ['role-revoked stays silent for a role never held', fact({ role: 'physician' }), { ...nobody, roles: [{ role: 'admin', at: 0 }] }, []],
   ])('%s', (_name, accessFact, context, expected) => {
     expect(assessRelations(accessFact, context, limits).map((finding) => finding.kind)).toEqual(expected);

@@ -103,7 +103,13 @@ export function contributionsOf(fact: AccessFact, limits: PrivacyLimits): Contri
   const contributions: Contribution[] = [{ counter: 'patients', key, peerGroup, bucket: bucketOf(fact.at, limits.volume.windowMs), item: subject }];
   if (!fact.permitted) {
     contributions.push({ counter: 'denials', key, peerGroup: '', bucket: bucketOf(fact.at, limits.practitionerDenials.windowMs), item: fact.id });
-    contributions.push({ counter: 'denied-institution', key: fact.institution, peerGroup: '', bucket: bucketOf(fact.at, limits.deniedSpike.windowMs), item: fact.id });
+    contributions.push({
+      counter: 'denied-institution',
+      key: fact.institution,
+      peerGroup: '',
+      bucket: bucketOf(fact.at, limits.deniedSpike.windowMs),
+      item: fact.id,
+    });
   }
   if (fact.permitted && !fact.breakGlass) {
     const local = localTimeOf(fact.at, limits.workingHours(fact.institution).timeZone);
@@ -111,7 +117,8 @@ export function contributionsOf(fact: AccessFact, limits: PrivacyLimits): Contri
       contributions.push({ counter: 'off-hours', key, peerGroup: '', bucket: Date.parse(`${local.date}T00:00:00Z`), item: subject });
     }
   }
-  if (fact.purpose === 'HRESCH') contributions.push({ counter: 'research', key, peerGroup: '', bucket: bucketOf(fact.at, limits.research.windowMs), item: subject });
+  if (fact.purpose === 'HRESCH')
+    contributions.push({ counter: 'research', key, peerGroup: '', bucket: bucketOf(fact.at, limits.research.windowMs), item: subject });
   return contributions;
 }
 
@@ -134,37 +141,88 @@ export function assessWindow(window: CounterWindow, limits: PrivacyLimits, basel
     case 'patients': {
       const findings: Finding[] = [];
       const { windowMs, threshold } = limits.volume;
-      if (count > threshold) findings.push(finding('access-volume', 'warning', `practitioner ${trigger.practitioner} of ${trigger.institution} asked for ${count} patients within ${duration(windowMs)} (limit ${threshold})`, { patients: count, threshold, windowMs }));
+      if (count > threshold)
+        findings.push(
+          finding(
+            'access-volume',
+            'warning',
+            `practitioner ${trigger.practitioner} of ${trigger.institution} asked for ${count} patients within ${duration(windowMs)} (limit ${threshold})`,
+            { patients: count, threshold, windowMs },
+          ),
+        );
       if (!baselines) return findings;
       const own = limits.baseline;
       const ownMedian = median(baselines.own);
       if (count >= own.minPatients && baselines.own.length >= own.minWindows && count > own.factor * ownMedian) {
-        findings.push(finding('access-baseline', 'warning', `practitioner ${trigger.practitioner} of ${trigger.institution} asked for ${count} patients within ${duration(windowMs)}, ${own.factor}× above their ${own.days}-day median of ${ownMedian}`, { patients: count, median: ownMedian, factor: own.factor, windows: baselines.own.length }));
+        findings.push(
+          finding(
+            'access-baseline',
+            'warning',
+            `practitioner ${trigger.practitioner} of ${trigger.institution} asked for ${count} patients within ${duration(windowMs)}, ${own.factor}× above their ${own.days}-day median of ${ownMedian}`,
+            { patients: count, median: ownMedian, factor: own.factor, windows: baselines.own.length },
+          ),
+        );
       }
       const peers = limits.peers;
       const peerMedian = median(baselines.peers);
       if (count >= peers.minPatients && baselines.peerCount >= peers.minPeers && count > peers.factor * peerMedian) {
-        findings.push(finding('access-peers', 'warning', `practitioner ${trigger.practitioner} of ${trigger.institution} asked for ${count} patients within ${duration(windowMs)}, ${peers.factor}× above the median of ${baselines.peerCount} peers (${peerMedian})`, { patients: count, peerMedian, factor: peers.factor, peers: baselines.peerCount, role: trigger.role ?? '' }));
+        findings.push(
+          finding(
+            'access-peers',
+            'warning',
+            `practitioner ${trigger.practitioner} of ${trigger.institution} asked for ${count} patients within ${duration(windowMs)}, ${peers.factor}× above the median of ${baselines.peerCount} peers (${peerMedian})`,
+            { patients: count, peerMedian, factor: peers.factor, peers: baselines.peerCount, role: trigger.role ?? '' },
+          ),
+        );
       }
       return findings;
     }
     case 'off-hours':
       if (count <= limits.offHours.threshold) return [];
-      return [finding('off-hours', 'info', `practitioner ${trigger.practitioner} of ${trigger.institution} read ${count} patients outside working hours on one local day (limit ${limits.offHours.threshold})`, { patients: count, threshold: limits.offHours.threshold })];
+      return [
+        finding(
+          'off-hours',
+          'info',
+          `practitioner ${trigger.practitioner} of ${trigger.institution} read ${count} patients outside working hours on one local day (limit ${limits.offHours.threshold})`,
+          { patients: count, threshold: limits.offHours.threshold },
+        ),
+      ];
     case 'denials': {
       const { windowMs, threshold } = limits.practitionerDenials;
       if (count <= threshold) return [];
-      return [finding('practitioner-denials', 'warning', `practitioner ${trigger.practitioner} of ${trigger.institution} was denied ${count} times within ${duration(windowMs)} (limit ${threshold})`, { denied: count, threshold, windowMs })];
+      return [
+        finding(
+          'practitioner-denials',
+          'warning',
+          `practitioner ${trigger.practitioner} of ${trigger.institution} was denied ${count} times within ${duration(windowMs)} (limit ${threshold})`,
+          { denied: count, threshold, windowMs },
+        ),
+      ];
     }
     case 'denied-institution': {
       const { windowMs, threshold } = limits.deniedSpike;
       if (count <= threshold) return [];
-      return [finding('denied-spike', 'warning', `${count} access requests from ${trigger.institution} denied within ${duration(windowMs)} (limit ${threshold})`, { denied: count, threshold, windowMs }, {})];
+      return [
+        finding(
+          'denied-spike',
+          'warning',
+          `${count} access requests from ${trigger.institution} denied within ${duration(windowMs)} (limit ${threshold})`,
+          { denied: count, threshold, windowMs },
+          {},
+        ),
+      ];
     }
     case 'research': {
       const { windowMs, threshold } = limits.research;
       if (count <= threshold) return [];
-      return [finding('research-burst', 'warning', `practitioner ${trigger.practitioner} of ${trigger.institution} read ${count} patients for research within ${duration(windowMs)} (limit ${threshold})`, { patients: count, threshold, windowMs })];
+      return [
+        finding(
+          'research-burst',
+          'warning',
+          `practitioner ${trigger.practitioner} of ${trigger.institution} read ${count} patients for research within ${duration(windowMs)} (limit ${threshold})`,
+          { patients: count, threshold, windowMs },
+        ),
+      ];
     }
   }
 }
@@ -206,7 +264,8 @@ export function assessRelations(fact: AccessFact, context: RelationContext, limi
     });
   };
   const revokedRole = revokedRoleAt(fact, context.roles);
-  if (revokedRole) add('role-revoked', 'critical', `${who} acted as ${revokedRole} after that role was replaced`, { role: revokedRole, permitted: fact.permitted });
+  if (revokedRole)
+    add('role-revoked', 'critical', `${who} acted as ${revokedRole} after that role was replaced`, { role: revokedRole, permitted: fact.permitted });
   if (!fact.permitted || fact.patient === undefined) return findings;
   const self = context.practitioner?.patient === fact.patient;
   if (self) add('self-access', 'critical', `${who} read their own record`);
@@ -216,15 +275,28 @@ export function assessRelations(fact: AccessFact, context: RelationContext, limi
     const sameFamily = overlaps(context.practitioner.familyName, context.patient.familyName);
     if (sameAddress || sameFamily) {
       const match = sameAddress && sameFamily ? 'address and family name' : sameAddress ? 'address' : 'family name';
-      add('household-access', sameAddress && sameFamily ? 'critical' : 'warning', `${who} read the record of a patient with the same ${match}`, { sameAddress, sameFamilyName: sameFamily });
+      add('household-access', sameAddress && sameFamily ? 'critical' : 'warning', `${who} read the record of a patient with the same ${match}`, {
+        sameAddress,
+        sameFamilyName: sameFamily,
+      });
     }
   }
   const labels = (context.patient?.securityLabels ?? []).filter((label) => limits.vipLabels.includes(label));
   if (labels.length > 0 || context.restricted) {
-    add('vip-access', 'warning', `${who} read the record of a ${labels.length > 0 ? `patient labelled ${labels.join(', ')}` : 'patient on the restricted list'}`, { labels: labels.join(','), restricted: context.restricted });
+    add(
+      'vip-access',
+      'warning',
+      `${who} read the record of a ${labels.length > 0 ? `patient labelled ${labels.join(', ')}` : 'patient on the restricted list'}`,
+      { labels: labels.join(','), restricted: context.restricted },
+    );
   }
   if (fact.purpose === 'TREAT' && !fact.breakGlass && (context.lastCareAt === undefined || context.lastCareAt < fact.at - limits.careDays * DAY_MS)) {
-    add('no-care-relationship', 'warning', `${who} read a patient for treatment without a record of ${fact.institution} for them in the last ${limits.careDays} days`, { careDays: limits.careDays });
+    add(
+      'no-care-relationship',
+      'warning',
+      `${who} read a patient for treatment without a record of ${fact.institution} for them in the last ${limits.careDays} days`,
+      { careDays: limits.careDays },
+    );
   }
   return findings;
 }

@@ -57,7 +57,11 @@ export class PrivacyStateRepository {
       [key, peerGroup, String(from), String(before)],
     );
     const peers = rows.filter((row) => !row.own);
-    return { own: rows.filter((row) => row.own).map((row) => Number(row.count)), peers: peers.map((row) => Number(row.count)), peerCount: new Set(peers.map((row) => row.key)).size };
+    return {
+      own: rows.filter((row) => row.own).map((row) => Number(row.count)),
+      peers: peers.map((row) => Number(row.count)),
+      peerCount: new Set(peers.map((row) => row.key)).size,
+    };
   }
 
   /** Everything the relationship rules need about each fact's practitioner and patient, in five queries. */
@@ -66,20 +70,24 @@ export class PrivacyStateRepository {
     const patients = [...new Set(facts.flatMap((fact) => (fact.patient === undefined ? [] : [fact.patient])))];
     const institutions = [...new Set(facts.map((fact) => fact.institution))];
     const [roster, patientTokens, staff, restricted, care, roles] = await Promise.all([
-      this.dataSource.query(`SELECT institution, practitioner, family_name, address, patient FROM practitioner_tokens WHERE practitioner = ANY($1)`, [practitioners]) as Promise<
-        { institution: string; practitioner: string; family_name: string[]; address: string[]; patient: string | null }[]
-      >,
+      this.dataSource.query(`SELECT institution, practitioner, family_name, address, patient FROM practitioner_tokens WHERE practitioner = ANY($1)`, [
+        practitioners,
+      ]) as Promise<{ institution: string; practitioner: string; family_name: string[]; address: string[]; patient: string | null }[]>,
       this.dataSource.query(`SELECT patient, family_name, address, security_labels FROM patient_tokens WHERE patient = ANY($1)`, [patients]) as Promise<
         { patient: string; family_name: string[]; address: string[]; security_labels: string[] }[]
       >,
-      this.dataSource.query(`SELECT DISTINCT institution, patient FROM practitioner_tokens WHERE patient = ANY($1) AND institution = ANY($2)`, [patients, institutions]) as Promise<{ institution: string; patient: string }[]>,
+      this.dataSource.query(`SELECT DISTINCT institution, patient FROM practitioner_tokens WHERE patient = ANY($1) AND institution = ANY($2)`, [
+        patients,
+        institutions,
+      ]) as Promise<{ institution: string; patient: string }[]>,
       this.dataSource.query(`SELECT DISTINCT patient FROM restricted_patients WHERE patient = ANY($1)`, [patients]) as Promise<{ patient: string }[]>,
-      this.dataSource.query(`SELECT institution, patient, last_at FROM care_records WHERE patient = ANY($1) AND institution = ANY($2)`, [patients, institutions]) as Promise<
-        { institution: string; patient: string; last_at: Date }[]
-      >,
-      this.dataSource.query(`SELECT practitioner, role, registered_at FROM practitioner_roles WHERE practitioner = ANY($1) ORDER BY registered_at, event_id`, [practitioners]) as Promise<
-        { practitioner: string; role: string; registered_at: Date }[]
-      >,
+      this.dataSource.query(`SELECT institution, patient, last_at FROM care_records WHERE patient = ANY($1) AND institution = ANY($2)`, [
+        patients,
+        institutions,
+      ]) as Promise<{ institution: string; patient: string; last_at: Date }[]>,
+      this.dataSource.query(`SELECT practitioner, role, registered_at FROM practitioner_roles WHERE practitioner = ANY($1) ORDER BY registered_at, event_id`, [
+        practitioners,
+      ]) as Promise<{ practitioner: string; role: string; registered_at: Date }[]>,
     ]);
     const contexts = new Map<string, RelationContext>();
     for (const fact of facts) {
@@ -90,7 +98,13 @@ export class PrivacyStateRepository {
       contexts.set(fact.id, {
         ...(self ? { practitioner: { familyName: self.family_name, address: self.address, ...(self.patient ? { patient: self.patient } : {}) } } : {}),
         ...(tokens.length > 0
-          ? { patient: { familyName: tokens.flatMap((row) => row.family_name), address: tokens.flatMap((row) => row.address), securityLabels: tokens.flatMap((row) => row.security_labels) } }
+          ? {
+              patient: {
+                familyName: tokens.flatMap((row) => row.family_name),
+                address: tokens.flatMap((row) => row.address),
+                securityLabels: tokens.flatMap((row) => row.security_labels),
+              },
+            }
           : {}),
         staff: staff.some((row) => row.institution === fact.institution && row.patient === fact.patient),
         restricted: restricted.some((row) => row.patient === fact.patient),
@@ -101,7 +115,9 @@ export class PrivacyStateRepository {
     return contexts;
   }
 
-  async recordPatientTokens(rows: readonly { institution: string; patient: string; familyName: string[]; address: string[]; securityLabels: string[] }[]): Promise<void> {
+  async recordPatientTokens(
+    rows: readonly { institution: string; patient: string; familyName: string[]; address: string[]; securityLabels: string[] }[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     // In order, in one transaction: the newest tokens of a patient win.
     await this.dataSource.transaction(async (manager) => {
@@ -115,7 +131,9 @@ export class PrivacyStateRepository {
     });
   }
 
-  async recordPractitionerTokens(rows: readonly { institution: string; practitioner: string; familyName: string[]; address: string[]; patient?: string }[]): Promise<void> {
+  async recordPractitionerTokens(
+    rows: readonly { institution: string; practitioner: string; familyName: string[]; address: string[]; patient?: string }[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     await this.dataSource.transaction(async (manager) => {
       for (const row of rows) {
@@ -150,7 +168,8 @@ export class PrivacyStateRepository {
 
   /** An institution's restricted list (VIPs it protects without a security label): officers maintain it. */
   async restrict(institution: string, patient: string, restricted: boolean): Promise<void> {
-    if (restricted) await this.dataSource.query(`INSERT INTO restricted_patients (institution, patient) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [institution, patient]);
+    if (restricted)
+      await this.dataSource.query(`INSERT INTO restricted_patients (institution, patient) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [institution, patient]);
     else await this.dataSource.query(`DELETE FROM restricted_patients WHERE institution = $1 AND patient = $2`, [institution, patient]);
   }
 

@@ -52,7 +52,10 @@ function auditEventOf(line: DisclosureLine, proof: ProofBundle | undefined): Jso
       },
       { who: { identifier: { system: IDENTIFIER_SYSTEMS.institution, value: line.requesterInstitution } }, requestor: false },
     ],
-    source: { observer: { display: 'medshare access-control' }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
+    source: {
+      observer: { display: 'medshare access-control' },
+      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+    },
     entity: [
       {
         what: { identifier: { system: IDENTIFIER_SYSTEMS.patient, value: line.patient } },

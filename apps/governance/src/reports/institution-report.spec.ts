@@ -19,7 +19,12 @@ const line = (n: number, requester: string, holders: string[], purpose: string, 
 });
 
 describe('institutionReport', () => {
-  const lines = [line(1, 'hosp-b', ['hosp-a'], 'TREAT'), line(2, 'hosp-b', ['hosp-a'], 'TREAT'), line(3, 'hosp-a', ['hosp-b', 'hosp-c'], 'ETREAT', true), line(4, 'hosp-a', ['hosp-a'], 'TREAT')];
+  const lines = [
+    line(1, 'hosp-b', ['hosp-a'], 'TREAT'),
+    line(2, 'hosp-b', ['hosp-a'], 'TREAT'),
+    line(3, 'hosp-a', ['hosp-b', 'hosp-c'], 'ETREAT', true),
+    line(4, 'hosp-a', ['hosp-a'], 'TREAT'),
+  ];
 
   it('counts disclosures given by requesting partner and received by holding partner, per purpose', () => {
     expect(institutionReport('hosp-a', lines, []).flows).toEqual([

@@ -32,7 +32,9 @@ export function institutionReport(institution: string, lines: readonly Disclosur
   }
   return {
     institution,
-    flows: [...flows.values()].sort((a, b) => a.direction.localeCompare(b.direction) || a.partner.localeCompare(b.partner) || a.purpose.localeCompare(b.purpose)),
+    flows: [...flows.values()].sort(
+      (a, b) => a.direction.localeCompare(b.direction) || a.partner.localeCompare(b.partner) || a.purpose.localeCompare(b.purpose),
+    ),
     breakGlass: lines
       .filter((line) => line.breakGlass && line.requesterInstitution === institution)
       .map((line) => ({ at: line.disclosedAt, practitioner: line.practitioner, decisionId: line.decisionId, holders: line.holders, eventId: line.eventId })),

@@ -30,7 +30,9 @@ export class LedgerProofs {
   private async proofOf(eventId: string): Promise<ProofBundle | undefined> {
     let response: Response;
     try {
-      response = await fetch(new URL(`v1/events/${encodeURIComponent(eventId)}/proof`, withSlash(this.ledgerUrl)), { signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await fetch(new URL(`v1/events/${encodeURIComponent(eventId)}/proof`, withSlash(this.ledgerUrl)), {
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (error) {
       throw new GovernanceError(GovernanceErrorCode.LedgerUnavailable, `the ledger does not answer (${error instanceof Error ? error.name : 'error'})`);
     }

@@ -50,7 +50,14 @@ export function disclosureRows(lines: readonly DisclosureLine[], proven: Readonl
 }
 
 export function shredRows(lines: readonly ShredLine[], proven: ReadonlySet<string>, withPatient: boolean): unknown[][] {
-  return lines.map((line) => [line.shreddedAt, ...(withPatient ? [line.patient] : []), line.reason, line.destroyedDeks, line.eventId, proven.has(line.eventId) ? 'proven' : 'not yet in a committed ledger block']);
+  return lines.map((line) => [
+    line.shreddedAt,
+    ...(withPatient ? [line.patient] : []),
+    line.reason,
+    line.destroyedDeks,
+    line.eventId,
+    proven.has(line.eventId) ? 'proven' : 'not yet in a committed ledger block',
+  ]);
 }
 
 /** RFC 4180: every field quoted, quotes doubled, CRLF line ends; a cell a spreadsheet would run as a formula is prefixed with '. */

@@ -20,7 +20,10 @@ export interface ReportQuery {
 export function parseReportQuery(query: Record<string, unknown>, formats: readonly ReportFormat[], now = new Date()): ReportQuery {
   const parsed = reportQuery.safeParse(query);
   if (!parsed.success) {
-    throw new GovernanceError(GovernanceErrorCode.InvalidQuery, parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`).join('; '));
+    throw new GovernanceError(
+      GovernanceErrorCode.InvalidQuery,
+      parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`).join('; '),
+    );
   }
   const { patient, from, to = now, institution, format } = parsed.data;
   if (!formats.includes(format)) throw new GovernanceError(GovernanceErrorCode.InvalidQuery, `format: this report comes as ${formats.join(', ')}`);

@@ -42,13 +42,17 @@ export class ReportsController {
       page(response, 'Accounting of disclosures (HIPAA §164.528)', request.period, [
         {
           heading: `Disclosures of ${officer.institution} records about patient ${lines[0]?.patient ?? '(no disclosures)'}`,
-          intro: 'Each line is an event on the medshare ledger; the FHIR download carries its inclusion proof, which `npx medshare-verify disclosures` checks offline.',
+          intro:
+            'Each line is an event on the medshare ledger; the FHIR download carries its inclusion proof, which `npx medshare-verify disclosures` checks offline.',
           columns: ['when (UTC)', 'to institution', 'practitioner', 'resource types', 'purpose', 'ledger event', 'proof'],
           rows: disclosureRows(lines, proven),
         },
       ]);
     } else {
-      response.status(200).set('Cache-Control', 'no-store').json({ period: periodOf(request.period), lines: lines.map((line) => ({ ...line, proof: proofs.get(line.eventId) ?? null })) });
+      response
+        .status(200)
+        .set('Cache-Control', 'no-store')
+        .json({ period: periodOf(request.period), lines: lines.map((line) => ({ ...line, proof: proofs.get(line.eventId) ?? null })) });
     }
   }
 
@@ -70,13 +74,17 @@ export class ReportsController {
       page(response, 'Who has seen your records', request.period, [
         {
           heading: `Your records held by ${officer.institution}`,
-          intro: 'You asked who has seen your health records (GDPR Art. 15). Every time they were disclosed through medshare, it is listed here: when, to whom and why. Each entry is recorded in a tamper-evident ledger.',
+          intro:
+            'You asked who has seen your health records (GDPR Art. 15). Every time they were disclosed through medshare, it is listed here: when, to whom and why. Each entry is recorded in a tamper-evident ledger.',
           columns: ['when (UTC)', 'who', 'what', 'why', 'ledger record', 'proven'],
           rows: rows.map((row) => [row.when, row.who, row.what.join(', '), row.why, row.ledgerEvent, row.proven ? 'yes' : 'pending']),
         },
       ]);
     } else {
-      response.status(200).set('Cache-Control', 'no-store').json({ period: periodOf(request.period), entries: rows });
+      response
+        .status(200)
+        .set('Cache-Control', 'no-store')
+        .json({ period: periodOf(request.period), entries: rows });
     }
   }
 
@@ -85,19 +93,31 @@ export class ReportsController {
   async erasures(@CurrentOfficer() officer: Officer, @Query() query: Record<string, unknown>, @Res() response: Response): Promise<void> {
     const request = parseReportQuery(query, ['json', 'html']);
     const patient = officer.role === 'privacy-officer' ? await this.patientOf(officer, request) : undefined;
-    if (officer.role === 'platform-operator' && request.patient !== undefined) throw new GovernanceError(GovernanceErrorCode.InvalidQuery, 'patient: the operator reports erasures without naming patients');
+    if (officer.role === 'platform-operator' && request.patient !== undefined)
+      throw new GovernanceError(GovernanceErrorCode.InvalidQuery, 'patient: the operator reports erasures without naming patients');
     const lines = await this.reports.shreds(request.period, patient);
     const proofs = await this.proofs.proofsOf(lines.map((line) => line.eventId));
     const withPatient = patient !== undefined;
     if (request.format === 'html') {
       page(response, 'Erasure report (crypto-shredding)', request.period, [
-        { heading: 'Patient data keys destroyed', columns: ['when (UTC)', ...(withPatient ? ['patient'] : []), 'reason reference', 'keys destroyed', 'ledger event', 'proof'], rows: shredRows(lines, new Set(proofs.keys()), withPatient) },
+        {
+          heading: 'Patient data keys destroyed',
+          columns: ['when (UTC)', ...(withPatient ? ['patient'] : []), 'reason reference', 'keys destroyed', 'ledger event', 'proof'],
+          rows: shredRows(lines, new Set(proofs.keys()), withPatient),
+        },
       ]);
     } else {
       response
         .status(200)
         .set('Cache-Control', 'no-store')
-        .json({ period: periodOf(request.period), lines: lines.map(({ patient: shredded, ...line }) => ({ ...line, ...(withPatient ? { patient: shredded } : {}), proof: proofs.get(line.eventId) ?? null })) });
+        .json({
+          period: periodOf(request.period),
+          lines: lines.map(({ patient: shredded, ...line }) => ({
+            ...line,
+            ...(withPatient ? { patient: shredded } : {}),
+            proof: proofs.get(line.eventId) ?? null,
+          })),
+        });
     }
   }
 
@@ -110,7 +130,10 @@ export class ReportsController {
     if (officer.role === 'privacy-officer' && request.institution !== undefined && request.institution !== institution) {
       throw new GovernanceError(GovernanceErrorCode.Forbidden, "an officer reports on its own institution's activity only");
     }
-    const [lines, alerts] = await Promise.all([this.reports.disclosuresInvolving(institution, request.period), this.alerts.counts(institution, request.period)]);
+    const [lines, alerts] = await Promise.all([
+      this.reports.disclosuresInvolving(institution, request.period),
+      this.alerts.counts(institution, request.period),
+    ]);
     const report = institutionReport(institution, lines, alerts);
     const flows = report.flows.map((flow) => [flow.direction, flow.partner, flow.purpose, flow.disclosures, flow.records]);
     const breakGlass = report.breakGlass.map((use) => [use.at, use.practitioner, use.decisionId, use.holders.join(' '), use.eventId]);
@@ -126,15 +149,26 @@ export class ReportsController {
     } else if (request.format === 'html') {
       page(response, `Institution report: ${institution}`, request.period, [
         { heading: 'Disclosures by partner and purpose', columns: ['direction', 'partner', 'purpose', 'disclosures', 'records'], rows: flows },
-        { heading: 'Break-glass uses by our staff', intro: 'Each use is a review case in the case queue.', columns: ['when (UTC)', 'practitioner', 'decision', 'records of', 'ledger event'], rows: breakGlass },
+        {
+          heading: 'Break-glass uses by our staff',
+          intro: 'Each use is a review case in the case queue.',
+          columns: ['when (UTC)', 'practitioner', 'decision', 'records of', 'ledger event'],
+          rows: breakGlass,
+        },
         { heading: 'Alerts raised about us (incl. data quality)', columns: ['kind', 'severity', 'count'], rows: alertRows },
       ]);
     } else {
-      response.status(200).set('Cache-Control', 'no-store').json({ period: periodOf(request.period), ...report });
+      response
+        .status(200)
+        .set('Cache-Control', 'no-store')
+        .json({ period: periodOf(request.period), ...report });
     }
   }
 
-  private async patientDisclosures(officer: Officers, request: ReportQuery): Promise<{ lines: Awaited<ReturnType<ReportsRepository['disclosuresOf']>>; proofs: Map<string, ProofBundle> }> {
+  private async patientDisclosures(
+    officer: Officers,
+    request: ReportQuery,
+  ): Promise<{ lines: Awaited<ReturnType<ReportsRepository['disclosuresOf']>>; proofs: Map<string, ProofBundle> }> {
     const patient = await this.patientOf(officer, request);
     const lines = await this.reports.disclosuresOf(patient, request.period, officer.institution);
     return { lines, proofs: await this.proofs.proofsOf(lines.map((line) => line.eventId)) };
@@ -142,7 +176,8 @@ export class ReportsController {
 
   /** The patient as ingestion filed them: the identifier pseudonymised in the officer's domain, then its link. */
   private async patientOf(officer: Officers, request: ReportQuery): Promise<string> {
-    if (request.patient === undefined) throw new GovernanceError(GovernanceErrorCode.InvalidQuery, 'patient: required, a FHIR token system|value of one of the patient\'s identifiers');
+    if (request.patient === undefined)
+      throw new GovernanceError(GovernanceErrorCode.InvalidQuery, "patient: required, a FHIR token system|value of one of the patient's identifiers");
     return this.reports.patientOf(pseudonymise(this.keys.pseudonymKey(), request.patient.system, request.patient.value, officer.institution));
   }
 }
@@ -159,10 +194,21 @@ const purposeInWords = (purpose: string) => PURPOSES[purpose] ?? `for purpose ${
 const periodOf = (period: Period) => ({ from: period.from.toISOString(), to: period.to.toISOString() });
 
 function send(response: Response, contentType: string, body: string, filename: string): void {
-  response.status(200).set({ 'Content-Type': contentType, 'Content-Disposition': `attachment; filename="${filename}"`, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).send(body);
+  response
+    .status(200)
+    .set({
+      'Content-Type': contentType,
+      'Content-Disposition': `attachment; filename="${filename}"`,
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    })
+    .send(body);
 }
 
 function page(response: Response, title: string, period: Period, sections: readonly PageSection[]): void {
   const nonce = randomBytes(18).toString('base64');
-  response.status(200).set(pageSecurityHeaders(nonce)).send(reportPage(title, period, sections, nonce));
+  response
+    .status(200)
+    .set(pageSecurityHeaders(nonce))
+    .send(reportPage(title, period, sections, nonce));
 }

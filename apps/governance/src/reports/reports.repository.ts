@@ -78,15 +78,26 @@ export class ReportsRepository {
 
   async storeShreds(events: readonly EventOf<'keys.patient-shredded.v1'>[]): Promise<void> {
     if (events.length === 0) return;
-    const rows = events.map(({ id, time, data }) => ({ event_id: id, patient: data.patient, reason: data.reason, destroyed_deks: data.destroyedDeks, shredded_at: time }));
-    await this.dataSource.query(`INSERT INTO shreds SELECT * FROM jsonb_populate_recordset(NULL::shreds, $1::jsonb) ON CONFLICT (event_id) DO NOTHING`, [JSON.stringify(rows)]);
+    const rows = events.map(({ id, time, data }) => ({
+      event_id: id,
+      patient: data.patient,
+      reason: data.reason,
+      destroyed_deks: data.destroyedDeks,
+      shredded_at: time,
+    }));
+    await this.dataSource.query(`INSERT INTO shreds SELECT * FROM jsonb_populate_recordset(NULL::shreds, $1::jsonb) ON CONFLICT (event_id) DO NOTHING`, [
+      JSON.stringify(rows),
+    ]);
   }
 
   /** A link never changes (ingestion's rule), so the first one stored stays. */
   async storeLinks(events: readonly EventOf<'identity.linked.v1'>[]): Promise<void> {
     const rows = events.flatMap((event) => event.data.links.map((link) => ({ identifier: link.identifier, patient: link.patient })));
     if (rows.length === 0) return;
-    await this.dataSource.query(`INSERT INTO identity_links SELECT * FROM jsonb_populate_recordset(NULL::identity_links, $1::jsonb) ON CONFLICT (identifier) DO NOTHING`, [JSON.stringify(rows)]);
+    await this.dataSource.query(
+      `INSERT INTO identity_links SELECT * FROM jsonb_populate_recordset(NULL::identity_links, $1::jsonb) ON CONFLICT (identifier) DO NOTHING`,
+      [JSON.stringify(rows)],
+    );
   }
 
   /** The patient an identifier's pseudonym names: its link, else itself (an identifier without a link is the patient's own). */
@@ -128,7 +139,13 @@ export class ReportsRepository {
       `SELECT * FROM shreds WHERE shredded_at >= $1 AND shredded_at < $2 AND ($3::text IS NULL OR patient = $3) ORDER BY shredded_at, event_id`,
       [period.from.toISOString(), period.to.toISOString(), patient ?? null],
     );
-    return rows.map((row) => ({ eventId: row.event_id, patient: row.patient, reason: row.reason, destroyedDeks: row.destroyed_deks, shreddedAt: row.shredded_at.toISOString() }));
+    return rows.map((row) => ({
+      eventId: row.event_id,
+      patient: row.patient,
+      reason: row.reason,
+      destroyedDeks: row.destroyed_deks,
+      shreddedAt: row.shredded_at.toISOString(),
+    }));
   }
 }
 

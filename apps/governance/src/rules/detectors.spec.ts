@@ -10,7 +10,12 @@ const config: RulesConfig = {
 };
 
 function rejection(at: number, codes: string[], institution = 'hosp-a'): MedshareEvent {
-  return envelope('ingest.rejected.v1', 'ingestion', { institution, requestId: `r-${at}`, status: 422, reasons: codes.map((code) => ({ code })) }, { time: new Date(T0 + at * SECOND) });
+  return envelope(
+    'ingest.rejected.v1',
+    'ingestion',
+    { institution, requestId: `r-${at}`, status: 422, reasons: codes.map((code) => ({ code })) },
+    { time: new Date(T0 + at * SECOND) },
+  );
 }
 
 /** Alerts as `kind@index of the triggering event`, in order. */
@@ -31,8 +36,15 @@ describe('data-quality', () => {
 
   it('names the top issue codes of the window and the institution', () => {
     const detectors = new Detectors(config);
-    const [alert] = [rejection(0, ['required', 'value']), rejection(1, ['value']), rejection(2, ['value', 'structure'])].flatMap((event) => detectors.observe(event));
-    expect(alert).toMatchObject({ kind: 'data-quality', institution: 'hosp-a', severity: 'warning', details: { rejected: 3, topIssueCodes: 'value×3, required×1, structure×1' } });
+    const [alert] = [rejection(0, ['required', 'value']), rejection(1, ['value']), rejection(2, ['value', 'structure'])].flatMap((event) =>
+      detectors.observe(event),
+    );
+    expect(alert).toMatchObject({
+      kind: 'data-quality',
+      institution: 'hosp-a',
+      severity: 'warning',
+      details: { rejected: 3, topIssueCodes: 'value×3, required×1, structure×1' },
+    });
   });
 });
 

@@ -40,7 +40,14 @@ export const dataQuality: Rule<readonly string[]> = {
   observe(event) {
     if (event.type !== 'ingest.rejected.v1') return undefined;
     const { institution, reasons } = event.data;
-    return { key: institution, institution, entry: entryOf(event, reasons.map((reason) => reason.code)) };
+    return {
+      key: institution,
+      institution,
+      entry: entryOf(
+        event,
+        reasons.map((reason) => reason.code),
+      ),
+    };
   },
   assess({ institution }, window, { windowMs, threshold }) {
     const rejected = window.contents.length;

@@ -52,7 +52,8 @@ function decision(practitioner: string, patient: string, effect: 'permit' | 'den
   );
 }
 
-const rejection = (codes: string[]) => envelope('ingest.rejected.v1', 'ingestion', { institution, requestId: randomUUID(), status: 422, reasons: codes.map((code) => ({ code })) });
+const rejection = (codes: string[]) =>
+  envelope('ingest.rejected.v1', 'ingestion', { institution, requestId: randomUUID(), status: 422, reasons: codes.map((code) => ({ code })) });
 
 /** One governance deployment: its own database, its own consumer group, one or more instances. */
 class Deployment {
@@ -62,7 +63,11 @@ class Deployment {
   instances: GovernanceConsumer[] = [];
   cases!: CasesService;
 
-  constructor(private readonly kafka: Kafka, private readonly publisher: EventPublisher, readonly groupId: string) {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly publisher: EventPublisher,
+    readonly groupId: string,
+  ) {
     this.config = loadGovernanceConfig({
       KAFKA_BROKERS: testEndpoints().kafkaBrokers.join(','),
       DATABASE_URL: databaseUrl(testEndpoints().stateServer, this.databaseName),
@@ -84,7 +89,15 @@ class Deployment {
   async open(): Promise<void> {
     this.dataSource = await openDatabase({ url: this.config.DATABASE_URL, entities: [], migrations });
     const alerts = new AlertsRepository(this.dataSource);
-    this.cases = new CasesService(this.dataSource, new CasesRepository(this.dataSource, caseLimitsOf(this.config)), alerts, new OutboxRepository(this.dataSource), this.publisher, new CaseNotes(DEV_CASE_NOTES_KEY), log);
+    this.cases = new CasesService(
+      this.dataSource,
+      new CasesRepository(this.dataSource, caseLimitsOf(this.config)),
+      alerts,
+      new OutboxRepository(this.dataSource),
+      this.publisher,
+      new CaseNotes(DEV_CASE_NOTES_KEY),
+      log,
+    );
   }
 
   async start(): Promise<GovernanceConsumer> {
@@ -127,13 +140,19 @@ class Deployment {
 
   /** Alert ids this deployment's own rules decided to raise for this run. */
   async raisedAlertIds(): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM outbox WHERE topic = $1 AND event->'data'->>'institution' = $2 ORDER BY id`, [topics.governanceAlerts.name, institution]);
+    const rows: { id: string }[] = await this.dataSource.query(`SELECT id FROM outbox WHERE topic = $1 AND event->'data'->>'institution' = $2 ORDER BY id`, [
+      topics.governanceAlerts.name,
+      institution,
+    ]);
     return rows.map((row) => row.id);
   }
 
   /** Kinds of the alerts about one practitioner this deployment's own rules raised. */
   async raisedKindsAbout(practitioner: string): Promise<string[]> {
-    const rows: { kind: string }[] = await this.dataSource.query(`SELECT event->'data'->>'kind' AS kind FROM outbox WHERE event->'data'->'details'->>'practitioner' = $1 ORDER BY 1`, [practitioner]);
+    const rows: { kind: string }[] = await this.dataSource.query(
+      `SELECT event->'data'->>'kind' AS kind FROM outbox WHERE event->'data'->'details'->>'practitioner' = $1 ORDER BY 1`,
+      [practitioner],
+    );
     return rows.map((row) => row.kind);
   }
 
@@ -181,9 +200,18 @@ describe('governance against Kafka and PostgreSQL', () => {
   it('raises privacy alerts from keyed tokens, counters and rejections, and groups them into cases', async () => {
     await publisher.publish(topics.identity, [
       envelope('identity.practitioner-tokens.v1', institution, { institution, practitioner: nurse, ...household, patient: nurseOwnRecord }),
-      envelope('identity.patient-tokens.v1', institution, { institution, patient: nurseSibling, familyName: household.familyName, address: [token()], securityLabels: [] }),
+      envelope('identity.patient-tokens.v1', institution, {
+        institution,
+        patient: nurseSibling,
+        familyName: household.familyName,
+        address: [token()],
+        securityLabels: [],
+      }),
     ]);
-    await eventually(async () => ((await one.dataSource.query(`SELECT 1 FROM practitioner_tokens WHERE practitioner = $1`, [nurse])) as unknown[]).length > 0 || undefined, { what: 'roster stored', timeoutMs: 45_000 });
+    await eventually(
+      async () => ((await one.dataSource.query(`SELECT 1 FROM practitioner_tokens WHERE practitioner = $1`, [nurse])) as unknown[]).length > 0 || undefined,
+      { what: 'roster stored', timeoutMs: 45_000 },
+    );
     const browser = practitionerName();
     const deniedPatient = pseudonym();
     await publisher.publish(topics.accessDecisions, [
@@ -193,19 +221,38 @@ describe('governance against Kafka and PostgreSQL', () => {
       // Four denials for one patient: repeated denials, but not a fourth distinct patient.
       ...Array.from({ length: 4 }, () => decision(nurse, deniedPatient, 'deny')),
     ]);
-    await publisher.publish(topics.ingestRejected, [rejection(['required']), rejection(['required', 'value']), rejection(['structure']), rejection(['required'])]);
+    await publisher.publish(topics.ingestRejected, [
+      rejection(['required']),
+      rejection(['required', 'value']),
+      rejection(['structure']),
+      rejection(['required']),
+    ]);
 
     const kinds = ['access-volume', 'data-quality', 'household-access', 'practitioner-denials', 'self-access'];
-    await eventually(() => kinds.every((kind) => onTopic.some((alert) => alert.data.kind === kind)) || undefined, { what: 'the alerts on the topic', timeoutMs: 45_000 });
+    await eventually(() => kinds.every((kind) => onTopic.some((alert) => alert.data.kind === kind)) || undefined, {
+      what: 'the alerts on the topic',
+      timeoutMs: 45_000,
+    });
     expect(onTopic.map((alert) => alert.data.kind).sort()).toEqual(kinds);
     const self = onTopic.find((alert) => alert.data.kind === 'self-access')!;
     expect(self.data).toMatchObject({ severity: 'critical', details: { practitioner: nurse, patient: nurseOwnRecord } });
 
-    const cases = await eventually(async () => {
-      const rows = (await one.caseRows()) as { practitioner: string; patient: string | null; kinds: string[] }[];
-      return rows.length === 4 ? rows : undefined;
-    }, { what: 'four cases' });
-    expect(cases.map((row) => [row.practitioner === nurse ? 'nurse' : 'browser', row.patient === null ? '-' : row.patient === nurseOwnRecord ? 'own' : 'sibling', row.kinds]).sort()).toEqual(
+    const cases = await eventually(
+      async () => {
+        const rows = (await one.caseRows()) as { practitioner: string; patient: string | null; kinds: string[] }[];
+        return rows.length === 4 ? rows : undefined;
+      },
+      { what: 'four cases' },
+    );
+    expect(
+      cases
+        .map((row) => [
+          row.practitioner === nurse ? 'nurse' : 'browser',
+          row.patient === null ? '-' : row.patient === nurseOwnRecord ? 'own' : 'sibling',
+          row.kinds,
+        ])
+        .sort(),
+    ).toEqual(
       [
         ['browser', '-', ['access-volume']],
         ['nurse', '-', ['practitioner-denials']],
@@ -217,14 +264,29 @@ describe('governance against Kafka and PostgreSQL', () => {
 
   it('handles a break-glass review: acknowledged cases stop escalating, overdue ones escalate once, notes stay sealed', async () => {
     const breakGlass = (patient: string, hoursAgo: number) =>
-      envelope('governance.alert.v1', 'access-control', { alertId: randomUUID(), kind: 'break-glass', severity: 'critical', summary: 'break-glass read', institution, details: { practitioner: nurse, patient } }, { time: new Date(Date.now() - hoursAgo * HOUR) });
+      envelope(
+        'governance.alert.v1',
+        'access-control',
+        {
+          alertId: randomUUID(),
+          kind: 'break-glass',
+          severity: 'critical',
+          summary: 'break-glass read',
+          institution,
+          details: { practitioner: nurse, patient },
+        },
+        { time: new Date(Date.now() - hoursAgo * HOUR) },
+      );
     const reviewed = pseudonym();
     const forgotten = pseudonym();
     await publisher.publish(topics.governanceAlerts, [breakGlass(reviewed, 30), breakGlass(forgotten, 30)]);
-    const queue = await eventually(async () => {
-      const found = await one.cases.find({ institution }, { kind: 'break-glass', limit: 10 });
-      return found.length === 2 ? found : undefined;
-    }, { what: 'two break-glass reviews queued' });
+    const queue = await eventually(
+      async () => {
+        const found = await one.cases.find({ institution }, { kind: 'break-glass', limit: 10 });
+        return found.length === 2 ? found : undefined;
+      },
+      { what: 'two break-glass reviews queued' },
+    );
     expect(queue.every((item) => item.severity === 'info' && item.state === 'open')).toBe(true);
     const reviewedCase = queue.find((item) => item.patient === reviewed)!;
     const forgottenCase = queue.find((item) => item.patient === forgotten)!;
@@ -238,19 +300,32 @@ describe('governance against Kafka and PostgreSQL', () => {
 
     expect(await one.cases.get({ institution }, forgottenCase.caseId)).toMatchObject({ escalated: true, severity: 'critical', state: 'open' });
     expect(await one.cases.get({ institution }, reviewedCase.caseId)).toMatchObject({ escalated: false, state: 'acknowledged' });
-    await expect(one.cases.transition({ institution }, reviewedCase.caseId, { to: 'open', actor: 'officer-1' })).rejects.toMatchObject({ code: 'invalid-transition' });
+    await expect(one.cases.transition({ institution }, reviewedCase.caseId, { to: 'open', actor: 'officer-1' })).rejects.toMatchObject({
+      code: 'invalid-transition',
+    });
     await expect(one.cases.get({ institution: 'hosp-elsewhere' }, reviewedCase.caseId)).resolves.toBeUndefined();
-    expect(await one.cases.readNotes({ institution }, reviewedCase.caseId)).toEqual([expect.objectContaining({ text: `patient called ${secret}`, actor: 'officer-1' })]);
+    expect(await one.cases.readNotes({ institution }, reviewedCase.caseId)).toEqual([
+      expect.objectContaining({ text: `patient called ${secret}`, actor: 'officer-1' }),
+    ]);
     await expect(one.cases.readNotes({ institution: 'hosp-elsewhere' }, reviewedCase.caseId)).rejects.toMatchObject({ code: 'not-found' });
-    const leaks: unknown[] = await one.dataSource.query(`SELECT 1 FROM case_events WHERE note::text LIKE $1 UNION ALL SELECT 1 FROM outbox WHERE event::text LIKE $1`, [`%${secret}%`]);
+    const leaks: unknown[] = await one.dataSource.query(
+      `SELECT 1 FROM case_events WHERE note::text LIKE $1 UNION ALL SELECT 1 FROM outbox WHERE event::text LIKE $1`,
+      [`%${secret}%`],
+    );
     expect(leaks).toEqual([]);
 
     // The handling steps are on the audited topic, in order, and the projection has applied each once.
-    const steps = await eventually(async () => {
-      const rows: { action: string }[] = await one.dataSource.query(`SELECT action FROM case_events WHERE case_id = ANY($1) AND action <> 'alert' ORDER BY at, event_id`, [[reviewedCase.caseId, forgottenCase.caseId]]);
-      const unpublished: unknown[] = await one.dataSource.query(`SELECT 1 FROM outbox WHERE published_at IS NULL`);
-      return rows.length === 3 && unpublished.length === 0 ? rows : undefined;
-    }, { what: 'case events published' });
+    const steps = await eventually(
+      async () => {
+        const rows: { action: string }[] = await one.dataSource.query(
+          `SELECT action FROM case_events WHERE case_id = ANY($1) AND action <> 'alert' ORDER BY at, event_id`,
+          [[reviewedCase.caseId, forgottenCase.caseId]],
+        );
+        const unpublished: unknown[] = await one.dataSource.query(`SELECT 1 FROM outbox WHERE published_at IS NULL`);
+        return rows.length === 3 && unpublished.length === 0 ? rows : undefined;
+      },
+      { what: 'case events published' },
+    );
     expect(steps.map((row) => row.action).sort()).toEqual(['escalated', 'note-added', 'state-changed']);
   });
 
@@ -265,7 +340,10 @@ describe('governance against Kafka and PostgreSQL', () => {
       await two.start();
       // New traffic while only the two instances run, spread over every partition (keyed by patient): each sees part of it.
       const busy = practitionerName();
-      await publisher.publish(topics.accessDecisions, [...Array.from({ length: 9 }, () => decision(busy, pseudonym())), ...Array.from({ length: 6 }, () => decision(busy, pseudonym(), 'deny'))]);
+      await publisher.publish(topics.accessDecisions, [
+        ...Array.from({ length: 9 }, () => decision(busy, pseudonym())),
+        ...Array.from({ length: 6 }, () => decision(busy, pseudonym(), 'deny')),
+      ]);
       await two.caughtUp();
       expect(await two.raisedKindsAbout(busy)).toEqual(['access-volume', 'practitioner-denials']);
 

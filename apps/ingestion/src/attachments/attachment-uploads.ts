@@ -64,13 +64,23 @@ export class AttachmentUploads implements OnModuleDestroy {
   async create(institution: string, body: unknown): Promise<UploadState> {
     const parsed = creation.safeParse(body);
     if (!parsed.success) {
-      throw new IngestionError(IngestionErrorCode.MalformedBody, parsed.error.issues.map((issue) => ({ severity: 'error', code: 'invalid', details: { text: 'Expected {patient: {system, value}, contentType: type/subtype, size}' }, expression: [issue.path.join('.') || 'body'] })));
+      throw new IngestionError(
+        IngestionErrorCode.MalformedBody,
+        parsed.error.issues.map((issue) => ({
+          severity: 'error',
+          code: 'invalid',
+          details: { text: 'Expected {patient: {system, value}, contentType: type/subtype, size}' },
+          expression: [issue.path.join('.') || 'body'],
+        })),
+      );
     }
     const { patient: identifier, contentType, size } = parsed.data;
-    if (size > this.config.MAX_ATTACHMENT_BYTES) throw failure(IngestionErrorCode.TooLarge, 'too-costly', `Attachments are limited to ${this.config.MAX_ATTACHMENT_BYTES} bytes`, 'size');
+    if (size > this.config.MAX_ATTACHMENT_BYTES)
+      throw failure(IngestionErrorCode.TooLarge, 'too-costly', `Attachments are limited to ${this.config.MAX_ATTACHMENT_BYTES} bytes`, 'size');
     const pseudonym = pseudonymise(this.pseudonymKey, identifier.system, identifier.value, institution);
     const patient = (await this.links.linksOf([pseudonym])).links.get(pseudonym);
-    if (patient === undefined) throw failure(IngestionErrorCode.InvalidResource, 'not-found', 'Unknown patient: send a record with this identifier first', 'patient');
+    if (patient === undefined)
+      throw failure(IngestionErrorCode.InvalidResource, 'not-found', 'Unknown patient: send a record with this identifier first', 'patient');
     const attachment = { fileId: `f-${newEventId()}`, institution, patient, size, chunkBytes: this.config.ATTACHMENT_CHUNK_BYTES, contentType };
     // The key first: a patient the encryption service cannot serve (erased) gets no upload at all.
     await this.keys.keyOf(attachment);
@@ -91,7 +101,13 @@ export class AttachmentUploads implements OnModuleDestroy {
   async append(institution: string, fileId: string, offset: number, body: AsyncIterable<Buffer>): Promise<UploadState> {
     const attachment = await this.owned(institution, fileId);
     const current = stateOf(attachment);
-    if (offset !== current.offset) throw failure(IngestionErrorCode.UploadConflict, 'conflict', 'Upload-Offset is not where the upload stands: GET the upload and resume there', 'Upload-Offset');
+    if (offset !== current.offset)
+      throw failure(
+        IngestionErrorCode.UploadConflict,
+        'conflict',
+        'Upload-Offset is not where the upload stands: GET the upload and resume there',
+        'Upload-Offset',
+      );
     if (attachment.stored) return current;
     if (attachment.fileHash !== undefined) return stateOf(await this.announce(attachment, attachment.fileHash));
     const cipher = new FileCipher(await this.keys.keyOf(attachment), fileId);
@@ -123,7 +139,8 @@ export class AttachmentUploads implements OnModuleDestroy {
   private async owned(institution: string, fileId: string): Promise<Attachment> {
     // Another institution's upload and no upload look the same: a file id proves nothing about who sent it.
     const attachment = FILE_ID.test(fileId) ? await this.attachments.find(fileId) : undefined;
-    if (attachment === undefined || attachment.institution !== institution) throw failure(IngestionErrorCode.UnknownAttachment, 'not-found', 'No upload of this institution has this id');
+    if (attachment === undefined || attachment.institution !== institution)
+      throw failure(IngestionErrorCode.UnknownAttachment, 'not-found', 'No upload of this institution has this id');
     return attachment;
   }
 
@@ -139,7 +156,13 @@ export class AttachmentUploads implements OnModuleDestroy {
   /** The encrypted manifest, then the keyed hash kept: after this the upload needs its key no more. */
   private async seal(attachment: Attachment, cipher: FileCipher): Promise<string> {
     const addresses = await this.attachments.addresses(attachment.fileId);
-    const manifest: FileManifest = { fileId: attachment.fileId, size: attachment.size, chunkBytes: attachment.chunkBytes, contentType: attachment.contentType, chunks: addresses };
+    const manifest: FileManifest = {
+      fileId: attachment.fileId,
+      size: attachment.size,
+      chunkBytes: attachment.chunkBytes,
+      contentType: attachment.contentType,
+      chunks: addresses,
+    };
     await this.put(manifestObjectKey(attachment.fileId), cipher.sealManifest(manifest));
     const fileHash = cipher.fileHash(attachment.size, addresses);
     await this.attachments.setHash(attachment.fileId, fileHash);
@@ -152,10 +175,20 @@ export class AttachmentUploads implements OnModuleDestroy {
    */
   private async announce(attachment: Attachment, fileHash: string): Promise<Attachment> {
     await this.keys.close(attachment);
-    const stored = envelope('files.stored.v1', 'ingestion', {
-      fileId: attachment.fileId, patient: attachment.patient, institution: attachment.institution,
-      size: attachment.size, chunkCount: chunkCount(attachment), chunkBytes: attachment.chunkBytes, fileHash,
-    }, { subject: attachment.patient });
+    const stored = envelope(
+      'files.stored.v1',
+      'ingestion',
+      {
+        fileId: attachment.fileId,
+        patient: attachment.patient,
+        institution: attachment.institution,
+        size: attachment.size,
+        chunkCount: chunkCount(attachment),
+        chunkBytes: attachment.chunkBytes,
+        fileHash,
+      },
+      { subject: attachment.patient },
+    );
     try {
       await this.publisher.publish(topics.files, [stored], { deadlineMs: this.config.PUBLISH_TIMEOUT_MS });
     } catch (error) {
@@ -184,8 +217,11 @@ export class AttachmentUploads implements OnModuleDestroy {
 
 function stateOf(attachment: Attachment): UploadState {
   return {
-    fileId: attachment.fileId, size: attachment.size, chunkBytes: attachment.chunkBytes,
-    offset: Math.min(attachment.size, attachment.nextChunk * attachment.chunkBytes), stored: attachment.stored,
+    fileId: attachment.fileId,
+    size: attachment.size,
+    chunkBytes: attachment.chunkBytes,
+    offset: Math.min(attachment.size, attachment.nextChunk * attachment.chunkBytes),
+    stored: attachment.stored,
     ...(attachment.fileHash !== undefined && { fileHash: attachment.fileHash }),
   };
 }

@@ -51,5 +51,8 @@ export class AttachmentController {
 }
 
 function send(response: Response, state: UploadState): void {
-  response.set({ 'Upload-Offset': String(state.offset), 'Upload-Length': String(state.size), 'Cache-Control': 'no-store' }).type('application/json').send(JSON.stringify(state));
+  response
+    .set({ 'Upload-Offset': String(state.offset), 'Upload-Length': String(state.size), 'Cache-Control': 'no-store' })
+    .type('application/json')
+    .send(JSON.stringify(state));
 }

@@ -17,17 +17,31 @@ export interface Attachment {
   stored: boolean;
 }
 
-type Row = { file_id: string; institution: string; patient: string; size: string; chunk_bytes: number; content_type: string; next_chunk: number; file_hash: string | null; stored: boolean };
+type Row = {
+  file_id: string;
+  institution: string;
+  patient: string;
+  size: string;
+  chunk_bytes: number;
+  content_type: string;
+  next_chunk: number;
+  file_hash: string | null;
+  stored: boolean;
+};
 
 @Injectable()
 export class AttachmentRepository {
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   async create(attachment: Omit<Attachment, 'nextChunk' | 'stored' | 'fileHash'>): Promise<void> {
-    await this.dataSource.query(
-      'INSERT INTO attachments (file_id, institution, patient, size, chunk_bytes, content_type) VALUES ($1, $2, $3, $4, $5, $6)',
-      [attachment.fileId, attachment.institution, attachment.patient, attachment.size, attachment.chunkBytes, attachment.contentType],
-    );
+    await this.dataSource.query('INSERT INTO attachments (file_id, institution, patient, size, chunk_bytes, content_type) VALUES ($1, $2, $3, $4, $5, $6)', [
+      attachment.fileId,
+      attachment.institution,
+      attachment.patient,
+      attachment.size,
+      attachment.chunkBytes,
+      attachment.contentType,
+    ]);
   }
 
   async find(fileId: string): Promise<Attachment | undefined> {
@@ -36,16 +50,28 @@ export class AttachmentRepository {
       [fileId],
     );
     const row = rows[0];
-    return row && {
-      fileId: row.file_id, institution: row.institution, patient: row.patient, size: Number(row.size), chunkBytes: row.chunk_bytes,
-      contentType: row.content_type, nextChunk: row.next_chunk, stored: row.stored, ...(row.file_hash !== null && { fileHash: row.file_hash }),
-    };
+    return (
+      row && {
+        fileId: row.file_id,
+        institution: row.institution,
+        patient: row.patient,
+        size: Number(row.size),
+        chunkBytes: row.chunk_bytes,
+        contentType: row.content_type,
+        nextChunk: row.next_chunk,
+        stored: row.stored,
+        ...(row.file_hash !== null && { fileHash: row.file_hash }),
+      }
+    );
   }
 
   /** Records chunk `index` as stored, only if it is the next one: false when a concurrent upload got there first. */
   async chunkStored(fileId: string, index: number, address: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const [, updated]: [unknown, number] = await manager.query('UPDATE attachments SET next_chunk = $2 + 1 WHERE file_id = $1 AND next_chunk = $2', [fileId, index]);
+      const [, updated]: [unknown, number] = await manager.query('UPDATE attachments SET next_chunk = $2 + 1 WHERE file_id = $1 AND next_chunk = $2', [
+        fileId,
+        index,
+      ]);
       if (updated !== 1) return false;
       await manager.query('INSERT INTO attachment_chunks (file_id, idx, address) VALUES ($1, $2, $3)', [fileId, index, address]);
       return true;

@@ -29,7 +29,12 @@ export class FileKeyClient implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.client = new RequestReplyClient(kafka, publisher, { requests: topics.fileKeyRequests, replies: topics.fileKeyReplies }, { service: `ingestion-${config.INSTANCE_ID}`, log: logger });
+    this.client = new RequestReplyClient(
+      kafka,
+      publisher,
+      { requests: topics.fileKeyRequests, replies: topics.fileKeyReplies },
+      { service: `ingestion-${config.INSTANCE_ID}`, log: logger },
+    );
   }
 
   async onModuleInit(): Promise<void> {
@@ -62,7 +67,12 @@ export class FileKeyClient implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private async ask(action: 'open' | 'close', owner: FileOwner): Promise<{ answer: EventData<'files.key-replied.v1'>; requestId: string }> {
-    const request = envelope('files.key-requested.v1', 'ingestion', { action, fileId: owner.fileId, patient: owner.patient, institution: owner.institution, replyKey: this.replyKey.publicKeyB64 }, { subject: owner.patient });
+    const request = envelope(
+      'files.key-requested.v1',
+      'ingestion',
+      { action, fileId: owner.fileId, patient: owner.patient, institution: owner.institution, replyKey: this.replyKey.publicKeyB64 },
+      { subject: owner.patient },
+    );
     let reply;
     try {
       // Only the trusted encryption deployment's key: another one on the bus must never key this file.

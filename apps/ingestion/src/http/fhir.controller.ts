@@ -71,7 +71,12 @@ export class FhirController {
       readBody: async () => {
         const resource = withBody ? await submission.readBody() : undefined;
         const entry = Buffer.from(`{"request":${JSON.stringify(entryRequest)}${resource === undefined ? '' : ',"resource":'}`);
-        return Buffer.concat([Buffer.from('{"resourceType":"Bundle","type":"transaction","entry":['), entry, ...(resource === undefined ? [] : [resource]), Buffer.from('}]}')]);
+        return Buffer.concat([
+          Buffer.from('{"resourceType":"Bundle","type":"transaction","entry":['),
+          entry,
+          ...(resource === undefined ? [] : [resource]),
+          Buffer.from('}]}'),
+        ]);
       },
     });
     const [entry] = (answer.body as Accepted).entries;
@@ -103,5 +108,9 @@ function header(request: Request, name: string, field: string): Record<string, s
 
 // Refusals are thrown as IngestionError and rendered by service-kit's error filter.
 function send(response: Response, answer: Answer, type: string, body: unknown): void {
-  response.status(answer.status).set(answer.headers ?? {}).type(type).send(JSON.stringify(body));
+  response
+    .status(answer.status)
+    .set(answer.headers ?? {})
+    .type(type)
+    .send(JSON.stringify(body));
 }

@@ -47,15 +47,18 @@ export class IngestionError extends CodedError<IngestionErrorCode> {
     super(
       INGESTION_ERRORS,
       code,
-      issues.map((issue) => ({ text: issue.details?.text ?? issue.diagnostics ?? issue.code, issueType: issue.code, severity: issue.severity, ...(issue.expression && { expression: issue.expression }) })),
+      issues.map((issue) => ({
+        text: issue.details?.text ?? issue.diagnostics ?? issue.code,
+        issueType: issue.code,
+        severity: issue.severity,
+        ...(issue.expression && { expression: issue.expression }),
+      })),
     );
   }
 }
 
 export function issue(code: string, text: string, expression?: string): OperationOutcomeIssue {
-  return expression === undefined
-    ? { severity: 'error', code, details: { text } }
-    : { severity: 'error', code, details: { text }, expression: [expression] };
+  return expression === undefined ? { severity: 'error', code, details: { text } } : { severity: 'error', code, details: { text }, expression: [expression] };
 }
 
 export function failure(code: IngestionErrorCode, issueCode: string, text: string, expression?: string): IngestionError {

@@ -125,7 +125,8 @@ export class IngestionService {
     if (token === undefined) throw failure(IngestionErrorCode.Unauthenticated, 'login', 'A bearer token signed by a registered institution is required');
     const verified = verifyInstitutionToken(this.keyring, token, new Date());
     if (verified.ok) return verified.identity.institution;
-    if (verified.reason === 'issuer-mismatch') throw failure(IngestionErrorCode.ForeignInstitution, 'forbidden', 'The token claims another institution than its signer');
+    if (verified.reason === 'issuer-mismatch')
+      throw failure(IngestionErrorCode.ForeignInstitution, 'forbidden', 'The token claims another institution than its signer');
     throw failure(IngestionErrorCode.Unauthenticated, 'login', `The bearer token was refused (${verified.reason})`);
   }
 
@@ -151,7 +152,8 @@ export class IngestionService {
     // Valid FHIR (or FHIR-invalid only inside entries), so within the nesting bound: parsing it here again is safe and
     // cheap (the thread keeps its copy).
     const body = JSON.parse(bytes.toString('utf8')) as FhirResource;
-    if (submission.fhirBase && body.resourceType !== 'Bundle') throw failure(IngestionErrorCode.InvalidRequest, 'invalid', 'POST [base] takes a batch or transaction Bundle');
+    if (submission.fhirBase && body.resourceType !== 'Bundle')
+      throw failure(IngestionErrorCode.InvalidRequest, 'invalid', 'POST [base] takes a batch or transaction Bundle');
     const prepare = () => this.prepare(institution, requestId, body, submission.fhirBase === true, refused);
     if (key === undefined) return this.publishPrepared(institution, requestId, await prepare());
 
@@ -170,7 +172,9 @@ export class IngestionService {
     }
     // The lease outlives this request only if the process dies: then another instance takes the claim over.
     const heartbeat = setInterval(() => {
-      this.idempotency.renew(claimKey, claim.owner, leaseMs).catch((error: unknown) => this.logger.warn({ requestId, error: errorText(error) }, 'idempotency lease not renewed'));
+      this.idempotency
+        .renew(claimKey, claim.owner, leaseMs)
+        .catch((error: unknown) => this.logger.warn({ requestId, error: errorText(error) }, 'idempotency lease not renewed'));
     }, leaseMs / 3);
     try {
       let prepared = claim.prepared;
@@ -186,7 +190,9 @@ export class IngestionService {
       return claim.prepared === undefined ? answer : replayed(answer);
     } catch (error) {
       // Refusals change nothing and are not stored: a retry with the same key is judged again.
-      await this.idempotency.abandon(claimKey, claim.owner).catch((abandonError: unknown) => this.logger.warn({ requestId, error: errorText(abandonError) }, 'idempotency claim left to expire'));
+      await this.idempotency
+        .abandon(claimKey, claim.owner)
+        .catch((abandonError: unknown) => this.logger.warn({ requestId, error: errorText(abandonError) }, 'idempotency claim left to expire'));
       throw error;
     } finally {
       clearInterval(heartbeat);
@@ -197,7 +203,13 @@ export class IngestionService {
    * Everything before the first publish, which a retry may repeat. In a batch answered entry by entry, an entry a
    * step refuses is set aside with its answer and the others are prepared again without it.
    */
-  private async prepare(institution: string, requestId: string, body: FhirResource, fhirBase: boolean, refusedBefore: readonly RefusedEntry[]): Promise<PreparedPublication> {
+  private async prepare(
+    institution: string,
+    requestId: string,
+    body: FhirResource,
+    fhirBase: boolean,
+    refusedBefore: readonly RefusedEntry[],
+  ): Promise<PreparedPublication> {
     const independent = fhirBase && isBatch(body);
     const refused = [...refusedBefore];
     for (;;) {
@@ -205,7 +217,9 @@ export class IngestionService {
         return await this.prepareEntries(institution, requestId, body, fhirBase, independent, refused);
       } catch (error) {
         const known = new Set(refused.map((entry) => entry.entry));
-        const more = (independent && error instanceof IngestionError && error.status < 500 ? refusedEntriesOf(error) : undefined)?.filter((entry) => !known.has(entry.entry));
+        const more = (independent && error instanceof IngestionError && error.status < 500 ? refusedEntriesOf(error) : undefined)?.filter(
+          (entry) => !known.has(entry.entry),
+        );
         // Each round sets at least one more entry aside, so this ends; a refusal that names no new entry refuses the whole.
         if (more === undefined || more.length === 0) throw error;
         refused.push(...more);
@@ -214,12 +228,23 @@ export class IngestionService {
   }
 
   /** Reads the requests, resolves the patients, decides versions, reserves them and seals what changes. */
-  private async prepareEntries(institution: string, requestId: string, body: FhirResource, fhirBase: boolean, independent: boolean, refusedBefore: readonly RefusedEntry[]): Promise<PreparedPublication> {
+  private async prepareEntries(
+    institution: string,
+    requestId: string,
+    body: FhirResource,
+    fhirBase: boolean,
+    independent: boolean,
+    refusedBefore: readonly RefusedEntry[],
+  ): Promise<PreparedPublication> {
     const parsed = parseRequests(body, new Set(refusedBefore.map((refused) => refused.entry ?? -1)));
     if (!fhirBase) parsed.refused.push(...parsed.requests.filter((request) => request.interaction === 'delete').map(aliasRefusesDelete));
     if (parsed.refused.length > 0 && !independent) throw transactionRefusal(parsed.refused, codeOfStatus);
     const refused = [...refusedBefore, ...parsed.refused];
-    const plan = planIntake(body, { institution, namespace: this.namespace, pseudonymKey: this.pseudonymKey }, new Set(refused.map((entry) => entry.entry ?? -1)));
+    const plan = planIntake(
+      body,
+      { institution, namespace: this.namespace, pseudonymKey: this.pseudonymKey },
+      new Set(refused.map((entry) => entry.entry ?? -1)),
+    );
     const key = this.sealingKeys.current();
     if (key === undefined) throw failure(IngestionErrorCode.Unavailable, 'transient', 'No sealing key is known yet');
     const identifiers = [...new Set(plan.entries.flatMap((entry) => entry.candidates.map((candidate) => candidate.pseudonym)))];
@@ -237,24 +262,47 @@ export class IngestionService {
     const refusedVersions = outcomes.flatMap((outcome) => (outcome.kind === 'refused' ? [outcome] : []));
     if (refusedVersions.length > 0 && !independent) throw transactionRefusal(refusedVersions, codeOfStatus);
     // A version's record id names it (`<logical id>.<version>`, platform ids only): readers find a resource's versions by it.
-    const writes = fhirBase ? outcomes.flatMap((outcome) => (outcome.kind === 'write' ? [{ ...outcome, recordId: `${outcome.logicalId}.${outcome.version}` }] : [])) : asSent(planned);
+    const writes = fhirBase
+      ? outcomes.flatMap((outcome) => (outcome.kind === 'write' ? [{ ...outcome, recordId: `${outcome.logicalId}.${outcome.version}` }] : []))
+      : asSent(planned);
     try {
-      await this.versions.reserve(institution, writes.filter((write) => write.kind === 'write'));
+      await this.versions.reserve(
+        institution,
+        writes.filter((write) => write.kind === 'write'),
+      );
     } catch (error) {
-      if (error instanceof VersionConflict) throw failure(IngestionErrorCode.VersionConflict, 'conflict', 'A concurrent request changed the same resource; retry');
+      if (error instanceof VersionConflict)
+        throw failure(IngestionErrorCode.VersionConflict, 'conflict', 'A concurrent request changed the same resource; retry');
       return this.unavailableOnError(() => Promise.reject(error));
     }
     // A new Patient's platform id names it too: a record that later says `Patient/<platform id>` (as read back) lands under it.
-    const platformIds = new Map(writes.flatMap((write) => (write.kind === 'write' && write.created && write.resourceType === 'Patient' ? [[pseudonymise(this.pseudonymKey, PATIENT_RESOURCE_ID_SYSTEM, write.logicalId, institution), write.keyOwner] as const] : [])));
+    const platformIds = new Map(
+      writes.flatMap((write) =>
+        write.kind === 'write' && write.created && write.resourceType === 'Patient'
+          ? [[pseudonymise(this.pseudonymKey, PATIENT_RESOURCE_ID_SYSTEM, write.logicalId, institution), write.keyOwner] as const]
+          : [],
+      ),
+    );
     await this.unavailableOnError(() => this.patientLinks.link(platformIds));
     const sealed = await sealSubmission({
       institution,
       requestId,
       key,
-      records: writes.map((write) => ({ ...(write.entry === undefined ? {} : { entry: write.entry }), patient: write.keyOwner, resource: write.resource, recordId: write.recordId })),
+      records: writes.map((write) => ({
+        ...(write.entry === undefined ? {} : { entry: write.entry }),
+        patient: write.keyOwner,
+        resource: write.resource,
+        recordId: write.recordId,
+      })),
     });
     const entries = [...refused.map(refusedResponse), ...outcomes.map(responseOf)].sort((a, b) => (a.entry ?? 0) - (b.entry ?? 0));
-    const accepted: Accepted = { requestId, events: sealed.events.map((event) => event.id), records: sealed.receipts, entries, responseType: isBatch(body) ? 'batch-response' : 'transaction-response' };
+    const accepted: Accepted = {
+      requestId,
+      events: sealed.events.map((event) => event.id),
+      records: sealed.receipts,
+      entries,
+      responseType: isBatch(body) ? 'batch-response' : 'transaction-response',
+    };
     return { identity: linkEvents(institution, settledLinks.unannounced), sealed: sealed.events, answer: { status: 202, body: accepted } };
   }
 
@@ -270,13 +318,18 @@ export class IngestionService {
       this.versions.known(institution, {
         clientRefs: named.map(({ resourceType, id }) => refs.clientRef(resourceType, id)),
         logicalIds: named.map(({ resourceType, id }) => `${resourceType}/${id}`),
-        identifierRefs: requests.flatMap((request) => (request.ifNoneExist === undefined ? [] : [refs.identifierRef(request.resourceType, request.ifNoneExist.system, request.ifNoneExist.value)])),
+        identifierRefs: requests.flatMap((request) =>
+          request.ifNoneExist === undefined ? [] : [refs.identifierRef(request.resourceType, request.ifNoneExist.system, request.ifNoneExist.value)],
+        ),
       }),
     );
     const hash = (resource: FhirResource) => {
       const { id: _id, meta, ...content } = resource;
       const { versionId: _version, lastUpdated: _updated, ...kept } = (meta ?? {}) as Record<string, unknown>;
-      return createHmac('sha256', this.pseudonymKey.secret).update(CONTENT_HASH_LABEL).update(canonicalBytes({ ...content, meta: kept })).digest('hex');
+      return createHmac('sha256', this.pseudonymKey.secret)
+        .update(CONTENT_HASH_LABEL)
+        .update(canonicalBytes({ ...content, meta: kept }))
+        .digest('hex');
     };
     return planVersions(planned, known, refs, { now: new Date().toISOString(), newId: newEventId, hash });
   }
@@ -325,7 +378,8 @@ export class IngestionService {
    * submissions are answered 503 at once for Retry-After seconds; the first one after that window tries Kafka again.
    */
   private async publishOrRefuse(topic: TopicSpec, events: MedshareEvent[]): Promise<void> {
-    if (Date.now() < this.kafkaRefusedUntil) throw failure(IngestionErrorCode.Unavailable, 'transient', 'The platform cannot take this submission now; retry later');
+    if (Date.now() < this.kafkaRefusedUntil)
+      throw failure(IngestionErrorCode.Unavailable, 'transient', 'The platform cannot take this submission now; retry later');
     try {
       await this.unavailableOnError(() => this.publisher.publish(topic, events, { deadlineMs: this.config.PUBLISH_TIMEOUT_MS }));
     } catch (error) {
@@ -375,12 +429,22 @@ function linkEvents(institution: string, unannounced: ReadonlyMap<string, string
  * What it cannot honour, a deletion, it refuses instead of storing the entry as a record.
  */
 function asSent(planned: readonly PlannedRequest[]) {
-  return planned.map(({ request, keyOwner }) => ({ kind: 'as-sent' as const, entry: request.entry, keyOwner: keyOwner as string, resource: request.resource as FhirResource, recordId: newEventId() }));
+  return planned.map(({ request, keyOwner }) => ({
+    kind: 'as-sent' as const,
+    entry: request.entry,
+    keyOwner: keyOwner as string,
+    resource: request.resource as FhirResource,
+    recordId: newEventId(),
+  }));
 }
 
 function aliasRefusesDelete(request: EntryRequest): RefusedEntry {
   const where = request.entry === undefined ? undefined : `Bundle.entry[${request.entry}].request.method`;
-  return { ...(request.entry === undefined ? {} : { entry: request.entry }), status: 405, issues: [issue('not-supported', 'POST /v1/fhir stores records as sent; a DELETE is answered at the FHIR base /fhir/R4', where)] };
+  return {
+    ...(request.entry === undefined ? {} : { entry: request.entry }),
+    status: 405,
+    issues: [issue('not-supported', 'POST /v1/fhir stores records as sent; a DELETE is answered at the FHIR base /fhir/R4', where)],
+  };
 }
 
 function isBatch(body: unknown): boolean {

@@ -13,7 +13,14 @@ const rules = (institution: string): IntakeRules => ({
   namespace: new InstitutionNamespace(['hosp-a', 'hosp-b'], 'https://{institution}.medshare.example/'),
   pseudonymKey,
 });
-const population = generatePopulation({ seed: 'intake-plan', patientsPerInstitution: 2, institutions: [{ id: 'hosp-a', name: 'A' }, { id: 'hosp-b', name: 'B' }] });
+const population = generatePopulation({
+  seed: 'intake-plan',
+  patientsPerInstitution: 2,
+  institutions: [
+    { id: 'hosp-a', name: 'A' },
+    { id: 'hosp-b', name: 'B' },
+  ],
+});
 const recordA = population.patients.find((patient) => patient.institutionId === 'hosp-a')!;
 const bundleA = patientBundle(recordA);
 const observation = recordA.resources.find((resource) => resource.resourceType === 'Observation')!;
@@ -48,8 +55,16 @@ describe('checkSubmission and planIntake', () => {
     ['invalid FHIR is unprocessable (422)', { ...recordA.patient, gender: 'Female' }, IngestionErrorCode.InvalidResource],
     ['a record whose subject names nobody usable is unprocessable (422)', withSubject({ display: 'someone' }), IngestionErrorCode.InvalidResource],
     ['a collection bundle is unprocessable (422)', { ...bundleA, type: 'collection' }, IngestionErrorCode.InvalidResource],
-    ["another institution's patient is forbidden (403)", patientBundle(population.patients.find((patient) => patient.institutionId === 'hosp-b')!), IngestionErrorCode.ForeignInstitution],
-    ["a subject identified by another institution's MRN is forbidden (403)", withSubject({ identifier: { system: mrnSystem('hosp-b'), value: 'HOSP-B-1' } }), IngestionErrorCode.ForeignInstitution],
+    [
+      "another institution's patient is forbidden (403)",
+      patientBundle(population.patients.find((patient) => patient.institutionId === 'hosp-b')!),
+      IngestionErrorCode.ForeignInstitution,
+    ],
+    [
+      "a subject identified by another institution's MRN is forbidden (403)",
+      withSubject({ identifier: { system: mrnSystem('hosp-b'), value: 'HOSP-B-1' } }),
+      IngestionErrorCode.ForeignInstitution,
+    ],
   ])('%s', (_name, body, code) => {
     expect(refusal(body).code).toBe(code);
   });
@@ -65,7 +80,15 @@ describe('checkSubmission and planIntake', () => {
 
   it('files records about no patient (reference resources) under the institution, never under a patient', () => {
     const organization: FhirResource = { resourceType: 'Organization', id: 'org-1', name: 'Ward 3' };
-    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [...bundleA.entry!, { resource: organization, request: { method: 'POST', url: 'Organization' } }, { resource: withSubject(undefined), request: { method: 'POST', url: 'Observation' } }] };
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        ...bundleA.entry!,
+        { resource: organization, request: { method: 'POST', url: 'Organization' } },
+        { resource: withSubject(undefined), request: { method: 'POST', url: 'Observation' } },
+      ],
+    };
     const plan = planIntake(bundle, rules('hosp-a'));
     const resolution = resolvePatients(plan.entries, new Map());
     if (!resolution.ok) throw resolution.error;
@@ -113,7 +136,11 @@ describe('resolvePatients', () => {
       author: [{ reference: 'Organization/hosp-a' }],
       title: 'Discharge summary',
     };
-    const transaction = (...resources: FhirResource[]) => ({ resourceType: 'Bundle', type: 'transaction', entry: resources.map((resource) => ({ resource, request: { method: 'POST', url: resource.resourceType } })) });
+    const transaction = (...resources: FhirResource[]) => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: resources.map((resource) => ({ resource, request: { method: 'POST', url: resource.resourceType } })),
+    });
 
     it.each([
       ['Patient first', [recordA.patient, composition]],

@@ -1,6 +1,14 @@
 // The pure core of ingestion: validates a submission, checks it belongs to the submitting institution and says,
 // per record, which pseudonyms may name its patient. No I/O: the service resolves the pseudonyms and seals.
-import { namesNoPatient, patientReferenceOf, splitBundle, type FhirResource, type Identifier, type OperationOutcomeIssue, type PatientReference } from '@medshare/fhir';
+import {
+  namesNoPatient,
+  patientReferenceOf,
+  splitBundle,
+  type FhirResource,
+  type Identifier,
+  type OperationOutcomeIssue,
+  type PatientReference,
+} from '@medshare/fhir';
 import { institutionKeyOwner, pseudonymise, type PseudonymKey } from '@medshare/crypto';
 import { IngestionError, IngestionErrorCode, failure, issue } from './ingestion-error';
 import type { InstitutionNamespace } from './institution-namespace';
@@ -93,7 +101,8 @@ function entryViews(resource: FhirResource, skip: ReadonlySet<number>): EntryVie
   }
   const split = splitBundle(resource, skip);
   if (!split.ok) throw new IngestionError(IngestionErrorCode.InvalidResource, split.issues);
-  if ((resource.entry as unknown[] | undefined)?.length === undefined || (resource.entry as unknown[]).length === 0) throw failure(IngestionErrorCode.InvalidResource, 'required', 'The bundle has no entries', 'Bundle.entry');
+  if ((resource.entry as unknown[] | undefined)?.length === undefined || (resource.entry as unknown[]).length === 0)
+    throw failure(IngestionErrorCode.InvalidResource, 'required', 'The bundle has no entries', 'Bundle.entry');
   return split.entries.map((view) => ({ entry: view.index, resource: view.resource, ...(view.patient === undefined ? {} : { patient: view.patient }) }));
 }
 

@@ -7,9 +7,7 @@ import type { IntakeEntry } from './intake-plan';
 /** identifier pseudonym -> canonical patient pseudonym */
 export type PatientLinks = ReadonlyMap<string, string>;
 
-export type Resolution =
-  | { ok: true; patients: string[]; newLinks: Map<string, string> }
-  | { ok: false; error: IngestionError };
+export type Resolution = { ok: true; patients: string[]; newLinks: Map<string, string> } | { ok: false; error: IngestionError };
 
 /**
  * The canonical patient of an entry is the link of its best linked candidate; a patient seen for the first time is

@@ -94,6 +94,10 @@ export class ValidationThread implements OnModuleInit, OnModuleDestroy {
   }
 
   private tooCostly(): SubmissionVerdict {
-    return { ok: false, code: IngestionErrorCode.InvalidResource, issues: [issue('too-costly', 'Validation stopped at its time limit: send smaller or fewer resources')] };
+    return {
+      ok: false,
+      code: IngestionErrorCode.InvalidResource,
+      issues: [issue('too-costly', 'Validation stopped at its time limit: send smaller or fewer resources')],
+    };
   }
 }

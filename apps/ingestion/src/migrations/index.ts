@@ -5,4 +5,10 @@ import { IdempotencyClaims1733500000000 } from './1733500000000-idempotency-clai
 import { ResourceVersions1733600000000 } from './1733600000000-resource-versions';
 import { Attachments1733700000000 } from './1733700000000-attachments';
 
-export const migrations = [IngestionState1732400000000, AnnouncedPatientLinks1732600000000, IdempotencyClaims1733500000000, ResourceVersions1733600000000, Attachments1733700000000];
+export const migrations = [
+  IngestionState1732400000000,
+  AnnouncedPatientLinks1732600000000,
+  IdempotencyClaims1733500000000,
+  ResourceVersions1733600000000,
+  Attachments1733700000000,
+];

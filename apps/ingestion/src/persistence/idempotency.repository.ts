@@ -104,16 +104,14 @@ export class IdempotencyRepository {
    * publication may have happened keeps what it prepared and expires now, so the retry publishes the same events.
    */
   async abandon({ institution, keyPseudonym }: ClaimKey, owner: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM idempotency_keys WHERE institution = $1 AND key_pseudonym = $2 AND owner = $3 AND status IS NULL AND prepared IS NULL', [
-      institution,
-      keyPseudonym,
-      owner,
-    ]);
-    await this.dataSource.query('UPDATE idempotency_keys SET lease_expires_at = now() WHERE institution = $1 AND key_pseudonym = $2 AND owner = $3 AND status IS NULL', [
-      institution,
-      keyPseudonym,
-      owner,
-    ]);
+    await this.dataSource.query(
+      'DELETE FROM idempotency_keys WHERE institution = $1 AND key_pseudonym = $2 AND owner = $3 AND status IS NULL AND prepared IS NULL',
+      [institution, keyPseudonym, owner],
+    );
+    await this.dataSource.query(
+      'UPDATE idempotency_keys SET lease_expires_at = now() WHERE institution = $1 AND key_pseudonym = $2 AND owner = $3 AND status IS NULL',
+      [institution, keyPseudonym, owner],
+    );
   }
 
   /** An UPDATE's RETURNING rows: TypeORM answers an UPDATE with [rows, affected count]. */

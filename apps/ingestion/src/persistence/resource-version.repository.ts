@@ -23,14 +23,20 @@ export class ResourceVersionRepository {
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   async known(institution: string, lookups: Lookups): Promise<KnownResources> {
-    const [clientRows, identifierRows, logicalRows] = await Promise.all([
-      this.dataSource.query(`SELECT client_ref AS ref, resource_type, logical_id FROM fhir_client_ids WHERE institution = $1 AND client_ref = ANY($2::text[])`, [institution, [...lookups.clientRefs]]),
-      this.dataSource.query(`SELECT identifier_ref AS ref, resource_type, logical_id FROM fhir_identifiers WHERE institution = $1 AND identifier_ref = ANY($2::text[])`, [institution, [...lookups.identifierRefs]]),
+    const [clientRows, identifierRows, logicalRows] = (await Promise.all([
+      this.dataSource.query(
+        `SELECT client_ref AS ref, resource_type, logical_id FROM fhir_client_ids WHERE institution = $1 AND client_ref = ANY($2::text[])`,
+        [institution, [...lookups.clientRefs]],
+      ),
+      this.dataSource.query(
+        `SELECT identifier_ref AS ref, resource_type, logical_id FROM fhir_identifiers WHERE institution = $1 AND identifier_ref = ANY($2::text[])`,
+        [institution, [...lookups.identifierRefs]],
+      ),
       this.dataSource.query(
         `SELECT resource_type || '/' || logical_id AS ref, resource_type, logical_id FROM fhir_resources JOIN unnest($2::text[], $3::text[]) AS k(resource_type, logical_id) USING (resource_type, logical_id) WHERE institution = $1`,
         [institution, ...pairs(lookups.logicalIds)],
       ),
-    ]) as { ref: string; resource_type: string; logical_id: string }[][];
+    ])) as { ref: string; resource_type: string; logical_id: string }[][];
     const keys = [...clientRows, ...identifierRows, ...logicalRows].map((row) => `${row.resource_type}/${row.logical_id}`);
     const stored = await this.stored(institution, keys);
     const index = (rows: { ref: string; resource_type: string; logical_id: string }[]) => {
@@ -48,7 +54,16 @@ export class ResourceVersionRepository {
   private async stored(institution: string, keys: readonly string[]): Promise<Map<string, StoredResource>> {
     const unique = [...new Set(keys)];
     if (unique.length === 0) return new Map();
-    const rows: { resource_type: string; logical_id: string; key_owner: string; version: number | null; next_version: number; content_hash: string | null; deleted: boolean | null; last_updated: Date | null }[] = await this.dataSource.query(
+    const rows: {
+      resource_type: string;
+      logical_id: string;
+      key_owner: string;
+      version: number | null;
+      next_version: number;
+      content_hash: string | null;
+      deleted: boolean | null;
+      last_updated: Date | null;
+    }[] = await this.dataSource.query(
       `SELECT r.resource_type, r.logical_id, r.key_owner, c.version, c.content_hash, c.deleted, c.last_updated,
               COALESCE((SELECT max(v.version) FROM fhir_versions v WHERE v.institution = r.institution AND v.resource_type = r.resource_type AND v.logical_id = r.logical_id), 0) + 1 AS next_version
        FROM fhir_resources r
@@ -59,10 +74,21 @@ export class ResourceVersionRepository {
        WHERE r.institution = $1`,
       [institution, ...pairs(unique)],
     );
-    return new Map(rows.map((row) => [`${row.resource_type}/${row.logical_id}`, {
-      resourceType: row.resource_type, logicalId: row.logical_id, keyOwner: row.key_owner, version: row.version ?? 0, nextVersion: Number(row.next_version),
-      deleted: row.deleted ?? false, ...(row.content_hash !== null && { contentHash: row.content_hash }), ...(row.last_updated !== null && { lastUpdated: row.last_updated.toISOString() }),
-    }]));
+    return new Map(
+      rows.map((row) => [
+        `${row.resource_type}/${row.logical_id}`,
+        {
+          resourceType: row.resource_type,
+          logicalId: row.logical_id,
+          keyOwner: row.key_owner,
+          version: row.version ?? 0,
+          nextVersion: Number(row.next_version),
+          deleted: row.deleted ?? false,
+          ...(row.content_hash !== null && { contentHash: row.content_hash }),
+          ...(row.last_updated !== null && { lastUpdated: row.last_updated.toISOString() }),
+        },
+      ]),
+    );
   }
 
   /**
@@ -96,8 +122,16 @@ export class ResourceVersionRepository {
       const inserted: unknown[] = await tx.query(
         `INSERT INTO fhir_versions (institution, resource_type, logical_id, version, record_id, content_hash, deleted, last_updated)
          SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::boolean[], $8::timestamptz[]) ON CONFLICT DO NOTHING RETURNING 1`,
-        [institution, column((write) => write.resourceType), column((write) => write.logicalId), column((write) => write.version), column((write) => write.recordId),
-          column((write) => write.contentHash), column((write) => write.deleted), column((write) => write.lastUpdated)],
+        [
+          institution,
+          column((write) => write.resourceType),
+          column((write) => write.logicalId),
+          column((write) => write.version),
+          column((write) => write.recordId),
+          column((write) => write.contentHash),
+          column((write) => write.deleted),
+          column((write) => write.lastUpdated),
+        ],
       );
       if (inserted.length !== writes.length) throw new VersionConflict('a version number was reserved by a concurrent request');
     });

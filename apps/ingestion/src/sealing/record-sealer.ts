@@ -30,7 +30,12 @@ export interface SealedSubmission {
 }
 
 /** Groups records by patient (first-seen order) and seals each group once: ~1 ms of HPKE per patient, not per record. */
-export async function sealSubmission(input: { institution: string; requestId: string; key: SealingPublicKey; records: readonly RecordToSeal[] }): Promise<SealedSubmission> {
+export async function sealSubmission(input: {
+  institution: string;
+  requestId: string;
+  key: SealingPublicKey;
+  records: readonly RecordToSeal[];
+}): Promise<SealedSubmission> {
   const groups = new Map<string, { record: RecordToSeal; recordId: string }[]>();
   for (const record of input.records) {
     const group = groups.get(record.patient) ?? [];
@@ -41,13 +46,22 @@ export async function sealSubmission(input: { institution: string; requestId: st
   const receipts: SealedRecordReceipt[] = [];
   for (const [patient, group] of groups) {
     const records = group.map(({ record, recordId }) => ({ recordId, resourceType: record.resource.resourceType }));
-    const plaintext: SealedRecord[] = group.map(({ record, recordId }) => ({ recordId, resourceType: record.resource.resourceType, resource: record.resource }));
+    const plaintext: SealedRecord[] = group.map(({ record, recordId }) => ({
+      recordId,
+      resourceType: record.resource.resourceType,
+      resource: record.resource,
+    }));
     const metadata = { institution: input.institution, patient, requestId: input.requestId, records };
     const sealed = await sealRecordGroup(input.key.publicKeyB64, input.key.keyId, plaintext, sealedGroupAad(metadata));
     const event = envelope('ingest.sealed.v1', input.institution, { ...metadata, sealed }, { subject: patient });
     events.push(event);
     group.forEach(({ record, recordId }) =>
-      receipts.push({ ...(record.entry === undefined ? {} : { entry: record.entry }), recordId, resourceType: record.resource.resourceType, eventId: event.id }),
+      receipts.push({
+        ...(record.entry === undefined ? {} : { entry: record.entry }),
+        recordId,
+        resourceType: record.resource.resourceType,
+        eventId: event.id,
+      }),
     );
   }
   receipts.sort((a, b) => (a.entry ?? 0) - (b.entry ?? 0));

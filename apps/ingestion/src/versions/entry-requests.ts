@@ -55,26 +55,36 @@ export function parseRequests(body: FhirResource, skip: ReadonlySet<number> = ne
   return { requests, refused };
 }
 
-function parseEntry(index: number, resource: FhirResource | undefined, request: { method?: string; url?: string; ifNoneExist?: string; ifMatch?: string } | undefined, fullUrl?: string): EntryRequest | RefusedEntry {
+function parseEntry(
+  index: number,
+  resource: FhirResource | undefined,
+  request: { method?: string; url?: string; ifNoneExist?: string; ifMatch?: string } | undefined,
+  fullUrl?: string,
+): EntryRequest | RefusedEntry {
   const at = `Bundle.entry[${index}].request`;
   const refuse = (status: number, code: string, text: string, where = at): RefusedEntry => ({ entry: index, status, issues: [issue(code, text, where)] });
   const base = { entry: index, ...(fullUrl === undefined ? {} : { fullUrl }) };
-  if (request === undefined) return resource === undefined ? refuse(400, 'required', 'The entry has neither a resource nor a request') : { ...createOf(resource), ...base };
+  if (request === undefined)
+    return resource === undefined ? refuse(400, 'required', 'The entry has neither a resource nor a request') : { ...createOf(resource), ...base };
   const [path, query] = splitUrl(request.url ?? '');
   const [type, id, ...rest] = path.split('/');
-  if (!TYPE.test(type) || rest.length > 0 || (id !== undefined && !ID.test(id))) return refuse(400, 'invalid', 'request.url must be [type] or [type]/[id]', `${at}.url`);
+  if (!TYPE.test(type) || rest.length > 0 || (id !== undefined && !ID.test(id)))
+    return refuse(400, 'invalid', 'request.url must be [type] or [type]/[id]', `${at}.url`);
   if (query !== '') return refuse(400, 'not-supported', 'Conditional URLs are not supported here (use ifNoneExist on a create)', `${at}.url`);
   switch (request.method) {
     case 'POST': {
-      if (resource === undefined || id !== undefined || resource.resourceType !== type) return refuse(400, 'invalid', 'A create is POST [type] with a resource of that type', `${at}.url`);
+      if (resource === undefined || id !== undefined || resource.resourceType !== type)
+        return refuse(400, 'invalid', 'A create is POST [type] with a resource of that type', `${at}.url`);
       if (request.ifMatch !== undefined) return refuse(400, 'not-supported', 'ifMatch applies to updates', `${at}.ifMatch`);
       const condition = request.ifNoneExist === undefined ? undefined : identifierSearch(request.ifNoneExist);
       if (condition === null) return refuse(400, 'not-supported', 'ifNoneExist supports identifier=system|value only', `${at}.ifNoneExist`);
       return { ...createOf(resource), ...base, ...(condition && { ifNoneExist: condition }) };
     }
     case 'PUT': {
-      if (resource === undefined || id === undefined || resource.resourceType !== type) return refuse(400, 'invalid', 'An update is PUT [type]/[id] with a resource of that type', `${at}.url`);
-      if (resource.id !== undefined && resource.id !== id) return refuse(400, 'invalid', 'The resource id differs from the id in request.url', `Bundle.entry[${index}].resource.id`);
+      if (resource === undefined || id === undefined || resource.resourceType !== type)
+        return refuse(400, 'invalid', 'An update is PUT [type]/[id] with a resource of that type', `${at}.url`);
+      if (resource.id !== undefined && resource.id !== id)
+        return refuse(400, 'invalid', 'The resource id differs from the id in request.url', `Bundle.entry[${index}].resource.id`);
       if (request.ifNoneExist !== undefined) return refuse(400, 'not-supported', 'ifNoneExist applies to creates', `${at}.ifNoneExist`);
       const version = request.ifMatch === undefined ? undefined : WEAK_ETAG.exec(request.ifMatch)?.[1];
       if (request.ifMatch !== undefined && version === undefined) return refuse(400, 'invalid', 'ifMatch must be a weak ETag W/"<version>"', `${at}.ifMatch`);

@@ -17,8 +17,16 @@ export interface EntryResponse {
 }
 
 const REASONS: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 412: 'Precondition Failed', 422: 'Unprocessable Entity',
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  422: 'Unprocessable Entity',
 };
 
 export function responseOf(outcome: EntryOutcome): EntryResponse {
@@ -52,21 +60,26 @@ export function refusedEntriesOf(error: IngestionError): RefusedEntry[] | undefi
 
 /** A transaction is all or nothing: its first refused entry refuses it whole, with that entry's status and every issue. */
 export function transactionRefusal(refused: readonly RefusedEntry[], code: (status: number) => IngestionErrorCode): IngestionError {
-  return new IngestionError(code(refused[0].status), refused.flatMap((entry) => entry.issues));
+  return new IngestionError(
+    code(refused[0].status),
+    refused.flatMap((entry) => entry.issues),
+  );
 }
 
 export function responseBundle(type: 'batch-response' | 'transaction-response', responses: readonly EntryResponse[]): Record<string, unknown> {
   return {
     resourceType: 'Bundle',
     type,
-    entry: [...responses].sort((a, b) => (a.entry ?? 0) - (b.entry ?? 0)).map((response) => ({
-      response: {
-        status: `${response.status} ${REASONS[response.status] ?? ''}`.trim(),
-        ...(response.location && { location: response.location }),
-        ...(response.etag && { etag: response.etag }),
-        ...(response.lastModified && { lastModified: response.lastModified }),
-        ...(response.issues && { outcome: { resourceType: 'OperationOutcome', issue: response.issues } }),
-      },
-    })),
+    entry: [...responses]
+      .sort((a, b) => (a.entry ?? 0) - (b.entry ?? 0))
+      .map((response) => ({
+        response: {
+          status: `${response.status} ${REASONS[response.status] ?? ''}`.trim(),
+          ...(response.location && { location: response.location }),
+          ...(response.etag && { etag: response.etag }),
+          ...(response.lastModified && { lastModified: response.lastModified }),
+          ...(response.issues && { outcome: { resourceType: 'OperationOutcome', issue: response.issues } }),
+        },
+      })),
   };
 }

@@ -85,7 +85,8 @@ export function planVersions(
   const targets = planned.map(({ request, keyOwner }) => {
     const clientRef = request.clientId === undefined ? undefined : refs.clientRef(request.resourceType, request.clientId);
     const identifierRefs = identifiersOf(request.resource).map(({ system, value }) => refs.identifierRef(request.resourceType, system, value));
-    const conditionRef = request.ifNoneExist === undefined ? undefined : refs.identifierRef(request.resourceType, request.ifNoneExist.system, request.ifNoneExist.value);
+    const conditionRef =
+      request.ifNoneExist === undefined ? undefined : refs.identifierRef(request.resourceType, request.ifNoneExist.system, request.ifNoneExist.value);
     let target: StoredResource | undefined =
       (clientRef === undefined ? undefined : byClientRef.get(clientRef)) ??
       (request.clientId === undefined ? undefined : byLogicalId.get(`${request.resourceType}/${request.clientId}`)) ??
@@ -96,11 +97,17 @@ export function planVersions(
     }
     if (target !== undefined) {
       if (clientRef !== undefined) byClientRef.set(clientRef, target);
-      for (const ref of [...identifierRefs, ...(conditionRef === undefined ? [] : [conditionRef])]) if (!byIdentifierRef.has(ref)) byIdentifierRef.set(ref, target);
+      for (const ref of [...identifierRefs, ...(conditionRef === undefined ? [] : [conditionRef])])
+        if (!byIdentifierRef.has(ref)) byIdentifierRef.set(ref, target);
     }
     return { target, clientRef, identifierRefs };
   });
-  const rename = referenceRenames(planned, targets.map(({ target }) => target), byClientRef, refs);
+  const rename = referenceRenames(
+    planned,
+    targets.map(({ target }) => target),
+    byClientRef,
+    refs,
+  );
   // Phase 2: what each entry writes, in order.
   return planned.map(({ request, keyOwner }, index): EntryOutcome => {
     const { target, clientRef, identifierRefs } = targets[index];
@@ -108,7 +115,11 @@ export function planVersions(
     const at = (where: string) => (entry === undefined ? request.resourceType : `Bundle.entry[${entry}]${where}`);
     if (request.interaction === 'delete') {
       if (target === undefined || target.deleted || target.version === 0) return { kind: 'unchanged', entry, resourceType: request.resourceType, status: 204 };
-      const tombstone: FhirResource = { resourceType: request.resourceType, id: target.logicalId, meta: { versionId: String(target.nextVersion), lastUpdated: options.now, tag: [{ ...DELETED_TAG }] } };
+      const tombstone: FhirResource = {
+        resourceType: request.resourceType,
+        id: target.logicalId,
+        meta: { versionId: String(target.nextVersion), lastUpdated: options.now, tag: [{ ...DELETED_TAG }] },
+      };
       return write(target, tombstone, 204, true);
     }
     if (target === undefined || keyOwner === undefined || request.resource === undefined) throw new Error('a create or update without a target');
@@ -117,7 +128,8 @@ export function planVersions(
     if (target.version > 0 && target.keyOwner !== keyOwner) {
       return refused(409, issue('conflict', 'An update may not move a record to another patient (or between a patient and the institution)', at('.resource')));
     }
-    if (request.ifMatch !== undefined && request.ifMatch !== target.version) return refused(412, issue('conflict', 'ifMatch does not name the current version', at('.request.ifMatch')));
+    if (request.ifMatch !== undefined && request.ifMatch !== target.version)
+      return refused(412, issue('conflict', 'ifMatch does not name the current version', at('.request.ifMatch')));
     const content = withPlatformIds(request.resource, target.logicalId, rename);
     const contentHash = options.hash(content);
     if (target.version > 0 && !target.deleted && target.contentHash === contentHash) return unchanged(target);
@@ -126,8 +138,19 @@ export function planVersions(
 
     function write(resource: StoredResource, sealed: FhirResource, status: 200 | 201 | 204, deleted: boolean, hash = options.hash(sealed)): EntryOutcome {
       const outcome: EntryOutcome = {
-        kind: 'write', entry, resourceType: request.resourceType, logicalId: resource.logicalId, version: resource.nextVersion, keyOwner: resource.keyOwner,
-        status, resource: sealed, contentHash: hash, deleted, lastUpdated: options.now, identifierRefs, created: resource.version === 0,
+        kind: 'write',
+        entry,
+        resourceType: request.resourceType,
+        logicalId: resource.logicalId,
+        version: resource.nextVersion,
+        keyOwner: resource.keyOwner,
+        status,
+        resource: sealed,
+        contentHash: hash,
+        deleted,
+        lastUpdated: options.now,
+        identifierRefs,
+        created: resource.version === 0,
         ...(clientRef === undefined ? {} : { clientRef }),
       };
       // Later entries of this submission see this version as the current one.
@@ -135,7 +158,15 @@ export function planVersions(
       return outcome;
     }
     function unchanged(resource: StoredResource): EntryOutcome {
-      return { kind: 'unchanged', entry, resourceType: request.resourceType, logicalId: resource.logicalId, version: resource.version, ...(resource.lastUpdated && { lastUpdated: resource.lastUpdated }), status: 200 };
+      return {
+        kind: 'unchanged',
+        entry,
+        resourceType: request.resourceType,
+        logicalId: resource.logicalId,
+        version: resource.version,
+        ...(resource.lastUpdated && { lastUpdated: resource.lastUpdated }),
+        status: 200,
+      };
     }
     function refused(status: number, problem: OperationOutcomeIssue): EntryOutcome {
       return { kind: 'refused', ...(entry === undefined ? {} : { entry }), status, issues: [problem] };
@@ -157,7 +188,12 @@ export function literalReferences(resources: readonly FhirResource[]): { resourc
 }
 
 /** Old reference → `Type/logicalId`: fullUrls and `Type/<client id>` of this submission's entries, then earlier submissions'. */
-function referenceRenames(planned: readonly PlannedRequest[], targets: readonly (StoredResource | undefined)[], byClientRef: ReadonlyMap<string, StoredResource>, refs: Refs): (reference: string) => string {
+function referenceRenames(
+  planned: readonly PlannedRequest[],
+  targets: readonly (StoredResource | undefined)[],
+  byClientRef: ReadonlyMap<string, StoredResource>,
+  refs: Refs,
+): (reference: string) => string {
   const renames = new Map<string, string>();
   planned.forEach(({ request }, index) => {
     const target = targets[index];
@@ -195,6 +231,7 @@ function forEachReference(value: unknown, rename: (reference: string) => string)
 
 function identifiersOf(resource: FhirResource | undefined): { system: string; value: string }[] {
   const identifiers = resource?.['identifier'];
-  return (Array.isArray(identifiers) ? identifiers : [])
-    .filter((identifier): identifier is { system: string; value: string } => typeof identifier?.system === 'string' && typeof identifier?.value === 'string');
+  return (Array.isArray(identifiers) ? identifiers : []).filter(
+    (identifier): identifier is { system: string; value: string } => typeof identifier?.system === 'string' && typeof identifier?.value === 'string',
+  );
 }

@@ -59,7 +59,10 @@ export function sealBlock(
   const height = head.height + 1;
   const firstLeaf = head.treeState.size;
   const events: EventRow[] = pending.map(({ topic, partition, offset, leaf }, i) => ({ ...leaf, topic, partition, offset, leafIndex: firstLeaf + i, height }));
-  const tree = appendBlockLeaves(head.treeState, events.map((event) => event.leafHash));
+  const tree = appendBlockLeaves(
+    head.treeState,
+    events.map((event) => event.leafHash),
+  );
   const offsets = rangesOf(positions, pending);
   const size = tree.treeSize;
   const rootHash = tree.treeRoot;

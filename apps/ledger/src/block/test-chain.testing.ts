@@ -10,7 +10,11 @@ const topic = 'medshare.keys.v1';
 /** Like test/support's kekRotated (this file may not reach outside its project). */
 const kekRotated = (kekVersion: number) => envelope('keys.kek-rotated.v1', 'encryption', { kekVersion, rewrappedDeks: 0, retiredVersions: [] });
 
-export function testBlocks(sizes: readonly number[], privateKey: KeyObject, { head = EMPTY_CHAIN, time = new Date() }: { head?: ChainHead; time?: Date } = {}): SealedBlock[] {
+export function testBlocks(
+  sizes: readonly number[],
+  privateKey: KeyObject,
+  { head = EMPTY_CHAIN, time = new Date() }: { head?: ChainHead; time?: Date } = {},
+): SealedBlock[] {
   return sizes.map((size) => {
     const first = head.treeState.size;
     const pending = Array.from({ length: size }, (_, j) => {

@@ -47,11 +47,19 @@ export interface BlockTree {
 }
 
 export function appendBlockLeaves(before: CompactRangeState, leafHashes: readonly Buffer[]): BlockTree {
-  const log = new SubtreeRoots(before.size, before.hashes.map((hex) => Buffer.from(hex, 'hex')));
+  const log = new SubtreeRoots(
+    before.size,
+    before.hashes.map((hex) => Buffer.from(hex, 'hex')),
+  );
   const block = new SubtreeRoots(0, []);
   for (const leafHash of leafHashes) {
     log.append(leafHash);
     block.append(leafHash);
   }
-  return { blockRoot: block.root(), treeSize: log.size, treeRoot: log.root(), treeState: { size: log.size, hashes: log.roots.map((root) => root.toString('hex')) } };
+  return {
+    blockRoot: block.root(),
+    treeSize: log.size,
+    treeRoot: log.root(),
+    treeState: { size: log.size, hashes: log.roots.map((root) => root.toString('hex')) },
+  };
 }

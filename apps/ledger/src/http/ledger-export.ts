@@ -6,9 +6,15 @@ import type { Replica } from '../replica/replica';
 const PAGE_HEIGHTS = 50;
 
 /** Writes the export of heights 0..headHeight through `write`, on one snapshot of `replica`. */
-export async function writeLedgerExport(replica: Replica, headHeight: number, write: (line: string) => Promise<void>): Promise<{ blocks: number; events: number }> {
+export async function writeLedgerExport(
+  replica: Replica,
+  headHeight: number,
+  write: (line: string) => Promise<void>,
+): Promise<{ blocks: number; events: number }> {
   return replica.snapshot(async (reader) => {
-    await write(`${JSON.stringify({ format: 'medshare-ledger-export', version: 1, source: replica.address, exportedAt: new Date().toISOString(), height: headHeight })}\n`);
+    await write(
+      `${JSON.stringify({ format: 'medshare-ledger-export', version: 1, source: replica.address, exportedAt: new Date().toISOString(), height: headHeight })}\n`,
+    );
     let blocks = 0;
     let events = 0;
     for (let from = 0; from <= headHeight; from += PAGE_HEIGHTS) {
@@ -23,7 +29,9 @@ export async function writeLedgerExport(replica: Replica, headHeight: number, wr
         while (next < rows.length && rows[next].height < block.height) next += 1;
         for (; next < rows.length && rows[next].height === block.height; next += 1) {
           const { leafIndex, height, eventId, topic, partition, offset, leafHash, canonical } = rows[next];
-          await write(`${JSON.stringify({ kind: 'event', leafIndex, height, eventId, topic, partition, offset, leafHash: leafHash.toString('hex'), canonical: canonical.toString('base64') })}\n`);
+          await write(
+            `${JSON.stringify({ kind: 'event', leafIndex, height, eventId, topic, partition, offset, leafHash: leafHash.toString('hex'), canonical: canonical.toString('base64') })}\n`,
+          );
           events += 1;
         }
       }

@@ -116,7 +116,11 @@ export class LedgerController {
    */
   @Post('verifications')
   @HttpCode(202)
-  startVerification(@Query('repair') repairText: unknown, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) response: Response): VerificationJob {
+  startVerification(
+    @Query('repair') repairText: unknown,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): VerificationJob {
     const repair = flagParam('repair', repairText, false);
     if (repair) this.requireRole(authorization, 'operator');
     // A token given must be valid: it buys a run of its own, where anonymous callers may share a recent one.

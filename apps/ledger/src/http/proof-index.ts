@@ -35,7 +35,8 @@ export class ProofIndex {
   async consistency(size1: number, size2: number): Promise<ConsistencyAnswer> {
     const head = await this.requireHead();
     const treeSize = head.block.header.treeSize;
-    if (!(size1 <= size2 && size2 <= treeSize)) throw new LedgerError(LedgerErrorCode.InvalidRequest, `need 0 <= from <= to <= ${treeSize} (the committed tree size)`);
+    if (!(size1 <= size2 && size2 <= treeSize))
+      throw new LedgerError(LedgerErrorCode.InvalidRequest, `need 0 <= from <= to <= ${treeSize} (the committed tree size)`);
     const tree = await this.treeAt(head);
     return {
       size1,

@@ -32,7 +32,13 @@ export function encodedRowsOf(events: readonly EventRow[]): Buffer {
 function encodeRows(rows: readonly EventRow[]): Buffer {
   let size = 0;
   for (const row of rows) {
-    size += FIXED_ROW_BYTES + Buffer.byteLength(row.eventId) + Buffer.byteLength(row.eventType) + Buffer.byteLength(row.topic) + row.leafHash.length + row.canonical.length;
+    size +=
+      FIXED_ROW_BYTES +
+      Buffer.byteLength(row.eventId) +
+      Buffer.byteLength(row.eventType) +
+      Buffer.byteLength(row.topic) +
+      row.leafHash.length +
+      row.canonical.length;
   }
   const out = Buffer.allocUnsafe(size);
   let at = 0;

@@ -26,7 +26,14 @@ export class QuorumView {
 
   /** Heads of every replica; undefined where the replica cannot be read. */
   async heads(): Promise<(ReplicaHead | null | undefined)[]> {
-    return Promise.all(this.replicas.map((replica) => replica.head().then((head) => head ?? null, () => undefined)));
+    return Promise.all(
+      this.replicas.map((replica) =>
+        replica.head().then(
+          (head) => head ?? null,
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   /** The committed head, or undefined for an empty chain; throws NoQuorum when a majority cannot be read. */
@@ -37,7 +44,8 @@ export class QuorumView {
       return { block: own, holders: this.replicas.filter((replica) => this.writer.isInSync(replica)) };
     }
     const heads = await this.heads();
-    if (!this.set.isMajority(heads.filter((head) => head !== undefined).length)) throw new LedgerError(LedgerErrorCode.NoQuorum, 'a majority of replicas cannot be read');
+    if (!this.set.isMajority(heads.filter((head) => head !== undefined).length))
+      throw new LedgerError(LedgerErrorCode.NoQuorum, 'a majority of replicas cannot be read');
     const heights = [...new Set(heads.flatMap((head) => (head ? [head.height] : [])))].sort((a, b) => b - a);
     for (const height of heights) {
       const agreed = await this.blockAt(height);
@@ -48,7 +56,14 @@ export class QuorumView {
 
   /** The block at `height` as a majority holds it (undefined when no majority agrees on one). */
   async blockAt(height: number): Promise<CommittedHead | undefined> {
-    const hashes = await Promise.all(this.replicas.map((replica) => replica.blockHashes(height, height).then((map) => map.get(height), () => undefined)));
+    const hashes = await Promise.all(
+      this.replicas.map((replica) =>
+        replica.blockHashes(height, height).then(
+          (map) => map.get(height),
+          () => undefined,
+        ),
+      ),
+    );
     const counts = new Map<string, number>();
     for (const hash of hashes) if (hash !== undefined) counts.set(hash, (counts.get(hash) ?? 0) + 1);
     const winner = [...counts].find(([, count]) => this.set.isMajority(count))?.[0];
@@ -58,7 +73,14 @@ export class QuorumView {
       const [stored] = await holder.storedBlocks(height, height).catch(() => []);
       const header = blockHeader.safeParse(stored?.header);
       if (stored && header.success) {
-        const block = { header: header.data, blockHash: stored.blockHash, signature: stored.signature, checkpoint: stored.checkpoint, treeState: CompactRange.fromJSON(stored.treeState).toJSON(), cursor: stored.cursor };
+        const block = {
+          header: header.data,
+          blockHash: stored.blockHash,
+          signature: stored.signature,
+          checkpoint: stored.checkpoint,
+          treeState: CompactRange.fromJSON(stored.treeState).toJSON(),
+          cursor: stored.cursor,
+        };
         return { block, holders };
       }
     }

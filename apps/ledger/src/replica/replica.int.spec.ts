@@ -20,7 +20,12 @@ async function verify(replica: Replica) {
     const top = (await reader.head())?.height ?? -1;
     const verifier = new ChainVerifier(publicKey);
     const [blocks, events] = await Promise.all([reader.storedBlocks(0, top), reader.events(0, top)]);
-    return blocks.flatMap((block) => verifier.check(block, events.filter((event) => event.height === block.height)));
+    return blocks.flatMap((block) =>
+      verifier.check(
+        block,
+        events.filter((event) => event.height === block.height),
+      ),
+    );
   });
 }
 
@@ -64,7 +69,10 @@ describe('Replica', () => {
 
   it.each([
     { name: 'a block that skips a height', pick: (chain: SealedBlock[]) => chain[3] },
-    { name: 'a block that does not link to the head', pick: (chain: SealedBlock[]) => ({ ...chain[2], header: { ...chain[2].header, previousHash: 'f'.repeat(64) } }) },
+    {
+      name: 'a block that does not link to the head',
+      pick: (chain: SealedBlock[]) => ({ ...chain[2], header: { ...chain[2].header, previousHash: 'f'.repeat(64) } }),
+    },
   ])('refuses to append $name', async ({ pick }) => {
     const replica = replicas[replicas.length - 1];
     await expect(replica.append([pick(chainOf([3, 2, 1, 1]))])).rejects.toThrow(/does not end at block/);
@@ -75,7 +83,9 @@ describe('Replica', () => {
     const client = new Client({ connectionString: url });
     await client.connect();
     await client.query(`UPDATE ledger_events SET canonical = canonical || '\\x20'::bytea WHERE leaf_index = 4`);
-    await client.query(`INSERT INTO ledger_events SELECT 99, 7, event_id, event_type, topic, kafka_partition, kafka_offset, leaf_hash, canonical FROM ledger_events WHERE leaf_index = 0`);
+    await client.query(
+      `INSERT INTO ledger_events SELECT 99, 7, event_id, event_type, topic, kafka_partition, kafka_offset, leaf_hash, canonical FROM ledger_events WHERE leaf_index = 0`,
+    );
     await client.end();
     expect((await verify(replica))[0]).toMatchObject({ height: 1, row: 'event leaf 4' });
     await replica.replace([written[1]], { treeSize: 5, headHeight: 1 });

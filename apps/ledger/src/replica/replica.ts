@@ -38,22 +38,28 @@ export class ReplicaReader {
   }
 
   async blockHashes(fromHeight: number, toHeight: number): Promise<Map<number, string>> {
-    const { rows } = await this.query<{ height: string; block_hash: string }>(
-      'SELECT height, block_hash FROM ledger_blocks WHERE height BETWEEN $1 AND $2',
-      [fromHeight, toHeight],
-    );
+    const { rows } = await this.query<{ height: string; block_hash: string }>('SELECT height, block_hash FROM ledger_blocks WHERE height BETWEEN $1 AND $2', [
+      fromHeight,
+      toHeight,
+    ]);
     return new Map(rows.map((row) => [Number(row.height), row.block_hash]));
   }
 
   /** Block rows as stored, heights ascending, for the verifier (nothing about them believed yet). */
   async storedBlocks(fromHeight: number, toHeight: number): Promise<StoredBlock[]> {
-    const { rows } = await this.query<BlockRow>(`SELECT ${BLOCK_COLUMNS} FROM ledger_blocks WHERE height BETWEEN $1 AND $2 ORDER BY height`, [fromHeight, toHeight]);
+    const { rows } = await this.query<BlockRow>(`SELECT ${BLOCK_COLUMNS} FROM ledger_blocks WHERE height BETWEEN $1 AND $2 ORDER BY height`, [
+      fromHeight,
+      toHeight,
+    ]);
     return rows.map(storedBlockOf);
   }
 
   /** Event rows stored under the given heights, by height then leaf index. */
   async events(fromHeight: number, toHeight: number): Promise<EventRow[]> {
-    const { rows } = await this.query<EventRowData>(`SELECT ${EVENT_SELECT} FROM ledger_events WHERE height BETWEEN $1 AND $2 ORDER BY height, leaf_index`, [fromHeight, toHeight]);
+    const { rows } = await this.query<EventRowData>(`SELECT ${EVENT_SELECT} FROM ledger_events WHERE height BETWEEN $1 AND $2 ORDER BY height, leaf_index`, [
+      fromHeight,
+      toHeight,
+    ]);
     return rows.map(eventRowOf);
   }
 
@@ -100,7 +106,6 @@ export class ReplicaReader {
     );
     return rows.map((row) => row.leaf_hash);
   }
-
 }
 
 /**
@@ -126,7 +131,14 @@ export class Replica extends ReplicaReader implements ChainReplica {
     /** The writer's lease: its replica's server ends a writer session idle for this long, which frees the lock. */
     private readonly leaseMs = 5000,
   ) {
-    const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, idleTimeoutMillis: 10_000, keepAlive: true });
+    const pool = new Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+      idleTimeoutMillis: 10_000,
+      keepAlive: true,
+    });
     super((text, params) => pool.query(text, params));
     this.pool = pool;
     const parsed = new URL(url);
@@ -142,7 +154,9 @@ export class Replica extends ReplicaReader implements ChainReplica {
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       // pg reads query_timeout per query too; its types do not know it.
-      const result = await work(new ReplicaReader((text, params) => client.query({ text, values: params, query_timeout: SNAPSHOT_QUERY_TIMEOUT_MS } as QueryConfig)));
+      const result = await work(
+        new ReplicaReader((text, params) => client.query({ text, values: params, query_timeout: SNAPSHOT_QUERY_TIMEOUT_MS } as QueryConfig)),
+      );
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -184,7 +198,14 @@ export class Replica extends ReplicaReader implements ChainReplica {
     // The lease: the server itself ends the session (and so frees the lock) when the writer shows no sign of
     // life for leaseMs, idle or in a transaction: a frozen or cut-off writer loses it without anyone's help.
     const lease = `-c idle_session_timeout=${this.leaseMs} -c idle_in_transaction_session_timeout=${this.leaseMs}`;
-    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs, query_timeout: this.timeoutMs, statement_timeout: this.timeoutMs, keepAlive: true, options: lease });
+    const client = new Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: this.timeoutMs,
+      query_timeout: this.timeoutMs,
+      statement_timeout: this.timeoutMs,
+      keepAlive: true,
+      options: lease,
+    });
     client.on('error', (error) => this.loseSession(client, error.message));
     client.on('end', () => this.loseSession(client, 'connection ended'));
     await client.connect();
@@ -256,7 +277,11 @@ export class Replica extends ReplicaReader implements ChainReplica {
     await this.inTransaction(async (client) => {
       for (const block of blocks) {
         const first = block.header.treeSize - block.header.eventCount;
-        await client.query('DELETE FROM ledger_events WHERE height = $1 OR (leaf_index >= $2 AND leaf_index < $3)', [block.header.height, first, block.header.treeSize]);
+        await client.query('DELETE FROM ledger_events WHERE height = $1 OR (leaf_index >= $2 AND leaf_index < $3)', [
+          block.header.height,
+          first,
+          block.header.treeSize,
+        ]);
       }
       await client.query('DELETE FROM ledger_blocks WHERE height = ANY($1::bigint[])', [heights]);
       await client.query('DELETE FROM ledger_events WHERE leaf_index >= $1 OR height > $2 OR height < 0', [tree.treeSize, tree.headHeight]);

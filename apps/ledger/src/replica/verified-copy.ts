@@ -10,7 +10,12 @@ import type { ChainReplica } from './replica-set';
 export class UnverifiedSourceError extends Error {}
 
 /** Blocks `fromHeight..toHeight` of `source`, each verified against the chain up to it; throws if one fails. */
-export async function readVerifiedBlocks(source: Pick<ChainReplica, 'name' | 'storedBlocks' | 'events'>, fromHeight: number, toHeight: number, publicKey: KeyObject): Promise<SealedBlock[]> {
+export async function readVerifiedBlocks(
+  source: Pick<ChainReplica, 'name' | 'storedBlocks' | 'events'>,
+  fromHeight: number,
+  toHeight: number,
+  publicKey: KeyObject,
+): Promise<SealedBlock[]> {
   const previous = fromHeight > 0 ? (await source.storedBlocks(fromHeight - 1, fromHeight - 1))[0] : undefined;
   if (fromHeight > 0 && previous === undefined) throw new UnverifiedSourceError(`${source.name} lacks block ${fromHeight - 1}`);
   const verifier = ChainVerifier.after(previous, publicKey);

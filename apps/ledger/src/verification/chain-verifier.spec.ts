@@ -7,7 +7,15 @@ const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const chainOf = (sizes: number[]): SealedBlock[] => testBlocks(sizes, privateKey);
 
 function stored(block: SealedBlock): StoredBlock {
-  return { height: block.header.height, header: structuredClone(block.header), blockHash: block.blockHash, signature: block.signature, checkpoint: block.checkpoint, treeState: block.treeState, cursor: block.cursor };
+  return {
+    height: block.header.height,
+    header: structuredClone(block.header),
+    blockHash: block.blockHash,
+    signature: block.signature,
+    checkpoint: block.checkpoint,
+    treeState: block.treeState,
+    cursor: block.cursor,
+  };
 }
 
 function verify(blocks: { block: StoredBlock; events: SealedBlock['events'] }[]) {
@@ -23,11 +31,21 @@ describe('ChainVerifier', () => {
   });
 
   it.each<{ name: string; tamper: Tamper; height: number; row: string }>([
-    { name: 'edited event bytes', tamper: (b) => (b[1].events[0] = { ...b[1].events[0], canonical: Buffer.from('{"id":"x"}') }), height: 1, row: 'event leaf 3' },
+    {
+      name: 'edited event bytes',
+      tamper: (b) => (b[1].events[0] = { ...b[1].events[0], canonical: Buffer.from('{"id":"x"}') }),
+      height: 1,
+      row: 'event leaf 3',
+    },
     { name: 'deleted event row', tamper: (b) => b[2].events.splice(1, 1), height: 2, row: 'event leaf 5' },
     { name: 'edited header field', tamper: (b) => ((b[1].block.header as { time: string }).time = '2020-01-01T00:00:00.000Z'), height: 1, row: 'header' },
     { name: 'swapped signature', tamper: (b) => (b[0].block.signature = b[1].block.signature), height: 0, row: 'header' },
-    { name: 'offsets leaving a gap', tamper: (b) => ((b[2].block.header as { offsets: { first: string }[] }).offsets[0].first = '5'), height: 2, row: 'header' },
+    {
+      name: 'offsets leaving a gap',
+      tamper: (b) => ((b[2].block.header as { offsets: { first: string }[] }).offsets[0].first = '5'),
+      height: 2,
+      row: 'header',
+    },
     { name: 'event moved to another block', tamper: (b) => b[2].events.push({ ...b[1].events[0], height: 2 }), height: 2, row: 'event leaf 3' },
   ])('names the height and row of $name', ({ tamper, height, row }) => {
     const blocks = chainOf([3, 1, 4]).map((block) => ({ block: stored(block), events: [...block.events] }));

@@ -72,19 +72,21 @@ export class ChainVerifier {
     this.checkCheckpoint(header, stored.checkpoint, report);
 
     const computed = this.checkEvents(header, events, report);
-    if (!rootFromLeafHashes(computed.leafHashes).equals(Buffer.from(header.merkleRoot, 'hex'))) report('header', 'Merkle root does not match the block\'s events');
+    if (!rootFromLeafHashes(computed.leafHashes).equals(Buffer.from(header.merkleRoot, 'hex')))
+      report('header', "Merkle root does not match the block's events");
     const tree = CompactRange.fromJSON(this.tree.toJSON());
     for (const hash of computed.leafHashes) tree.append(hash);
     const head = tree.treeHead();
     const headMatches = head.size === header.treeSize && head.rootHash.toString('hex') === header.treeRoot;
-    if (!headMatches) report('header', 'tree head does not match the log\'s leaves');
+    if (!headMatches) report('header', "tree head does not match the log's leaves");
     const storedTree = readTreeState(stored.treeState);
     const storedMatches = storedTree !== undefined && storedTree.size === header.treeSize && storedTree.root().toString('hex') === header.treeRoot;
-    if (storedTree === undefined || storedTree.size !== head.size || !storedTree.root().equals(head.rootHash)) report('block', 'stored tree state differs from the tree head');
+    if (storedTree === undefined || storedTree.size !== head.size || !storedTree.root().equals(head.rootHash))
+      report('block', 'stored tree state differs from the tree head');
 
     this.checkOffsets(header, events, report);
     const nextCursor = advanceCursor(this.cursor, header.offsets);
-    if (!sameCursor(nextCursor, stored.cursor)) report('block', 'stored Kafka cursor differs from the block\'s offset ranges');
+    if (!sameCursor(nextCursor, stored.cursor)) report('block', "stored Kafka cursor differs from the block's offset ranges");
 
     // Carry on from what the block should have been, so one bad row does not cascade into every later height.
     this.expectedHeight = stored.height + 1;
@@ -142,7 +144,8 @@ export class ChainVerifier {
     const ranges = new Map<string, OffsetRange>(header.offsets.map((range) => [cursorKey(range.topic, range.partition), range]));
     for (const [key, range] of ranges) {
       const previous = this.cursor[key];
-      if (previous !== undefined && previous !== range.first) report('header', `offsets of ${key} start at ${range.first}, not where the chain left it (${previous})`);
+      if (previous !== undefined && previous !== range.first)
+        report('header', `offsets of ${key} start at ${range.first}, not where the chain left it (${previous})`);
       if (BigInt(range.first) > BigInt(range.last)) report('header', `offset range of ${key} is empty`);
     }
     const lastSeen = new Map<string, bigint>();

@@ -137,7 +137,13 @@ export class LedgerVerification {
   }
 
   private finish(started: number, quorumHeight: number, reports: ReplicaReport[]): VerificationReport {
-    const report: VerificationReport = { ok: reports.every((candidate) => candidate.ok), at: new Date(started).toISOString(), durationMs: Date.now() - started, quorumHeight, replicas: reports };
+    const report: VerificationReport = {
+      ok: reports.every((candidate) => candidate.ok),
+      at: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      quorumHeight,
+      replicas: reports,
+    };
     this.last = report;
     return report;
   }
@@ -146,7 +152,10 @@ export class LedgerVerification {
   private async reportFindings(replica: Replica, findings: readonly Finding[], repair: boolean): Promise<number[]> {
     const [first] = findings;
     ledgerMetrics.tamperFindings.inc({ replica: replica.name }, findings.length);
-    this.logger.error({ replica: replica.name, height: first.height, row: first.row, problem: first.problem, findings: findings.length }, 'ledger replica failed verification');
+    this.logger.error(
+      { replica: replica.name, height: first.height, row: first.row, problem: first.problem, findings: findings.length },
+      'ledger replica failed verification',
+    );
     const damaged = findings.filter((finding) => finding.problem !== REWRITTEN);
     const repaired = repair && damaged.length > 0 && this.writer.isActive ? await this.repair(replica, damaged) : [];
     await this.alert(replica, findings, repaired.length > 0);
@@ -203,7 +212,12 @@ export class LedgerVerification {
    * Verifies heights `first..last` of a replica, going on from the block below `first` as stored: the
    * caller trusts it (verified, and its rows unchanged since, or `first` is 0).
    */
-  private async verifyRun(reader: ReplicaReader, first: number, last: number, onPage: (height: number, of: number) => void = () => undefined): Promise<{ findings: Finding[]; verifier: ChainVerifier }> {
+  private async verifyRun(
+    reader: ReplicaReader,
+    first: number,
+    last: number,
+    onPage: (height: number, of: number) => void = () => undefined,
+  ): Promise<{ findings: Finding[]; verifier: ChainVerifier }> {
     const [previous] = first > 0 ? await reader.storedBlocks(first - 1, first - 1) : [];
     const verifier = ChainVerifier.after(previous, this.publicKey);
     const findings: Finding[] = [];
@@ -236,9 +250,14 @@ export class LedgerVerification {
    * Compares block hashes across replicas: where a replica's block differs from the one a majority
    * holds, that is a finding too (a replica can be internally consistent and still not the chain).
    */
-  private async compareReplicas(reports: ReplicaReport[], from: number): Promise<{ quorumHeight: number; agreed: (replica: number, height: number) => boolean }> {
+  private async compareReplicas(
+    reports: ReplicaReport[],
+    from: number,
+  ): Promise<{ quorumHeight: number; agreed: (replica: number, height: number) => boolean }> {
     const top = Math.max(-1, ...reports.map((report) => report.height ?? -1));
-    const hashes = await Promise.all(this.replicas.map((replica, i) => (reports[i].height === undefined ? Promise.resolve(undefined) : replica.blockHashes(from, top).catch(() => undefined))));
+    const hashes = await Promise.all(
+      this.replicas.map((replica, i) => (reports[i].height === undefined ? Promise.resolve(undefined) : replica.blockHashes(from, top).catch(() => undefined))),
+    );
     const majorityHashes = new Map<number, string>();
     let quorumHeight = -1;
     for (let height = from; height <= top; height += 1) {

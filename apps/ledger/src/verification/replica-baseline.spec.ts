@@ -55,7 +55,7 @@ describe('ReplicaBaseline', () => {
     expect(baseline.plan(4, restored).heights).toEqual([]);
   });
 
-  it("verifies heights its own repair rewrote without calling them changed", () => {
+  it('verifies heights its own repair rewrote without calling them changed', () => {
     const baseline = verifiedUpTo4();
     baseline.rewroteByRepair([3]);
     const plan = baseline.plan(4, versionsOf({ 0: 'a', 1: 'b', 2: 'c', 3: 'd2', 4: 'e' }));
@@ -71,7 +71,11 @@ describe('ReplicaBaseline', () => {
 
 describe('runsOf', () => {
   it('groups consecutive heights', () => {
-    expect(runsOf([0, 1, 2, 5, 7, 8])).toEqual([[0, 2], [5, 5], [7, 8]]);
+    expect(runsOf([0, 1, 2, 5, 7, 8])).toEqual([
+      [0, 2],
+      [5, 5],
+      [7, 8],
+    ]);
     expect(runsOf([])).toEqual([]);
   });
 });

@@ -56,7 +56,12 @@ export class ReplicaBaseline {
    * After a pass: verified heights without findings (other than REWRITTEN) whose block a majority holds
    * take their current versions. Returns the findings that are news (not reported with these versions).
    */
-  settle<F extends { height: number; problem: string }>(verified: readonly number[], current: ReadonlyMap<number, string>, findings: readonly F[], agreed: (height: number) => boolean): F[] {
+  settle<F extends { height: number; problem: string }>(
+    verified: readonly number[],
+    current: ReadonlyMap<number, string>,
+    findings: readonly F[],
+    agreed: (height: number) => boolean,
+  ): F[] {
     const bad = new Set(findings.filter((finding) => finding.problem !== REWRITTEN).map((finding) => finding.height));
     for (const height of verified) {
       const version = current.get(height);

@@ -8,7 +8,11 @@ function scriptedVerification() {
   const verification = {
     verifyAll: ({ repair, onProgress }: { repair: boolean; onProgress?: (progress: VerificationProgress) => void }) =>
       new Promise<VerificationReport>((resolve, reject) => {
-        runs.push({ repair, progress: onProgress ?? (() => undefined), finish: (report) => (report ? resolve(report) : reject(new Error('replica-2 unreachable'))) });
+        runs.push({
+          repair,
+          progress: onProgress ?? (() => undefined),
+          finish: (report) => (report ? resolve(report) : reject(new Error('replica-2 unreachable'))),
+        });
       }),
   } as unknown as LedgerVerification;
   return { verification, runs };

@@ -52,7 +52,10 @@ describe('replicaCondition', () => {
 
   it.each([
     ['down says why its session was lost', { holdsLock: false, inSync: false, committedHeight: 10, problem: 'no answer within 5000 ms' }],
-    ['behind says why it stopped being fed', { holdsLock: true, inSync: false, height: 2, committedHeight: 10, problem: 'not keeping up: 8 block writes were waiting for it' }],
+    [
+      'behind says why it stopped being fed',
+      { holdsLock: true, inSync: false, height: 2, committedHeight: 10, problem: 'not keeping up: 8 block writes were waiting for it' },
+    ],
   ])('%s', (_case, observed) => {
     expect(replicaCondition(observed, 5)).toMatchObject({ reason: observed.problem });
   });

@@ -8,10 +8,7 @@ import type { Finding } from '../verification/chain-verifier';
 export type LedgerAlert = Omit<EventData<'governance.alert.v1'>, 'alertId'>;
 
 /** What the writer sees of one replica at a tick. */
-export type ReplicaCondition =
-  | { state: 'healthy' }
-  | { state: 'down'; reason: string }
-  | { state: 'behind'; lag: number; reason?: string };
+export type ReplicaCondition = { state: 'healthy' } | { state: 'down'; reason: string } | { state: 'behind'; lag: number; reason?: string };
 
 export interface ReplicaIdentity {
   name: string;
@@ -41,7 +38,12 @@ export class HealthAlerts {
     if (condition.state === 'healthy') {
       if (!wasUnhealthy) return undefined;
       this.unhealthy.delete(replica.name);
-      return { kind: 'replica-unhealthy', severity: 'info', summary: `ledger ${replica.name} (${replica.address}) recovered: in sync again`, details: { ...base, state: 'recovered' } };
+      return {
+        kind: 'replica-unhealthy',
+        severity: 'info',
+        summary: `ledger ${replica.name} (${replica.address}) recovered: in sync again`,
+        details: { ...base, state: 'recovered' },
+      };
     }
     if (wasUnhealthy) return undefined;
     this.unhealthy.add(replica.name);
@@ -107,6 +109,14 @@ export function tamperAlert(replica: ReplicaIdentity, findings: readonly Finding
     kind: 'ledger-tamper',
     severity: 'critical',
     summary: `ledger ${replica.name} (${replica.address}) failed verification at height ${first.height}, ${first.row}: ${first.problem}`.slice(0, 1000),
-    details: { replica: replica.name, address: replica.address, height: first.height, row: first.row, problem: first.problem.slice(0, 500), findings: findings.length, repaired },
+    details: {
+      replica: replica.name,
+      address: replica.address,
+      height: first.height,
+      row: first.row,
+      problem: first.problem.slice(0, 500),
+      findings: findings.length,
+      repaired,
+    },
   };
 }

@@ -56,7 +56,12 @@ export class LedgerWriter {
     this.lease = new WriterLease(replicas);
     this.sync = new ReplicaSync(replicas, { publicKey, logger, onTamper: (replica, findings) => this.health.tamper(replica, findings, true) });
     this.reader = new AuditedTopicReader(options);
-    this.quorum = new QuorumCommit(replicas, this.sync, { retryMs, logger, onQuorumLost: (n) => this.health.quorumLost(this.sync, n), onQuorumBack: (n) => this.health.quorumBack(n) });
+    this.quorum = new QuorumCommit(replicas, this.sync, {
+      retryMs,
+      logger,
+      onQuorumLost: (n) => this.health.quorumLost(this.sync, n),
+      onQuorumBack: (n) => this.health.quorumBack(n),
+    });
     this.announcer = new BlockAnnouncer(publisher, logger, options.groupId);
     this.committer = new BlockCommitter({ reader: this.reader, sync: this.sync, quorum: this.quorum, announcer: this.announcer }, options.signer);
     ledgerMetrics.writerActive.set(0);
@@ -106,7 +111,9 @@ export class LedgerWriter {
     clearTimeout(this.tickTimer);
     if (this.isActive) {
       const current = this.isCurrent(this.generation);
-      await this.queue.run(() => this.committer.cutAndCommit(true, current)).catch((error: unknown) => this.options.logger.warn({ error: messageOf(error) }, 'final block not committed; Kafka will hand its events back'));
+      await this.queue
+        .run(() => this.committer.cutAndCommit(true, current))
+        .catch((error: unknown) => this.options.logger.warn({ error: messageOf(error) }, 'final block not committed; Kafka will hand its events back'));
     }
     await this.stepDown('shutting down');
   }
@@ -143,7 +150,10 @@ export class LedgerWriter {
       if (committed) await this.announcer.publishHeader(committed);
       await this.reader.start(committed?.cursor ?? {}, () => this.cutIfDue(current), current);
       // A take-over is news for operators (warn, like a step-down), with where its time went.
-      this.options.logger.warn({ height: committed?.header.height ?? -1, syncMs: Math.round(synced - started), readerMs: Math.round(performance.now() - synced) }, 'took over as the active writer');
+      this.options.logger.warn(
+        { height: committed?.header.height ?? -1, syncMs: Math.round(synced - started), readerMs: Math.round(performance.now() - synced) },
+        'took over as the active writer',
+      );
     } catch (error) {
       this.options.logger.error({ error: messageOf(error) }, 'could not take over as writer');
       await this.stepDown('take-over failed');
@@ -159,7 +169,9 @@ export class LedgerWriter {
     // While a block waits for its quorum, the commit loop does the catching up itself.
     for (const replica of this.quorum.commitsBlocked ? [] : this.options.replicas.locked()) {
       if (this.sync.isFollowing(replica)) continue;
-      await this.queue.run(() => this.sync.catchUpStep(replica)).catch((error: unknown) => this.options.logger.warn({ replica: replica.name, error: messageOf(error) }, 'catch-up failed; retrying'));
+      await this.queue
+        .run(() => this.sync.catchUpStep(replica))
+        .catch((error: unknown) => this.options.logger.warn({ replica: replica.name, error: messageOf(error) }, 'catch-up failed; retrying'));
     }
   }
 

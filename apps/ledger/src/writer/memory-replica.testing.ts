@@ -81,7 +81,9 @@ export class MemoryReplica implements ChainReplica {
 
   async events(fromHeight: number, toHeight: number): Promise<EventRow[]> {
     this.reachable();
-    return [...this.rows.values()].filter((row) => row.height >= fromHeight && row.height <= toHeight).sort((a, b) => a.height - b.height || a.leafIndex - b.leafIndex);
+    return [...this.rows.values()]
+      .filter((row) => row.height >= fromHeight && row.height <= toHeight)
+      .sort((a, b) => a.height - b.height || a.leafIndex - b.leafIndex);
   }
 
   async strayEvents(treeSize: number, headHeight: number): Promise<{ leafIndex: number; height: number }[]> {
@@ -94,8 +96,10 @@ export class MemoryReplica implements ChainReplica {
     await this.answer();
     const top = this.blocks.get(this.height);
     const first = blocks[0].header;
-    if (this.height !== first.height - 1 || (top && top.blockHash !== first.previousHash)) throw new Error(`${this.name} does not end at block ${first.height - 1} of the chain`);
-    for (const row of blocks.flatMap((block) => block.events)) if (this.rows.has(row.leafIndex)) throw new Error('duplicate key value violates unique constraint "ledger_events_pkey"');
+    if (this.height !== first.height - 1 || (top && top.blockHash !== first.previousHash))
+      throw new Error(`${this.name} does not end at block ${first.height - 1} of the chain`);
+    for (const row of blocks.flatMap((block) => block.events))
+      if (this.rows.has(row.leafIndex)) throw new Error('duplicate key value violates unique constraint "ledger_events_pkey"');
     for (const block of blocks) this.store(block);
   }
 

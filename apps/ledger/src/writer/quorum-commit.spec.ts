@@ -20,20 +20,33 @@ async function writerOver(behaviours: Behaviour[]) {
   const { logger } = memoryLogger();
   const sync = new ReplicaSync(set, { publicKey: ledgerKey.publicKey, logger, onTamper: () => undefined });
   for (const replica of replicas) await replica.acquireWriterLock();
-  await sync.takeOver(replicas, (job) => job(), () => true);
+  await sync.takeOver(
+    replicas,
+    (job) => job(),
+    () => true,
+  );
   replicas.forEach((replica, i) => (replica.behaviour = behaviours[i]));
   const lost: number[] = [];
   const back: number[] = [];
   const quorum = new QuorumCommit(set, sync, { retryMs: 20, logger, onQuorumLost: (n) => lost.push(n), onQuorumBack: (n) => back.push(n) });
   const next = blocksAfter(headOf(chain[1]), 3);
-  const commit = (index: number) => quorum.commit([next[index]], () => true, async () => undefined);
+  const commit = (index: number) =>
+    quorum.commit(
+      [next[index]],
+      () => true,
+      async () => undefined,
+    );
   return { replicas, sync, quorum, next, commit, lost, back };
 }
 
 describe('QuorumCommit', () => {
   it.each([
     { name: 'all replicas healthy: all three hold the block and stay in sync', behaviours: ['ok', 'ok', 'ok'] as Behaviour[], holders: [0, 1, 2] },
-    { name: 'one replica refuses the write: committed on the other two, the third is no longer fed', behaviours: ['ok', 'fail', 'ok'] as Behaviour[], holders: [0, 2] },
+    {
+      name: 'one replica refuses the write: committed on the other two, the third is no longer fed',
+      behaviours: ['ok', 'fail', 'ok'] as Behaviour[],
+      holders: [0, 2],
+    },
     { name: 'one replica is frozen: committed on the other two without waiting for it', behaviours: ['hang', 'ok', 'ok'] as Behaviour[], holders: [1, 2] },
   ])('$name', async ({ behaviours, holders }) => {
     const { replicas, sync, commit, next, lost } = await writerOver(behaviours);

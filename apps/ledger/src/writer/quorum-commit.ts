@@ -56,7 +56,8 @@ export class QuorumCommit<R extends ChainReplica> {
       const targets = this.sync.followingReplicas.filter((replica) => !holding.has(replica) && replica.holdsWriterLock);
       await this.writeUntilMajority(targets, blocks, holding);
       if (this.set.isMajority(holding.size)) break;
-      if (!this.blocked) this.options.logger.error({ height, holding: holding.size, needed: this.set.majority }, 'no write quorum: commits stopped until a majority is back');
+      if (!this.blocked)
+        this.options.logger.error({ height, holding: holding.size, needed: this.set.majority }, 'no write quorum: commits stopped until a majority is back');
       this.blocked = true;
       this.options.onQuorumLost(holding.size);
       await keepAlive().catch(() => undefined);

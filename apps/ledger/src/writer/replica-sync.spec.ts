@@ -15,16 +15,29 @@ const otherKey = generateKeyPairSync('ed25519').privateKey;
 async function syncOver(target: MemoryReplica) {
   const replicas = [MemoryReplica.holding('replica-1', chain), MemoryReplica.holding('replica-2', chain), target];
   const findings: { replica: string; findings: readonly Finding[] }[] = [];
-  const sync = new ReplicaSync(new ReplicaSet(replicas), { publicKey: ledgerKey.publicKey, logger: memoryLogger().logger, onTamper: (replica, found) => findings.push({ replica: replica.name, findings: found }) });
+  const sync = new ReplicaSync(new ReplicaSet(replicas), {
+    publicKey: ledgerKey.publicKey,
+    logger: memoryLogger().logger,
+    onTamper: (replica, found) => findings.push({ replica: replica.name, findings: found }),
+  });
   for (const replica of replicas) await replica.acquireWriterLock();
-  await sync.takeOver(replicas, (job) => job(), () => true);
+  await sync.takeOver(
+    replicas,
+    (job) => job(),
+    () => true,
+  );
   return { sync, findings, replicas };
 }
 
 /** Whether `replica` holds exactly the chain: every block and every event row, nothing else. */
 function holdsTheChain(replica: MemoryReplica): boolean {
   const rows = chain.flatMap((block) => block.events);
-  return replica.height === chain.length - 1 && chain.every((block) => replica.blocks.get(block.header.height)?.blockHash === block.blockHash) && replica.rows.size === rows.length && rows.every((row) => replica.rows.get(row.leafIndex)?.leafHash.equals(row.leafHash));
+  return (
+    replica.height === chain.length - 1 &&
+    chain.every((block) => replica.blocks.get(block.header.height)?.blockHash === block.blockHash) &&
+    replica.rows.size === rows.length &&
+    rows.every((row) => replica.rows.get(row.leafIndex)?.leafHash.equals(row.leafHash))
+  );
 }
 
 describe('ReplicaSync', () => {
@@ -98,9 +111,17 @@ describe('ReplicaSync', () => {
     replicas[0].blocks.delete(39);
     replicas[1].blocks.delete(39);
     const findings: string[] = [];
-    const sync = new ReplicaSync(new ReplicaSet(replicas), { publicKey: ledgerKey.publicKey, logger: memoryLogger().logger, onTamper: (replica, found) => findings.push(`${replica.name}: ${found.map((f) => f.problem).join('; ')}`) });
+    const sync = new ReplicaSync(new ReplicaSet(replicas), {
+      publicKey: ledgerKey.publicKey,
+      logger: memoryLogger().logger,
+      onTamper: (replica, found) => findings.push(`${replica.name}: ${found.map((f) => f.problem).join('; ')}`),
+    });
     for (const replica of replicas) await replica.acquireWriterLock();
-    await sync.takeOver(replicas, (job) => job(), () => true);
+    await sync.takeOver(
+      replicas,
+      (job) => job(),
+      () => true,
+    );
     expect(sync.committed?.blockHash).toBe(chain[39].blockHash);
     expect(findings).toEqual(['replica-1: 3 event rows belong to no block', 'replica-2: 3 event rows belong to no block']);
     expect(replicas.every(holdsTheChain)).toBe(true);
@@ -112,9 +133,17 @@ describe('ReplicaSync', () => {
     blocksAfter(headOf(chain[39]), 1, 2)[0].events.forEach((row) => adopted.rows.set(row.leafIndex, row));
     const replicas = [adopted, MemoryReplica.holding('replica-2', chain.slice(0, 30)), MemoryReplica.holding('replica-3', chain)];
     const findings: string[] = [];
-    const sync = new ReplicaSync(new ReplicaSet(replicas), { publicKey: ledgerKey.publicKey, logger: memoryLogger().logger, onTamper: (replica, found) => findings.push(`${replica.name}: ${found[0].problem}`) });
+    const sync = new ReplicaSync(new ReplicaSet(replicas), {
+      publicKey: ledgerKey.publicKey,
+      logger: memoryLogger().logger,
+      onTamper: (replica, found) => findings.push(`${replica.name}: ${found[0].problem}`),
+    });
     for (const replica of replicas) await replica.acquireWriterLock();
-    await sync.takeOver(replicas, (job) => job(), () => true);
+    await sync.takeOver(
+      replicas,
+      (job) => job(),
+      () => true,
+    );
     expect(findings).toEqual(['replica-1: 2 event rows belong to no block']);
     expect(replicas.every(holdsTheChain)).toBe(true);
     expect(sync.inSyncReplicas).toHaveLength(3);
@@ -125,7 +154,11 @@ describe('ReplicaSync', () => {
     const replicas = [MemoryReplica.holding('replica-1', chain), MemoryReplica.holding('replica-2', chain), target];
     const sync = new ReplicaSync(new ReplicaSet(replicas), { publicKey: ledgerKey.publicKey, logger: memoryLogger().logger, onTamper: () => undefined });
     for (const replica of replicas) await replica.acquireWriterLock();
-    await sync.takeOver(replicas.slice(0, 2), (job) => job(), () => true);
+    await sync.takeOver(
+      replicas.slice(0, 2),
+      (job) => job(),
+      () => true,
+    );
     for (const source of replicas.slice(0, 2)) {
       const row = source.rows.get(chain[32].events[0].leafIndex);
       if (row) source.rows.set(row.leafIndex, { ...row, canonical: Buffer.from(`${row.canonical.toString()} `) });
@@ -138,9 +171,17 @@ describe('ReplicaSync', () => {
     const forged = MemoryReplica.holding('replica-1', [...chain, ...blocksAfter(headOf(chain[39]), 2, 3, otherKey)]);
     const replicas = [forged, MemoryReplica.holding('replica-2', chain), MemoryReplica.holding('replica-3', chain.slice(0, 39))];
     const findings: Finding[][] = [];
-    const sync = new ReplicaSync(new ReplicaSet(replicas), { publicKey: ledgerKey.publicKey, logger: memoryLogger().logger, onTamper: (_, found) => findings.push([...found]) });
+    const sync = new ReplicaSync(new ReplicaSet(replicas), {
+      publicKey: ledgerKey.publicKey,
+      logger: memoryLogger().logger,
+      onTamper: (_, found) => findings.push([...found]),
+    });
     for (const replica of replicas) await replica.acquireWriterLock();
-    await sync.takeOver(replicas, (job) => job(), () => true);
+    await sync.takeOver(
+      replicas,
+      (job) => job(),
+      () => true,
+    );
     expect(sync.committed?.blockHash).toBe(chain[39].blockHash);
     expect(findings).toHaveLength(1);
     expect(findings[0][0]).toMatchObject({ height: 40, problem: expect.stringContaining('divergent tail of 2 blocks') });

@@ -266,9 +266,20 @@ export class ReplicaSync<R extends ChainReplica> {
     const [previous] = common >= 0 ? await source.storedBlocks(common, common) : [];
     const verifier = ChainVerifier.after(previous, this.options.publicKey);
     const [blocks, events] = await Promise.all([replica.storedBlocks(common + 1, height), replica.events(common + 1, height)]);
-    const findings = blocks.flatMap((block) => verifier.check(block, events.filter((event) => event.height === block.height)));
+    const findings = blocks.flatMap((block) =>
+      verifier.check(
+        block,
+        events.filter((event) => event.height === block.height),
+      ),
+    );
     if (findings.length === 0 && blocks.length === height - common) return [];
-    return [{ height: common + 1, row: 'block', problem: `a divergent tail of ${height - common} blocks is not the committed chain${findings[0] ? `: ${findings[0].problem}` : ''}` }];
+    return [
+      {
+        height: common + 1,
+        row: 'block',
+        problem: `a divergent tail of ${height - common} blocks is not the committed chain${findings[0] ? `: ${findings[0].problem}` : ''}`,
+      },
+    ];
   }
 
   /** Event rows no block of this replica holds (e.g. its head block row was deleted). */
@@ -278,7 +289,13 @@ export class ReplicaSync<R extends ChainReplica> {
     const strays = await replica.strayEvents(treeSize, head?.height ?? -1);
     if (strays.length === 0) return [];
     const [first] = strays;
-    return [{ height: first.height, row: `event leaf ${first.leafIndex}`, problem: `${strays.length}${strays.length === 100 ? '+' : ''} event rows belong to no block` }];
+    return [
+      {
+        height: first.height,
+        row: `event leaf ${first.leafIndex}`,
+        problem: `${strays.length}${strays.length === 100 ? '+' : ''} event rows belong to no block`,
+      },
+    ];
   }
 
   /** The tree size after block `height` of the chain, read from the source (in sync) or the committed head. */
@@ -294,8 +311,16 @@ export class ReplicaSync<R extends ChainReplica> {
   /** A stored block whose hash and signature verify, as a record; undefined otherwise. */
   private verifiedRecord(stored: StoredBlock): BlockRecord | undefined {
     const parsed = blockHeader.safeParse(stored.header);
-    if (!parsed.success || blockHashOf(parsed.data) !== stored.blockHash || !headerSignatureValid(parsed.data, stored.signature, this.options.publicKey)) return undefined;
-    return { header: parsed.data, blockHash: stored.blockHash, signature: stored.signature, checkpoint: stored.checkpoint, treeState: CompactRange.fromJSON(stored.treeState).toJSON(), cursor: stored.cursor };
+    if (!parsed.success || blockHashOf(parsed.data) !== stored.blockHash || !headerSignatureValid(parsed.data, stored.signature, this.options.publicKey))
+      return undefined;
+    return {
+      header: parsed.data,
+      blockHash: stored.blockHash,
+      signature: stored.signature,
+      checkpoint: stored.checkpoint,
+      treeState: CompactRange.fromJSON(stored.treeState).toJSON(),
+      cursor: stored.cursor,
+    };
   }
 
   /** A replica holding the committed head to copy from and compare with: only an in-sync one (a lagging one would make good blocks look divergent). */

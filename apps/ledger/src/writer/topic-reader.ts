@@ -127,7 +127,11 @@ export class AuditedTopicReader {
     }
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, cutIfDue: () => Promise<void>, isCurrent: () => boolean): Promise<void> {
+  private async onBatch(
+    { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
+    cutIfDue: () => Promise<void>,
+    isCurrent: () => boolean,
+  ): Promise<void> {
     this.heartbeat = heartbeat;
     const { topic, partition, messages } = batch;
     const key = cursorKey(topic, partition);

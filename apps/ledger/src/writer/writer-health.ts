@@ -40,7 +40,13 @@ export class WriterHealth<R extends ChainReplica> {
     const committedHeight = sync.committed?.header.height ?? -1;
     for (const replica of this.set.members) {
       const condition = replicaCondition(
-        { holdsLock: replica.holdsWriterLock, inSync: sync.isInSync(replica), height: sync.heightOf(replica), committedHeight, problem: sync.problemOf(replica) },
+        {
+          holdsLock: replica.holdsWriterLock,
+          inSync: sync.isInSync(replica),
+          height: sync.heightOf(replica),
+          committedHeight,
+          problem: sync.problemOf(replica),
+        },
         this.lagAlertBlocks,
       );
       this.raise(this.transitions.replica(replica, condition));

@@ -44,7 +44,10 @@ const sealedNote = z.strictObject({
   noteId: z.string().min(1).max(64),
   keyId: z.string().min(1).max(80),
   iv: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
-  ciphertext: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/).max(20_000),
+  ciphertext: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/)
+    .max(20_000),
   tag: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/),
 });
 
@@ -58,8 +61,14 @@ export const governanceCaseV1 = z.strictObject({
   institution: institutionId,
   action: z.enum(['assigned', 'state-changed', 'note-added', 'escalated']),
   state: z.enum(caseStates),
-  actor: z.string().regex(/^[A-Za-z0-9._@:-]{1,128}$/).optional(),
-  assignee: z.string().regex(/^[A-Za-z0-9._@:-]{1,128}$/).optional(),
+  actor: z
+    .string()
+    .regex(/^[A-Za-z0-9._@:-]{1,128}$/)
+    .optional(),
+  assignee: z
+    .string()
+    .regex(/^[A-Za-z0-9._@:-]{1,128}$/)
+    .optional(),
   note: sealedNote.optional(),
   dueAt: instant.optional(),
   patient: patientPseudonym.optional(),

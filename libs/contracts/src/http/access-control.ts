@@ -32,16 +32,43 @@ const refusals: Record<number, HttpAnswer> = {
   403: { description: 'not allowed' },
   503: { description: 'Kafka unavailable: retry after Retry-After', headers: { 'Retry-After': 'seconds' } },
 };
-const submissionRefusals: Record<number, HttpAnswer> = { ...refusals, 409: { description: 'conflicts with what is recorded' }, 413: { description: 'the body is too large' }, 415: { description: 'not JSON' } };
+const submissionRefusals: Record<number, HttpAnswer> = {
+  ...refusals,
+  409: { description: 'conflicts with what is recorded' },
+  413: { description: 'the body is too large' },
+  415: { description: 'not JSON' },
+};
 
 export const accessControlApi: HttpApi = {
   service: 'access-control',
-  description: 'Consents, agreements and roles in; access decisions and permitted reads out (every decision on the ledger). Errors under /v1/consents and /v1/patients are FHIR OperationOutcomes, elsewhere RFC 9457 problem details.',
+  description:
+    'Consents, agreements and roles in; access decisions and permitted reads out (every decision on the ledger). Errors under /v1/consents and /v1/patients are FHIR OperationOutcomes, elsewhere RFC 9457 problem details.',
   fhirPaths: ['/v1/consents', '/v1/patients'],
   routes: [
-    { method: 'post', path: '/v1/consents', summary: 'record a FHIR R4 Consent', auth: 'institution', body: JSON_BODY, answers: { 201: { description: 'the Consent as recorded, under its platform id', content: { [FHIR_JSON]: jsonObject } }, ...submissionRefusals } },
-    { method: 'post', path: '/v1/agreements', summary: 'record a data-sharing agreement', auth: 'institution', body: JSON_BODY, answers: { 201: { description: 'the agreement as recorded', content: { 'application/json': jsonObject } }, ...submissionRefusals } },
-    { method: 'post', path: '/v1/roles', summary: "register a practitioner's role", auth: 'institution', body: JSON_BODY, answers: { 201: { description: 'the role as registered', content: { 'application/json': jsonObject } }, ...submissionRefusals } },
+    {
+      method: 'post',
+      path: '/v1/consents',
+      summary: 'record a FHIR R4 Consent',
+      auth: 'institution',
+      body: JSON_BODY,
+      answers: { 201: { description: 'the Consent as recorded, under its platform id', content: { [FHIR_JSON]: jsonObject } }, ...submissionRefusals },
+    },
+    {
+      method: 'post',
+      path: '/v1/agreements',
+      summary: 'record a data-sharing agreement',
+      auth: 'institution',
+      body: JSON_BODY,
+      answers: { 201: { description: 'the agreement as recorded', content: { 'application/json': jsonObject } }, ...submissionRefusals },
+    },
+    {
+      method: 'post',
+      path: '/v1/roles',
+      summary: "register a practitioner's role",
+      auth: 'institution',
+      body: JSON_BODY,
+      answers: { 201: { description: 'the role as registered', content: { 'application/json': jsonObject } }, ...submissionRefusals },
+    },
     {
       method: 'post',
       path: '/v1/decisions',
@@ -57,29 +84,49 @@ export const accessControlApi: HttpApi = {
       auth: 'institution',
       params: z.object({ decisionId: z.string().regex(/^[0-9a-f-]{36}$/) }),
       answers: {
-        200: { description: 'the reason, and whether it matches the hash on the ledger', content: { 'application/json': z.strictObject({ reviewDecisionId: z.string(), decisionId: z.string(), reason: z.string(), reasonHash: z.string(), matchesLedger: z.boolean() }) } },
+        200: {
+          description: 'the reason, and whether it matches the hash on the ledger',
+          content: {
+            'application/json': z.strictObject({
+              reviewDecisionId: z.string(),
+              decisionId: z.string(),
+              reason: z.string(),
+              reasonHash: z.string(),
+              matchesLedger: z.boolean(),
+            }),
+          },
+        },
         404: { description: 'no break-glass decision with that id' },
         ...refusals,
       },
     },
-    { method: 'get', path: '/fhir/R4/metadata', summary: 'the CapabilityStatement of the read-back API', auth: 'none', answers: { 200: { description: 'CapabilityStatement', content: { [FHIR_JSON]: jsonObject } } } },
+    {
+      method: 'get',
+      path: '/fhir/R4/metadata',
+      summary: 'the CapabilityStatement of the read-back API',
+      auth: 'none',
+      answers: { 200: { description: 'CapabilityStatement', content: { [FHIR_JSON]: jsonObject } } },
+    },
     ...(
       [
-        ['/fhir/R4/{type}', 'search the institution\'s own submissions (patient.identifier, type, date)', 'a searchset Bundle'],
-        ['/fhir/R4/{type}/{id}', 'read one of the institution\'s own submissions', 'the resource'],
-        ['/fhir/R4/{type}/{id}/_history', 'the versions of one of the institution\'s own submissions', 'a history Bundle'],
+        ['/fhir/R4/{type}', "search the institution's own submissions (patient.identifier, type, date)", 'a searchset Bundle'],
+        ['/fhir/R4/{type}/{id}', "read one of the institution's own submissions", 'the resource'],
+        ['/fhir/R4/{type}/{id}/_history', "the versions of one of the institution's own submissions", 'a history Bundle'],
       ] as const
-    ).map(
-      ([path, summary, answer]): HttpRoute => ({
-        method: 'get',
-        path,
-        summary,
-        auth: 'institution',
-        params: path.includes('{id}') ? z.object({ type: z.string(), id: z.string() }) : z.object({ type: z.string() }),
-        query: z.looseObject({}),
-        answers: { 200: { description: answer, content: { [FHIR_JSON]: jsonObject } }, 404: { description: 'no such resource' }, 410: { description: 'the patient was erased' }, ...refusals },
-      }),
-    ),
+    ).map(([path, summary, answer]): HttpRoute => ({
+      method: 'get',
+      path,
+      summary,
+      auth: 'institution',
+      params: path.includes('{id}') ? z.object({ type: z.string(), id: z.string() }) : z.object({ type: z.string() }),
+      query: z.looseObject({}),
+      answers: {
+        200: { description: answer, content: { [FHIR_JSON]: jsonObject } },
+        404: { description: 'no such resource' },
+        410: { description: 'the patient was erased' },
+        ...refusals,
+      },
+    })),
     {
       method: 'get',
       path: '/v1/patients/{patientRef}/records',
@@ -91,7 +138,12 @@ export const accessControlApi: HttpApi = {
         200: {
           description: 'a searchset Bundle of the permitted records',
           content: { [FHIR_JSON]: z.looseObject({ resourceType: z.literal('Bundle'), type: z.literal('searchset') }) },
-          headers: { 'X-Medshare-Decision': 'permit or deny', 'X-Medshare-Decision-Id': 'the decision id', 'X-Medshare-Withheld-Types': 'types withheld', 'X-Medshare-Pending-Types': 'types not yet readable' },
+          headers: {
+            'X-Medshare-Decision': 'permit or deny',
+            'X-Medshare-Decision-Id': 'the decision id',
+            'X-Medshare-Withheld-Types': 'types withheld',
+            'X-Medshare-Pending-Types': 'types not yet readable',
+          },
         },
         410: { description: 'the patient was erased' },
         ...refusals,

@@ -21,9 +21,27 @@ export const encryptionApi: HttpApi = {
   description: 'Key lifecycle for operators: KEK and sealing-key rotation, crypto-shredding of a patient.',
   fhirPaths: [],
   routes: [
-    { method: 'get', path: '/v1/keys', summary: 'key status', auth: 'operator', answers: { 200: { description: 'KEK versions, DEKs per KEK, sealing keys', content: { 'application/json': keyStatus } }, ...refusals } },
-    { method: 'post', path: '/v1/keys/kek/rotate', summary: 'rotate the KEK (rewraps every DEK)', auth: 'operator', answers: { 200: { description: 'rotated', content: { 'application/json': z.looseObject({ kekVersion: z.number().int() }) } }, ...refusals } },
-    { method: 'post', path: '/v1/keys/sealing/rotate', summary: 'add a new HPKE sealing key', auth: 'operator', answers: { 200: { description: 'the new key', content: { 'application/json': z.looseObject({ keyId: z.string() }) } }, ...refusals } },
+    {
+      method: 'get',
+      path: '/v1/keys',
+      summary: 'key status',
+      auth: 'operator',
+      answers: { 200: { description: 'KEK versions, DEKs per KEK, sealing keys', content: { 'application/json': keyStatus } }, ...refusals },
+    },
+    {
+      method: 'post',
+      path: '/v1/keys/kek/rotate',
+      summary: 'rotate the KEK (rewraps every DEK)',
+      auth: 'operator',
+      answers: { 200: { description: 'rotated', content: { 'application/json': z.looseObject({ kekVersion: z.number().int() }) } }, ...refusals },
+    },
+    {
+      method: 'post',
+      path: '/v1/keys/sealing/rotate',
+      summary: 'add a new HPKE sealing key',
+      auth: 'operator',
+      answers: { 200: { description: 'the new key', content: { 'application/json': z.looseObject({ keyId: z.string() }) } }, ...refusals },
+    },
     {
       method: 'post',
       path: '/v1/patients/{patient}/shred',

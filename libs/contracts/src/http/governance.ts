@@ -42,7 +42,10 @@ export const reportQuery = z.strictObject({
   patient: patientToken.optional(),
   from: reportInstant.optional(),
   to: reportInstant.optional(),
-  institution: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be an institution id').optional(),
+  institution: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be an institution id')
+    .optional(),
   format: z.enum(REPORT_FORMATS).default('json'),
 });
 
@@ -51,11 +54,15 @@ const REPORT_CONTENT = { 'application/json': jsonObject, 'application/fhir+json'
 /** A signed-in officer's session, a privacy officer's institution token, or the operator token. */
 const OFFICER: readonly HttpAuth[] = ['session', 'institution', 'operator'];
 const HTML = { 'text/html': z.string() };
-const refusals: Record<number, HttpAnswer> = { 401: { description: 'not signed in, no or a wrong token' }, 403: { description: 'not an officer, or a CSRF check failed' } };
+const refusals: Record<number, HttpAnswer> = {
+  401: { description: 'not signed in, no or a wrong token' },
+  403: { description: 'not an officer, or a CSRF check failed' },
+};
 
 export const governanceApi: HttpApi = {
   service: 'governance',
-  description: 'Alerts from the platform-wide rules, the consumption summary, the dashboard for privacy officers and operators, and their OpenID Connect sign-in.',
+  description:
+    'Alerts from the platform-wide rules, the consumption summary, the dashboard for privacy officers and operators, and their OpenID Connect sign-in.',
   fhirPaths: [],
   routes: [
     {
@@ -64,25 +71,57 @@ export const governanceApi: HttpApi = {
       summary: 'alerts, newest first (an institution officer sees only its institution)',
       auth: OFFICER,
       query: alertQuery,
-      answers: { 200: { description: 'the alerts', content: { 'application/json': z.strictObject({ alerts: z.array(jsonObject) }) } }, 400: { description: 'a query parameter is wrong (named)' }, ...refusals },
+      answers: {
+        200: { description: 'the alerts', content: { 'application/json': z.strictObject({ alerts: z.array(jsonObject) }) } },
+        400: { description: 'a query parameter is wrong (named)' },
+        ...refusals,
+      },
     },
-    { method: 'get', path: '/v1/stream', summary: 'new alerts as server-sent events, live', auth: OFFICER, answers: { 200: { description: 'an event stream', content: { 'text/event-stream': z.string() } }, ...refusals } },
+    {
+      method: 'get',
+      path: '/v1/stream',
+      summary: 'new alerts as server-sent events, live',
+      auth: OFFICER,
+      answers: { 200: { description: 'an event stream', content: { 'text/event-stream': z.string() } }, ...refusals },
+    },
     {
       method: 'get',
       path: '/v1/summary',
       summary: 'alert counts and what was consumed',
       auth: OFFICER,
-      answers: { 200: { description: 'the summary', content: { 'application/json': z.looseObject({ alerts: jsonObject, consumed: jsonObject, detectors: jsonObject }) } }, ...refusals },
+      answers: {
+        200: {
+          description: 'the summary',
+          content: { 'application/json': z.looseObject({ alerts: jsonObject, consumed: jsonObject, detectors: jsonObject }) },
+        },
+        ...refusals,
+      },
     },
-    { method: 'get', path: '/', summary: 'the dashboard page', auth: 'session', answers: { 200: { description: 'the dashboard', content: HTML }, 302: { description: 'no session: to /auth/login' }, 403: refusals[403] } },
-    { method: 'get', path: '/auth/login', summary: 'start an OpenID Connect sign-in (code + PKCE)', auth: 'none', answers: { 302: { description: "to the identity provider's authorization endpoint" }, 503: { description: 'the identity provider does not answer' } } },
+    {
+      method: 'get',
+      path: '/',
+      summary: 'the dashboard page',
+      auth: 'session',
+      answers: { 200: { description: 'the dashboard', content: HTML }, 302: { description: 'no session: to /auth/login' }, 403: refusals[403] },
+    },
+    {
+      method: 'get',
+      path: '/auth/login',
+      summary: 'start an OpenID Connect sign-in (code + PKCE)',
+      auth: 'none',
+      answers: { 302: { description: "to the identity provider's authorization endpoint" }, 503: { description: 'the identity provider does not answer' } },
+    },
     {
       method: 'get',
       path: '/auth/callback',
       summary: "the identity provider's answer: opens a session",
       auth: 'none',
       query: z.looseObject({ state: z.string().optional(), code: z.string().optional() }),
-      answers: { 200: { description: 'signed in (sets the session cookie)', content: HTML }, 400: { description: 'no sign-in of this browser waits for this answer, or it failed' }, 503: { description: 'the identity provider does not answer' } },
+      answers: {
+        200: { description: 'signed in (sets the session cookie)', content: HTML },
+        400: { description: 'no sign-in of this browser waits for this answer, or it failed' },
+        503: { description: 'the identity provider does not answer' },
+      },
     },
     {
       method: 'get',
@@ -91,17 +130,25 @@ export const governanceApi: HttpApi = {
       auth: OFFICER,
       answers: { 200: { description: 'the officer', content: { 'application/json': z.looseObject({ subject: z.string(), role: z.string() }) } }, ...refusals },
     },
-    { method: 'post', path: '/auth/logout', summary: 'end the session (CSRF token required)', auth: 'session', answers: { 200: { description: 'signed out', content: { 'application/json': z.looseObject({ next: z.string() }) } }, ...refusals } },
-    ...(['disclosures', 'access', 'erasures', 'institution'] as const).map(
-      (report): HttpRoute => ({
-        method: 'get',
-        path: `/v1/reports/${report}`,
-        summary: `the ${report} report (format json, fhir, html or csv, as the report offers)`,
-        auth: OFFICER,
-        query: reportQuery,
-        answers: { 200: { description: 'the report', content: REPORT_CONTENT }, 400: { description: 'a query parameter is wrong (named), or the format is not offered' }, ...refusals },
-      }),
-    ),
+    {
+      method: 'post',
+      path: '/auth/logout',
+      summary: 'end the session (CSRF token required)',
+      auth: 'session',
+      answers: { 200: { description: 'signed out', content: { 'application/json': z.looseObject({ next: z.string() }) } }, ...refusals },
+    },
+    ...(['disclosures', 'access', 'erasures', 'institution'] as const).map((report): HttpRoute => ({
+      method: 'get',
+      path: `/v1/reports/${report}`,
+      summary: `the ${report} report (format json, fhir, html or csv, as the report offers)`,
+      auth: OFFICER,
+      query: reportQuery,
+      answers: {
+        200: { description: 'the report', content: REPORT_CONTENT },
+        400: { description: 'a query parameter is wrong (named), or the format is not offered' },
+        ...refusals,
+      },
+    })),
     { method: 'get', path: '/auth/signed-out', summary: 'the signed-out page', auth: 'none', answers: { 200: { description: 'a page', content: HTML } } },
   ],
 };

@@ -19,7 +19,7 @@ const typeAndId = z.object({ type: z.string(), id: z.string() });
 const restRefusals: Record<number, HttpAnswer> = {
   400: { description: 'malformed JSON or request' },
   401: { description: 'no valid institution token' },
-  403: { description: 'not this institution\'s to change' },
+  403: { description: "not this institution's to change" },
   404: { description: 'no such resource' },
   405: { description: 'not allowed on this resource type' },
   409: { description: 'conflicts with the current version, or the Idempotency-Key is in use' },
@@ -29,9 +29,18 @@ const restRefusals: Record<number, HttpAnswer> = {
   422: { description: 'the resource is not valid FHIR R4' },
   503: { description: 'Kafka or PostgreSQL unavailable: retry after Retry-After', headers: { 'Retry-After': 'seconds' } },
 };
-const written = (status: number, description: string): Record<number, HttpAnswer> => ({ [status]: { description, content: FHIR_JSON, headers: { Location: 'the resource version', ETag: 'its version' } } });
+const written = (status: number, description: string): Record<number, HttpAnswer> => ({
+  [status]: { description, content: FHIR_JSON, headers: { Location: 'the resource version', ETag: 'its version' } },
+});
 
-const uploadState = z.strictObject({ fileId: z.string(), size: z.number().int(), chunkBytes: z.number().int(), offset: z.number().int(), stored: z.boolean(), fileHash: z.string().optional() });
+const uploadState = z.strictObject({
+  fileId: z.string(),
+  size: z.number().int(),
+  chunkBytes: z.number().int(),
+  offset: z.number().int(),
+  stored: z.boolean(),
+  fileHash: z.string().optional(),
+});
 const uploadHeaders = { 'Upload-Offset': 'bytes stored so far', 'Upload-Length': 'the declared size' };
 const fileId = z.object({ fileId: z.string() });
 const attachmentRefusals: Record<number, HttpAnswer> = {
@@ -44,16 +53,49 @@ const attachmentRefusals: Record<number, HttpAnswer> = {
 function attachmentRoutes(): HttpRoute[] {
   return [
     {
-      method: 'post', path: '/v1/attachments', summary: 'create an upload for a patient the institution sent records of', auth: 'institution',
-      body: { 'application/json': z.strictObject({ patient: z.strictObject({ system: z.string(), value: z.string() }), contentType: z.string(), size: z.number().int().min(0) }) },
-      answers: { 201: { description: 'the upload', content: { 'application/json': uploadState }, headers: { Location: 'the upload', ...uploadHeaders } }, 400: { description: 'malformed body' }, 413: { description: 'over MAX_ATTACHMENT_BYTES' }, 422: { description: 'unknown patient' }, ...attachmentRefusals },
+      method: 'post',
+      path: '/v1/attachments',
+      summary: 'create an upload for a patient the institution sent records of',
+      auth: 'institution',
+      body: {
+        'application/json': z.strictObject({
+          patient: z.strictObject({ system: z.string(), value: z.string() }),
+          contentType: z.string(),
+          size: z.number().int().min(0),
+        }),
+      },
+      answers: {
+        201: { description: 'the upload', content: { 'application/json': uploadState }, headers: { Location: 'the upload', ...uploadHeaders } },
+        400: { description: 'malformed body' },
+        413: { description: 'over MAX_ATTACHMENT_BYTES' },
+        422: { description: 'unknown patient' },
+        ...attachmentRefusals,
+      },
     },
-    { method: 'get', path: '/v1/attachments/{fileId}', summary: 'where an upload stands', auth: 'institution', params: fileId, answers: { 200: { description: 'the upload', content: { 'application/json': uploadState }, headers: uploadHeaders }, ...attachmentRefusals } },
     {
-      method: 'patch', path: '/v1/attachments/{fileId}', summary: 'append bytes at Upload-Offset (whole chunks are kept if the connection breaks)', auth: 'institution', params: fileId,
+      method: 'get',
+      path: '/v1/attachments/{fileId}',
+      summary: 'where an upload stands',
+      auth: 'institution',
+      params: fileId,
+      answers: { 200: { description: 'the upload', content: { 'application/json': uploadState }, headers: uploadHeaders }, ...attachmentRefusals },
+    },
+    {
+      method: 'patch',
+      path: '/v1/attachments/{fileId}',
+      summary: 'append bytes at Upload-Offset (whole chunks are kept if the connection breaks)',
+      auth: 'institution',
+      params: fileId,
       headers: z.object({ 'upload-offset': z.string() }),
       body: { 'application/offset+octet-stream': z.string() },
-      answers: { 200: { description: 'where the upload stands now', content: { 'application/json': uploadState }, headers: uploadHeaders }, 400: { description: 'no Upload-Offset' }, 409: { description: 'Upload-Offset is not where the upload stands' }, 413: { description: 'past the declared size' }, 415: { description: 'not application/offset+octet-stream' }, ...attachmentRefusals },
+      answers: {
+        200: { description: 'where the upload stands now', content: { 'application/json': uploadState }, headers: uploadHeaders },
+        400: { description: 'no Upload-Offset' },
+        409: { description: 'Upload-Offset is not where the upload stands' },
+        413: { description: 'past the declared size' },
+        415: { description: 'not application/offset+octet-stream' },
+        ...attachmentRefusals,
+      },
     },
   ];
 }
@@ -71,7 +113,11 @@ export const ingestionApi: HttpApi = {
       headers: z.object({ 'idempotency-key': idempotencyKey.optional() }),
       body: FHIR_BODY,
       answers: {
-        202: { description: 'sealed and published', content: { 'application/json': submissionAccepted }, headers: { 'Idempotent-Replayed': 'true on a replayed answer', 'X-Request-Id': 'the request id' } },
+        202: {
+          description: 'sealed and published',
+          content: { 'application/json': submissionAccepted },
+          headers: { 'Idempotent-Replayed': 'true on a replayed answer', 'X-Request-Id': 'the request id' },
+        },
         400: { description: 'malformed JSON or request' },
         401: { description: 'no valid institution token' },
         409: { description: 'the Idempotency-Key is in use by another request or another body' },
@@ -82,10 +128,46 @@ export const ingestionApi: HttpApi = {
       },
     },
     ...attachmentRoutes(),
-    { method: 'get', path: '/fhir/R4/metadata', summary: 'the CapabilityStatement', auth: 'none', answers: { 200: { description: 'CapabilityStatement', content: FHIR_JSON } } },
-    { method: 'post', path: '/fhir/R4', summary: 'a batch or transaction Bundle', auth: 'institution', body: FHIR_BODY, answers: { 200: { description: 'the batch-response or transaction-response Bundle', content: FHIR_JSON }, ...restRefusals } },
-    { method: 'post', path: '/fhir/R4/{type}', summary: 'create (conditional with If-None-Exist)', auth: 'institution', params: z.object({ type: z.string() }), body: FHIR_BODY, answers: { ...written(201, 'created'), ...written(200, 'an identical re-send, or the conditional match'), ...restRefusals } },
-    { method: 'put', path: '/fhir/R4/{type}/{id}', summary: 'update (If-Match: the version)', auth: 'institution', params: typeAndId, body: FHIR_BODY, answers: { ...written(200, 'updated'), ...written(201, 'created under the client id'), ...restRefusals } },
-    { method: 'delete', path: '/fhir/R4/{type}/{id}', summary: 'delete', auth: 'institution', params: typeAndId, answers: { 204: { description: 'deleted' }, 200: { description: 'deleted, with an OperationOutcome', content: FHIR_JSON }, ...restRefusals } },
+    {
+      method: 'get',
+      path: '/fhir/R4/metadata',
+      summary: 'the CapabilityStatement',
+      auth: 'none',
+      answers: { 200: { description: 'CapabilityStatement', content: FHIR_JSON } },
+    },
+    {
+      method: 'post',
+      path: '/fhir/R4',
+      summary: 'a batch or transaction Bundle',
+      auth: 'institution',
+      body: FHIR_BODY,
+      answers: { 200: { description: 'the batch-response or transaction-response Bundle', content: FHIR_JSON }, ...restRefusals },
+    },
+    {
+      method: 'post',
+      path: '/fhir/R4/{type}',
+      summary: 'create (conditional with If-None-Exist)',
+      auth: 'institution',
+      params: z.object({ type: z.string() }),
+      body: FHIR_BODY,
+      answers: { ...written(201, 'created'), ...written(200, 'an identical re-send, or the conditional match'), ...restRefusals },
+    },
+    {
+      method: 'put',
+      path: '/fhir/R4/{type}/{id}',
+      summary: 'update (If-Match: the version)',
+      auth: 'institution',
+      params: typeAndId,
+      body: FHIR_BODY,
+      answers: { ...written(200, 'updated'), ...written(201, 'created under the client id'), ...restRefusals },
+    },
+    {
+      method: 'delete',
+      path: '/fhir/R4/{type}/{id}',
+      summary: 'delete',
+      auth: 'institution',
+      params: typeAndId,
+      answers: { 204: { description: 'deleted' }, 200: { description: 'deleted, with an OperationOutcome', content: FHIR_JSON }, ...restRefusals },
+    },
   ],
 };

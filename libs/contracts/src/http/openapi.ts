@@ -70,7 +70,13 @@ export const jsonObject = z.looseObject({});
 
 /** The routes every service has (libs/service-kit): health, metrics and this document. */
 export const platformRoutes: readonly HttpRoute[] = [
-  { method: 'get', path: '/health/live', summary: 'liveness', auth: 'none', answers: { 200: { description: 'the process answers', content: { 'application/json': z.strictObject({ status: z.literal('ok') }) } } } },
+  {
+    method: 'get',
+    path: '/health/live',
+    summary: 'liveness',
+    auth: 'none',
+    answers: { 200: { description: 'the process answers', content: { 'application/json': z.strictObject({ status: z.literal('ok') }) } } },
+  },
   {
     method: 'get',
     path: '/health/ready',
@@ -78,15 +84,35 @@ export const platformRoutes: readonly HttpRoute[] = [
     auth: 'none',
     answers: {
       200: { description: 'ready', content: { 'application/json': z.strictObject({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) }) } },
-      503: { description: 'not ready (or shutting down): the state of every check', content: { 'application/json': z.strictObject({ status: z.literal('not-ready'), checks: z.record(z.string(), z.string()) }) } },
+      503: {
+        description: 'not ready (or shutting down): the state of every check',
+        content: { 'application/json': z.strictObject({ status: z.literal('not-ready'), checks: z.record(z.string(), z.string()) }) },
+      },
     },
   },
-  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'none', answers: { 200: { description: 'text exposition format', content: { 'text/plain': z.string() } } } },
-  { method: 'get', path: '/openapi.json', summary: 'this OpenAPI document', auth: 'none', answers: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': jsonObject } } } },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    auth: 'none',
+    answers: { 200: { description: 'text exposition format', content: { 'text/plain': z.string() } } },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'this OpenAPI document',
+    auth: 'none',
+    answers: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': jsonObject } } },
+  },
 ];
 
 const SECURITY: Record<Exclude<HttpAuth, 'none'>, Record<string, unknown>> = {
-  institution: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "an institution's signed token (EdDSA), `npx medshare token` in development" },
+  institution: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: "an institution's signed token (EdDSA), `npx medshare token` in development",
+  },
   operator: { type: 'http', scheme: 'bearer', description: 'the operator token (OPERATOR_TOKEN)' },
   'auditor-or-operator': { type: 'http', scheme: 'bearer', description: 'the auditor token (AUDITOR_TOKEN) or the operator token' },
   session: { type: 'apiKey', in: 'cookie', name: 'medshare_gov_session', description: 'a signed-in officer session (OpenID Connect)' },
@@ -106,7 +132,12 @@ function parameters(route: HttpRoute): unknown[] {
     if (object === undefined) return [];
     const schema = schemaOf(object, 'input');
     const required = new Set(schema.required ?? []);
-    return Object.entries(schema.properties ?? {}).map(([name, property]) => ({ name, in: where, required: where === 'path' || required.has(name), schema: property }));
+    return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
+      name,
+      in: where,
+      required: where === 'path' || required.has(name),
+      schema: property,
+    }));
   };
   return [...of('path', route.params), ...of('query', route.query), ...of('header', route.headers)];
 }
@@ -124,7 +155,9 @@ function operation(api: HttpApi, route: HttpRoute): Record<string, unknown> {
         status,
         {
           description: answer.description,
-          ...(answer.headers && { headers: Object.fromEntries(Object.entries(answer.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) }),
+          ...(answer.headers && {
+            headers: Object.fromEntries(Object.entries(answer.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])),
+          }),
           ...(content && { content: Object.fromEntries(Object.entries(content).map(([type, schema]) => [type, { schema: schemaOf(schema, 'output') }])) }),
         },
       ];
@@ -135,7 +168,12 @@ function operation(api: HttpApi, route: HttpRoute): Record<string, unknown> {
     operationId: `${route.method}${route.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_match, next: string | undefined) => (next ?? '').toUpperCase())}`,
     summary: route.summary,
     ...(params.length > 0 && { parameters: params }),
-    ...(route.body && { requestBody: { required: true, content: Object.fromEntries(Object.entries(route.body).map(([type, schema]) => [type, { schema: schemaOf(schema, 'input') }])) } }),
+    ...(route.body && {
+      requestBody: {
+        required: true,
+        content: Object.fromEntries(Object.entries(route.body).map(([type, schema]) => [type, { schema: schemaOf(schema, 'input') }])),
+      },
+    }),
     responses,
     security: schemesOf(route).map((scheme) => ({ [scheme]: [] })),
   };
@@ -149,7 +187,11 @@ export function openApiDocument(api: HttpApi): Record<string, unknown> {
   const used = new Set(routes.flatMap(schemesOf));
   return {
     openapi: '3.1.0',
-    info: { title: `medshare ${api.service}`, version: '1.0.0', description: `${api.description} Generated from libs/contracts/src/http (\`npx medshare contracts\`).` },
+    info: {
+      title: `medshare ${api.service}`,
+      version: '1.0.0',
+      description: `${api.description} Generated from libs/contracts/src/http (\`npx medshare contracts\`).`,
+    },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
     components: { securitySchemes: Object.fromEntries([...used].sort().map((auth) => [auth, SECURITY[auth]])) },

@@ -130,7 +130,8 @@ export function asyncApiDocument(): Record<string, unknown> {
       development: {
         host: '127.0.0.1:19092',
         protocol: 'kafka-secure',
-        description: 'The development broker (KAFKA_BROKERS). Listeners use TLS and SASL/SCRAM-SHA-512, one principal per service, ACLs generated from the topic registry.',
+        description:
+          'The development broker (KAFKA_BROKERS). Listeners use TLS and SASL/SCRAM-SHA-512, one principal per service, ACLs generated from the topic registry.',
         security: [{ $ref: '#/components/securitySchemes/saslScram' }],
       },
     },

@@ -33,7 +33,11 @@ describe('breakingChanges', () => {
     ['a pattern changed', published.extend({ institution: z.string().regex(/^[a-z0-9]+$/) }), ['$.institution: pattern changed']],
     ['a nested field removed', published.extend({ nested: z.strictObject({}) }), ['$.nested.id: field removed or renamed']],
     ['an array item narrowed', published.extend({ tags: z.array(z.string().max(10)).max(10) }), ['$.tags[]: maxLength lowered']],
-    ['a union variant dropped', published.extend({ outcome: z.strictObject({ status: z.literal('ok') }) }), ['$.outcome: variant 2 is no longer accepted as published']],
+    [
+      'a union variant dropped',
+      published.extend({ outcome: z.strictObject({ status: z.literal('ok') }) }),
+      ['$.outcome: variant 2 is no longer accepted as published'],
+    ],
   ])('refuses %s', (_name, current, expected) => {
     expect(changesOf(current)).toEqual(expected);
   });
@@ -44,7 +48,10 @@ describe('breakingChanges', () => {
     ['a required field made optional', published.extend({ kind: z.enum(['a', 'b']).optional() })],
     ['an enum value added', published.extend({ kind: z.enum(['a', 'b', 'c']) })],
     ['a bound widened', published.extend({ count: z.number().min(-5).max(1000) })],
-    ['a union variant added', published.extend({ outcome: z.discriminatedUnion('status', [...shape.outcome.options, z.strictObject({ status: z.literal('late') })]) })],
+    [
+      'a union variant added',
+      published.extend({ outcome: z.discriminatedUnion('status', [...shape.outcome.options, z.strictObject({ status: z.literal('late') })]) }),
+    ],
   ])('accepts %s', (_name, current) => {
     expect(changesOf(current)).toEqual([]);
   });

@@ -40,7 +40,8 @@ export function breakingChanges(published: JsonSchema, current: JsonSchema, path
   if (current.const !== undefined && JSON.stringify(current.const) !== JSON.stringify(published.const)) breaking('constant changed');
   if (current.enum !== undefined) {
     const accepted = published.enum ?? (published.const === undefined ? undefined : [published.const]);
-    const lost = accepted === undefined ? ['(any value)'] : accepted.filter((value) => !current.enum?.some((kept) => JSON.stringify(kept) === JSON.stringify(value)));
+    const lost =
+      accepted === undefined ? ['(any value)'] : accepted.filter((value) => !current.enum?.some((kept) => JSON.stringify(kept) === JSON.stringify(value)));
     if (lost.length > 0) breaking(`enum narrowed: ${lost.map((value) => JSON.stringify(value)).join(', ')} no longer accepted`);
   }
   if (current.pattern !== undefined && current.pattern !== published.pattern) breaking('pattern changed');
@@ -64,10 +65,16 @@ export function breakingChanges(published: JsonSchema, current: JsonSchema, path
   }
   const publishedRequired = new Set(published.required ?? []);
   for (const name of current.required ?? []) if (!publishedRequired.has(name)) breaking('new required field', `${path}.${name}`);
-  if (current.additionalProperties === false && published.additionalProperties !== false && (published.type === 'object' || published.properties !== undefined)) {
+  if (
+    current.additionalProperties === false &&
+    published.additionalProperties !== false &&
+    (published.type === 'object' || published.properties !== undefined)
+  ) {
     breaking('unknown fields no longer accepted');
   } else if (typeof current.additionalProperties === 'object' && published.additionalProperties !== false) {
-    changes.push(...breakingChanges(typeof published.additionalProperties === 'object' ? published.additionalProperties : {}, current.additionalProperties, `${path}.*`));
+    changes.push(
+      ...breakingChanges(typeof published.additionalProperties === 'object' ? published.additionalProperties : {}, current.additionalProperties, `${path}.*`),
+    );
   }
   return changes;
 }

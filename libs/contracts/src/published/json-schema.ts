@@ -37,6 +37,9 @@ export type JsonSchemaTarget = 'draft-2020-12' | 'draft-7';
  * The JSON Schema of a zod schema. `io: 'input'` describes what a caller may send (defaults and coercions
  * not yet applied), `'output'` what the code produces; whatever zod cannot express becomes `{}` (any).
  */
-export function jsonSchemaOf(schema: z.ZodType, { target = 'draft-2020-12', io = 'output' }: { target?: JsonSchemaTarget; io?: 'input' | 'output' } = {}): JsonSchema {
+export function jsonSchemaOf(
+  schema: z.ZodType,
+  { target = 'draft-2020-12', io = 'output' }: { target?: JsonSchemaTarget; io?: 'input' | 'output' } = {},
+): JsonSchema {
   return z.toJSONSchema(schema, { target, io, unrepresentable: 'any' }) as JsonSchema;
 }

@@ -37,7 +37,9 @@ describe('docs/contracts', () => {
   it('holds an AsyncAPI document that @asyncapi/parser finds no error in', async () => {
     const diagnostics = await new Parser().validate(generated.get('asyncapi.json') ?? '');
     // Severity 0 is an error; 2 is the advice to move to AsyncAPI 3.1.
-    expect(diagnostics.filter((diagnostic) => diagnostic.severity === 0).map((diagnostic) => `${diagnostic.path.join('.')}: ${diagnostic.message}`)).toEqual([]);
+    expect(diagnostics.filter((diagnostic) => diagnostic.severity === 0).map((diagnostic) => `${diagnostic.path.join('.')}: ${diagnostic.message}`)).toEqual(
+      [],
+    );
     expect(diagnostics.length).toBeGreaterThan(0);
   });
 

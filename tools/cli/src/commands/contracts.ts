@@ -3,7 +3,16 @@
 // `contracts check` (run by `npm run lint`) compares only.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { asyncApiDocument, breakingChanges, eventJsonSchema, eventSchemaFile, eventTypes, httpApis, openApiDocument, type JsonSchema } from '@medshare/contracts';
+import {
+  asyncApiDocument,
+  breakingChanges,
+  eventJsonSchema,
+  eventSchemaFile,
+  eventTypes,
+  httpApis,
+  openApiDocument,
+  type JsonSchema,
+} from '@medshare/contracts';
 import type { CommandIo } from '../io';
 import { repoRoot } from '../repo';
 
@@ -66,7 +75,9 @@ export async function contractsCommand(args: string[], io: CommandIo, root = rep
   const committed = await committedFiles(folder);
   const breaks = publishedBreaks(committed, generated);
   if (breaks.length > 0) {
-    io.err(`breaking changes to published event versions (publish a new version instead, e.g. .v2, with an upcaster where readers need one):\n  ${breaks.join('\n  ')}`);
+    io.err(
+      `breaking changes to published event versions (publish a new version instead, e.g. .v2, with an upcaster where readers need one):\n  ${breaks.join('\n  ')}`,
+    );
     return 1;
   }
   const differing = [...new Set([...generated.keys(), ...committed.keys()])].filter((path) => generated.get(path) !== committed.get(path)).sort();

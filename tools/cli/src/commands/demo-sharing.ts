@@ -30,7 +30,10 @@ export class DemoSharing {
   async setUp(): Promise<void> {
     for (const [index, holder] of this.institutions.entries()) {
       const system = this.token(holder);
-      for (const [practitioner, role] of [[`dr-${holder}`, 'physician'], [`nurse-${holder}`, 'nurse']]) {
+      for (const [practitioner, role] of [
+        [`dr-${holder}`, 'physician'],
+        [`nurse-${holder}`, 'nurse'],
+      ]) {
         await this.call('POST', '/v1/roles', system, { practitioner, role });
       }
       await this.call('POST', '/v1/agreements', system, {

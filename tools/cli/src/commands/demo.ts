@@ -20,9 +20,18 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
     return 2;
   }
   const keys = new PlatformKeys(platformKeysSchema.parse(process.env));
-  const tokens = new Map(INSTITUTIONS.map((institution) => [institution.id, issueInstitutionToken(keys.institutionPrivateKey(institution.id), { institution: institution.id, ttlSeconds: 24 * 3600 })]));
+  const tokens = new Map(
+    INSTITUTIONS.map((institution) => [
+      institution.id,
+      issueInstitutionToken(keys.institutionPrivateKey(institution.id), { institution: institution.id, ttlSeconds: 24 * 3600 }),
+    ]),
+  );
   const counts = { sent: 0, accepted: 0, rejected: 0, failed: 0 };
-  const sharing = new DemoSharing(servicePorts['access-control'], keys, INSTITUTIONS.map((institution) => institution.id));
+  const sharing = new DemoSharing(
+    servicePorts['access-control'],
+    keys,
+    INSTITUTIONS.map((institution) => institution.id),
+  );
   await sharing.setUp();
   const sharingDone: Promise<void>[] = [];
   const stopAt = duration > 0 ? Date.now() + duration * 1000 : Number.POSITIVE_INFINITY;
@@ -52,8 +61,7 @@ export async function demoCommand(args: string[], io: CommandIo): Promise<number
           // Every third accepted patient is shared with the next hospital (in the background).
           const nationalId = nationalIdOf(bundle);
           if (counts.accepted % 3 === 0 && nationalId !== undefined) sharingDone.push(sharing.share(index % INSTITUTIONS.length, nationalId));
-        }
-        else if (response.status >= 400 && response.status < 500) counts.rejected += 1;
+        } else if (response.status >= 400 && response.status < 500) counts.rejected += 1;
         else counts.failed += 1;
         await response.arrayBuffer();
       } catch {

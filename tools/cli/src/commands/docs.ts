@@ -68,7 +68,8 @@ function describeType(schema: JsonSchema): string {
       return `array${bounds(schema.minItems, schema.maxItems, ' items')} of ${schema.items === undefined ? 'anything' : describeType(schema.items)}`;
     case 'object':
       if (schema.properties !== undefined) return 'object';
-      if (typeof schema.additionalProperties === 'object' && Object.keys(schema.additionalProperties).length > 0) return `map to ${describeType(schema.additionalProperties)}`;
+      if (typeof schema.additionalProperties === 'object' && Object.keys(schema.additionalProperties).length > 0)
+        return `map to ${describeType(schema.additionalProperties)}`;
       return 'object (checked by its own intake in libs/consent)';
     default:
       return 'any';
@@ -88,7 +89,11 @@ function fieldRows(schema: JsonSchema, prefix = ''): FieldRow[] {
 }
 
 function table(rows: FieldRow[]): string[] {
-  return ['| field | type | required |', '|---|---|---|', ...rows.map((row) => `| \`${row.path}\` | ${row.type.replaceAll('|', '\\|')} | ${row.required ? 'yes' : 'no'} |`)];
+  return [
+    '| field | type | required |',
+    '|---|---|---|',
+    ...rows.map((row) => `| \`${row.path}\` | ${row.type.replaceAll('|', '\\|')} | ${row.required ? 'yes' : 'no'} |`),
+  ];
 }
 
 function services(names: readonly string[]): string {

@@ -7,7 +7,10 @@ import { repoRoot } from '../repo';
 const scripts: Record<string, string[][]> = {
   up: [['infra/up.sh']],
   down: [['infra/down.sh']],
-  status: [['infra/kafka/kafka.sh', 'status'], ['infra/postgres/postgres.sh', 'status']],
+  status: [
+    ['infra/kafka/kafka.sh', 'status'],
+    ['infra/postgres/postgres.sh', 'status'],
+  ],
 };
 
 export async function infraCommand(args: string[], io: CommandIo): Promise<number> {

@@ -26,7 +26,9 @@ describe('medshare keys', () => {
   });
 
   it('posts a shred with its reason and the operator token, and prints the answer', async () => {
-    const fetchSpy = jest.spyOn(globalThis, 'fetch').mockResolvedValue(new Response(JSON.stringify({ patient: 'p-abcdefghijklmnopqrst', destroyedDeks: 1 }), { status: 200 }));
+    const fetchSpy = jest
+      .spyOn(globalThis, 'fetch')
+      .mockResolvedValue(new Response(JSON.stringify({ patient: 'p-abcdefghijklmnopqrst', destroyedDeks: 1 }), { status: 200 }));
     const { lines, io: commandIo } = io();
     expect(await keysCommand(['shred', 'p-abcdefghijklmnopqrst', '--reason', 'GDPR-17'], commandIo)).toBe(0);
     const [url, init] = fetchSpy.mock.calls[0] as [string, RequestInit];

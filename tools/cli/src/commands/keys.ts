@@ -7,8 +7,8 @@ const usage = [
   'usage: medshare keys status',
   '       medshare keys rotate-kek          rewrap every DEK under a new KEK, retire the old ones',
   '       medshare keys rotate-sealing      new HPKE sealing key pair; ingestion picks it up from the keys topic',
-  '       medshare keys shred PSEUDONYM --reason TICKET   destroy a patient\'s DEK (crypto-shredding)',
-  '       medshare keys shred-institution INSTITUTION --reason TICKET   destroy the key of an institution\'s reference resources',
+  "       medshare keys shred PSEUDONYM --reason TICKET   destroy a patient's DEK (crypto-shredding)",
+  "       medshare keys shred-institution INSTITUTION --reason TICKET   destroy the key of an institution's reference resources",
   'environment: ENCRYPTION_URL (default http://127.0.0.1:3002), OPERATOR_TOKEN (dev default when unset)',
 ].join('\n');
 

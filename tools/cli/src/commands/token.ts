@@ -3,7 +3,8 @@ import { issueInstitutionToken } from '@medshare/crypto';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { parseFlags, type CommandIo } from '../io';
 
-const usage = 'usage: medshare token --institution ID [--practitioner ID] [--role physician|nurse|admin|billing|researcher|public-health-officer] [--ttl SECONDS]';
+const usage =
+  'usage: medshare token --institution ID [--practitioner ID] [--role physician|nurse|admin|billing|researcher|public-health-officer] [--ttl SECONDS]';
 
 export async function tokenCommand(args: string[], io: CommandIo): Promise<number> {
   const { flags, error } = parseFlags(args, ['institution', 'practitioner', 'role', 'ttl']);

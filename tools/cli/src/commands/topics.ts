@@ -12,7 +12,10 @@ export async function topicsCommand(args: string[], io: CommandIo): Promise<numb
     return 2;
   }
   if (action === 'list') {
-    for (const topic of allTopics) io.out(`${topic.name}\tkey=${topic.key}\tpartitions=${topic.partitions}\tretention=${topic.retentionMs < 0 ? 'forever' : `${topic.retentionMs / 3_600_000}h`}${topic.audited ? '\taudited' : ''}`);
+    for (const topic of allTopics)
+      io.out(
+        `${topic.name}\tkey=${topic.key}\tpartitions=${topic.partitions}\tretention=${topic.retentionMs < 0 ? 'forever' : `${topic.retentionMs / 3_600_000}h`}${topic.audited ? '\taudited' : ''}`,
+      );
     return 0;
   }
   const kafka = cliKafka();

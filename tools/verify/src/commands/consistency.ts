@@ -10,7 +10,7 @@ export const consistencyCommand: Command<'size1' | 'size2' | 'root1' | 'root2' |
     size2: { value: 'N', description: 'the newer tree size' },
     root1: { value: 'HEX', description: 'the older root hash' },
     root2: { value: 'HEX', description: 'the newer root hash' },
-    proof: { value: 'HEX,HEX,...', description: 'the consistency proof; \'\' when empty' },
+    proof: { value: 'HEX,HEX,...', description: "the consistency proof; '' when empty" },
   },
   example: 'medshare-verify consistency --size1 4 --size2 8 --root1 d37e... --root2 5dc9... --proof 6b47...',
   async run(values, io) {

@@ -18,7 +18,9 @@ export const disclosuresCommand: Command<'file' | 'public-key'> = {
       io.stdout.write(`invalid: ${verdict.problems.length} of ${verdict.lines} lines fail\n${verdict.problems.map((problem) => `  ${problem}\n`).join('')}`);
       return ExitCode.Invalid;
     }
-    io.stdout.write(`valid\n${verdict.lines} disclosures, each proven on the ledger and equal to the event it names\nlargest tree size: ${verdict.largestTreeSize}\n`);
+    io.stdout.write(
+      `valid\n${verdict.lines} disclosures, each proven on the ledger and equal to the event it names\nlargest tree size: ${verdict.largestTreeSize}\n`,
+    );
     return ExitCode.Valid;
   },
 };

@@ -10,9 +10,9 @@ export const inclusionCommand: Command<'leaf-hash' | 'index' | 'size' | 'root' |
     index: { value: 'N', description: 'the 0-based index of the leaf' },
     size: { value: 'N', description: 'the tree size the proof is for' },
     root: { value: 'HEX', description: 'the root hash of the tree of that size' },
-    proof: { value: 'HEX,HEX,...', description: 'the inclusion path, leaf side first; \'\' when empty' },
+    proof: { value: 'HEX,HEX,...', description: "the inclusion path, leaf side first; '' when empty" },
   },
-  example: 'medshare-verify inclusion --leaf-hash 6e34... --index 0 --size 1 --root 6e34... --proof \'\'',
+  example: "medshare-verify inclusion --leaf-hash 6e34... --index 0 --size 1 --root 6e34... --proof ''",
   async run(values, io) {
     const leafIndex = parseCount('index', values.index);
     const treeSize = parseCount('size', values.size);

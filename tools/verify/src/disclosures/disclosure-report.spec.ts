@@ -50,7 +50,10 @@ function line(event: EventOf<'records.disclosed.v1'>, proof: unknown) {
         { who: { identifier: { system: 'urn:medshare:practitioner-pseudonym', value: event.data.requester.practitioner } }, requestor: true },
         { who: { identifier: { system: 'urn:medshare:institution', value: event.data.requester.institution } }, requestor: false },
       ],
-      entity: [{ what: { identifier: { system: 'urn:medshare:patient-pseudonym', value: event.data.patient } } }, ...event.data.records.map((record) => ({ name: record.resourceType }))],
+      entity: [
+        { what: { identifier: { system: 'urn:medshare:patient-pseudonym', value: event.data.patient } } },
+        ...event.data.records.map((record) => ({ name: record.resourceType })),
+      ],
     },
   };
 }

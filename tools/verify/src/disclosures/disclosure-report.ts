@@ -31,7 +31,8 @@ export function verifyDisclosureReport(bundle: unknown, publicKey: KeyObject): D
     if ('problem' in found) problems.push(`line ${index + 1}${found.eventId ? ` (${found.eventId})` : ''}: ${found.problem}`);
     else largestTreeSize = Math.max(largestTreeSize, found.treeSize);
   });
-  if (typeof bundle.total === 'number' && bundle.total !== bundle.entry.length) problems.push(`the bundle says ${bundle.total} lines but holds ${bundle.entry.length}`);
+  if (typeof bundle.total === 'number' && bundle.total !== bundle.entry.length)
+    problems.push(`the bundle says ${bundle.total} lines but holds ${bundle.entry.length}`);
   return { lines: bundle.entry.length, problems, largestTreeSize };
 }
 
@@ -59,16 +60,22 @@ function checkLine(event: Json, publicKey: KeyObject): { treeSize: number } | { 
 
 /** What the line claims against the disclosure event the ledger holds; the first difference, if any. */
 function lineMismatch(line: Json, ledgerEvent: unknown, breakGlass: unknown): string | undefined {
-  if (!isObject(ledgerEvent) || ledgerEvent.type !== 'records.disclosed.v1' || !isObject(ledgerEvent.data)) return 'the proven event is not a disclosure (records.disclosed.v1)';
+  if (!isObject(ledgerEvent) || ledgerEvent.type !== 'records.disclosed.v1' || !isObject(ledgerEvent.data))
+    return 'the proven event is not a disclosure (records.disclosed.v1)';
   const data = ledgerEvent.data;
   const requester = isObject(data.requester) ? data.requester : {};
   const identifiers = (items: unknown, key: 'who' | 'what') =>
     array(items).map((item) => (isObject(item) && isObject(item[key]) && isObject(item[key].identifier) ? item[key].identifier : {})) as Json[];
   const valueOf = (items: Json[], system: string) => items.find((identifier) => identifier.system === system)?.value;
   const agents = identifiers(line.agent, 'who');
-  const purpose = array(line.purposeOfEvent).flatMap((concept) => (isObject(concept) ? array(concept.coding) : [])).find(isObject)?.code;
+  const purpose = array(line.purposeOfEvent)
+    .flatMap((concept) => (isObject(concept) ? array(concept.coding) : []))
+    .find(isObject)?.code;
   const types = [...new Set(array(data.records).map((record) => (isObject(record) ? record.resourceType : undefined)))].sort();
-  const listed = array(line.entity).filter((entity) => isObject(entity) && typeof entity.name === 'string').map((entity) => (entity as Json).name).sort();
+  const listed = array(line.entity)
+    .filter((entity) => isObject(entity) && typeof entity.name === 'string')
+    .map((entity) => (entity as Json).name)
+    .sort();
   const checks: [string, unknown, unknown][] = [
     // Instants, not strings: a report may write the event's time in another ISO form.
     ['time', Date.parse(String(line.recorded)), Date.parse(String(ledgerEvent.time))],

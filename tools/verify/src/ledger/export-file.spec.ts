@@ -80,7 +80,10 @@ const fileOf = (lines: readonly string[]): string => {
 async function verifyFile(path: string, extra: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await run(['file', '--file', path, '--public-key', publicKey, ...extra], { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } });
+  const code = await run(['file', '--file', path, '--public-key', publicKey, ...extra], {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
   return { code, stdout, stderr };
 }
 
@@ -94,13 +97,29 @@ describe('medshare-verify file', () => {
   });
 
   it.each<[string, string[], string]>([
-    ['one flipped byte of an event', edit(valid, EVENT_LINE[4], (event) => ({ ...event, canonical: flipByte(event.canonical) })), 'height 1 event leaf 4: leaf hash does not match the stored event bytes'],
-    ['an edited block header', edit(valid, lineOfBlock(1), (block) => ({ ...block, header: { ...(block.header as object), time: '2026-01-02T00:00:00.000Z' } })), 'height 1 header: block hash does not match the header'],
+    [
+      'one flipped byte of an event',
+      edit(valid, EVENT_LINE[4], (event) => ({ ...event, canonical: flipByte(event.canonical) })),
+      'height 1 event leaf 4: leaf hash does not match the stored event bytes',
+    ],
+    [
+      'an edited block header',
+      edit(valid, lineOfBlock(1), (block) => ({ ...block, header: { ...(block.header as object), time: '2026-01-02T00:00:00.000Z' } })),
+      'height 1 header: block hash does not match the header',
+    ],
     ['a removed event line', valid.filter((_, i) => i !== EVENT_LINE[6]), 'height 2 event leaf 6: event row is missing'],
-    ['an event moved to another leaf index', edit(valid, EVENT_LINE[1], (event) => ({ ...event, leafIndex: 9 })), 'height 0 event leaf 9: event row does not belong to this block'],
+    [
+      'an event moved to another leaf index',
+      edit(valid, EVENT_LINE[1], (event) => ({ ...event, leafIndex: 9 })),
+      'height 0 event leaf 9: event row does not belong to this block',
+    ],
     ['a line that is no longer JSON', valid.map((line, i) => (i === EVENT_LINE[2] ? line.slice(0, -3) : line)), 'height 0 line 5: line is not JSON'],
     ['a last block cut off', valid.slice(0, lineOfBlock(2)), 'height 2 file: the file ends at height 1, its first line says 2'],
-    ['a signature from another key', edit(valid, lineOfBlock(0), (block) => ({ ...block, signature: Buffer.alloc(64, 1).toString('base64') })), 'height 0 header: signature does not verify with the ledger key'],
+    [
+      'a signature from another key',
+      edit(valid, lineOfBlock(0), (block) => ({ ...block, signature: Buffer.alloc(64, 1).toString('base64') })),
+      'height 0 header: signature does not verify with the ledger key',
+    ],
   ])('exits 1 and names the height for %s', async (_case, lines, finding) => {
     const result = await verifyFile(fileOf(lines));
     expect(result).toMatchObject({ code: 1, stderr: '' });
@@ -129,7 +148,10 @@ describe('medshare-verify file --checkpoint (a signed head the auditor trusts)',
     otherKey: fileOf([signed({ origin: 'medshare.test/ledger', size: 7, rootHash: Buffer.alloc(32, 7) }, strangerKey).trimEnd()]),
   };
   // Cut after block 1, with line 1 rewritten to match: consistent in itself, so only a trusted head can tell.
-  const truncated = fileOf([descriptionLine({ source: 'test', exportedAt: '2026-01-01T00:00:00.000Z', height: 1 }).trimEnd(), ...valid.slice(1, lineOfBlock(2))]);
+  const truncated = fileOf([
+    descriptionLine({ source: 'test', exportedAt: '2026-01-01T00:00:00.000Z', height: 1 }).trimEnd(),
+    ...valid.slice(1, lineOfBlock(2)),
+  ]);
 
   it('calls a truncated ledger valid without a trusted head (what an auditor could not see before)', async () => {
     expect(await verifyFile(truncated)).toMatchObject({ code: 0, stdout: expect.stringContaining('height:    1') });
@@ -145,8 +167,18 @@ describe('medshare-verify file --checkpoint (a signed head the auditor trusts)',
   });
 
   it.each<[string, string, string, string]>([
-    ['a ledger shorter than the trusted head', truncated, trusted.headJson, "height 1 trusted checkpoint: the ledger ends at tree size 5, below the trusted checkpoint's size 7: it was cut short"],
-    ['a ledger whose tree at the trusted size has another root', fileOf(valid), trusted.otherRoot, 'height 1 trusted checkpoint: the tree of size 5 has another root than the trusted checkpoint'],
+    [
+      'a ledger shorter than the trusted head',
+      truncated,
+      trusted.headJson,
+      "height 1 trusted checkpoint: the ledger ends at tree size 5, below the trusted checkpoint's size 7: it was cut short",
+    ],
+    [
+      'a ledger whose tree at the trusted size has another root',
+      fileOf(valid),
+      trusted.otherRoot,
+      'height 1 trusted checkpoint: the tree of size 5 has another root than the trusted checkpoint',
+    ],
   ])('exits 1 for %s', async (_case, path, checkpoint, finding) => {
     const result = await verifyFile(path, ['--checkpoint', checkpoint]);
     expect(result).toMatchObject({ code: 1, stderr: '' });

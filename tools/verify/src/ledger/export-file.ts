@@ -78,7 +78,12 @@ export class ExportFileSource implements LedgerSource {
     }
     if (this.description === undefined) throw new NotAnExport('the file is empty');
     const findings: Finding[] = page.findings ?? [];
-    if (lastHeight !== this.description.height) findings.push({ height: Math.max(lastHeight, this.description.height), row: 'file', problem: `the file ends at height ${lastHeight}, its first line says ${this.description.height}` });
+    if (lastHeight !== this.description.height)
+      findings.push({
+        height: Math.max(lastHeight, this.description.height),
+        row: 'file',
+        problem: `the file ends at height ${lastHeight}, its first line says ${this.description.height}`,
+      });
     yield { ...page, findings };
   }
 
@@ -118,14 +123,28 @@ function recordOf(line: string): LedgerBlock | LedgerEvent | string {
       typeof header === 'object' &&
       Number.isSafeInteger(header.height) &&
       Array.isArray(header.offsets) &&
-      header.offsets.every((range) => range !== null && typeof range === 'object' && typeof range.first === 'string' && typeof range.last === 'string' && /^[0-9]+$/.test(range.first) && /^[0-9]+$/.test(range.last)) &&
+      header.offsets.every(
+        (range) =>
+          range !== null &&
+          typeof range === 'object' &&
+          typeof range.first === 'string' &&
+          typeof range.last === 'string' &&
+          /^[0-9]+$/.test(range.first) &&
+          /^[0-9]+$/.test(range.last),
+      ) &&
       Number.isSafeInteger(header.eventCount) &&
       Number.isSafeInteger(header.treeSize) &&
       typeof value.blockHash === 'string' &&
       typeof value.signature === 'string' &&
       typeof value.checkpoint === 'string';
     if (!fieldsOk) return 'block record is malformed';
-    return { header, blockHash: value.blockHash as string, signature: value.signature as string, checkpoint: value.checkpoint as string, treeState: value.treeState };
+    return {
+      header,
+      blockHash: value.blockHash as string,
+      signature: value.signature as string,
+      checkpoint: value.checkpoint as string,
+      treeState: value.treeState,
+    };
   }
   if (value.kind === 'event') {
     const { leafIndex, height, eventId, topic, partition, offset, leafHash, canonical } = value;

@@ -105,7 +105,8 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
       if (header.previousHash !== previousHash) report('header', 'previous hash does not link to the block before');
       if (createHash('sha256').update(preimage).digest('hex') !== blockHash) report('header', 'block hash does not match the header');
       const signatureBytes = Buffer.from(signature, 'base64');
-      if (signatureBytes.length !== 64 || !verifySignature(null, preimage, publicKey, signatureBytes)) report('header', 'signature does not verify with the ledger key');
+      if (signatureBytes.length !== 64 || !verifySignature(null, preimage, publicKey, signatureBytes))
+        report('header', 'signature does not verify with the ledger key');
 
       const first = tree.size;
       const rows = byHeight.get(height) ?? [];
@@ -127,7 +128,8 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
         const key = `${event.topic}:${event.partition}`;
         const range = ranges.get(key);
         const offset = BigInt(event.offset);
-        if (!range || offset < BigInt(range.first) || offset > BigInt(range.last) || (lastOffset.get(key) ?? -1n) >= offset) report(row, `offset ${key}@${offset} is outside or out of order in the block's ranges`);
+        if (!range || offset < BigInt(range.first) || offset > BigInt(range.last) || (lastOffset.get(key) ?? -1n) >= offset)
+          report(row, `offset ${key}@${offset} is outside or out of order in the block's ranges`);
         lastOffset.set(key, offset);
         hashes.push(hash);
       }
@@ -145,20 +147,24 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
       }
       const verdict = verifyCheckpoint(checkpoint, publicKey);
       if (!verdict.ok) report('block', `checkpoint: ${verdict.reason}`);
-      else if (verdict.checkpoint.size !== header.treeSize || verdict.checkpoint.rootHash.toString('hex') !== header.treeRoot) report('block', 'checkpoint is for another tree head');
+      else if (verdict.checkpoint.size !== header.treeSize || verdict.checkpoint.rootHash.toString('hex') !== header.treeRoot)
+        report('block', 'checkpoint is for another tree head');
       for (const [key, range] of ranges) {
         const next = cursor.get(key);
-        if (next !== undefined && BigInt(range.first) !== next) report('header', `offsets of ${key} start at ${range.first}, not where the chain left it (${next})`);
+        if (next !== undefined && BigInt(range.first) !== next)
+          report('header', `offsets of ${key} start at ${range.first}, not where the chain left it (${next})`);
         if (lastOffset.get(key) !== BigInt(range.last)) report('header', `offset range of ${key} does not end at its last event`);
         cursor.set(key, BigInt(range.last) + 1n);
       }
       expectedHeight = height + 1;
       previousHash = blockHash;
     }
-    for (const stray of [...byHeight.values()].flat()) findings.push({ height: stray.height, row: `event leaf ${stray.leafIndex}`, problem: 'event row belongs to no block' });
+    for (const stray of [...byHeight.values()].flat())
+      findings.push({ height: stray.height, row: `event leaf ${stray.leafIndex}`, problem: 'event row belongs to no block' });
   }
   const head = expectedHeight - 1;
-  for (const stray of await source.strays(tree.size, head)) findings.push({ height: stray.height, row: `event leaf ${stray.leafIndex}`, problem: 'event row belongs to no block' });
+  for (const stray of await source.strays(tree.size, head))
+    findings.push({ height: stray.height, row: `event leaf ${stray.leafIndex}`, problem: 'event row belongs to no block' });
   if (trusted !== undefined) findings.push(...againstTrusted(trusted, atTrusted, { height: head, treeSize: tree.size }));
   return { findings, height: head, treeSize: tree.size, treeRoot: tree.root().toString('hex'), trusted };
 }
@@ -167,10 +173,22 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
 function againstTrusted(trusted: Checkpoint, atTrusted: { root: Buffer; height: number } | undefined, head: { height: number; treeSize: number }): Finding[] {
   const row = 'trusted checkpoint';
   if (atTrusted === undefined) {
-    return [{ height: head.height, row, problem: `the ledger ends at tree size ${head.treeSize}, below the trusted checkpoint's size ${trusted.size}: it was cut short` }];
+    return [
+      {
+        height: head.height,
+        row,
+        problem: `the ledger ends at tree size ${head.treeSize}, below the trusted checkpoint's size ${trusted.size}: it was cut short`,
+      },
+    ];
   }
   if (!atTrusted.root.equals(trusted.rootHash)) {
-    return [{ height: atTrusted.height, row, problem: `the tree of size ${trusted.size} has another root than the trusted checkpoint: not the ledger that was signed` }];
+    return [
+      {
+        height: atTrusted.height,
+        row,
+        problem: `the tree of size ${trusted.size} has another root than the trusted checkpoint: not the ledger that was signed`,
+      },
+    ];
   }
   return [];
 }
@@ -184,7 +202,9 @@ function signedFields({ height, previousHash, merkleRoot, eventCount, treeSize, 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, item]) => item !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
   }
   return JSON.stringify(value);

@@ -59,7 +59,9 @@ export class ReplicaSource implements LedgerSource {
 
   /** Event rows under a height no block up to `headHeight` can have (what an export must carry along). */
   async eventsOutside(headHeight: number): Promise<LedgerEvent[]> {
-    const { rows } = await this.client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ledger_events WHERE height > $1 OR height < 0 ORDER BY leaf_index`, [headHeight]);
+    const { rows } = await this.client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ledger_events WHERE height > $1 OR height < 0 ORDER BY leaf_index`, [
+      headHeight,
+    ]);
     return rows.map(eventOf);
   }
 
