@@ -1,10 +1,14 @@
 // What every benchmark module reports; the runner prints them side by side so ratios come from one run.
+import type { CeilingName } from './ceilings';
+
 export interface BenchResult {
   name: string;
   events?: number;
   eventsPerSecond?: number;
   p50Ms?: number;
   p99Ms?: number;
+  /** The same-run ceiling `eventsPerSecond` is judged against (ceilings.ts); the runner prints the ratio. */
+  ceiling?: CeilingName;
   notes?: string;
 }
 

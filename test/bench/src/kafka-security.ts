@@ -32,8 +32,14 @@ export async function run(): Promise<BenchResult[]> {
       }
       const consumed = await consumeBatchConsumer(kafka, EVENTS, `governance-bench-${randomUUID()}`);
       rates[security] = { produced, consumed, connectMs };
-      results.push({ name: `produce EventPublisher ${security}`, events: EVENTS, eventsPerSecond: produced, notes: '1 node, sequential x1000' });
-      results.push({ name: `consume BatchConsumer ${security}`, events: EVENTS, eventsPerSecond: consumed, notes: '1 node' });
+      results.push({
+        name: `produce EventPublisher ${security}`,
+        events: EVENTS,
+        eventsPerSecond: produced,
+        ceiling: 'kafka-produce',
+        notes: '1 node, sequential x1000',
+      });
+      results.push({ name: `consume BatchConsumer ${security}`, events: EVENTS, eventsPerSecond: consumed, ceiling: 'kafka-consume', notes: '1 node' });
       results.push({ name: `connect ${security}`, p50Ms: connectMs, notes: `mean of ${CONNECTIONS} admin connections` });
     } finally {
       await broker.remove();

@@ -40,7 +40,7 @@ export async function run(): Promise<BenchResult[]> {
         const rates: Record<string, number> = {};
         for (const [name, sender] of Object.entries(send)) {
           rates[name] = await produce(messages, size, callers, sender);
-          results.push({ name: `produce ${name} (${shape})`, events: EVENTS, eventsPerSecond: rates[name], notes: nodes });
+          results.push({ name: `produce ${name} (${shape})`, events: EVENTS, eventsPerSecond: rates[name], ceiling: 'kafka-produce', notes: nodes });
         }
         results.push({ name: `produce after/before (${shape})`, notes: `ratio ${(rates.after / rates.before).toFixed(2)}` });
       }
@@ -51,9 +51,9 @@ export async function run(): Promise<BenchResult[]> {
 
     const total = 4 * EVENTS;
     const bare = await consumeBare(kafka, total);
-    results.push({ name: 'consume bare kafkajs eachBatch', events: total, eventsPerSecond: bare, notes: nodes });
+    results.push({ name: 'consume bare kafkajs eachBatch', events: total, eventsPerSecond: bare, ceiling: 'kafka-consume', notes: nodes });
     const batchConsumer = await consumeBatchConsumer(kafka, total);
-    results.push({ name: 'consume BatchConsumer', events: total, eventsPerSecond: batchConsumer, notes: nodes });
+    results.push({ name: 'consume BatchConsumer', events: total, eventsPerSecond: batchConsumer, ceiling: 'kafka-consume', notes: nodes });
     results.push({ name: 'consume BatchConsumer/bare', notes: `ratio ${(batchConsumer / bare).toFixed(2)}` });
   } finally {
     await cluster.stop();
