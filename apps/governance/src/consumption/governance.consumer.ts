@@ -1,11 +1,11 @@
 // The governance consumer: feeds decisions and the state they are judged against (tokens, roles, records) to the
 // privacy rules, rejections to the data-quality rule, publishes what they raise through the outbox, stores every
 // alert that appears on the alerts topic (its own and other services') and keeps the cases projection.
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
-import { BatchConsumer, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
-import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { ConsumerHost, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
+import { KAFKA, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { alertEventOf } from '../alerts/alert-events';
 import { AlertsRepository, type AlertEvent } from '../alerts/alerts.repository';
 import { CasesRepository } from '../cases/cases.repository';
@@ -29,10 +29,8 @@ export const stateTopics = [topics.identity, topics.grants, topics.recordsEncryp
 const STATE_CATCH_UP_MS = 5 * 60_000;
 
 @Injectable()
-export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class GovernanceConsumer implements OnApplicationBootstrap {
   readonly detectors: Detectors;
-  private readonly consumer: BatchConsumer;
-  private readonly stateConsumer: BatchConsumer;
   /** Raised but not yet published: survives a failed attempt, since a retried batch is deduplicated by the rules. */
   private pending: RuleAlert[] = [];
 
@@ -43,46 +41,34 @@ export class GovernanceConsumer implements OnApplicationBootstrap, BeforeApplica
     private readonly publisher: EventPublisher,
     private readonly alerts: AlertsRepository,
     private readonly stats: ConsumptionStats,
-    private readonly readiness: Readiness,
+    private readonly consumers: ConsumerHost,
     private readonly privacy: PrivacyMonitor,
     private readonly outbox: OutboxRepository,
     private readonly cases: CasesRepository,
   ) {
     this.detectors = new Detectors(rulesConfigOf(config));
-    this.stateConsumer = new BatchConsumer(kafka, publisher, {
-      groupId: `${config.KAFKA_GROUP_ID}-state`,
-      topics: stateTopics,
-      fromBeginning: true,
-      handle: (events) => this.remember(events),
-      log,
-    });
-    this.consumer = new BatchConsumer(kafka, publisher, {
-      groupId: config.KAFKA_GROUP_ID,
-      topics: [...detectorTopics, topics.accessDecisions],
-      // Positioned by the rewind at start (a fresh group reads the replay period, not all history).
-      fromBeginning: true,
-      handle: (events) => this.handle(events),
-      log,
-    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.stateConsumer.start();
+    await this.consumers.consume('governance-state', {
+      groupId: `${this.config.KAFKA_GROUP_ID}-state`,
+      topics: stateTopics,
+      fromBeginning: true,
+      handle: (events) => this.remember(events),
+    });
     // A rebuild (or a long pause) must not judge decisions against state it has not read yet.
     if (!(await waitUntilCaughtUp(this.kafka, `${this.config.KAFKA_GROUP_ID}-state`, stateTopics, { timeoutMs: STATE_CATCH_UP_MS }))) {
       this.log.warn({ groupId: this.config.KAFKA_GROUP_ID }, 'privacy state not caught up in time; judging decisions anyway');
     }
     if (this.config.REBUILD_WINDOWS_ON_START) await this.rebuildWindows();
-    await this.consumer.start();
-    this.readiness.register('consumer', async () => {
-      if (!this.consumer.isRunning || !this.stateConsumer.isRunning) throw new Error('governance consumer is not running');
+    await this.consumers.consume('governance-events', {
+      groupId: this.config.KAFKA_GROUP_ID,
+      topics: [...detectorTopics, topics.accessDecisions],
+      // Positioned by the rewind at start (a fresh group reads the replay period, not all history).
+      fromBeginning: true,
+      handle: (events) => this.handle(events),
     });
     this.log.info({ groupId: this.config.KAFKA_GROUP_ID }, 'governance consumer joined');
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
-    await this.stateConsumer.stop();
   }
 
   private async handle(batch: readonly ConsumedEvent[]): Promise<void> {

@@ -1,6 +1,7 @@
 // Where the detector topics restart after a restart: far enough back to refill the in-memory windows.
 import type { Kafka } from 'kafkajs';
 import type { TopicSpec } from '@medshare/contracts';
+import { commitGroupOffsets, type GroupOffset } from '@medshare/messaging';
 
 export interface PartitionOffset {
   partition: number;
@@ -30,16 +31,11 @@ export interface Rewind {
 
 export class GroupRunningError extends Error {}
 
-/**
- * Commits the rebuild offsets for `groupId` before its real consumer starts. Kafka only takes commits
- * from a member, so a short-lived member joins, commits and leaves (kafkajs' admin.setOffsets does the
- * same per topic but waits out a 5 s fetch each time). A group with running members is left alone.
- */
+/** Commits the rebuild offsets for `groupId` before its real consumer starts. A group with running members is left alone. */
 export async function rewindGroup(kafka: Kafka, groupId: string, rewinds: readonly Rewind[]): Promise<void> {
-  const topics = rewinds.map((rewind) => rewind.topic);
   const admin = kafka.admin();
   await admin.connect();
-  let commits: { topic: string; partition: number; offset: string }[];
+  let commits: GroupOffset[];
   try {
     const { groups } = await admin.describeGroups([groupId]);
     const state = groups[0]?.state ?? 'Dead';
@@ -57,16 +53,10 @@ export async function rewindGroup(kafka: Kafka, groupId: string, rewinds: readon
   } finally {
     await admin.disconnect();
   }
-  const member = kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
-  const joined = new Promise<void>((resolve) => member.on(member.events.GROUP_JOIN, () => resolve()));
-  await member.connect();
-  try {
-    await member.subscribe({ topics: topics.map((topic) => topic.name), fromBeginning: true });
-    await member.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
-    member.pause(topics.map((topic) => ({ topic: topic.name })));
-    await joined;
-    await member.commitOffsets(commits);
-  } finally {
-    await member.disconnect();
-  }
+  await commitGroupOffsets(
+    kafka,
+    groupId,
+    rewinds.map((rewind) => rewind.topic.name),
+    commits,
+  );
 }

@@ -5,8 +5,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { envelope, topics, type EventOf, type TopicSpec } from '@medshare/contracts';
-import { BatchConsumer, createKafka, EventPublisher } from '@medshare/messaging';
-import { createLogger, openDatabase, Readiness } from '@medshare/service-kit';
+import { BatchConsumer, ConsumerHost, createKafka, EventPublisher } from '@medshare/messaging';
+import { createLogger, openDatabase } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, testEndpoints } from '../../../../test/support/endpoints';
 import { eventually } from '../../../../test/support/eventually';
 import { AlertsRepository, type AlertEvent } from '../alerts/alerts.repository';
@@ -60,7 +60,8 @@ class Deployment {
   readonly config: GovernanceConfig;
   readonly databaseName = `governance_t${randomBytes(6).toString('hex')}`;
   dataSource!: DataSource;
-  instances: GovernanceConsumer[] = [];
+  /** One consumer host per running instance: stopping it stops the instance's consumers, as at its shutdown. */
+  instances: ConsumerHost[] = [];
   cases!: CasesService;
 
   constructor(
@@ -101,6 +102,7 @@ class Deployment {
   }
 
   async start(): Promise<GovernanceConsumer> {
+    const host = new ConsumerHost(this.kafka, this.publisher);
     const alerts = new AlertsRepository(this.dataSource);
     const consumer = new GovernanceConsumer(
       this.kafka,
@@ -109,18 +111,18 @@ class Deployment {
       this.publisher,
       alerts,
       new ConsumptionStats(),
-      new Readiness(),
+      host,
       new PrivacyMonitor(new PrivacyStateRepository(this.dataSource), privacyLimitsOf(this.config)),
       new OutboxRepository(this.dataSource),
       new CasesRepository(this.dataSource, caseLimitsOf(this.config)),
     );
+    this.instances.push(host);
     await consumer.onApplicationBootstrap();
-    this.instances.push(consumer);
     return consumer;
   }
 
   async stop(): Promise<void> {
-    for (const instance of this.instances.splice(0)) await instance.beforeApplicationShutdown();
+    for (const instance of this.instances.splice(0)) await instance.stop();
   }
 
   async close(): Promise<void> {
