@@ -3,12 +3,11 @@
 // size and chunk count, a permitted read streams it back whole and by byte range, still with one OSD killed -9, a
 // research read is refused, and after the patient is shredded nobody reads it again.
 import { createHash, randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { topics } from '@medshare/contracts';
 import { pseudonymise } from '@medshare/crypto';
 import { createKafka } from '@medshare/messaging';
 import { ehrExport, patientBundle, type EhrExport } from '@medshare/synthetic';
-import { testEndpoints } from '../support/endpoints';
+import { queryRows, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { NATIONAL_ID, startFhirPlatform, type FhirPlatform } from '../support/fhir-platform';
 import { cephCommand } from '../support/object-store';
@@ -122,11 +121,15 @@ describe('large attachments on the replicated object store', () => {
       chunkBytes,
       fileHash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    const rows = await query(platform.databaseUrls.ingestion, 'SELECT address FROM attachment_chunks WHERE file_id = $1 ORDER BY idx', [fileId]);
+    const rows = await queryRows<Record<string, unknown>>(
+      platform.databaseUrls.ingestion,
+      'SELECT address FROM attachment_chunks WHERE file_id = $1 ORDER BY idx',
+      [fileId],
+    );
     expect(rows).toHaveLength(3);
     // An address is a keyed hash: not the plain SHA-256 of the chunk (which would leak equal content).
     expect(rows[0]['address']).not.toBe(sha256(content.subarray(0, chunkBytes)));
-    const keys = await query(platform.databaseUrls.encryption, 'SELECT stored FROM file_keys WHERE file_id = $1', [fileId]);
+    const keys = await queryRows<Record<string, unknown>>(platform.databaseUrls.encryption, 'SELECT stored FROM file_keys WHERE file_id = $1', [fileId]);
     expect(keys).toEqual([{ stored: true }]);
   });
 
@@ -170,13 +173,3 @@ describe('large attachments on the replicated object store', () => {
     return pseudonymise(platform.keys.pseudonymKey(), NATIONAL_ID, nationalId(), platform.holder);
   }
 });
-
-async function query(url: string, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<Record<string, unknown>>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}

@@ -2,6 +2,9 @@
 // and a sealing-key source of one test run's own, and the hospital's and the reader's side of their HTTP APIs: for
 // specs of the FHIR write path (reference resources, transactions, versions, read-back, $import).
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { issueInstitutionToken } from '@medshare/crypto';
 import { DEV_OPERATOR_TOKEN, PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { closeAll } from './cleanup';
@@ -39,10 +42,13 @@ export interface FhirPlatform {
   shareForTreatment(nationalIds: readonly string[]): Promise<void>;
   readAsReader(nationalId: string): Promise<HttpAnswer>;
   shred(pseudonym: string): Promise<HttpAnswer>;
+  /** Stops ingestion with `signal` (SIGKILL: a crash) and starts it again on the same port, database and spool. */
+  restartIngestion(signal: NodeJS.Signals): Promise<void>;
   remove(): Promise<void>;
 }
 
-export async function startFhirPlatform(name: string): Promise<FhirPlatform> {
+/** `ingestionEnv`: settings of this run's ingestion (e.g. a small $import chunk). */
+export async function startFhirPlatform(name: string, ingestionEnv: NodeJS.ProcessEnv = {}): Promise<FhirPlatform> {
   const run = `${name}${randomUUID().replace(/-/g, '').slice(0, 6)}`;
   const holder = `a${run}`;
   const reader = `b${run}`;
@@ -58,8 +64,26 @@ export async function startFhirPlatform(name: string): Promise<FhirPlatform> {
   const env = { INSTITUTIONS: `${holder},${reader}`, LOG_LEVEL: 'warn' };
   const [encryptionPort, ingestionPort, accessPort] = await freePorts(4300, 4900, 3);
   const services: RunningService[] = [];
+  const spoolDir = join(tmpdir(), `medshare-import-${run}`);
+  const startIngestion = () =>
+    startService('ingestion', {
+      port: ingestionPort,
+      instance: `ingestion-${run}`,
+      env: {
+        ...env,
+        DATABASE_URL: databaseUrls.ingestion,
+        KAFKA_GROUP_ID: `ingestion-${run}`,
+        SEALING_KEY_SOURCE: source,
+        IMPORT_SPOOL_DIR: spoolDir,
+        ...ingestionEnv,
+      },
+    });
   const drop = () =>
-    closeAll([...services.map((service) => () => service.stop()), ...Object.values(databases).map((database) => () => dropDatabase(stateServer, database))]);
+    closeAll([
+      ...services.map((service) => () => service.stop()),
+      ...Object.values(databases).map((database) => () => dropDatabase(stateServer, database)),
+      () => rm(spoolDir, { recursive: true, force: true }),
+    ]);
   try {
     services.push(
       await startService('encryption', {
@@ -68,13 +92,7 @@ export async function startFhirPlatform(name: string): Promise<FhirPlatform> {
         env: { ...env, DATABASE_URL: databaseUrls.encryption, KAFKA_GROUP_ID: source, SERVICE_SOURCE: source, SEALED_START: 'latest' },
       }),
     );
-    services.push(
-      await startService('ingestion', {
-        port: ingestionPort,
-        instance: `ingestion-${run}`,
-        env: { ...env, DATABASE_URL: databaseUrls.ingestion, KAFKA_GROUP_ID: `ingestion-${run}`, SEALING_KEY_SOURCE: source },
-      }),
-    );
+    services.push(await startIngestion());
     services.push(
       await startService('access-control', {
         port: accessPort,
@@ -86,7 +104,7 @@ export async function startFhirPlatform(name: string): Promise<FhirPlatform> {
     await drop();
     throw error;
   }
-  const [encryption, ingestion, access] = services;
+  const [encryption, , access] = services;
   const systemToken = (institution: string) => issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 900 });
   const practitionerToken = (institution: string, practitioner: string, role: string) =>
     issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, practitioner, role, ttlSeconds: 900 });
@@ -118,7 +136,9 @@ export async function startFhirPlatform(name: string): Promise<FhirPlatform> {
     holder,
     reader,
     keys,
-    ingestion,
+    get ingestion() {
+      return services[1];
+    },
     encryption,
     access,
     databaseUrls,
@@ -175,6 +195,10 @@ export async function startFhirPlatform(name: string): Promise<FhirPlatform> {
         body: { reason: `TICKET-${run}` },
         contentType: 'application/json',
       }),
+    async restartIngestion(signal) {
+      await services[1].stop(signal);
+      services[1] = await startIngestion();
+    },
     remove: drop,
   };
 }

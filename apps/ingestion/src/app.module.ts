@@ -5,6 +5,9 @@ import { AttachmentController } from './attachments/attachment.controller';
 import { AttachmentRepository } from './attachments/attachment.repository';
 import { AttachmentUploads } from './attachments/attachment-uploads';
 import { FileKeyClient } from './attachments/file-key.client';
+import { BulkImports } from './bulk-import/bulk-imports';
+import { ImportController } from './bulk-import/import.controller';
+import { ImportJobRepository } from './bulk-import/import-job.repository';
 import type { IngestionConfig } from './config';
 import { FhirController } from './http/fhir.controller';
 import { IngestionService } from './intake/ingestion.service';
@@ -21,7 +24,7 @@ export class IngestionModule {
     return {
       module: IngestionModule,
       imports: [PlatformModule.forRoot({ service: 'ingestion', config, logger, database: { entities: [], migrations }, keys: new PlatformKeys(config) })],
-      controllers: [FhirController, AttachmentController],
+      controllers: [ImportController, FhirController, AttachmentController],
       providers: [
         IngestionService,
         ValidationThread,
@@ -32,6 +35,8 @@ export class IngestionModule {
         AttachmentRepository,
         AttachmentUploads,
         FileKeyClient,
+        ImportJobRepository,
+        BulkImports,
       ],
     };
   }

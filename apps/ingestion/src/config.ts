@@ -1,4 +1,6 @@
 // The ingestion service's environment, validated at start (a wrong value names the variable and stops the start).
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { baseConfigSchema, loadConfig, objectStoreConfigSchema, platformKeysSchema, port, requiredInProduction } from '@medshare/service-kit';
 
@@ -45,6 +47,15 @@ export const ingestionConfigSchema = baseConfigSchema
       .int()
       .min(0)
       .default(64 * 1024 * MIB),
+    /** Where $import bodies are spooled (encrypted) until imported: a persistent volume, so a restart resumes the jobs. */
+    IMPORT_SPOOL_DIR: z.string().min(1).default(join(tmpdir(), 'medshare-import')),
+    MAX_IMPORT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * MIB),
+    /** Lines per batch an import sends through the write path (bounded by MAX_BUNDLE_ENTRIES and MAX_BODY_BYTES too). */
+    IMPORT_CHUNK_LINES: z.coerce.number().int().min(1).max(10_000).default(500),
     /** Longest wait for the encryption service's answer about a file key (Kafka request/reply). */
     FILE_KEY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   })

@@ -47,6 +47,8 @@ export function capabilityStatement({ baseUrl, date }: CapabilityOptions): Recor
           },
         ],
         interaction: [{ code: 'batch' }, { code: 'transaction' }],
+        // Bulk import of NDJSON, asynchronous (202 + Content-Location): medshare's own operation, documented in docs/fhir.md.
+        operation: [{ name: 'import', definition: 'https://medshare.example/fhir/OperationDefinition/import' }],
       },
     ],
   };

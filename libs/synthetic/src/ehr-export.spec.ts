@@ -56,5 +56,8 @@ describe('ehrExport', () => {
     const lines = exportNdjson(exported).trimEnd().split('\n');
     expect(lines).toHaveLength(exported.references.length + exported.patients.reduce((sum, patient) => sum + 1 + patient.resources.length, 0));
     expect(invalid(lines.map((line) => JSON.parse(line) as FhirResource))).toEqual([]);
+    // Each line stands alone: a patient's records name it as `Patient/<id>`, not by a Bundle's urn:uuid.
+    expect(lines.join('\n')).not.toContain('urn:uuid:');
+    expect(lines.join('\n')).toContain(`"reference":"Patient/${exported.patients[0].patient.id as string}"`);
   });
 });

@@ -142,7 +142,9 @@ export function exportTransaction(exported: EhrExport, patientIndex: number, pla
 /** The export as NDJSON (one resource per line, `application/fhir+ndjson`): reference resources, then each patient's record. */
 export function exportNdjson(exported: EhrExport): string {
   const resources = [...exported.references, ...exported.patients.flatMap((patient) => [patient.patient, ...patient.resources])];
-  return resources.map((resource) => JSON.stringify(resource)).join('\n') + '\n';
+  // A line stands alone: references name `Type/<id>` as bulk exports write them, never a Bundle's urn:uuid.
+  const literal = new Map(resources.map((resource) => [urnOf(resource), `${resource.resourceType}/${resource.id as string}`]));
+  return resources.map((resource) => JSON.stringify(withReferences(resource, (reference) => literal.get(reference) ?? reference))).join('\n') + '\n';
 }
 
 /** A copy whose literal references go through `rename` (the urn:uuid references a patient record already has stay). */

@@ -4,6 +4,7 @@ import { aclsCommand } from './commands/acls';
 import { contractsCommand } from './commands/contracts';
 import { demoCommand } from './commands/demo';
 import { docsCommand } from './commands/docs';
+import { importCommand } from './commands/import';
 import { infraCommand } from './commands/infra';
 import { keysCommand } from './commands/keys';
 import { statusCommand } from './commands/status';
@@ -22,6 +23,7 @@ export const commands: Record<string, CommandEntry> = {
   keys: { run: keysCommand, summary: 'keys status|rotate-kek|rotate-sealing|shred PSEUDONYM --reason T   key lifecycle (encryption service)' },
   status: { run: statusCommand, summary: 'status                       readiness of the five services' },
   demo: { run: demoCommand, summary: 'demo [--rate N] [--duration S]   synthetic hospital traffic against the running platform' },
+  import: { run: importCommand, summary: 'import FILE... --institution ID   bulk-import NDJSON through $import, with a progress bar' },
   token: { run: tokenCommand, summary: 'token --institution ID [--practitioner ID] [--role ROLE] [--ttl S]   a DEV bearer token' },
   contracts: {
     run: (args, io) => contractsCommand(args, io),

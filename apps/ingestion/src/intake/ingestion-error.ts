@@ -20,6 +20,7 @@ export enum IngestionErrorCode {
   Unavailable = 'unavailable',
   UnknownAttachment = 'unknown-attachment',
   UploadConflict = 'upload-conflict',
+  UnknownImport = 'unknown-import',
 }
 
 const INGESTION_ERRORS: ErrorTable<IngestionErrorCode> = {
@@ -37,6 +38,7 @@ const INGESTION_ERRORS: ErrorTable<IngestionErrorCode> = {
   [IngestionErrorCode.Unavailable]: { status: 503, issueType: 'transient' },
   [IngestionErrorCode.UnknownAttachment]: { status: 404, issueType: 'not-found' },
   [IngestionErrorCode.UploadConflict]: { status: 409, issueType: 'conflict' },
+  [IngestionErrorCode.UnknownImport]: { status: 404, issueType: 'not-found' },
 };
 
 export class IngestionError extends CodedError<IngestionErrorCode> {

@@ -4,6 +4,7 @@ import { AnnouncedPatientLinks1732600000000 } from './1732600000000-announced-pa
 import { IdempotencyClaims1733500000000 } from './1733500000000-idempotency-claims';
 import { ResourceVersions1733600000000 } from './1733600000000-resource-versions';
 import { Attachments1733700000000 } from './1733700000000-attachments';
+import { ImportJobs1733800000000 } from './1733800000000-import-jobs';
 
 export const migrations = [
   IngestionState1732400000000,
@@ -11,4 +12,5 @@ export const migrations = [
   IdempotencyClaims1733500000000,
   ResourceVersions1733600000000,
   Attachments1733700000000,
+  ImportJobs1733800000000,
 ];

@@ -100,6 +100,74 @@ function attachmentRoutes(): HttpRoute[] {
   ];
 }
 
+const importStatus = z.strictObject({
+  jobId: z.string(),
+  state: z.enum(['running', 'done', 'failed']),
+  size: z.number().int(),
+  bytesDone: z.number().int(),
+  linesRead: z.number().int(),
+  linesAccepted: z.number().int(),
+  linesRefused: z.number().int(),
+  transactionTime: z.string().optional(),
+  request: z.string().optional(),
+  requiresAccessToken: z.boolean().optional(),
+  output: z.array(jsonObject).optional(),
+  error: z.array(z.strictObject({ type: z.literal('OperationOutcome'), url: z.string(), count: z.number().int() })).optional(),
+});
+const jobId = z.object({ jobId: z.string() });
+const importRefusals: Record<number, HttpAnswer> = {
+  401: { description: 'no valid institution token' },
+  404: { description: 'no import of this institution has this id' },
+};
+
+/** Bulk $import of NDJSON, the FHIR asynchronous request pattern: 202 + Content-Location, then poll. */
+function importRoutes(): HttpRoute[] {
+  return [
+    {
+      method: 'post',
+      path: '/fhir/R4/$import',
+      summary: 'import NDJSON (one resource per line); spooled, then imported in chunks',
+      auth: 'institution',
+      body: { 'application/fhir+ndjson': z.string() },
+      answers: {
+        202: {
+          description: 'spooled: poll Content-Location',
+          content: { 'application/json': importStatus },
+          headers: { 'Content-Location': 'the status URL' },
+        },
+        400: { description: 'the upload did not complete' },
+        401: { description: 'no valid institution token' },
+        413: { description: 'over MAX_IMPORT_BYTES' },
+        415: { description: 'not application/fhir+ndjson' },
+      },
+    },
+    {
+      method: 'get',
+      path: '/fhir/R4/$import-status/{jobId}',
+      summary: 'where an import stands: 202 with X-Progress while it runs, 200 with the result',
+      auth: 'institution',
+      params: jobId,
+      answers: {
+        202: {
+          description: 'running',
+          content: { 'application/json': importStatus },
+          headers: { 'X-Progress': 'percent and line counts', 'Retry-After': 'seconds' },
+        },
+        200: { description: 'done (or failed: its spool was lost)', content: { 'application/json': importStatus } },
+        ...importRefusals,
+      },
+    },
+    {
+      method: 'get',
+      path: '/fhir/R4/$import-status/{jobId}/errors',
+      summary: "the refused lines' OperationOutcomes (line number, codes, element paths), one per NDJSON line",
+      auth: 'institution',
+      params: jobId,
+      answers: { 200: { description: 'NDJSON', content: { 'application/fhir+ndjson': z.string() } }, ...importRefusals },
+    },
+  ];
+}
+
 export const ingestionApi: HttpApi = {
   service: 'ingestion',
   description: 'FHIR R4 intake: validates, pseudonymises, seals (HPKE) and publishes records. Every error is a FHIR OperationOutcome.',
@@ -128,6 +196,7 @@ export const ingestionApi: HttpApi = {
       },
     },
     ...attachmentRoutes(),
+    ...importRoutes(),
     {
       method: 'get',
       path: '/fhir/R4/metadata',

@@ -1,0 +1,248 @@
+// Bulk $import (the FHIR asynchronous request pattern). The NDJSON body is spooled, encrypted, to a file of bounded
+// size (memory stays flat); a job then reads it in chunks of lines, each a batch through the same versioned write
+// path as any Bundle (IngestionService) under an Idempotency-Key of its own, so a chunk cut short by a crash
+// publishes the same events again, never a second set. Each chunk's refused lines and the job's new position are
+// committed together, so a job resumes after the last chunk it finished: here after a restart, or on another
+// instance that sees the spool once the lease runs out.
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { newEventId } from '@medshare/contracts';
+import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { Counter } from 'prom-client';
+import type { IngestionConfig } from '../config';
+import { IngestionError, IngestionErrorCode, failure } from '../intake/ingestion-error';
+import { IngestionService, type Accepted } from '../intake/ingestion.service';
+import { chunkBundle, lineOf, outcomeOf, refusedLine, refusedLinesOf, type ImportLine, type RefusedLine } from './import-chunk';
+import { ImportJobRepository, type ImportJob } from './import-job.repository';
+import { ndjsonLines } from './ndjson-lines';
+import { spoolCipher } from './spool-cipher';
+
+const NDJSON_MEDIA_TYPES = new Set(['application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson']);
+const JOB_ID = /^imp-[0-9a-f-]{36}$/;
+/** Room for a chunk's Bundle and entry requests around the lines' bytes. */
+const ENVELOPE_BYTES = 64 * 1024;
+const POLL_MS = 1000;
+
+const linesTotal = new Counter({ name: 'medshare_import_lines_total', help: '$import lines processed, by outcome', labelNames: ['outcome'] });
+
+/** Stops a job between chunks (shutdown, or its lease went to another instance). */
+class JobInterrupted extends Error {}
+
+@Injectable()
+export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly owner = randomUUID();
+  private readonly secret: Uint8Array;
+  private poller?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopping = false;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly ingestion: IngestionService,
+    private readonly jobs: ImportJobRepository,
+    keys: PlatformKeys,
+  ) {
+    this.secret = keys.pseudonymKey().secret;
+  }
+
+  onApplicationBootstrap(): void {
+    this.poller = setInterval(() => this.poll(), POLL_MS);
+    this.poller.unref();
+  }
+
+  /** Finishes the chunk in flight and hands the job back, so a restarted instance resumes it at once. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.poller);
+    await this.running;
+  }
+
+  /** Spools the body (encrypted, at most MAX_IMPORT_BYTES) and files a job; answered before any line is read. */
+  async start(institution: string, request: IncomingMessage): Promise<ImportJob> {
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!NDJSON_MEDIA_TYPES.has(mediaType)) throw failure(IngestionErrorCode.UnsupportedMediaType, 'not-supported', 'Send application/fhir+ndjson');
+    const limit = this.config.MAX_IMPORT_BYTES;
+    const tooLarge = () => failure(IngestionErrorCode.TooLarge, 'too-costly', `An import may hold at most ${limit} bytes`);
+    if (Number(request.headers['content-length']) > limit) {
+      request.resume();
+      throw tooLarge();
+    }
+    const jobId = `imp-${newEventId()}`;
+    await mkdir(this.config.IMPORT_SPOOL_DIR, { recursive: true });
+    const spoolPath = join(this.config.IMPORT_SPOOL_DIR, `${jobId}.ndjson.enc`);
+    let size = 0;
+    const bounded = new Transform({
+      transform(piece: Buffer, _encoding, done) {
+        size += piece.byteLength;
+        done(size > limit ? tooLarge() : null, piece);
+      },
+    });
+    try {
+      await pipeline(request, bounded, spoolCipher(this.secret, jobId), createWriteStream(spoolPath));
+      // On disk before the 202: an acknowledged import survives a crash of this process.
+      const handle = await open(spoolPath, 'r');
+      await handle.sync().finally(() => handle.close());
+      await this.jobs.create({ jobId, institution, spoolPath, size });
+    } catch (error) {
+      await rm(spoolPath, { force: true });
+      if (error instanceof IngestionError) {
+        request.resume();
+        throw error;
+      }
+      this.logger.warn({ jobId, error: errorText(error) }, 'import upload not spooled');
+      throw failure(IngestionErrorCode.MalformedBody, 'incomplete', 'The upload did not complete');
+    }
+    this.logger.info({ jobId, institution, size }, 'import spooled');
+    this.poll();
+    return (await this.jobs.find(jobId)) as ImportJob;
+  }
+
+  /** A job of this institution (another institution's job and no job look the same). */
+  async job(institution: string, jobId: string): Promise<ImportJob> {
+    const job = JOB_ID.test(jobId) ? await this.jobs.find(jobId) : undefined;
+    if (job === undefined || job.institution !== institution)
+      throw failure(IngestionErrorCode.UnknownImport, 'not-found', 'No import of this institution has this id');
+    return job;
+  }
+
+  /** The refused lines' OperationOutcomes, one NDJSON line each, in line order, read page by page. */
+  async *outcomes(job: ImportJob): AsyncGenerator<string> {
+    for (let after = 0; ;) {
+      const page = await this.jobs.outcomes(job.jobId, after, 1000);
+      for (const row of page) yield `${JSON.stringify(row.outcome)}\n`;
+      if (page.length < 1000) return;
+      after = page[page.length - 1].line;
+    }
+  }
+
+  private poll(): void {
+    if (this.running !== undefined || this.stopping) return;
+    this.running = this.runClaimed()
+      .catch((error: unknown) => this.logger.error({ error: errorText(error) }, 'import runner failed; retrying'))
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+
+  private async runClaimed(): Promise<void> {
+    while (!this.stopping) {
+      const job = await this.jobs.claim(this.owner, this.config.IDEMPOTENCY_LEASE_MS);
+      if (job === undefined) return;
+      try {
+        await this.run(job);
+      } catch (error) {
+        if (!(error instanceof JobInterrupted)) throw error;
+        await this.jobs.release(job.jobId, this.owner);
+        return;
+      }
+    }
+  }
+
+  private async run(job: ImportJob): Promise<void> {
+    if (!existsSync(job.spoolPath)) {
+      this.logger.error({ jobId: job.jobId }, 'import spool file missing: the job cannot go on');
+      await this.jobs.finish(job.jobId, this.owner, 'failed');
+      return;
+    }
+    this.logger.info({ jobId: job.jobId, bytesDone: job.bytesDone, size: job.size }, 'import running');
+    const maxLineBytes = this.config.MAX_BODY_BYTES - ENVELOPE_BYTES;
+    const encrypted = createReadStream(job.spoolPath, { start: job.bytesDone, highWaterMark: 1024 * 1024 });
+    const plain = encrypted.pipe(spoolCipher(this.secret, job.jobId, job.bytesDone));
+    let chunk = emptyChunk();
+    try {
+      for await (const line of ndjsonLines(plain, { offset: job.bytesDone, line: job.linesDone }, maxLineBytes)) {
+        const parsed = lineOf(line, maxLineBytes);
+        if (parsed !== undefined && 'bytes' in parsed && chunk.bytes + parsed.bytes.byteLength > maxLineBytes && chunk.lines.length > 0) {
+          await this.flush(job, chunk);
+          chunk = emptyChunk();
+        }
+        if (parsed !== undefined && 'bytes' in parsed) {
+          chunk.lines.push(parsed);
+          chunk.bytes += parsed.bytes.byteLength;
+        } else if (parsed !== undefined) chunk.refused.push(parsed);
+        chunk.end = { bytes: line.end, line: line.number };
+        if (chunk.lines.length + chunk.refused.length >= this.config.IMPORT_CHUNK_LINES) {
+          await this.flush(job, chunk);
+          chunk = emptyChunk();
+        }
+      }
+      await this.flush(job, chunk);
+    } finally {
+      encrypted.destroy();
+    }
+    await this.jobs.finish(job.jobId, this.owner, 'done');
+    await rm(job.spoolPath, { force: true });
+    this.logger.info({ jobId: job.jobId }, 'import done');
+  }
+
+  /** Sends a chunk's lines and commits their outcomes with the position after them. */
+  private async flush(job: ImportJob, chunk: Chunk): Promise<void> {
+    if (chunk.end === undefined) return;
+    if (this.stopping) throw new JobInterrupted();
+    const refused = [...chunk.refused, ...(await this.send(job, chunk.lines))];
+    const progress = {
+      bytesDone: chunk.end.bytes,
+      linesDone: chunk.end.line,
+      accepted: chunk.lines.length - (refused.length - chunk.refused.length),
+      refused: refused.map((line) => ({ line: line.line, outcome: outcomeOf(line) })),
+    };
+    if (!(await this.jobs.advance(job.jobId, this.owner, this.config.IDEMPOTENCY_LEASE_MS, progress))) throw new JobInterrupted();
+    linesTotal.inc({ outcome: 'accepted' }, progress.accepted);
+    linesTotal.inc({ outcome: 'refused' }, refused.length);
+  }
+
+  /**
+   * One batch through the write path; its answer names the refused entries. While the platform is unavailable (or a
+   * killed predecessor's claim on this chunk has not run out) it waits and sends the same chunk again. A chunk refused
+   * whole (by an issue no entry owns) is sent again line by line, so one bad line refuses only itself.
+   */
+  private async send(job: ImportJob, lines: readonly ImportLine[]): Promise<RefusedLine[]> {
+    if (lines.length === 0) return [];
+    const submission = {
+      idempotencyKey: `import-${job.jobId}-${lines[0].line}-${lines.length}`,
+      contentType: 'application/fhir+json',
+      fhirBase: true,
+      readBody: () => Promise.resolve(chunkBundle(lines)),
+    };
+    for (;;) {
+      try {
+        const answer = await this.ingestion.submit(submission, job.institution);
+        return refusedLinesOf(lines, (answer.body as Accepted).entries);
+      } catch (error) {
+        if (!(error instanceof IngestionError)) throw error;
+        if (error.code === IngestionErrorCode.Unavailable || error.code === IngestionErrorCode.IdempotencyConflict) {
+          if (this.stopping) throw new JobInterrupted();
+          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+          continue;
+        }
+        if (lines.length === 1) return [refusedLine(lines[0].line, error.status, ...error.issues)];
+        const alone: RefusedLine[] = [];
+        for (const line of lines) alone.push(...(await this.send(job, [line])));
+        return alone;
+      }
+    }
+  }
+}
+
+interface Chunk {
+  lines: ImportLine[];
+  refused: RefusedLine[];
+  bytes: number;
+  /** Where the file stands after the chunk's last line. */
+  end?: { bytes: number; line: number };
+}
+
+function emptyChunk(): Chunk {
+  return { lines: [], refused: [], bytes: 0 };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,174 @@
+// Bulk $import end to end (encryption, ingestion and access control as processes on the real broker and
+// PostgreSQL): an EHR export as NDJSON with refused lines among valid ones is spooled and imported in chunks through
+// the versioned write path; the status URL gives progress and the result; each refused line gets an OperationOutcome
+// with its line number and element paths but none of its values; `npx medshare import` re-imports the same file and
+// writes nothing new; an import whose ingestion is killed -9 mid-way resumes after a restart and doubles nothing.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { loadFhirDefinitions, validateFhirResource } from '@medshare/fhir';
+import { ehrExport, exportNdjson } from '@medshare/synthetic';
+import { queryRows } from '../support/endpoints';
+import { eventually } from '../support/eventually';
+import { startFhirPlatform, type FhirPlatform, type HttpAnswer } from '../support/fhir-platform';
+
+const CHUNK_LINES = 7;
+
+describe('bulk $import of NDJSON', () => {
+  let platform: FhirPlatform;
+  let folder: string;
+  const canary = () => `canary-import-${platform.run}`;
+
+  beforeAll(async () => {
+    // Small chunks so a file crosses many of them; a short lease so a killed instance's claims are taken over quickly.
+    platform = await startFhirPlatform('imp', { IMPORT_CHUNK_LINES: String(CHUNK_LINES), IDEMPOTENCY_LEASE_MS: '2000' });
+    folder = await mkdtemp(join(tmpdir(), 'medshare-import-e2e-'));
+    loadFhirDefinitions();
+  }, 180_000);
+
+  afterAll(async () => {
+    await platform?.remove();
+    if (folder) await rm(folder, { recursive: true, force: true });
+  });
+
+  const token = () => platform.systemToken(platform.holder);
+  const post = (body: string) =>
+    platform.call(platform.ingestion, 'POST', '/fhir/R4/$import', { token: token(), body, contentType: 'application/fhir+ndjson' });
+  const status = (location: string) => platform.call(platform.ingestion, 'GET', location, { token: token() });
+  const finished = (location: string) =>
+    eventually(
+      async () => {
+        const answer = await status(location);
+        return answer.status === 200 ? answer : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 250, what: 'the import done' },
+    );
+  const versions = async () =>
+    queryRows<Record<string, unknown>>(platform.databaseUrls.ingestion, 'SELECT logical_id, version, confirmed FROM fhir_versions WHERE institution = $1', [
+      platform.holder,
+    ]);
+
+  /** The holder's export with three refused lines in it, at 1-based lines 4, 9 and 12. */
+  function exportWithRefusals(): { text: string; valid: number; refusedAt: number[] } {
+    const lines = exportNdjson(ehrExport(41, { id: platform.holder, name: 'Holder hospital (synthetic)' }, 2))
+      .trimEnd()
+      .split('\n');
+    const valid = lines.length;
+    lines.splice(3, 0, `{"resourceType":"Observation","note":"${canary()}`);
+    lines.splice(8, 0, JSON.stringify({ resourceType: 'Bundle', type: 'batch', id: canary() }));
+    const subject = JSON.parse(lines[4]) as { resourceType: string; id: string };
+    lines.splice(
+      11,
+      0,
+      JSON.stringify({
+        resourceType: 'Observation',
+        status: 'not-a-status',
+        code: { text: canary() },
+        subject: { reference: `${subject.resourceType}/${subject.id}` },
+        valueString: canary(),
+      }),
+    );
+    return { text: `${lines.join('\n')}\n`, valid, refusedAt: [4, 9, 12] };
+  }
+
+  let imported: { text: string; valid: number; refusedAt: number[] };
+
+  it('names $import in a valid CapabilityStatement', async () => {
+    const answer = await platform.call(platform.ingestion, 'GET', '/fhir/R4/metadata', { token: token() });
+    expect(validateFhirResource(answer.body).ok).toBe(true);
+    expect((answer.body['rest'] as { operation: { name: string }[] }[])[0].operation.map((operation) => operation.name)).toEqual(['import']);
+  });
+  let file: string;
+
+  it('answers 202 with a status URL, then the counts, and an OperationOutcome per refused line without its values', async () => {
+    imported = exportWithRefusals();
+    const started = await post(imported.text);
+    expect(started.status).toBe(202);
+    const location = started.headers.get('content-location') ?? '';
+    expect(location).toMatch(/^\/fhir\/R4\/\$import-status\/imp-/);
+    const result = await finished(location);
+    const total = imported.valid + imported.refusedAt.length;
+    expect(result.body).toMatchObject({ state: 'done', linesRead: total, linesAccepted: imported.valid, linesRefused: 3, bytesDone: result.body['size'] });
+    const errorsUrl = (result.body['error'] as { url: string }[])[0].url;
+    const errors = await platform.call(platform.ingestion, 'GET', errorsUrl, { token: token() });
+    expect(errors.headers.get('content-type')).toContain('application/fhir+ndjson');
+    const text = String(errors.body['text']);
+    expect(text).not.toContain(canary());
+    const outcomes = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { resourceType: string; issue: { code: string; diagnostics: string; expression?: string[] }[] });
+    expect(outcomes.map((outcome) => outcome.issue[0].diagnostics)).toEqual(['line 4, status 400', 'line 9, status 400', 'line 12, status 422']);
+    expect(outcomes.every((outcome) => outcome.resourceType === 'OperationOutcome')).toBe(true);
+    expect(outcomes[2].issue.flatMap((issue) => issue.expression ?? [])).toContain('status');
+    // Every valid line is one resource at version 1, acknowledged by Kafka.
+    const rows = await versions();
+    expect(rows).toHaveLength(imported.valid);
+    expect(rows.every((row) => row['version'] === 1 && row['confirmed'] === true)).toBe(true);
+    // Another institution does not see the job.
+    expect((await platform.call(platform.ingestion, 'GET', location, { token: platform.systemToken(platform.reader) })).status).toBe(404);
+  }, 200_000);
+
+  it('re-imports the same file with `npx medshare import` and writes nothing new', async () => {
+    file = join(folder, 'export.ndjson');
+    await writeFile(file, imported.text);
+    const cli = await promisify(execFile)(
+      process.execPath,
+      [resolve(__dirname, '../../tools/cli/bin/medshare.js'), 'import', file, '--institution', platform.holder],
+      {
+        env: { ...process.env, INGESTION_URL: platform.ingestion.baseUrl, INSTITUTIONS: `${platform.holder},${platform.reader}` },
+      },
+    ).catch((error: { code: number; stdout: string }) => error);
+    expect(cli).toMatchObject({ code: 1 });
+    expect((cli as { stdout: string }).stdout).toContain(`${imported.valid} accepted, 3 refused`);
+    expect((await readFile(`${file}.outcomes.ndjson`, 'utf8')).trimEnd().split('\n')).toHaveLength(3);
+    const rows = await versions();
+    expect(rows).toHaveLength(imported.valid);
+    expect(rows.every((row) => row['version'] === 1)).toBe(true);
+  }, 200_000);
+
+  it('resumes after ingestion is killed -9 mid-import, without a duplicate', async () => {
+    // The same export grown to eight patients: its reference resources and first two patients were imported above.
+    const text = exportNdjson(ehrExport(41, { id: platform.holder, name: 'Holder hospital (synthetic)' }, 8));
+    const lines = text.trimEnd().split('\n').length;
+    const before = (await versions()).length;
+    const started = await post(text);
+    expect(started.status).toBe(202);
+    const location = started.headers.get('content-location') ?? '';
+    await eventually(async () => Number((await status(location)).body['bytesDone']) > 0 || undefined, { timeoutMs: 60_000, what: 'a first chunk done' });
+    await platform.restartIngestion('SIGKILL');
+    const [job] = await queryRows<Record<string, unknown>>(
+      platform.databaseUrls.ingestion,
+      'SELECT state, bytes_done, size FROM import_jobs WHERE job_id = $1',
+      [location.split('/').pop()],
+    );
+    // Killed mid-way: the job was neither finished nor at its end.
+    expect(job['state']).toBe('running');
+    expect(Number(job['bytes_done'])).toBeLessThan(Number(job['size']));
+    const result: HttpAnswer = await finished(location);
+    expect(result.body).toMatchObject({ state: 'done', linesRead: lines, linesRefused: 0 });
+    // Lines imported before are identical re-sends; every other resource is new, once, at version 1.
+    const rows = await versions();
+    expect(rows.every((row) => row['version'] === 1 && row['confirmed'] === true)).toBe(true);
+    expect(new Set(rows.map((row) => row['logical_id'])).size).toBe(rows.length);
+    expect(rows.length).toBe(new Set([...resourceIds(imported.text), ...resourceIds(text)]).size);
+    expect(rows.length).toBeGreaterThan(before);
+  }, 300_000);
+});
+
+/** `Type/id` of every line that is a resource with an id (the refused lines have none, or are not JSON). */
+function resourceIds(ndjson: string): string[] {
+  return ndjson
+    .trimEnd()
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        const resource = JSON.parse(line) as { resourceType?: string; id?: string };
+        return resource.resourceType !== 'Bundle' && resource.id !== undefined ? [`${resource.resourceType}/${resource.id}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
