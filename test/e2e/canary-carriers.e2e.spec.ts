@@ -32,6 +32,9 @@ const HEADERS = ['user-agent', 'x-request-id', 'x-correlation-id', 'x-forwarded-
 const CARRIERS = [
   // ingestion: resource content, the ids and names a hospital system chooses, what it sends around a resource
   'patient-name',
+  'patient-address',
+  'practitioner-name',
+  'practitioner-address',
   'observation-note',
   'national-id',
   'mrn',
@@ -149,6 +152,7 @@ describe('canaries in every carrier of patient data', () => {
               { system: `https://${A}.medshare.example/mrn`, value: canary('mrn') },
             ],
             name: [{ family: canary('patient-name'), given: ['Ann'] }],
+            address: [{ use: 'home', line: [canary('patient-address')], city: 'Springfield' }],
             gender: 'female',
             birthDate: '1980-04-01',
           },
@@ -175,6 +179,14 @@ describe('canaries in every carrier of patient data', () => {
       headers: { 'idempotency-key': canary('idempotency-key') },
     });
     expect(accepted.status).toBe(202);
+    // Family names and addresses become keyed tokens on the identity topic (docs/keyed-tokens.md), never text.
+    const practitioner = {
+      resourceType: 'Practitioner',
+      id: canary('holder-practitioner-id'),
+      name: [{ family: canary('practitioner-name') }],
+      address: [{ line: [canary('practitioner-address')], city: 'Springfield' }],
+    };
+    expect((await call('ingestion', 'POST', '/v1/fhir', { token: systemToken(A), body: practitioner })).status).toBe(202);
 
     const observation = bundle.entry[1].resource;
     const refused: [string, Record<string, unknown> | string][] = [

@@ -1,10 +1,10 @@
 // What clients name (their own ids of consents, agreements and practitioners, and free text such as policy URIs) as
 // the platform keeps it: a keyed pseudonym (HMAC under the platform's pseudonym key), so the client's value never
 // reaches a topic, a table or a log. Scoped to the institution that chose the name, except practitioner ids.
-import { pseudonymise, type PseudonymKey } from '@medshare/crypto';
+import { practitionerPseudonym, pseudonymise, type PseudonymKey } from '@medshare/crypto';
 
-/** The kinds of client names, each its own HMAC domain and its own visible prefix. */
-const KINDS = { practitioner: 'pr', consent: 'cr', agreement: 'ar', reference: 'rf', text: 'tx', 'code-system': 'cs', code: 'cd' } as const;
+/** The kinds of client names, each its own HMAC domain and its own visible prefix (practitioners' `pr-`: libs/crypto). */
+const KINDS = { consent: 'cr', agreement: 'ar', reference: 'rf', text: 'tx', 'code-system': 'cs', code: 'cd' } as const;
 type Kind = keyof typeof KINDS;
 
 export class ClientIds {
@@ -13,10 +13,10 @@ export class ClientIds {
   /**
    * A practitioner's platform name: tokens, roles and consent actors all go through it, so they keep matching. Not
    * scoped: a holder's consent names another institution's practitioner by that practitioner's id (an id belongs to
-   * the institution that registered it first, as before).
+   * the institution that registered it first, as before). Ingestion names roster entries the same way (libs/crypto).
    */
   practitioner(clientId: string): string {
-    return this.pseudonym('practitioner', 'medshare', clientId);
+    return practitionerPseudonym(this.key, clientId);
   }
 
   /** The lookup key of a consent id: re-submitting the same id finds the platform id minted the first time. */

@@ -16,6 +16,7 @@ export { generateDek, encryptRecord, decryptRecord, recordAadBytes, type Encrypt
 export type { DekContext, KekStatus, KeyProvider, WrappedDek } from './key-provider';
 export { LocalKeyring, type KekRecord, type LocalKeyringOptions, type LocalKeyringState } from './local-keyring';
 export { institutionKeyOwner, pseudonymise, type PseudonymKey } from './pseudonym';
+export { TOKEN_DOMAINS, keyedToken, normaliseTokenInput, practitionerPseudonym, type TokenDomain } from './keyed-token';
 export { DevKeyring, generateSigningKeyPair, staticInstitutionKeyring, type InstitutionKeyring, type SigningKeyPair } from './signing-keys';
 export { PERMIT_TOKEN_TYPE, signPermit, verifyPermit, type Permit, type PermitRejection, type PermitVerification } from './permit';
 export {

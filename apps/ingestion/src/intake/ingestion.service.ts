@@ -19,6 +19,7 @@ import { SealingKeyRegistry } from '../sealing/sealing-key.registry';
 import { bodyHashOf, claimKeyOf } from './idempotency-key';
 import { IngestionError, IngestionErrorCode, codeOfStatus, failure, issue } from './ingestion-error';
 import { InstitutionNamespace } from './institution-namespace';
+import { identityTokenEvents, sharedIdentifierPseudonyms, type TokenSubject } from './identity-tokens';
 import { PATIENT_RESOURCE_ID_SYSTEM, planIntake } from './intake-plan';
 import { resolvePatients } from './patient-resolution';
 import { ValidationThread } from './validation-thread';
@@ -304,7 +305,28 @@ export class IngestionService {
       entries,
       responseType: isBatch(body) ? 'batch-response' : 'transaction-response',
     };
-    return { identity: linkEvents(institution, settledLinks.unannounced), sealed: sealed.events, answer: { status: 202, body: accepted } };
+    const tokens = await this.tokenEvents(institution, parsed.requests, writes);
+    return { identity: [...linkEvents(institution, settledLinks.unannounced), ...tokens], sealed: sealed.events, answer: { status: 202, body: accepted } };
+  }
+
+  /** Keyed tokens of the Patients and Practitioners written, from the resources as sent (identity-tokens.ts). */
+  private async tokenEvents(
+    institution: string,
+    requests: readonly EntryRequest[],
+    writes: readonly { entry?: number; keyOwner: string; deleted?: boolean }[],
+  ): Promise<MedshareEvent[]> {
+    const requestOf = new Map(requests.map((request) => [request.entry, request]));
+    const subjects: TokenSubject[] = writes.flatMap((write) => {
+      const request = requestOf.get(write.entry);
+      if (request?.resource === undefined || write.deleted === true) return [];
+      const clientId = request.clientId ?? request.resource.id;
+      return [{ resource: request.resource, keyOwner: write.keyOwner, ...(clientId === undefined ? {} : { clientId }) }];
+    });
+    const shared = subjects
+      .filter((subject) => subject.resource.resourceType === 'Practitioner')
+      .flatMap((subject) => sharedIdentifierPseudonyms(this.pseudonymKey, institution, subject.resource));
+    const { links } = await this.unavailableOnError(() => this.patientLinks.linksOf(shared));
+    return identityTokenEvents(institution, this.pseudonymKey, subjects, links);
   }
 
   /** What each request writes: the state of every resource it targets or references is read first, then decided purely. */
@@ -344,14 +366,17 @@ export class IngestionService {
   }
 
   /**
-   * Publishes the links the records rely on that no earlier request got acknowledged, BEFORE their ingest.sealed:
-   * a 202 then implies every link of its records is on medshare.identity.v1. A failure answers 503 and leaves the
+   * Publishes the links the records rely on that no earlier request got acknowledged, and the keyed tokens of the
+   * Patients and Practitioners written, BEFORE their ingest.sealed: a 202 then implies every link of its records
+   * (and their tokens) is on medshare.identity.v1. A failure answers 503 and leaves the
    * links unannounced, so the retry (or any request naming the patient) publishes them again.
    */
   private async publishPrepared(institution: string, requestId: string, prepared: PreparedPublication): Promise<Answer> {
     if (prepared.identity.length > 0) {
       await this.publishOrRefuse(topics.identity, prepared.identity);
-      const identifiers = prepared.identity.flatMap((event) => (event as EventOf<'identity.linked.v1'>).data.links.map((link) => link.identifier));
+      const identifiers = prepared.identity.flatMap((event) =>
+        event.type === 'identity.linked.v1' ? (event as EventOf<'identity.linked.v1'>).data.links.map((link) => link.identifier) : [],
+      );
       try {
         await this.patientLinks.markAnnounced(identifiers);
       } catch (error) {
