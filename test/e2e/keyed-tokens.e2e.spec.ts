@@ -2,7 +2,7 @@
 // family name and address, the identity topic carries none of the plaintext, and governance's household-access rule
 // fires for a practitioner who reads a patient with their family name and address, and not for one without.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { envelope, topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
+import { topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
 import { TOKEN_DOMAINS, keyedToken, practitionerPseudonym, pseudonymise } from '@medshare/crypto';
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { DEV_OPERATOR_TOKEN, PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
@@ -11,6 +11,7 @@ import { databaseUrl, dropDatabase, queryRows, testEndpoints } from '../support/
 import { consistently, eventually } from '../support/eventually';
 import { postFhir, startIngestionStack, type IngestionStack } from '../support/ingestion-stack';
 import { freePorts } from '../support/ports';
+import { permitDecision } from '../support/events';
 import { startService, type RunningService } from '../support/service-processes';
 import { readTopic, topicEnds, type Offsets } from '../support/topic-reader';
 
@@ -123,7 +124,10 @@ describe('keyed tokens from ingestion to governance', () => {
       { what: "governance's copy of the tokens", timeoutMs: 120_000, intervalMs: 500 },
     );
     // One patient: one partition, so the stranger's read is judged before the relative's.
-    await publisher.publish(topics.accessDecisions, [read(stranger), read(relative)]);
+    await publisher.publish(
+      topics.accessDecisions,
+      [stranger, relative].map((practitioner) => permitDecision(randomUUID(), patient, practitioner, 'physician')),
+    );
 
     const household = async () => {
       const response = await fetch(`${governance.baseUrl}/v1/alerts?kind=household-access&limit=500`, operator);
@@ -150,24 +154,4 @@ describe('keyed tokens from ingestion to governance', () => {
       { forMs: 3000, intervalMs: 500, what: 'only the relative alerted' },
     );
   });
-
-  function read(practitioner: string): EventOf<'access.decision.v1'> {
-    return envelope(
-      'access.decision.v1',
-      'access-control',
-      {
-        decisionId: randomUUID(),
-        requester: { institution: 'hosp-a', practitioner, role: 'physician' },
-        patient,
-        purpose: 'TREAT',
-        effect: 'permit',
-        httpStatus: 200,
-        reasons: [],
-        breakGlass: false,
-        withheldResourceTypes: [],
-        requestedResourceTypes: ['Observation'],
-      },
-      { subject: patient },
-    );
-  }
 });
