@@ -142,15 +142,15 @@ describe('the authenticated and authorised bus', () => {
     expect(await writeAs('governance', topics.accessDecisions.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
   });
 
-  it('lets analysts read decisions but not sealed payloads, ciphertext, decrypt traffic or keys', async () => {
-    expect(await readAs('analyst-platform', topics.accessDecisions.name)).toBe('read');
+  it('lets analysts read the audit topics but not sealed payloads, ciphertext, decrypt traffic or keys', async () => {
+    expect(await readAs('analyst-platform', topics.auditDecisions.name)).toBe('read');
     for (const topic of [topics.ingestSealed, topics.recordsEncrypted, topics.decryptRequests, topics.decryptReplies, topics.keys]) {
       expect({ topic: topic.name, outcome: await readAs('analyst-platform', topic.name) }).toEqual({
         topic: topic.name,
         outcome: 'TOPIC_AUTHORIZATION_FAILED',
       });
     }
-    expect(await writeAs('analyst-platform', topics.accessDecisions.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
+    expect(await writeAs('analyst-platform', topics.auditDecisions.name)).toBe('TOPIC_AUTHORIZATION_FAILED');
   });
 
   it('does not connect with a wrong password', async () => {

@@ -4,10 +4,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  aclKey,
   analystTopics,
   auditedTopics,
   deadLetterTopic,
   healthTopic,
+  INSTITUTION_AUDIT_PREFIX,
+  institutionAnalyst,
+  institutionAnalystAcls,
+  institutionAuditTopic,
   kafkaAcls,
   kafkaPrincipals,
   serviceClientIds,
@@ -74,16 +79,35 @@ describe('Kafka ACLs generated from the registry, against the code', () => {
     const sends = [...source.matchAll(/\b(?:publish\w*|emit|send)\(\s*topics\.(\w+)/g)];
     const asks = [...source.matchAll(/new RequestReplyClient\([^)]*requests:\s*topics\.(\w+)/g)];
     const answers = [...source.matchAll(/(?:serveRequests|\.serve)\([\s\S]*?replies:\s*topics\.(\w+)/g)];
-    return [...sends, ...asks, ...answers].map((match) => match[1] as TopicKey);
+    // Governance's audit facts name the platform topic they go to (apps/governance/src/audit).
+    const facts = [...source.matchAll(/\bpublishTo:\s*topics\.(\w+)/g)];
+    return [...sends, ...asks, ...answers, ...facts].map((match) => match[1] as TopicKey);
   }
 
   // Every service writes dead letters (BatchConsumer) and heartbeats (service-kit) through the libraries.
+  // Prefixed topic rules are the per-institution audit topics, checked below.
+  const literal = (names: string[]) => names.filter((name) => name !== INSTITUTION_AUDIT_PREFIX);
+
   it.each(SERVICES)('%s may write exactly where its code writes (and the dead-letter and health topics)', (service) => {
-    expect(topicAcls(service, 'write')).toEqual([...new Set([...names(written(service)), deadLetterTopic.name, healthTopic.name])].sort());
+    expect(literal(topicAcls(service, 'write'))).toEqual([...new Set([...names(written(service)), deadLetterTopic.name, healthTopic.name])].sort());
+  });
+
+  it('only governance, whose code copies audit facts to institution topics, may create and write them', () => {
+    const prefixed = acls.filter((acl) => acl.resourceName === INSTITUTION_AUDIT_PREFIX);
+    expect(prefixed.map(aclKey)).toEqual(['governance create topic medshare.audit.institution.*', 'governance write topic medshare.audit.institution.*']);
+    for (const service of SERVICES)
+      expect({ service, copies: /\binstitutionAuditTopic\(/.test(code.get(service) ?? '') }).toEqual({ service, copies: service === 'governance' });
+  });
+
+  it("an institution's analysts read their institution's audit topic and nothing else", () => {
+    const granted = institutionAnalystAcls('hosp-a');
+    expect(granted.map(aclKey)).toEqual(['analyst-hosp-a read group analyst-hosp-a.*', 'analyst-hosp-a read topic medshare.audit.institution.hosp-a.v1']);
+    expect(granted.some((acl) => acl.resourceName === institutionAuditTopic('hosp-ab').name)).toBe(false);
+    expect(() => institutionAnalyst('platform')).toThrow(/analyst-platform/);
   });
 
   it.each(SERVICES)('%s may read or write exactly the topics its code names', (service) => {
-    const allowed = new Set([...topicAcls(service, 'read'), ...topicAcls(service, 'write')]);
+    const allowed = new Set(literal([...topicAcls(service, 'read'), ...topicAcls(service, 'write')]));
     allowed.delete(deadLetterTopic.name);
     // Governance also reads the health topic (src/health/outage-monitor.ts names healthTopic).
     allowed.delete(healthTopic.name);

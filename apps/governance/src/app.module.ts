@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { EventPublisher } from '@medshare/messaging';
 import { DATA_SOURCE, LOGGER, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import { AlertsRepository } from './alerts/alerts.repository';
+import { AuditProjector } from './audit/audit-projector';
 import { AuthController } from './auth/auth.controller';
 import { authProviders } from './auth/auth.providers';
 import { CaseEscalator } from './cases/case-escalator';
@@ -64,6 +65,7 @@ export class GovernanceModule {
         ...authProviders(config, keys),
         ...reportsProviders(config),
         OutageMonitor,
+        AuditProjector,
       ],
     };
   }

@@ -1,5 +1,6 @@
 // The catalogue: one runtime schema per versioned event type, shared by producers and consumers.
 import { z } from 'zod';
+import { auditCaseAlertV1, auditCaseTransitionV1, auditDecisionV1, auditDisclosureV1, auditErasureV1, auditSubmissionV1 } from './events/audit';
 import { accessDecisionV1, agreementRecordedV1, consentRecordedV1, roleRegisteredV1 } from './events/access';
 import { decryptRepliedV1, decryptRequestedV1 } from './events/encryption-rpc';
 import { fileKeyRepliedV1, fileKeyRequestedV1, fileStoredV1 } from './events/files';
@@ -37,6 +38,12 @@ export const eventSchemas = {
   'files.key-replied.v1': fileKeyRepliedV1,
   'ledger.block-committed.v1': ledgerBlockCommittedV1,
   'platform.heartbeat.v1': platformHeartbeatV1,
+  'audit.submission.v1': auditSubmissionV1,
+  'audit.decision.v1': auditDecisionV1,
+  'audit.disclosure.v1': auditDisclosureV1,
+  'audit.erasure.v1': auditErasureV1,
+  'audit.case-alert.v1': auditCaseAlertV1,
+  'audit.case-transition.v1': auditCaseTransitionV1,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -1,7 +1,7 @@
 // Who may do what on the bus, generated from the topic registry: a service writes the topics it produces and reads
 // the ones it consumes, under consumer groups and transactional ids named after it. Reviewed with the contracts;
 // applied by `npx medshare acls apply` (and `topics create`); test/unit/kafka-acls.spec.ts diffs it against the code.
-import { allTopics, topics, type ServiceName, type TopicSpec } from './topics';
+import { allTopics, INSTITUTION_AUDIT_PREFIX, institutionAuditTopic, topics, type ServiceName, type TopicSpec } from './topics';
 
 export const serviceNames: readonly ServiceName[] = ['ingestion', 'encryption', 'access-control', 'ledger', 'governance'];
 
@@ -16,15 +16,17 @@ export const serviceClientIds: Record<ServiceName, { groups: readonly string[]; 
   encryption: { groups: ['encryption'], transactionalIds: ['encryption'] },
   'access-control': { groups: ['access-control'], transactionalIds: [] },
   ledger: { groups: ['ledger', 'medshare-ledger'], transactionalIds: [] },
-  governance: { groups: ['governance'], transactionalIds: [] },
+  // Exactly-once audit projection (apps/governance/src/audit): operational facts in, audit events out, one transaction.
+  governance: { groups: ['governance'], transactionalIds: ['governance'] },
 };
 
-/** Topics an analyst may read: pseudonymised facts, never sealed payloads, ciphertext, key events or decrypt traffic. */
+/** Topics the platform's analysts read: the audit topics made for them and the ledger's block headers; no operational topic. */
 export const analystTopics: readonly TopicSpec[] = [
-  topics.ingestRejected,
-  topics.accessDecisions,
-  topics.recordsDisclosed,
-  topics.governanceAlerts,
+  topics.auditSubmissions,
+  topics.auditDecisions,
+  topics.auditDisclosures,
+  topics.auditErasure,
+  topics.auditCases,
   topics.ledgerBlocks,
 ];
 
@@ -33,7 +35,7 @@ export const kafkaPrincipals = { operator: 'operator', services: serviceNames, a
 
 export type AclResourceType = 'topic' | 'group' | 'transactional-id';
 /** Kafka's READ and WRITE both imply DESCRIBE; WRITE on a topic also allows an idempotent producer (KIP-679). */
-export type AclOperation = 'read' | 'write';
+export type AclOperation = 'read' | 'write' | 'create';
 
 export interface KafkaAcl {
   /** A SCRAM user name (Kafka principal `User:<principal>`). */
@@ -59,10 +61,34 @@ export function kafkaAcls(): KafkaAcl[] {
     for (const id of serviceClientIds[service].transactionalIds)
       acls.push({ principal: service, resourceType: 'transactional-id', resourceName: id, pattern: 'prefixed', operation: 'write' });
   }
+  // Governance copies audit events into per-institution topics, creating each on its first event.
+  for (const operation of ['write', 'create'] as const)
+    acls.push({ principal: 'governance', resourceType: 'topic', resourceName: INSTITUTION_AUDIT_PREFIX, pattern: 'prefixed', operation });
   for (const analyst of kafkaPrincipals.analysts) {
     for (const spec of analystTopics) topic(analyst, spec, 'read');
     acls.push({ principal: analyst, resourceType: 'group', resourceName: analyst, pattern: 'prefixed', operation: 'read' });
   }
+  return sortAcls(acls);
+}
+
+/** The SCRAM user of an institution's analysts (`npx medshare analyst-credentials --institution ID` makes it). */
+export function institutionAnalyst(institution: string): string {
+  // `analyst-platform` reads every institution's facts: no institution may take its name.
+  if (institution === 'platform') throw new Error('"platform" is not an institution id: analyst-platform is the platform-wide analyst');
+  return `analyst-${institution}`;
+}
+
+/** An institution's analysts read their institution's audit topic and nothing else, in groups `analyst-<id>.<anything>`. */
+export function institutionAnalystAcls(institution: string): KafkaAcl[] {
+  const principal = institutionAnalyst(institution);
+  return sortAcls([
+    { principal, resourceType: 'topic', resourceName: institutionAuditTopic(institution).name, pattern: 'literal', operation: 'read' },
+    // The dot keeps `analyst-hosp-a.` from matching the groups of an institution `hosp-ab`.
+    { principal, resourceType: 'group', resourceName: `${principal}.`, pattern: 'prefixed', operation: 'read' },
+  ]);
+}
+
+function sortAcls(acls: KafkaAcl[]): KafkaAcl[] {
   return acls.sort((a, b) => aclKey(a).localeCompare(aclKey(b)));
 }
 

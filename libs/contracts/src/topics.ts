@@ -186,6 +186,57 @@ export const topics = {
     producers: ['governance'],
     consumers: ['governance', 'ledger'],
   },
+  /** Audit topics for analysts (docs/analysts.md): one event per fact, on the ledger; governance's AuditProjector writes all but submissions. */
+  auditSubmissions: {
+    name: 'medshare.audit.submissions.v1',
+    key: 'institution',
+    partitions: 3,
+    retentionMs: FOREVER,
+    eventTypes: ['audit.submission.v1'],
+    audited: true,
+    producers: ['ingestion'],
+    consumers: ['governance', 'ledger'],
+  },
+  auditDecisions: {
+    name: 'medshare.audit.decisions.v1',
+    key: 'institution',
+    partitions: 3,
+    retentionMs: FOREVER,
+    eventTypes: ['audit.decision.v1'],
+    audited: true,
+    producers: ['governance'],
+    consumers: ['ledger'],
+  },
+  auditDisclosures: {
+    name: 'medshare.audit.disclosures.v1',
+    key: 'patient',
+    partitions: 3,
+    retentionMs: FOREVER,
+    eventTypes: ['audit.disclosure.v1'],
+    audited: true,
+    producers: ['governance'],
+    consumers: ['ledger'],
+  },
+  auditErasure: {
+    name: 'medshare.audit.erasure.v1',
+    key: 'patient',
+    partitions: 1,
+    retentionMs: FOREVER,
+    eventTypes: ['audit.erasure.v1'],
+    audited: true,
+    producers: ['governance'],
+    consumers: ['ledger'],
+  },
+  auditCases: {
+    name: 'medshare.audit.cases.v1',
+    key: 'institution',
+    partitions: 1,
+    retentionMs: FOREVER,
+    eventTypes: ['audit.case-alert.v1', 'audit.case-transition.v1'],
+    audited: true,
+    producers: ['governance'],
+    consumers: ['ledger'],
+  },
   ledgerBlocks: {
     name: 'medshare.ledger.blocks.v1',
     key: 'none',
@@ -230,6 +281,30 @@ export const healthTopic = {
 export const allTopics: readonly TopicSpec[] = [...Object.values(topics), deadLetterTopic, healthTopic];
 export const auditedTopics: readonly TopicSpec[] = allTopics.filter((topic) => topic.audited);
 
+/** Per-institution audit topics share this prefix: `<prefix><institution>.v1` (ACLs grant the writer the prefix). */
+export const INSTITUTION_AUDIT_PREFIX = 'medshare.audit.institution.';
+
+/**
+ * An institution's own copy of the audit events that concern it (as submitter, requester, holder or case owner), so
+ * that a Kafka ACL on one topic scopes its analysts. Erasures name no institution and stay on the platform topic.
+ * Copies of audited topics, not on the ledger themselves; governance creates each on its first event.
+ */
+export function institutionAuditTopic(institution: string): TopicSpec {
+  return {
+    name: `${INSTITUTION_AUDIT_PREFIX}${institution}.v1`,
+    key: 'none',
+    partitions: 1,
+    retentionMs: FOREVER,
+    eventTypes: ['audit.submission.v1', 'audit.decision.v1', 'audit.disclosure.v1', 'audit.case-alert.v1', 'audit.case-transition.v1'],
+    audited: false,
+    producers: ['governance'],
+    consumers: [],
+  };
+}
+
+const INSTITUTION_AUDIT_NAME = /^medshare\.audit\.institution\.([a-z0-9][a-z0-9-]{1,62})\.v1$/;
+
 export function topicByName(name: string): TopicSpec | undefined {
-  return allTopics.find((topic) => topic.name === name);
+  const institution = INSTITUTION_AUDIT_NAME.exec(name)?.[1];
+  return institution === undefined ? allTopics.find((topic) => topic.name === name) : institutionAuditTopic(institution);
 }

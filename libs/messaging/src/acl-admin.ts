@@ -8,7 +8,11 @@ const resourceTypes: Record<AclResourceType, AclResourceTypes> = {
   group: AclResourceTypes.GROUP,
   'transactional-id': AclResourceTypes.TRANSACTIONAL_ID,
 };
-const operations: Record<AclOperation, AclOperationTypes> = { read: AclOperationTypes.READ, write: AclOperationTypes.WRITE };
+const operations: Record<AclOperation, AclOperationTypes> = {
+  read: AclOperationTypes.READ,
+  write: AclOperationTypes.WRITE,
+  create: AclOperationTypes.CREATE,
+};
 
 function toEntry(acl: KafkaAcl): AclEntry {
   return {

@@ -1,6 +1,7 @@
 // `npx medshare`: one operator CLI for the platform; each command is a module under commands/.
 import { processIo, type Command, type CommandIo } from './io';
 import { aclsCommand } from './commands/acls';
+import { analystCredentialsCommand } from './commands/analyst-credentials';
 import { contractsCommand } from './commands/contracts';
 import { demoCommand } from './commands/demo';
 import { docsCommand } from './commands/docs';
@@ -20,6 +21,10 @@ export const commands: Record<string, CommandEntry> = {
   infra: { run: infraCommand, summary: 'infra up|down|status        start, stop or show the native Kafka and PostgreSQL servers' },
   topics: { run: topicsCommand, summary: 'topics create|list           create the registry topics on the broker, or list them' },
   acls: { run: aclsCommand, summary: 'acls apply|list              apply (as the operator) or print the Kafka ACLs generated from the registry' },
+  'analyst-credentials': {
+    run: analystCredentialsCommand,
+    summary: "analyst-credentials --institution ID   DEV: a Kafka user for that institution's analysts, reading only its audit topic",
+  },
   keys: { run: keysCommand, summary: 'keys status|rotate-kek|rotate-sealing|shred PSEUDONYM --reason T   key lifecycle (encryption service)' },
   status: { run: statusCommand, summary: 'status                       readiness of the five services' },
   demo: { run: demoCommand, summary: 'demo [--rate N] [--duration S]   synthetic hospital traffic against the running platform' },

@@ -8,6 +8,7 @@ import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { Counter } from 'prom-client';
 import type { IngestionConfig } from '../config';
+import { submissionAudit } from './submission-audit';
 import { IdempotencyRepository, type PreparedPublication, type StoredAnswer } from '../persistence/idempotency.repository';
 import { PatientLinkRepository } from '../persistence/patient-link.repository';
 import { ResourceVersionRepository, VersionConflict } from '../persistence/resource-version.repository';
@@ -306,7 +307,12 @@ export class IngestionService {
       responseType: isBatch(body) ? 'batch-response' : 'transaction-response',
     };
     const tokens = await this.tokenEvents(institution, parsed.requests, writes);
-    return { identity: [...linkEvents(institution, settledLinks.unannounced), ...tokens], sealed: sealed.events, answer: { status: 202, body: accepted } };
+    return {
+      identity: [...linkEvents(institution, settledLinks.unannounced), ...tokens],
+      sealed: sealed.events,
+      audit: [submissionAudit(institution, requestId, 202, sealed.receipts.length, entries)],
+      answer: { status: 202, body: accepted },
+    };
   }
 
   /** Keyed tokens of the Patients and Practitioners written, from the resources as sent (identity-tokens.ts). */
@@ -385,6 +391,7 @@ export class IngestionService {
       }
     }
     await this.publishOrRefuse(topics.ingestSealed, prepared.sealed);
+    if (prepared.audit !== undefined) await this.publishOrRefuse(topics.auditSubmissions, prepared.audit);
     const { records } = prepared.answer.body as Accepted;
     try {
       await this.versions.confirm(records.map((record) => record.recordId));
@@ -431,9 +438,12 @@ export class IngestionService {
       status: error.status,
       reasons: rejectionReasons(error.issues),
     });
+    const entries = refusedEntriesOf(error) ?? [{ status: error.status, issues: error.issues }];
+    const audit = submissionAudit(institution, requestId, error.status, 0, entries);
     if (Date.now() < this.kafkaRefusedUntil) return;
     try {
       await this.publisher.publish(topics.ingestRejected, [event], { deadlineMs: this.config.PUBLISH_TIMEOUT_MS });
+      await this.publisher.publish(topics.auditSubmissions, [audit], { deadlineMs: this.config.PUBLISH_TIMEOUT_MS });
     } catch (publishError) {
       this.logger.warn({ requestId, error: errorText(publishError) }, 'rejection event not published');
     }

@@ -16,6 +16,8 @@ export interface StoredAnswer {
 export interface PreparedPublication {
   identity: MedshareEvent[];
   sealed: MedshareEvent[];
+  /** audit.submission.v1; absent in claims prepared before it existed. */
+  audit?: MedshareEvent[];
   answer: StoredAnswer;
 }
 
