@@ -11,8 +11,11 @@
 # PG_<NAME>_PORT for any other name, PG_<NAME>_DATABASES (space-separated, replaces the defaults),
 # PG_BIN (folder with initdb/pg_ctl/psql; default: newest /usr/lib/postgresql/*/bin), PG_OS_USER
 # (unprivileged user that runs the servers when this script runs as root; default postgres),
-# PG_EXTRA_OPTS (extra server options, e.g. "-c log_statement=all").
+# PG_EXTRA_OPTS (extra server options, e.g. "-c log_statement=all"), PG_TLS (on, the default, or off).
 # Superuser role: medshare, no password (trust, 127.0.0.1 only).
+# TLS: every server offers TLS 1.3 with a certificate for 127.0.0.1/localhost signed by the checkout's development CA
+# (.data/secrets/ca.pem, the one infra/kafka/kafka.sh uses; made here if Kafka has not yet), so clients can connect
+# with `?sslmode=verify-full&sslrootcert=.data/secrets/ca.pem`. A running server takes it at its next start.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +27,9 @@ DB_USER=medshare
 # Short and stable per clone, so two clones on one machine never share a fallback folder.
 ROOT_HASH="$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)"
 FALLBACK="/tmp/medshare-pg-$ROOT_HASH"
+
+SECRETS="${KAFKA_SECRETS_DIR:-$ROOT/.data/secrets}"
+TLS="${PG_TLS:-on}"
 
 log() { echo "postgres[$1]: ${*:2}"; }
 die() { echo "postgres: ERROR: $*" >&2; exit 1; }
@@ -149,6 +155,45 @@ socket_dir() {
 
 pg_is_running() { as_pg "$1/pg_ctl" status -D "$2" >/dev/null 2>&1; }
 
+# The development CA (if no broker made it yet) and one server certificate for every instance; the same files and
+# lock as infra/kafka/kafka.sh, nothing committed.
+ensure_tls_material() {
+  [[ "$TLS" == on ]] || { [[ "$TLS" == off ]] && return 0; die "PG_TLS must be on or off (got '$TLS')"; }
+  command -v openssl >/dev/null || die "openssl not found (Debian: apt-get install -y openssl), or set PG_TLS=off"
+  mkdir -p "$SECRETS"
+  chmod 700 "$SECRETS"
+  exec 8>"$SECRETS/.lock"
+  flock 8
+  (
+    umask 077
+    cd "$SECRETS"
+    if [[ ! -s ca.key ]]; then
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=medshare development CA" \
+        -keyout ca.key -out ca.pem 2>/dev/null
+      chmod 644 ca.pem
+    fi
+    if [[ ! -s postgres.pem ]]; then
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=postgres" -keyout postgres.key -out postgres.csr 2>/dev/null
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >postgres.ext
+      openssl x509 -req -in postgres.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 -extfile postgres.ext -out postgres.pem 2>/dev/null
+      rm -f postgres.csr postgres.ext ca.srl
+    fi
+  ) || die "could not make the PostgreSQL TLS certificate in $SECRETS"
+  exec 8>&-
+}
+
+# Server options for TLS: the certificate copied into the instance, where the server's user alone may read the key.
+tls_opts() {
+  [[ "$TLS" == on ]] || return 0
+  local dir="$1"
+  mkdir -p "$dir/tls"
+  cp "$SECRETS/postgres.pem" "$dir/tls/server.crt"
+  cp "$SECRETS/postgres.key" "$dir/tls/server.key"
+  chmod 600 "$dir/tls/server.key"
+  if ((EUID == 0)); then chown -R "$OS_USER:" "$dir/tls"; fi
+  echo " -c ssl=on -c ssl_cert_file='$dir/tls/server.crt' -c ssl_key_file='$dir/tls/server.key' -c ssl_min_protocol_version=TLSv1.3"
+}
+
 start_one() {
   local name="$1" port dir data sock bin
   port="$(port_of "$name")"
@@ -184,7 +229,7 @@ start_one() {
     # Logs keep no SQL text and no DETAIL lines: they could carry data values (security invariant 1).
     local opts="-p $port -k '$sock' -c listen_addresses=127.0.0.1 -c max_connections=200"
     opts+=" -c shared_buffers=128MB -c log_min_error_statement=panic -c log_error_verbosity=terse"
-    opts+=" ${PG_EXTRA_OPTS:-}"
+    opts+="$(tls_opts "$dir") ${PG_EXTRA_OPTS:-}"
     if ! as_pg "$bin/pg_ctl" start -D "$data" -l "$dir/postgres.log" -w -t 60 -o "$opts" \
         >"$dir/pg_ctl.out" 2>&1; then
       cat "$dir/pg_ctl.out" >&2
@@ -276,9 +321,9 @@ main() {
   exec 9>"$BASE/.lock"
   flock 9
   case "$cmd" in
-    start) for_all start_one "${names[@]}" 9>&- ;;
+    start) ensure_tls_material && for_all start_one "${names[@]}" 9>&- ;;
     stop) for_all stop_one "${names[@]}" 9>&- ;;
-    restart) for_all stop_one "${names[@]}" 9>&- && for_all start_one "${names[@]}" 9>&- ;;
+    restart) for_all stop_one "${names[@]}" 9>&- && ensure_tls_material && for_all start_one "${names[@]}" 9>&- ;;
     status)
       # Sequential: a status listing reads best in a fixed order.
       local rc=0
