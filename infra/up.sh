@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts everything medshare needs locally: Kafka (KRaft), the PostgreSQL instances (state + ledger
+# Starts everything medshare needs locally: Kafka (KRaft, three nodes unless KAFKA_NODES=1), the PostgreSQL instances (state + ledger
 # replicas), Ceph's S3 store for attachments and the local OpenID provider, side by side, then prints how to
 # connect. Safe to run again.
 #   bash infra/up.sh            (from any folder; env overrides: see infra/README.md)
@@ -30,7 +30,7 @@ if ((rc)); then
 fi
 
 elapsed=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
-k="${KAFKA_PORT:-19092}"
+client_env="${KAFKA_DATA_DIR:-$INFRA/../.data/kafka}/client.env"
 s="${PG_STATE_PORT:-55432}"
 l1="${PG_LEDGER1_PORT:-55433}"
 l2="${PG_LEDGER2_PORT:-55434}"
@@ -38,8 +38,8 @@ l3="${PG_LEDGER3_PORT:-55435}"
 cat <<INFO
 
 up: all running after ${elapsed}s
-  Kafka bootstrap      127.0.0.1:$k   (controller 127.0.0.1:${KAFKA_CONTROLLER_PORT:-19093}; topics are not auto-created)
-  Kafka clients        $(grep '^KAFKA_SECURITY=' "${KAFKA_DATA_DIR:-$INFRA/../.data/kafka}/client.env" 2>/dev/null || echo 'KAFKA_SECURITY=?'): settings in ${KAFKA_DATA_DIR:-.data/kafka}/client.env
+  Kafka bootstrap      $(sed -n 's/^KAFKA_BROKERS=//p' "$client_env" 2>/dev/null)   (${KAFKA_NODES:-3} KRaft node(s), controllers from ${KAFKA_CONTROLLER_PORT:-19093}; topics are not auto-created)
+  Kafka clients        $(grep '^KAFKA_SECURITY=' "$client_env" 2>/dev/null || echo 'KAFKA_SECURITY=?'): settings in ${KAFKA_DATA_DIR:-.data/kafka}/client.env
   PostgreSQL state     postgres://medshare@127.0.0.1:$s/{ingestion,encryption,access_control,ledger,governance}
   ledger replica 1     postgres://medshare@127.0.0.1:$l1/ledger
   ledger replica 2     postgres://medshare@127.0.0.1:$l2/ledger

@@ -23,7 +23,9 @@ rm -rf "$reports" && mkdir -p "$reports"
 if bash infra/running.sh; then
   echo "test: reusing the running Kafka and PostgreSQL"
 else
-  bash infra/up.sh
+  # One Kafka node unless KAFKA_NODES says otherwise: the redundancy specs start three-node clusters of their own
+  # (docs/operations.md, "Kafka nodes in tests").
+  KAFKA_NODES=${KAFKA_NODES:-1} bash infra/up.sh
   trap 'bash infra/down.sh' EXIT
 fi
 export MEDSHARE_TEST_INFRA_STARTED=reused

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Native Apache Kafka (KRaft, one combined broker+controller) for medshare development and tests.
-# Jars come from Maven Central via infra/kafka/pom.xml; all state lives in <repo>/.data/kafka (KAFKA_DATA_DIR).
+# Native Apache Kafka (KRaft) for medshare development and tests: three combined broker+controller nodes by default
+# (every topic, internal ones included, at replication factor 3 with min.insync.replicas 2), or one (KAFKA_NODES=1).
+# Jars come from Maven Central via infra/kafka/pom.xml; all state lives in <repo>/.data/kafka (KAFKA_DATA_DIR): one node
+# in it directly (the layout of earlier checkouts), a cluster's node N in node-N/ on ports KAFKA_PORT + 2(N-1) and
+# KAFKA_CONTROLLER_PORT + 2(N-1) (19092/19093, 19094/19095, 19096/19097).
 #
 #   infra/kafka/kafka.sh start|stop|status|wait|restart
 #   infra/kafka/kafka.sh topics ARGS...   # TopicCommand against this broker (e.g. topics --list)
@@ -16,10 +19,11 @@
 # KAFKA_SECURITY, KAFKA_CA_FILE, KAFKA_CREDENTIALS_DIR) for medshare's clients and client.properties (the
 # operator's) for Kafka's own CLIs.
 #
-# Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_DATA_DIR (<repo>/.data/kafka),
+# Environment: KAFKA_NODES (3, or 1), KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_DATA_DIR (<repo>/.data/kafka),
 # KAFKA_LIB_DIR (<repo>/.data/kafka/lib: a second broker's data folder can share the jars), KAFKA_SECURITY,
-# KAFKA_SECRETS_DIR, KAFKA_PRINCIPALS (SCRAM users made at format time), KAFKA_HEAP ("-Xms128m -Xmx512m", or just a size
-# such as 1g for -Xmx), KAFKA_WAIT_TIMEOUT (60 s), KAFKA_STOP_TIMEOUT (20 s).
+# KAFKA_SECRETS_DIR, KAFKA_PRINCIPALS (SCRAM users made at format time), KAFKA_HEAP per node ("-Xms128m -Xmx512m" for
+# one node, -Xmx384m each for three, or just a size such as 1g for -Xmx), KAFKA_WAIT_TIMEOUT (120 s: three JVMs on two busy cores), KAFKA_STOP_TIMEOUT (20 s).
+# `stop` stops whatever runs from KAFKA_DATA_DIR, one node or a cluster.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,9 +43,14 @@ OUT="$DATA/kafka.out" # JVM stdout/stderr: crashes before log4j is up land here
 PIDFILE="$DATA/kafka.pid"
 PORT="${KAFKA_PORT:-19092}"
 CPORT="${KAFKA_CONTROLLER_PORT:-19093}"
-WAIT_TIMEOUT="${KAFKA_WAIT_TIMEOUT:-60}"
+WAIT_TIMEOUT="${KAFKA_WAIT_TIMEOUT:-120}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-20}"
-HEAP="${KAFKA_HEAP:--Xms128m -Xmx512m}"
+NODES="${KAFKA_NODES:-3}"
+# Set (by this script) when it runs as one node of a cluster: its id, the controller quorum and the cluster id.
+NODE_ID="${KAFKA_NODE_ID:-1}"
+REPLICAS=$((NODES < 3 ? NODES : 3))
+MIN_ISR=$((REPLICAS < 2 ? REPLICAS : 2))
+HEAP="${KAFKA_HEAP:--Xms128m -Xmx$((NODES > 1 ? 384 : 512))m}"
 [[ "$HEAP" == -* ]] || HEAP="-Xms128m -Xmx$HEAP"
 STARTED_RE='Kafka Server started'
 SECRETS="${KAFKA_SECRETS_DIR:-$ROOT/.data/secrets}"
@@ -55,13 +64,16 @@ DEFAULT_SECURITY=sasl_ssl # for a fresh data folder
 CLIENT_ENV="$DATA/client.env"
 CLIENT_PROPS="$DATA/client.properties"
 
-say() { echo "kafka: $*"; }
+say() { echo "kafka${KAFKA_NODE_ID:+ node $KAFKA_NODE_ID}: $*"; }
 die() { echo "kafka: ERROR: $*" >&2; exit 1; }
 
-for p in "$PORT" "$CPORT" "$WAIT_TIMEOUT" "$STOP_TIMEOUT"; do
-  [[ "$p" =~ ^[0-9]+$ ]] || die "not a number: '$p' (check KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_*_TIMEOUT)"
+for p in "$PORT" "$CPORT" "$WAIT_TIMEOUT" "$STOP_TIMEOUT" "$NODES"; do
+  [[ "$p" =~ ^[0-9]+$ ]] || die "not a number: '$p' (check KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_*_TIMEOUT, KAFKA_NODES)"
 done
-[[ "$PORT" != "$CPORT" ]] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ (both $PORT)"
+[[ "$NODES" == 1 || "$NODES" == 3 ]] || die "KAFKA_NODES must be 1 or 3 (got $NODES)"
+# A cluster's node N listens on PORT + 2(N-1) and CPORT + 2(N-1): the two ranges must not meet.
+((PORT - CPORT >= 2 * NODES || CPORT - PORT >= 2 * NODES || (PORT - CPORT) % 2 != 0)) \
+  || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT ($PORT, $CPORT) overlap for $NODES node(s): node N uses both + 2(N-1)"
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -114,16 +126,16 @@ ensure_lib() {
   say "${#jars[@]} jars in $LIB"
 }
 
-# The mode of this data folder: what it was formatted with, else KAFKA_SECURITY, else the default.
+# The mode of a data folder ($1, default this one): what it was formatted with, else KAFKA_SECURITY, else the default.
 resolve_security() {
-  local recorded=""
-  if [[ -f "$DATA/logs/meta.properties" ]]; then
-    recorded="$(cat "$SECURITY_FILE" 2>/dev/null || echo plaintext)"
+  local dir="${1:-$DATA}" recorded=""
+  if [[ -f "$dir/logs/meta.properties" ]]; then
+    recorded="$(cat "$dir/security" 2>/dev/null || echo plaintext)"
   fi
   local wanted="${KAFKA_SECURITY:-${recorded:-$DEFAULT_SECURITY}}"
   [[ "$wanted" == plaintext || "$wanted" == sasl_ssl ]] || die "KAFKA_SECURITY must be plaintext or sasl_ssl (got '$wanted')"
   [[ -z "$recorded" || "$recorded" == "$wanted" ]] \
-    || die "$DATA was formatted for $recorded, KAFKA_SECURITY asks for $wanted: unset it, or stop the broker and delete $DATA/logs to start afresh"
+    || die "$dir was formatted for $recorded, KAFKA_SECURITY asks for $wanted: unset it, or stop the broker and delete $dir/logs to start afresh"
   SECURITY="$wanted"
 }
 
@@ -207,7 +219,7 @@ CONFIG
 # for Kafka's own CLIs (kafka.sh topics|groups|acls|users).
 write_client_files() {
   {
-    echo "KAFKA_BROKERS=127.0.0.1:$PORT"
+    echo "KAFKA_BROKERS=$(bootstrap)"
     echo "KAFKA_SECURITY=$SECURITY"
     if [[ "$SECURITY" == sasl_ssl ]]; then
       echo "KAFKA_CA_FILE=$SECRETS/ca.pem"
@@ -249,25 +261,33 @@ logger.kafkaclient.level = WARN
 EOF
 }
 
+# The client addresses of every node: "127.0.0.1:19092,127.0.0.1:19094,127.0.0.1:19096" for three.
+bootstrap() {
+  local i list=()
+  for ((i = 0; i < NODES; i++)); do list+=("127.0.0.1:$((PORT + 2 * i))"); done
+  local IFS=,
+  echo "${list[*]}"
+}
+
 write_config() {
   (umask 077 && cat >"$PROPS" <<EOF
 # Generated by infra/kafka/kafka.sh on every start: edit the script, not this file.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$CPORT
+node.id=$NODE_ID
+controller.quorum.voters=${KAFKA_QUORUM:-1@127.0.0.1:$CPORT}
 $(listener_config)
 log.dirs=$DATA/logs
-# One node: every internal topic must fit on it.
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+# Every topic, internal ones included, on min(3, nodes) nodes; an acks=all write needs min(2, that) of them.
+offsets.topic.replication.factor=$REPLICAS
+offsets.topic.num.partitions=$NODES
+transaction.state.log.replication.factor=$REPLICAS
+transaction.state.log.min.isr=$MIN_ISR
+transaction.state.log.num.partitions=$NODES
+share.coordinator.state.topic.replication.factor=$REPLICAS
+share.coordinator.state.topic.min.isr=$MIN_ISR
 share.coordinator.state.topic.num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
+default.replication.factor=$REPLICAS
+min.insync.replicas=$MIN_ISR
 # medshare creates its topics from its registry: a typo must fail, not make a new topic.
 auto.create.topics.enable=false
 num.partitions=6
@@ -282,7 +302,10 @@ EOF
   )
 
   broker_log4j "$LOG" >"$LOG4J"
+  write_tools_log4j
+}
 
+write_tools_log4j() {
   cat >"$TOOLS_LOG4J" <<EOF
 # Generated by infra/kafka/kafka.sh: for StorageTool and the admin CLIs.
 status = warn
@@ -296,12 +319,18 @@ rootLogger.appenderRef.err.ref = STDERR
 EOF
 }
 
-# Format the KRaft storage once; meta.properties marks a formatted log dir.
-ensure_formatted() {
-  [[ -f "$DATA/logs/meta.properties" ]] && return 0
+new_cluster_id() {
   local id
   id="$(java -cp "$LIB/*" -Dlog4j2.configurationFile="$TOOLS_LOG4J" kafka.tools.StorageTool random-uuid | tail -n1)"
   [[ -n "$id" ]] || die "StorageTool random-uuid printed no cluster id"
+  echo "$id"
+}
+
+# Format the KRaft storage once; meta.properties marks a formatted log dir.
+ensure_formatted() {
+  [[ -f "$DATA/logs/meta.properties" ]] && return 0
+  local id="${KAFKA_CLUSTER_ID:-}"
+  [[ -n "$id" ]] || id="$(new_cluster_id)"
   say "formatting KRaft storage (cluster id $id, security $SECURITY)"
   # SCRAM users must exist before the first start: the broker's own inter-broker login is one of them.
   local scram=() name
@@ -309,7 +338,7 @@ ensure_formatted() {
     for name in broker $PRINCIPALS; do scram+=(--add-scram "SCRAM-SHA-512=[name=$name,password=$(secret "$name")]"); done
   fi
   java -cp "$LIB/*" -Dlog4j2.configurationFile="$TOOLS_LOG4J" kafka.tools.StorageTool format \
-    -t "$id" -c "$PROPS" "${scram[@]}" >"$DATA/format.out" 2>&1 \
+    --cluster-id="$id" -c "$PROPS" "${scram[@]}" >"$DATA/format.out" 2>&1 \
     || { cat "$DATA/format.out" >&2; die "storage format failed"; }
   echo "$SECURITY" >"$SECURITY_FILE"
 }
@@ -348,7 +377,7 @@ cmd_start() {
   [[ "$SECURITY" == plaintext ]] || ensure_secrets
   write_config
   ensure_formatted
-  write_client_files
+  [[ -n "${KAFKA_NODE_ID:-}" ]] || write_client_files # a cluster writes them once for all its nodes
   # Keep the previous run's log for post-mortems; the readiness check reads only this run's.
   [[ -f "$LOG" ]] && mv -f "$LOG" "$LOG.prev"
   : >"$OUT"
@@ -421,15 +450,64 @@ cmd_tool() {
   local config=()
   [[ -f "$CLIENT_PROPS" ]] && config=(--command-config "$CLIENT_PROPS")
   exec java -Xmx256m -Dlog4j2.configurationFile="$TOOLS_LOG4J" -cp "$LIB/*" "$cls" \
-    --bootstrap-server "127.0.0.1:$PORT" "${config[@]}" "$@"
+    --bootstrap-server "$(bootstrap)" "${config[@]}" "$@"
 }
 
+# A cluster is this script once per node (KAFKA_NODE_ID set), in node-N/ on its own ports, all at once: a KRaft node is
+# ready only once a majority of the controller quorum is up. Runs command $1 on nodes 1..$2 (default KAFKA_NODES).
+on_nodes() {
+  local count="${2:-$NODES}" i voters=() jobs=() rc=0
+  for ((i = 1; i <= NODES; i++)); do voters+=("$i@127.0.0.1:$((CPORT + 2 * (i - 1)))"); done
+  for ((i = 1; i <= count; i++)); do
+    KAFKA_NODES="$NODES" KAFKA_NODE_ID="$i" KAFKA_DATA_DIR="$DATA/node-$i" KAFKA_PORT=$((PORT + 2 * (i - 1))) \
+      KAFKA_CONTROLLER_PORT=$((CPORT + 2 * (i - 1))) KAFKA_QUORUM="$(IFS=, && echo "${voters[*]}")" KAFKA_LIB_DIR="$LIB" \
+      KAFKA_SECRETS_DIR="$SECRETS" KAFKA_SECURITY="${SECURITY:-}" KAFKA_CLUSTER_ID="${CLUSTER_ID:-}" KAFKA_HEAP="$HEAP" \
+      bash "$SCRIPT_DIR/kafka.sh" "$1" &
+    jobs+=($!)
+  done
+  for i in "${jobs[@]}"; do wait "$i" || rc=1; done
+  return "$rc"
+}
+
+cluster_start() {
+  need java "install a Java 17+ runtime (Debian: apt-get install -y openjdk-17-jre-headless)"
+  mkdir -p "$DATA"
+  exec 9>"$DATA/.lock" # one cluster start at a time (each node takes its own folder's lock too)
+  flock 9
+  local pid
+  if pid="$(running_pid)"; then
+    die "a single-node broker (KAFKA_NODES=1) runs from $DATA (pid $pid): stop it first ($0 stop)"
+  fi
+  # Once, before the nodes start in parallel: the jars, the secrets and the cluster id all nodes share.
+  ensure_lib
+  resolve_security "$DATA/node-1"
+  [[ "$SECURITY" == plaintext ]] || ensure_secrets
+  write_tools_log4j
+  [[ -s "$DATA/cluster.id" ]] || new_cluster_id >"$DATA/cluster.id"
+  CLUSTER_ID="$(cat "$DATA/cluster.id")"
+  local t0=$SECONDS
+  on_nodes start || die "not every node started (see above); stop what did with: $0 stop"
+  write_client_files
+  say "$NODES nodes ready on $(bootstrap) ($SECURITY; replication factor $REPLICAS, min.insync.replicas $MIN_ISR) after $((SECONDS - t0))s; clients: $CLIENT_ENV"
+}
+
+# Whatever runs from this data folder: the single node and every node-N of a cluster.
+stop_all() {
+  local formed=0
+  [[ -n "${KAFKA_NODE_ID:-}" ]] || formed="$(find "$DATA" -maxdepth 1 -type d -name 'node-*' 2>/dev/null | wc -l)"
+  if [[ -f "$PROPS" ]] || ((formed == 0)); then cmd_stop; fi
+  ((formed == 0)) || on_nodes stop "$formed"
+}
+
+cluster=0
+if ((NODES > 1)) && [[ -z "${KAFKA_NODE_ID:-}" ]]; then cluster=1; fi
+
 case "${1:-}" in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
-  restart) cmd_stop && cmd_start ;;
-  status) cmd_status ;;
-  wait) cmd_wait ;;
+  start) if ((cluster)); then cluster_start; else cmd_start; fi ;;
+  stop) stop_all ;;
+  restart) stop_all && if ((cluster)); then cluster_start; else cmd_start; fi ;;
+  status) if ((cluster)); then on_nodes status; else cmd_status; fi ;;
+  wait) if ((cluster)); then on_nodes wait; else cmd_wait; fi ;;
   topics) shift; cmd_tool org.apache.kafka.tools.TopicCommand "$@" ;;
   groups) shift; cmd_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@" ;;
   acls) shift; cmd_tool org.apache.kafka.tools.AclCommand "$@" ;;

@@ -1,8 +1,8 @@
-// A throwaway three-node Kafka cluster (KRaft, each node broker + controller, RF 3, min ISR 2) on free ports in
-// a temp folder, with the jars infra/kafka resolves: for tests that kill, freeze and restart brokers.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// A throwaway Kafka cluster started by infra/kafka/kafka.sh itself (KRaft, three combined nodes, so the script's
+// replication factor 3 and min ISR 2 by default; or one node) on free ports in a temp folder, PLAINTEXT: for tests
+// that kill, freeze and restart brokers.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,10 +14,10 @@ import { freePorts } from '../support/ports';
 import { waitForGroupCoordinator } from '../support/topic-reader';
 
 const run = promisify(execFile);
-/** A test that dies must not leave brokers behind: they are children of this process. */
-const running = new Set<ClusterNode>();
+/** The script starts the nodes detached (setsid): a test that dies must still not leave them behind. */
+const running = new Set<KafkaTestCluster>();
 process.once('exit', () => {
-  for (const node of running) node.process?.kill('SIGKILL');
+  for (const cluster of running) for (const node of cluster.nodes) signalQuietly(cluster.pidOf(node), 'SIGKILL');
 });
 /** test/chaos from the sources, dist/test/chaos when compiled: both sit under the repository root. */
 const repoRoot = resolve(__dirname, __dirname.includes('/dist/') ? '../../..' : '../..');
@@ -28,11 +28,11 @@ export interface ClusterNode {
   port: number;
   controllerPort: number;
   dir: string;
-  process?: ChildProcess;
 }
 
 export interface ClusterOptions {
-  nodes?: number;
+  /** 3 (the script's default) or 1. */
+  nodes?: 1 | 3;
   /** JVM heap per node. */
   heap?: string;
   /** JIT tier 1 only: the nodes start in about half the CPU time, at lower peak throughput (benchmarks say false). */
@@ -43,28 +43,32 @@ export class KafkaTestCluster {
   private constructor(
     readonly dir: string,
     readonly nodes: ClusterNode[],
-    private readonly lib: string,
-    private readonly jvmFlags: string[],
+    private readonly env: NodeJS.ProcessEnv,
   ) {}
 
   static async start({ nodes: count = 3, heap = '384m', fastStart = true }: ClusterOptions = {}): Promise<KafkaTestCluster> {
-    const lib = (await run('bash', [kafkaScript, 'lib'], { cwd: repoRoot })).stdout.trim();
     const dir = mkdtempSync(join(tmpdir(), 'medshare-kafka-cluster-'));
-    // Above the private brokers' 29192-29391 (test/support/private-broker.ts).
+    // Above the private brokers' 29192-29391 (test/support/private-broker.ts). Node N: the pair at 2(N-1), as kafka.sh counts.
     const ports = await freePorts(29400, 29999, 2 * count);
     const nodes = Array.from({ length: count }, (_, index) => ({
       id: index + 1,
       port: ports[2 * index],
       controllerPort: ports[2 * index + 1],
-      dir: join(dir, `node-${index + 1}`),
+      dir: count === 1 ? dir : join(dir, `node-${index + 1}`),
     }));
-    const jvmFlags = ['-Xms128m', `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', ...(fastStart ? ['-XX:TieredStopAtLevel=1'] : [])];
-    const cluster = new KafkaTestCluster(dir, nodes, lib, jvmFlags);
-    // Kafka's cluster id is a UUID in unpadded URL-safe base64 (it may start with '-': passed as --cluster-id=).
-    const clusterId = randomBytes(16).toString('base64url');
+    const env = {
+      ...process.env,
+      KAFKA_NODES: String(count),
+      KAFKA_PORT: String(ports[0]),
+      KAFKA_CONTROLLER_PORT: String(ports[1]),
+      KAFKA_DATA_DIR: dir,
+      KAFKA_SECURITY: 'plaintext',
+      KAFKA_HEAP: `-Xms128m -Xmx${heap}${fastStart ? ' -XX:TieredStopAtLevel=1' : ''}`,
+    };
+    const cluster = new KafkaTestCluster(dir, nodes, env);
+    running.add(cluster);
     try {
-      await Promise.all(nodes.map((node) => cluster.format(node, clusterId)));
-      for (const node of nodes) cluster.launch(node);
+      await cluster.script('start');
       await cluster.waitUntilReady();
     } catch (error) {
       await cluster.stop();
@@ -89,7 +93,8 @@ export class KafkaTestCluster {
     try {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: specs.map((spec) => ({ topic: spec.name, numPartitions: partitions, replicationFactor: Math.min(3, this.nodes.length) })),
+        // The brokers' default.replication.factor, as the registry's topics get it (libs/messaging ensureTopics).
+        topics: specs.map((spec) => ({ topic: spec.name, numPartitions: partitions })),
       });
     } finally {
       await admin.disconnect();
@@ -135,81 +140,43 @@ export class KafkaTestCluster {
   }
 
   signal(node: ClusterNode, signal: NodeJS.Signals): void {
-    if (!node.process?.pid) throw new Error(`node ${node.id} is not running`);
-    process.kill(node.process.pid, signal);
+    const pid = this.pidOf(node);
+    if (pid === undefined) throw new Error(`node ${node.id} is not running`);
+    process.kill(pid, signal);
+  }
+
+  /** The node's process id while it runs (kafka.sh's pid file), else undefined. */
+  pidOf(node: ClusterNode): number | undefined {
+    const file = join(node.dir, 'kafka.pid');
+    const pid = existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : NaN;
+    // Only while that pid still is this node's broker: pids get reused.
+    return Number.isInteger(pid) && isBroker(pid, node) ? pid : undefined;
   }
 
   async kill(node: ClusterNode): Promise<void> {
-    const child = node.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
-    child.kill('SIGKILL');
-    await exited;
-    node.process = undefined;
+    const pid = this.pidOf(node);
+    if (pid === undefined) return;
+    process.kill(pid, 'SIGKILL');
+    await eventually(() => !isBroker(pid, node) || undefined, { timeoutMs: 10_000, intervalMs: 50, what: `node ${node.id} gone` });
   }
 
-  /** Starts a stopped node again on its ports and data. */
+  /** Starts a killed node again on its ports and data (kafka.sh start leaves the running ones alone). */
   async restart(node: ClusterNode): Promise<void> {
     await this.kill(node);
-    this.launch(node);
-    await eventually(() => this.startedSinceLaunch(node) || undefined, { timeoutMs: 60_000, intervalMs: 200, what: `node ${node.id} started` });
+    await this.script('start');
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((node) => this.kill(node)));
+    running.delete(this);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private async format(node: ClusterNode, clusterId: string): Promise<void> {
-    mkdirSync(node.dir, { recursive: true });
-    writeFileSync(join(node.dir, 'server.properties'), this.properties(node));
-    // The shared broker's logging, from the script that starts it.
-    writeFileSync(join(node.dir, 'log4j2.properties'), (await run('bash', [kafkaScript, 'log4j', join(node.dir, 'server.log')], { cwd: repoRoot })).stdout);
-    await run('java', [
-      '-Xmx256m',
-      '-cp',
-      `${this.lib}/*`,
-      `-Dlog4j2.configurationFile=${join(node.dir, 'log4j2.properties')}`,
-      'kafka.tools.StorageTool',
-      'format',
-      `--cluster-id=${clusterId}`,
-      '-c',
-      join(node.dir, 'server.properties'),
-    ]);
-  }
-
-  private launch(node: ClusterNode): void {
-    const out = openSync(join(node.dir, 'kafka.out'), 'a');
-    writeFileSync(join(node.dir, 'server.log'), '');
-    node.process = spawn(
-      'java',
-      [
-        ...this.jvmFlags,
-        '-Djava.awt.headless=true',
-        `-Dlog4j2.configurationFile=${join(node.dir, 'log4j2.properties')}`,
-        '-cp',
-        `${this.lib}/*`,
-        'kafka.Kafka',
-        join(node.dir, 'server.properties'),
-      ],
-      { stdio: ['ignore', out, out] },
-    );
-    closeSync(out);
-    running.add(node);
-    node.process.once('exit', () => running.delete(node));
-  }
-
-  private startedSinceLaunch(node: ClusterNode): boolean {
-    if (node.process?.exitCode !== null && node.process?.exitCode !== undefined) throw new Error(`node ${node.id} exited during start; see ${node.dir}`);
-    return readFileSync(join(node.dir, 'server.log'), 'utf8').includes('Kafka Server started');
+  private async script(command: 'start' | 'stop'): Promise<void> {
+    await run('bash', [kafkaScript, command], { cwd: repoRoot, env: this.env, maxBuffer: 4 * 1024 * 1024 });
   }
 
   private async waitUntilReady(): Promise<void> {
-    await eventually(() => this.nodes.every((node) => this.startedSinceLaunch(node)) || undefined, {
-      timeoutMs: 90_000,
-      intervalMs: 200,
-      what: 'three Kafka nodes started',
-    });
     const kafka = this.kafka(`cluster-ready-${process.pid}`);
     const admin = kafka.admin();
     await admin.connect();
@@ -218,45 +185,31 @@ export class KafkaTestCluster {
         timeoutMs: 30_000,
         what: 'every broker registered',
       });
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic: 'cluster-readiness', numPartitions: 1, replicationFactor: Math.min(3, this.nodes.length) }],
-      });
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'cluster-readiness', numPartitions: 1 }] });
     } finally {
       await admin.disconnect();
     }
     await waitForGroupCoordinator(kafka, 'cluster-readiness');
   }
+}
 
-  private properties(node: ClusterNode): string {
-    const voters = this.nodes.map((other) => `${other.id}@127.0.0.1:${other.controllerPort}`).join(',');
-    const replicas = Math.min(3, this.nodes.length);
-    const minIsr = Math.min(2, replicas);
-    return `process.roles=broker,controller
-node.id=${node.id}
-controller.quorum.voters=${voters}
-listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-controller.listener.names=CONTROLLER
-log.dirs=${join(node.dir, 'logs')}
-default.replication.factor=${replicas}
-min.insync.replicas=${minIsr}
-offsets.topic.replication.factor=${replicas}
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=${replicas}
-transaction.state.log.min.isr=${minIsr}
-transaction.state.log.num.partitions=3
-share.coordinator.state.topic.replication.factor=${replicas}
-share.coordinator.state.topic.min.isr=${minIsr}
-share.coordinator.state.topic.num.partitions=1
-auto.create.topics.enable=false
-group.initial.rebalance.delay.ms=0
-log.cleaner.dedupe.buffer.size=4194304
-num.network.threads=2
-num.io.threads=2
-num.recovery.threads.per.data.dir=1
-`;
+/** The node's broker (its server.properties on the command line, as kafka.sh checks), alive and not a zombie. */
+function isBroker(pid: number, node: ClusterNode): boolean {
+  try {
+    return (
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(join(node.dir, 'server.properties')) &&
+      !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    );
+  } catch {
+    return false;
+  }
+}
+
+function signalQuietly(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
   }
 }

@@ -3,6 +3,9 @@
 // topic once, a publish with a deadline answers within it while a leader is frozen, and sends move to the new
 // leader after one request timeout (10 s) instead of waiting for the frozen broker to wake up.
 // The full run (30 s freeze, 2,000 events/s) is test/chaos/leader-change.chaos.spec.ts.
+import { ConfigResourceTypes } from 'kafkajs';
+import { topics } from '@medshare/contracts';
+import { ensureTopics } from '@medshare/messaging';
 import { KafkaTestCluster } from '../chaos/kafka-cluster';
 import { runLeaderChange } from '../chaos/leader-change';
 
@@ -34,5 +37,23 @@ describe('publishing while partition leaders move', () => {
     expect(report.boundedPublish.elapsedMs).toBeLessThan(1_500);
     // One 10 s request timeout plus the move to the new leader; without the broker quarantine it was the whole freeze.
     expect(report.freezeStallMs).toBeLessThan(16_000);
+  });
+
+  it("gets every registry topic and the internal offsets topic on three replicas with min.insync.replicas 2 (kafka.sh's defaults)", async () => {
+    const kafka = cluster.kafka('leader-change-replication');
+    await ensureTopics(kafka, [topics.keys]);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topics.keys.name, '__consumer_offsets'] });
+      for (const topic of metadata.topics) for (const partition of topic.partitions) expect(partition.replicas).toHaveLength(3);
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topics.keys.name, configNames: ['min.insync.replicas'] }],
+      });
+      expect(resources[0].configEntries).toEqual([expect.objectContaining({ configName: 'min.insync.replicas', configValue: '2' })]);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -36,7 +36,14 @@ export interface PrivateBroker {
 export async function startPrivateBroker(name: string, { security = process.env.KAFKA_SECURITY ?? 'plaintext' } = {}): Promise<PrivateBroker> {
   const [port, controllerPort] = await freePorts(29192, 29392, 2);
   const dataDir = resolve(repoRoot, `.data/kafka-${name}`);
-  const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_CONTROLLER_PORT: String(controllerPort), KAFKA_DATA_DIR: dataDir, KAFKA_SECURITY: security };
+  const env = {
+    ...process.env,
+    KAFKA_NODES: '1',
+    KAFKA_PORT: String(port),
+    KAFKA_CONTROLLER_PORT: String(controllerPort),
+    KAFKA_DATA_DIR: dataDir,
+    KAFKA_SECURITY: security,
+  };
   const script = (command: 'start' | 'stop') => runCommand('bash', [resolve(repoRoot, 'infra/kafka/kafka.sh'), command], { cwd: repoRoot, env });
   const brokers = [`127.0.0.1:${port}`];
   await script('start');

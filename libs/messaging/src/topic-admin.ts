@@ -2,8 +2,11 @@
 import type { Kafka } from 'kafkajs';
 import type { TopicSpec } from '@medshare/contracts';
 
-/** Replication factor 1 suits the single local broker; production clusters pass 3 (KAFKA_REPLICATION_FACTOR). */
-export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], replicationFactor = 1): Promise<string[]> {
+/**
+ * Without a replication factor the brokers' `default.replication.factor` applies: 3 on infra/kafka's three nodes (with
+ * min.insync.replicas 2), 1 on a single node.
+ */
+export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], replicationFactor?: number): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -15,7 +18,7 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], re
         topics: missing.map((spec) => ({
           topic: spec.name,
           numPartitions: spec.partitions,
-          replicationFactor,
+          ...(replicationFactor === undefined ? {} : { replicationFactor }),
           configEntries: [
             { name: 'retention.ms', value: String(spec.retentionMs) },
             // Large sealed bundles: allow messages up to 8 MiB.

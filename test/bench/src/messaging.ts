@@ -16,7 +16,7 @@ const EVENTS = Number(process.env.MESSAGING_BENCH_EVENTS ?? 100_000);
 const topic = topics.governanceAlerts;
 
 export async function run(): Promise<BenchResult[]> {
-  const cluster = await KafkaTestCluster.start({ nodes: Number(process.env.MESSAGING_BENCH_NODES ?? 3), fastStart: false });
+  const cluster = await KafkaTestCluster.start({ nodes: process.env.MESSAGING_BENCH_NODES === '1' ? 1 : 3, fastStart: false });
   const results: BenchResult[] = [];
   try {
     await cluster.createTopics([topic], 6);

@@ -19,8 +19,10 @@ export async function topicsCommand(args: string[], io: CommandIo): Promise<numb
     return 0;
   }
   const kafka = cliKafka();
-  const replicationFactor = Number(process.env.KAFKA_REPLICATION_FACTOR ?? 1);
-  if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
+  // Unset: the brokers' default.replication.factor (3 on infra/kafka's cluster, 1 on a single node).
+  const setting = process.env.KAFKA_REPLICATION_FACTOR;
+  const replicationFactor = setting === undefined ? undefined : Number(setting);
+  if (replicationFactor !== undefined && (!Number.isInteger(replicationFactor) || replicationFactor < 1)) {
     io.err('KAFKA_REPLICATION_FACTOR must be a whole number of at least 1');
     return 2;
   }
