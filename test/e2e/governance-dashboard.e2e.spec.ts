@@ -1,7 +1,8 @@
 // The officer's dashboard in a real headless Chromium (Debian's, driven by puppeteer-core; nothing downloads a
 // browser): sign-in through the local OpenID Provider, a snooping alert raised by a scripted burst of reads
-// arriving live over server-sent events, the printable accounting of disclosures, and its FHIR download
-// verified with medshare-verify. Screenshots go to .data/artifacts/governance-dashboard/ (see the README).
+// arriving live over server-sent events, its case opened from the case queue, acknowledged and closed (the
+// closing step proven on the ledger), the printable accounting of disclosures, and its FHIR download verified
+// with medshare-verify. Screenshots go to .data/artifacts/governance-dashboard/ (see the README).
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -158,6 +159,51 @@ describe('governance dashboard in Chromium', () => {
     await shot('03-live-snooping-alert');
   });
 
+  it('opens the snooping case from the case queue, acknowledges it, notes and closes it; the closing step is proven on the ledger', async () => {
+    // The queue is rendered on the server: filter it with its form until the alert has become a case.
+    const snooperRow = `[...document.querySelectorAll('#case-rows tr')].find((row) => row.textContent.includes('${snooper}'))`;
+    await eventually(
+      async () => {
+        await page.goto(`${governance.baseUrl}/`);
+        await page.select('#case-kind', 'access-volume');
+        await Promise.all([page.waitForNavigation(), page.click('#cases button[type=submit]')]);
+        return (await page.evaluate(`Boolean(${snooperRow})`)) === true || undefined;
+      },
+      { what: "the snooping alert's case in the queue", timeoutMs: 30_000 },
+    );
+    expect(new URL(page.url()).searchParams.get('kind')).toBe('access-volume');
+    await shot('04-case-queue');
+    await Promise.all([page.waitForNavigation(), page.evaluate(`${snooperRow}.querySelector('a').click()`)]);
+    const caseId = await page.$eval('dd[data-fact=case]', (element) => element.textContent ?? '');
+    expect(caseId).toMatch(/^case-[0-9a-f]{40}$/);
+    expect(await page.$eval('dd[data-fact=practitioner]', (element) => element.textContent)).toBe(snooper);
+    expect(await page.$eval('#alerts tbody', (element) => element.textContent)).toContain('access-volume');
+
+    const fact = (name: string) => page.$eval(`dd[data-fact="${name}"]`, (element) => element.textContent);
+    await Promise.all([page.waitForNavigation(), page.click('button[data-state=acknowledged]')]);
+    expect(await fact('state')).toBe('acknowledged');
+    await Promise.all([page.waitForNavigation(), page.click('#assign-me')]);
+    expect(await fact('assignee')).toBe('officer-hosp-a');
+    await page.type('#note', 'Spoke to the ward manager: no clinical reason for these reads.');
+    await Promise.all([page.waitForNavigation(), page.click('#note-form button[type=submit]')]);
+    expect(await page.$eval('#notes tbody', (element) => element.textContent)).toContain('no clinical reason');
+    await shot('05-case-acknowledged');
+    await Promise.all([page.waitForNavigation(), page.click('button[data-state=closed-violation]')]);
+    expect(await fact('state')).toBe('closed-violation');
+    await shot('06-case-closed');
+
+    const detail = (await page.evaluate(async (id) => (await fetch(`/v1/cases/${id}`)).json(), caseId)) as {
+      timeline: { eventId: string; action: string; state: string; actor: string }[];
+    };
+    const closing = detail.timeline.at(-1);
+    expect(closing).toMatchObject({ action: 'state-changed', state: 'closed-violation', actor: 'officer-hosp-a' });
+    await eventually(async () => ((await fetch(`${ledger.baseUrl}/v1/events/${closing?.eventId}/proof`)).ok ? true : undefined), {
+      what: 'the closing step proven on the ledger',
+      timeoutMs: 30_000,
+    });
+    await Promise.all([page.waitForNavigation(), page.click('nav a[href="../#cases"]')]);
+  });
+
   it('opens the printable accounting of disclosures from the report form, and its FHIR download verifies with medshare-verify', async () => {
     await eventually(
       async () => {
@@ -173,7 +219,7 @@ describe('governance dashboard in Chromium', () => {
     await Promise.all([page.waitForNavigation(), page.click('#disclosure-form button[type=submit]')]);
     expect(await page.$eval('h1', (element) => element.textContent)).toContain('Accounting of disclosures');
     expect(await page.content()).toContain(disclosure.id);
-    await shot('04-accounting-of-disclosures');
+    await shot('07-accounting-of-disclosures');
 
     const bundle = await page.evaluate(
       async (query) => (await fetch(`/v1/reports/disclosures?${query}&format=fhir`)).text(),
@@ -198,9 +244,9 @@ describe('governance dashboard in Chromium', () => {
     expect((await fetch(`${governance.baseUrl}/auth/me`, { headers: { cookie: `medshare_gov_session=${session}` } })).status).toBe(200);
     await Promise.all([page.waitForNavigation(), page.click('#sign-out')]);
     expect(new URL(page.url()).origin).toBe(oidc.issuer);
-    await shot('05-provider-sign-out');
+    await shot('08-provider-sign-out');
     await Promise.all([page.waitForNavigation(), page.click('button[name=logout]')]);
-    await shot('06-signed-out');
+    await shot('09-signed-out');
     expect((await browser.cookies()).find((cookie) => cookie.name === 'medshare_gov_session')).toBeUndefined();
     expect((await fetch(`${governance.baseUrl}/auth/me`, { headers: { cookie: `medshare_gov_session=${session}` } })).status).toBe(401);
     expect(pageErrors).toEqual([]);

@@ -125,6 +125,18 @@ const CALLS: Record<ServiceName, Call[]> = {
     { name: 'the summary', status: 200, path: '/v1/summary', auth: 'operator' },
     { name: 'alerts with a bad limit', status: 400, path: '/v1/alerts?limit=0', auth: 'operator' },
     { name: 'alerts without a credential', status: 401, path: '/v1/alerts' },
+    { name: 'cases', status: 200, path: '/v1/cases?state=open,acknowledged&limit=5', auth: 'operator' },
+    { name: 'cases with an unknown state', status: 400, path: '/v1/cases?state=lost', auth: 'operator' },
+    { name: 'an unknown case', status: 404, path: `/v1/cases/case-${'0'.repeat(40)}`, auth: 'operator' },
+    { name: 'a case id that is none', status: 400, path: '/v1/cases/x', auth: 'operator' },
+    {
+      name: "the operator changing a case's state",
+      status: 403,
+      method: 'POST',
+      path: `/v1/cases/case-${'0'.repeat(40)}/state`,
+      auth: 'operator',
+      body: { state: 'acknowledged' },
+    },
     { name: 'the signed-out page', status: 200, path: '/auth/signed-out' },
   ],
 };

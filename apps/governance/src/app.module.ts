@@ -9,6 +9,7 @@ import { AuthController } from './auth/auth.controller';
 import { authProviders } from './auth/auth.providers';
 import { CaseEscalator } from './cases/case-escalator';
 import { CaseNotes, DEV_CASE_NOTES_KEY } from './cases/case-notes';
+import { CasesController } from './cases/cases.controller';
 import { CasesRepository } from './cases/cases.repository';
 import { CasesService } from './cases/cases.service';
 import { caseLimitsOf, privacyLimitsOf, type GovernanceConfig } from './config';
@@ -36,7 +37,7 @@ export class GovernanceModule {
     return {
       module: GovernanceModule,
       imports: [PlatformModule.forRoot({ service: 'governance', config, logger, keys, database: { entities: [], migrations } })],
-      controllers: [GovernanceController, AuthController, ReportsController, DashboardController],
+      controllers: [GovernanceController, CasesController, AuthController, ReportsController, DashboardController],
       providers: [
         repository(AlertsRepository),
         repository(OutboxRepository),

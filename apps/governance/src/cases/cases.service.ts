@@ -2,7 +2,7 @@
 // change is a governance.case.v1 event (outbox, then Kafka, then the ledger); overdue open cases escalate.
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { envelope, topics } from '@medshare/contracts';
+import { envelope, MAX_NOTE_CHARS, officerSubject, topics } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
 import type { Logger } from '@medshare/service-kit';
 import { AlertsRepository, type StoredAlert } from '../alerts/alerts.repository';
@@ -16,6 +16,8 @@ export const CASES_SOURCE = 'governance';
 
 /** An officer of one institution, or the platform operator (sees every case, never a patient pseudonym). */
 export type Scope = { operator: true } | { institution: string };
+/** Who may change a case and read its notes: an officer of the case's own institution. */
+export type Handler = { institution: string };
 
 export interface CaseSummary {
   caseId: string;
@@ -53,9 +55,6 @@ export interface CaseDetail extends CaseSummary {
 /** The officer's filter: the query without the scope, which the caller's login decides. */
 export type CaseFilter = Omit<CaseQuery, 'institution' | 'states'> & { state?: CaseState[] };
 
-const ACTOR = /^[A-Za-z0-9._@:-]{1,128}$/;
-const MAX_NOTE_CHARS = 10_000;
-
 export class CasesService {
   constructor(
     private readonly dataSource: DataSource,
@@ -89,7 +88,8 @@ export class CasesService {
     };
   }
 
-  async transition(scope: Scope, caseId: string, command: { to: CaseState; actor: string }): Promise<CaseSummary> {
+  /** Officers of the case's own institution handle it (its staff acted); an officer who only holds the patient's records reads it. */
+  async transition(scope: Handler, caseId: string, command: { to: CaseState; actor: string }): Promise<CaseSummary> {
     const actor = checkActor(command.actor);
     return this.change(scope, caseId, actor, (record) => {
       if (!canTransition(record.state, command.to))
@@ -98,29 +98,29 @@ export class CasesService {
     });
   }
 
-  async assign(scope: Scope, caseId: string, command: { assignee: string; actor: string }): Promise<CaseSummary> {
+  async assign(scope: Handler, caseId: string, command: { assignee: string; actor: string }): Promise<CaseSummary> {
     const actor = checkActor(command.actor);
     const assignee = checkActor(command.assignee, 'assignee');
     return this.change(scope, caseId, actor, (record) => ({ action: 'assigned', state: record.state, assignee }));
   }
 
   /** Only officers of the case's own institution write and read notes: they may name the patient. */
-  async addNote(scope: { institution: string }, caseId: string, command: { text: string; actor: string }): Promise<{ noteId: string }> {
+  async addNote(scope: Handler, caseId: string, command: { text: string; actor: string }): Promise<{ noteId: string }> {
     const actor = checkActor(command.actor);
     if (typeof command.text !== 'string' || command.text.trim().length === 0 || command.text.length > MAX_NOTE_CHARS) {
       throw new CaseError(CaseErrorCode.InvalidInput, `text: a note of 1-${MAX_NOTE_CHARS} characters`);
     }
     const noteId = randomUUID();
-    await this.change(scope, caseId, actor, (record) => {
-      if (record.institution !== scope.institution) throw new CaseError(CaseErrorCode.NotFound, 'no such case');
-      return { action: 'note-added', state: record.state, note: this.notes.seal(caseId, record.institution, noteId, command.text) };
-    });
+    await this.change(scope, caseId, actor, (record) => ({
+      action: 'note-added',
+      state: record.state,
+      note: this.notes.seal(caseId, record.institution, noteId, command.text),
+    }));
     return { noteId };
   }
 
-  async readNotes(scope: { institution: string }, caseId: string): Promise<{ noteId: string; at: string; actor: string | null; text: string }[]> {
-    const record = await this.cases.byId(caseId);
-    if (!record || record.institution !== scope.institution) throw new CaseError(CaseErrorCode.NotFound, 'no such case');
+  async readNotes(scope: Handler, caseId: string): Promise<{ noteId: string; at: string; actor: string | null; text: string }[]> {
+    const record = handledBy(scope, await this.visible(scope, caseId));
     const timeline = await this.cases.timeline(caseId);
     return timeline.flatMap(({ note, at, actor }) => {
       if (!note) return [];
@@ -156,12 +156,12 @@ export class CasesService {
   }
 
   private async change(
-    scope: Scope,
+    scope: Handler,
     caseId: string,
     actor: string,
     decide: (record: CaseRecord) => CaseChange & { note?: CaseEvent['data']['note'] },
   ): Promise<CaseSummary> {
-    if (!(await this.visible(scope, caseId))) throw new CaseError(CaseErrorCode.NotFound, 'no such case');
+    handledBy(scope, await this.visible(scope, caseId));
     const next = await this.dataSource.transaction(async (manager) => {
       const record = await this.cases.lockedCase(manager, caseId);
       if (!record) throw new CaseError(CaseErrorCode.NotFound, 'no such case');
@@ -210,6 +210,13 @@ export class CasesService {
   }
 }
 
+/** The case, if the officer's institution is the one that handles it: 404 out of view, 403 in view but another's. */
+function handledBy(scope: Handler, record: CaseRecord | undefined): CaseRecord {
+  if (!record) throw new CaseError(CaseErrorCode.NotFound, 'no such case');
+  if (record.institution !== scope.institution) throw new CaseError(CaseErrorCode.NotCaseInstitution, "only officers of the case's institution handle it");
+  return record;
+}
+
 function summaryOf(record: CaseRecord, scope: Scope): CaseSummary {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
@@ -238,6 +245,6 @@ function withoutPatient(details: Record<string, string | number | boolean>): Rec
 }
 
 function checkActor(value: string, field = 'actor'): string {
-  if (typeof value !== 'string' || !ACTOR.test(value)) throw new CaseError(CaseErrorCode.InvalidInput, `${field}: 1-128 letters, digits or . _ @ : -`);
+  if (!officerSubject.safeParse(value).success) throw new CaseError(CaseErrorCode.InvalidInput, `${field}: 1-128 letters, digits or . _ @ : -`);
   return value;
 }

@@ -1,12 +1,11 @@
 // Server-rendered SVG bar charts: no script, no external asset, readable by screen readers (role img, a title
 // listing every value) and printable.
+import { escapeHtml as escape } from '../http/html';
 
 export interface Bar {
   label: string;
   value: number;
 }
-
-const escape = (value: unknown): string => String(value).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /** Vertical bars with the value above each and the label below; the colour passes WCAG AA on white. */
 export function barChart(title: string, bars: readonly Bar[], { width = 560, height = 180, colour = '#1f4e8c' } = {}): string {

@@ -1,19 +1,25 @@
-// The dashboard page and its live feed (server-sent events of newly stored alerts, in the officer's scope).
-import { Controller, Get, Inject, Req, Res, UseGuards } from '@nestjs/common';
+// The dashboard page, a case's page, and the live feed (server-sent events of newly stored alerts, in the officer's
+// scope).
+import { Controller, Get, Inject, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
+import { caseParams, caseQuery } from '@medshare/contracts';
 import { Readiness, SERVICE_CONFIG } from '@medshare/service-kit';
 import { asSeenBy, institutionOf } from '../alerts/alert-scope';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { scopeOf, type Officer } from '../auth/officer';
 import { OfficerAuthenticator } from '../auth/officer-authenticator';
 import { CurrentOfficer, OfficerGuard } from '../auth/officer.guard';
+import { CaseError, CaseErrorCode } from '../cases/case-error';
+import { CasesService } from '../cases/cases.service';
 import type { GovernanceConfig } from '../config';
 import { ConsumptionStats } from '../consumption/consumption-stats';
 import { GovernanceError, GovernanceErrorCode } from '../http/governance-error';
 import { pageSecurityHeaders } from '../http/page-security';
+import { parseInput } from '../http/parse-input';
 import { ReportsRepository } from '../reports/reports.repository';
 import { barChart, daily } from './charts';
+import { casePage, TO_HANDLE } from './case-pages';
 import { dashboardPage } from './dashboard-page';
 
 const DAY = 86_400_000;
@@ -25,30 +31,28 @@ export class DashboardController {
   constructor(
     private readonly authenticator: OfficerAuthenticator,
     private readonly alerts: AlertsRepository,
+    private readonly cases: CasesService,
     private readonly reports: ReportsRepository,
     private readonly stats: ConsumptionStats,
     private readonly readiness: Readiness,
     @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
   ) {}
 
-  /** A browser without a session is sent to sign in. */
+  /** The case queue takes the filters of GET /v1/cases (a form's empty choice means no filter; state: what is still to handle). */
   @Get()
-  async page(@Req() request: Request, @Res() response: Response): Promise<void> {
-    let officer: Officer;
-    try {
-      officer = await this.authenticator.authenticate(request);
-    } catch (error) {
-      if (!(error instanceof GovernanceError && error.code === GovernanceErrorCode.Unauthenticated)) throw error;
-      response.status(302).set('Cache-Control', 'no-store').location('/auth/login').end();
-      return;
-    }
+  async page(@Req() request: Request, @Res() response: Response, @Query() query: Record<string, unknown>): Promise<void> {
+    const officer = await this.signedIn(request, response);
+    if (officer === undefined) return;
+    const chosen = Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+    const filter = parseInput(caseQuery, { limit: 50, ...chosen }, GovernanceErrorCode.InvalidQuery);
     const scope = scopeOf(officer);
     const institution = institutionOf(scope);
     const now = new Date();
-    const [perDay, perPurpose, counts, latest, ledgerHead] = await Promise.all([
+    const [perDay, perPurpose, counts, cases, latest, ledgerHead] = await Promise.all([
       this.alerts.perDay(new Date(now.getTime() - 14 * DAY), institution),
       this.reports.perPurpose(new Date(now.getTime() - 30 * DAY), institution),
       this.alerts.counts(institution),
+      this.cases.find(scope, { ...filter, state: filter.state ?? [...TO_HANDLE] }),
       this.alerts.find({ limit: 50, ...(institution === undefined ? {} : { institution }) }),
       this.ledgerHead(),
     ]);
@@ -69,6 +73,12 @@ export class DashboardController {
               { colour: '#2d6a4f' },
             ),
             bySeverity,
+            cases,
+            filter: {
+              state: (filter.state ?? TO_HANDLE).join(','),
+              ...(filter.severity === undefined ? {} : { severity: filter.severity }),
+              ...(filter.kind === undefined ? {} : { kind: filter.kind }),
+            },
             alerts: latest.map((alert) => asSeenBy(scope, alert)),
             consumed: this.stats.snapshot(),
             ledgerHead,
@@ -76,6 +86,31 @@ export class DashboardController {
           nonce,
         ),
       );
+  }
+
+  /** A case's page: its officers (of the case's institution) also get its notes and the buttons for the next steps. */
+  @Get('cases/:caseId')
+  async casePage(@Req() request: Request, @Res() response: Response, @Param() params: Record<string, string>): Promise<void> {
+    const officer = await this.signedIn(request, response);
+    if (officer === undefined) return;
+    const { caseId } = parseInput(caseParams, params, GovernanceErrorCode.InvalidPath);
+    const detail = await this.cases.get(scopeOf(officer), caseId);
+    if (!detail) throw new CaseError(CaseErrorCode.NotFound, 'no such case');
+    const handles = officer.role === 'privacy-officer' && officer.institution === detail.institution;
+    const notes = handles ? await this.cases.readNotes({ institution: officer.institution }, caseId) : undefined;
+    const nonce = randomBytes(18).toString('base64');
+    response.status(200).set(pageSecurityHeaders(nonce)).send(casePage({ officer, detail, notes }, nonce));
+  }
+
+  /** The officer, or undefined after sending a browser without a session to sign in. */
+  private async signedIn(request: Request, response: Response): Promise<Officer | undefined> {
+    try {
+      return await this.authenticator.authenticate(request);
+    } catch (error) {
+      if (!(error instanceof GovernanceError && error.code === GovernanceErrorCode.Unauthenticated)) throw error;
+      response.status(302).set('Cache-Control', 'no-store').location('/auth/login').end();
+      return undefined;
+    }
   }
 
   /** Alerts stored from now on, as `event: alert` messages; ends when the service stops (the browser reconnects). */

@@ -2,16 +2,12 @@
 // is the published contract's (libs/contracts/src/http/governance.ts).
 import { alertQuery } from '@medshare/contracts';
 import type { AlertQuery } from '../alerts/alerts.repository';
-import { GovernanceError, GovernanceErrorCode } from './governance-error';
+import { GovernanceErrorCode } from './governance-error';
+import { parseInput } from './parse-input';
 
 export { SINCE_RANGE } from '@medshare/contracts';
 
 export function parseAlertQuery(query: Record<string, unknown>): AlertQuery {
-  const parsed = alertQuery.safeParse(query);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`);
-    throw new GovernanceError(GovernanceErrorCode.InvalidQuery, problems.join('; '));
-  }
-  const { kind, since, limit } = parsed.data;
+  const { kind, since, limit } = parseInput(alertQuery, query, GovernanceErrorCode.InvalidQuery);
   return { limit, ...(kind === undefined ? {} : { kind }), ...(since === undefined ? {} : { since }) };
 }

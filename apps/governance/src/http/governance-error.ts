@@ -3,6 +3,9 @@ import { CodedError, type ErrorTable } from '@medshare/service-kit';
 
 export enum GovernanceErrorCode {
   InvalidQuery = 'invalid-query',
+  InvalidPath = 'invalid-path',
+  InvalidBody = 'invalid-body',
+  UnsupportedMediaType = 'unsupported-media-type',
   Unauthenticated = 'unauthenticated',
   Forbidden = 'forbidden',
   /** A state change with a session cookie but without the session's CSRF token or from another origin. */
@@ -15,6 +18,9 @@ export enum GovernanceErrorCode {
 
 const GOVERNANCE_ERRORS: ErrorTable<GovernanceErrorCode> = {
   [GovernanceErrorCode.InvalidQuery]: { status: 400, issueType: 'invalid' },
+  [GovernanceErrorCode.InvalidPath]: { status: 400, issueType: 'invalid' },
+  [GovernanceErrorCode.InvalidBody]: { status: 400, issueType: 'invalid' },
+  [GovernanceErrorCode.UnsupportedMediaType]: { status: 415, issueType: 'not-supported' },
   [GovernanceErrorCode.Unauthenticated]: { status: 401, issueType: 'login' },
   [GovernanceErrorCode.Forbidden]: { status: 403, issueType: 'forbidden' },
   [GovernanceErrorCode.CsrfRejected]: { status: 403, issueType: 'security' },

@@ -1,7 +1,7 @@
 // Printable report pages (server-rendered HTML, no script, print styles) and the institution report as CSV.
 import type { DisclosureLine, Period, ShredLine } from './reports.repository';
+import { escapeHtml as escape } from '../http/html';
 
-const escape = (value: unknown): string => String(value).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 const day = (instant: Date) => instant.toISOString().slice(0, 10);
 
 export interface PageSection {

@@ -3,6 +3,7 @@
 // contract's (libs/contracts/src/http/governance.ts).
 import { REPORT_FORMATS, reportQuery } from '@medshare/contracts';
 import { GovernanceError, GovernanceErrorCode } from '../http/governance-error';
+import { parseInput } from '../http/parse-input';
 
 export { REPORT_FORMATS } from '@medshare/contracts';
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -18,14 +19,7 @@ export interface ReportQuery {
 }
 
 export function parseReportQuery(query: Record<string, unknown>, formats: readonly ReportFormat[], now = new Date()): ReportQuery {
-  const parsed = reportQuery.safeParse(query);
-  if (!parsed.success) {
-    throw new GovernanceError(
-      GovernanceErrorCode.InvalidQuery,
-      parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || 'query'}: ${issue.message}`).join('; '),
-    );
-  }
-  const { patient, from, to = now, institution, format } = parsed.data;
+  const { patient, from, to = now, institution, format } = parseInput(reportQuery, query, GovernanceErrorCode.InvalidQuery);
   if (!formats.includes(format)) throw new GovernanceError(GovernanceErrorCode.InvalidQuery, `format: this report comes as ${formats.join(', ')}`);
   const period = { from: from ?? new Date(to.getTime() - DEFAULT_PERIOD_MS), to };
   if (period.from >= period.to) throw new GovernanceError(GovernanceErrorCode.InvalidQuery, 'from: must be before to');

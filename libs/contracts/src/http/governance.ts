@@ -1,7 +1,8 @@
-// The governance service's HTTP contract: alerts, the summary, the dashboard and officers' sign-in. Add a route: one
-// entry in `routes`.
+// The governance service's HTTP contract: alerts, cases, the summary, the dashboard and officers' sign-in. Add a
+// route: one entry in `routes`.
 import { z } from 'zod';
 import { eventSchemas } from '../event-types';
+import { caseStates } from '../events/governance';
 import { jsonObject, type HttpAnswer, type HttpApi, type HttpAuth, type HttpRoute } from './openapi';
 
 export const MAX_ALERTS_PER_PAGE = 500;
@@ -12,23 +13,56 @@ export const MAX_ALERTS_PER_PAGE = 500;
  */
 export const SINCE_RANGE = { earliest: new Date('0001-01-01T00:00:00.000Z'), latest: new Date('9999-12-31T23:59:59.999Z') } as const;
 
+/** An ISO instant with an offset, within SINCE_RANGE. */
+const boundedInstant = z.iso
+  .datetime({ offset: true })
+  .transform((text) => new Date(text))
+  .refine((instant) => instant >= SINCE_RANGE.earliest && instant <= SINCE_RANGE.latest, 'must be an instant in the years 0001-9999 (UTC)');
+
 /** GET /v1/alerts query string (apps/governance parses it with this schema). */
 export const alertQuery = z.strictObject({
   kind: eventSchemas['governance.alert.v1'].shape.kind.optional(),
-  since: z.iso
-    .datetime({ offset: true })
-    .transform((text) => new Date(text))
-    .refine((instant) => instant >= SINCE_RANGE.earliest && instant <= SINCE_RANGE.latest, 'must be an instant in the years 0001-9999 (UTC)')
-    .optional(),
+  since: boundedInstant.optional(),
   limit: z.coerce.number().int().min(1).max(MAX_ALERTS_PER_PAGE).default(100),
 });
 
-export const REPORT_FORMATS = ['json', 'fhir', 'html', 'csv'] as const;
+export const MAX_CASES_PER_PAGE = 500;
+export const MAX_NOTE_CHARS = 10_000;
 
-const reportInstant = z.iso
-  .datetime({ offset: true })
-  .transform((text) => new Date(text))
-  .refine((date) => date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999, 'must be an instant in the years 0001-9999 (UTC)');
+/** Officers' login ids as case events carry them (actor, assignee). */
+export const officerSubject = z.string().regex(/^[A-Za-z0-9._@:-]{1,128}$/, 'must be 1-128 letters, digits or . _ @ : -');
+
+/** GET /v1/cases query string: `state` is one state or several separated by commas; `since`/`until` bound the last change. */
+export const caseQuery = z.strictObject({
+  state: z
+    .string()
+    .transform((text) => text.split(','))
+    .pipe(z.array(z.enum(caseStates)).min(1).max(caseStates.length))
+    .optional(),
+  kind: eventSchemas['governance.alert.v1'].shape.kind.optional(),
+  severity: eventSchemas['governance.alert.v1'].shape.severity.optional(),
+  practitioner: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be a practitioner pseudonym')
+    .optional(),
+  since: boundedInstant.optional(),
+  until: boundedInstant.optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_CASES_PER_PAGE).default(100),
+});
+
+/** A case id as governance derives it (apps/governance/src/cases/case-rules.ts). */
+export const caseParams = z.strictObject({ caseId: z.string().regex(/^case-[0-9a-f]{40}$/, 'must be a case id') });
+
+export const caseStateBody = z.strictObject({ state: z.enum(caseStates) });
+export const caseAssigneeBody = z.strictObject({ assignee: officerSubject });
+export const caseNoteBody = z.strictObject({
+  text: z
+    .string()
+    .max(MAX_NOTE_CHARS)
+    .refine((text) => text.trim().length > 0, 'must not be empty'),
+});
+
+export const REPORT_FORMATS = ['json', 'fhir', 'html', 'csv'] as const;
 
 /** A FHIR token `system|value` of one of the patient's identifiers; the system an absolute URI. */
 const patientToken = z
@@ -40,8 +74,8 @@ const patientToken = z
 /** The query of every compliance report (apps/governance/src/reports parses it with this schema). */
 export const reportQuery = z.strictObject({
   patient: patientToken.optional(),
-  from: reportInstant.optional(),
-  to: reportInstant.optional(),
+  from: boundedInstant.optional(),
+  to: boundedInstant.optional(),
   institution: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be an institution id')
@@ -58,6 +92,23 @@ const refusals: Record<number, HttpAnswer> = {
   401: { description: 'not signed in, no or a wrong token' },
   403: { description: 'not an officer, or a CSRF check failed' },
 };
+const caseSummary = z.looseObject({ caseId: z.string(), institution: z.string(), state: z.enum(caseStates), riskScore: z.number() });
+const caseChange = (what: string, body: z.ZodType): HttpRoute => ({
+  method: 'post',
+  path: `/v1/cases/{caseId}/${what}`,
+  summary: `set the case's ${what} (privacy officer of the case's institution; a governance.case.v1 event)`,
+  auth: OFFICER,
+  params: caseParams,
+  body: { 'application/json': body },
+  answers: {
+    200: { description: 'the case as it is now', content: { 'application/json': caseSummary } },
+    400: { description: 'the body is wrong (named)' },
+    ...refusals,
+    404: { description: "no such case in the officer's view" },
+    409: { description: 'the case cannot move to that state from its own' },
+    415: { description: 'not application/json' },
+  },
+});
 
 export const governanceApi: HttpApi = {
   service: 'governance',
@@ -75,6 +126,71 @@ export const governanceApi: HttpApi = {
         200: { description: 'the alerts', content: { 'application/json': z.strictObject({ alerts: z.array(jsonObject) }) } },
         400: { description: 'a query parameter is wrong (named)' },
         ...refusals,
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/cases',
+      summary: "cases, last changed first (an officer sees its staff's cases and those about patients it holds records of)",
+      auth: OFFICER,
+      query: caseQuery,
+      answers: {
+        200: { description: 'the cases', content: { 'application/json': z.strictObject({ cases: z.array(caseSummary) }) } },
+        400: { description: 'a query parameter is wrong (named)' },
+        ...refusals,
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/cases/{caseId}',
+      summary: 'one case with its alerts and its timeline',
+      auth: OFFICER,
+      params: caseParams,
+      answers: {
+        200: {
+          description: 'the case',
+          content: { 'application/json': caseSummary.extend({ alerts: z.array(jsonObject), timeline: z.array(jsonObject) }) },
+        },
+        400: { description: 'not a case id' },
+        ...refusals,
+        404: { description: "no such case in the officer's view" },
+      },
+    },
+    caseChange('state', caseStateBody),
+    caseChange('assignee', caseAssigneeBody),
+    {
+      method: 'get',
+      path: '/v1/cases/{caseId}/notes',
+      summary: "the case's notes, opened (privacy officer of the case's institution only)",
+      auth: OFFICER,
+      params: caseParams,
+      answers: {
+        200: {
+          description: 'the notes, oldest first',
+          content: {
+            'application/json': z.strictObject({
+              notes: z.array(z.strictObject({ noteId: z.string(), at: z.string(), actor: z.string().nullable(), text: z.string() })),
+            }),
+          },
+        },
+        400: { description: 'not a case id' },
+        ...refusals,
+        404: { description: "no such case of the officer's institution" },
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/cases/{caseId}/notes',
+      summary: "add a note, sealed (privacy officer of the case's institution; a governance.case.v1 event)",
+      auth: OFFICER,
+      params: caseParams,
+      body: { 'application/json': caseNoteBody },
+      answers: {
+        201: { description: 'the note was added', content: { 'application/json': z.strictObject({ noteId: z.string() }) } },
+        400: { description: 'the body is wrong (named)' },
+        ...refusals,
+        404: { description: "no such case of the officer's institution" },
+        415: { description: 'not application/json' },
       },
     },
     {
@@ -100,9 +216,29 @@ export const governanceApi: HttpApi = {
     {
       method: 'get',
       path: '/',
-      summary: 'the dashboard page',
+      summary: "the dashboard page; its case queue takes GET /v1/cases' filters (default: the cases still to handle)",
       auth: 'session',
-      answers: { 200: { description: 'the dashboard', content: HTML }, 302: { description: 'no session: to /auth/login' }, 403: refusals[403] },
+      query: caseQuery,
+      answers: {
+        200: { description: 'the dashboard', content: HTML },
+        302: { description: 'no session: to /auth/login' },
+        400: { description: 'a filter is wrong (named)' },
+        403: refusals[403],
+      },
+    },
+    {
+      method: 'get',
+      path: '/cases/{caseId}',
+      summary: "a case's page: facts, next steps and notes (its institution's officers), alerts, timeline",
+      auth: 'session',
+      params: caseParams,
+      answers: {
+        200: { description: 'the case page', content: HTML },
+        302: { description: 'no session: to /auth/login' },
+        400: { description: 'not a case id' },
+        403: refusals[403],
+        404: { description: "no such case in the officer's view" },
+      },
     },
     {
       method: 'get',

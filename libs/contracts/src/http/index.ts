@@ -11,6 +11,21 @@ export const httpApis: readonly HttpApi[] = [ingestionApi, encryptionApi, access
 export * from './openapi';
 export { accessControlApi, decisionQuestion } from './access-control';
 export { encryptionApi, shredRequest } from './encryption';
-export { alertQuery, governanceApi, MAX_ALERTS_PER_PAGE, REPORT_FORMATS, reportQuery, SINCE_RANGE } from './governance';
+export {
+  alertQuery,
+  caseAssigneeBody,
+  caseNoteBody,
+  caseParams,
+  caseQuery,
+  caseStateBody,
+  governanceApi,
+  MAX_ALERTS_PER_PAGE,
+  MAX_CASES_PER_PAGE,
+  MAX_NOTE_CHARS,
+  officerSubject,
+  REPORT_FORMATS,
+  reportQuery,
+  SINCE_RANGE,
+} from './governance';
 export { idempotencyKey, ingestionApi } from './ingestion';
 export { ledgerApi } from './ledger';
