@@ -1,6 +1,7 @@
-// Large attachments end to end on the real three-copy Ceph store: an upload interrupted mid-way resumes where it
-// stopped, the stored chunks are ciphertext at keyed-hash addresses, the ledger's topic gets the file's keyed hash,
-// size and chunk count, a permitted read streams it back whole and by byte range, still with one OSD killed -9, a
+// Large attachments end to end on the real three-copy Ceph store: an upload interrupted mid-way (a broken connection,
+// or ingestion killed -9 with a chunk in its hands) resumes where it stopped, nothing half-visible or doubled, the
+// stored chunks are ciphertext at keyed-hash addresses, the ledger's topic gets the file's keyed hash, size and chunk
+// count, a permitted read streams it back whole and by byte range, still with one OSD killed -9, a
 // research read is refused, and after the patient is shredded nobody reads it again.
 import { createHash, randomBytes } from 'node:crypto';
 import { topics } from '@medshare/contracts';
@@ -10,7 +11,7 @@ import { ehrExport, patientBundle, type EhrExport } from '@medshare/synthetic';
 import { queryRows, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { NATIONAL_ID, startFhirPlatform, type FhirPlatform } from '../support/fhir-platform';
-import { cephCommand } from '../support/object-store';
+import { cephCommand, objectKeys } from '../support/object-store';
 import { readTopic, topicEnds, type Offsets } from '../support/topic-reader';
 
 const MIB = 1024 * 1024;
@@ -43,8 +44,8 @@ describe('large attachments on the replicated object store', () => {
   const nationalId = () => exported.patients[0].nationalId;
   const uploadPath = () => `/v1/attachments/${fileId}`;
   const holderToken = () => platform.systemToken(platform.holder);
-  const readFile = (range?: string, purpose = 'TREAT') =>
-    fetch(`${platform.access.baseUrl}/v1/patients/${encodeURIComponent(`${NATIONAL_ID}|${nationalId()}`)}/files/${fileId}?purpose=${purpose}`, {
+  const readFile = (range?: string, purpose = 'TREAT', file = fileId) =>
+    fetch(`${platform.access.baseUrl}/v1/patients/${encodeURIComponent(`${NATIONAL_ID}|${nationalId()}`)}/files/${file}?purpose=${purpose}`, {
       headers: { authorization: `Bearer ${platform.practitionerToken(platform.reader, `dr-${platform.run}`, 'physician')}`, ...(range && { range }) },
     });
 
@@ -70,48 +71,47 @@ describe('large attachments on the replicated object store', () => {
     expect((await platform.call(platform.ingestion, 'GET', uploadPath(), { token: platform.systemToken(platform.reader) })).status).toBe(404);
   });
 
-  it('keeps the chunks stored before a connection broke, and resumes there', async () => {
-    // Send a chunk and a bit, wait until the chunk is stored, then break the connection.
-    const aborter = new AbortController();
+  const patch = (path: string, offset: number, body: Uint8Array | ReadableStream<Uint8Array>, signal?: AbortSignal) =>
+    fetch(`${platform.ingestion.baseUrl}${path}`, {
+      method: 'PATCH',
+      body,
+      duplex: 'half',
+      signal,
+      headers: { authorization: `Bearer ${holderToken()}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
+    } as RequestInit);
+  /** A PATCH from 0 whose body is the first chunk and `extra` bytes more, left open once the first chunk is stored. */
+  const patchOneChunkAndHang = async (path: string, extra: number, signal?: AbortSignal): Promise<{ hanging: Promise<unknown> }> => {
     let push!: (bytes: Uint8Array) => void;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         push = (bytes) => controller.enqueue(bytes);
       },
     });
-    const interrupted = fetch(`${platform.ingestion.baseUrl}${uploadPath()}`, {
-      method: 'PATCH',
-      body,
-      duplex: 'half',
-      signal: aborter.signal,
-      headers: { authorization: `Bearer ${holderToken()}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
-    } as RequestInit).catch((error: unknown) => error);
-    push(content.subarray(0, chunkBytes + 1000));
-    await eventually(async () => (await platform.call(platform.ingestion, 'GET', uploadPath(), { token: holderToken() })).body['offset'] === chunkBytes, {
+    const hanging = patch(path, 0, body, signal).catch((error: unknown) => error);
+    push(content.subarray(0, chunkBytes + extra));
+    await eventually(async () => (await platform.call(platform.ingestion, 'GET', path, { token: holderToken() })).body['offset'] === chunkBytes, {
       what: 'the first chunk stored',
     });
+    return { hanging };
+  };
+
+  it('keeps the chunks stored before a connection broke, and resumes there', async () => {
+    // Send a chunk and a bit, wait until the chunk is stored, then break the connection.
+    const aborter = new AbortController();
+    const { hanging: interrupted } = await patchOneChunkAndHang(uploadPath(), 1000, aborter.signal);
     aborter.abort();
     expect(await interrupted).toMatchObject({ name: 'AbortError' });
     const state = await platform.call(platform.ingestion, 'GET', uploadPath(), { token: holderToken() });
     expect(state.body).toMatchObject({ offset: chunkBytes, stored: false });
 
-    const patch = (offset: number, bytes: Uint8Array) =>
-      fetch(`${platform.ingestion.baseUrl}${uploadPath()}`, {
-        method: 'PATCH',
-        body: bytes,
-        headers: { authorization: `Bearer ${holderToken()}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
-      });
-    expect((await patch(0, content.subarray(0, 10))).status).toBe(409);
-    const resumed = await patch(chunkBytes, content.subarray(chunkBytes));
+    expect((await patch(uploadPath(), 0, content.subarray(0, 10))).status).toBe(409);
+    const resumed = await patch(uploadPath(), chunkBytes, content.subarray(chunkBytes));
     expect(resumed.status).toBe(200);
     expect(await resumed.json()).toMatchObject({ offset: content.byteLength, stored: true, fileHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('stores only ciphertext, and puts the keyed hash, size and chunk count on the audited topic', async () => {
-    const stored = (await readTopic(kafka, topics.files.name, { from: filesFrom })).map(
-      (message) => JSON.parse(String(message.value)) as { data: Record<string, unknown> },
-    );
-    const event = stored.find((message) => message.data['fileId'] === fileId);
+    const [event] = await storedEvents(fileId);
     expect(event?.data).toEqual({
       fileId,
       patient: patientPseudonym(),
@@ -132,6 +132,40 @@ describe('large attachments on the replicated object store', () => {
     const keys = await queryRows<Record<string, unknown>>(platform.databaseUrls.encryption, 'SELECT stored FROM file_keys WHERE file_id = $1', [fileId]);
     expect(keys).toEqual([{ stored: true }]);
   });
+
+  it('resumes an upload whose ingestion was killed -9 mid-chunk: nothing half-visible before, nothing doubled after', async () => {
+    const created = await platform.call(platform.ingestion, 'POST', '/v1/attachments', {
+      token: holderToken(),
+      contentType: 'application/json',
+      body: { patient: { system: NATIONAL_ID, value: nationalId() }, contentType: 'application/dicom', size: content.byteLength },
+    });
+    const killedId = String(created.body['fileId']);
+    const path = `/v1/attachments/${killedId}`;
+    // One chunk and half of the next sent; once the first is stored, ingestion dies with the second in its hands.
+    const { hanging: cut } = await patchOneChunkAndHang(path, chunkBytes / 2);
+    await platform.restartIngestion('SIGKILL');
+    expect(await cut).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+
+    // Half-visible would be: a chunk row past the offset, a ledger event, or a readable file. None of them.
+    expect((await platform.call(platform.ingestion, 'GET', path, { token: holderToken() })).body).toMatchObject({ offset: chunkBytes, stored: false });
+    const rows = () =>
+      queryRows<{ idx: number }>(platform.databaseUrls.ingestion, 'SELECT idx FROM attachment_chunks WHERE file_id = $1 ORDER BY idx', [killedId]);
+    expect(await rows()).toEqual([{ idx: 0 }]);
+    expect(await storedEvents(killedId)).toHaveLength(0);
+    expect([200, 206]).not.toContain((await readFile(undefined, 'TREAT', killedId)).status);
+
+    const resumed = await patch(path, chunkBytes, content.subarray(chunkBytes));
+    expect(resumed.status).toBe(200);
+    expect(await resumed.json()).toMatchObject({ offset: content.byteLength, stored: true });
+    expect(await rows()).toEqual([{ idx: 0 }, { idx: 1 }, { idx: 2 }]);
+    // One object per chunk and the manifest: a chunk put again after the kill landed at the same keyed address.
+    expect(await objectKeys(`files/${killedId}/`)).toHaveLength(4);
+    await eventually(async () => (await storedEvents(killedId)).length === 1 || undefined, { what: 'files.stored.v1 of the resumed upload' });
+    const whole = await readFile(undefined, 'TREAT', killedId);
+    expect(whole.status === 200 ? 200 : await whole.text()).toBe(200);
+    expect(sha256(Buffer.from(await whole.arrayBuffer()))).toBe(sha256(content));
+    expect(await storedEvents(killedId)).toHaveLength(1);
+  }, 180_000);
 
   it('refuses a research read (a file cannot be de-identified)', async () => {
     const answer = await readFile(undefined, 'HRESCH');
@@ -168,6 +202,13 @@ describe('large attachments on the replicated object store', () => {
     const answer = await readFile();
     expect({ status: answer.status, body: await answer.json() }).toMatchObject({ status: 410, body: { resourceType: 'OperationOutcome' } });
   });
+
+  /** files.stored.v1 events of this run about one file. */
+  async function storedEvents(file: string): Promise<{ data: Record<string, unknown> }[]> {
+    return (await readTopic(kafka, topics.files.name, { from: filesFrom }))
+      .map((message) => JSON.parse(String(message.value)) as { data: Record<string, unknown> })
+      .filter((message) => message.data['fileId'] === file);
+  }
 
   function patientPseudonym(): string {
     return pseudonymise(platform.keys.pseudonymKey(), NATIONAL_ID, nationalId(), platform.holder);

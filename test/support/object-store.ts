@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { DEV_S3_CREDENTIALS, objectStoreConfigSchema } from '@medshare/service-kit';
 import { portAnswers } from './ports';
 
 const run = promisify(execFile);
@@ -42,4 +43,22 @@ export async function cephCommand(...args: string[]): Promise<string> {
     maxBuffer: 16 * 1024 * 1024,
   });
   return stdout;
+}
+
+/** The keys under `prefix` in the attachments' bucket (the services' defaults: this checkout's dev store). */
+export async function objectKeys(prefix: string): Promise<string[]> {
+  const { ListObjectsV2Command, S3Client } = await import('@aws-sdk/client-s3');
+  const config = objectStoreConfigSchema.parse({ S3_ENDPOINT: `http://127.0.0.1:${objectStorePort}` });
+  const client = new S3Client({ endpoint: config.S3_ENDPOINT, region: config.S3_REGION, forcePathStyle: true, credentials: DEV_S3_CREDENTIALS });
+  try {
+    const keys: string[] = [];
+    for (let token: string | undefined; ;) {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: config.S3_BUCKET, Prefix: prefix, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+      token = page.NextContinuationToken;
+      if (token === undefined) return keys;
+    }
+  } finally {
+    client.destroy();
+  }
 }
