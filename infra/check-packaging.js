@@ -207,6 +207,62 @@ function checkCompose() {
   }
   for (const variable of undefaulted) expect(exampleKeys.has(variable), `${where}: \${${variable}} has no default and is not in infra/compose/example.env`);
   for (const variable of exampleKeys) expect(interpolated.has(variable), `infra/compose/example.env: ${variable} is not used by compose.yaml`);
+  checkComposeTransport(services, where);
+}
+
+// The SCRAM users infra/kafka/kafka.sh makes: operator, each service, the analysts (test/unit/topic-owners.spec.ts).
+const KAFKA_PRINCIPALS = (/PRINCIPALS="\$\{KAFKA_PRINCIPALS:-([^}]+)\}"/.exec(read('infra/kafka/kafka.sh'))?.[1] ?? '').split(' ').filter(Boolean);
+const SECURE_DATABASE = /\?sslmode=verify-full&sslrootcert=\/run\/secrets\/medshare-ca$/;
+
+/** Kafka over SASL_SSL with a principal per service, PostgreSQL over TLS with verify-full: every hop of the compose file. */
+function checkComposeTransport(services, where) {
+  const secretsOf = (service) => (service.secrets ?? []).map((secret) => (typeof secret === 'string' ? { source: secret, target: secret } : secret));
+  const kafka = services.kafka ?? {};
+  expect(JSON.stringify(kafka.entrypoint) === JSON.stringify(['bash', '/medshare/kafka-start.sh']), `${where}: services.kafka must start with kafka-start.sh`);
+  const script = read('infra/compose/kafka-start.sh');
+  for (const setting of [
+    'listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL,HOST:SASL_SSL',
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'ssl.enabled.protocols=TLSv1.3',
+    'listener.name.controller.ssl.client.auth=required',
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'allow.everyone.if.no.acl.found=false',
+    '--add-scram',
+  ])
+    expect(script.includes(setting), `infra/compose/kafka-start.sh: missing ${setting}`);
+  expect(KAFKA_PRINCIPALS.length > 0, 'infra/kafka/kafka.sh: no PRINCIPALS list found');
+  const brokerSecrets = new Set(secretsOf(kafka).map((secret) => secret.source));
+  for (const principal of ['broker', ...KAFKA_PRINCIPALS])
+    expect(brokerSecrets.has(`kafka-${principal}`), `${where}: services.kafka lacks the secret kafka-${principal} (its SCRAM user)`);
+
+  for (const [name, service] of Object.entries(services)) {
+    const at = `${where}: services.${name}`;
+    if (String(service.image ?? '').startsWith('postgres:')) {
+      const command = (service.command ?? []).join(' ');
+      expect(/ssl=on/.test(command) && /ssl_min_protocol_version=TLSv1\.3/.test(command), `${at}: PostgreSQL must serve TLS 1.3 (ssl=on)`);
+      continue;
+    }
+    if (service.build?.args === undefined) continue;
+    const env = service.environment ?? {};
+    const principal = name === 'topics' ? 'operator' : name;
+    expect(
+      env.KAFKA_SECURITY === 'sasl_ssl' && env.KAFKA_CA_FILE === '/run/secrets/medshare-ca' && env.KAFKA_PASSWORD_FILE === '/run/secrets/kafka-password',
+      `${at}: must reach Kafka over sasl_ssl (KAFKA_SECURITY, KAFKA_CA_FILE=/run/secrets/medshare-ca, KAFKA_PASSWORD_FILE=/run/secrets/kafka-password)`,
+    );
+    expect(name !== 'topics' || env.KAFKA_USERNAME === 'operator', `${at}: applies the ACLs, so it logs in as the operator`);
+    const mounted = secretsOf(service);
+    expect(
+      mounted.some((secret) => secret.source === 'medshare-ca') &&
+        mounted
+          .filter((secret) => secret.target === 'kafka-password')
+          .map((secret) => secret.source)
+          .join() === `kafka-${principal}`,
+      `${at}: must mount medshare-ca and only its own Kafka password (kafka-${principal} as kafka-password)`,
+    );
+    const databases = [env.DATABASE_URL, ...String(env.LEDGER_REPLICA_URLS ?? '').split(',')].filter((url) => url !== undefined && url.trim() !== '');
+    for (const url of databases)
+      expect(SECURE_DATABASE.test(url.trim()), `${at}: database URLs must end in ?sslmode=verify-full&sslrootcert=/run/secrets/medshare-ca`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -234,6 +290,28 @@ function checkKubernetes() {
     if (name === 'kustomization.yaml') continue;
     if (name.startsWith('templates/')) expect(!listed.has(name), `infra/k8s/kustomization.yaml: must not apply the template ${name}`);
     else expect(listed.has(name), `infra/k8s/kustomization.yaml: does not list ${name}`);
+  }
+
+  /** Kafka over SASL_SSL as `principal` with the transport Secret's CA and that principal's password only. */
+  function checkTransport(at, podSpec, container, env, principal) {
+    expect(
+      configKeys[env.get('KAFKA_SECURITY')?.valueFrom?.configMapKeyRef?.key] === 'sasl_ssl',
+      `${at}: KAFKA_SECURITY must come from medshare-config, which must say sasl_ssl`,
+    );
+    const mount = (container.volumeMounts ?? []).find((volumeMount) => volumeMount.name === 'transport');
+    const volume = (podSpec.volumes ?? []).find((candidate) => candidate.name === 'transport');
+    const items = (volume?.secret?.items ?? []).map((item) => `${item.key}>${item.path}`).sort();
+    expect(
+      volume?.secret?.secretName === 'medshare-transport' &&
+        JSON.stringify(items) === JSON.stringify(['ca.crt>ca.crt', `${principal}.password>password`].sort()),
+      `${at}: must mount medshare-transport with ca.crt and only its own ${principal}.password`,
+    );
+    expect(
+      mount?.mountPath !== undefined &&
+        env.get('KAFKA_CA_FILE')?.value === `${mount.mountPath}/ca.crt` &&
+        env.get('KAFKA_PASSWORD_FILE')?.value === `${mount.mountPath}/password`,
+      `${at}: KAFKA_CA_FILE and KAFKA_PASSWORD_FILE must name the mounted transport files`,
+    );
   }
 
   const usedConfigKeys = new Set();
@@ -310,6 +388,7 @@ function checkKubernetes() {
     );
 
     const env = checkEnv(at, container, app.env);
+    checkTransport(at, spec, container, env, name);
     expect(
       env.get('NODE_ENV')?.valueFrom?.configMapKeyRef !== undefined && configKeys.NODE_ENV === 'production',
       `${at}: NODE_ENV must come from medshare-config, which must say production`,
@@ -357,8 +436,27 @@ function checkKubernetes() {
       JSON.stringify(container?.command) === JSON.stringify(['node', 'tools/cli/bin/medshare.js', 'topics', 'create']),
       `${at}: must run node tools/cli/bin/medshare.js topics create`,
     );
-    checkEnv(at, container ?? {}, CLI_TOPICS_ENV);
+    const env = checkEnv(at, container ?? {}, CLI_TOPICS_ENV);
+    checkTransport(at, resource.spec?.template?.spec ?? {}, container ?? {}, env, 'operator');
+    expect(env.get('KAFKA_USERNAME')?.value === 'operator', `${at}: applies the ACLs, so it logs in as the operator`);
   }
+  const transport = ofKind('Secret').find(({ resource }) => resource.metadata?.name === 'medshare-transport');
+  if (
+    expect(
+      transport !== undefined && transport.file.startsWith('infra/k8s/templates/'),
+      'infra/k8s: no Secret template medshare-transport under infra/k8s/templates/',
+    )
+  ) {
+    const keys = transport.resource.stringData ?? {};
+    for (const key of ['ca.crt', ...['operator', ...SERVICES.keys()].map((principal) => `${principal}.password`)])
+      expect(String(keys[key] ?? '').includes('<'), `${transport.file}: ${key} must be there, as a <placeholder>`);
+  }
+  for (const [key, url] of Object.entries(secretKeys).filter(([key]) => /DATABASE_URL|REPLICA_URLS/.test(key)))
+    for (const one of url.split(','))
+      expect(
+        one.endsWith('?sslmode=verify-full&sslrootcert=/etc/medshare/transport/ca.crt'),
+        `${secret?.file}: ${key} must connect with sslmode=verify-full and the transport CA`,
+      );
   for (const key of Object.keys(configKeys)) expect(usedConfigKeys.has(key), `infra/k8s: ConfigMap key ${key} is used by no workload`);
   for (const key of Object.keys(secretKeys)) expect(usedSecretKeys.has(key), `infra/k8s: Secret key ${key} is used by no workload`);
 }

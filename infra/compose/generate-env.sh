@@ -70,15 +70,39 @@ KAFKA_CLUSTER_ID=$(openssl rand -base64 16 | tr '+/' '-_' | tr -d '=')
 EOF
 echo "generate-env: wrote $ENV_FILE (mode 600); the ledger public key for auditors is in it as LEDGER_PUBLIC_KEY" >&2
 
-# The services answer HTTPS only in production: a self-signed certificate for trying out (replace tls/ with one
-# your CA issued for the services' names). Compose mounts secret files as they are, so the key must be readable
-# by the containers' user (uid 1000).
+# One local CA for every TLS hop (for trying out; in production your CA issues these): the services' HTTPS
+# certificate, the broker's (CN=broker: its principal on the controller listener) and the PostgreSQL servers'. Compose
+# mounts secret files as they are, so what the containers read must be readable by their users (uid 1000 for
+# medshare and Kafka, root then postgres for PostgreSQL): 644 here, the CA key stays 600 and is never mounted.
 TLS="$HERE/tls"
-if [[ ! -f "$TLS/tls.crt" ]]; then
-  mkdir -p "$TLS"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 825 -subj "/CN=medshare" \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,DNS:ingestion,DNS:encryption,DNS:access-control,DNS:ledger,DNS:governance" \
-    -keyout "$TLS/tls.key" -out "$TLS/tls.crt" 2>/dev/null
-  chmod 644 "$TLS/tls.crt" "$TLS/tls.key"
-  echo "generate-env: wrote a self-signed HTTPS certificate to $TLS (for trying out only)" >&2
+mkdir -p "$TLS"
+signed() { # NAME CN SANS [EXTENDED_KEY_USAGE]
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" -keyout "$TLS/$1.key" -out "$work/$1.csr" 2>/dev/null
+  printf 'subjectAltName=%s\nextendedKeyUsage=%s\n' "$3" "${4:-serverAuth}" >"$work/$1.ext"
+  openssl x509 -req -in "$work/$1.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial -days 825 -extfile "$work/$1.ext" -out "$TLS/$1.crt" 2>/dev/null
+  chmod 644 "$TLS/$1.crt" "$TLS/$1.key"
+}
+if [[ ! -f "$TLS/ca.pem" ]]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=medshare local CA" \
+    -keyout "$TLS/ca.key" -out "$TLS/ca.pem" 2>/dev/null
+  chmod 644 "$TLS/ca.pem"
+  signed tls medshare "DNS:localhost,IP:127.0.0.1,DNS:ingestion,DNS:encryption,DNS:access-control,DNS:ledger,DNS:governance"
+  signed postgres postgres "DNS:state-db,DNS:ledger-db-1,DNS:ledger-db-2,DNS:ledger-db-3,DNS:localhost"
+  signed kafka broker "DNS:kafka,DNS:localhost,IP:127.0.0.1" "serverAuth,clientAuth"
+  openssl rand -hex 24 >"$TLS/kafka.p12.password"
+  openssl pkcs12 -export -in "$TLS/kafka.crt" -inkey "$TLS/kafka.key" -certfile "$TLS/ca.pem" -name broker \
+    -passout "file:$TLS/kafka.p12.password" -out "$TLS/kafka.p12"
+  chmod 644 "$TLS/kafka.p12" "$TLS/kafka.p12.password"
+  echo "generate-env: wrote a local CA and the HTTPS, PostgreSQL and Kafka certificates to $TLS (for trying out only)" >&2
 fi
+
+# A Kafka password per principal (the SCRAM users the broker makes at its first start; libs/contracts kafkaPrincipals).
+CREDENTIALS="$HERE/kafka-credentials"
+mkdir -p "$CREDENTIALS"
+for principal in broker operator ingestion encryption access-control ledger governance analyst-platform; do
+  if [[ ! -f "$CREDENTIALS/$principal.password" ]]; then
+    openssl rand -hex 24 >"$CREDENTIALS/$principal.password"
+    chmod 644 "$CREDENTIALS/$principal.password"
+  fi
+done
+echo "generate-env: Kafka passwords in $CREDENTIALS (analysts on the host: 127.0.0.1:19092, SASL_SSL, CA $TLS/ca.pem)" >&2

@@ -70,6 +70,33 @@ describe('infra/check-packaging.js', () => {
       edit('apps/encryption/package.json', (text) => text.replace(/\s*"medshare": \{[^}]*\},/, '')),
       /apps\/encryption\/package\.json: "medshare": \{ "scaling"/,
     ],
+    [
+      "ingestion logging in to Kafka with governance's password",
+      edit('infra/compose/compose.yaml', (text) =>
+        text.replace('{ source: kafka-ingestion, target: kafka-password }', '{ source: kafka-governance, target: kafka-password }'),
+      ),
+      /services\.ingestion: must mount medshare-ca and only its own Kafka password/,
+    ],
+    [
+      'a broker that allows what no ACL names',
+      edit('infra/compose/kafka-start.sh', (text) => text.replace('allow.everyone.if.no.acl.found=false', 'allow.everyone.if.no.acl.found=true')),
+      /kafka-start\.sh: missing allow\.everyone\.if\.no\.acl\.found=false/,
+    ],
+    [
+      'a service reaching PostgreSQL without checking its certificate',
+      edit('infra/compose/compose.yaml', (text) => text.replace('ingestion?sslmode=verify-full&sslrootcert=/run/secrets/medshare-ca', 'ingestion')),
+      /services\.ingestion: database URLs must end in \?sslmode=verify-full/,
+    ],
+    [
+      "encryption in Kubernetes holding governance's Kafka password",
+      edit('infra/k8s/encryption.yaml', (text) => text.replace('key: encryption.password', 'key: governance.password')),
+      /Deployment encryption: must mount medshare-transport with ca\.crt and only its own encryption\.password/,
+    ],
+    [
+      'Kubernetes workloads on a plaintext bus',
+      edit('infra/k8s/config.yaml', (text) => text.replace('KAFKA_SECURITY: sasl_ssl', 'KAFKA_SECURITY: plaintext')),
+      /KAFKA_SECURITY must come from medshare-config, which must say sasl_ssl/,
+    ],
   ])('refuses %s', (_name, alter, problem) => {
     const { code, output } = checkCopy(alter);
     expect(code).toBe(1);
