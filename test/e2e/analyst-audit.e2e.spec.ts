@@ -14,44 +14,20 @@ import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { eventually } from '../support/eventually';
 import { startPrivatePlatform, type PrivatePlatform } from '../support/private-platform';
 import type { ServiceName } from '../support/service-processes';
-import { closableConsumer, readTopic } from '../support/topic-reader';
+import { callWithToken, NATIONAL_ID_SYSTEM, patientWithObservation, readOutcome } from '../support/secure-bus';
+import { readTopic } from '../support/topic-reader';
 
 const runFile = promisify(execFile);
 const repoRoot = resolve(__dirname, '../..');
 const run = randomBytes(4).toString('hex');
 const A = `a${run}`;
 const B = `b${run}`;
-const NATIONAL = 'https://id.medshare.example/national-health-id';
-const patientRef = `${NATIONAL}|n-${run}`;
+const patientRef = `${NATIONAL_ID_SYSTEM}|n-${run}`;
 const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: `${A},${B}` }));
 const systemToken = (institution: string) => issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 900 });
 const practitionerToken = (institution: string, practitioner: string) =>
   issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, practitioner, role: 'physician', ttlSeconds: 900 });
 
-const patientUrl = `urn:uuid:${run}-0000-4000-8000-000000000001`;
-const validBundle = {
-  resourceType: 'Bundle',
-  type: 'transaction',
-  entry: [
-    {
-      fullUrl: patientUrl,
-      request: { method: 'POST', url: 'Patient' },
-      resource: { resourceType: 'Patient', identifier: [{ system: NATIONAL, value: `n-${run}` }], gender: 'female', birthDate: '1980-04-01' },
-    },
-    {
-      fullUrl: `urn:uuid:${run}-0000-4000-8000-000000000002`,
-      request: { method: 'POST', url: 'Observation' },
-      resource: {
-        resourceType: 'Observation',
-        status: 'final',
-        subject: { reference: patientUrl },
-        effectiveDateTime: '2024-03-10T09:00:00Z',
-        code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
-        valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
-      },
-    },
-  ],
-};
 /** No status, no code: refused as a whole. */
 const invalidObservation = { resourceType: 'Observation', subject: { reference: 'Patient/x' } };
 
@@ -70,37 +46,15 @@ describe('audit topics for analysts', () => {
     await platform?.remove();
   });
 
-  async function call(service: ServiceName, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; text: string }> {
-    const response = await fetch(`${platform.service(service).baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
-    return { status: response.status, text: await response.text() };
-  }
+  const call = (service: ServiceName, method: string, path: string, token: string, body?: unknown) =>
+    callWithToken(platform.service(service).baseUrl, method, path, token, body);
+  const readAs = (principal: string, topic: string) =>
+    readOutcome(platform.broker.kafkaAs(principal, `an-${principal}`), `${principal}.scope-${run}-${topic}`, topic);
 
   /** A worked-question script, run as a separate process with the analyst's settings file; its JSON answer. */
   async function ask(script: string, envFile: string): Promise<Record<string, Record<string, unknown>>> {
     const { stdout } = await runFile(process.execPath, [join(repoRoot, 'scripts/analyst', script), '--env', envFile], { cwd: repoRoot, timeout: 90_000 });
     return JSON.parse(stdout) as Record<string, Record<string, unknown>>;
-  }
-
-  /** 'read' when `principal` fetches `topic` in a group it may use, else the broker's refusal. */
-  async function readAs(principal: string, topic: string): Promise<string> {
-    const { consumer, close } = closableConsumer(platform.broker.kafkaAs(principal, `an-${principal}`), { groupId: `${principal}.scope-${run}-${topic}` });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      return await new Promise<string>((resolveRead, rejectRead) => {
-        consumer.on(consumer.events.FETCH_START, () => resolveRead('read'));
-        consumer.run({ eachBatch: async () => undefined }).catch(rejectRead);
-      });
-    } catch (error) {
-      return (error as { type?: string }).type ?? String(error);
-    } finally {
-      await close();
-    }
   }
 
   const eventsOn = async (topic: string): Promise<MedshareEvent[]> =>
@@ -113,7 +67,7 @@ describe('audit topics for analysts', () => {
     expect((await call('access-control', 'POST', '/v1/roles', systemToken(B), { practitioner: requesterB, role: 'physician' })).status).toBe(201);
 
     // Submissions: A one stored and one refused, B one refused.
-    expect((await call('ingestion', 'POST', '/v1/fhir', systemToken(A), validBundle)).status).toBe(202);
+    expect((await call('ingestion', 'POST', '/v1/fhir', systemToken(A), patientWithObservation(run))).status).toBe(202);
     expect((await call('ingestion', 'POST', '/v1/fhir', systemToken(A), invalidObservation)).status).toBeGreaterThanOrEqual(400);
     expect((await call('ingestion', 'POST', '/v1/fhir', systemToken(B), invalidObservation)).status).toBeGreaterThanOrEqual(400);
 

@@ -11,12 +11,11 @@ import { DEV_OPERATOR_TOKEN, PlatformKeys, platformKeysSchema } from '@medshare/
 import { eventually } from '../support/eventually';
 import { startPrivatePlatform, type PrivatePlatform } from '../support/private-platform';
 import type { ServiceName } from '../support/service-processes';
-import { closableConsumer } from '../support/topic-reader';
+import { callWithToken, NATIONAL_ID_SYSTEM, patientWithObservation, readOutcome } from '../support/secure-bus';
 
 const run = randomBytes(4).toString('hex');
 const A = `a${run}`;
-const NATIONAL = 'https://id.medshare.example/national-health-id';
-const patientRef = `${NATIONAL}|n-${run}`;
+const patientRef = `${NATIONAL_ID_SYSTEM}|n-${run}`;
 const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: A }));
 const systemToken = (institution: string) => issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, ttlSeconds: 600 });
 const practitionerToken = (institution: string, practitioner: string) =>
@@ -31,32 +30,11 @@ describe('the authenticated and authorised bus', () => {
 
   afterAll(() => platform?.remove());
 
-  async function call(service: ServiceName, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; text: string }> {
-    const response = await fetch(`${platform.service(service).baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/fhir+json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
-    return { status: response.status, text: await response.text() };
-  }
-
+  const call = (service: ServiceName, method: string, path: string, token: string, body?: unknown) =>
+    callWithToken(platform.service(service).baseUrl, method, path, token, body);
   /** 'read' when `principal` joins a group of its own prefix and fetches `topic`, else the broker's refusal. */
-  async function readAs(principal: string, topic: string): Promise<string> {
-    const { consumer, close } = closableConsumer(platform.broker.kafkaAs(principal, `az-${principal}-${run}`), { groupId: `${principal}-az-${run}-${topic}` });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      return await new Promise<string>((resolveRead, rejectRead) => {
-        consumer.on(consumer.events.FETCH_START, () => resolveRead('read'));
-        consumer.run({ eachBatch: async () => undefined }).catch(rejectRead);
-      });
-    } catch (error) {
-      return (error as { type?: string }).type ?? String(error);
-    } finally {
-      await close();
-    }
-  }
+  const readAs = (principal: string, topic: string) =>
+    readOutcome(platform.broker.kafkaAs(principal, `az-${principal}-${run}`), `${principal}-az-${run}-${topic}`, topic);
 
   async function writeAs(principal: string, topic: string): Promise<string> {
     const producer = platform.broker.kafkaAs(principal, `az-${principal}-${run}`).producer({ retry: { retries: 0 } });
@@ -75,30 +53,7 @@ describe('the authenticated and authorised bus', () => {
     // The holder's own physician: the own institution is always reachable, and break-glass needs no consent.
     const holder = { institution: A, id: `hd-${run}` };
     expect((await call('access-control', 'POST', '/v1/roles', systemToken(A), { practitioner: holder.id, role: 'physician' })).status).toBe(201);
-    const patientUrl = `urn:uuid:${run}-0000-4000-8000-000000000001`;
-    const bundle = {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: [
-        {
-          fullUrl: patientUrl,
-          request: { method: 'POST', url: 'Patient' },
-          resource: { resourceType: 'Patient', identifier: [{ system: NATIONAL, value: `n-${run}` }], gender: 'female', birthDate: '1980-04-01' },
-        },
-        {
-          fullUrl: `urn:uuid:${run}-0000-4000-8000-000000000002`,
-          request: { method: 'POST', url: 'Observation' },
-          resource: {
-            resourceType: 'Observation',
-            status: 'final',
-            subject: { reference: patientUrl },
-            effectiveDateTime: '2024-03-10T09:00:00Z',
-            code: { coding: [{ system: 'http://loinc.org', code: '2339-0' }] },
-            valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
-          },
-        },
-      ],
-    };
+    const bundle = patientWithObservation(run);
     expect((await call('ingestion', 'POST', '/v1/fhir', systemToken(A), bundle)).status).toBe(202);
 
     const decide = (body: Record<string, unknown>) =>
