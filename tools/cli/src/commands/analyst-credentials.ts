@@ -37,7 +37,8 @@ export async function analystCredentialsCommand(args: string[], io: CommandIo): 
 
   const kafka = cliKafka();
   const topic = institutionAuditTopic(institution);
-  await ensureTopics(kafka, [topic], Number(env.KAFKA_REPLICATION_FACTOR ?? 1));
+  // The brokers' default.replication.factor unless KAFKA_REPLICATION_FACTOR says otherwise, as `topics create`.
+  await ensureTopics(kafka, [topic], env.KAFKA_REPLICATION_FACTOR === undefined ? undefined : Number(env.KAFKA_REPLICATION_FACTOR));
   await applyAcls(kafka, institutionAnalystAcls(institution));
 
   const envFile = join(credentials, `${principal}.env`);
