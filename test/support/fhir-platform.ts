@@ -10,7 +10,7 @@ import { DEV_OPERATOR_TOKEN, PlatformKeys, platformKeysSchema } from '@medshare/
 import { closeAll } from './cleanup';
 import { databaseUrl, dropDatabase, testEndpoints } from './endpoints';
 import { freePorts } from './ports';
-import { startService, type RunningService } from './service-processes';
+import { startService, stopAll, type RunningService } from './service-processes';
 
 export const NATIONAL_ID = 'https://id.medshare.example/national-health-id';
 
@@ -80,7 +80,7 @@ export async function startFhirPlatform(name: string, ingestionEnv: NodeJS.Proce
     });
   const drop = () =>
     closeAll([
-      ...services.map((service) => () => service.stop()),
+      () => stopAll(services),
       ...Object.values(databases).map((database) => () => dropDatabase(stateServer, database)),
       () => rm(spoolDir, { recursive: true, force: true }),
     ]);

@@ -6,7 +6,7 @@ import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { closeAll } from './cleanup';
 import { databaseUrl, dropDatabase, testEndpoints } from './endpoints';
 import { freePorts } from './ports';
-import { startService, type RunningService, type StartOptions } from './service-processes';
+import { startService, stopAll, type RunningService, type StartOptions } from './service-processes';
 
 export interface IngestionStack {
   encryption: RunningService;
@@ -51,8 +51,7 @@ export async function startIngestionStack(name: string, brokers: readonly string
     },
     remove: () =>
       closeAll([
-        () => stack.ingestion?.stop(),
-        () => stack.encryption.stop(),
+        () => stopAll([stack.ingestion, stack.encryption].filter((service) => service !== undefined)),
         ...Object.values(databases).map((database) => () => dropDatabase(stateServer, database)),
       ]),
   };

@@ -5,7 +5,7 @@ import { databaseUrl, dropDatabase, testEndpoints } from './endpoints';
 import { closeAll } from './cleanup';
 import { freePorts } from './ports';
 import { startPrivateBroker, type PrivateBroker } from './private-broker';
-import { startService, type RunningService, type ServiceName } from './service-processes';
+import { startService, stopAll, type RunningService, type ServiceName } from './service-processes';
 
 /** Start order: what the others need first (sealing keys, the ledger's consumers) comes first. */
 export const platformServices = ['encryption', 'ledger', 'governance', 'access-control', 'ingestion'] as const satisfies readonly ServiceName[];
@@ -45,7 +45,7 @@ export async function startPrivatePlatform(name: string, env: NodeJS.ProcessEnv 
     service: (service) => services.get(service) as RunningService,
     remove: () =>
       closeAll([
-        ...[...services.values()].map((service) => () => service.stop()),
+        () => stopAll([...services.values()]),
         () => broker.remove(),
         ...platformServices.map((service) => () => dropDatabase(stateServer, stateDatabase(service))),
         ...ledgerServers.map((server) => () => dropDatabase(server, ledgerDatabase)),

@@ -12,7 +12,8 @@ export interface ClosableConsumer {
 
 export function closableConsumer(kafka: Kafka, config: ConsumerConfig): ClosableConsumer {
   let closing = false;
-  const consumer = kafka.consumer({ ...config, retry: { ...config.retry, restartOnFailure: async () => !closing } });
+  // A short idle fetch: disconnect() waits for the fetch in flight (kafkajs' default 5 s).
+  const consumer = kafka.consumer({ maxWaitTimeInMs: 500, ...config, retry: { ...config.retry, restartOnFailure: async () => !closing } });
   // kafkajs' stop does nothing to a run still starting (joined, not yet fetching): it starts fetching after the
   // disconnect. Its first fetch after close() stops it for good.
   consumer.on(consumer.events.FETCH_START, () => {

@@ -79,6 +79,9 @@ export class BatchConsumer {
       // member's session to expire: 10 s instead of kafkajs' 30 s default keeps that stall short.
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
+      // An idle fetch waits this long for data; stop() waits for the fetch in flight before leaving the group, so
+      // kafkajs' 5 s default held every SIGTERM (and every test tear-down) for up to 5 s per consumer.
+      maxWaitTimeInMs: 500,
     });
     // A crash kafkajs will not restart from leaves the consumer dead: readiness must say so.
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
