@@ -8,14 +8,19 @@ export type ParseResult = { ok: true; event: MedshareEvent } | { ok: false; reas
 const MAX_REASON = 500;
 
 export function parseEvent(raw: Buffer | string | null, topic?: string): ParseResult {
+  const parsed = parseJson(raw);
+  return parsed.ok ? validateEvent(parsed.json, topic) : parsed;
+}
+
+/** The first step of parseEvent, for callers that keep the text and the plain JSON value too (the ledger). */
+export function parseJson(raw: Buffer | string | null): { ok: true; text: string; json: unknown } | { ok: false; reason: string } {
   if (raw === null || raw.length === 0) return { ok: false, reason: 'empty message' };
-  let json: unknown;
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   try {
-    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    return { ok: true, text, json: JSON.parse(text) };
   } catch {
     return { ok: false, reason: 'malformed JSON' };
   }
-  return validateEvent(json, topic);
 }
 
 export function validateEvent(json: unknown, topic?: string): ParseResult {

@@ -1,22 +1,29 @@
 // The RFC 9162 §2.1 hash functions (SHA-256 with domain-separated leaf and node prefixes).
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export const HASH_SIZE = 32;
-
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
 
 /** MTH({}) — the hash of an empty tree is the hash of the empty string. */
 export const EMPTY_TREE_ROOT: Buffer = createHash('sha256').digest();
 
+// One-shot hashing of one prefixed buffer: about twice as fast per hash as a streaming Hash object, which is
+// what verifying a whole replica spends most of its time on.
+
 /** MTH({d}) = SHA-256(0x00 || d). */
 export function leafHash(data: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+  const input = Buffer.allocUnsafe(data.length + 1);
+  input[0] = 0x00;
+  input.set(data, 1);
+  return hash('sha256', input, 'buffer');
 }
 
 /** SHA-256(0x01 || left || right); no length check, the RFC defines it for any inputs. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = 0x01;
+  input.set(left, 1);
+  input.set(right, 1 + left.length);
+  return hash('sha256', input, 'buffer');
 }
 
 /** Returns the bytes as a Buffer after checking they are one SHA-256 hash; throws otherwise. */

@@ -1,6 +1,6 @@
 // Publishes medshare events: validated against their schema, keyed by the topic's rule, acked by all replicas.
 import type { Kafka, Message } from 'kafkajs';
-import { validateEvent, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { canonicalJson, validateEvent, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { messagingMetrics } from './metrics';
 import { PartitionedProducer } from './partitioned-producer';
 
@@ -75,7 +75,8 @@ export function toMessage<TTopic extends TopicSpec>(topic: TTopic, event: EventO
   if (!checked.ok) throw new InvalidEventError(`refusing to publish: ${checked.reason}`);
   return {
     key: keyOf(topic, event),
-    value: JSON.stringify(event),
+    // Canonical JSON of what was validated: the ledger then keeps these bytes as the leaf instead of rebuilding them.
+    value: canonicalJson(checked.event),
     headers: { ce_type: event.type, ce_id: event.id, ce_specversion: '1.0', 'content-type': 'application/cloudevents+json' },
   };
 }

@@ -1,4 +1,4 @@
-import { canonicalBytes } from '@medshare/contracts';
+import { canonicalBytes, canonicalJson } from '@medshare/contracts';
 import { leafHash } from '@medshare/merkle';
 import { kekRotated } from '../../../../test/support/events';
 import { leafOf, UNPARSEABLE } from './leaf';
@@ -11,6 +11,22 @@ describe('leafOf', () => {
     const { leaf, deadLetterReason } = leafOf({ topic, partition: 0, offset: '4', value: Buffer.from(JSON.stringify(event)) });
     expect(deadLetterReason).toBeUndefined();
     expect(leaf).toEqual({ eventId: event.id, eventType: 'keys.kek-rotated.v1', canonical: canonicalBytes(event), leafHash: leafHash(canonicalBytes(event)) });
+  });
+
+  it('keeps canonical message bytes as they are and canonicalises any other form to the same leaf', () => {
+    const event = kekRotated(3);
+    const leaves = [canonicalJson(event), JSON.stringify(event, null, 2), JSON.stringify(event)].map(
+      (text) => leafOf({ topic, partition: 0, offset: '5', value: Buffer.from(text) }).leaf,
+    );
+    for (const leaf of leaves) expect(leaf.canonical).toEqual(canonicalBytes(event));
+    expect(new Set(leaves.map((leaf) => leaf.leafHash.toString('hex')))).toEqual(new Set([leafHash(canonicalBytes(event)).toString('hex')]));
+  });
+
+  it('never keeps a key the schema does not know, however canonical the bytes', () => {
+    const event = { ...kekRotated(4), extra: 'CANARY-Jane-Doe' };
+    const { leaf, deadLetterReason } = leafOf({ topic, partition: 0, offset: '6', value: Buffer.from(canonicalJson(event)) });
+    expect(deadLetterReason).toBeDefined();
+    expect(leaf.canonical.toString()).not.toContain('CANARY');
   });
 
   it.each([

@@ -1,9 +1,9 @@
 // Turns one Kafka message of an audited topic into a ledger leaf: the canonical bytes of the parsed
 // CloudEvent, or, for a message that does not parse, a marker leaf that records its arrival.
 import { createHash, hash } from 'node:crypto';
-import { canonicalBytes, parseEvent } from '@medshare/contracts';
+import { canonicalBytes, parseJson, validateEvent } from '@medshare/contracts';
 import { leafHash } from '@medshare/merkle';
-import { prefixedCanonicalBytes } from './canonical-json';
+import { prefixedCanonicalBytes, verbatimLeafInput } from './canonical-json';
 
 export interface ConsumedMessage {
   topic: string;
@@ -28,10 +28,12 @@ export type LeafOutcome = { leaf: Leaf; deadLetterReason?: string };
 export function leafOf(message: ConsumedMessage): LeafOutcome {
   // The full schema (envelope and data) still decides what is recorded verbatim: the chain is immutable,
   // so bytes that no schema vouches for (plaintext, say) must never become a leaf.
-  const parsed = parseEvent(message.value, message.topic);
+  const json = parseJson(message.value);
+  const parsed = json.ok ? validateEvent(json.json, message.topic) : json;
   if (parsed.ok) {
-    // Canonicalised once, straight into the leaf input 0x00 || bytes: one buffer, one one-shot hash.
-    const input = prefixedCanonicalBytes(parsed.event);
+    // Producers write canonical bytes: then the text is the leaf as it is; anything else is canonicalised here.
+    // Either way straight into the leaf input 0x00 || bytes: one buffer, one one-shot hash.
+    const input = (json.ok ? verbatimLeafInput(json.text, json.json, parsed.event) : undefined) ?? prefixedCanonicalBytes(parsed.event);
     return { leaf: { eventId: parsed.event.id, eventType: parsed.event.type, canonical: input.subarray(1), leafHash: hash('sha256', input, 'buffer') } };
   }
   // The raw bytes may hold anything, patient data included, so the ledger keeps only their hash and

@@ -223,10 +223,19 @@ export class LedgerVerification {
     const findings: Finding[] = [];
     if (first > 0 && previous === undefined) findings.push({ height: first - 1, row: 'block', problem: 'block is missing' });
     const strays: EventRow[][] = [];
-    for (let from = first; from <= last && findings.length < MAX_FINDINGS; from += PAGE_HEIGHTS) {
+    const read = (from: number) => {
       const to = Math.min(last, from + PAGE_HEIGHTS - 1);
+      const page = Promise.all([reader.storedBlocks(from, to), reader.events(from, to)]);
+      // Awaited on the next turn; stopping early (too many findings) must not leave it unhandled.
+      page.catch(() => undefined);
+      return page;
+    };
+    let next = first <= last ? read(first) : undefined;
+    for (let from = first; next !== undefined && findings.length < MAX_FINDINGS; from += PAGE_HEIGHTS) {
       onPage(from, last);
-      const [blocks, events] = await Promise.all([reader.storedBlocks(from, to), reader.events(from, to)]);
+      const [blocks, events] = await next;
+      // The next page is read while this one is checked: the replica's server works while this thread hashes.
+      next = from + PAGE_HEIGHTS <= last ? read(from + PAGE_HEIGHTS) : undefined;
       const byHeight = new Map<number, EventRow[]>();
       for (const event of events) {
         const group = byHeight.get(event.height);

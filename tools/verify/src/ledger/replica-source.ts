@@ -43,16 +43,24 @@ export class ReplicaSource implements LedgerSource {
 
   async *pages(): AsyncIterable<LedgerPage> {
     const head = await this.headHeight();
-    for (let from = 0; from <= head; from += PAGE_HEIGHTS) {
+    const read = (from: number) => {
       const to = Math.min(head, from + PAGE_HEIGHTS - 1);
-      const blocks = await this.client.query<BlockRow>(
-        'SELECT height, previous_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, block_hash, signature, checkpoint, tree_state FROM ledger_blocks WHERE height BETWEEN $1 AND $2 ORDER BY height',
-        [from, to],
-      );
-      const events = await this.client.query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM ledger_events WHERE height BETWEEN $1 AND $2 ORDER BY height, leaf_index`,
-        [from, to],
-      );
+      const page = Promise.all([
+        this.client.query<BlockRow>(
+          'SELECT height, previous_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, block_hash, signature, checkpoint, tree_state FROM ledger_blocks WHERE height BETWEEN $1 AND $2 ORDER BY height',
+          [from, to],
+        ),
+        this.client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ledger_events WHERE height BETWEEN $1 AND $2 ORDER BY height, leaf_index`, [from, to]),
+      ]);
+      // Awaited on the next turn; a caller that stops early must not leave it unhandled.
+      page.catch(() => undefined);
+      return page;
+    };
+    let next = head >= 0 ? read(0) : undefined;
+    for (let from = 0; next !== undefined; from += PAGE_HEIGHTS) {
+      const [blocks, events] = await next;
+      // The next page is read while the caller checks this one: the server works while this thread hashes.
+      next = from + PAGE_HEIGHTS <= head ? read(from + PAGE_HEIGHTS) : undefined;
       yield { blocks: blocks.rows.map(blockOf), events: events.rows.map(eventOf) };
     }
   }

@@ -1,0 +1,48 @@
+import { canonicalBytes, canonicalJson, isCanonicalTextOf } from './canonical';
+
+const values: [string, unknown][] = [
+  ['an event envelope with nested data', { type: 't.v1', id: 'x', data: { b: [3, { z: 1, a: null }], a: 'é' }, time: '2026-01-01T00:00:00Z' }],
+  ['keys ordered by UTF-16 code units, not locale', { b: 1, B: 2, é: 3, '\u{1F600}': 4, '\uFFFD': 5, a_: 6, a: 7 }],
+  ['numbers in their ECMAScript form', { n: [0, -0, 1e21, 1e-7, 0.1, 123456789012345680000, -5.5] }],
+  ['escapes and lone surrogates', { s: 'line\nbreak "quoted" \\ \u0001 \ud800 </script>' }],
+  ['integer-like keys (reference fallback)', { 10: 'a', 9: 'b', x: { 2: 1, 1: 2 } }],
+  ['a __proto__ key (reference fallback)', JSON.parse('{"__proto__":{"polluted":true},"a":1}') as unknown],
+  ['undefined values left out of objects and null in arrays', { a: undefined, b: [undefined, 1] }],
+  ['empty containers', { a: {}, b: [] }],
+];
+
+describe('canonicalJson', () => {
+  it.each(values)('gives the RFC 8785 text of the reference implementation for %s', (_case, value) => {
+    expect(canonicalJson(value)).toBe(canonicalBytes(value).toString('utf8'));
+  });
+});
+
+describe('isCanonicalTextOf', () => {
+  const value = { a: 'é', b: [1, { c: null, d: 0.5 }], e: '\ud800' };
+  const canonical = canonicalBytes(value).toString('utf8');
+
+  it.each(values.filter(([name]) => !name.includes('fallback') && !name.includes('undefined')))('holds for the canonical text of %s', (_case, v) => {
+    const text = canonicalBytes(v).toString('utf8');
+    expect(isCanonicalTextOf(text, JSON.parse(text), JSON.parse(text))).toBe(true);
+  });
+
+  it.each([
+    ['whitespace', JSON.stringify(value, null, 1)],
+    ['keys out of order', '{"b":[1,{"c":null,"d":0.5}],"a":"é","e":"\\ud800"}'],
+    ['an escape RFC 8785 does not use', canonical.replace('é', '\\u00e9')],
+    ['a number in another form', canonical.replace('0.5', '5e-1')],
+    ['a duplicated key', canonical.replace('{"a":"é",', '{"a":"x","a":"é",')],
+    ['integer-like keys', '{"1":2,"a":1}'],
+  ])('is false for text with %s', (_case, text) => {
+    expect(isCanonicalTextOf(text, JSON.parse(text), value)).toBe(false);
+  });
+
+  it.each([
+    ['a key the validated value lacks (a schema stripped it)', { ...value, extra: 'x' }],
+    ['a different string', { ...value, a: 'e' }],
+    ['an array of another length', { ...value, b: [1] }],
+    ['an object where an array was', { ...value, b: { 0: 1 } }],
+  ])('is false when the parsed value and the validated one differ: %s', (_case, validated) => {
+    expect(isCanonicalTextOf(canonical, JSON.parse(canonical), validated)).toBe(false);
+  });
+});
