@@ -4,7 +4,7 @@
 // LEDGER_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: node refuses it in NODE_OPTIONS)
 // goes to the ledger process; LEDGER_BENCH_MAIN runs another build of it, to compare two in one sitting.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,7 @@ import { percentile, type BenchResult } from './bench-result';
 const SIZES = (process.env.BENCH_LEDGER_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const BATCH = 1_000;
 const PORT = 4110;
+const TIME = '/usr/bin/time';
 // Compiled to dist/test/bench/src: the auditor CLI is under the repository root.
 const repoRoot = resolve(__dirname, '../../../..');
 
@@ -63,6 +64,7 @@ export async function run(): Promise<BenchResult[]> {
 
     for (const size of SIZES) results.push(await measureCommit(size, producer, committed, id, ledger.cpuSeconds));
 
+    const cpuBefore = ledger.cpuSeconds();
     const report = await runLedgerVerification(ledger.baseUrl);
     const treeSize = ((await (await fetch(`${ledger.baseUrl}/v1/blocks/head`)).json()) as { treeSize: number }).treeSize;
     results.push({
@@ -70,22 +72,36 @@ export async function run(): Promise<BenchResult[]> {
       events: treeSize,
       eventsPerSecond: (3 * treeSize) / (report.durationMs / 1000),
       ceiling: 'sha256-leaf',
-      notes: `${report.durationMs} ms for ${treeSize} events x 3 replicas, ok=${report.ok}`,
+      notes: `${report.durationMs} ms for ${treeSize} events x 3 replicas, ok=${report.ok}; ledger CPU ${(((ledger.cpuSeconds() - cpuBefore) * 1e6) / (3 * treeSize)).toFixed(2)} µs/leaf`,
     });
 
     const publicKey = await (await fetch(`${ledger.baseUrl}/v1/public-key`)).text();
     const cli = resolve(repoRoot, 'tools/verify/bin/medshare-verify.js');
     const started = performance.now();
-    await promisify(execFile)(process.execPath, [cli, 'replica', '--url', databaseUrl(ledgerServers[0], database), '--public-key', publicKey], {
-      maxBuffer: 1 << 20,
-    });
+    // Under /usr/bin/time where there is one: the CLI's CPU per leaf is steadier than its wall time on a busy machine.
+    const timed = existsSync(TIME) ? [TIME, '-f', 'cpu %U %S'] : [];
+    const { stderr } = await promisify(execFile)(
+      timed[0] ?? process.execPath,
+      [
+        ...timed.slice(1),
+        ...(timed.length > 0 ? [process.execPath] : []),
+        cli,
+        'replica',
+        '--url',
+        databaseUrl(ledgerServers[0], database),
+        '--public-key',
+        publicKey,
+      ],
+      { maxBuffer: 1 << 20 },
+    );
     const cliMs = performance.now() - started;
+    const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
     results.push({
       name: 'verify 1 replica (medshare-verify replica)',
       events: treeSize,
       eventsPerSecond: treeSize / (cliMs / 1000),
       ceiling: 'sha256-leaf',
-      notes: `${Math.round(cliMs)} ms including process start`,
+      notes: `${Math.round(cliMs)} ms including process start${cpu ? `; CLI CPU ${(((Number(cpu[1]) + Number(cpu[2])) * 1e6) / treeSize).toFixed(2)} µs/leaf` : ''}`,
     });
   } finally {
     await producer.disconnect().catch(() => undefined);
