@@ -69,6 +69,8 @@ export async function startPrivatePlatform(name: string, env: NodeJS.ProcessEnv 
             DATABASE_URL: databaseUrl(stateServer, stateDatabase(service)),
             LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, ledgerDatabase)).join(','),
             BLOCK_MAX_AGE_MS: '200',
+            // Governance's reports ask this platform's ledger for proofs.
+            LEDGER_URL: `http://127.0.0.1:${ports[platformServices.indexOf('ledger')]}`,
             ...env,
           },
         }),
