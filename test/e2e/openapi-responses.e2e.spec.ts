@@ -158,6 +158,42 @@ describe('OpenAPI documents against real answers', () => {
     expect(await response.json()).toEqual(documentOf(service));
   });
 
+  // Authentication before validation (issue 9): every operation that takes a credential answers 401 without one,
+  // however wrong the rest of the request is (path parameters, query and body all invalid).
+  const guarded = serviceNames.flatMap((service) =>
+    Object.entries(documentOf(service).paths).flatMap(([path, methods]) =>
+      Object.entries(methods as Record<string, { security?: Record<string, unknown>[]; requestBody?: unknown }>)
+        .filter(([, operation]) => (operation.security ?? []).some((scheme) => !('session' in scheme)))
+        .map(([method, operation]) => [service, method.toUpperCase(), path, operation.requestBody !== undefined] as const),
+    ),
+  );
+
+  it.each(guarded)('%s: %s %s without a credential answers 401 before judging the request', async (service, method, path, takesBody) => {
+    const invalidPath = path.replace(/\{[^}]+\}/g, '%00');
+    const response = await fetch(`${platform.service(service).baseUrl}${invalidPath}?purpose=%00&limit=-1&since=x&zz-unknown=1`, {
+      method,
+      ...(takesBody && { headers: { 'content-type': 'application/json' }, body: '{"resourceType":' }),
+    });
+    await response.arrayBuffer();
+    expect(response.status).toBe(401);
+  });
+
+  // A method a path does not take is a 405 whose Allow lists what the document lists for that path; a concrete path
+  // (/fhir/R4/metadata) is matched before a template (/fhir/R4/{type}), as OpenAPI says.
+  const paths = serviceNames.flatMap((service) =>
+    Object.entries(documentOf(service).paths).map(([path, methods]) => [service, path, Object.keys(methods)] as const),
+  );
+
+  it.each(paths)('%s: a method %s does not take answers 405 with the documented methods in Allow', async (service, path, methods) => {
+    const documented = methods.map((method) => method.toUpperCase());
+    const allow = [...documented, ...(documented.includes('GET') ? ['HEAD'] : [])].sort().join(', ');
+    for (const method of ['OPTIONS', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((candidate) => !documented.includes(candidate))) {
+      const response = await fetch(`${platform.service(service).baseUrl}${path.replace(/\{[^}]+\}/g, 'x1')}`, { method });
+      await response.arrayBuffer();
+      expect([method, response.status, response.headers.get('allow')]).toEqual([method, 405, allow]);
+    }
+  });
+
   const cases = serviceNames.flatMap((service) => [
     ...CALLS[service].map((call): [ServiceName, Call] => [service, call]),
     ...['/health/live', '/health/ready', '/metrics'].map((path): [ServiceName, Call] => [service, { name: path, status: 200, path }]),

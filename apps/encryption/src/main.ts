@@ -1,5 +1,5 @@
 import { encryptionApi } from '@medshare/contracts';
-import { bootstrapService } from '@medshare/service-kit';
+import { bootstrapService, installJsonBodies } from '@medshare/service-kit';
 import { EncryptionModule } from './app.module';
 import { loadEncryptionConfig } from './config';
 
@@ -7,7 +7,7 @@ void bootstrapService({
   service: 'encryption',
   loadConfig: () => loadEncryptionConfig(),
   createModule: (config, logger) => EncryptionModule.register(config, logger),
-  // The operator API takes small JSON bodies only.
-  configure: (app) => app.useBodyParser('json', { limit: '16kb' }),
+  // The operator API takes small JSON bodies only (judged after the operator token).
+  configure: (app) => installJsonBodies(app, { limit: '16kb' }),
   httpApi: encryptionApi,
 });

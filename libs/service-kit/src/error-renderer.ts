@@ -2,7 +2,7 @@
 // the others. It writes only the code's words and element paths, never anything of the request (Nest's and
 // Express' own messages quote paths and JSON fragments), and logs the unexpected with its stack.
 import { STATUS_CODES } from 'node:http';
-import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CodedError, EdgeError, type EdgeErrorCode, type ErrorDetail } from './coded-error';
 import type { Logger } from './logger';
@@ -145,18 +145,38 @@ export function problemOf(error: CodedError): Record<string, unknown> {
 }
 
 interface RouteLayer {
-  route?: { methods: Record<string, boolean> };
+  route?: { path: string; methods: Record<string, boolean> };
   match(path: string): unknown;
+}
+
+/**
+ * The routes Express has for `path`, as OpenAPI matches them: a concrete path (`/fhir/R4/metadata`) before any
+ * template (`/fhir/R4/:type`) that would also match it.
+ */
+function routesOf(expressApp: object, path: string): NonNullable<RouteLayer['route']>[] {
+  // Express' own typings leave out Layer.match (router 2): read the stack through the shape it has.
+  const stack = (expressApp as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
+  const matching = stack.flatMap((layer) => (layer.route !== undefined && layer.match(path) ? [layer.route] : []));
+  const concrete = matching.filter((route) => route.path === path);
+  return concrete.length > 0 ? concrete : matching;
 }
 
 /** The methods Express routes for `path` (Nest registers each handler as an Express route). */
 export function routedMethods(expressApp: object, path: string): string[] {
   const methods = new Set<string>();
-  // Express' own typings leave out Layer.match (router 2): read the stack through the shape it has.
-  for (const layer of (expressApp as { router?: { stack?: RouteLayer[] } }).router?.stack ?? []) {
-    if (layer.route === undefined || !layer.match(path)) continue;
-    for (const [method, routed] of Object.entries(layer.route.methods)) if (routed && method !== '_all') methods.add(method.toUpperCase());
-  }
+  for (const route of routesOf(expressApp, path))
+    for (const [method, routed] of Object.entries(route.methods)) if (routed && method !== '_all') methods.add(method.toUpperCase());
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort();
+}
+
+/**
+ * Routing by the same rule: another method on a concrete path is refused (405 with its Allow, by the filter) before
+ * Express tries the templates, so POST /fhir/R4/metadata is not a create of a resource type "metadata".
+ */
+export function concretePathsFirst(expressApp: object): (request: Request, response: Response, next: (error?: unknown) => void) => void {
+  return (request, _response, next) => {
+    const concrete = routesOf(expressApp, request.path).some((route) => route.path === request.path);
+    next(concrete && !routedMethods(expressApp, request.path).includes(request.method) ? new NotFoundException() : undefined);
+  };
 }

@@ -11,3 +11,4 @@ export * from './logger';
 export * from './platform.module';
 export * from './platform-keys';
 export * from './object-store';
+export * from './json-bodies';

@@ -2,6 +2,7 @@
 // an institution's own submissions by its integration system. Translation only: the rule lives in OwnSubmissions.
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { FHIR_ID_PATTERN as ID, FHIR_TYPE_PATTERN as TYPE } from '@medshare/contracts';
 import { capabilityStatement } from '@medshare/fhir';
 import { AccessControlError, AccessControlErrorCode } from '../access-control-error';
 import { AuthenticationRefusal, RequesterAuthenticator, type Requester } from '../auth/requester-authenticator';
@@ -9,8 +10,6 @@ import { AccessDecisions } from '../access-decisions';
 import { OwnSubmissions, type OwnQuery } from '../own-submissions';
 
 const FHIR_JSON = 'application/fhir+json';
-const TYPE = /^[A-Z][A-Za-z]{1,63}$/;
-const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const STARTED = new Date().toISOString();
 
 @Controller('fhir/R4')
@@ -36,7 +35,13 @@ export class FhirReadController {
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ) {
-    return this.answer(authorization, query, ['purpose'], { kind: 'history', resourceType: checked(type, TYPE, 'type'), id: checked(id, ID, 'id') }, response);
+    return this.answer(
+      authorization,
+      query,
+      ['purpose'],
+      () => ({ kind: 'history', resourceType: checked(type, TYPE, 'type'), id: checked(id, ID, 'id') }),
+      response,
+    );
   }
 
   @Get(':type/:id')
@@ -47,7 +52,13 @@ export class FhirReadController {
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ) {
-    return this.answer(authorization, query, ['purpose'], { kind: 'read', resourceType: checked(type, TYPE, 'type'), id: checked(id, ID, 'id') }, response);
+    return this.answer(
+      authorization,
+      query,
+      ['purpose'],
+      () => ({ kind: 'read', resourceType: checked(type, TYPE, 'type'), id: checked(id, ID, 'id') }),
+      response,
+    );
   }
 
   /** Search by patient identifier (`patient.identifier=system|value`, required), type and `date`. */
@@ -58,23 +69,32 @@ export class FhirReadController {
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const patient = query['patient.identifier'];
-    if (typeof patient !== 'string')
-      throw new AccessControlError(AccessControlErrorCode.InvalidInput, [
-        { text: 'search needs patient.identifier=system|value, given once', expression: 'patient.identifier' },
-      ]);
-    const date = query['date'];
-    const dates = date === undefined ? [] : (Array.isArray(date) ? date : [date]).map(String);
     return this.answer(
       authorization,
       query,
       ['purpose', 'patient.identifier', 'date'],
-      { kind: 'search', resourceType: checked(type, TYPE, 'type'), patient, dates },
+      () => {
+        const patient = query['patient.identifier'];
+        if (typeof patient !== 'string')
+          throw new AccessControlError(AccessControlErrorCode.InvalidInput, [
+            { text: 'search needs patient.identifier=system|value, given once', expression: 'patient.identifier' },
+          ]);
+        const date = query['date'];
+        const dates = date === undefined ? [] : (Array.isArray(date) ? date : [date]).map(String);
+        return { kind: 'search', resourceType: checked(type, TYPE, 'type'), patient, dates };
+      },
       response,
     );
   }
 
-  private async answer(authorization: string | undefined, query: Record<string, unknown>, accepted: readonly string[], ownQuery: OwnQuery, response: Response) {
+  /** Authentication first (a caller without a valid token hears 401 whatever it asks), then the query is checked. */
+  private async answer(
+    authorization: string | undefined,
+    query: Record<string, unknown>,
+    accepted: readonly string[],
+    ownQuery: () => OwnQuery,
+    response: Response,
+  ) {
     const purpose = query['purpose'];
     const requester = await this.requester(authorization, typeof purpose === 'string' ? purpose : '');
     // A parameter's name is the caller's: counted, not echoed.
@@ -84,7 +104,7 @@ export class FhirReadController {
         AccessControlErrorCode.InvalidInput,
         unknown.map(() => ({ text: `an unknown parameter (accepted: ${accepted.join(', ')})` })),
       );
-    const answer = await this.own.answer(requester, purpose, ownQuery);
+    const answer = await this.own.answer(requester, purpose, ownQuery());
     response.type(FHIR_JSON);
     response.setHeader('X-Medshare-Decision-Id', answer.decisionId);
     if ('resource' in answer) {

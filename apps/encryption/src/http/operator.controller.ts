@@ -1,5 +1,7 @@
 // The operator API of key lifecycle (used by `npx medshare keys ...`): rotate the KEK or the sealing key, shred a patient.
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import type { Request } from 'express';
+import { parsedBody } from '@medshare/service-kit';
 import { KeyLifecycle } from '../keys/key-lifecycle.service';
 import { OperatorTokenGuard } from './operator-token.guard';
 import { parseShredRequest } from './shred-request';
@@ -28,8 +30,8 @@ export class OperatorController {
 
   @Post('patients/:patient/shred')
   @HttpCode(200)
-  shred(@Param('patient') patient: string, @Body() body: unknown) {
-    const request = parseShredRequest(patient, body);
-    return this.keys.shred(request.patient, request.reason);
+  shred(@Param('patient') patient: string, @Req() request: Request) {
+    const shred = parseShredRequest(patient, parsedBody(request));
+    return this.keys.shred(shred.patient, shred.reason);
   }
 }

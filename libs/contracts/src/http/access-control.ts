@@ -1,7 +1,7 @@
 // The access-control service's HTTP contract: consents, agreements, roles, decisions and the read path. Add a
 // route: one entry in `routes`.
 import { z } from 'zod';
-import { jsonObject, type HttpAnswer, type HttpApi, type HttpRoute } from './openapi';
+import { fhirTypeAndId, jsonObject, type HttpAnswer, type HttpApi, type HttpRoute } from './openapi';
 
 const FHIR_JSON = 'application/fhir+json';
 const JSON_BODY = { 'application/json': jsonObject, [FHIR_JSON]: jsonObject };
@@ -104,8 +104,8 @@ export const accessControlApi: HttpApi = {
       method: 'get',
       path: '/fhir/R4/metadata',
       summary: 'the CapabilityStatement of the read-back API',
-      auth: 'none',
-      answers: { 200: { description: 'CapabilityStatement', content: { [FHIR_JSON]: jsonObject } } },
+      auth: 'institution',
+      answers: { 200: { description: 'CapabilityStatement', content: { [FHIR_JSON]: jsonObject } }, 401: refusals[401], 403: refusals[403] },
     },
     ...(
       [
@@ -118,7 +118,7 @@ export const accessControlApi: HttpApi = {
       path,
       summary,
       auth: 'institution',
-      params: path.includes('{id}') ? z.object({ type: z.string(), id: z.string() }) : z.object({ type: z.string() }),
+      params: path.includes('{id}') ? fhirTypeAndId : fhirTypeAndId.pick({ type: true }),
       query: z.looseObject({}),
       answers: {
         200: { description: answer, content: { [FHIR_JSON]: jsonObject } },

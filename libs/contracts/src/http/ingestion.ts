@@ -1,6 +1,6 @@
 // The ingestion service's HTTP contract: the hospitals' FHIR door. Add a route: one entry in `routes`.
 import { z } from 'zod';
-import { jsonObject, type HttpAnswer, type HttpApi, type HttpRoute } from './openapi';
+import { fhirTypeAndId, jsonObject, type HttpAnswer, type HttpApi, type HttpRoute } from './openapi';
 
 const FHIR_BODY = { 'application/fhir+json': jsonObject, 'application/json': jsonObject };
 
@@ -14,7 +14,6 @@ export const submissionAccepted = z.strictObject({
 });
 
 const FHIR_JSON = { 'application/fhir+json': jsonObject };
-const typeAndId = z.object({ type: z.string(), id: z.string() });
 /** What every write of the FHIR REST API may answer besides its success. */
 const restRefusals: Record<number, HttpAnswer> = {
   400: { description: 'malformed JSON or request' },
@@ -201,8 +200,8 @@ export const ingestionApi: HttpApi = {
       method: 'get',
       path: '/fhir/R4/metadata',
       summary: 'the CapabilityStatement',
-      auth: 'none',
-      answers: { 200: { description: 'CapabilityStatement', content: FHIR_JSON } },
+      auth: 'institution',
+      answers: { 200: { description: 'CapabilityStatement', content: FHIR_JSON }, 401: restRefusals[401], 403: restRefusals[403] },
     },
     {
       method: 'post',
@@ -217,7 +216,7 @@ export const ingestionApi: HttpApi = {
       path: '/fhir/R4/{type}',
       summary: 'create (conditional with If-None-Exist)',
       auth: 'institution',
-      params: z.object({ type: z.string() }),
+      params: fhirTypeAndId.pick({ type: true }),
       body: FHIR_BODY,
       answers: { ...written(201, 'created'), ...written(200, 'an identical re-send, or the conditional match'), ...restRefusals },
     },
@@ -226,7 +225,7 @@ export const ingestionApi: HttpApi = {
       path: '/fhir/R4/{type}/{id}',
       summary: 'update (If-Match: the version)',
       auth: 'institution',
-      params: typeAndId,
+      params: fhirTypeAndId,
       body: FHIR_BODY,
       answers: { ...written(200, 'updated'), ...written(201, 'created under the client id'), ...restRefusals },
     },
@@ -235,7 +234,7 @@ export const ingestionApi: HttpApi = {
       path: '/fhir/R4/{type}/{id}',
       summary: 'delete',
       auth: 'institution',
-      params: typeAndId,
+      params: fhirTypeAndId,
       answers: { 204: { description: 'deleted' }, 200: { description: 'deleted, with an OperationOutcome', content: FHIR_JSON }, ...restRefusals },
     },
   ],

@@ -65,6 +65,11 @@ export const operationOutcome = z.looseObject({
     .min(1),
 });
 
+/** Path segments of the FHIR REST API: a resource type name, a resource id (FHIR R4 `id`). */
+export const FHIR_TYPE_PATTERN = /^[A-Z][A-Za-z]{1,63}$/;
+export const FHIR_ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+export const fhirTypeAndId = z.object({ type: z.string().regex(FHIR_TYPE_PATTERN), id: z.string().regex(FHIR_ID_PATTERN) });
+
 /** Any JSON object: for answers whose shape another contract owns (FHIR resources, Bundles). */
 export const jsonObject = z.looseObject({});
 
