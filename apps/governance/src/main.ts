@@ -1,5 +1,5 @@
 import { governanceApi } from '@medshare/contracts';
-import { bootstrapService } from '@medshare/service-kit';
+import { bootstrapService, installJsonBodies } from '@medshare/service-kit';
 import { GovernanceModule } from './app.module';
 import { loadGovernanceConfig } from './config';
 import { MAX_BODY_BYTES } from './http/parse-input';
@@ -9,5 +9,6 @@ void bootstrapService({
   loadConfig: () => loadGovernanceConfig(),
   createModule: (config, logger) => GovernanceModule.register(config, logger),
   httpApi: governanceApi,
-  configure: (app) => app.useBodyParser('json', { limit: MAX_BODY_BYTES, type: 'application/json', strict: true }),
+  // Refused bodies wait for the handler, which the officer guard runs before: no credential is a 401 whatever the body.
+  configure: (app) => installJsonBodies(app, { limit: MAX_BODY_BYTES }),
 });

@@ -2,6 +2,7 @@
 // names each wrong element (paths and the schema's messages, never the caller's values).
 import type { Request } from 'express';
 import type { z } from 'zod';
+import { parsedBody } from '@medshare/service-kit';
 import { GovernanceError, GovernanceErrorCode } from './governance-error';
 
 type InputCode = GovernanceErrorCode.InvalidQuery | GovernanceErrorCode.InvalidPath | GovernanceErrorCode.InvalidBody;
@@ -10,13 +11,17 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, code:
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const where = code === GovernanceErrorCode.InvalidBody ? 'body' : code === GovernanceErrorCode.InvalidPath ? 'path' : 'query';
-  throw new GovernanceError(code, parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || where}: ${issue.message}`).join('; '));
+  // An unknown key is the caller's word: counted, not named (zod's message would quote it).
+  const problems = parsed.error.issues.map((issue) =>
+    issue.code === 'unrecognized_keys' ? `${where}: ${issue.keys.length} unknown element(s)` : `${issue.path.map(String).join('.') || where}: ${issue.message}`,
+  );
+  throw new GovernanceError(code, problems.join('; '));
 }
 
 /** The body of a JSON request, parsed with the schema; any other content type is a 415. */
 export function jsonBody<T extends z.ZodType>(request: Request, schema: T): z.output<T> {
   if (!request.is('application/json')) throw new GovernanceError(GovernanceErrorCode.UnsupportedMediaType, 'send application/json');
-  return parseInput(schema, request.body, GovernanceErrorCode.InvalidBody);
+  return parseInput(schema, parsedBody(request), GovernanceErrorCode.InvalidBody);
 }
 
 /** governance reads small JSON bodies only (case changes and notes). */

@@ -110,6 +110,12 @@ const caseChange = (what: string, body: z.ZodType): HttpRoute => ({
   },
 });
 
+/**
+ * A text/event-stream body as the sequence of its events (the model of OpenAPI 3.2's itemSchema, which fuzzers
+ * validate against): `data` is one alert as JSON; comments and the `retry` line carry no data.
+ */
+const serverSentEvents = z.array(z.looseObject({ event: z.string(), data: z.string(), id: z.string().optional(), retry: z.number().int().optional() }));
+
 export const governanceApi: HttpApi = {
   service: 'governance',
   description:
@@ -198,7 +204,7 @@ export const governanceApi: HttpApi = {
       path: '/v1/stream',
       summary: 'new alerts as server-sent events, live',
       auth: OFFICER,
-      answers: { 200: { description: 'an event stream', content: { 'text/event-stream': z.string() } }, ...refusals },
+      answers: { 200: { description: 'an event stream', content: { 'text/event-stream': serverSentEvents } }, ...refusals },
     },
     {
       method: 'get',
