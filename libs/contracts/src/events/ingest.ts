@@ -34,5 +34,13 @@ export const ingestRejectedV1 = z.strictObject({
     )
     .min(1)
     .max(1000),
-  resourceIds: z.array(z.string().max(64)).max(10_000).optional(),
+  /**
+   * Never written: ids a client chose may carry patient data (issue 9), so rejections name entries by index only.
+   * Kept, deprecated, because a published version is frozen: stored v1 events stay valid.
+   */
+  resourceIds: z
+    .array(z.string().max(64))
+    .max(10_000)
+    .optional()
+    .meta({ deprecated: true, description: 'never written (client-chosen ids may carry patient data); kept so stored v1 events stay valid' }),
 });

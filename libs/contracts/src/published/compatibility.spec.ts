@@ -48,6 +48,7 @@ describe('breakingChanges', () => {
     ['a required field made optional', published.extend({ kind: z.enum(['a', 'b']).optional() })],
     ['an enum value added', published.extend({ kind: z.enum(['a', 'b', 'c']) })],
     ['a bound widened', published.extend({ count: z.number().min(-5).max(1000) })],
+    ['a field deprecated (kept for stored events, no longer written)', published.extend({ note: shape.note.meta({ deprecated: true }) })],
     [
       'a union variant added',
       published.extend({ outcome: z.discriminatedUnion('status', [...shape.outcome.options, z.strictObject({ status: z.literal('late') })]) }),
