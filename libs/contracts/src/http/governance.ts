@@ -223,7 +223,8 @@ export const governanceApi: HttpApi = {
       method: 'get',
       path: '/',
       summary: "the dashboard page; its case queue takes GET /v1/cases' filters (default: the cases still to handle)",
-      auth: 'session',
+      // Without a session the page is not refused: the browser is sent to sign in.
+      auth: ['session', 'none'],
       query: caseQuery,
       answers: {
         200: { description: 'the dashboard', content: HTML },
@@ -236,7 +237,7 @@ export const governanceApi: HttpApi = {
       method: 'get',
       path: '/cases/{caseId}',
       summary: "a case's page: facts, next steps and notes (its institution's officers), alerts, timeline",
-      auth: 'session',
+      auth: ['session', 'none'],
       params: caseParams,
       answers: {
         200: { description: 'the case page', content: HTML },

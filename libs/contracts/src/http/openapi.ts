@@ -180,7 +180,8 @@ function operation(api: HttpApi, route: HttpRoute): Record<string, unknown> {
       },
     }),
     responses,
-    security: schemesOf(route).map((scheme) => ({ [scheme]: [] })),
+    // `{}` among the alternatives: the route also answers without a credential (OpenAPI's optional security).
+    security: [...schemesOf(route).map((scheme) => ({ [scheme]: [] })), ...([route.auth].flat().includes('none') && schemesOf(route).length > 0 ? [{}] : [])],
   };
 }
 
