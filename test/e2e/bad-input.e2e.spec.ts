@@ -1,8 +1,9 @@
 // The fuzz tier's hand-written battery: hostile requests to each of the five services (deep nesting, NUL bytes,
 // a million-element array, oversized and malformed bodies, wrong content types, bad tokens, unknown routes, wrong
-// methods, extreme dates). Every answer is below 500 and echoes nothing of the input, and the service's event
-// loop stays responsive meanwhile (/health/live polled every 20 ms; the largest gap between answers, and the
-// event-loop delay the service itself measured, are written to .data/fuzz/bad-input.json).
+// methods, extreme dates). Every answer is below 500 and echoes nothing of the input, and no input stalls the
+// service's event loop over 100 ms: the delay the service itself measures (prom-client's
+// nodejs_eventloop_lag_max_seconds, reset by each scrape) is read before and after every probe; the largest
+// per service and the probe that caused it are written to .data/fuzz/bad-input.json.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,8 +18,14 @@ const MARK = `zq${run}mark`;
 const A = `a${run}`;
 const keys = new PlatformKeys(platformKeysSchema.parse({ INSTITUTIONS: A }));
 const PSEUDONYM = pseudonymise(keys.pseudonymKey(), 'https://id.medshare.example/national-health-id', `N-${run}`, A);
-/** The event loop of a service must answer /health/live within this, whatever it is sent (issue 9 §6 aims at 100 ms). */
-const STALL_LIMIT_MS = 1000;
+/** No input may delay a service's event loop longer than this (issue 9 §6). */
+const STALL_LIMIT_MS = 100;
+/**
+ * A probe over the limit is sent again up to this many times, and the smallest delay counts: on a machine shared
+ * with other test runs the service is sometimes not scheduled for a while whatever it does, but a stall the input
+ * causes comes back every time.
+ */
+const STALL_TRIES = 3;
 
 type Auth = 'system' | 'operator' | 'none' | 'forged' | 'expired' | 'garbage';
 
@@ -71,6 +78,17 @@ const BODIES: [string, string | Buffer, string][] = [
     'an array of a million wrong-typed values',
     `{"resourceType":"Observation","status":"final","code":{"coding":[]},"component":[${'1,'.repeat(999_999)}"${MARK}"]}`,
     'application/fhir+json',
+  ],
+  // Up to ingestion's body limit (5 MiB; the other services' limits are smaller, so they answer 413).
+  [
+    'an array of 2.6 million wrong-typed values (5.2 MB)',
+    `{"resourceType":"Observation","status":"final","code":{"coding":[${'1,'.repeat(2_600_000)}"${MARK}"]}}`,
+    'application/fhir+json',
+  ],
+  [
+    'JSON arrays nested 2.6 million deep (5.2 MB)',
+    `{"resourceType":"Observation","${MARK}":${'['.repeat(2_600_000)}${']'.repeat(2_600_000)}}`,
+    'application/json',
   ],
   ['NUL bytes in strings', `{"resourceType":"Patient","id":"${MARK}\\u0000","name":[{"family":"\\u0000${MARK}"}]}`, 'application/json'],
   ['a raw NUL byte', Buffer.from(`{"resourceType":"Patient","id":"\u0000${MARK}"}`), 'application/json'],
@@ -186,11 +204,9 @@ const PENDING: string[] = [];
 
 interface Measurement {
   probes: number;
-  livePolls: number;
-  maxLiveGapMs: number;
-  /** The probes in flight when the largest gap began and ended. */
-  maxLiveGapDuring: string;
-  eventLoopDelayMaxMs: number | null;
+  /** The largest event-loop delay the service measured during one probe (the smallest of its tries), and which. */
+  maxEventLoopDelayMs: number;
+  maxEventLoopDelayDuring: string;
   findings: string[];
 }
 
@@ -209,74 +225,58 @@ describe('bad input to every service', () => {
   });
 
   /** The largest delay of the service's event loop since the last scrape (prom-client resets it per scrape). */
-  async function eventLoopDelayMaxMs(baseUrl: string): Promise<number | null> {
+  async function eventLoopDelayMaxMs(baseUrl: string): Promise<number> {
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     const value = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(metrics)?.[1];
-    return value === undefined ? null : Math.round(Number(value) * 1000);
+    if (value === undefined) throw new Error(`no nodejs_eventloop_lag_max_seconds in ${baseUrl}/metrics`);
+    return Number(value) * 1000;
+  }
+
+  /** Sends one probe: the findings about its answer. */
+  async function send(service: ServiceName, baseUrl: string, probe: Probe): Promise<string[]> {
+    try {
+      const response = await fetch(`${baseUrl}${probe.path}`, {
+        method: probe.method,
+        headers: { ...authorization(probe.auth), ...(probe.contentType === undefined ? {} : { 'content-type': probe.contentType }) },
+        body: probe.body,
+        signal: AbortSignal.timeout(60_000),
+      });
+      const text = await response.text();
+      return [
+        ...(response.status >= 500 ? [`${service} ${probe.name}: ${response.status}`] : []),
+        ...(text.includes(MARK) ? [`${service} ${probe.name}: echo`] : []),
+      ];
+    } catch (error) {
+      // A server may answer 413 and close before the whole body was sent; the client then sees a reset.
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (probe.body !== undefined && probe.body.length > 1024 * 1024 && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET')) return [];
+      return [`${service} ${probe.name}: no answer (${(error as Error).name} ${code ?? ''})`.trim()];
+    }
   }
 
   it.each(['ingestion', 'access-control', 'encryption', 'ledger', 'governance'] as const)(
-    '%s answers every hostile request below 500, echoes nothing and keeps its event loop free',
+    '%s answers every hostile request below 500, echoes nothing and never stalls its event loop over 100 ms',
     async (service) => {
       const { baseUrl } = platform.service(service);
       const probes = probesOf(service);
       const findings: string[] = [];
-      await eventLoopDelayMaxMs(baseUrl);
-
-      let polling = true;
-      let livePolls = 0;
-      let maxLiveGapMs = 0;
-      let inFlight = '';
-      let maxLiveGapDuring = '';
-      const poller = (async () => {
-        let last = Date.now();
-        let lastDuring = '';
-        while (polling) {
-          try {
-            const response = await fetch(`${baseUrl}/health/live`, { signal: AbortSignal.timeout(30_000) });
-            await response.arrayBuffer();
-            livePolls += 1;
-          } catch {
-            // An unanswered poll shows as the gap until the next answer.
-          }
-          if (Date.now() - last > maxLiveGapMs) {
-            maxLiveGapMs = Date.now() - last;
-            maxLiveGapDuring = lastDuring === inFlight ? inFlight : `${lastDuring} … ${inFlight}`;
-          }
-          last = Date.now();
-          lastDuring = inFlight;
-          await new Promise((resolveWait) => setTimeout(resolveWait, 20));
-        }
-      })();
-
+      let maxEventLoopDelayMs = 0;
+      let maxEventLoopDelayDuring = '';
       for (const probe of probes) {
-        inFlight = probe.name;
-        try {
-          const response = await fetch(`${baseUrl}${probe.path}`, {
-            method: probe.method,
-            headers: { ...authorization(probe.auth), ...(probe.contentType === undefined ? {} : { 'content-type': probe.contentType }) },
-            body: probe.body,
-            signal: AbortSignal.timeout(60_000),
-          });
-          const text = await response.text();
-          if (response.status >= 500) findings.push(`${service} ${probe.name}: ${response.status}`);
-          if (text.includes(MARK)) findings.push(`${service} ${probe.name}: echo`);
-        } catch (error) {
-          // A server may answer 413 and close before the whole body was sent; the client then sees a reset.
-          const code = (error as { cause?: { code?: string } }).cause?.code;
-          if (!(probe.body !== undefined && probe.body.length > 1024 * 1024 && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET'))) {
-            findings.push(`${service} ${probe.name}: no answer (${(error as Error).name} ${code ?? ''})`.trim());
-          }
+        let delayMs = Infinity;
+        for (let tried = 0; tried < STALL_TRIES && delayMs > STALL_LIMIT_MS; tried += 1) {
+          await eventLoopDelayMaxMs(baseUrl);
+          const answerFindings = await send(service, baseUrl, probe);
+          delayMs = Math.min(delayMs, await eventLoopDelayMaxMs(baseUrl));
+          if (tried === 0) findings.push(...answerFindings);
         }
+        if (delayMs > maxEventLoopDelayMs) [maxEventLoopDelayMs, maxEventLoopDelayDuring] = [delayMs, probe.name];
+        if (delayMs > STALL_LIMIT_MS) findings.push(`${service} ${probe.name}: event loop stalled ${Math.round(delayMs)} ms`);
       }
-      polling = false;
-      await poller;
-      const eventLoopDelay = await eventLoopDelayMaxMs(baseUrl);
-      if (maxLiveGapMs > STALL_LIMIT_MS) findings.push(`${service} event loop: /health/live unanswered for over ${STALL_LIMIT_MS} ms`);
-      report[service] = { probes: probes.length, livePolls, maxLiveGapMs, maxLiveGapDuring, eventLoopDelayMaxMs: eventLoopDelay, findings };
+      report[service] = { probes: probes.length, maxEventLoopDelayMs: Math.round(maxEventLoopDelayMs), maxEventLoopDelayDuring, findings };
 
       expect(probes.length).toBeGreaterThan(10);
-      expect(livePolls).toBeGreaterThan(0);
+      expect(maxEventLoopDelayMs).toBeGreaterThan(0);
       const pending = PENDING.filter((finding) => finding.startsWith(`${service} `));
       expect({
         newFindings: findings.filter((finding) => !pending.includes(finding)),
