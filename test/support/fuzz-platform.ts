@@ -7,8 +7,8 @@ import { adoptInfraKafkaEnv } from './endpoints';
 async function main(name: string): Promise<void> {
   adoptInfraKafkaEnv();
   const platform = await startPrivatePlatform(name);
-  for (const [service, running] of platform.services) console.log(`${service}=${running.port}`);
-  console.log('ready');
+  for (const [service, running] of platform.services) process.stdout.write(`${service}=${running.port}\n`);
+  process.stdout.write('ready\n');
   await new Promise<void>((resolveStop) => {
     process.once('SIGTERM', resolveStop);
     process.once('SIGINT', resolveStop);
@@ -17,6 +17,6 @@ async function main(name: string): Promise<void> {
 }
 
 main(process.argv[2] ?? `fuzz${process.pid}`).catch((error: unknown) => {
-  console.error(error);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
