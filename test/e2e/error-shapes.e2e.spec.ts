@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { issueInstitutionToken } from '@medshare/crypto';
+import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { freePorts } from '../support/ports';
@@ -192,12 +194,22 @@ describe('malformed bodies', () => {
     await dropDatabase(stateServer, `access_control_bodies_${run}`);
   });
 
-  it.each<[string, string, string, Shape, number, string]>([
-    ['broken JSON on a FHIR path', '/v1/consents', `{"${MARKER}": [`, 'fhir', 400, 'structure'],
-    ['broken JSON elsewhere', '/v1/agreements', `{"${MARKER}": [`, 'problem', 400, 'malformed-request'],
-    ['a body over the limit', '/v1/agreements', JSON.stringify({ [MARKER]: 'x'.repeat(4096) }), 'problem', 413, 'payload-too-large'],
-  ])('answers %s in its shape without quoting it', async (_case, path, body, shape, status, code) => {
-    const response = await fetch(`${access.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  // The development keyring's first institution: a body is judged only once the caller is authenticated.
+  const keys = new PlatformKeys(platformKeysSchema.parse({}));
+  const token = () => issueInstitutionToken(keys.institutionPrivateKey(keys.institutions[0]), { institution: keys.institutions[0], ttlSeconds: 600 });
+
+  it.each<[string, string, string, Shape, number, string, boolean]>([
+    ['broken JSON on a FHIR path', '/v1/consents', `{"${MARKER}": [`, 'fhir', 400, 'structure', true],
+    ['broken JSON elsewhere', '/v1/agreements', `{"${MARKER}": [`, 'problem', 400, 'malformed-request', true],
+    ['a body over the limit', '/v1/agreements', JSON.stringify({ [MARKER]: 'x'.repeat(4096) }), 'problem', 413, 'payload-too-large', true],
+    ['broken JSON without a credential (401 first)', '/v1/agreements', `{"${MARKER}": [`, 'problem', 401, 'unauthenticated', false],
+    ['a body over the limit without a credential (401 first)', '/v1/consents', JSON.stringify({ [MARKER]: 'x'.repeat(4096) }), 'fhir', 401, 'login', false],
+  ])('answers %s in its shape without quoting it', async (_case, path, body, shape, status, code, authenticated) => {
+    const response = await fetch(`${access.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authenticated && { authorization: `Bearer ${token()}` }) },
+      body,
+    });
     await expectShape(response, shape, status, code);
     expect(readFileSync(access.logFile, 'utf8')).not.toContain(MARKER);
   });
