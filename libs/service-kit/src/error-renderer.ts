@@ -150,15 +150,17 @@ interface RouteLayer {
 }
 
 /**
- * The routes Express has for `path`, as OpenAPI matches them: a concrete path (`/fhir/R4/metadata`) before any
- * template (`/fhir/R4/:type`) that would also match it.
+ * The routes Express has for `path`, as OpenAPI matches them: the most concrete first, i.e. those with the most
+ * literal segments (`/fhir/R4/metadata` before `/fhir/R4/:type`, `/fhir/R4/$import-status/:jobId` before
+ * `/fhir/R4/:type/:id`).
  */
 function routesOf(expressApp: object, path: string): NonNullable<RouteLayer['route']>[] {
   // Express' own typings leave out Layer.match (router 2): read the stack through the shape it has.
   const stack = (expressApp as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
   const matching = stack.flatMap((layer) => (layer.route !== undefined && layer.match(path) ? [layer.route] : []));
-  const concrete = matching.filter((route) => route.path === path);
-  return concrete.length > 0 ? concrete : matching;
+  const literals = (route: { path: string }) => route.path.split('/').filter((segment) => segment !== '' && !/^[:*]|[{]/.test(segment)).length;
+  const most = Math.max(0, ...matching.map(literals));
+  return matching.filter((route) => literals(route) === most);
 }
 
 /** The methods Express routes for `path` (Nest registers each handler as an Express route). */
@@ -171,12 +173,14 @@ export function routedMethods(expressApp: object, path: string): string[] {
 }
 
 /**
- * Routing by the same rule: another method on a concrete path is refused (405 with its Allow, by the filter) before
- * Express tries the templates, so POST /fhir/R4/metadata is not a create of a resource type "metadata".
+ * Routing by the same rule: a method the most concrete matching routes do not take is refused (405 with their Allow,
+ * by the filter) before Express tries a less concrete one, so POST /fhir/R4/metadata is not a create of a resource
+ * type "metadata".
  */
 export function concretePathsFirst(expressApp: object): (request: Request, response: Response, next: (error?: unknown) => void) => void {
   return (request, _response, next) => {
-    const concrete = routesOf(expressApp, request.path).some((route) => route.path === request.path);
-    next(concrete && !routedMethods(expressApp, request.path).includes(request.method) ? new NotFoundException() : undefined);
+    const allowed = routedMethods(expressApp, request.path);
+    const refused = allowed.length > 0 && !allowed.includes(request.method) && !routesOf(expressApp, request.path).some((route) => route.methods._all);
+    next(refused ? new NotFoundException() : undefined);
   };
 }
