@@ -12,8 +12,9 @@ MIN_ECHO = 6
 SKIPPED_HEADERS = {"authorization", "content-type", "accept", "user-agent", "cookie"}
 _documents: dict[int, str] = {}
 
-# Attachment chunks (tus: PATCH /v1/attachments/{fileId}) are raw bytes like any octet stream.
+# Attachment chunks (tus: PATCH /v1/attachments/{fileId}) are raw bytes like any octet stream; $import takes NDJSON text.
 schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+schemathesis.serializer.alias("application/fhir+ndjson", "text/plain")
 
 
 def _strings(value):
