@@ -13,7 +13,7 @@ import { eventually } from '../support/eventually';
 import { signIn, startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider';
 import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
-import { readTopic, topicEnds, type Offsets } from '../support/topic-reader';
+import { readTopic, startGroupAtEnd, topicEnds, type Offsets } from '../support/topic-reader';
 
 const run = randomUUID().slice(0, 8);
 const { kafkaBrokers, stateServer } = testEndpoints();
@@ -29,6 +29,14 @@ const NOTE = `called the ward about the patient, ${randomUUID()}`;
 const bearer = (institution: string) =>
   `Bearer ${issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, practitioner: `po-${run}`, role: 'privacy-officer', ttlSeconds: 600 })}`;
 const OPERATOR = `Bearer ${DEV_OPERATOR_TOKEN}`;
+const AUDIT_INPUTS = [
+  topics.auditSubmissions,
+  topics.accessDecisions,
+  topics.recordsDisclosed,
+  topics.keys,
+  topics.governanceAlerts,
+  topics.governanceCases,
+].map((spec) => spec.name);
 
 function alert(kind: EventOf<'governance.alert.v1'>['data']['kind'], institution: string, details: Record<string, string>): EventOf<'governance.alert.v1'> {
   return envelope('governance.alert.v1', 'governance', {
@@ -78,6 +86,7 @@ describe('governance cases over HTTP', () => {
   let base: string;
   let caseId: string;
   let casesFrom: Offsets;
+  const started = new Date(Date.now() - 60_000);
   const kafka = createKafka({ brokers: kafkaBrokers, clientId: `governance-cases-${run}` });
 
   const call = async (path: string, authorization: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
@@ -98,6 +107,8 @@ describe('governance cases over HTTP', () => {
     const [oidcPort, governancePort] = await freePorts(48_000, 49_000, 2);
     base = `http://127.0.0.1:${governancePort}`;
     oidc = await startOidcProvider(oidcPort, [`${base}/auth/callback`]);
+    // The analysts' audit projection is not what this test is about: it starts at the shared topics' end.
+    await startGroupAtEnd(kafka, `governance-cases-${run}-audit`, AUDIT_INPUTS);
     governance = await startService('governance', {
       port: governancePort,
       instance: `governance-cases-${run}`,
@@ -187,6 +198,30 @@ describe('governance cases over HTTP', () => {
       status: 403,
       body: { code: 'forbidden' },
     });
+  });
+
+  it('shows an officer the alerts about patients its institution holds records of, besides its own staff, and no others', async () => {
+    const about = async (authorization: string) => {
+      const { status, body } = await call(`/v1/alerts?limit=500&since=${encodeURIComponent(started.toISOString())}`, authorization);
+      expect(status).toBe(200);
+      return (body.alerts as { kind: string; institution: string; details: Record<string, unknown> | null }[]).filter(
+        (found) => found.details?.practitioner === practitioner,
+      );
+    };
+    const heldAtB = await eventually(
+      async () => {
+        const seen = await about(bearer('hosp-b'));
+        return seen.length === 2 ? seen : undefined;
+      },
+      { what: "hosp-a's alerts about hosp-b's patient, seen by hosp-b" },
+    );
+    expect(heldAtB.map((found) => [found.institution, found.details?.patient])).toEqual([
+      ['hosp-a', patient],
+      ['hosp-a', patient],
+    ]);
+    expect(await about(bearer('hosp-a'))).toHaveLength(2);
+    expect(await about(bearer('hosp-c'))).toEqual([]);
+    for (const found of await about(OPERATOR)) expect(found.details).not.toHaveProperty('patient');
   });
 
   it('refuses a wrong body, another content type and a transition the case cannot take, changing nothing', async () => {

@@ -20,6 +20,7 @@ import { permitDecision } from '../support/events';
 import { startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider';
 import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
+import { startGroupAtEnd } from '../support/topic-reader';
 
 const run = randomUUID().slice(0, 8);
 const ROOT = resolve(__dirname, '../..');
@@ -83,6 +84,20 @@ describe('governance dashboard in Chromium', () => {
         LEDGER_VERIFY_INTERVAL_MS: '0',
       },
     });
+    // The analysts' audit projection is not what this test is about: it starts at the shared topics' end.
+    const auditInputs = [
+      topics.auditSubmissions,
+      topics.accessDecisions,
+      topics.recordsDisclosed,
+      topics.keys,
+      topics.governanceAlerts,
+      topics.governanceCases,
+    ];
+    await startGroupAtEnd(
+      createKafka({ brokers: kafkaBrokers, clientId: `governance-dash-${run}` }),
+      `governance-dash-${run}-audit`,
+      auditInputs.map((spec) => spec.name),
+    );
     governance = await startService('governance', {
       port: governancePort,
       instance: `governance-dash-${run}`,
@@ -94,6 +109,8 @@ describe('governance dashboard in Chromium', () => {
         LEDGER_URL: ledger.baseUrl,
         ACCESS_VOLUME_MAX_PATIENTS: '5',
         ACCESS_VOLUME_WINDOW_MS: '60000',
+        // A fresh group would first judge a day of every helper's decisions on the shared broker (a minute under load).
+        DECISIONS_REPLAY_MS: '60000',
       },
     });
     publisher = new EventPublisher(createKafka({ brokers: kafkaBrokers, clientId: `governance-dash-${run}` }));

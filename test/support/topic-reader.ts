@@ -127,3 +127,21 @@ export async function readTopics(
   }
   return messages;
 }
+
+/**
+ * Commits `groupId`'s offsets at the current end of each topic before its consumer first starts, so it reads only
+ * what comes next: for a service group whose history on the shared broker a test is not about (a fresh group would
+ * replay the whole day of every helper's runs).
+ */
+export async function startGroupAtEnd(kafka: Kafka, groupId: string, names: readonly string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of names) {
+      const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high }));
+      await admin.setOffsets({ groupId, topic, partitions });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

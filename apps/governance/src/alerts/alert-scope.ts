@@ -1,5 +1,6 @@
-// What of an alert an officer sees: an institution's officer its institution's alerts whole; the operator every
-// alert, without the patient's pseudonym (it oversees the platform, not patients).
+// What of an alert an officer sees: an institution's officer the alerts that concern it (about its staff, or about
+// a patient it holds records of: AlertsRepository) whole; the operator every alert, without the patient's pseudonym
+// (it oversees the platform, not patients).
 import type { Scope } from '../auth/officer';
 import type { StoredAlert } from './alerts.repository';
 

@@ -22,7 +22,7 @@ export interface StoredAlert {
 
 export interface AlertQuery {
   kind?: AlertKind;
-  /** Only alerts about this institution (an officer's scope). */
+  /** Only alerts that concern this institution (an officer's scope, see `concerns`). */
   institution?: string;
   /** Only alerts raised at or after this instant. */
   since?: Date;
@@ -50,6 +50,13 @@ interface AlertRow {
 }
 
 const INSERT_CHUNK = 1000;
+
+/**
+ * The alerts an institution's officer sees, as SQL over the bind parameter `$n` (NULL: every alert, the operator):
+ * those about its staff (`institution`), and those naming a patient it holds records of (care_records), as cases do.
+ */
+const concerns = (n: number) =>
+  `($${n}::text IS NULL OR institution = $${n} OR (details ? 'patient' AND EXISTS (SELECT 1 FROM care_records r WHERE r.institution = $${n} AND r.patient = details->>'patient')))`;
 
 export class AlertsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -107,7 +114,7 @@ export class AlertsRepository {
   async find({ kind, institution, since, limit }: AlertQuery): Promise<StoredAlert[]> {
     const rows: AlertRow[] = await this.dataSource.query(
       `SELECT * FROM alerts
-       WHERE ($1::text IS NULL OR kind = $1) AND ($2::timestamptz IS NULL OR raised_at >= $2) AND ($4::text IS NULL OR institution = $4)
+       WHERE ($1::text IS NULL OR kind = $1) AND ($2::timestamptz IS NULL OR raised_at >= $2) AND ${concerns(4)}
        ORDER BY raised_at DESC, event_id DESC
        LIMIT $3`,
       [kind ?? null, since?.toISOString() ?? null, limit, institution ?? null],
@@ -132,7 +139,7 @@ export class AlertsRepository {
   async counts(institution?: string, period?: { from: Date; to: Date }): Promise<AlertCounts[]> {
     const rows: { kind: AlertKind; severity: AlertSeverity; count: string }[] = await this.dataSource.query(
       `SELECT kind, severity, count(*) AS count FROM alerts
-       WHERE ($1::text IS NULL OR institution = $1) AND ($2::timestamptz IS NULL OR raised_at >= $2) AND ($3::timestamptz IS NULL OR raised_at < $3)
+       WHERE ${concerns(1)} AND ($2::timestamptz IS NULL OR raised_at >= $2) AND ($3::timestamptz IS NULL OR raised_at < $3)
        GROUP BY kind, severity ORDER BY kind, severity`,
       [institution ?? null, period?.from.toISOString() ?? null, period?.to.toISOString() ?? null],
     );
@@ -142,7 +149,7 @@ export class AlertsRepository {
   /** Alerts stored after a moment (newest last), for the dashboard's live feed; of one institution or all. */
   async storedAfter(after: Date, institution?: string): Promise<{ alerts: StoredAlert[]; last: Date }> {
     const rows: (AlertRow & { stored_at: Date })[] = await this.dataSource.query(
-      `SELECT * FROM alerts WHERE stored_at > $1 AND ($2::text IS NULL OR institution = $2) ORDER BY stored_at, event_id LIMIT 200`,
+      `SELECT * FROM alerts WHERE stored_at > $1 AND ${concerns(2)} ORDER BY stored_at, event_id LIMIT 200`,
       [after.toISOString(), institution ?? null],
     );
     return { alerts: rows.map(toStoredAlert), last: rows.at(-1)?.stored_at ?? after };
@@ -152,16 +159,14 @@ export class AlertsRepository {
   async perDay(since: Date, institution?: string): Promise<{ day: string; severity: AlertSeverity; count: number }[]> {
     const rows: { day: string; severity: AlertSeverity; count: string }[] = await this.dataSource.query(
       `SELECT to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, severity, count(*) AS count FROM alerts
-       WHERE raised_at >= $1 AND ($2::text IS NULL OR institution = $2) GROUP BY 1, 2 ORDER BY 1, 2`,
+       WHERE raised_at >= $1 AND ${concerns(2)} GROUP BY 1, 2 ORDER BY 1, 2`,
       [since.toISOString(), institution ?? null],
     );
     return rows.map((row) => ({ day: row.day, severity: row.severity, count: Number(row.count) }));
   }
 
   async lastRaisedAt(institution?: string): Promise<string | null> {
-    const [row]: { last: Date | null }[] = await this.dataSource.query(`SELECT max(raised_at) AS last FROM alerts WHERE $1::text IS NULL OR institution = $1`, [
-      institution ?? null,
-    ]);
+    const [row]: { last: Date | null }[] = await this.dataSource.query(`SELECT max(raised_at) AS last FROM alerts WHERE ${concerns(1)}`, [institution ?? null]);
     return row.last ? row.last.toISOString() : null;
   }
 }

@@ -125,7 +125,7 @@ export const governanceApi: HttpApi = {
     {
       method: 'get',
       path: '/v1/alerts',
-      summary: 'alerts, newest first (an institution officer sees only its institution)',
+      summary: 'alerts, newest first (an officer sees those about its staff and about patients its institution holds records of)',
       auth: OFFICER,
       query: alertQuery,
       answers: {
