@@ -127,7 +127,8 @@ function importRoutes(): HttpRoute[] {
       path: '/fhir/R4/$import',
       summary: 'import NDJSON (one resource per line); spooled, then imported in chunks',
       auth: 'institution',
-      body: { 'application/fhir+ndjson': z.string() },
+      // Any bytes: each line is judged on its own (refused lines go to the job's error file, the upload is still 202).
+      body: { 'application/fhir+ndjson': z.unknown() },
       answers: {
         202: {
           description: 'spooled: poll Content-Location',
