@@ -146,16 +146,23 @@ function rowsOf(height: number): EventRow[] {
   });
 }
 
-/** Operations per second of `op` on this thread, over about CPU_MS after a short warm-up. */
+/**
+ * Operations per second of `op` on this thread: the best of three windows of about CPU_MS after a short warm-up.
+ * A ceiling is what the machine can do, and on a shared machine one window may lose most of its time slice.
+ */
 function rate(op: (n: number) => void): number {
   for (let n = 0; n < 200; n += 1) op(n);
-  let count = 0;
-  const started = performance.now();
-  while (performance.now() - started < CPU_MS) {
-    for (let n = 0; n < 100; n += 1) op(count + n);
-    count += 100;
+  let best = 0;
+  for (let window = 0; window < 3; window += 1) {
+    let count = 0;
+    const started = performance.now();
+    while (performance.now() - started < CPU_MS) {
+      for (let n = 0; n < 100; n += 1) op(count + n);
+      count += 100;
+    }
+    best = Math.max(best, count / ((performance.now() - started) / 1000));
   }
-  return count / ((performance.now() - started) / 1000);
+  return best;
 }
 
 function cryptoCeilings(): Pick<Ceilings, 'sha256-leaf' | 'ed25519-sign' | 'ed25519-verify' | 'aes-gcm-record'> {
