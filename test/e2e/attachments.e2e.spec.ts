@@ -197,6 +197,57 @@ describe('large attachments on the replicated object store', () => {
     }
   }, 120_000);
 
+  it("stores a transaction's large inline data (DocumentReference attachment, Binary) as files, not on Kafka", async () => {
+    const pdf = randomBytes(300 * 1024);
+    const scan = randomBytes(200 * 1024);
+    const sealedFrom = await topicEnds(kafka, topics.ingestSealed.name);
+    const filesBefore = await queryRows(platform.databaseUrls.ingestion, 'SELECT file_id FROM attachments WHERE stored');
+    const answer = await platform.call(platform.ingestion, 'POST', '/fhir/R4', {
+      token: holderToken(),
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            request: { method: 'POST', url: 'DocumentReference' },
+            resource: {
+              resourceType: 'DocumentReference',
+              status: 'current',
+              subject: { identifier: { system: NATIONAL_ID, value: nationalId() } },
+              content: [{ attachment: { contentType: 'application/pdf', data: pdf.toString('base64'), title: 'Discharge letter (synthetic)' } }],
+            },
+          },
+          { request: { method: 'POST', url: 'Binary' }, resource: { resourceType: 'Binary', contentType: 'application/dicom', data: scan.toString('base64') } },
+        ],
+      },
+    });
+    expect(answer.status).toBe(200);
+    const locations = (answer.body['entry'] as { response: { status: string; location: string } }[]).map((entry) => entry.response);
+    expect(locations.map((response) => response.status)).toEqual(['201 Created', '201 Created']);
+    // Two new stored files, and no sealed event carries the bytes.
+    expect((await queryRows(platform.databaseUrls.ingestion, 'SELECT file_id FROM attachments WHERE stored')).length).toBe(filesBefore.length + 2);
+    const sealed = await readTopic(kafka, topics.ingestSealed.name, { from: sealedFrom });
+    expect(sealed.length).toBeGreaterThan(0);
+    expect(Math.max(...sealed.map((message) => message.value?.byteLength ?? 0))).toBeLessThan(100 * 1024);
+
+    // Read back, the record points to the file; the file reads back byte for byte under a permit.
+    const readBack = await eventually(
+      async () => {
+        const own = await platform.call(platform.access, 'GET', `/fhir/R4/${locations[0].location.split('/_history')[0]}?purpose=HOPERAT`, {
+          token: holderToken(),
+        });
+        return own.status === 200 ? own.body : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the DocumentReference read back' },
+    );
+    const attachment = (readBack['content'] as { attachment: Record<string, unknown> }[])[0].attachment;
+    expect(attachment).toMatchObject({ contentType: 'application/pdf', size: pdf.byteLength, url: expect.stringMatching(/^urn:medshare:file:f-/) });
+    expect(attachment['data']).toBeUndefined();
+    const file = await readFile(undefined, 'TREAT', String(attachment['url']).slice('urn:medshare:file:'.length));
+    expect(file.status === 200 ? 200 : await file.text()).toBe(200);
+    expect(Buffer.from(await file.arrayBuffer())).toEqual(pdf);
+  }, 120_000);
+
   it('is unreadable for everyone once the patient is shredded', async () => {
     expect((await platform.shred(patientPseudonym())).status).toBe(200);
     const answer = await readFile();

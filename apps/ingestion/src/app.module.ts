@@ -5,6 +5,7 @@ import { AttachmentController } from './attachments/attachment.controller';
 import { AttachmentRepository } from './attachments/attachment.repository';
 import { AttachmentUploads } from './attachments/attachment-uploads';
 import { FileKeyClient } from './attachments/file-key.client';
+import { InlineDataMover } from './attachments/inline-data';
 import { BulkImports } from './bulk-import/bulk-imports';
 import { ImportController } from './bulk-import/import.controller';
 import { ImportJobRepository } from './bulk-import/import-job.repository';
@@ -35,6 +36,7 @@ export class IngestionModule {
         AttachmentRepository,
         AttachmentUploads,
         FileKeyClient,
+        InlineDataMover,
         ImportJobRepository,
         BulkImports,
       ],

@@ -56,6 +56,13 @@ export const ingestionConfigSchema = baseConfigSchema
       .default(16 * 1024 * MIB),
     /** Lines per batch an import sends through the write path (bounded by MAX_BUNDLE_ENTRIES and MAX_BODY_BYTES too). */
     IMPORT_CHUNK_LINES: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** Inline data (Binary.data, Attachment.data) above this many bytes is stored as a file, not sealed onto Kafka. */
+    INLINE_DATA_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(MIB)
+      .default(64 * 1024),
     /** Longest wait for the encryption service's answer about a file key (Kafka request/reply). */
     FILE_KEY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   })

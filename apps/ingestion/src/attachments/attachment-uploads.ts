@@ -81,12 +81,23 @@ export class AttachmentUploads implements OnModuleDestroy {
     const patient = (await this.links.linksOf([pseudonym])).links.get(pseudonym);
     if (patient === undefined)
       throw failure(IngestionErrorCode.InvalidResource, 'not-found', 'Unknown patient: send a record with this identifier first', 'patient');
+    return stateOf(await this.open(institution, patient, contentType, size));
+  }
+
+  /** A whole file already in hand (a record's inline data), for a key owner the caller resolved: its file id once stored. */
+  async storeBytes(institution: string, patient: string, contentType: string, bytes: Buffer): Promise<string> {
+    const { fileId } = await this.open(institution, patient, contentType, bytes.byteLength);
+    await this.append(institution, fileId, 0, [bytes]);
+    return fileId;
+  }
+
+  private async open(institution: string, patient: string, contentType: string, size: number): Promise<Attachment> {
     const attachment = { fileId: `f-${newEventId()}`, institution, patient, size, chunkBytes: this.config.ATTACHMENT_CHUNK_BYTES, contentType };
     // The key first: a patient the encryption service cannot serve (erased) gets no upload at all.
     await this.keys.keyOf(attachment);
     await this.attachments.create(attachment);
     this.logger.info({ fileId: attachment.fileId, institution, size, chunkBytes: attachment.chunkBytes }, 'attachment upload created');
-    return stateOf({ ...attachment, nextChunk: 0, stored: false });
+    return { ...attachment, nextChunk: 0, stored: false };
   }
 
   async state(institution: string, fileId: string): Promise<UploadState> {
@@ -98,7 +109,7 @@ export class AttachmentUploads implements OnModuleDestroy {
    * a chunk cut short by the end of the body or a broken connection is dropped, so the upload stands at a chunk
    * boundary (or its end) after every request.
    */
-  async append(institution: string, fileId: string, offset: number, body: AsyncIterable<Buffer>): Promise<UploadState> {
+  async append(institution: string, fileId: string, offset: number, body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<UploadState> {
     const attachment = await this.owned(institution, fileId);
     const current = stateOf(attachment);
     if (offset !== current.offset)

@@ -7,6 +7,7 @@ import type { Bundle, FhirResource, OperationOutcomeIssue } from '@medshare/fhir
 import { EventPublisher } from '@medshare/messaging';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { Counter } from 'prom-client';
+import { InlineDataMover } from '../attachments/inline-data';
 import type { IngestionConfig } from '../config';
 import { submissionAudit } from './submission-audit';
 import { IdempotencyRepository, type PreparedPublication, type StoredAnswer } from '../persistence/idempotency.repository';
@@ -82,6 +83,7 @@ export class IngestionService {
     private readonly idempotency: IdempotencyRepository,
     private readonly patientLinks: PatientLinkRepository,
     private readonly versions: ResourceVersionRepository,
+    private readonly inlineData: InlineDataMover,
     keys: PlatformKeys,
   ) {
     this.keyring = keys.institutionKeyring();
@@ -291,12 +293,15 @@ export class IngestionService {
       institution,
       requestId,
       key,
-      records: writes.map((write) => ({
-        ...(write.entry === undefined ? {} : { entry: write.entry }),
-        patient: write.keyOwner,
-        resource: write.resource,
-        recordId: write.recordId,
-      })),
+      records: await this.inlineData.moveLarge(
+        institution,
+        writes.map((write) => ({
+          ...(write.entry === undefined ? {} : { entry: write.entry }),
+          patient: write.keyOwner,
+          resource: write.resource,
+          recordId: write.recordId,
+        })),
+      ),
     });
     const entries = [...refused.map(refusedResponse), ...outcomes.map(responseOf)].sort((a, b) => (a.entry ?? 0) - (b.entry ?? 0));
     const accepted: Accepted = {
