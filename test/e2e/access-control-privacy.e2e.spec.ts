@@ -14,6 +14,7 @@ import { closeAll } from '../support/cleanup';
 import { eventually } from '../support/eventually';
 import { freePorts } from '../support/ports';
 import { startService, stopAll, type RunningService } from '../support/service-processes';
+import { transactionBundle } from '../support/bundles';
 
 const run = randomUUID().replace(/-/g, '').slice(0, 8);
 const { stateServer, kafkaBrokers } = testEndpoints();
@@ -55,15 +56,7 @@ function patientBundle(key: string): Json {
       recordedDate: '2023-05-01T10:00:00Z',
     },
   ];
-  return {
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: resources.map((resource, index) => ({
-      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
-      resource,
-      request: { method: 'POST', url: resource.resourceType },
-    })),
-  };
+  return transactionBundle(patientUrl, resources);
 }
 
 /** `count` more Observations of an already known patient (the Patient again, as an integration engine sends it). */
@@ -84,15 +77,7 @@ function observationsBundle(key: string, count: number): Json {
     gender: 'female',
     birthDate: '1980-04-01',
   };
-  return {
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: [patient, ...observations].map((resource, index) => ({
-      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
-      resource,
-      request: { method: 'POST', url: resource.resourceType },
-    })),
-  };
+  return transactionBundle(patientUrl, [patient, ...observations]);
 }
 
 function consentFor(key: string, extra: Json = {}): Json {

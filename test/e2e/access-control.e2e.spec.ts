@@ -13,6 +13,7 @@ import { closeAll } from '../support/cleanup';
 import { eventually } from '../support/eventually';
 import { freePorts } from '../support/ports';
 import { startService, stopAll, type RunningService } from '../support/service-processes';
+import { transactionBundle } from '../support/bundles';
 
 const run = randomUUID().replace(/-/g, '').slice(0, 8);
 const { stateServer, kafkaBrokers } = testEndpoints();
@@ -108,15 +109,7 @@ function patientBundle(key: string) {
       medicationCodeableConcept: { coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '860975', display: 'metformin' }] },
     },
   ];
-  return {
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: resources.map((resource, index) => ({
-      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
-      resource,
-      request: { method: 'POST', url: resource.resourceType },
-    })),
-  };
+  return transactionBundle(patientUrl, resources);
 }
 
 // --- consents ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { freePorts } from '../support/ports';
 import { startService, stopAll, type RunningService } from '../support/service-processes';
+import { transactionBundle } from '../support/bundles';
 
 const run = randomUUID().replace(/-/g, '').slice(0, 8);
 const { stateServer } = testEndpoints();
@@ -63,15 +64,7 @@ function bundle(): object {
       valueQuantity: { value: 5.4, unit: 'mmol/L', system: 'http://unitsofmeasure.org', code: 'mmol/L' },
     })),
   ];
-  return {
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: resources.map((resource, index) => ({
-      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
-      resource,
-      request: { method: 'POST', url: resource.resourceType },
-    })),
-  };
+  return transactionBundle(patientUrl, resources);
 }
 
 describe('a graceful stop of access control under reads', () => {

@@ -19,6 +19,7 @@ import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { dropDatabase } from '../../support/endpoints';
 import { startService, type RunningService } from '../../support/service-processes';
 import { percentile, type BenchResult } from './bench-result';
+import { transactionBundle } from '../../support/bundles';
 
 const CONSENTS = Number(process.env.BENCH_ACCESS_CONSENTS ?? 10_000);
 const DECISIONS = Number(process.env.BENCH_ACCESS_DECISIONS ?? 20_000);
@@ -310,13 +311,5 @@ function benchBundle(nationalId: string) {
       recordedDate: '2023-05-01T10:00:00Z',
     },
   ];
-  return {
-    resourceType: 'Bundle',
-    type: 'transaction',
-    entry: resources.map((resource, index) => ({
-      fullUrl: index === 0 ? patientUrl : `urn:uuid:${randomUUID()}`,
-      resource,
-      request: { method: 'POST', url: resource.resourceType },
-    })),
-  };
+  return transactionBundle(patientUrl, resources);
 }
