@@ -9,6 +9,7 @@
 import { Partitioners, type Admin, type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { ACK_TIMEOUT_MS } from './partitioned-producer';
 import { PartitionRouting } from './partition-routing';
+import { bySize } from './send-size';
 
 /** Another member committed part of this batch: consume again from `committed`. */
 export class PartitionTakenOverError extends Error {
@@ -61,13 +62,16 @@ export class BatchTransactions {
     try {
       for (const { topic: outputTopic, messages } of outputs) {
         // One send per partition: kafkajs loses messages of partitions whose leader moved within one send.
+        // Sends of at most MAX_SEND_BYTES: a replay's batch can outgrow what the broker takes in one request.
         for (const [outputPartition, list] of await this.routing.route(outputTopic, messages)) {
-          await transaction.send({
-            topic: outputTopic,
-            acks: -1,
-            timeout: ACK_TIMEOUT_MS,
-            messages: list.map((message) => ({ ...message, partition: outputPartition })),
-          });
+          for (const run of bySize(list)) {
+            await transaction.send({
+              topic: outputTopic,
+              acks: -1,
+              timeout: ACK_TIMEOUT_MS,
+              messages: run.map((message) => ({ ...message, partition: outputPartition })),
+            });
+          }
         }
       }
       await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });

@@ -9,11 +9,10 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { avoidBrokersThatTimeOut } from './kafka';
 import { PartitionRouting } from './partition-routing';
+import { MAX_SEND_BYTES, bySize, sizeOf } from './send-size';
 
 /** Broker-side wait for all in-sync replicas: below the client's 10 s request timeout (kafka.ts). */
 export const ACK_TIMEOUT_MS = 8_000;
-/** What one coalesced send may carry (a single larger message still goes alone). */
-const MAX_SEND_BYTES = 1024 * 1024;
 /** How long disconnect() lets queued sends finish before it closes the producer under them. */
 const DRAIN_ON_DISCONNECT_MS = 10_000;
 
@@ -146,7 +145,8 @@ export class PartitionedProducer {
       try {
         await generation.connected;
         const messages = batch.flatMap((waiting) => waiting.messages.map((message) => ({ ...message, partition })));
-        await generation.producer.send({ topic, acks: -1, timeout: ACK_TIMEOUT_MS, messages });
+        // A caller's own publish may outgrow one request: it goes as consecutive sends, in order.
+        for (const run of bySize(messages)) await generation.producer.send({ topic, acks: -1, timeout: ACK_TIMEOUT_MS, messages: run });
         for (const waiting of batch) waiting.settle();
       } catch (error) {
         this.retire(generation);
@@ -173,8 +173,4 @@ function takeBatch(waiting: Waiting[]): Waiting[] {
     count += 1;
   }
   return waiting.splice(0, count);
-}
-
-function sizeOf({ key, value }: Message): number {
-  return (key?.length ?? 0) + (value?.length ?? 0);
 }
