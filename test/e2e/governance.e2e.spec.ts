@@ -111,6 +111,38 @@ describe('governance service', () => {
     expect(await response.json()).toMatchObject({ code: 'invalid-query', status: 400, detail: expect.stringMatching(/^limit:/) });
   });
 
+  it("serves an institution's data quality per day: refusals counted once, issue codes and paths", async () => {
+    const rejection = (code: string) =>
+      envelope('ingest.rejected.v1', 'ingestion', {
+        institution,
+        requestId: randomUUID(),
+        status: 422,
+        reasons: [{ entry: 3, code, expression: ['Bundle.entry[3].resource.subject'] }],
+      });
+    await publisher.publish(topics.ingestRejected, [rejection('required'), rejection('required'), rejection('value')]);
+    const days = await eventually(
+      async () => {
+        const response = await fetch(`${governance.baseUrl}/v1/quality?institution=${institution}`, operator);
+        const { days } = (await response.json()) as { days: { refusedSubmissions: number }[] };
+        return days.length === 1 && days[0].refusedSubmissions === 3 ? days : undefined;
+      },
+      { what: "the institution's day in GET /v1/quality", timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(days[0]).toMatchObject({
+      institution,
+      accepted: 0,
+      refusedResources: 3,
+      refusalRate: 1,
+      topIssues: [
+        { code: 'required', path: 'Bundle.entry[].resource.subject', count: 2 },
+        { code: 'value', path: 'Bundle.entry[].resource.subject', count: 1 },
+      ],
+    });
+    const bad = await fetch(`${governance.baseUrl}/v1/quality?from=yesterday`, operator);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'invalid-query', detail: expect.stringMatching(/^from:/) });
+  });
+
   it('serves the dashboard as self-contained HTML under a strict content security policy', async () => {
     const response = await fetch(`${governance.baseUrl}/`, operator);
     expect(response.status).toBe(200);

@@ -22,6 +22,14 @@ function edit(file: string, change: (text: string) => string): Edit {
   };
 }
 
+/** The app as if it declared single-instance (no app does today; the check must still hold one to it). */
+const singleInstance = (app: string) => edit(`apps/${app}/package.json`, (text) => text.replace('"scale-out"', '"single-instance"'));
+const both =
+  (...edits: Edit[]): Edit =>
+  (root) => {
+    for (const alter of edits) alter(root);
+  };
+
 function checkCopy(alter?: Edit): { code: number; output: string } {
   const root = mkdtempSync(join(tmpdir(), 'medshare-packaging-'));
   try {
@@ -46,18 +54,16 @@ describe('infra/check-packaging.js', () => {
 
   it.each<[string, Edit, RegExp]>([
     [
-      'two governance replicas, while governance declares single-instance',
-      edit('infra/k8s/governance.yaml', (text) => text.replace('replicas: 1', 'replicas: 2')),
-      /governance is single-instance .*replicas must be 1/,
+      'two replicas with a rolling update of an app declared single-instance',
+      singleInstance('governance'),
+      /governance is single-instance .*replicas must be 1 and the strategy Recreate/,
     ],
     [
-      'a rolling update of governance, which runs two instances for a moment',
-      edit('infra/k8s/governance.yaml', (text) => text.replace('type: Recreate', 'type: RollingUpdate')),
-      /governance is single-instance .*strategy Recreate/,
-    ],
-    [
-      'two governance containers in compose',
-      edit('infra/compose/compose.yaml', (text) => text.replace(/^  governance:\n/m, '  governance:\n    deploy: { replicas: 2 }\n')),
+      'two containers in compose of an app declared single-instance',
+      both(
+        singleInstance('governance'),
+        edit('infra/compose/compose.yaml', (text) => text.replace(/^  governance:\n/m, '  governance:\n    deploy: { replicas: 2 }\n')),
+      ),
       /services\.governance: governance is single-instance/,
     ],
     [

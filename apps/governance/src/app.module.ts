@@ -22,6 +22,8 @@ import { migrations } from './migrations';
 import { OutboxRepository } from './outbox/outbox.repository';
 import { PrivacyMonitor } from './privacy/privacy-monitor';
 import { PrivacyStateRepository } from './privacy/privacy-state.repository';
+import { QualityMonitor } from './quality/quality-monitor';
+import { QualityRepository } from './quality/quality.repository';
 import { ReportsController } from './reports/reports.controller';
 import { reportsProviders } from './reports/reports.providers';
 
@@ -42,6 +44,7 @@ export class GovernanceModule {
         repository(AlertsRepository),
         repository(OutboxRepository),
         repository(PrivacyStateRepository),
+        repository(QualityRepository),
         { provide: CasesRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new CasesRepository(dataSource, caseLimitsOf(config)) },
         {
           provide: PrivacyMonitor,
@@ -62,6 +65,7 @@ export class GovernanceModule {
         },
         { provide: ConsumptionStats, useValue: new ConsumptionStats() },
         GovernanceConsumer,
+        QualityMonitor,
         CaseEscalator,
         ...authProviders(config, keys),
         ...reportsProviders(config),

@@ -6,7 +6,7 @@ import type { CaseLimits } from './cases/case-rules';
 import type { PrivacyLimits } from './privacy/privacy-rules';
 import { checkTimeZone, DEFAULT_WORKING_HOURS, type WorkingHours } from './privacy/working-hours';
 import { reportsConfigShape } from './reports/reports-config';
-import type { RulesConfig } from './rules/rules';
+import type { QualityLimits } from './quality/quality-rules';
 
 const MINUTE = 60_000;
 const windowMs = (defaultMs: number) =>
@@ -73,6 +73,11 @@ export const governanceConfigSchema = baseConfigSchema
     DENIED_SPIKE_THRESHOLD: threshold(20),
     DATA_QUALITY_WINDOW_MS: windowMs(15 * MINUTE),
     DATA_QUALITY_THRESHOLD: threshold(10),
+    QUALITY_RATE_FACTOR: factor(2),
+    QUALITY_RATE_MIN_INCREASE: z.coerce.number().min(0).max(1).default(0.1),
+    QUALITY_MIN_RESOURCES: threshold(20),
+    QUALITY_BASELINE_DAYS: days(14),
+    QUALITY_BASELINE_MIN_DAYS: threshold(3),
     PRACTITIONER_DENIALS_WINDOW_MS: windowMs(HOUR),
     PRACTITIONER_DENIALS_THRESHOLD: threshold(5),
     BASELINE_FACTOR: factor(3),
@@ -143,7 +148,7 @@ export const governanceConfigSchema = baseConfigSchema
       .min(1000)
       .max(10 * MINUTE)
       .default(15_000),
-    /** At start, rewind the detector topics by the longest window so the in-memory windows are rebuilt. */
+    /** At start, a fresh consumer group starts on the decisions topic DECISIONS_REPLAY_MS back (else at the end). */
     REBUILD_WINDOWS_ON_START: flag(true),
   })
   .superRefine(refineAuthConfig);
@@ -159,9 +164,16 @@ export function loadGovernanceConfig(env: NodeJS.ProcessEnv = process.env): Gove
   return loadConfig(productionNotesKey, env);
 }
 
-export function rulesConfigOf(config: GovernanceConfig): RulesConfig {
+export function qualityLimitsOf(config: GovernanceConfig): QualityLimits {
   return {
-    'data-quality': { windowMs: config.DATA_QUALITY_WINDOW_MS, threshold: config.DATA_QUALITY_THRESHOLD },
+    window: { windowMs: config.DATA_QUALITY_WINDOW_MS, threshold: config.DATA_QUALITY_THRESHOLD },
+    rate: {
+      factor: config.QUALITY_RATE_FACTOR,
+      minIncrease: config.QUALITY_RATE_MIN_INCREASE,
+      minResources: config.QUALITY_MIN_RESOURCES,
+      days: config.QUALITY_BASELINE_DAYS,
+      minDays: config.QUALITY_BASELINE_MIN_DAYS,
+    },
   };
 }
 

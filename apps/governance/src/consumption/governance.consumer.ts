@@ -1,25 +1,21 @@
 // The governance consumer: feeds decisions and the state they are judged against (tokens, roles, records) to the
-// privacy rules, rejections to the data-quality rule, publishes what they raise through the outbox, stores every
-// alert that appears on the alerts topic (its own and other services') and keeps the cases projection.
+// privacy rules, publishes what they raise through the outbox, stores every alert that appears on the alerts topic
+// (its own and other services') and keeps the cases projection. Data quality has its own (src/quality/).
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
 import { ConsumerHost, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
 import { KAFKA, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
-import { alertEventOf } from '../alerts/alert-events';
 import { AlertsRepository, type AlertEvent } from '../alerts/alerts.repository';
 import { CasesRepository } from '../cases/cases.repository';
-import { privacyLimitsOf, rulesConfigOf, type GovernanceConfig } from '../config';
+import { privacyLimitsOf, type GovernanceConfig } from '../config';
 import { alertsRaised, alertsStored } from '../governance.metrics';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { findingEvent, PrivacyMonitor } from '../privacy/privacy-monitor';
-import { Detectors, type RuleAlert } from '../rules/detectors';
 import { ConsumptionStats } from './consumption-stats';
 import { waitUntilCaughtUp } from './catch-up';
 import { GroupRunningError, rewindGroup } from './window-rebuild';
 
-/** The in-memory data-quality windows are refilled from here at start; the privacy rules keep their state in PostgreSQL. */
-export const detectorTopics = [topics.ingestRejected] as const;
 /**
  * What decisions are judged against (tokens, roles, records) and what was already raised and handled (alerts,
  * cases): read by a group of its own, which catches up before decisions are read, so neither a rebuild nor a
@@ -30,9 +26,9 @@ const STATE_CATCH_UP_MS = 5 * 60_000;
 
 @Injectable()
 export class GovernanceConsumer implements OnApplicationBootstrap {
-  readonly detectors: Detectors;
-  /** Raised but not yet published: survives a failed attempt, since a retried batch is deduplicated by the rules. */
-  private pending: RuleAlert[] = [];
+  /** Settles once the state group caught up at start (or gave up waiting): other consumers that judge against the alerts table wait for it. */
+  private stateSettled: () => void = () => undefined;
+  readonly stateCaughtUp = new Promise<void>((settle) => (this.stateSettled = settle));
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -45,9 +41,7 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
     private readonly privacy: PrivacyMonitor,
     private readonly outbox: OutboxRepository,
     private readonly cases: CasesRepository,
-  ) {
-    this.detectors = new Detectors(rulesConfigOf(config));
-  }
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.consumers.consume('governance-state', {
@@ -60,10 +54,11 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
     if (!(await waitUntilCaughtUp(this.kafka, `${this.config.KAFKA_GROUP_ID}-state`, stateTopics, { timeoutMs: STATE_CATCH_UP_MS }))) {
       this.log.warn({ groupId: this.config.KAFKA_GROUP_ID }, 'privacy state not caught up in time; judging decisions anyway');
     }
+    this.stateSettled();
     if (this.config.REBUILD_WINDOWS_ON_START) await this.rebuildWindows();
     await this.consumers.consume('governance-events', {
       groupId: this.config.KAFKA_GROUP_ID,
-      topics: [...detectorTopics, topics.accessDecisions],
+      topics: [topics.accessDecisions],
       // Positioned by the rewind at start (a fresh group reads the replay period, not all history).
       fromBeginning: true,
       handle: (events) => this.handle(events),
@@ -72,14 +67,7 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
   }
 
   private async handle(batch: readonly ConsumedEvent[]): Promise<void> {
-    const decisions: MedshareEvent[] = [];
-    for (const { event } of batch) {
-      if (event.type === 'ingest.rejected.v1') this.pending.push(...this.detectors.observe(event));
-      else decisions.push(event);
-    }
-    await this.raise(decisions);
-    await this.publishPending();
-    this.detectors.evictIdle();
+    await this.raise(batch.map(({ event }) => event));
     if (batch.length > 0) this.stats.record(batch[0].topic, batch.length);
   }
 
@@ -128,42 +116,20 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
     if (claimed.length > 0) this.log.info({ alerts: claimed.map(({ id }) => id) }, 'privacy alerts raised');
   }
 
-  /** A rule alert already stored for the same key and window (raised before a restart) is not raised again. */
-  private async publishPending(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const fresh: RuleAlert[] = [];
-    for (const alert of this.pending) if (!(await this.alerts.raisedNear(alert.kind, alert.windowKey, alert.at, alert.windowMs))) fresh.push(alert);
-    await this.publisher.publish(topics.governanceAlerts, fresh.map(alertEventOf));
-    this.pending = [];
-    for (const alert of fresh) alertsRaised.inc({ kind: alert.kind });
-    if (fresh.length > 0)
-      this.log.info(
-        { alerts: fresh.map((alert) => ({ alertId: alert.alertId, kind: alert.kind, institution: alert.institution })) },
-        'governance alerts raised',
-      );
-  }
-
+  /** A fresh group starts on the decisions topic DECISIONS_REPLAY_MS back (refilling the current windows); a group with commits keeps them. */
   private async rebuildWindows(): Promise<void> {
-    const longestWindow = Math.max(...Object.values(rulesConfigOf(this.config)).map((limits) => limits.windowMs));
     const started = Date.now();
+    const limits = privacyLimitsOf(this.config);
+    const decisionsReplay =
+      this.config.DECISIONS_REPLAY_MS ??
+      Math.max(limits.volume.windowMs, limits.practitionerDenials.windowMs, limits.deniedSpike.windowMs, limits.research.windowMs);
     try {
-      // Decisions: a fresh group refills the counters of the current windows (a group with commits keeps them).
-      const limits = privacyLimitsOf(this.config);
-      const decisionsReplay =
-        this.config.DECISIONS_REPLAY_MS ??
-        Math.max(limits.volume.windowMs, limits.practitionerDenials.windowMs, limits.deniedSpike.windowMs, limits.research.windowMs);
-      await rewindGroup(this.kafka, this.config.KAFKA_GROUP_ID, [
-        ...detectorTopics.map((topic) => ({ topic, periodStart: started - longestWindow, refill: true })),
-        { topic: topics.accessDecisions, periodStart: started - decisionsReplay, refill: false },
-      ]);
-      this.log.info(
-        { groupId: this.config.KAFKA_GROUP_ID, rewindMs: longestWindow, tookMs: Date.now() - started },
-        'detector topics rewound to rebuild the windows',
-      );
+      await rewindGroup(this.kafka, this.config.KAFKA_GROUP_ID, [{ topic: topics.accessDecisions, periodStart: started - decisionsReplay, refill: false }]);
+      this.log.info({ groupId: this.config.KAFKA_GROUP_ID, replayMs: decisionsReplay, tookMs: Date.now() - started }, 'decisions replay positioned');
     } catch (error) {
       if (!(error instanceof GroupRunningError)) throw error;
-      // Another instance of the group is running: it keeps its position; this one starts with empty windows.
-      this.log.warn({ groupId: this.config.KAFKA_GROUP_ID, reason: error.message }, 'detector windows not rebuilt');
+      // Another instance of the group is running: the group keeps its position.
+      this.log.warn({ groupId: this.config.KAFKA_GROUP_ID, reason: error.message }, 'decisions replay not positioned');
     }
   }
 }

@@ -1,5 +1,5 @@
 // Given a query string of GET /v1/alerts, then the repository query it becomes, or the 400 it earns.
-import { parseAlertQuery, SINCE_RANGE } from './alert-query';
+import { parseAlertQuery, parseQualityQuery, SINCE_RANGE } from './alert-query';
 import { GovernanceError, GovernanceErrorCode } from './governance-error';
 
 describe('parseAlertQuery', () => {
@@ -33,5 +33,29 @@ describe('parseAlertQuery', () => {
     expect(thrown).toBeInstanceOf(GovernanceError);
     expect((thrown as GovernanceError).code).toBe(GovernanceErrorCode.InvalidQuery);
     expect((thrown as GovernanceError).message).toMatch(message);
+  });
+});
+
+describe('parseQualityQuery', () => {
+  const today = new Date('2026-12-06T10:00:00Z');
+  it.each<[string, Record<string, unknown>, object]>([
+    ['defaults to the 30 days up to today', {}, { from: '2026-11-07', to: '2026-12-06' }],
+    [
+      'takes a period and an institution',
+      { from: '2026-01-01', to: '2026-01-31', institution: 'hosp-a' },
+      { from: '2026-01-01', to: '2026-01-31', institution: 'hosp-a' },
+    ],
+    ['counts 30 days back from a given end', { to: '2026-03-01' }, { from: '2026-01-31', to: '2026-03-01' }],
+  ])('%s', (_name, query, expected) => {
+    expect(parseQualityQuery(query, today)).toEqual(expected);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['refuses an instant where a day is asked', { from: '2026-01-01T00:00:00Z' }, /^from:/],
+    ['refuses a period that ends before it starts', { from: '2026-02-01', to: '2026-01-01' }, /^from:/],
+    ['refuses an institution that is no id', { institution: 'Hosp A' }, /^institution:/],
+    ['refuses unknown parameters', { colour: 'red' }, /colour/],
+  ])('%s', (_name, query, message) => {
+    expect(() => parseQualityQuery(query, today)).toThrow(message);
   });
 });

@@ -13,7 +13,6 @@ describe('summarise', () => {
       ],
       '2026-01-01T10:00:00.000Z',
       consumed,
-      7,
     );
     expect(summary).toEqual({
       alerts: {
@@ -23,11 +22,10 @@ describe('summarise', () => {
         lastAlertAt: '2026-01-01T10:00:00.000Z',
       },
       consumed,
-      detectors: { trackedKeys: 7 },
     });
   });
 
   it('reports an empty store as zero with no last alert', () => {
-    expect(summarise([], null, consumed, 0).alerts).toEqual({ total: 0, byKind: {}, bySeverity: {}, lastAlertAt: null });
+    expect(summarise([], null, consumed).alerts).toEqual({ total: 0, byKind: {}, bySeverity: {}, lastAlertAt: null });
   });
 });

@@ -9,10 +9,9 @@ export interface Summary {
     lastAlertAt: string | null;
   };
   consumed: { since: string; byTopic: Record<string, number> };
-  detectors: { trackedKeys: number };
 }
 
-export function summarise(counts: readonly AlertCounts[], lastAlertAt: string | null, consumed: Summary['consumed'], trackedKeys: number): Summary {
+export function summarise(counts: readonly AlertCounts[], lastAlertAt: string | null, consumed: Summary['consumed']): Summary {
   const byKind: Record<string, Record<string, number>> = {};
   const bySeverity: Record<string, number> = {};
   let total = 0;
@@ -21,5 +20,5 @@ export function summarise(counts: readonly AlertCounts[], lastAlertAt: string | 
     bySeverity[severity] = (bySeverity[severity] ?? 0) + count;
     total += count;
   }
-  return { alerts: { total, byKind, bySeverity, lastAlertAt }, consumed, detectors: { trackedKeys } };
+  return { alerts: { total, byKind, bySeverity, lastAlertAt }, consumed };
 }

@@ -1,9 +1,11 @@
 // The privacy rules, pure: what each access contributes to which counter, and when a counter or a relationship
 // between practitioner and patient is a finding. No clock and no I/O: the same facts and state give the same alerts.
 import { createHash } from 'node:crypto';
-import type { Severity } from '../rules/rules';
+import type { EventData } from '@medshare/contracts';
 import type { AccessFact } from './access-fact';
 import { isWorkingTime, localTimeOf, type WorkingHours } from './working-hours';
+
+export type Severity = EventData<'governance.alert.v1'>['severity'];
 
 export type PrivacyKind =
   | 'access-volume'

@@ -21,6 +21,8 @@ import { migrations } from '../migrations';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { PrivacyMonitor } from '../privacy/privacy-monitor';
 import { PrivacyStateRepository } from '../privacy/privacy-state.repository';
+import { QualityMonitor, qualityTopics } from '../quality/quality-monitor';
+import { QualityRepository } from '../quality/quality.repository';
 
 const run = randomUUID().slice(0, 8);
 const institution = `gov-${run}`;
@@ -52,8 +54,35 @@ function decision(practitioner: string, patient: string, effect: 'permit' | 'den
   );
 }
 
-const rejection = (codes: string[]) =>
-  envelope('ingest.rejected.v1', 'ingestion', { institution, requestId: randomUUID(), status: 422, reasons: codes.map((code) => ({ code })) });
+const rejection = (codes: string[], time = new Date()) =>
+  envelope(
+    'ingest.rejected.v1',
+    'ingestion',
+    { institution, requestId: randomUUID(), status: 422, reasons: codes.map((code) => ({ code, expression: ['Observation.value[x]'] })) },
+    { time },
+  );
+
+/** An accepted record as the encryption service announces it (content hash only; the ciphertext is not read here). */
+function encrypted(time: Date, contentHash = randomBytes(32).toString('hex')): EventOf<'records.encrypted.v1'> {
+  const patient = pseudonym();
+  return envelope(
+    'records.encrypted.v1',
+    'encryption',
+    {
+      recordId: randomUUID(),
+      institution,
+      patient,
+      resourceType: 'Observation',
+      eventTime: time.toISOString(),
+      contentHash,
+      dekId: 'dek-1',
+      iv: 'AAAAAAAAAAAAAAAA',
+      ciphertext: 'AAAA',
+      tag: 'AAAAAAAAAAAAAAAAAAAAAA==',
+    },
+    { subject: patient, time },
+  );
+}
 
 /** One governance deployment: its own database, its own consumer group, one or more instances. */
 class Deployment {
@@ -116,8 +145,19 @@ class Deployment {
       new OutboxRepository(this.dataSource),
       new CasesRepository(this.dataSource, caseLimitsOf(this.config)),
     );
+    const quality = new QualityMonitor(
+      this.config,
+      this.dataSource,
+      log,
+      host,
+      this.publisher,
+      new QualityRepository(this.dataSource),
+      new OutboxRepository(this.dataSource),
+      alerts,
+      consumer,
+    );
     this.instances.push(host);
-    await consumer.onApplicationBootstrap();
+    await Promise.all([consumer.onApplicationBootstrap(), quality.onApplicationBootstrap()]);
     return consumer;
   }
 
@@ -149,6 +189,25 @@ class Deployment {
     return rows.map((row) => row.id);
   }
 
+  /** This run's data-quality days and issue counts as comparable rows. */
+  async qualityRows(): Promise<unknown[]> {
+    return this.dataSource.query(
+      `SELECT to_char(d.day, 'YYYY-MM-DD') AS day, accepted, refused_submissions, refused_resources, duplicates,
+         (SELECT json_agg(json_build_array(code, path, count) ORDER BY code, path) FROM quality_issues i WHERE i.institution = d.institution AND i.day = d.day) AS issues
+       FROM quality_days d WHERE institution = $1 ORDER BY day`,
+      [institution],
+    );
+  }
+
+  /** Kinds of the alerts about this run's institution this deployment's own rules raised, of one of `kinds`. */
+  async raisedKinds(kinds: readonly string[]): Promise<string[]> {
+    const rows: { kind: string }[] = await this.dataSource.query(
+      `SELECT event->'data'->>'kind' AS kind FROM outbox WHERE event->'data'->>'institution' = $1 AND event->'data'->>'kind' = ANY($2) ORDER BY 1`,
+      [institution, kinds],
+    );
+    return rows.map((row) => row.kind);
+  }
+
   /** Kinds of the alerts about one practitioner this deployment's own rules raised. */
   async raisedKindsAbout(practitioner: string): Promise<string[]> {
     const rows: { kind: string }[] = await this.dataSource.query(
@@ -159,7 +218,8 @@ class Deployment {
   }
 
   async caughtUp(): Promise<void> {
-    await caughtUp(this.kafka, this.groupId, [topics.accessDecisions, topics.ingestRejected]);
+    await caughtUp(this.kafka, this.groupId, [topics.accessDecisions]);
+    await caughtUp(this.kafka, `${this.groupId}-quality`, qualityTopics);
     await caughtUp(this.kafka, `${this.groupId}-state`, stateTopics);
   }
 }
@@ -346,21 +406,43 @@ describe('governance against Kafka and PostgreSQL', () => {
         ...Array.from({ length: 9 }, () => decision(busy, pseudonym())),
         ...Array.from({ length: 6 }, () => decision(busy, pseudonym(), 'deny')),
       ]);
+      // Data quality: three ordinary days (1 of 21 resources refused), then a day with a third refused and a resubmission.
+      const dayAgo = (days: number) => new Date(Date.now() - days * 24 * HOUR);
+      const resent = randomBytes(32).toString('hex');
+      for (const days of [1, 2, 3]) {
+        await publisher.publish(topics.recordsEncrypted, [
+          ...Array.from({ length: 20 }, () => encrypted(dayAgo(days))),
+          ...(days === 1 ? [encrypted(dayAgo(days), resent)] : []),
+        ]);
+        await publisher.publish(topics.ingestRejected, [rejection(['required'], dayAgo(days))]);
+      }
+      await publisher.publish(topics.recordsEncrypted, [...Array.from({ length: 20 }, () => encrypted(new Date())), encrypted(new Date(), resent)]);
+      await publisher.publish(
+        topics.ingestRejected,
+        Array.from({ length: 11 }, (_, n) => rejection(n % 2 === 0 ? ['value'] : ['value', 'code-invalid'])),
+      );
       await two.caughtUp();
       expect(await two.raisedKindsAbout(busy)).toEqual(['access-volume', 'practitioner-denials']);
+      expect(await two.raisedKinds(['data-quality-rate'])).toEqual(['data-quality-rate']);
+      const today = ((await two.qualityRows()) as { day: string; accepted: number; refused_resources: number; duplicates: number }[]).at(-1);
+      // Today also holds the four rejections of the first case.
+      expect(today).toMatchObject({ accepted: 21, refused_resources: 15, duplicates: 1 });
 
       // The single instance catches up on the same traffic: same cases, nothing raised a second time.
       await one.start();
       await one.caughtUp();
       await two.caughtUp();
       expect(await one.raisedKindsAbout(busy)).toEqual([]);
+      expect(await one.raisedKinds(['data-quality-rate'])).toEqual([]);
       expect(await two.caseRows()).toEqual(await one.caseRows());
+      expect(await two.qualityRows()).toEqual(await one.qualityRows());
       await two.stop();
 
       await rebuilt.open();
       await rebuilt.start();
       await rebuilt.caughtUp();
       expect(await rebuilt.caseRows()).toEqual(await one.caseRows());
+      expect(await rebuilt.qualityRows()).toEqual(await one.qualityRows());
       expect(await rebuilt.raisedAlertIds()).toEqual([]);
     } finally {
       await two.close();

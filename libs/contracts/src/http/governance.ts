@@ -29,6 +29,16 @@ export const alertQuery = z.strictObject({
 export const MAX_CASES_PER_PAGE = 500;
 export const MAX_NOTE_CHARS = 10_000;
 
+/** GET /v1/quality: UTC days `from` to `to` (default the 30 days up to today); the operator may name one institution. */
+export const qualityQuery = z.strictObject({
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+  institution: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be an institution id')
+    .optional(),
+});
+
 /** Officers' login ids as case events carry them (actor, assignee). */
 export const officerSubject = z.string().regex(/^[A-Za-z0-9._@:-]{1,128}$/, 'must be 1-128 letters, digits or . _ @ : -');
 
@@ -201,6 +211,18 @@ export const governanceApi: HttpApi = {
     },
     {
       method: 'get',
+      path: '/v1/quality',
+      summary: 'data quality per institution and day: accepted, refused, refusal rate, duplicates, top issues (an officer sees its own institution)',
+      auth: OFFICER,
+      query: qualityQuery,
+      answers: {
+        200: { description: 'the days, newest first', content: { 'application/json': z.strictObject({ days: z.array(jsonObject) }) } },
+        400: { description: 'a query parameter is wrong (named)' },
+        ...refusals,
+      },
+    },
+    {
+      method: 'get',
       path: '/v1/stream',
       summary: 'new alerts as server-sent events, live',
       auth: OFFICER,
@@ -214,7 +236,7 @@ export const governanceApi: HttpApi = {
       answers: {
         200: {
           description: 'the summary',
-          content: { 'application/json': z.looseObject({ alerts: jsonObject, consumed: jsonObject, detectors: jsonObject }) },
+          content: { 'application/json': z.looseObject({ alerts: jsonObject, consumed: jsonObject }) },
         },
         ...refusals,
       },

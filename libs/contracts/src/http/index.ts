@@ -22,6 +22,7 @@ export {
   MAX_ALERTS_PER_PAGE,
   MAX_CASES_PER_PAGE,
   MAX_NOTE_CHARS,
+  qualityQuery,
   officerSubject,
   REPORT_FORMATS,
   reportQuery,
