@@ -16,6 +16,7 @@ import { caseLimitsOf, privacyLimitsOf, type GovernanceConfig } from './config';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { ConsumptionStats } from './consumption/consumption-stats';
 import { GovernanceConsumer } from './consumption/governance.consumer';
+import { LagMonitor } from './health/lag-monitor';
 import { OutageMonitor } from './health/outage-monitor';
 import { GovernanceController } from './http/governance.controller';
 import { migrations } from './migrations';
@@ -70,6 +71,7 @@ export class GovernanceModule {
         ...authProviders(config, keys),
         ...reportsProviders(config),
         OutageMonitor,
+        LagMonitor,
         AuditProjector,
       ],
     };

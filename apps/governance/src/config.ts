@@ -148,6 +148,15 @@ export const governanceConfigSchema = baseConfigSchema
       .min(1000)
       .max(10 * MINUTE)
       .default(15_000),
+    /** A consumer group more messages behind than this for longer than CONSUMER_LAG_FOR_MS raises `consumer-lag`. */
+    CONSUMER_LAG_THRESHOLD: threshold(1000),
+    CONSUMER_LAG_FOR_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * HOUR)
+      .default(60_000),
+    CONSUMER_LAG_CHECK_MS: z.coerce.number().int().min(100).max(HOUR).default(15_000),
     /** At start, a fresh consumer group starts on the decisions topic DECISIONS_REPLAY_MS back (else at the end). */
     REBUILD_WINDOWS_ON_START: flag(true),
   })

@@ -1,5 +1,6 @@
 // Data quality per institution and day, counted exactly once from the topics (applied offsets), so every instance
-// sees and extends the same counts: days, rejection windows, issue codes and paths, and content hashes seen.
+// sees and extends the same counts: days, rejection windows, issue codes and paths, and content hashes seen. Also
+// when each consumer group's lag episode began, shared by the instances that measure it.
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class DataQuality1780000350000 implements MigrationInterface {
@@ -40,6 +41,7 @@ export class DataQuality1780000350000 implements MigrationInterface {
         rejected integer NOT NULL,
         PRIMARY KEY (institution, window_start)
       )`);
+    await queryRunner.query(`CREATE TABLE lag_episodes (group_id text PRIMARY KEY, over_since timestamptz NOT NULL)`);
     // One row per distinct content an institution sent: a later record with the same hash is a resubmitted duplicate.
     await queryRunner.query(`
       CREATE TABLE quality_contents (
@@ -51,7 +53,7 @@ export class DataQuality1780000350000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['quality_contents', 'quality_windows', 'quality_issues', 'quality_days', 'applied_offsets']) {
+    for (const table of ['lag_episodes', 'quality_contents', 'quality_windows', 'quality_issues', 'quality_days', 'applied_offsets']) {
       await queryRunner.query(`DROP TABLE ${table}`);
     }
   }

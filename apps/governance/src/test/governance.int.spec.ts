@@ -251,7 +251,7 @@ describe('governance against Kafka and PostgreSQL', () => {
     one = new Deployment(kafka, publisher, `governance-int-${run}`);
     await one.open();
     await one.start();
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await one?.close();
