@@ -9,6 +9,7 @@ import { ConfigError, type BaseConfig } from './config';
 import { concretePathsFirst, HttpErrorFilter, routedMethods } from './error-renderer';
 import { Readiness } from './health';
 import { BoundedExpressAdapter, HttpDrain } from './http-server';
+import { httpTelemetry } from './http-telemetry';
 import { httpsCredentials, type HttpsCredentials } from './https';
 import { createLogger, NestPinoLogger, type Logger } from './logger';
 
@@ -65,6 +66,7 @@ export async function bootstrapService<TConfig extends BootConfig>(definition: S
     );
     const app = await NestFactory.create<NestExpressApplication>(module as never, adapter, { logger: new NestPinoLogger(logger), bodyParser: false });
     app.disable('x-powered-by');
+    app.use(httpTelemetry(logger)); // first: it times and logs every request, body parsing included
     const express = app.getHttpAdapter().getInstance();
     express.use(concretePathsFirst(express));
     definition.configure?.(app, config);

@@ -6,6 +6,7 @@ export * from './database';
 export * from './error-renderer';
 export * from './health';
 export * from './http-server';
+export * from './http-telemetry';
 export * from './https';
 export * from './logger';
 export * from './platform.module';
