@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { issueInstitutionToken } from '@medshare/crypto';
-import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
+import { DEV_OPERATOR_TOKEN, PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { freePorts } from '../support/ports';
@@ -146,14 +146,24 @@ describe('errors of every service', () => {
   it('logs client errors of encryption (413, 415, an aborted upload) as warnings, not errors', async () => {
     const encryption = services.get('encryption') as RunningService;
     const shred = `${encryption.baseUrl}/v1/patients/p-abcdefghijklmnop/shred`;
+    // Bodies are judged after authentication: the operator's token lets each request reach its body.
+    const operator = `Bearer ${DEV_OPERATOR_TOKEN}`;
     expect(
-      (await fetch(shred, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x'.repeat(20_000) }) })).status,
+      (
+        await fetch(shred, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: operator },
+          body: JSON.stringify({ reason: 'x'.repeat(20_000) }),
+        })
+      ).status,
     ).toBe(413);
-    expect((await fetch(shred, { method: 'POST', headers: { 'content-type': 'application/json; charset=klingon' }, body: '{}' })).status).toBe(415);
+    expect(
+      (await fetch(shred, { method: 'POST', headers: { 'content-type': 'application/json; charset=klingon', authorization: operator }, body: '{}' })).status,
+    ).toBe(415);
     await new Promise<void>((resolveAbort) => {
       const socket = connect(encryption.port, '127.0.0.1', () => {
         socket.write(
-          'POST /v1/patients/p-abcdefghijklmnop/shred HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"reason":',
+          `POST /v1/patients/p-abcdefghijklmnop/shred HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${operator}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"reason":`,
         );
         setTimeout(() => socket.destroy(), 200);
       });
