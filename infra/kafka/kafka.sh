@@ -159,8 +159,11 @@ ensure_secrets() {
     (
       umask 077
       cd "$SECRETS"
-      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=medshare development CA" \
-        -keyout ca.key -out ca.pem 2>/dev/null
+      # One CA for the whole machine: infra/postgres/postgres.sh may have made it first (same lock).
+      if [[ ! -s ca.key ]]; then
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 -subj "/CN=medshare development CA" \
+          -keyout ca.key -out ca.pem 2>/dev/null
+      fi
       openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=broker" -keyout broker.key -out broker.csr 2>/dev/null
       printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n' >broker.ext
       openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 -extfile broker.ext -out broker.pem 2>/dev/null
