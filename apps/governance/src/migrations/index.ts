@@ -4,6 +4,7 @@ import { PrivacyAndCases1780000000000 } from './1780000000000-privacy-and-cases'
 import { OfficerSessions1780000100000 } from './1780000100000-officer-sessions';
 import { DisclosureReports1780000200000 } from './1780000200000-disclosure-reports';
 import { DataQuality1780000350000 } from './1780000350000-data-quality';
+import { QualityFirstDay1780000360000 } from './1780000360000-quality-first-day';
 
 export const migrations = [
   Alerts1767225600000,
@@ -11,4 +12,5 @@ export const migrations = [
   OfficerSessions1780000100000,
   DisclosureReports1780000200000,
   DataQuality1780000350000,
+  QualityFirstDay1780000360000,
 ];

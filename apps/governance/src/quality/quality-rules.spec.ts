@@ -1,5 +1,16 @@
 import { envelope } from '@medshare/contracts';
-import { assessRate, assessWindow, daysBefore, pathOf, refusalRate, rejectionContribution, type DayCounts, type QualityLimits } from './quality-rules';
+import {
+  assessRate,
+  assessWindow,
+  daysBefore,
+  pathOf,
+  refusalRate,
+  rejectionContribution,
+  resubmissions,
+  type ContentFirst,
+  type DayCounts,
+  type QualityLimits,
+} from './quality-rules';
 
 const limits: QualityLimits = {
   window: { windowMs: 15 * 60_000, threshold: 10 },
@@ -95,5 +106,44 @@ describe('data quality per institution and day', () => {
   it('refusal rate of an empty day is 0, and the baseline period is the days before, newest first', () => {
     expect(refusalRate({ accepted: 0, refusedResources: 0 })).toBe(0);
     expect(daysBefore('2026-03-01', 2)).toEqual(['2026-02-28', '2026-02-27']);
+  });
+});
+
+describe('resubmissions', () => {
+  const a = { content: 'c', recordId: 'r1', day: '2026-12-05' };
+  const b = { content: 'c', recordId: 'r2', day: '2026-12-06' };
+  const c = { content: 'c', recordId: 'r0', day: '2026-12-06' };
+  const run = (batches: (typeof a)[][]) => {
+    const stored = new Map<string, ContentFirst>();
+    const days: string[] = [];
+    for (const batch of batches) {
+      const { firsts, duplicates } = resubmissions(stored, batch);
+      for (const [content, first] of firsts) stored.set(content, first);
+      days.push(...duplicates.map((duplicate) => duplicate.day));
+    }
+    return { first: stored.get('c')?.recordId, days: days.sort() };
+  };
+
+  it.each([
+    ['earlier first, one batch', [[a, b]]],
+    ['later first, one batch', [[b, a]]],
+    ['earlier first, two batches (one instance after the other)', [[a], [b]]],
+    ['later first, two batches: the stored first becomes the duplicate on its own day', [[b], [a]]],
+  ])('%s: the 12-05 record stays first and the 12-06 one is the duplicate', (_case, batches) => {
+    expect(run(batches)).toEqual({ first: 'r1', days: ['2026-12-06'] });
+  });
+
+  it('orders records of one day by record id, in any arrival order', () => {
+    expect(run([[b], [c]])).toEqual({ first: 'r0', days: ['2026-12-06'] });
+    expect(run([[c, b]])).toEqual({ first: 'r0', days: ['2026-12-06'] });
+  });
+
+  it('does not count a record seen again (the same record id) as a duplicate of itself', () => {
+    expect(run([[a], [a]])).toEqual({ first: 'r1', days: [] });
+  });
+
+  it('keeps a first stored without a day first', () => {
+    const { firsts, duplicates } = resubmissions(new Map([['c', { recordId: 'r9', day: null }]]), [a]);
+    expect({ firsts: [...firsts], duplicates }).toEqual({ firsts: [], duplicates: [{ content: 'c', day: '2026-12-05' }] });
   });
 });

@@ -169,3 +169,37 @@ function percent(rate: number): string {
 function round(rate: number): number {
   return Math.round(rate * 10_000) / 10_000;
 }
+
+/** A content's first record: the earliest day, then the smallest record id (UUIDv7, so the earliest minted). */
+export interface ContentFirst {
+  recordId: string;
+  /** UTC day; null for a first stored before days were kept, which stays first. */
+  day: string | null;
+}
+
+/**
+ * Resubmitted duplicates, the same whatever order instances see the records in: of all records with one content
+ * (institution + hash), every one but the earliest is a duplicate on its own day. A record earlier than the stored
+ * first takes its place, and the old first is then counted as a duplicate on its day.
+ */
+export function resubmissions(
+  stored: ReadonlyMap<string, ContentFirst>,
+  records: readonly { content: string; recordId: string; day: string }[],
+): { firsts: Map<string, ContentFirst>; duplicates: { content: string; day: string }[] } {
+  const firsts = new Map<string, ContentFirst>();
+  const duplicates: { content: string; day: string }[] = [];
+  for (const record of records) {
+    const first = firsts.get(record.content) ?? stored.get(record.content);
+    if (first?.recordId === record.recordId) continue;
+    if (first === undefined || earlier(record, first)) {
+      if (first !== undefined && first.day !== null) duplicates.push({ content: record.content, day: first.day });
+      firsts.set(record.content, { recordId: record.recordId, day: record.day });
+    } else duplicates.push({ content: record.content, day: record.day });
+  }
+  return { firsts, duplicates };
+}
+
+function earlier(record: { recordId: string; day: string }, first: ContentFirst): boolean {
+  if (first.day === null || record.day !== first.day) return first.day !== null && record.day < first.day;
+  return record.recordId < first.recordId;
+}

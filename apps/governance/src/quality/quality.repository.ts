@@ -1,7 +1,7 @@
 // Data quality in PostgreSQL, shared by every governance instance: per institution and UTC day the resources
 // accepted and refused, refused submissions, resubmitted duplicates and issue counts; rejections per counting window.
 import type { DataSource, EntityManager } from 'typeorm';
-import { refusalRate, type DayCounts, type IssueCount, type RejectionContribution } from './quality-rules';
+import { refusalRate, resubmissions, type ContentFirst, type DayCounts, type IssueCount, type RejectionContribution } from './quality-rules';
 
 export interface AcceptedRecord {
   institution: string;
@@ -47,28 +47,46 @@ export class QualityRepository {
     );
   }
 
-  /** Counts accepted records; one whose content the institution sent before (another record id) is a duplicate. */
+  /**
+   * Counts accepted records and resubmitted duplicates (`resubmissions`: all but a content's earliest record). The
+   * contents are locked first (advisory locks in key order), so instances counting the same content wait in turn.
+   */
   async addAccepted(manager: EntityManager, records: readonly AcceptedRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await manager.query(
-      `INSERT INTO quality_contents (institution, content_hash, record_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
-      [records.map((r) => r.institution), records.map((r) => r.contentHash), records.map((r) => r.recordId)],
-    );
-    const firsts: { institution: string; content_hash: string; record_id: string }[] = await manager.query(
-      `SELECT institution, content_hash, record_id FROM quality_contents c
+    const keyOf = (r: { institution: string; contentHash: string }) => `${r.institution}\n${r.contentHash}`;
+    const keys = [...new Set(records.map(keyOf))].sort();
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) AS locked`, [keys]);
+    const rows: { institution: string; content_hash: string; record_id: string; day: string | null }[] = await manager.query(
+      `SELECT institution, content_hash, record_id, to_char(day, 'YYYY-MM-DD') AS day FROM quality_contents c
        JOIN unnest($1::text[], $2::text[]) AS r(institution, content_hash) USING (institution, content_hash)`,
       [records.map((r) => r.institution), records.map((r) => r.contentHash)],
     );
-    const firstOf = new Map(firsts.map((row) => [`${row.institution}\n${row.content_hash}`, row.record_id]));
-    const duplicate = records.map((r) => (firstOf.get(`${r.institution}\n${r.contentHash}`) === r.recordId ? 0 : 1));
+    const stored = new Map<string, ContentFirst>(
+      rows.map((row) => [keyOf({ institution: row.institution, contentHash: row.content_hash }), { recordId: row.record_id, day: row.day }]),
+    );
+    const { firsts, duplicates } = resubmissions(
+      stored,
+      records.map((r) => ({ content: keyOf(r), recordId: r.recordId, day: r.day })),
+    );
+    const changed = [...firsts].map(([key, first]) => ({ key: key.split('\n'), first }));
+    await manager.query(
+      `INSERT INTO quality_contents (institution, content_hash, record_id, day)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[])
+       ON CONFLICT (institution, content_hash) DO UPDATE SET record_id = EXCLUDED.record_id, day = EXCLUDED.day`,
+      [changed.map((c) => c.key[0]), changed.map((c) => c.key[1]), changed.map((c) => c.first.recordId), changed.map((c) => c.first.day)],
+    );
+    // Accepted on each record's day; duplicates on theirs (an old first's day may be outside this batch).
+    const counted = [
+      ...records.map((r) => ({ institution: r.institution, day: r.day, accepted: 1, duplicate: 0 })),
+      ...duplicates.map((d) => ({ institution: d.content.split('\n')[0], day: d.day, accepted: 0, duplicate: 1 })),
+    ];
     await manager.query(
       `INSERT INTO quality_days (institution, day, accepted, duplicates)
-       SELECT institution, day, count(*), sum(duplicate) FROM unnest($1::text[], $2::date[], $3::int[]) AS r(institution, day, duplicate)
+       SELECT institution, day, sum(accepted), sum(duplicate) FROM unnest($1::text[], $2::date[], $3::int[], $4::int[]) AS r(institution, day, accepted, duplicate)
        GROUP BY institution, day
        ON CONFLICT (institution, day) DO UPDATE SET accepted = quality_days.accepted + EXCLUDED.accepted,
          duplicates = quality_days.duplicates + EXCLUDED.duplicates`,
-      [records.map((r) => r.institution), records.map((r) => r.day), duplicate],
+      [counted.map((c) => c.institution), counted.map((c) => c.day), counted.map((c) => c.accepted), counted.map((c) => c.duplicate)],
     );
   }
 
