@@ -5,7 +5,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { envelope, healthTopic, topics } from '@medshare/contracts';
-import { BatchConsumer, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
+import { ConsumerHost, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
 import { KAFKA, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { GOVERNANCE_SOURCE } from '../alerts/alert-events';
 import type { AlertEvent } from '../alerts/alerts.repository';
@@ -17,7 +17,6 @@ const CHECK_EVERY_MS = 1000;
 @Injectable()
 export class OutageMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly detector: OutageDetector;
-  private readonly consumer: BatchConsumer;
   private readonly admin: Admin;
   private timer?: NodeJS.Timeout;
   private checking = false;
@@ -26,29 +25,28 @@ export class OutageMonitor implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     @Inject(KAFKA) kafka: Kafka,
-    @Inject(SERVICE_CONFIG) config: GovernanceConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly publisher: EventPublisher,
+    private readonly consumers: ConsumerHost,
   ) {
     this.detector = new OutageDetector(config.HEALTH_SILENCE_MS);
     this.admin = kafka.admin();
-    this.consumer = new BatchConsumer(kafka, publisher, {
-      groupId: `${config.KAFKA_GROUP_ID}-health`,
-      topics: [healthTopic],
-      handle: async (events) => this.heard(events),
-      log,
-    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.admin.connect();
-    await this.consumer.start();
+    await this.consumers.consume('health', {
+      groupId: `${this.config.KAFKA_GROUP_ID}-health`,
+      topics: [healthTopic],
+      handle: async (events) => this.heard(events),
+    });
     this.timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
   }
 
+  /** The consumer host stops the health consumer after this. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.consumer.stop();
     await this.admin.disconnect();
   }
 
