@@ -1,11 +1,12 @@
 // A service with a bad or missing key refuses to start, naming the variable (issue 9 §8): production keys are
 // required by each service's schema, PEM and JSON are parsed there, and nothing reaches Kafka or PostgreSQL
 // first. Each case is a real process start from dist/.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { selfSignedCertificate } from '../support/certificates';
 import type { ServiceName } from '../support/service-processes';
 
 const pem = (kind: 'private' | 'public', algorithm: 'ed25519' | 'x25519' = 'ed25519') => {
@@ -17,29 +18,9 @@ const token = 'a-production-token-0123456789';
 
 // Production answers HTTPS only: a certificate and key of the run's own.
 const tlsDir = mkdtempSync(join(tmpdir(), 'medshare-config-at-boot-'));
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    join(tlsDir, 'tls.key'),
-    '-out',
-    join(tlsDir, 'tls.pem'),
-  ],
-  { stdio: 'ignore' },
-);
+const tls = selfSignedCertificate(tlsDir, 'tls', '/CN=localhost');
 afterAll(() => rmSync(tlsDir, { recursive: true, force: true }));
-const https = { HTTPS_CERT_FILE: join(tlsDir, 'tls.pem'), HTTPS_KEY_FILE: join(tlsDir, 'tls.key') };
+const https = { HTTPS_CERT_FILE: tls.cert, HTTPS_KEY_FILE: tls.key };
 
 /** Everything each service needs in production, so a case can leave out or spoil exactly one variable. */
 const production: Record<Exclude<ServiceName, 'governance'>, Record<string, string>> = {

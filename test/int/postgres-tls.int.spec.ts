@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { openDatabase } from '@medshare/service-kit';
+import { selfSignedCertificate } from '../support/certificates';
 import { freePorts } from '../support/ports';
 
 const run = promisify(execFile);
@@ -62,24 +63,7 @@ describe('PostgreSQL with TLS', () => {
   it('refuses a server whose certificate another CA must vouch for', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'medshare-other-ca-'));
     try {
-      const otherCa = join(folder, 'ca.pem');
-      await run('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=another CA',
-        '-keyout',
-        join(folder, 'ca.key'),
-        '-out',
-        otherCa,
-      ]);
+      const otherCa = selfSignedCertificate(folder, 'ca', '/CN=another CA').cert;
       await expect(sessionOf(url('tls_check', `sslmode=verify-full&sslrootcert=${otherCa}`))).rejects.toThrow(/certificate/);
     } finally {
       rmSync(folder, { recursive: true, force: true });

@@ -1,40 +1,17 @@
 // HTTPS from configuration: TLS 1.3 only, certificate and key checked at boot, required in production.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { selfSignedCertificate } from '../../../test/support/certificates';
 import { BoundedExpressAdapter } from './http-server';
 import { httpsCredentials } from './https';
 
 const dir = mkdtempSync(join(tmpdir(), 'medshare-https-spec-'));
 const file = (name: string) => join(dir, name);
-const selfSigned = (name: string) =>
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      file(`${name}.key`),
-      '-out',
-      file(`${name}.pem`),
-    ],
-    { stdio: 'ignore' },
-  );
+const selfSigned = (name: string) => selfSignedCertificate(dir, name, '/CN=127.0.0.1', ['subjectAltName=IP:127.0.0.1']);
 
 selfSigned('one');
 selfSigned('two');
