@@ -275,8 +275,9 @@ describe('bad input to every service', () => {
       }
       report[service] = { probes: probes.length, maxEventLoopDelayMs: Math.round(maxEventLoopDelayMs), maxEventLoopDelayDuring, findings };
 
+      // The delay was read for every probe (a service without the metric fails in eventLoopDelayMaxMs); an idle,
+      // quick service may show 0 ms throughout (no sample of the 10 ms monitor between two scrapes).
       expect(probes.length).toBeGreaterThan(10);
-      expect(maxEventLoopDelayMs).toBeGreaterThan(0);
       const pending = PENDING.filter((finding) => finding.startsWith(`${service} `));
       expect({
         newFindings: findings.filter((finding) => !pending.includes(finding)),
