@@ -53,12 +53,15 @@ for entry in "${services[@]}"; do
   pids+=($!)
 done
 
-echo "start: waiting for the services to be ready"
+# One deadline for all: a cold three-node cluster loads its group and transaction coordinators while the services join,
+# which on 2 busy cores can take minutes for the last one (governance replays an hour of decisions before it is ready).
+ready_by=$((SECONDS + ${START_READY_SECONDS:-300}))
+echo "start: waiting for the services to be ready (up to ${START_READY_SECONDS:-300}s)"
 for entry in "${services[@]}"; do
   name=${entry%%:*}
   port=${entry##*:}
-  for _ in $(seq 1 120); do
-    if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
+  while ((SECONDS < ready_by)); do
+    if curl -fsS --max-time 5 "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
     sleep 0.5
   done
   if ! curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then
