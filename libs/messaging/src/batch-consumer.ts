@@ -83,10 +83,14 @@ export class BatchConsumer {
       // kafkajs' 5 s default held every SIGTERM (and every test tear-down) for up to 5 s per consumer.
       maxWaitTimeInMs: 500,
     });
-    // A crash kafkajs will not restart from leaves the consumer dead: readiness must say so.
+    // A crash kafkajs will not restart from leaves the consumer dead, and readiness must say so — except when the group
+    // only forgot this member: kafkajs rejoins once by itself, and gives up when the rejoin is forgotten too (a busy
+    // cold cluster, an event loop too busy to heartbeat). Joining again from scratch is all that is needed then.
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.running = false;
-      options.log?.error({ groupId: options.groupId, error: payload.error.message, restart: payload.restart }, 'consumer crashed');
+      const rejoin = !payload.restart && this.running && isMembershipLoss(payload.error);
+      if (!payload.restart && !rejoin) this.running = false;
+      options.log?.error({ groupId: options.groupId, error: payload.error.message, restart: payload.restart || rejoin }, 'consumer crashed');
+      if (rejoin) void this.rejoin();
     });
     this.admin = kafka.admin();
     this.lag = new ConsumerLag(this.admin, options.groupId, options.lagRefreshMs ?? 15_000);
@@ -106,11 +110,29 @@ export class BatchConsumer {
       this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload }) => onProgress(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n));
     await this.admin.connect();
     this.lag.start();
+    await this.run();
+    this.running = true;
+    await joined;
+  }
+
+  private async run(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.options.topics.map((topic) => topic.name), fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload) });
-    this.running = true;
-    await joined;
+  }
+
+  /** kafkajs disconnected before reporting the crash: connect and join again, from the committed offsets. */
+  private async rejoin(): Promise<void> {
+    await sleep(1000);
+    if (!this.running) return;
+    try {
+      await this.run();
+      messagingMetrics.rejoins.inc({ group: this.options.groupId });
+      if (!this.running) await this.consumer.disconnect(); // stopped while joining
+    } catch (error) {
+      this.running = false;
+      this.options.log?.error({ groupId: this.options.groupId, error: errorMessage(error) }, 'consumer could not rejoin');
+    }
   }
 
   get isRunning(): boolean {
@@ -210,6 +232,17 @@ function outputsOf(groupId: string, { emitted, deadLetters }: BatchOutcome): Tra
   const outputs: TransactionOutput[] = emitted.map(({ topic, events }) => ({ topic: topic.name, messages: events.map((event) => toMessage(topic, event)) }));
   if (deadLetters.length > 0) outputs.push({ topic: deadLetterTopic.name, messages: deadLetters.map((dead) => deadLetterMessage(groupId, dead)) });
   return outputs;
+}
+
+const membershipErrors = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
+
+/** The broker's error behind kafkajs' wrappers says the group forgot or moved past this member. */
+export function isMembershipLoss(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth += 1) {
+    const type = (cause as { type?: unknown }).type;
+    if (typeof type === 'string' && membershipErrors.has(type)) return true;
+  }
+  return false;
 }
 
 function messageAt(messages: KafkaMessage[], offset: string): KafkaMessage {

@@ -22,6 +22,10 @@ export const messagingMetrics = {
     'medshare_handler_retries_total',
     () => new Counter({ name: 'medshare_handler_retries_total', help: 'Batch handler attempts that failed and were retried', labelNames: ['group'] }),
   ),
+  rejoins: once(
+    'medshare_consumer_rejoins_total',
+    () => new Counter({ name: 'medshare_consumer_rejoins_total', help: 'Consumers that joined their group again after it forgot them', labelNames: ['group'] }),
+  ),
   lag: once(
     'medshare_consumer_lag',
     () =>
