@@ -3,11 +3,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { createPublicKey } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
 import { EventPublisher } from '@medshare/messaging';
-import { BearerTokens, KAFKA, LOGGER, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
+import { BearerTokens, DATA_SOURCE, KAFKA, LOGGER, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import { ledgerRoleTokens, type LedgerConfig } from './config';
 import { LEDGER_PUBLIC_KEY, LEDGER_REPLICAS, LEDGER_ROLE_TOKENS, LedgerController } from './http/ledger.controller';
 import { ProofIndex } from './http/proof-index';
+import { TiledTree } from './proofs/tiled-tree';
+import { TileStore } from './proofs/tile-store';
 import { LedgerLifecycle } from './ledger-lifecycle';
 import { migrations } from './migrations';
 import { QuorumView } from './replica/quorum-view';
@@ -65,7 +68,11 @@ export class LedgerModule {
             }),
         },
         { provide: QuorumView, inject: [LedgerWriter], useFactory: (writer: LedgerWriter) => new QuorumView(replicaSet, writer) },
-        { provide: ProofIndex, inject: [QuorumView], useFactory: (quorum: QuorumView) => new ProofIndex(quorum) },
+        {
+          provide: ProofIndex,
+          inject: [QuorumView, DATA_SOURCE],
+          useFactory: (quorum: QuorumView, dataSource: DataSource) => new ProofIndex(quorum, new TiledTree(new TileStore(dataSource)), publicKey),
+        },
         {
           provide: LedgerVerification,
           inject: [LedgerWriter, EventPublisher, LOGGER],

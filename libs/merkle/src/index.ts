@@ -11,3 +11,18 @@ export { parsePrivateKey, parsePublicKey, rawPublicKey, type PrivateKeyInput, ty
 export { noteKeyId, signNote, verifyNote, type NoteVerdict } from './signed-note';
 export { formatCheckpoint, readSignedCheckpoint, signCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointVerdict } from './checkpoint';
 export { createProofBundle, verifyProofBundle, type ProofBundle, type ProofBundleInput, type ProofBundleVerdict } from './proof-bundle';
+export { TreeView, nodesRead, type NodeId, type NodeReader } from './tree-view';
+export {
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  TileAppender,
+  TileNodes,
+  edgeTiles,
+  parseTilePath,
+  tileOfNode,
+  tilePath,
+  tilesFor,
+  tileWidth,
+  type Tile,
+  type TileNeed,
+} from './tiles';

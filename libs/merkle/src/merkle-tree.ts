@@ -1,12 +1,12 @@
 // An in-memory RFC 9162 tree over leaf hashes that answers roots, inclusion proofs (§2.1.3.1) and
 // consistency proofs (§2.1.4.1) for any size up to its current one.
-import { EMPTY_TREE_ROOT, nodeHash, requireHash } from './hashing';
-import { isPowerOfTwo, largestPowerOfTwoBelow, levelOf, requireTreeSize } from './tree-size';
+import { nodeHash, requireHash } from './hashing';
+import { requireTreeSize } from './tree-size';
+import { TreeView, type NodeReader } from './tree-view';
 
-export class MerkleTree {
-  // levels[h][i] is the hash of the perfect subtree of 2^h leaves starting at leaf i·2^h. Every
-  // range the RFC recursions visit splits into O(log n) of these, so after the O(n) build a root or
-  // a proof costs O(log² n) hashes instead of rehashing the whole tree.
+export class MerkleTree implements NodeReader {
+  // levels[h][i] is the hash of the perfect subtree of 2^h leaves starting at leaf i·2^h: every node
+  // TreeView's recursions ask for, so after the O(n) build a root or a proof costs O(log² n) hashes.
   private readonly levels: Buffer[][] = [[]];
 
   constructor(leafHashes: Iterable<Uint8Array> = []) {
@@ -28,73 +28,31 @@ export class MerkleTree {
     }
   }
 
+  node(level: number, index: number): Buffer {
+    return this.levels[level][index];
+  }
+
   leafHash(leafIndex: number): Buffer {
-    requireTreeSize(leafIndex, 'leaf index');
-    if (leafIndex >= this.size) throw new RangeError(`leaf index ${leafIndex} is not below tree size ${this.size}`);
-    return this.levels[0][leafIndex];
+    return this.view().leafHash(leafIndex);
   }
 
   /** MTH(D[0:treeSize]). */
   root(treeSize: number = this.size): Buffer {
-    this.requireSize(treeSize, 'tree size');
-    return this.subtreeHash(0, treeSize);
+    return this.view().root(treeSize);
   }
 
   /** PATH(leafIndex, D[0:treeSize]), ordered from the leaf's sibling up to the root's child. */
   inclusionProof(leafIndex: number, treeSize: number = this.size): Buffer[] {
-    this.requireSize(treeSize, 'tree size');
-    requireTreeSize(leafIndex, 'leaf index');
-    if (leafIndex >= treeSize) {
-      throw new RangeError(`leaf index ${leafIndex} is not below tree size ${treeSize}`);
-    }
-    return this.path(leafIndex, 0, treeSize);
+    return this.view().inclusionProof(leafIndex, treeSize);
   }
 
   /** PROOF(size1, D[0:size2]); empty when size1 is 0 or equals size2, as there is nothing to prove. */
   consistencyProof(size1: number, size2: number = this.size): Buffer[] {
-    this.requireSize(size2, 'second tree size');
-    requireTreeSize(size1, 'first tree size');
-    if (size1 > size2) throw new RangeError(`first tree size ${size1} exceeds second tree size ${size2}`);
-    if (size1 === 0 || size1 === size2) return [];
-    return this.subproof(size1, 0, size2, true);
+    return this.view().consistencyProof(size1, size2);
   }
 
-  /** MTH(D[start:end]). */
-  private subtreeHash(start: number, end: number): Buffer {
-    const n = end - start;
-    if (n === 0) return EMPTY_TREE_ROOT;
-    if (isPowerOfTwo(n) && start % n === 0) return this.levels[levelOf(n)][start / n];
-    const k = largestPowerOfTwoBelow(n);
-    return nodeHash(this.subtreeHash(start, start + k), this.subtreeHash(start + k, end));
-  }
-
-  /** PATH(m, D[start:end]) of RFC 9162 §2.1.3.1. */
-  private path(m: number, start: number, end: number): Buffer[] {
-    const n = end - start;
-    if (n === 1) return [];
-    const k = largestPowerOfTwoBelow(n);
-    return m < k
-      ? [...this.path(m, start, start + k), this.subtreeHash(start + k, end)]
-      : [...this.path(m - k, start + k, end), this.subtreeHash(start, start + k)];
-  }
-
-  /**
-   * SUBPROOF(m, D[start:end], b) of RFC 9162 §2.1.4.1. `rootKnownToVerifier` is the RFC's b: while
-   * the recursion still stands on the old tree's own root, the verifier has that hash already, so
-   * it is left out of the proof.
-   */
-  private subproof(m: number, start: number, end: number, rootKnownToVerifier: boolean): Buffer[] {
-    const n = end - start;
-    if (m === n) return rootKnownToVerifier ? [] : [this.subtreeHash(start, end)];
-    const k = largestPowerOfTwoBelow(n);
-    return m <= k
-      ? [...this.subproof(m, start, start + k, rootKnownToVerifier), this.subtreeHash(start + k, end)]
-      : [...this.subproof(m - k, start + k, end, false), this.subtreeHash(start, start + k)];
-  }
-
-  private requireSize(treeSize: number, what: string): void {
-    requireTreeSize(treeSize, what);
-    if (treeSize > this.size) throw new RangeError(`${what} ${treeSize} exceeds the ${this.size} leaves held`);
+  private view(): TreeView {
+    return new TreeView(this, this.size);
   }
 }
 

@@ -4,7 +4,7 @@ import { readSignedCheckpoint, verifyCheckpoint, type Checkpoint } from './check
 import type { PublicKeyInput } from './ed25519-keys';
 import { decodeHex } from './encoding';
 import { HASH_SIZE, leafHash } from './hashing';
-import type { MerkleTree } from './merkle-tree';
+import type { TreeView } from './tree-view';
 import { isTreeSize } from './tree-size';
 import { verifyInclusion } from './verify-inclusion';
 import { invalid } from './verdict';
@@ -31,8 +31,8 @@ export type ProofBundleVerdict =
 export interface ProofBundleInput {
   eventId: string;
   leafIndex: number;
-  /** The log's tree, holding at least as many leaves as the checkpoint covers. */
-  tree: MerkleTree;
+  /** The log's tree (in memory, or a view of its tiles), holding at least as many leaves as the checkpoint covers. */
+  tree: Pick<TreeView, 'root' | 'leafHash' | 'inclusionProof'>;
   /** A checkpoint this log signed; the proof is made at its size. */
   signedCheckpoint: string;
   leafData?: Uint8Array;

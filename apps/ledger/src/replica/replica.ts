@@ -99,6 +99,17 @@ export class ReplicaReader {
     return new Map([...heights].map((height) => [height, `${ofBlocks.get(height) ?? '-'}/${ofEvents.get(height) ?? '-'}`]));
   }
 
+  /** The checkpoint of the last block whose tree ends in (after, limit], else of the first one ending above `after`. */
+  async checkpointAfter(after: number, limit: number): Promise<string | undefined> {
+    const within = await this.query<{ checkpoint: string }>(
+      'SELECT checkpoint FROM ledger_blocks WHERE tree_size > $1 AND tree_size <= $2 ORDER BY height DESC LIMIT 1',
+      [after, limit],
+    );
+    if (within.rows[0]) return within.rows[0].checkpoint;
+    const beyond = await this.query<{ checkpoint: string }>('SELECT checkpoint FROM ledger_blocks WHERE tree_size > $1 ORDER BY height LIMIT 1', [after]);
+    return beyond.rows[0]?.checkpoint;
+  }
+
   async leafHashes(fromLeaf: number, toLeafExclusive: number): Promise<Buffer[]> {
     const { rows } = await this.query<{ leaf_hash: Buffer }>(
       'SELECT leaf_hash FROM ledger_events WHERE leaf_index >= $1 AND leaf_index < $2 ORDER BY leaf_index',
