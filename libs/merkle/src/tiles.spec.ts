@@ -11,14 +11,14 @@ function leafHashes(count: number): Buffer[] {
 }
 
 /** Tiles as a store keeps them: the widest version of each, written step by step from resumed appenders. */
-function tiledStore(leaves: readonly Buffer[], steps: readonly number[]): { tiles: Map<string, Buffer>; roots: Buffer[] } {
-  const tiles = new Map<string, Buffer>();
+function tiledStore(leaves: readonly Buffer[], steps: readonly number[]): { tiles: Map<string, Tile>; roots: Buffer[] } {
+  const tiles = new Map<string, Tile>();
   const roots: Buffer[] = [];
   let size = 0;
   for (const end of steps) {
-    const appender = new TileAppender(size, ({ level, index, width }) => (tiles.get(`${level}/${index}`) as Buffer).subarray(0, width * HASH_SIZE));
+    const appender = new TileAppender(size, ({ level, index, width }) => (tiles.get(`${level}/${index}`) as Tile).hashes.subarray(0, width * HASH_SIZE));
     for (let i = size; i < end; i++) appender.append(leaves[i]);
-    for (const tile of appender.take()) tiles.set(`${tile.level}/${tile.index}`, tile.hashes);
+    for (const tile of appender.take()) tiles.set(`${tile.level}/${tile.index}`, tile);
     roots.push(appender.root());
     size = end;
   }
@@ -66,18 +66,25 @@ describe('tiled trees', () => {
   const { tiles, roots } = tiledStore(leaves, steps);
 
   it('writes full tiles of 256 hashes and one partial tile per level at the edge', () => {
-    expect(tiles.get('0/0')?.length).toBe(TILE_WIDTH * HASH_SIZE);
-    expect(tiles.get('1/0')?.length).toBe(TILE_WIDTH * HASH_SIZE);
-    expect(tileWidth({ level: 0, index: 259, hashes: tiles.get('0/259') as Buffer } satisfies Tile)).toBe(17);
-    expect(tileWidth({ level: 1, index: 1, hashes: tiles.get('1/1') as Buffer })).toBe(3);
-    expect(tileWidth({ level: 2, index: 0, hashes: tiles.get('2/0') as Buffer })).toBe(1);
+    const tile = (key: string) => tiles.get(key) as Tile;
+    expect(tile('0/0').hashes.length).toBe(TILE_WIDTH * HASH_SIZE);
+    expect(tile('0/0').nodes?.length).toBe((TILE_WIDTH / 2 - 1) * 2 * HASH_SIZE);
+    expect(tile('1/0').hashes.length).toBe(TILE_WIDTH * HASH_SIZE);
+    expect(tileWidth(tile('0/259'))).toBe(17);
+    // 17 hashes: 8 complete pairs, 4 quads, 2 of 8, 1 of 16.
+    expect(tile('0/259').nodes?.length).toBe(15 * HASH_SIZE);
+    expect(tileWidth(tile('1/1'))).toBe(3);
+    expect(tileWidth(tile('2/0'))).toBe(1);
   });
 
   it('gives the root of every step as the in-memory tree does', () => {
     steps.forEach((step, i) => expect(roots[i].equals(reference.root(step))).toBe(true));
   });
 
-  it('answers roots, inclusion and consistency proofs from only the tiles the query needs', () => {
+  it.each([
+    { kept: 'with their interior nodes', keep: (tile: Tile) => tile },
+    { kept: 'as standard tiles only (folded when read)', keep: ({ hashes }: Tile) => ({ hashes }) },
+  ])('answers roots, inclusion and consistency proofs from only the tiles the query needs, $kept', ({ keep }) => {
     const queries: [number, number, number][] = [
       [0, 1, 1],
       [5, 300, 300],
@@ -95,9 +102,7 @@ describe('tiled trees', () => {
         view.consistencyProof(size1, size2),
       ];
       const needs = tilesFor(nodesRead(size2, query));
-      const fetched = new Map(
-        needs.map(({ level, index, width }) => [`${level}/${index}`, (tiles.get(`${level}/${index}`) as Buffer).subarray(0, width * HASH_SIZE)]),
-      );
+      const fetched = new Map(needs.map(({ level, index }) => [`${level}/${index}`, keep(tiles.get(`${level}/${index}`) as Tile)]));
       const [root1, root2, hash, inclusion, consistency] = query(new TreeView(new TileNodes((level, index) => fetched.get(`${level}/${index}`)), size2));
       expect(needs.length).toBeLessThanOrEqual(12);
       expect(root1).toEqual(reference.root(size1));
@@ -109,7 +114,8 @@ describe('tiled trees', () => {
   });
 
   it('refuses a node whose tile was not fetched, or not wide enough', () => {
-    const view = new TreeView(new TileNodes((level, index) => (level === 0 && index === 0 ? tiles.get('0/0')?.subarray(0, 10 * HASH_SIZE) : undefined)), size);
+    const narrow = { hashes: (tiles.get('0/0') as Tile).hashes.subarray(0, 10 * HASH_SIZE) };
+    const view = new TreeView(new TileNodes((level, index) => (level === 0 && index === 0 ? narrow : undefined)), size);
     expect(view.leafHash(3)).toEqual(leaves[3]);
     expect(() => view.leafHash(10)).toThrow('tile tile/0/000.p/11 is not at hand');
     expect(() => view.leafHash(300)).toThrow(RangeError);

@@ -1,17 +1,21 @@
 // The log's hashes as C2SP tlog-tiles (https://c2sp.org/tlog-tiles), the layout Sunlight and Tessera write: tiles of
 // up to 256 hashes; a level-L tile holds hashes of perfect subtrees of 256^L leaves (level 0: the leaf hashes), so
 // any node is one tile's slice, folded. A proof reads O(log n) tiles instead of the whole tree living in memory.
+// Beside each tile its interior can be kept (the nodes folding it makes, computed anyway while appending): then a
+// node is a lookup, where folding costs up to 128 hashes per node and ~255 per tile a proof crosses.
 import { EMPTY_TREE_ROOT, HASH_SIZE, nodeHash } from './hashing';
 import type { NodeId, NodeReader } from './tree-view';
 
 export const TILE_HEIGHT = 8;
 export const TILE_WIDTH = 2 ** TILE_HEIGHT;
 
-/** A tile as stored: `hashes` are its width × 32 bytes, left to right. */
+/** A tile as stored: `hashes` are its width × 32 bytes, left to right (the standard tile). */
 export interface Tile {
   level: number;
   index: number;
   hashes: Buffer;
+  /** Its complete interior nodes, tile levels 1-7 one row after the other: row k holds ⌊width / 2^k⌋ hashes. */
+  nodes?: Buffer;
 }
 
 /** Which tile, and how wide it must be at least, to give a node. */
@@ -85,25 +89,36 @@ export function edgeTiles(size: number): TileNeed[] {
 export class TileNodes implements NodeReader {
   private readonly folded = new Map<string, Buffer>();
 
-  constructor(private readonly tile: (level: number, index: number) => Buffer | undefined) {}
+  constructor(private readonly tile: (level: number, index: number) => Pick<Tile, 'hashes' | 'nodes'> | undefined) {}
 
   node(level: number, index: number): Buffer {
-    const key = `${level}/${index}`;
-    const known = this.folded.get(key);
-    if (known) return known;
     const need = tileOfNode({ level, index });
-    const hashes = this.tile(need.level, need.index);
-    if (!hashes || hashes.length < need.width * HASH_SIZE) throw new RangeError(`tile ${tilePath(need.level, need.index, need.width)} is not at hand`);
-    const node = foldPerfect(hashes, need.start, need.count);
-    this.folded.set(key, node);
-    return node;
+    const tile = this.tile(need.level, need.index);
+    if (!tile || tile.hashes.length < need.width * HASH_SIZE) throw new RangeError(`tile ${tilePath(need.level, need.index, need.width)} is not at hand`);
+    if (need.count === 1) return slot(tile.hashes, need.start);
+    if (tile.nodes) return interiorNode(tile.hashes.length / HASH_SIZE, tile.nodes, level % TILE_HEIGHT, need.start / need.count);
+    const key = `${level}/${index}`;
+    const known = this.folded.get(key) ?? foldPerfect(tile.hashes, need.start, need.count);
+    this.folded.set(key, known);
+    return known;
   }
+}
+
+function slot(hashes: Buffer, i: number): Buffer {
+  return hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
+}
+
+/** Node `index` of interior row `row` (1-7) of a tile of `width` hashes. */
+function interiorNode(width: number, nodes: Buffer, row: number, index: number): Buffer {
+  let offset = 0;
+  for (let k = 1; k < row; k++) offset += Math.floor(width / 2 ** k);
+  return slot(nodes, offset + index);
 }
 
 /** The root of the perfect subtree over `count` (a power of two) hashes of a tile from `start`. */
 function foldPerfect(hashes: Buffer, start: number, count: number): Buffer {
   let row: Buffer[] = [];
-  for (let i = start; i < start + count; i++) row.push(hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+  for (let i = start; i < start + count; i++) row.push(slot(hashes, i));
   while (row.length > 1) {
     const next: Buffer[] = [];
     for (let i = 0; i < row.length; i += 2) next.push(nodeHash(row[i], row[i + 1]));
@@ -116,9 +131,19 @@ interface EdgeLevel {
   /** Index of the tile being filled at this level. */
   index: number;
   entries: Buffer[];
+  /** Interior rows 1-7 of the tile being filled: every complete node over `entries`. */
+  interior: Buffer[][];
   /** The compact range of `entries`: one subtree root per set bit of their count, largest first. */
   stack: Buffer[];
   changed: boolean;
+}
+
+function emptyLevel(index: number): EdgeLevel {
+  return { index, entries: [], interior: Array.from({ length: TILE_HEIGHT - 1 }, () => []), stack: [], changed: false };
+}
+
+function tileOf(level: number, state: EdgeLevel): Tile {
+  return { level, index: state.index, hashes: Buffer.concat(state.entries), nodes: Buffer.concat(state.interior.flat()) };
 }
 
 /**
@@ -136,10 +161,10 @@ export class TileAppender {
   ) {
     for (let level = 0, entries = leafCount; entries > 0; level += 1, entries = Math.floor(entries / TILE_WIDTH)) {
       const width = entries % TILE_WIDTH;
-      const state: EdgeLevel = { index: Math.floor(entries / TILE_WIDTH), entries: [], stack: [], changed: false };
+      const state = emptyLevel(Math.floor(entries / TILE_WIDTH));
       const hashes = width > 0 ? edge({ level, index: state.index, width }) : Buffer.alloc(0);
       if (hashes.length !== width * HASH_SIZE) throw new RangeError(`edge tile ${tilePath(level, state.index, width)} must hold ${width} hashes`);
-      for (let i = 0; i < width; i++) push(state, hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+      for (let i = 0; i < width; i++) push(state, slot(hashes, i));
       this.levels.push(state);
     }
   }
@@ -153,14 +178,14 @@ export class TileAppender {
     this.leafCount += 1;
     let hash: Buffer | undefined = leafHash;
     for (let level = 0; hash !== undefined; level++) {
-      const state = (this.levels[level] ??= { index: 0, entries: [], stack: [], changed: false });
+      const state = (this.levels[level] ??= emptyLevel(0));
       push(state, hash);
       state.changed = true;
       hash = undefined;
       if (state.entries.length === TILE_WIDTH) {
-        this.done.push({ level, index: state.index, hashes: Buffer.concat(state.entries) });
+        this.done.push(tileOf(level, state));
         hash = state.stack[0];
-        Object.assign(state, { index: state.index + 1, entries: [], stack: [], changed: false });
+        this.levels[level] = emptyLevel(state.index + 1);
       }
     }
   }
@@ -179,16 +204,20 @@ export class TileAppender {
     const tiles = this.done.splice(0);
     for (const [level, state] of this.levels.entries()) {
       if (!state.changed || state.entries.length === 0) continue;
-      tiles.push({ level, index: state.index, hashes: Buffer.concat(state.entries) });
+      tiles.push(tileOf(level, state));
       state.changed = false;
     }
     return tiles;
   }
 }
 
+/** Appends an entry; each subtree it completes is folded into the compact range and is an interior node (the tile's root aside). */
 function push(state: EdgeLevel, hash: Buffer): void {
   state.entries.push(hash);
   let node = hash;
-  for (let rest = state.entries.length - 1; rest % 2 === 1; rest = (rest - 1) / 2) node = nodeHash(state.stack.pop() as Buffer, node);
+  for (let rest = state.entries.length - 1, row = 0; rest % 2 === 1; rest = (rest - 1) / 2, row++) {
+    node = nodeHash(state.stack.pop() as Buffer, node);
+    state.interior[row]?.push(node);
+  }
   state.stack.push(node);
 }

@@ -7,11 +7,13 @@ export class ProofTiles1765000000000 implements MigrationInterface {
 
   async up(runner: QueryRunner): Promise<void> {
     // One row per tile at its widest: the log only grows, so every narrower (partial) version is a prefix of it.
+    // `hashes` is the standard tile; `nodes` its interior (libs/merkle Tile), so a proof hashes nothing to read a node.
     await runner.query(`
       CREATE TABLE proof_tiles (
         level smallint NOT NULL,
         tile_index bigint NOT NULL,
         hashes bytea NOT NULL,
+        nodes bytea NOT NULL,
         PRIMARY KEY (level, tile_index)
       )`);
     // How many leaves the tiles cover, and the root they give, which a signed checkpoint of that size vouched for.

@@ -105,7 +105,7 @@ describe('ProofIndex over tiles', () => {
     await sql(
       stateServer,
       `ledger_state_p${run}`,
-      `UPDATE proof_tiles SET hashes = overlay(hashes placing '\\xff'::bytea from 40) WHERE level = 0 AND tile_index = 7`,
+      `UPDATE proof_tiles SET hashes = overlay(hashes placing '\\xff'::bytea from 73) WHERE level = 0 AND tile_index = 7`,
     );
     const leaf = 7 * 256 + 3;
     await expect(proofs.proofOf(events[leaf].eventId)).rejects.toMatchObject({ code: LedgerErrorCode.NoQuorum });

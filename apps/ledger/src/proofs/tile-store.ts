@@ -3,6 +3,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { HASH_SIZE, edgeTiles, type Tile, type TileNeed } from '@medshare/merkle';
 
+export type StoredTile = Required<Pick<Tile, 'hashes' | 'nodes'>>;
+
 export interface TreeState {
   size: number;
   root: Buffer;
@@ -23,7 +25,7 @@ export class TileStore {
   }
 
   /** The stored tiles among `needs`, each as wide as stored (at least as wide as needed, or it is left out). */
-  async tiles(needs: readonly TileNeed[]): Promise<Map<string, Buffer>> {
+  async tiles(needs: readonly TileNeed[]): Promise<Map<string, StoredTile>> {
     return tilesIn(this.db.manager, needs);
   }
 
@@ -37,7 +39,9 @@ export class TileStore {
       const state = await stateIn(manager, 'FOR UPDATE');
       const needs = edgeTiles(state?.size ?? 0);
       const edges = await tilesIn(manager, needs);
-      const grown = await step(state, ({ level, index, width }) => (edges.get(tileKey(level, index)) ?? Buffer.alloc(0)).subarray(0, width * HASH_SIZE));
+      const grown = await step(state, ({ level, index, width }) =>
+        (edges.get(tileKey(level, index))?.hashes ?? Buffer.alloc(0)).subarray(0, width * HASH_SIZE),
+      );
       if (!grown) return state;
       await writeTiles(manager, grown.tiles);
       await manager.query('UPDATE proof_tree SET tree_size = $1, root = $2 WHERE id = 1', [grown.state.size, grown.state.root]);
@@ -60,17 +64,17 @@ async function stateIn(manager: EntityManager, lock: '' | 'FOR UPDATE' = ''): Pr
   return size === 0 ? undefined : { size, root: rows[0].root };
 }
 
-async function tilesIn(manager: EntityManager, needs: readonly TileNeed[]): Promise<Map<string, Buffer>> {
+async function tilesIn(manager: EntityManager, needs: readonly TileNeed[]): Promise<Map<string, StoredTile>> {
   if (needs.length === 0) return new Map();
-  const rows: { level: number; tile_index: string; hashes: Buffer }[] = await manager.query(
-    'SELECT t.level, t.tile_index, t.hashes FROM proof_tiles t JOIN unnest($1::smallint[], $2::bigint[]) AS n(level, tile_index) USING (level, tile_index)',
+  const rows: { level: number; tile_index: string; hashes: Buffer; nodes: Buffer }[] = await manager.query(
+    'SELECT t.level, t.tile_index, t.hashes, t.nodes FROM proof_tiles t JOIN unnest($1::smallint[], $2::bigint[]) AS n(level, tile_index) USING (level, tile_index)',
     [needs.map((need) => need.level), needs.map((need) => need.index)],
   );
   const widths = new Map(needs.map((need) => [tileKey(need.level, need.index), need.width]));
   return new Map(
     rows
-      .map((row) => [tileKey(row.level, Number(row.tile_index)), row.hashes] as const)
-      .filter(([key, hashes]) => hashes.length >= (widths.get(key) ?? 0) * HASH_SIZE),
+      .map((row) => [tileKey(row.level, Number(row.tile_index)), { hashes: row.hashes, nodes: row.nodes }] as const)
+      .filter(([key, tile]) => tile.hashes.length >= (widths.get(key) ?? 0) * HASH_SIZE),
   );
 }
 
@@ -78,8 +82,8 @@ async function tilesIn(manager: EntityManager, needs: readonly TileNeed[]): Prom
 async function writeTiles(manager: EntityManager, tiles: readonly Tile[]): Promise<void> {
   if (tiles.length === 0) return;
   await manager.query(
-    `INSERT INTO proof_tiles (level, tile_index, hashes) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])
-     ON CONFLICT (level, tile_index) DO UPDATE SET hashes = EXCLUDED.hashes WHERE length(proof_tiles.hashes) < length(EXCLUDED.hashes)`,
-    [tiles.map((tile) => tile.level), tiles.map((tile) => tile.index), tiles.map((tile) => tile.hashes)],
+    `INSERT INTO proof_tiles (level, tile_index, hashes, nodes) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[], $4::bytea[])
+     ON CONFLICT (level, tile_index) DO UPDATE SET hashes = EXCLUDED.hashes, nodes = EXCLUDED.nodes WHERE length(proof_tiles.hashes) < length(EXCLUDED.hashes)`,
+    [tiles.map((tile) => tile.level), tiles.map((tile) => tile.index), tiles.map((tile) => tile.hashes), tiles.map((tile) => tile.nodes ?? Buffer.alloc(0))],
   );
 }

@@ -2,7 +2,7 @@
 // in a bounded cache), and the tiles grow from a replica's leaf hashes a page at a time, one step per signed
 // checkpoint, each step written only when its leaves give that checkpoint's root. Memory stays flat at any size.
 import { HASH_SIZE, TileAppender, TileNodes, TreeView, nodesRead, tilesFor, type TileNeed, type TreeHead } from '@medshare/merkle';
-import { tileKey, type TileStore, type TreeState } from './tile-store';
+import { tileKey, type StoredTile, type TileStore, type TreeState } from './tile-store';
 
 /** Leaves per growth step at most (256 level-0 tiles, ~2 MB of hashes in one transaction). */
 const STEP_LEAVES = 65_536;
@@ -22,11 +22,11 @@ export interface LeafSource {
 export class TiledTree {
   // Recently read tiles, least recently used first. Full tiles never change; a partial one is read again when a
   // wider version is needed.
-  private readonly cache = new Map<string, Buffer>();
+  private readonly cache = new Map<string, StoredTile>();
 
   constructor(
     private readonly store: TileStore,
-    private readonly cachedTiles = 2048,
+    private readonly cachedTiles = 1024,
   ) {}
 
   /**
@@ -34,16 +34,16 @@ export class TiledTree {
    * fetched first (their number is O(log n)), so asking it anything else throws.
    */
   async view(size: number, reads: (view: TreeView) => void): Promise<TreeView> {
-    const tiles = new Map<string, Buffer>();
+    const tiles = new Map<string, StoredTile>();
     const missing: TileNeed[] = [];
     for (const need of tilesFor(nodesRead(size, reads))) {
-      const hashes = this.cached(need);
-      if (hashes) tiles.set(tileKey(need.level, need.index), hashes);
+      const tile = this.cached(need);
+      if (tile) tiles.set(tileKey(need.level, need.index), tile);
       else missing.push(need);
     }
-    for (const [key, hashes] of await this.store.tiles(missing)) {
-      tiles.set(key, hashes);
-      this.remember(key, hashes);
+    for (const [key, tile] of await this.store.tiles(missing)) {
+      tiles.set(key, tile);
+      this.remember(key, tile);
     }
     return new TreeView(new TileNodes((level, index) => tiles.get(tileKey(level, index))), size);
   }
@@ -80,17 +80,17 @@ export class TiledTree {
     await this.store.clear();
   }
 
-  private cached(need: TileNeed): Buffer | undefined {
+  private cached(need: TileNeed): StoredTile | undefined {
     const key = tileKey(need.level, need.index);
-    const hashes = this.cache.get(key);
-    if (!hashes || hashes.length < need.width * HASH_SIZE) return undefined;
-    this.remember(key, hashes);
-    return hashes;
+    const tile = this.cache.get(key);
+    if (!tile || tile.hashes.length < need.width * HASH_SIZE) return undefined;
+    this.remember(key, tile);
+    return tile;
   }
 
-  private remember(key: string, hashes: Buffer): void {
+  private remember(key: string, tile: StoredTile): void {
     this.cache.delete(key);
-    this.cache.set(key, hashes);
+    this.cache.set(key, tile);
     if (this.cache.size > this.cachedTiles) this.cache.delete(this.cache.keys().next().value as string);
   }
 }
