@@ -50,7 +50,15 @@ export async function startService(name: ServiceName, options: StartOptions = {}
   const main = options.main ?? resolve(repoRoot, `dist/apps/${name}/src/main.js`);
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), main], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), INSTANCE_ID: instance, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...options.env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      INSTANCE_ID: instance,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      // The broker's minimum: every spec that kills an instance waits this long for its group to move on.
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log);

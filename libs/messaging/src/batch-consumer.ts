@@ -46,6 +46,8 @@ export interface BatchConsumerOptions {
    * transaction under the transactional id `<transactionalId>-<topic>-<partition>` (the same on every instance).
    */
   transactionalId?: string;
+  /** How long the group waits for a silent member before giving its partitions away (10 s; broker minimum 6 s). */
+  sessionTimeoutMs?: number;
   /** How often the consumer-lag gauge is refreshed from the committed offsets and high watermarks (15 s). */
   lagRefreshMs?: number;
   /**
@@ -75,10 +77,10 @@ export class BatchConsumer {
       allowAutoTopicCreation: false,
       // Output of aborted transactions (a producer that crashed mid-batch) must never be read.
       readUncommitted: false,
-      // After a broker restart kafkajs rejoins with a new member id and the group waits for the old
-      // member's session to expire: 10 s instead of kafkajs' 30 s default keeps that stall short.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 3_000,
+      // After a broker restart, or a killed instance's restart, kafkajs joins with a new member id and the group waits
+      // for the old member's session to expire: 10 s instead of kafkajs' 30 s default keeps that stall short.
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 10_000) / 3)),
       // An idle fetch waits this long for data; stop() waits for the fetch in flight before leaving the group, so
       // kafkajs' 5 s default held every SIGTERM (and every test tear-down) for up to 5 s per consumer.
       maxWaitTimeInMs: 500,

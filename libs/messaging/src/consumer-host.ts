@@ -16,11 +16,13 @@ export class ConsumerHost {
     private readonly kafka: Kafka,
     private readonly publisher: EventPublisher,
     private readonly log?: KafkaLog,
+    /** Applied to every consumer hosted here (KAFKA_SESSION_TIMEOUT_MS). */
+    private readonly sessionTimeoutMs?: number,
   ) {}
 
   /** Builds and starts the consumer `name`; resolves once it joined its group. */
   consume(name: string, options: Omit<BatchConsumerOptions, 'log'>): Promise<BatchConsumer> {
-    return this.host(name, new BatchConsumer(this.kafka, this.publisher, { ...options, log: this.log }));
+    return this.host(name, new BatchConsumer(this.kafka, this.publisher, { sessionTimeoutMs: this.sessionTimeoutMs, ...options, log: this.log }));
   }
 
   /** Serves requests of one type under `name`: each request gets exactly one reply (see serveRequests). */
@@ -28,7 +30,7 @@ export class ConsumerHost {
     name: string,
     options: Omit<ServeRequestsOptions<TRequest, TReply>, 'log'>,
   ): Promise<BatchConsumer> {
-    return this.host(name, serveRequests(this.kafka, this.publisher, { ...options, log: this.log }));
+    return this.host(name, serveRequests(this.kafka, this.publisher, { sessionTimeoutMs: this.sessionTimeoutMs, ...options, log: this.log }));
   }
 
   /** Throws naming every consumer that stopped for good (a crash kafkajs will not restart from): readiness. */

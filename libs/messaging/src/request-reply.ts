@@ -105,6 +105,7 @@ export interface ServeRequestsOptions<TRequest extends EventType, TReply extends
   requestType: TRequest;
   replyType: TReply;
   handle: RequestHandler<TRequest, TReply>;
+  sessionTimeoutMs?: number;
   log?: KafkaLog;
 }
 
@@ -119,6 +120,7 @@ export function serveRequests<TRequest extends EventType, TReply extends EventTy
     topics: [options.requests],
     // A request nobody answered before this server started has long timed out on its caller's side.
     fromBeginning: false,
+    sessionTimeoutMs: options.sessionTimeoutMs,
     log: options.log,
     handle: async (events) => {
       const replies: MedshareEvent[] = [];

@@ -23,6 +23,12 @@ export const baseConfigSchema = z.object({
     .string()
     .regex(/^[a-z0-9-]{1,100}$/, 'lower-case letters, digits and dashes')
     .optional(),
+  /**
+   * How long a consumer group waits for a silent member (a killed instance) before giving its partitions to the others;
+   * the broker refuses less than its group.min.session.timeout.ms (6 s by default). Shorter = faster take-over,
+   * but a member whose event loop stalls this long is dropped.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   /** Unique per running instance (consumer groups of its own, client ids): host and pid, unique in containers too. */
   INSTANCE_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),

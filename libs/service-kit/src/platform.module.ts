@@ -26,7 +26,13 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 export interface PlatformOptions {
   service: HeartbeatOptions['service'];
-  config: { KAFKA_BROKERS: string[]; DATABASE_URL: string; INSTANCE_ID: string; HEARTBEAT_INTERVAL_MS: number } & KafkaSecuritySettings;
+  config: {
+    KAFKA_BROKERS: string[];
+    DATABASE_URL: string;
+    INSTANCE_ID: string;
+    HEARTBEAT_INTERVAL_MS: number;
+    KAFKA_SESSION_TIMEOUT_MS?: number;
+  } & KafkaSecuritySettings;
   logger: Logger;
   database: Omit<DatabaseOptions, 'url'>;
   /** The platform's keys, built once from the validated configuration, for every part that needs one. */
@@ -116,7 +122,11 @@ export class PlatformModule {
         { provide: LOGGER, useValue: options.logger },
         { provide: KAFKA, useValue: kafka },
         { provide: EventPublisher, useValue: new EventPublisher(kafka) },
-        { provide: ConsumerHost, useFactory: (publisher: EventPublisher) => new ConsumerHost(kafka, publisher, options.logger), inject: [EventPublisher] },
+        {
+          provide: ConsumerHost,
+          useFactory: (publisher: EventPublisher) => new ConsumerHost(kafka, publisher, options.logger, options.config.KAFKA_SESSION_TIMEOUT_MS),
+          inject: [EventPublisher],
+        },
         { provide: DATA_SOURCE, useFactory: () => openDatabase({ url: options.config.DATABASE_URL, ...options.database }) },
         ...(options.keys ? [{ provide: PlatformKeys, useValue: options.keys }] : []),
         Readiness,
