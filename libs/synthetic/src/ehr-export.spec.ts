@@ -1,5 +1,5 @@
 import { loadFhirDefinitions, namesNoPatient, splitBundle, validateFhirResource, type FhirResource } from '@medshare/fhir';
-import { ehrExport, exportNdjson, exportTransaction, referenceBatch } from './ehr-export';
+import { ehrExport, exportNdjson, exportNdjsonByType, exportTransaction, referenceBatch } from './ehr-export';
 import { INSTITUTIONS } from './institutions';
 
 beforeAll(() => loadFhirDefinitions());
@@ -59,5 +59,22 @@ describe('ehrExport', () => {
     // Each line stands alone: a patient's records name it as `Patient/<id>`, not by a Bundle's urn:uuid.
     expect(lines.join('\n')).not.toContain('urn:uuid:');
     expect(lines.join('\n')).toContain(`"reference":"Patient/${exported.patients[0].patient.id as string}"`);
+  });
+
+  it('gives the same lines as one file per type in alphabetical order, the Patient file after the records that name it', () => {
+    const files = exportNdjsonByType(exported);
+    const names = files.map((file) => file.file);
+    expect(names).toEqual([...names].sort());
+    expect(names.indexOf('Patient.ndjson')).toBeGreaterThan(names.indexOf('Condition.ndjson'));
+    expect(names.indexOf('Practitioner.ndjson')).toBeGreaterThan(names.indexOf('Encounter.ndjson'));
+    const lines = files.flatMap((file) => file.ndjson.trimEnd().split('\n'));
+    expect(lines.sort()).toEqual(exportNdjson(exported).trimEnd().split('\n').sort());
+    for (const file of files)
+      expect(
+        file.ndjson
+          .trimEnd()
+          .split('\n')
+          .every((line) => file.file.startsWith(`${(JSON.parse(line) as FhirResource).resourceType}.`)),
+      ).toBe(true);
   });
 });

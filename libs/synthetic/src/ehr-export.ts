@@ -147,6 +147,20 @@ export function exportNdjson(exported: EhrExport): string {
   return resources.map((resource) => JSON.stringify(withReferences(resource, (reference) => literal.get(reference) ?? reference))).join('\n') + '\n';
 }
 
+/**
+ * The export as a bulk export writes it (Synthea, FHIR Bulk Data): one NDJSON file per resource type, named
+ * `<Type>.ndjson`, in alphabetical order, so records come in files before their Patient's and before the reference
+ * resources they name.
+ */
+export function exportNdjsonByType(exported: EhrExport): { file: string; ndjson: string }[] {
+  const byType = new Map<string, string[]>();
+  for (const line of exportNdjson(exported).trimEnd().split('\n')) {
+    const type = (JSON.parse(line) as FhirResource).resourceType;
+    byType.set(type, [...(byType.get(type) ?? []), line]);
+  }
+  return [...byType].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, lines]) => ({ file: `${type}.ndjson`, ndjson: `${lines.join('\n')}\n` }));
+}
+
 /** A copy whose literal references go through `rename` (the urn:uuid references a patient record already has stay). */
 function withReferences(resource: FhirResource, rename: (reference: string) => string): FhirResource {
   return JSON.parse(JSON.stringify(resource), (key, value: unknown) =>

@@ -6,4 +6,4 @@ export { withCanaries } from './canaries';
 export { INSTITUTIONS, mrnSystem, type Institution } from './institutions';
 export { SeededRandom } from './prng';
 export { NATIONAL_ID_SYSTEM } from './vocabulary';
-export { ehrExport, exportNdjson, exportTransaction, referenceBatch, type EhrExport, type ReferencePlacement } from './ehr-export';
+export { ehrExport, exportNdjson, exportNdjsonByType, exportTransaction, referenceBatch, type EhrExport, type ReferencePlacement } from './ehr-export';

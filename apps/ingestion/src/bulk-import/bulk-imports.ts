@@ -1,12 +1,13 @@
 // Bulk $import (the FHIR asynchronous request pattern). The NDJSON body is spooled, encrypted, to a file of bounded
 // size (memory stays flat); a job then reads it in chunks of lines, each a batch through the same versioned write
 // path as any Bundle (IngestionService) under an Idempotency-Key of its own, so a chunk cut short by a crash
-// publishes the same events again, never a second set. Each chunk's refused lines and the job's new position are
-// committed together, so a job resumes after the last chunk it finished: here after a restart, or on another
-// instance that sees the spool once the lease runs out.
+// publishes the same events again, never a second set. Lines whose patient or referenced resources come later in the
+// job wait (by position in the spool) for later passes. Each chunk's refused and waiting lines and the job's new
+// position are committed together, so a job resumes after the last chunk it finished: here after a restart, or on
+// another instance that sees the spool once the lease runs out.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -16,11 +17,11 @@ import { newEventId } from '@medshare/contracts';
 import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { Counter } from 'prom-client';
 import type { IngestionConfig } from '../config';
-import { IngestionError, IngestionErrorCode, failure } from '../intake/ingestion-error';
+import { IngestionError, IngestionErrorCode, failure, issue, waitsForLaterLines } from '../intake/ingestion-error';
 import { IngestionService, type Accepted } from '../intake/ingestion.service';
 import { chunkBundle, lineOf, outcomeOf, refusedLine, refusedLinesOf, type ImportLine, type RefusedLine } from './import-chunk';
-import { ImportJobRepository, type ImportJob } from './import-job.repository';
-import { ndjsonLines } from './ndjson-lines';
+import { ImportJobRepository, type ChunkProgress, type ImportJob, type LineSpan } from './import-job.repository';
+import { ndjsonLines, type NdjsonLine } from './ndjson-lines';
 import { spoolCipher } from './spool-cipher';
 
 const NDJSON_MEDIA_TYPES = new Set(['application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson']);
@@ -145,14 +146,35 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /**
+   * Pass 1 reads the file; a line refused only because its patient or a resource it names is not known yet is kept
+   * (by position) for the next pass, since a later line or file of the job may bring it. Each later pass sends the
+   * lines still waiting, until one accepts none of them; the pass after that sends them as they are (references
+   * nothing resolves stay as sent), and what fails then is refused with its line number.
+   */
   private async run(job: ImportJob): Promise<void> {
     if (!existsSync(job.spoolPath)) {
       this.logger.error({ jobId: job.jobId }, 'import spool file missing: the job cannot go on');
       await this.jobs.finish(job.jobId, this.owner, 'failed');
       return;
     }
-    this.logger.info({ jobId: job.jobId, bytesDone: job.bytesDone, size: job.size }, 'import running');
-    const maxLineBytes = this.config.MAX_BODY_BYTES - ENVELOPE_BYTES;
+    this.logger.info({ jobId: job.jobId, bytesDone: job.bytesDone, size: job.size, pass: job.pass }, 'import running');
+    for (let current = job; ;) {
+      await (current.pass === 1 ? this.readFile(current) : this.sendWaiting(current));
+      const next = await this.jobs.nextPass(job.jobId, this.owner, current.pass);
+      if (next === false) throw new JobInterrupted();
+      if (next === undefined) break;
+      this.logger.info({ jobId: job.jobId, pass: next.pass, waiting: next.linesWaiting, lastPass: next.lastPass }, 'import pass');
+      current = next;
+    }
+    await this.jobs.finish(job.jobId, this.owner, 'done');
+    await rm(job.spoolPath, { force: true });
+    this.logger.info({ jobId: job.jobId }, 'import done');
+  }
+
+  /** Pass 1: the spooled file from where the job stands, chunk by chunk. */
+  private async readFile(job: ImportJob): Promise<void> {
+    const maxLineBytes = this.maxLineBytes();
     const encrypted = createReadStream(job.spoolPath, { start: job.bytesDone, highWaterMark: 1024 * 1024 });
     const plain = encrypted.pipe(spoolCipher(this.secret, job.jobId, job.bytesDone));
     let chunk = emptyChunk();
@@ -163,10 +185,7 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
           await this.flush(job, chunk);
           chunk = emptyChunk();
         }
-        if (parsed !== undefined && 'bytes' in parsed) {
-          chunk.lines.push(parsed);
-          chunk.bytes += parsed.bytes.byteLength;
-        } else if (parsed !== undefined) chunk.refused.push(parsed);
+        add(chunk, parsed);
         chunk.end = { bytes: line.end, line: line.number };
         if (chunk.lines.length + chunk.refused.length >= this.config.IMPORT_CHUNK_LINES) {
           await this.flush(job, chunk);
@@ -177,25 +196,59 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       encrypted.destroy();
     }
-    await this.jobs.finish(job.jobId, this.owner, 'done');
-    await rm(job.spoolPath, { force: true });
-    this.logger.info({ jobId: job.jobId }, 'import done');
   }
 
-  /** Sends a chunk's lines and commits their outcomes with the position after them. */
+  /** A later pass: the lines still waiting, read again from the spool by position, chunk by chunk in line order. */
+  private async sendWaiting(job: ImportJob): Promise<void> {
+    const maxLineBytes = this.maxLineBytes();
+    const spool = await open(job.spoolPath, 'r');
+    try {
+      for (;;) {
+        const spans = await this.jobs.waiting(job.jobId, job.pass, this.config.IMPORT_CHUNK_LINES);
+        if (spans.length === 0) return;
+        // The same spans make the same chunk after a restart: its Idempotency-Key finds what was sent before.
+        const chunk = emptyChunk();
+        for (const span of spans) {
+          const line = await readLine(spool, this.secret, job.jobId, span);
+          const parsed = lineOf(line, maxLineBytes);
+          if (parsed !== undefined && 'bytes' in parsed && chunk.bytes + parsed.bytes.byteLength > maxLineBytes && chunk.lines.length > 0) break;
+          add(chunk, parsed ?? refusedLine(span.line, 400, issue('structure', 'The line is not one FHIR resource')));
+        }
+        await this.flush(job, chunk);
+      }
+    } finally {
+      await spool.close();
+    }
+  }
+
+  private maxLineBytes(): number {
+    return this.config.MAX_BODY_BYTES - ENVELOPE_BYTES;
+  }
+
+  /** Sends a chunk's lines and commits their outcomes, the lines left waiting and the position after them. */
   private async flush(job: ImportJob, chunk: Chunk): Promise<void> {
-    if (chunk.end === undefined) return;
+    const lines = chunk.lines.length + chunk.refused.length;
+    if (lines === 0 && chunk.end === undefined) return;
     if (this.stopping) throw new JobInterrupted();
-    const refused = [...chunk.refused, ...(await this.send(job, chunk.lines))];
-    const progress = {
-      bytesDone: chunk.end.bytes,
-      linesDone: chunk.end.line,
-      accepted: chunk.lines.length - (refused.length - chunk.refused.length),
+    const answered = await this.send(job, chunk.lines);
+    // The last pass sends waiting lines as they are: whatever it refuses is final.
+    const waits = (line: RefusedLine) => !job.lastPass && waitsForLaterLines(line.issues);
+    const waitingLines = new Set(answered.filter(waits).map((line) => line.line));
+    const refused = [...chunk.refused, ...answered.filter((line) => !waits(line))];
+    const firstPass = job.pass === 1;
+    const progress: ChunkProgress = {
+      pass: job.pass,
+      ...(firstPass && chunk.end !== undefined && { position: { bytesDone: chunk.end.bytes, linesDone: chunk.end.line } }),
+      read: firstPass ? lines : 0,
+      accepted: chunk.lines.length - answered.length,
       refused: refused.map((line) => ({ line: line.line, outcome: outcomeOf(line) })),
+      waiting: chunk.lines.filter((line) => waitingLines.has(line.line)).map(({ line, start, end }) => ({ line, start, end })),
+      settled: firstPass ? [] : [...chunk.lines.map((line) => line.line).filter((line) => !waitingLines.has(line)), ...chunk.refused.map((line) => line.line)],
     };
     if (!(await this.jobs.advance(job.jobId, this.owner, this.config.IDEMPOTENCY_LEASE_MS, progress))) throw new JobInterrupted();
     linesTotal.inc({ outcome: 'accepted' }, progress.accepted);
     linesTotal.inc({ outcome: 'refused' }, refused.length);
+    linesTotal.inc({ outcome: 'waiting' }, waitingLines.size);
   }
 
   /**
@@ -205,10 +258,12 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async send(job: ImportJob, lines: readonly ImportLine[]): Promise<RefusedLine[]> {
     if (lines.length === 0) return [];
+    const pass = job.pass === 1 ? '' : `p${job.pass}-`;
     const submission = {
-      idempotencyKey: `import-${job.jobId}-${lines[0].line}-${lines.length}`,
+      idempotencyKey: `import-${job.jobId}-${pass}${lines[0].line}-${lines.length}`,
       contentType: 'application/fhir+json',
       fhirBase: true,
+      deferUnresolved: !job.lastPass,
       readBody: () => Promise.resolve(chunkBundle(lines)),
     };
     for (;;) {
@@ -241,6 +296,24 @@ interface Chunk {
 
 function emptyChunk(): Chunk {
   return { lines: [], refused: [], bytes: 0 };
+}
+
+function add(chunk: Chunk, parsed: ImportLine | RefusedLine | undefined): void {
+  if (parsed === undefined) return;
+  if ('bytes' in parsed) {
+    chunk.lines.push(parsed);
+    chunk.bytes += parsed.bytes.byteLength;
+  } else chunk.refused.push(parsed);
+}
+
+/** A waiting line read again from the spool at its position (CTR decrypts from any offset). */
+async function readLine(spool: FileHandle, secret: Uint8Array, jobId: string, span: LineSpan): Promise<NdjsonLine> {
+  const encrypted = Buffer.alloc(span.end - span.start);
+  await spool.read(encrypted, 0, encrypted.byteLength, span.start);
+  const plain = spoolCipher(secret, jobId, span.start).update(encrypted);
+  let length = plain.byteLength;
+  while (length > 0 && (plain[length - 1] === 0x0a || plain[length - 1] === 0x0d)) length -= 1;
+  return { number: span.line, start: span.start, end: span.end, bytes: plain.subarray(0, length) };
 }
 
 function errorText(error: unknown): string {

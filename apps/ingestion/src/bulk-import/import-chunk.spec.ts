@@ -1,6 +1,6 @@
 import { chunkBundle, lineOf, outcomeOf, refusedLinesOf, type ImportLine } from './import-chunk';
 
-const line = (text: string | undefined, number = 7) => ({ number, end: 0, ...(text !== undefined && { bytes: Buffer.from(text) }) });
+const line = (text: string | undefined, number = 7) => ({ number, start: 0, end: 0, ...(text !== undefined && { bytes: Buffer.from(text) }) });
 
 describe('lineOf', () => {
   it.each([
@@ -12,7 +12,7 @@ describe('lineOf', () => {
     ],
     ['neither: a create', '{"resourceType":"Observation","status":"final"}', { method: 'POST', url: 'Observation' }],
   ])('%s', (_name, text, request) => {
-    expect(lineOf(line(text), 100)).toEqual({ line: 7, bytes: Buffer.from(text), request });
+    expect(lineOf(line(text), 100)).toEqual({ line: 7, start: 0, end: 0, bytes: Buffer.from(text), request });
   });
 
   it.each([

@@ -6,9 +6,11 @@ import { issue } from '../intake/ingestion-error';
 import type { EntryResponse } from '../versions/entry-responses';
 import type { NdjsonLine } from './ndjson-lines';
 
-/** A line to send: its raw bytes (never re-serialised) and the entry request it goes with. */
+/** A line to send: its raw bytes (never re-serialised), where it is in the file, and the entry request it goes with. */
 export interface ImportLine {
   line: number;
+  start: number;
+  end: number;
   bytes: Buffer;
   request: { method: 'PUT' | 'POST'; url: string; ifNoneExist?: string };
 }
@@ -37,7 +39,7 @@ export function lineOf(line: NdjsonLine, maxLineBytes: number): ImportLine | Ref
   if (typeof type !== 'string' || !RESOURCE_TYPE.test(type) || type === 'Bundle') {
     return refusedLine(line.number, 400, issue('structure', 'Each line must be one FHIR resource (not a Bundle)', 'resourceType'));
   }
-  return { line: line.number, bytes: line.bytes, request: requestOf(type, fields) };
+  return { line: line.number, start: line.start, end: line.end, bytes: line.bytes, request: requestOf(type, fields) };
 }
 
 /** By id when the line has one, else conditional on its first identifier, else a plain create. */

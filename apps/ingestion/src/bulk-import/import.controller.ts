@@ -55,7 +55,8 @@ export class ImportController {
 
 function progressOf(job: ImportJob): string {
   const percent = job.size === 0 ? 100 : Math.floor((100 * job.bytesDone) / job.size);
-  return `${percent}% (lines read ${job.linesRead}, accepted ${job.linesAccepted}, refused ${job.linesRefused})`;
+  const passes = job.pass === 1 ? '' : `, pass ${job.pass} sending the ${job.linesWaiting} waiting`;
+  return `${percent}% (lines read ${job.linesRead}, accepted ${job.linesAccepted}, refused ${job.linesRefused}${passes})`;
 }
 
 /** The job as the status URL tells it; once done, where the refused lines' outcomes are (FHIR bulk data's `error`). */
@@ -68,6 +69,8 @@ function statusOf(job: ImportJob): Record<string, unknown> {
     linesRead: job.linesRead,
     linesAccepted: job.linesAccepted,
     linesRefused: job.linesRefused,
+    linesWaiting: job.linesWaiting,
+    pass: job.pass,
     ...(job.state !== 'running' && {
       transactionTime: job.finishedAt,
       request: '/fhir/R4/$import',

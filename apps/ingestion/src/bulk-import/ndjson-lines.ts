@@ -6,6 +6,8 @@ export interface NdjsonLine {
   number: number;
   /** The line without its line break (and a trailing CR); undefined when it was longer than the bound. */
   bytes?: Buffer;
+  /** Byte offset of the line's first byte. */
+  start: number;
   /** Byte offset just past the line's line break. */
   end: number;
 }
@@ -22,11 +24,13 @@ export async function* ndjsonLines(source: AsyncIterable<Buffer>, from: LinePosi
   let pendingBytes = 0;
   let offset = from.offset;
   let number = from.line;
+  let start = from.offset;
   const take = (): NdjsonLine => {
     number += 1;
-    const line = pendingBytes > maxLineBytes ? { number, end: offset } : { number, bytes: withoutCr(Buffer.concat(pending)), end: offset };
+    const line = pendingBytes > maxLineBytes ? { number, start, end: offset } : { number, bytes: withoutCr(Buffer.concat(pending)), start, end: offset };
     pending = [];
     pendingBytes = 0;
+    start = offset;
     return line;
   };
   for await (const piece of source) {

@@ -59,6 +59,17 @@ export class IngestionError extends CodedError<IngestionErrorCode> {
   }
 }
 
+/** An entry whose patient is named only by a `Patient/<id>` that nothing has linked yet. */
+export const UNKNOWN_PATIENT = 'Unknown patient: a bare Patient reference needs the Patient (with its identifiers) sent first or in the same bundle';
+/** An $import pass's answer for an entry naming a `Type/<id>` not known yet (Submission.deferUnresolved). */
+export const UNKNOWN_REFERENCE = 'A referenced resource is not known yet';
+const WAITING = new Set([UNKNOWN_PATIENT, UNKNOWN_REFERENCE]);
+
+/** Refusals a later line of the same import may lift (its Patient or a resource it names comes later): the job sends the line again. */
+export function waitsForLaterLines(issues: readonly OperationOutcomeIssue[]): boolean {
+  return issues.length > 0 && issues.every((entry) => WAITING.has(entry.details?.text ?? ''));
+}
+
 export function issue(code: string, text: string, expression?: string): OperationOutcomeIssue {
   return expression === undefined ? { severity: 'error', code, details: { text } } : { severity: 'error', code, details: { text }, expression: [expression] };
 }

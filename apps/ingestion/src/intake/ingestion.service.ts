@@ -19,7 +19,7 @@ import { literalReferences, planVersions, type EntryOutcome, type PlannedRequest
 import { sealSubmission, type SealedRecordReceipt } from '../sealing/record-sealer';
 import { SealingKeyRegistry } from '../sealing/sealing-key.registry';
 import { bodyHashOf, claimKeyOf } from './idempotency-key';
-import { IngestionError, IngestionErrorCode, codeOfStatus, failure, issue } from './ingestion-error';
+import { IngestionError, IngestionErrorCode, codeOfStatus, failure, issue, waitsForLaterLines } from './ingestion-error';
 import { InstitutionNamespace } from './institution-namespace';
 import { identityTokenEvents, sharedIdentifierPseudonyms, type TokenSubject } from './identity-tokens';
 import { PATIENT_RESOURCE_ID_SYSTEM, planIntake } from './intake-plan';
@@ -37,6 +37,11 @@ export interface Submission {
    * the /v1/fhir alias also takes a single resource and refuses a batch with a bad entry whole.
    */
   fhirBase?: boolean;
+  /**
+   * A pass of an $import job (a batch): an entry whose patient or a `Type/<id>` it names is not known yet is answered
+   * as waiting (ingestion-error `waitsForLaterLines`) and left out of the audit, since the job sends it again later.
+   */
+  deferUnresolved?: boolean;
 }
 
 export interface Accepted {
@@ -159,7 +164,8 @@ export class IngestionService {
     const body = JSON.parse(bytes.toString('utf8')) as FhirResource;
     if (submission.fhirBase && body.resourceType !== 'Bundle')
       throw failure(IngestionErrorCode.InvalidRequest, 'invalid', 'POST [base] takes a batch or transaction Bundle');
-    const prepare = () => this.prepare(institution, requestId, body, submission.fhirBase === true, refused);
+    const prepare = () =>
+      this.prepare(institution, requestId, body, { fhirBase: submission.fhirBase === true, deferUnresolved: submission.deferUnresolved === true }, refused);
     if (key === undefined) return this.publishPrepared(institution, requestId, await prepare());
 
     const claimKey = claimKeyOf(this.pseudonymKey, institution, key);
@@ -212,14 +218,14 @@ export class IngestionService {
     institution: string,
     requestId: string,
     body: FhirResource,
-    fhirBase: boolean,
+    mode: PrepareMode,
     refusedBefore: readonly RefusedEntry[],
   ): Promise<PreparedPublication> {
-    const independent = fhirBase && isBatch(body);
+    const independent = mode.fhirBase && isBatch(body);
     const refused = [...refusedBefore];
     for (;;) {
       try {
-        return await this.prepareEntries(institution, requestId, body, fhirBase, independent, refused);
+        return await this.prepareEntries(institution, requestId, body, mode, independent, refused);
       } catch (error) {
         const known = new Set(refused.map((entry) => entry.entry));
         const more = (independent && error instanceof IngestionError && error.status < 500 ? refusedEntriesOf(error) : undefined)?.filter(
@@ -237,7 +243,7 @@ export class IngestionService {
     institution: string,
     requestId: string,
     body: FhirResource,
-    fhirBase: boolean,
+    { fhirBase, deferUnresolved }: PrepareMode,
     independent: boolean,
     refusedBefore: readonly RefusedEntry[],
   ): Promise<PreparedPublication> {
@@ -263,7 +269,7 @@ export class IngestionService {
     if (!settled.ok) throw settled.error;
     const owners = new Map(plan.entries.map((entry, index) => [entry.entry, settled.patients[index]]));
     const planned = parsed.requests.map((request) => ({ request, keyOwner: owners.get(request.entry) }));
-    const outcomes = fhirBase ? await this.planVersions(institution, planned) : [];
+    const outcomes = fhirBase ? await this.planVersions(institution, planned, deferUnresolved) : [];
     const refusedVersions = outcomes.flatMap((outcome) => (outcome.kind === 'refused' ? [outcome] : []));
     if (refusedVersions.length > 0 && !independent) throw transactionRefusal(refusedVersions, codeOfStatus);
     // A version's record id names it (`<logical id>.<version>`, platform ids only): readers find a resource's versions by it.
@@ -315,7 +321,15 @@ export class IngestionService {
     return {
       identity: [...linkEvents(institution, settledLinks.unannounced), ...tokens],
       sealed: sealed.events,
-      audit: [submissionAudit(institution, requestId, 202, sealed.receipts.length, entries)],
+      audit: [
+        submissionAudit(
+          institution,
+          requestId,
+          202,
+          sealed.receipts.length,
+          deferUnresolved ? entries.filter((entry) => !waitsForLaterLines(entry.issues ?? [])) : entries,
+        ),
+      ],
       answer: { status: 202, body: accepted },
     };
   }
@@ -341,7 +355,7 @@ export class IngestionService {
   }
 
   /** What each request writes: the state of every resource it targets or references is read first, then decided purely. */
-  private async planVersions(institution: string, planned: readonly PlannedRequest[]): Promise<EntryOutcome[]> {
+  private async planVersions(institution: string, planned: readonly PlannedRequest[], deferUnresolved: boolean): Promise<EntryOutcome[]> {
     const refs = this.refsOf(institution);
     const requests = planned.map(({ request }) => request);
     const named = [
@@ -365,7 +379,7 @@ export class IngestionService {
         .update(canonicalBytes({ ...content, meta: kept }))
         .digest('hex');
     };
-    return planVersions(planned, known, refs, { now: new Date().toISOString(), newId: newEventId, hash });
+    return planVersions(planned, known, refs, { now: new Date().toISOString(), newId: newEventId, hash, deferUnresolved });
   }
 
   /** Client ids and identifiers as keyed pseudonyms in the institution's local domain, per resource type. */
@@ -486,6 +500,11 @@ function aliasRefusesDelete(request: EntryRequest): RefusedEntry {
     status: 405,
     issues: [issue('not-supported', 'POST /v1/fhir stores records as sent; a DELETE is answered at the FHIR base /fhir/R4', where)],
   };
+}
+
+interface PrepareMode {
+  fhirBase: boolean;
+  deferUnresolved: boolean;
 }
 
 function isBatch(body: unknown): boolean {

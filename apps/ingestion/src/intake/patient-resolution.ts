@@ -1,7 +1,7 @@
 // Identity resolution over pseudonyms: every identifier of a patient links to one canonical pseudonym, so records
 // sent with an MRN only, a national id only or a bare Patient/<id> still land under the same patient (and one
 // shred erases them all). Pure: the links come from and go to the ingestion database.
-import { IngestionError, IngestionErrorCode, issue } from './ingestion-error';
+import { IngestionError, IngestionErrorCode, UNKNOWN_PATIENT, issue } from './ingestion-error';
 import type { IntakeEntry } from './intake-plan';
 
 /** identifier pseudonym -> canonical patient pseudonym */
@@ -33,7 +33,7 @@ export function resolvePatients(entries: readonly IntakeEntry[], links: PatientL
       const unresolved = waiting.map((index) => {
         const entry = entries[index];
         const path = entry.entry === undefined ? entry.resource.resourceType : `Bundle.entry[${entry.entry}].resource`;
-        return issue('not-found', 'Unknown patient: a bare Patient reference needs the Patient (with its identifiers) sent first or in the same bundle', path);
+        return issue('not-found', UNKNOWN_PATIENT, path);
       });
       return { ok: false, error: new IngestionError(IngestionErrorCode.InvalidResource, unresolved) };
     }

@@ -5,6 +5,7 @@ import { IdempotencyClaims1733500000000 } from './1733500000000-idempotency-clai
 import { ResourceVersions1733600000000 } from './1733600000000-resource-versions';
 import { Attachments1733700000000 } from './1733700000000-attachments';
 import { ImportJobs1733800000000 } from './1733800000000-import-jobs';
+import { ImportPasses1733900000000 } from './1733900000000-import-passes';
 
 export const migrations = [
   IngestionState1732400000000,
@@ -13,4 +14,5 @@ export const migrations = [
   ResourceVersions1733600000000,
   Attachments1733700000000,
   ImportJobs1733800000000,
+  ImportPasses1733900000000,
 ];

@@ -1,5 +1,6 @@
 // Requests to versions, Given/When/Then: what each entry writes, finds or is refused, and how references are renamed.
 import type { FhirResource } from '@medshare/fhir';
+import { waitsForLaterLines } from '../intake/ingestion-error';
 import { parseRequests } from './entry-requests';
 import { literalReferences, planVersions, type EntryOutcome, type KnownResources, type StoredResource } from './version-plan';
 
@@ -18,7 +19,7 @@ const encounter: FhirResource = {
   participant: [{ individual: { reference: 'urn:uuid:11111111-1111-4111-8111-111111111111' } }],
 };
 
-function plan(bundle: FhirResource, known = none, owner = 'p-owner'): EntryOutcome[] {
+function plan(bundle: FhirResource, known = none, owner = 'p-owner', deferUnresolved = false): EntryOutcome[] {
   const { requests, refused } = parseRequests(bundle);
   expect(refused).toEqual([]);
   let ids = 0;
@@ -30,6 +31,7 @@ function plan(bundle: FhirResource, known = none, owner = 'p-owner'): EntryOutco
       now: '2026-12-06T06:00:00.000Z',
       newId: () => `id-${(ids += 1)}`,
       hash: (resource) => JSON.stringify({ ...resource, id: undefined, meta: undefined }),
+      deferUnresolved,
     },
   );
 }
@@ -50,6 +52,53 @@ const summary = (outcomes: EntryOutcome[]) =>
   );
 
 describe('planVersions', () => {
+  describe('in an $import pass (deferUnresolved), a `Type/<id>` nothing resolves', () => {
+    const batch = (...entry: unknown[]): FhirResource => ({ resourceType: 'Bundle', type: 'batch', entry });
+    const condition = (encounterRef: string): FhirResource => ({
+      resourceType: 'Condition',
+      id: 'c-1',
+      subject: { reference: 'Patient/pt-1' },
+      encounter: { reference: encounterRef },
+      code: { text: 'x' },
+    });
+    const put = (resource: FhirResource) => ({ resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id as string}` } });
+    const patientKnown: KnownResources = {
+      ...none,
+      byClientRef: new Map([['c:Patient/pt-1', { ...stored(1), resourceType: 'Patient', logicalId: 'P-1' }]]),
+    };
+
+    it.each([
+      ['waits when the resource it names is not known yet', plan(batch(put(condition('Encounter/e-9'))), patientKnown, 'p-owner', true), ['refused 422']],
+      [
+        'is stored as sent outside such a pass (the last pass)',
+        plan(batch(put(condition('Encounter/e-9'))), patientKnown, 'p-owner', false),
+        ['write 201 id-1@1'],
+      ],
+      [
+        'does not wait when the resource is an entry of the same submission, in any order',
+        plan(batch(put(condition('Encounter/e-1')), put({ ...encounter, participant: [] })), patientKnown, 'p-owner', true),
+        ['write 201 id-1@1', 'write 201 id-2@1'],
+      ],
+      [
+        'does not wait for a platform id known already',
+        plan(
+          batch(put(condition('Encounter/E-7'))),
+          { ...patientKnown, byLogicalId: new Map([['Encounter/E-7', stored(1, { resourceType: 'Encounter' })]]) },
+          'p-owner',
+          true,
+        ),
+        ['write 201 id-1@1'],
+      ],
+    ])('%s', (_name, outcomes, expected) => {
+      expect(summary(outcomes)).toEqual(expected);
+    });
+
+    it('answers the waiting entry with a text the import recognises', () => {
+      const [outcome] = plan(batch(put(condition('Encounter/e-9'))), patientKnown, 'p-owner', true);
+      expect(outcome.kind === 'refused' && waitsForLaterLines(outcome.issues)).toBe(true);
+    });
+  });
+
   it('creates with platform ids and rewrites urn:uuid references between entries, whatever their order', () => {
     const outcomes = plan(
       transaction(

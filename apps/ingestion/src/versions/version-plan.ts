@@ -4,7 +4,7 @@
 // content, a conditional create that matched, a delete of nothing) or are refused (ifMatch, a record moving to
 // another patient). No I/O: the service reads what is known and stores what this decides.
 import { DELETED_TAG, type FhirResource, type OperationOutcomeIssue } from '@medshare/fhir';
-import { issue } from '../intake/ingestion-error';
+import { UNKNOWN_REFERENCE, issue } from '../intake/ingestion-error';
 import type { EntryRequest, RefusedEntry } from './entry-requests';
 
 /** A logical resource as stored: pseudonyms and platform ids only. */
@@ -76,7 +76,13 @@ export function planVersions(
   planned: readonly PlannedRequest[],
   known: KnownResources,
   refs: Refs,
-  options: { now: string; newId: () => string; hash: (resource: FhirResource) => string },
+  options: {
+    now: string;
+    newId: () => string;
+    hash: (resource: FhirResource) => string;
+    /** An $import pass: a create or update naming a `Type/<id>` nothing resolves is refused as waiting, not stored with it. */
+    deferUnresolved?: boolean;
+  },
 ): EntryOutcome[] {
   const byClientRef = new Map(known.byClientRef);
   const byIdentifierRef = new Map(known.byIdentifierRef);
@@ -130,7 +136,13 @@ export function planVersions(
     }
     if (request.ifMatch !== undefined && request.ifMatch !== target.version)
       return refused(412, issue('conflict', 'ifMatch does not name the current version', at('.request.ifMatch')));
-    const content = withPlatformIds(request.resource, target.logicalId, rename);
+    const unresolved: string[] = [];
+    const content = withPlatformIds(request.resource, target.logicalId, (reference) => {
+      const renamed = rename(reference);
+      if (renamed === reference && LITERAL.test(reference) && !byLogicalId.has(reference)) unresolved.push(reference);
+      return renamed;
+    });
+    if (options.deferUnresolved === true && unresolved.length > 0) return refused(422, issue('not-found', UNKNOWN_REFERENCE, at('.resource')));
     const contentHash = options.hash(content);
     if (target.version > 0 && !target.deleted && target.contentHash === contentHash) return unchanged(target);
     const meta = { ...(content['meta'] as object | undefined), versionId: String(target.nextVersion), lastUpdated: options.now };

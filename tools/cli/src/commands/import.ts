@@ -1,10 +1,12 @@
-// `medshare import FILE...`: bulk-imports NDJSON files through ingestion's $import (streamed from disk, never read
-// whole), polls each job's status URL with a progress bar, and writes the refused lines' OperationOutcomes next to
-// the file (FILE.outcomes.ndjson). Exit 0 when every line was accepted, 1 when any was refused or a job failed.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+// `medshare import FILE...`: bulk-imports NDJSON files through ingestion's $import as ONE job (streamed from disk,
+// never read whole), so a record whose Patient or referenced resource is in a later file (a bulk export's per-type
+// files, Condition.ndjson before Patient.ndjson) is accepted. It polls the status URL with a progress bar and
+// writes each file's refused lines' OperationOutcomes next to it (FILE.outcomes.ndjson, line numbers of that file).
+// Exit 0 when every line was accepted, 1 when any was refused or the job failed.
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { issueInstitutionToken } from '@medshare/crypto';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { parseFlags, type CommandIo } from '../io';
@@ -21,7 +23,18 @@ interface ImportStatus {
   linesRead: number;
   linesAccepted: number;
   linesRefused: number;
+  linesWaiting?: number;
   error?: { url: string; count: number }[];
+}
+
+/** One file of the job: its lines are the job's lines `first` to `first + lines - 1`. */
+interface FilePart {
+  file: string;
+  size: number;
+  /** The file does not end with a line break: one is sent after it, so its last line stays its own. */
+  newlineAfter: boolean;
+  first: number;
+  lines: number;
 }
 
 export async function importCommand(args: string[], io: CommandIo): Promise<number> {
@@ -34,49 +47,107 @@ export async function importCommand(args: string[], io: CommandIo): Promise<numb
   }
   const baseUrl = process.env.INGESTION_URL ?? 'http://127.0.0.1:3001';
   const token = process.env.MEDSHARE_TOKEN ?? devToken(flags.institution as string);
-  let failed = false;
-  for (const file of positionals) {
-    const status = await importFile(baseUrl, token, file, pollMs, io);
-    failed ||= status.state !== 'done' || status.linesRefused > 0;
-  }
-  return failed ? 1 : 0;
+  const status = await importFiles(baseUrl, token, positionals, pollMs, io);
+  return status.state !== 'done' || status.linesRefused > 0 ? 1 : 0;
 }
 
-async function importFile(baseUrl: string, token: string, file: string, pollMs: number, io: CommandIo): Promise<ImportStatus> {
+async function importFiles(baseUrl: string, token: string, files: string[], pollMs: number, io: CommandIo): Promise<ImportStatus> {
   const headers = { authorization: `Bearer ${token}` };
+  const parts = await Promise.all(files.map(filePart));
+  const label = files.length === 1 ? files[0] : `${files.length} files`;
   const started = await fetch(`${baseUrl}/fhir/R4/$import`, {
     method: 'POST',
-    headers: { ...headers, 'content-type': 'application/fhir+ndjson', 'content-length': String((await stat(file)).size) },
-    body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+    headers: {
+      ...headers,
+      'content-type': 'application/fhir+ndjson',
+      'content-length': String(parts.reduce((sum, part) => sum + part.size + (part.newlineAfter ? 1 : 0), 0)),
+    },
+    body: Readable.toWeb(Readable.from(concatenated(parts))) as ReadableStream,
     duplex: 'half',
   } as RequestInit);
   const location = started.headers.get('content-location');
-  if (started.status !== 202 || location === null) throw new Error(`${file}: $import answered ${started.status} ${await started.text()}`);
+  if (started.status !== 202 || location === null) throw new Error(`${label}: $import answered ${started.status} ${await started.text()}`);
   let status: ImportStatus;
   for (;;) {
     const answer = await fetch(`${baseUrl}${location}`, { headers });
-    if (answer.status !== 200 && answer.status !== 202) throw new Error(`${file}: status answered ${answer.status}`);
+    if (answer.status !== 200 && answer.status !== 202) throw new Error(`${label}: status answered ${answer.status}`);
     status = (await answer.json()) as ImportStatus;
-    if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(file, status)}`);
+    if (process.stderr.isTTY) process.stderr.write(`\r${progressBar(label, status)}`);
     if (answer.status === 200) break;
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
-  io.out(`${progressBar(file, status)} ${status.state}`);
+  io.out(`${progressBar(label, status)} ${status.state}`);
   const errors = status.error?.[0];
   if (errors !== undefined && errors.count > 0) {
     const outcomes = await fetch(`${baseUrl}${errors.url}`, { headers });
-    const target = `${file}.outcomes.ndjson`;
-    await pipeline(Readable.fromWeb(outcomes.body as never), createWriteStream(target));
-    io.out(`${file}: ${errors.count} refused lines' OperationOutcomes in ${target}`);
+    for (const [file, count] of await writeOutcomes(Readable.fromWeb(outcomes.body as never), parts)) {
+      io.out(`${file}: ${count} refused lines' OperationOutcomes in ${file}.outcomes.ndjson`);
+    }
   }
   return status;
 }
 
-export function progressBar(file: string, status: Pick<ImportStatus, 'size' | 'bytesDone' | 'linesRead' | 'linesAccepted' | 'linesRefused'>): string {
+async function filePart(file: string): Promise<FilePart> {
+  const { size } = await stat(file);
+  const handle = await open(file, 'r');
+  const last = Buffer.alloc(1);
+  try {
+    if (size > 0) await handle.read(last, 0, 1, size - 1);
+  } finally {
+    await handle.close();
+  }
+  return { file, size, newlineAfter: size > 0 && last[0] !== 0x0a, first: 0, lines: 0 };
+}
+
+/** The files one after another, each ending with a line break; counts each file's lines as they pass. */
+async function* concatenated(parts: FilePart[]): AsyncGenerator<Buffer> {
+  let next = 1;
+  for (const part of parts) {
+    part.first = next;
+    for await (const piece of createReadStream(part.file) as AsyncIterable<Buffer>) {
+      for (let at = piece.indexOf(0x0a); at !== -1; at = piece.indexOf(0x0a, at + 1)) part.lines += 1;
+      yield piece;
+    }
+    if (part.newlineAfter) {
+      part.lines += 1;
+      yield Buffer.from('\n');
+    }
+    next += part.lines;
+  }
+}
+
+/** Each outcome goes to its file's FILE.outcomes.ndjson, its `line N` turned into the line number in that file. */
+async function writeOutcomes(outcomes: Readable, parts: readonly FilePart[]): Promise<Map<string, number>> {
+  const targets = new Map<string, WriteStream>();
+  const counts = new Map<string, number>();
+  for await (const text of createInterface({ input: outcomes, crlfDelay: Infinity })) {
+    if (text.trim() === '') continue;
+    const outcome = JSON.parse(text) as { issue?: { diagnostics?: string }[] };
+    const line = Number(/^line (\d+),/.exec(outcome.issue?.[0]?.diagnostics ?? '')?.[1]);
+    const part = parts.find((candidate) => line >= candidate.first && line < candidate.first + candidate.lines) ?? parts[parts.length - 1];
+    for (const entry of outcome.issue ?? []) entry.diagnostics = entry.diagnostics?.replace(/^line \d+,/, `line ${line - part.first + 1},`);
+    let target = targets.get(part.file);
+    if (target === undefined) {
+      target = createWriteStream(`${part.file}.outcomes.ndjson`);
+      targets.set(part.file, target);
+    }
+    const written = target;
+    if (!written.write(`${JSON.stringify(outcome)}\n`)) await new Promise<void>((resolve) => written.once('drain', () => resolve()));
+    counts.set(part.file, (counts.get(part.file) ?? 0) + 1);
+  }
+  await Promise.all([...targets.values()].map((target) => new Promise<void>((resolve) => target.end(() => resolve()))));
+  return counts;
+}
+
+export function progressBar(
+  label: string,
+  status: Pick<ImportStatus, 'size' | 'bytesDone' | 'linesRead' | 'linesAccepted' | 'linesRefused' | 'linesWaiting'>,
+): string {
   const share = status.size === 0 ? 1 : status.bytesDone / status.size;
   const filled = Math.round(share * 30);
-  return `${file} [${'#'.repeat(filled)}${' '.repeat(30 - filled)}] ${Math.floor(share * 100)}% lines ${status.linesRead}: ${status.linesAccepted} accepted, ${status.linesRefused} refused`;
+  const waiting = (status.linesWaiting ?? 0) > 0 ? `, ${status.linesWaiting} waiting for a later pass` : '';
+  return `${label} [${'#'.repeat(filled)}${' '.repeat(30 - filled)}] ${Math.floor(share * 100)}% lines ${status.linesRead}: ${status.linesAccepted} accepted, ${status.linesRefused} refused${waiting}`;
 }
 
 function devToken(institution: string): string {
