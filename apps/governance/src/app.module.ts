@@ -27,6 +27,8 @@ import { QualityMonitor } from './quality/quality-monitor';
 import { QualityRepository } from './quality/quality.repository';
 import { ReportsController } from './reports/reports.controller';
 import { reportsProviders } from './reports/reports.providers';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { webhooksProviders } from './webhooks/webhooks.providers';
 
 @Module({})
 export class GovernanceModule {
@@ -40,7 +42,7 @@ export class GovernanceModule {
     return {
       module: GovernanceModule,
       imports: [PlatformModule.forRoot({ service: 'governance', config, logger, keys, database: { entities: [], migrations } })],
-      controllers: [GovernanceController, CasesController, AuthController, ReportsController, DashboardController],
+      controllers: [GovernanceController, CasesController, AuthController, ReportsController, DashboardController, WebhooksController],
       providers: [
         repository(AlertsRepository),
         repository(OutboxRepository),
@@ -70,6 +72,7 @@ export class GovernanceModule {
         CaseEscalator,
         ...authProviders(config, keys),
         ...reportsProviders(config),
+        ...webhooksProviders(config),
         OutageMonitor,
         LagMonitor,
         AuditProjector,

@@ -7,6 +7,7 @@ import type { PrivacyLimits } from './privacy/privacy-rules';
 import { checkTimeZone, DEFAULT_WORKING_HOURS, type WorkingHours } from './privacy/working-hours';
 import { reportsConfigShape } from './reports/reports-config';
 import type { QualityLimits } from './quality/quality-rules';
+import { webhookConfigShape } from './webhooks/webhook-config';
 
 const MINUTE = 60_000;
 const windowMs = (defaultMs: number) =>
@@ -64,6 +65,7 @@ export const governanceConfigSchema = baseConfigSchema
   .extend({
     ...authConfigShape,
     ...reportsConfigShape,
+    ...webhookConfigShape,
     PORT: port(3005),
     DATABASE_URL: baseConfigSchema.shape.DATABASE_URL.default('postgres://medshare@127.0.0.1:55432/governance'),
     KAFKA_GROUP_ID: z.string().min(1).max(200).default('governance'),

@@ -35,7 +35,7 @@ export interface AlertCounts {
   count: number;
 }
 
-interface AlertRow {
+export interface AlertRow {
   event_id: string;
   alert_id: string;
   kind: AlertKind;
@@ -52,11 +52,15 @@ interface AlertRow {
 const INSERT_CHUNK = 1000;
 
 /**
- * The alerts an institution's officer sees, as SQL over the bind parameter `$n` (NULL: every alert, the operator):
- * those about its staff (`institution`), and those naming a patient it holds records of (care_records), as cases do.
+ * Whether an alert row (columns prefixed by `alert`, e.g. `a.`) concerns the institution the SQL expression `who`
+ * names: it is about its staff (`institution`), or it names a patient the institution holds records of
+ * (care_records), as cases do. Officers see these alerts; webhook subscriptions receive them.
  */
-const concerns = (n: number) =>
-  `($${n}::text IS NULL OR institution = $${n} OR (details ? 'patient' AND EXISTS (SELECT 1 FROM care_records r WHERE r.institution = $${n} AND r.patient = details->>'patient')))`;
+export const concernsInstitution = (who: string, alert = '') =>
+  `(${alert}institution = ${who} OR (${alert}details ? 'patient' AND EXISTS (SELECT 1 FROM care_records r WHERE r.institution = ${who} AND r.patient = ${alert}details->>'patient')))`;
+
+/** The alerts an institution's officer sees, over the bind parameter `$n` (NULL: every alert, the operator). */
+const concerns = (n: number) => `($${n}::text IS NULL OR ${concernsInstitution(`$${n}`)})`;
 
 export class AlertsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -171,7 +175,7 @@ export class AlertsRepository {
   }
 }
 
-function toStoredAlert(row: AlertRow): StoredAlert {
+export function toStoredAlert(row: AlertRow): StoredAlert {
   return {
     eventId: row.event_id,
     alertId: row.alert_id,

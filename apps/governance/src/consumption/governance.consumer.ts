@@ -12,6 +12,7 @@ import { privacyLimitsOf, type GovernanceConfig } from '../config';
 import { alertsRaised, alertsStored } from '../governance.metrics';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { findingEvent, PrivacyMonitor } from '../privacy/privacy-monitor';
+import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { ConsumptionStats } from './consumption-stats';
 import { waitUntilCaughtUp } from './catch-up';
 import { GroupRunningError, rewindGroup } from './window-rebuild';
@@ -41,6 +42,7 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
     private readonly privacy: PrivacyMonitor,
     private readonly outbox: OutboxRepository,
     private readonly cases: CasesRepository,
+    private readonly webhooks: WebhooksRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -84,6 +86,8 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
     await this.privacy.observe(state);
     const stored = await this.alerts.store(seenAlerts);
     if (stored > 0) for (const alert of seenAlerts) alertsStored.inc({ kind: alert.data.kind, severity: alert.data.severity });
+    // Every seen alert, not only the new ones: a batch read again after a crash makes the deliveries it did not.
+    await this.webhooks.enqueue(seenAlerts.map((alert) => alert.id));
     await this.cases.applyAlerts(
       seenAlerts.map(({ data, time }) => ({
         alertId: data.alertId,

@@ -79,7 +79,7 @@ function handling(detail: CaseDetail, subject: string): string {
 </section>`;
 }
 
-function table(caption: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
+export function table(caption: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
   return `<table><caption>${escape(caption)}</caption><thead><tr>${columns.map((column) => `<th scope="col">${escape(column)}</th>`).join('')}</tr></thead>
 <tbody>${rows.length === 0 ? `<tr><td colspan="${columns.length}">none</td></tr>` : rows.map((row) => `<tr>${row.map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`).join('\n')}</tbody></table>`;
 }

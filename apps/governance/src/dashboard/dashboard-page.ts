@@ -71,7 +71,7 @@ ${caseQueue(view.cases, view.filter)}
       officer: view.officer,
       title: 'medshare governance',
       root: '',
-      nav: '<a href="#overview">Overview</a><a href="#cases">Case queue</a><a href="#queue">Alert queue</a><a href="#reports">Reports</a><a href="#health">Platform health</a>',
+      nav: '<a href="#overview">Overview</a><a href="#cases">Case queue</a><a href="#queue">Alert queue</a><a href="#reports">Reports</a><a href="#health">Platform health</a><a href="webhooks">Webhooks</a>',
       main,
       script: LIVE_FEED,
     },

@@ -18,6 +18,8 @@ import { GovernanceError, GovernanceErrorCode } from '../http/governance-error';
 import { pageSecurityHeaders } from '../http/page-security';
 import { parseInput } from '../http/parse-input';
 import { ReportsRepository } from '../reports/reports.repository';
+import { webhookPage } from '../webhooks/webhook-page';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { barChart, daily } from './charts';
 import { casePage, TO_HANDLE } from './case-pages';
 import { dashboardPage } from './dashboard-page';
@@ -35,6 +37,7 @@ export class DashboardController {
     private readonly reports: ReportsRepository,
     private readonly stats: ConsumptionStats,
     private readonly readiness: Readiness,
+    private readonly webhooks: WebhooksService,
     @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
   ) {}
 
@@ -100,6 +103,17 @@ export class DashboardController {
     const notes = handles ? await this.cases.readNotes({ institution: officer.institution }, caseId) : undefined;
     const nonce = randomBytes(18).toString('base64');
     response.status(200).set(pageSecurityHeaders(nonce)).send(casePage({ officer, detail, notes }, nonce));
+  }
+
+  /** The webhooks page: the subscriptions and the delivery log in the officer's scope. */
+  @Get('webhooks')
+  async webhookPage(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const officer = await this.signedIn(request, response);
+    if (officer === undefined) return;
+    const scope = scopeOf(officer);
+    const [subscriptions, deliveries] = await Promise.all([this.webhooks.list(scope), this.webhooks.deliveries(scope, { limit: 100 })]);
+    const nonce = randomBytes(18).toString('base64');
+    response.status(200).set(pageSecurityHeaders(nonce)).send(webhookPage({ officer, subscriptions, deliveries }, nonce));
   }
 
   /** The officer, or undefined after sending a browser without a session to sign in. */

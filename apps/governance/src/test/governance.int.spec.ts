@@ -23,6 +23,7 @@ import { PrivacyMonitor } from '../privacy/privacy-monitor';
 import { PrivacyStateRepository } from '../privacy/privacy-state.repository';
 import { QualityMonitor, qualityTopics } from '../quality/quality-monitor';
 import { QualityRepository } from '../quality/quality.repository';
+import { WebhooksRepository } from '../webhooks/webhooks.repository';
 
 const run = randomUUID().slice(0, 8);
 const institution = `gov-${run}`;
@@ -144,6 +145,7 @@ class Deployment {
       new PrivacyMonitor(new PrivacyStateRepository(this.dataSource), privacyLimitsOf(this.config)),
       new OutboxRepository(this.dataSource),
       new CasesRepository(this.dataSource, caseLimitsOf(this.config)),
+      new WebhooksRepository(this.dataSource),
     );
     const quality = new QualityMonitor(
       this.config,

@@ -72,6 +72,21 @@ export const caseNoteBody = z.strictObject({
     .refine((text) => text.trim().length > 0, 'must not be empty'),
 });
 
+/** POST /v1/webhooks: where to send which alerts (empty kinds or severities: every one). The URL is checked by governance's allow-list. */
+export const webhookSubscriptionBody = z.strictObject({
+  url: z.string().min(1).max(2048),
+  kinds: z.array(eventSchemas['governance.alert.v1'].shape.kind).max(64).default([]),
+  severities: z.array(eventSchemas['governance.alert.v1'].shape.severity).max(3).default([]),
+});
+export const webhookParams = z.strictObject({ subscriptionId: z.uuid('must be a subscription id') });
+export const WEBHOOK_DELIVERY_STATES = ['pending', 'delivered', 'dead'] as const;
+/** GET /v1/webhooks/deliveries: the delivery log, newest first. */
+export const webhookDeliveryQuery = z.strictObject({
+  subscription: z.uuid('must be a subscription id').optional(),
+  state: z.enum(WEBHOOK_DELIVERY_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
 export const REPORT_FORMATS = ['json', 'fhir', 'html', 'csv'] as const;
 
 /** A FHIR token `system|value` of one of the patient's identifiers; the system an absolute URI. */
@@ -119,6 +134,15 @@ const caseChange = (what: string, body: z.ZodType): HttpRoute => ({
     415: { description: 'not application/json' },
   },
 });
+
+const webhookSubscription = z.looseObject({
+  id: z.string(),
+  institution: z.string(),
+  url: z.string(),
+  kinds: z.array(z.string()),
+  severities: z.array(z.string()),
+});
+const webhookWithSecret = z.strictObject({ subscription: webhookSubscription, secret: z.string().startsWith('whsec_') });
 
 /**
  * A text/event-stream body as the sequence of its events (the model of OpenAPI 3.2's itemSchema, which fuzzers
@@ -314,6 +338,74 @@ export const governanceApi: HttpApi = {
         ...refusals,
       },
     })),
+    {
+      method: 'get',
+      path: '/v1/webhooks',
+      summary: "webhook subscriptions (an officer sees its institution's; never a secret)",
+      auth: OFFICER,
+      answers: {
+        200: { description: 'the subscriptions', content: { 'application/json': z.strictObject({ subscriptions: z.array(webhookSubscription) }) } },
+        ...refusals,
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/webhooks',
+      summary: "subscribe a receiver to the institution's alerts (privacy officer); the secret is in this answer only",
+      auth: OFFICER,
+      body: { 'application/json': webhookSubscriptionBody },
+      answers: {
+        201: { description: 'the subscription and its secret', content: { 'application/json': webhookWithSecret } },
+        400: { description: 'the body is wrong or the URL is refused (named, never echoed)' },
+        ...refusals,
+        415: { description: 'not application/json' },
+      },
+    },
+    {
+      method: 'delete',
+      path: '/v1/webhooks/{subscriptionId}',
+      summary: 'delete a subscription with its deliveries and their log (privacy officer of its institution)',
+      auth: OFFICER,
+      params: webhookParams,
+      answers: {
+        204: { description: 'deleted' },
+        400: { description: 'not a subscription id' },
+        ...refusals,
+        404: { description: "no such subscription of the officer's institution" },
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/webhooks/{subscriptionId}/secret',
+      summary: 'rotate the secret: the new one is in this answer only; the previous one also signs until previousSecretUntil',
+      auth: OFFICER,
+      params: webhookParams,
+      answers: {
+        200: { description: 'the subscription and its new secret', content: { 'application/json': webhookWithSecret } },
+        400: { description: 'not a subscription id' },
+        ...refusals,
+        404: { description: "no such subscription of the officer's institution" },
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/webhooks/deliveries',
+      summary: 'the delivery log, newest first: each delivery (pending, delivered, dead) with its attempts',
+      auth: OFFICER,
+      query: webhookDeliveryQuery,
+      answers: {
+        200: { description: 'the deliveries', content: { 'application/json': z.strictObject({ deliveries: z.array(jsonObject) }) } },
+        400: { description: 'a query parameter is wrong (named)' },
+        ...refusals,
+      },
+    },
+    {
+      method: 'get',
+      path: '/webhooks',
+      summary: "the webhooks page: the officer's subscriptions and their delivery log",
+      auth: ['session', 'none'],
+      answers: { 200: { description: 'the page', content: HTML }, 302: { description: 'no session: to /auth/login' }, 403: refusals[403] },
+    },
     { method: 'get', path: '/auth/signed-out', summary: 'the signed-out page', auth: 'none', answers: { 200: { description: 'a page', content: HTML } } },
   ],
 };

@@ -27,6 +27,10 @@ export {
   REPORT_FORMATS,
   reportQuery,
   SINCE_RANGE,
+  WEBHOOK_DELIVERY_STATES,
+  webhookDeliveryQuery,
+  webhookParams,
+  webhookSubscriptionBody,
 } from './governance';
 export { idempotencyKey, ingestionApi } from './ingestion';
 export { ledgerApi } from './ledger';
