@@ -445,3 +445,32 @@ describe('decide + filterRecords', () => {
     if (s.decidingRule) expect(decision.decidingRule).toBe(s.decidingRule);
   });
 });
+
+describe('the decision reasons', () => {
+  it('count records per outcome, consent and rule, in first-seen order', () => {
+    const deny = consent('c-deny', { provision: { type: 'permit', provision: [{ type: 'deny', class: classes('Condition') }] } });
+    const records = [
+      rec('o1', 'Observation', [], '2024-03-10'),
+      rec('c1', 'Condition', [], '2023-05'),
+      rec('o2', 'Observation', [sens('HIV')], '2024-02-01'),
+      rec('o3', 'Observation', [], '2020'),
+      rec('c2', 'Condition', [], '2023-01-01'),
+    ];
+    expect(run({ consents: [deny], records, released: [] }).decision.reasons).toEqual([
+      '2 record(s) released by consent c-deny at provision',
+      '2 record(s) withheld (denied-by-consent) by consent c-deny at provision.provision[0]',
+      '1 record(s) withheld (sensitive-label-not-named) by consent c-deny at provision',
+    ]);
+  });
+
+  it('say so when no record of the requested types was found', () => {
+    expect(run({ consents: [permitAll()], records: [], released: [] }).decision.reasons).toEqual(['no record of the requested types was found']);
+  });
+
+  it('are the same when the same clinical dates are seen again (parsed once)', () => {
+    const first = run({ consents: [permitWith({ dataPeriod: { start: '2024-01-01' } })], released: [] });
+    const again = run({ consents: [permitWith({ dataPeriod: { start: '2024-01-01' } })], released: [] });
+    expect(first.released.map((r) => r.record.recordId).sort()).toEqual(['low-1', 'obs-1']);
+    expect(again).toEqual(first);
+  });
+});

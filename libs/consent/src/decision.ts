@@ -244,18 +244,39 @@ function obligationsFor(withheld: readonly WithheldRecord[], deIdentify: boolean
 
 /** One line per (outcome, consent, rule), with its count, in first-seen order. */
 function summarise(released: readonly ReleasedRecord[], withheld: readonly WithheldRecord[]): string[] {
-  const lines = new Map<string, number>();
-  const add = (line: string) => lines.set(line, (lines.get(line) ?? 0) + 1);
-  for (const r of released) add(r.consentId ? `released by consent ${r.consentId} at ${r.rule}` : `released by ${r.rule}`);
-  for (const w of withheld) add(`withheld (${w.why})${w.consentId ? ` by consent ${w.consentId} at ${w.rule}` : ''}`);
-  if (lines.size === 0) return ['no record of the requested types was found'];
-  return [...lines].map(([line, count]) => `${count} record(s) ${line}`);
+  // Few groups per request: found by comparing the outcome's own strings, so no key string is built per record.
+  const groups: { why?: string; consentId?: string; rule?: string; count: number }[] = [];
+  const add = (why: string | undefined, consentId: string | undefined, rule: string | undefined) => {
+    const group = groups.find((g) => g.why === why && g.consentId === consentId && g.rule === rule);
+    if (group) group.count += 1;
+    else groups.push({ why, consentId, rule, count: 1 });
+  };
+  for (const r of released) add(undefined, r.consentId, r.rule);
+  for (const w of withheld) add(w.why, w.consentId, w.consentId ? w.rule : undefined);
+  if (groups.length === 0) return ['no record of the requested types was found'];
+  return groups.map(({ why, consentId, rule, count }) => {
+    const line =
+      why === undefined
+        ? consentId
+          ? `released by consent ${consentId} at ${rule}`
+          : `released by ${rule}`
+        : `withheld (${why})${consentId ? ` by consent ${consentId} at ${rule}` : ''}`;
+    return `${count} record(s) ${line}`;
+  });
 }
+
+// Records' clinical dates repeat (days, months): each distinct one is parsed once. Bounded: cleared when full.
+const clinicalIntervals = new Map<string, TimeInterval | undefined>();
+const CLINICAL_INTERVALS_KEPT = 10_000;
 
 function clinicalInterval(clinicalDate: string | undefined): TimeInterval | undefined {
   if (clinicalDate === undefined) return undefined;
+  if (clinicalIntervals.has(clinicalDate)) return clinicalIntervals.get(clinicalDate);
   const parsed = parseDateTime(clinicalDate);
-  return parsed.ok ? parsed.interval : undefined;
+  const interval = parsed.ok ? parsed.interval : undefined;
+  if (clinicalIntervals.size >= CLINICAL_INTERVALS_KEPT) clinicalIntervals.clear();
+  clinicalIntervals.set(clinicalDate, interval);
+  return interval;
 }
 
 function instantMs(instant: string): number {

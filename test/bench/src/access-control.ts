@@ -1,4 +1,4 @@
-// Access control: decision evaluation in memory with 10,000 consents (libs/consent's indexes, as the service's
+// Access control: decision evaluation in memory with 100,000 consents (the target's size) (libs/consent's indexes, as the service's
 // projection holds them, in process), then over HTTP against real processes: POST /v1/decisions, and the read path
 // (decision, signed permit, decrypt round trip over Kafka to a real encryption service, filtering, audit events).
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -21,7 +21,7 @@ import { startService, type RunningService } from '../../support/service-process
 import { percentile, type BenchResult } from './bench-result';
 import { transactionBundle } from '../../support/bundles';
 
-const CONSENTS = Number(process.env.BENCH_ACCESS_CONSENTS ?? 10_000);
+const CONSENTS = Number(process.env.BENCH_ACCESS_CONSENTS ?? 100_000);
 const DECISIONS = Number(process.env.BENCH_ACCESS_DECISIONS ?? 20_000);
 const HTTP_DECISIONS = Number(process.env.BENCH_ACCESS_HTTP_DECISIONS ?? 1_000);
 const WARM_UP = 2_000;
