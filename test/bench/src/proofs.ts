@@ -34,6 +34,10 @@ export async function run(): Promise<BenchResult[]> {
     global.gc?.();
     const rssBuilt = process.memoryUsage().rss;
 
+    // The floor under every uncached proof: one round trip to the same PostgreSQL, same pool, same moment.
+    const roundTrip = await timed(QUERIES, async () => {
+      await dataSource.query('SELECT 1');
+    });
     const random = seeded(7);
     const inclusion = await timed(QUERIES, async () => {
       const leaf = Math.floor(random() * LEAVES);
@@ -67,6 +71,7 @@ export async function run(): Promise<BenchResult[]> {
       },
       { name: `inclusion proof at ${LEAVES}`, events: QUERIES, ...inclusion, notes: memory },
       { name: `inclusion proof at ${LEAVES}, tiles cached`, events: QUERIES, ...cachedInclusion },
+      { name: 'PostgreSQL round trip (SELECT 1)', events: QUERIES, ...roundTrip },
       { name: `consistency proof to ${LEAVES}`, events: QUERIES, ...consistency },
     ];
   } finally {
