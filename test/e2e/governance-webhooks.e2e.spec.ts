@@ -136,6 +136,8 @@ describe('governance webhooks over HTTP', () => {
     ['credentials in the URL', { url: 'http://canary:pw@127.0.0.1/x' }, 400, 'url-refused'],
     ['an unknown kind', { url: 'http://127.0.0.1/x', kinds: ['canary-kind'] }, 400, 'invalid-body'],
     ['an unknown element', { url: 'http://127.0.0.1/x', canary: true }, 400, 'invalid-body'],
+    ['a NUL byte in the URL', { url: '\u0000http://127.0.0.1/canary' }, 400, 'url-refused'],
+    ['a URL too long', { url: `http://127.0.0.1/${'canary'.repeat(400)}` }, 400, 'invalid-body'],
   ])('refuses %s with a clear 4xx that does not echo it, and stores nothing', async (_name, body, status, code) => {
     const answer = await call('/v1/webhooks', bearer('hosp-a'), { method: 'POST', body });
     expect(answer).toMatchObject({ status, body: { code } });

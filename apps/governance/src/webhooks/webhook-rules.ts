@@ -99,6 +99,8 @@ export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'] as const;
  * making governance post to addresses inside the platform's network (SSRF); see docs/governance.md, "Routing".
  */
 export function refusedUrl(text: string, allowedHosts: readonly string[], production: boolean): string | undefined {
+  // The URL parser would strip or escape these silently; a receiver URL has no reason to carry them.
+  if (/[\u0000-\u0020\u007f]/.test(text)) return 'must not contain spaces or control characters';
   let url: URL;
   try {
     url = new URL(text);

@@ -42,7 +42,8 @@ export class WebhooksService {
     const subscription = await this.repository.create({
       id,
       institution: officer.institution,
-      url: body.url,
+      // Stored as the URL parser serialises it: control characters it strips or escapes never reach the table.
+      url: new URL(body.url).href,
       kinds: [...new Set(body.kinds)],
       severities: [...new Set(body.severities)],
       secret: this.secrets.seal(id, secret),
