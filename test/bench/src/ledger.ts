@@ -2,13 +2,16 @@
 // publish→committed latency at 1k, 10k and 100k events, then the time to verify the whole ledger
 // (every replica through a verification job of the API, and one replica through the auditor CLI).
 // LEDGER_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: node refuses it in NODE_OPTIONS)
-// goes to the ledger process; LEDGER_BENCH_MAIN runs another build of it, to compare two in one sitting.
+// goes to the ledger process; LEDGER_BENCH_MAIN runs another build of it, to compare two in one sitting;
+// BENCH_LEDGER_VERIFY=0 leaves verification out (profiles of the commit path alone); BLOCK_MAX_EVENTS and
+// BLOCK_MAX_AGE_MS, when set, go to the ledger.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { topics } from '@medshare/contracts';
+import type { RecordMetadata } from 'kafkajs';
 import { createKafka, toMessage } from '@medshare/messaging';
 import { databaseUrl, dropDatabase, testEndpoints } from '../../support/endpoints';
 import { permitDecision } from '../../support/events';
@@ -18,11 +21,27 @@ import { startService } from '../../support/service-processes';
 import { percentile, type BenchResult } from './bench-result';
 
 const SIZES = (process.env.BENCH_LEDGER_SIZES ?? '1000,10000,100000').split(',').map(Number);
+// `--rate F` (BENCH_RATE): after the runs above, offer F x the measured maximum evenly for BENCH_LEDGER_STEADY_S seconds.
+const STEADY_FRACTION = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE);
+const STEADY_SECONDS = Number(process.env.BENCH_LEDGER_STEADY_S ?? 10);
+// Ticks of the steady producer: each sends the events that came due since the last one.
+const STEADY_TICK_MS = 5;
+const BLOCK_CUT = ['BLOCK_MAX_EVENTS', 'BLOCK_MAX_AGE_MS'];
 const BATCH = 1_000;
 const PORT = 4110;
 const TIME = '/usr/bin/time';
 // Compiled to dist/test/bench/src: the auditor CLI is under the repository root.
 const repoRoot = resolve(__dirname, '../../../..');
+
+type Producer = ReturnType<ReturnType<typeof createKafka>['producer']>;
+
+/** A block header as it arrived on the blocks topic: the moment its events were committed. */
+interface Committed {
+  at: number;
+  /** The header's `time` (the ledger's clock when it sealed the block), on the bench's clock. */
+  sealedAt: number;
+  offsets: Range[];
+}
 
 interface Range {
   topic: string;
@@ -43,9 +62,11 @@ export async function run(): Promise<BenchResult[]> {
     LEDGER_START_FROM: new Date().toISOString(),
     LEDGER_VERIFY_INTERVAL_MS: '0',
     LOG_LEVEL: 'warn',
+    // The block cut, when set for the bench (to try other cuts than the defaults).
+    ...Object.fromEntries(BLOCK_CUT.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name] as string]]))),
   });
   // Block headers as the ledger publishes them, with the time each arrived: the moment of commit.
-  const committed: { at: number; offsets: Range[] }[] = [];
+  const committed: Committed[] = [];
   const blocks = kafka.consumer({ groupId: `ledger-bench-blocks-${id}` });
   const producer = kafka.producer({ idempotent: true });
   const results: BenchResult[] = [];
@@ -55,14 +76,21 @@ export async function run(): Promise<BenchResult[]> {
     const joined = new Promise<void>((resolveJoin) => blocks.on(blocks.events.GROUP_JOIN, () => resolveJoin()));
     await blocks.run({
       eachMessage: async ({ message }) => {
-        const event = JSON.parse(message.value?.toString() ?? '{}') as { data?: { header?: { offsets: Range[] } } };
-        if (event.data?.header) committed.push({ at: performance.now(), offsets: event.data.header.offsets });
+        const event = JSON.parse(message.value?.toString() ?? '{}') as { data?: { header?: { offsets: Range[]; time: string } } };
+        const header = event.data?.header;
+        if (header) committed.push({ at: performance.now(), sealedAt: Date.parse(header.time) - performance.timeOrigin, offsets: header.offsets });
       },
     });
     await joined;
     await producer.connect();
 
     for (const size of SIZES) results.push(await measureCommit(size, producer, committed, id, ledger.cpuSeconds));
+    if (STEADY_FRACTION !== undefined) {
+      // The largest run measured the maximum (the others include more start-up): offer a fraction of it, evenly.
+      const maximum = results[results.length - 1].eventsPerSecond as number;
+      results.push(await measureSteady(STEADY_FRACTION, maximum, producer, committed, id, ledger.cpuSeconds));
+    }
+    if (process.env.BENCH_LEDGER_VERIFY === '0') return results;
 
     const cpuBefore = ledger.cpuSeconds();
     const report = await runLedgerVerification(ledger.baseUrl);
@@ -114,44 +142,26 @@ export async function run(): Promise<BenchResult[]> {
 }
 
 /** Publishes `size` events as fast as the producer goes and times each until the block holding it is published. */
-async function measureCommit(
-  size: number,
-  producer: ReturnType<ReturnType<typeof createKafka>['producer']>,
-  committed: { at: number; offsets: Range[] }[],
-  id: string,
-  ledgerCpuSeconds: () => number,
-): Promise<BenchResult> {
+async function measureCommit(size: number, producer: Producer, committed: Committed[], id: string, ledgerCpuSeconds: () => number): Promise<BenchResult> {
   const topic = topics.accessDecisions;
   const cpuBefore = ledgerCpuSeconds();
-  const sent: { partition: number; offset: bigint; at: number }[] = [];
+  const sent: Sent[] = [];
   const started = performance.now();
   for (let from = 0; from < size; from += BATCH) {
     const count = Math.min(BATCH, size - from);
     // Explicit partitions, so each event's offset is known from the broker's base offsets.
     const messages = Array.from({ length: count }, (_, i) => ({ ...toMessage(topic, decision(`${id}-${size}-${from + i}`)), partition: i % topic.partitions }));
     const at = performance.now();
-    const metadata = await producer.send({ topic: topic.name, acks: -1, messages });
-    const counters = new Map<number, number>();
-    for (const message of messages) {
-      const base = metadata.find((entry) => entry.partition === message.partition);
-      const k = counters.get(message.partition) ?? 0;
-      counters.set(message.partition, k + 1);
-      sent.push({ partition: message.partition, offset: BigInt(base?.baseOffset ?? '0') + BigInt(k), at });
-    }
+    record(
+      sent,
+      messages,
+      await producer.send({ topic: topic.name, acks: -1, messages }),
+      messages.map(() => at),
+    );
   }
-  const highest = new Map<number, bigint>();
-  for (const event of sent) if ((highest.get(event.partition) ?? -1n) < event.offset) highest.set(event.partition, event.offset);
-  const covered = (partition: number, offset: bigint) => (block: { offsets: Range[] }) =>
-    block.offsets.some((range) => range.topic === topic.name && range.partition === partition && BigInt(range.first) <= offset && offset <= BigInt(range.last));
-  await eventually(() => [...highest].every(([partition, offset]) => committed.some(covered(partition, offset))) || undefined, {
-    timeoutMs: 300_000,
-    intervalMs: 200,
-    what: `${size} events committed`,
-  });
+  const { latencies, lastCommit } = await latenciesOf(sent, committed, `${size} events committed`);
   // The ledger's own CPU per event: steadier than events/s on a shared, noisy machine.
   const cpuMicros = ((ledgerCpuSeconds() - cpuBefore) * 1e6) / size;
-  const latencies = sent.map((event) => (committed.find(covered(event.partition, event.offset)) as { at: number }).at - event.at);
-  const lastCommit = Math.max(...latencies.map((latency, i) => sent[i].at + latency));
   return {
     name: `commit ${size} events to 3 replicas`,
     events: size,
@@ -161,6 +171,90 @@ async function measureCommit(
     p99Ms: percentile(latencies, 99),
     notes: `ledger CPU ${cpuMicros.toFixed(1)} µs/event; publish→block header on ledger.blocks; produced as fast as one producer goes, so latency includes the backlog`,
   };
+}
+
+/**
+ * Offers `fraction` x `maximum` events/s evenly for STEADY_SECONDS (a send every STEADY_TICK_MS of the events due by
+ * then) and times each event from the moment it was due, not from when the producer got to it: a producer or ledger
+ * that falls behind shows as latency instead of lowering the offered rate.
+ */
+async function measureSteady(
+  fraction: number,
+  maximum: number,
+  producer: Producer,
+  committed: Committed[],
+  id: string,
+  ledgerCpuSeconds: () => number,
+): Promise<BenchResult> {
+  const topic = topics.accessDecisions;
+  const rate = fraction * maximum;
+  const total = Math.round(rate * STEADY_SECONDS);
+  const cpuBefore = ledgerCpuSeconds();
+  const sent: Sent[] = [];
+  const started = performance.now();
+  for (let next = 0; next < total;) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+    if (due > next) {
+      const messages = Array.from({ length: due - next }, (_, i) => ({
+        ...toMessage(topic, decision(`${id}-steady-${next + i}`)),
+        partition: (next + i) % topic.partitions,
+      }));
+      const dueAt = messages.map((_, i) => started + ((next + i) * 1000) / rate);
+      record(sent, messages, await producer.send({ topic: topic.name, acks: -1, messages }), dueAt);
+      next = due;
+    }
+    await new Promise((resolveTick) => setTimeout(resolveTick, STEADY_TICK_MS));
+  }
+  const { latencies, untilSealed, lastCommit } = await latenciesOf(sent, committed, `${total} steady events committed`);
+  const cpuMicros = ((ledgerCpuSeconds() - cpuBefore) * 1e6) / total;
+  return {
+    name: `steady ${fraction} of max for ${STEADY_SECONDS} s`,
+    events: total,
+    eventsPerSecond: total / ((lastCommit - started) / 1000),
+    ceiling: 'copy-2of3',
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    notes: `offered ${Math.round(rate)} ev/s (${fraction} x ${Math.round(maximum)}); ledger CPU ${cpuMicros.toFixed(1)} µs/event; due→block header on ledger.blocks, of it due→sealed p50 ${percentile(untilSealed, 50).toFixed(1)} / p99 ${percentile(untilSealed, 99).toFixed(1)} ms`,
+  };
+}
+
+interface Sent {
+  partition: number;
+  offset: bigint;
+  at: number;
+}
+
+/** Each message's offset from the broker's base offset of its partition in this send. */
+function record(sent: Sent[], messages: readonly { partition: number }[], metadata: RecordMetadata[], at: readonly number[]): void {
+  const counters = new Map<number, number>();
+  messages.forEach((message, i) => {
+    const base = metadata.find((entry) => entry.partition === message.partition);
+    const k = counters.get(message.partition) ?? 0;
+    counters.set(message.partition, k + 1);
+    sent.push({ partition: message.partition, offset: BigInt(base?.baseOffset ?? '0') + BigInt(k), at: at[i] });
+  });
+}
+
+/** Waits until a published block header covers every sent event; each event's latency ends at that header's arrival. */
+async function latenciesOf(
+  sent: readonly Sent[],
+  committed: readonly Committed[],
+  what: string,
+): Promise<{ latencies: number[]; untilSealed: number[]; lastCommit: number }> {
+  const topic = topics.accessDecisions.name;
+  const highest = new Map<number, bigint>();
+  for (const event of sent) if ((highest.get(event.partition) ?? -1n) < event.offset) highest.set(event.partition, event.offset);
+  const covered = (partition: number, offset: bigint) => (block: Committed) =>
+    block.offsets.some((range) => range.topic === topic && range.partition === partition && BigInt(range.first) <= offset && offset <= BigInt(range.last));
+  await eventually(() => [...highest].every(([partition, offset]) => committed.some(covered(partition, offset))) || undefined, {
+    timeoutMs: 300_000,
+    intervalMs: 200,
+    what,
+  });
+  const blocks = sent.map((event) => committed.find(covered(event.partition, event.offset)) as Committed);
+  const latencies = blocks.map((block, i) => block.at - sent[i].at);
+  const untilSealed = blocks.map((block, i) => block.sealedAt - sent[i].at);
+  return { latencies, untilSealed, lastCommit: Math.max(...blocks.map((block) => block.at)) };
 }
 
 function decision(key: string) {

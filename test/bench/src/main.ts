@@ -1,4 +1,4 @@
-// `npm run bench [-- --repeat N] [--compare FILE] [module...]`: measures the raw ceilings (ceilings.ts), then runs
+// `npm run bench [-- --repeat N] [--compare FILE] [--rate F] [module...]`: measures the raw ceilings (ceilings.ts), then runs
 // every benchmark module under test/bench/src (or those named) against the real servers, N times (3 by default).
 // Each figure is printed beside its same-run ceiling and the ratio; the summary has the medians of the runs, and
 // .data/bench/results.json keeps everything. `--compare` prints this run's ratios beside those of an earlier file.
@@ -107,9 +107,13 @@ function parseArgs(args: string[]): Options {
   for (let i = 0; i < args.length; i += 1) {
     if (args[i] === '--repeat') options.repeat = Number(args[++i]);
     else if (args[i] === '--compare') options.compare = args[++i];
+    // Modules that have a steady-rate phase read it (ledger: offered rate = this fraction of its measured maximum).
+    else if (args[i] === '--rate') process.env.BENCH_RATE = args[++i];
     else options.modules.push(args[i]);
   }
   if (!Number.isInteger(options.repeat) || options.repeat < 1) throw new Error('--repeat wants a positive integer');
+  const rate = Number(process.env.BENCH_RATE ?? 1);
+  if (!(rate > 0 && rate <= 1)) throw new Error('--rate wants a fraction in (0, 1]');
   if (options.compare !== undefined && !existsSync(options.compare)) throw new Error(`--compare: no file ${options.compare}`);
   return options;
 }

