@@ -16,3 +16,4 @@ export * from './published/asyncapi';
 export * from './http';
 export { caseStates } from './events/governance';
 export * from './file-layout';
+export * from './compiled-validation';
