@@ -1,7 +1,7 @@
 // Turns one Kafka message of an audited topic into a ledger leaf: the canonical bytes of the parsed
 // CloudEvent, or, for a message that does not parse, a marker leaf that records its arrival.
 import { createHash, hash } from 'node:crypto';
-import { canonicalBytes, isValidUnchanged, parseJson, validateEvent } from '@medshare/contracts';
+import { canonicalBytes, isCanonicalJsonText, isValidUnchanged, parseJson, validateEvent } from '@medshare/contracts';
 import { leafHash } from '@medshare/merkle';
 import { prefixedCanonicalBytes, verbatimLeafInput } from './canonical-json';
 
@@ -29,12 +29,12 @@ export function leafOf(message: ConsumedMessage): LeafOutcome {
   // The full schema (envelope and data) still decides what is recorded verbatim: the chain is immutable,
   // so bytes that no schema vouches for (plaintext, say) must never become a leaf.
   const json = parseJson(message.value);
-  if (json.ok && isValidUnchanged(json.json, message.topic)) {
+  if (json.ok && isValidUnchanged(json.json, message.topic) && isCanonicalJsonText(json.text)) {
     // The common case: the compiled form of the same schemas accepts the event as it is (validateEvent would return
-    // it unchanged), and producers write canonical text, which then is the leaf without building anything.
-    const input = verbatimLeafInput(json.text, json.json, json.json);
+    // it unchanged) and the producer wrote its canonical text, which then is the leaf without building anything.
+    const input = Buffer.from(`\u0000${json.text}`, 'utf8');
     const { id, type } = json.json as { id: string; type: string };
-    if (input !== undefined) return { leaf: { eventId: id, eventType: type, canonical: input.subarray(1), leafHash: leafHashOf(input) } };
+    return { leaf: { eventId: id, eventType: type, canonical: input.subarray(1), leafHash: leafHashOf(input) } };
   }
   const parsed = json.ok ? validateEvent(json.json, message.topic) : json;
   if (parsed.ok) {
