@@ -162,6 +162,11 @@ export class Replica extends ReplicaReader implements ChainReplica {
   /** Runs reads on one consistent snapshot (REPEATABLE READ, read only): blocks written meanwhile stay out of sight. */
   async snapshot<T>(work: (reader: ReplicaReader) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // The pool listens for errors of idle clients only: a replica going away while the snapshot is open (between
+    // two of its queries) would be an unhandled 'error' event and end the process. The next query rejects instead.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       // pg reads query_timeout per query too; its types do not know it.
@@ -174,7 +179,9 @@ export class Replica extends ReplicaReader implements ChainReplica {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      // A client whose connection broke is dropped, not handed to the next caller.
+      client.release(lost);
     }
   }
 
