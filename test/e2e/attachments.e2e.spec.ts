@@ -197,6 +197,8 @@ describe('large attachments on the replicated object store', () => {
     }
   }, 120_000);
 
+  let institutionBinary: { location: string; bytes: Buffer } | undefined;
+
   it("stores a transaction's large inline data (DocumentReference attachment, Binary) as files, not on Kafka", async () => {
     const pdf = randomBytes(300 * 1024);
     const scan = randomBytes(200 * 1024);
@@ -246,6 +248,59 @@ describe('large attachments on the replicated object store', () => {
     const file = await readFile(undefined, 'TREAT', String(attachment['url']).slice('urn:medshare:file:'.length));
     expect(file.status === 200 ? 200 : await file.text()).toBe(200);
     expect(Buffer.from(await file.arrayBuffer())).toEqual(pdf);
+    institutionBinary = { location: locations[1].location.split('/_history')[0], bytes: scan };
+  }, 120_000);
+
+  it("gives the submitting institution a Binary about no patient (a file under the institution's key) back as bytes, whole and by range; nobody else", async () => {
+    if (institutionBinary === undefined) throw new Error('the test above stores the Binary');
+    const { location, bytes } = institutionBinary;
+    const small = randomBytes(2048);
+    const created = await platform.call(platform.ingestion, 'POST', '/fhir/R4', {
+      token: holderToken(),
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { request: { method: 'POST', url: 'Binary' }, resource: { resourceType: 'Binary', contentType: 'text/plain', data: small.toString('base64') } },
+        ],
+      },
+    });
+    const smallLocation = (created.body['entry'] as { response: { location: string } }[])[0].response.location.split('/_history')[0];
+    const content = (path: string, headers: Record<string, string> = {}, token = holderToken()) =>
+      fetch(`${platform.access.baseUrl}/fhir/R4/${path}?purpose=HOPERAT`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/octet-stream', ...headers },
+      });
+    // The stored file (200 KiB, under the institution's key owner): whole, then a range.
+    const whole = await eventually(
+      async () => {
+        const answer = await content(location);
+        return answer.status === 200 ? answer : undefined;
+      },
+      { timeoutMs: 60_000, what: "the Binary's bytes read back" },
+    );
+    expect(whole.headers.get('content-type')).toContain('application/dicom');
+    expect(Buffer.from(await whole.arrayBuffer())).toEqual(bytes);
+    const range = await content(location, { range: 'bytes=1000-5999' });
+    expect(range.status).toBe(206);
+    expect(range.headers.get('content-range')).toBe(`bytes 1000-5999/${bytes.byteLength}`);
+    expect(Buffer.from(await range.arrayBuffer())).toEqual(bytes.subarray(1000, 6000));
+    // Small data stayed inline in the Binary: its bytes come the same way.
+    const inline = await eventually(
+      async () => {
+        const answer = await content(smallLocation);
+        return answer.status === 200 ? answer : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the small Binary read back' },
+    );
+    expect(Buffer.from(await inline.arrayBuffer())).toEqual(small);
+    // Asked as FHIR, the same read gives the resource; another institution, or another purpose, gets nothing.
+    const asFhir = await content(location, { accept: 'application/fhir+json' });
+    expect(await asFhir.json()).toMatchObject({ resourceType: 'Binary', contentType: 'application/dicom' });
+    expect((await content(location, {}, platform.systemToken(platform.reader))).status).toBe(404);
+    const research = await fetch(`${platform.access.baseUrl}/fhir/R4/${location}?purpose=HRESCH`, {
+      headers: { authorization: `Bearer ${holderToken()}`, accept: 'application/octet-stream' },
+    });
+    expect(research.status).toBe(403);
   }, 120_000);
 
   it('is unreadable for everyone once the patient is shredded', async () => {

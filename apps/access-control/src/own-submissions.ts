@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { newEventId } from '@medshare/contracts';
-import { currentVersions, isDeletion, versionOf, type Bundle, type FhirResource } from '@medshare/fhir';
+import { currentVersions, isDeletion, storedFileOf, versionOf, type Bundle, type FhirResource } from '@medshare/fhir';
 import { PlatformKeys, SERVICE_CONFIG } from '@medshare/service-kit';
 import { AccessControlError, AccessControlErrorCode } from './access-control-error';
 import type { Requester } from './auth/requester-authenticator';
@@ -25,6 +25,10 @@ export type OwnQuery =
   | { kind: 'search'; resourceType: string; patient: string; dates: readonly string[] };
 
 export type OwnAnswer = { decisionId: string; resource: FhirResource } | { decisionId: string; bundle: Bundle };
+
+/** A Binary's bytes: inline in the resource, or a stored file and the key the encryption service released for it. */
+export type BinaryContent =
+  { decisionId: string; kind: 'inline'; contentType: string; bytes: Buffer } | { decisionId: string; kind: 'file'; fileId: string; key: Buffer };
 
 @Injectable()
 export class OwnSubmissions {
@@ -118,6 +122,37 @@ export class OwnSubmissions {
     ]);
     if (query.kind === 'read') return { decisionId, resource: released[0].resource };
     return { decisionId, bundle: bundleOf(query.kind === 'history' ? 'history' : 'searchset', released) };
+  }
+
+  /**
+   * The bytes of a Binary the institution submitted (FHIR's Binary read with a non-FHIR Accept): the Binary is read
+   * back as above (same rule, decision and disclosure), then its inline data is the answer, or the stored file its tag
+   * names, whose key the encryption service releases to the Binary's key owner's permit: a patient's, or the
+   * institution's own key owner for a Binary about no patient, which no patient read can name.
+   */
+  async binaryContent(requester: Requester, purpose: unknown, id: string): Promise<BinaryContent> {
+    const answer = await this.answer(requester, purpose, { kind: 'read', resourceType: 'Binary', id });
+    if (!('resource' in answer)) throw new Error('a read answers one resource');
+    const { decisionId, resource } = answer;
+    const fileId = storedFileOf(resource);
+    if (fileId === undefined) {
+      const contentType = typeof resource['contentType'] === 'string' ? resource['contentType'] : 'application/octet-stream';
+      return { decisionId, kind: 'inline', contentType, bytes: Buffer.from(typeof resource['data'] === 'string' ? resource['data'] : '', 'base64') };
+    }
+    const [version] = await this.repository.versionsOf(requester.institution, 'Binary', id);
+    const outcome = await this.decryptor.fileKey({
+      decisionId: newEventId(),
+      requester: { institution: requester.institution, practitioner: `Organization/${requester.institution}` },
+      patient: version.patient,
+      resourceTypes: ['Binary'],
+      purpose: 'HOPERAT',
+      file: fileId,
+    });
+    if (outcome.kind === 'erased')
+      throw new AccessControlError(AccessControlErrorCode.Erased, "the Binary's key was destroyed: its file can no longer be read");
+    if (outcome.kind === 'key' && outcome.institution === requester.institution) return { decisionId, kind: 'file', fileId, key: outcome.key };
+    if (outcome.kind === 'key') outcome.key.fill(0);
+    throw new AccessControlError(AccessControlErrorCode.NotFound, 'no stored file of this Binary is readable');
   }
 
   /** The institution's own records of the patient, asked again (a permit each time) until every expected one came back. */

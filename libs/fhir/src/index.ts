@@ -7,6 +7,7 @@ export { namesNoPatient, patientReferenceOf, type PatientIdentifier, type Patien
 export { clinicalDateOf } from './clinical-date';
 export { securityLabelsOf, type SecurityLabel } from './security-labels';
 export { DELETED_TAG, currentVersions, isDeletion, versionOf } from './versions';
+export { STORED_FILE_TAG_SYSTEM, STORED_FILE_URL_PREFIX, storedFileOf } from './stored-file';
 export { splitBundle, type BundleEntryView, type SplitBundle, type SplittableBundleType } from './bundle';
 export type {
   Bundle,

@@ -6,6 +6,7 @@ import { FileCipher } from '@medshare/crypto';
 import { ObjectStore, SERVICE_CONFIG } from '@medshare/service-kit';
 import type { AccessControlConfig } from '../config';
 import type { ByteRange } from './byte-range';
+import type { ByteSource } from './file-response';
 
 @Injectable()
 export class AttachmentReader implements OnModuleDestroy {
@@ -23,6 +24,11 @@ export class AttachmentReader implements OnModuleDestroy {
     const stored = await this.store.get(manifestObjectKey(cipher.fileId));
     if (stored === undefined) throw new Error(`file ${cipher.fileId} has no manifest in the object store`);
     return fileManifestSchema.parse(cipher.openManifest(stored));
+  }
+
+  /** The file as a source of byte ranges (file-response.ts). */
+  source(cipher: FileCipher, manifest: FileManifest): ByteSource {
+    return { size: manifest.size, contentType: manifest.contentType, bytes: (range) => this.bytes(cipher, manifest, range) };
   }
 
   /** The plaintext bytes start..end (inclusive), one decrypted chunk at a time. */

@@ -1,8 +1,6 @@
 // GET /v1/patients/:patientRef/files/:fileId: a permitted read of one attachment, streamed and decrypted chunk by
 // chunk, with one HTTP byte range (206) or whole (200). The decision and the disclosure are on the ledger before the
 // first byte leaves.
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { FileCipher } from '@medshare/crypto';
@@ -10,7 +8,7 @@ import { AccessControlError, AccessControlErrorCode } from '../access-control-er
 import { AccessDecisions } from '../access-decisions';
 import { single } from '../http/access.controller';
 import { AttachmentReader } from './attachment-reader';
-import { parseByteRange } from './byte-range';
+import { sendBytes } from './file-response';
 
 const FILE_ID = /^f-[0-9a-f-]{36}$/;
 
@@ -50,19 +48,7 @@ export class FileController {
     const cipher = new FileCipher(read.key, fileId);
     read.key.fill(0);
     const manifest = await this.reader.manifest(cipher);
-    const range = parseByteRange(rangeHeader, manifest.size);
-    response.set({ 'X-Medshare-Decision': 'permit', 'X-Medshare-Decision-Id': read.decisionId, 'Accept-Ranges': 'bytes', 'Cache-Control': 'no-store' });
-    if (range === 'unsatisfiable') {
-      response.status(416).set('Content-Range', `bytes */${manifest.size}`).end();
-      return;
-    }
-    const bytes = range === 'whole' ? { start: 0, end: manifest.size - 1 } : range;
-    response
-      .status(range === 'whole' ? 200 : 206)
-      .type(manifest.contentType)
-      .set('Content-Length', String(Math.max(0, bytes.end - bytes.start + 1)));
-    if (range !== 'whole') response.set('Content-Range', `bytes ${bytes.start}-${bytes.end}/${manifest.size}`);
-    // A failure after the headers left can only cut the body short: the client sees fewer bytes than Content-Length.
-    await pipeline(Readable.from(manifest.size === 0 ? [] : this.reader.bytes(cipher, manifest, bytes)), response);
+    response.set({ 'X-Medshare-Decision': 'permit', 'X-Medshare-Decision-Id': read.decisionId });
+    await sendBytes(response, this.reader.source(cipher, manifest), rangeHeader);
   }
 }

@@ -3,10 +3,13 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { FHIR_ID_PATTERN as ID, FHIR_TYPE_PATTERN as TYPE } from '@medshare/contracts';
+import { FileCipher } from '@medshare/crypto';
 import { capabilityStatement } from '@medshare/fhir';
 import { AccessControlError, AccessControlErrorCode } from '../access-control-error';
 import { AuthenticationRefusal, RequesterAuthenticator, type Requester } from '../auth/requester-authenticator';
 import { AccessDecisions } from '../access-decisions';
+import { AttachmentReader } from '../files/attachment-reader';
+import { sendBytes } from '../files/file-response';
 import { OwnSubmissions, type OwnQuery } from '../own-submissions';
 
 const FHIR_JSON = 'application/fhir+json';
@@ -18,6 +21,7 @@ export class FhirReadController {
     private readonly own: OwnSubmissions,
     private readonly authenticator: RequesterAuthenticator,
     private readonly decisions: AccessDecisions,
+    private readonly reader: AttachmentReader,
   ) {}
 
   @Get('metadata')
@@ -44,21 +48,33 @@ export class FhirReadController {
     );
   }
 
+  /** A read; for a Binary asked with a non-FHIR Accept (`application/octet-stream`, its content type), its bytes, with Range. */
   @Get(':type/:id')
-  read(
+  async read(
     @Param('type') type: string,
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
     @Headers('authorization') authorization: string | undefined,
-    @Res({ passthrough: true }) response: Response,
-  ) {
-    return this.answer(
-      authorization,
-      query,
-      ['purpose'],
-      () => ({ kind: 'read', resourceType: checked(type, TYPE, 'type'), id: checked(id, ID, 'id') }),
-      response,
-    );
+    @Headers('accept') accept: string | undefined,
+    @Headers('range') range: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
+    const ownQuery = () => ({ kind: 'read' as const, resourceType: checked(type, TYPE, 'type'), id: checked(id, ID, 'id') });
+    if (type !== 'Binary' || !wantsContent(accept)) {
+      response.send(JSON.stringify(await this.answer(authorization, query, ['purpose'], ownQuery, response)));
+      return;
+    }
+    const requester = await this.checkedRequester(authorization, query, ['purpose']);
+    const content = await this.own.binaryContent(requester, query['purpose'], ownQuery().id);
+    response.set('X-Medshare-Decision-Id', content.decisionId);
+    if (content.kind === 'inline') {
+      const { bytes } = content;
+      await sendBytes(response, { size: bytes.byteLength, contentType: content.contentType, bytes: (at) => [bytes.subarray(at.start, at.end + 1)] }, range);
+      return;
+    }
+    const cipher = new FileCipher(content.key, content.fileId);
+    content.key.fill(0);
+    await sendBytes(response, this.reader.source(cipher, await this.reader.manifest(cipher)), range);
   }
 
   /** Search by patient identifier (`patient.identifier=system|value`, required), type and `date`. */
@@ -95,6 +111,19 @@ export class FhirReadController {
     ownQuery: () => OwnQuery,
     response: Response,
   ) {
+    const requester = await this.checkedRequester(authorization, query, accepted);
+    const answer = await this.own.answer(requester, query['purpose'], ownQuery());
+    response.type(FHIR_JSON);
+    response.setHeader('X-Medshare-Decision-Id', answer.decisionId);
+    if ('resource' in answer) {
+      const version = (answer.resource.meta as { versionId?: string } | undefined)?.versionId;
+      if (version !== undefined) response.setHeader('ETag', `W/"${version}"`);
+      return answer.resource;
+    }
+    return answer.bundle;
+  }
+
+  private async checkedRequester(authorization: string | undefined, query: Record<string, unknown>, accepted: readonly string[]): Promise<Requester> {
     const purpose = query['purpose'];
     const requester = await this.requester(authorization, typeof purpose === 'string' ? purpose : '');
     // A parameter's name is the caller's: counted, not echoed.
@@ -104,15 +133,7 @@ export class FhirReadController {
         AccessControlErrorCode.InvalidInput,
         unknown.map(() => ({ text: `an unknown parameter (accepted: ${accepted.join(', ')})` })),
       );
-    const answer = await this.own.answer(requester, purpose, ownQuery());
-    response.type(FHIR_JSON);
-    response.setHeader('X-Medshare-Decision-Id', answer.decisionId);
-    if ('resource' in answer) {
-      const version = (answer.resource.meta as { versionId?: string } | undefined)?.versionId;
-      if (version !== undefined) response.setHeader('ETag', `W/"${version}"`);
-      return answer.resource;
-    }
-    return answer.bundle;
+    return requester;
   }
 
   /** Any registered institution's token; every refusal is a denial event first. */
@@ -124,6 +145,12 @@ export class FhirReadController {
       throw error;
     }
   }
+}
+
+// FHIR's Binary read: the raw bytes unless the client asks for a FHIR (JSON) format, or for anything (a wildcard, or no Accept).
+function wantsContent(accept: string | undefined): boolean {
+  const types = (accept ?? '').split(',').map((part) => part.split(';')[0].trim().toLowerCase());
+  return types.some((type) => type !== '') && !types.some((type) => type.includes('json') || type === '*/*');
 }
 
 function checked(value: string, pattern: RegExp, where: string): string {

@@ -4,13 +4,11 @@
 // to it — `Attachment.url` = `urn:medshare:file:<fileId>` (with `size`), or for a Binary a `meta.tag` naming the
 // file. Runs once, after versions are decided (an identical re-send stores nothing) and before sealing.
 import { Inject, Injectable } from '@nestjs/common';
-import type { FhirResource } from '@medshare/fhir';
+import { STORED_FILE_TAG_SYSTEM, STORED_FILE_URL_PREFIX, type FhirResource } from '@medshare/fhir';
 import { SERVICE_CONFIG } from '@medshare/service-kit';
 import type { IngestionConfig } from '../config';
 import { AttachmentUploads } from './attachment-uploads';
 
-export const FILE_URL_PREFIX = 'urn:medshare:file:';
-export const FILE_TAG_SYSTEM = 'https://medshare.example/fhir/CodeSystem/stored-file';
 const FILE_CONTENT_TYPE = /^[a-z]+\/[a-z0-9][a-z0-9.+-]{0,99}$/;
 
 /** An element holding base64 `data`: a Binary, or an Attachment (it has a contentType beside its data). */
@@ -45,9 +43,9 @@ export class InlineDataMover {
         delete holder['data'];
         if (binary) {
           const meta = (holder['meta'] ?? {}) as { tag?: unknown[] };
-          holder['meta'] = { ...meta, tag: [...(meta.tag ?? []), { system: FILE_TAG_SYSTEM, code: fileId }] };
+          holder['meta'] = { ...meta, tag: [...(meta.tag ?? []), { system: STORED_FILE_TAG_SYSTEM, code: fileId }] };
         } else {
-          holder['url'] = `${FILE_URL_PREFIX}${fileId}`;
+          holder['url'] = `${STORED_FILE_URL_PREFIX}${fileId}`;
           holder['size'] = bytes.byteLength;
         }
       }
