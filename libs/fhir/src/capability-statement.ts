@@ -33,6 +33,7 @@ export function capabilityStatement({ baseUrl, date }: CapabilityOptions): Recor
         resource: [
           {
             type: 'Resource',
+            documentation: "A Binary's read with a non-FHIR Accept (application/octet-stream, its contentType) answers its bytes, Range supported",
             interaction: INTERACTIONS.map((code) => ({ code })),
             versioning: 'versioned',
             readHistory: false,
