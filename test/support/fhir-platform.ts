@@ -10,7 +10,7 @@ import { DEV_OPERATOR_TOKEN, PlatformKeys, platformKeysSchema } from '@medshare/
 import { closeAll } from './cleanup';
 import { databaseUrl, dropDatabase, testEndpoints } from './endpoints';
 import { freePorts } from './ports';
-import { startService, stopAll, type RunningService } from './service-processes';
+import { startService, stopAll, type RunningService, type StartOptions } from './service-processes';
 
 export const NATIONAL_ID = 'https://id.medshare.example/national-health-id';
 
@@ -47,8 +47,15 @@ export interface FhirPlatform {
   remove(): Promise<void>;
 }
 
-/** `ingestionEnv`: settings of this run's ingestion (e.g. a small $import chunk). */
-export async function startFhirPlatform(name: string, ingestionEnv: NodeJS.ProcessEnv = {}): Promise<FhirPlatform> {
+/**
+ * `ingestionEnv`: settings of this run's ingestion (e.g. a small $import chunk); `ingestion`: for benches, node flags
+ * (`--cpu-prof`) and another build's entry point to compare with.
+ */
+export async function startFhirPlatform(
+  name: string,
+  ingestionEnv: NodeJS.ProcessEnv = {},
+  ingestion: Pick<StartOptions, 'nodeArgs' | 'main'> = {},
+): Promise<FhirPlatform> {
   const run = `${name}${randomUUID().replace(/-/g, '').slice(0, 6)}`;
   const holder = `a${run}`;
   const reader = `b${run}`;
@@ -69,6 +76,7 @@ export async function startFhirPlatform(name: string, ingestionEnv: NodeJS.Proce
     startService('ingestion', {
       port: ingestionPort,
       instance: `ingestion-${run}`,
+      ...ingestion,
       env: {
         ...env,
         DATABASE_URL: databaseUrls.ingestion,

@@ -172,27 +172,33 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.info({ jobId: job.jobId }, 'import done');
   }
 
-  /** Pass 1: the spooled file from where the job stands, chunk by chunk. */
+  /**
+   * Pass 1: the spooled file from where the job stands, chunk by chunk, two at a time: a chunk is sent once the one
+   * before it is prepared (its links, versions and client ids committed, so this one builds on them) while that one
+   * publishes; the chunks' results commit in file order.
+   */
   private async readFile(job: ImportJob): Promise<void> {
     const maxLineBytes = this.maxLineBytes();
     const encrypted = createReadStream(job.spoolPath, { start: job.bytesDone, highWaterMark: 1024 * 1024 });
     const plain = encrypted.pipe(spoolCipher(this.secret, job.jobId, job.bytesDone));
     let chunk = emptyChunk();
+    let last: InFlight | undefined;
+    let beforeLast: InFlight | undefined;
+    const start = async () => {
+      await Promise.all([last?.prepared, beforeLast?.done]);
+      [beforeLast, last] = [last, this.flush(job, chunk, last?.done)];
+      chunk = emptyChunk();
+    };
     try {
       for await (const line of ndjsonLines(plain, { offset: job.bytesDone, line: job.linesDone }, maxLineBytes)) {
         const parsed = lineOf(line, maxLineBytes);
-        if (parsed !== undefined && 'bytes' in parsed && chunk.bytes + parsed.bytes.byteLength > maxLineBytes && chunk.lines.length > 0) {
-          await this.flush(job, chunk);
-          chunk = emptyChunk();
-        }
+        if (parsed !== undefined && 'bytes' in parsed && chunk.bytes + parsed.bytes.byteLength > maxLineBytes && chunk.lines.length > 0) await start();
         add(chunk, parsed);
         chunk.end = { bytes: line.end, line: line.number };
-        if (chunk.lines.length + chunk.refused.length >= this.config.IMPORT_CHUNK_LINES) {
-          await this.flush(job, chunk);
-          chunk = emptyChunk();
-        }
+        if (chunk.lines.length + chunk.refused.length >= this.config.IMPORT_CHUNK_LINES) await start();
       }
-      await this.flush(job, chunk);
+      await start();
+      await last?.done;
     } finally {
       encrypted.destroy();
     }
@@ -214,7 +220,7 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
           if (parsed !== undefined && 'bytes' in parsed && chunk.bytes + parsed.bytes.byteLength > maxLineBytes && chunk.lines.length > 0) break;
           add(chunk, parsed ?? refusedLine(span.line, 400, issue('structure', 'The line is not one FHIR resource')));
         }
-        await this.flush(job, chunk);
+        await this.flush(job, chunk).done;
       }
     } finally {
       await spool.close();
@@ -225,12 +231,25 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
     return this.config.MAX_BODY_BYTES - ENVELOPE_BYTES;
   }
 
-  /** Sends a chunk's lines and commits their outcomes, the lines left waiting and the position after them. */
-  private async flush(job: ImportJob, chunk: Chunk): Promise<void> {
+  /**
+   * Sends a chunk's lines and, after the chunk before it (`before`), commits their outcomes, the lines left waiting
+   * and the position after them. `prepared` settles once the next chunk may be sent.
+   */
+  private flush(job: ImportJob, chunk: Chunk, before?: Promise<void>): InFlight {
+    let prepared = () => {};
+    const isPrepared = new Promise<void>((resolve) => (prepared = resolve));
+    const done = this.commit(job, chunk, prepared, before).finally(prepared);
+    // Awaited by whoever waits for this chunk; until then its failure must not count as unhandled.
+    done.catch(() => undefined);
+    return { prepared: isPrepared, done };
+  }
+
+  private async commit(job: ImportJob, chunk: Chunk, prepared: () => void, before?: Promise<void>): Promise<void> {
     const lines = chunk.lines.length + chunk.refused.length;
-    if (lines === 0 && chunk.end === undefined) return;
+    if (lines === 0 && chunk.end === undefined) return before;
     if (this.stopping) throw new JobInterrupted();
-    const answered = await this.send(job, chunk.lines);
+    const answered = await this.send(job, chunk.lines, prepared);
+    await before;
     // The last pass sends waiting lines as they are: whatever it refuses is final.
     const waits = (line: RefusedLine) => !job.lastPass && waitsForLaterLines(line.issues);
     const waitingLines = new Set(answered.filter(waits).map((line) => line.line));
@@ -256,7 +275,7 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
    * killed predecessor's claim on this chunk has not run out) it waits and sends the same chunk again. A chunk refused
    * whole (by an issue no entry owns) is sent again line by line, so one bad line refuses only itself.
    */
-  private async send(job: ImportJob, lines: readonly ImportLine[]): Promise<RefusedLine[]> {
+  private async send(job: ImportJob, lines: readonly ImportLine[], onPrepared?: () => void): Promise<RefusedLine[]> {
     if (lines.length === 0) return [];
     const pass = job.pass === 1 ? '' : `p${job.pass}-`;
     const submission = {
@@ -264,6 +283,8 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
       contentType: 'application/fhir+json',
       fhirBase: true,
       deferUnresolved: !job.lastPass,
+      // Only a chunk sent whole: when it is refused whole, the next waits until its lines were sent one by one.
+      ...(onPrepared !== undefined && { onPrepared }),
       readBody: () => Promise.resolve(chunkBundle(lines)),
     };
     for (;;) {
@@ -284,6 +305,12 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
       }
     }
   }
+}
+
+/** A chunk on its way: `prepared` once the next may be sent, `done` once its results are committed. */
+interface InFlight {
+  prepared: Promise<void>;
+  done: Promise<void>;
 }
 
 interface Chunk {

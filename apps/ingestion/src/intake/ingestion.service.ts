@@ -42,6 +42,11 @@ export interface Submission {
    * as waiting (ingestion-error `waitsForLaterLines`) and left out of the audit, since the job sends it again later.
    */
   deferUnresolved?: boolean;
+  /**
+   * Called once what this submission writes before publishing (patient links, reserved versions, client ids, the
+   * prepared events) is committed: a later submission that builds on it may start while this one publishes.
+   */
+  onPrepared?: () => void;
 }
 
 export interface Accepted {
@@ -196,6 +201,7 @@ export class IngestionService {
         }
         prepared = fresh;
       }
+      submission.onPrepared?.();
       const answer = await this.publishPrepared(institution, requestId, prepared);
       await this.unavailableOnError(() => this.idempotency.answer(claimKey, answer));
       return claim.prepared === undefined ? answer : replayed(answer);
