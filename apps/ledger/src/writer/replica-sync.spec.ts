@@ -167,6 +167,30 @@ describe('ReplicaSync', () => {
     expect(target.height).toBe(29);
   });
 
+  // Found by the platform chaos run (test/chaos): catchUpStep answers false at once for a replica without a writer
+  // session, so take-over looped on promises that never waited, starving the event loop (no HTTP answer, no lease
+  // renewal, no step-down) for as long as the process lived.
+  it('leaves a replica that lost its writer session during take-over to the retries instead of spinning on it', async () => {
+    const replicas = [
+      MemoryReplica.holding('replica-1', chain),
+      MemoryReplica.holding('replica-2', chain),
+      MemoryReplica.holding('replica-3', chain.slice(0, 10)),
+    ];
+    const sync = new ReplicaSync(new ReplicaSet(replicas), { publicKey: ledgerKey.publicKey, logger: memoryLogger().logger, onTamper: () => undefined });
+    for (const replica of replicas) await replica.acquireWriterLock();
+    await replicas[2].releaseWriterLock();
+    let asked = 0;
+    await sync.takeOver(
+      replicas,
+      (job) => job(),
+      // Still current: only the stuck loop would ask again and again (a bound, so the failure ends).
+      () => (asked += 1) < 1000,
+    );
+    expect(asked).toBeLessThan(5);
+    expect(replicas.slice(0, 2).every(holdsTheChain)).toBe(true);
+    expect(sync.isInSync(replicas[2])).toBe(false);
+  });
+
   it('adopts the highest head that verifies at take-over, not a forged higher one', async () => {
     const forged = MemoryReplica.holding('replica-1', [...chain, ...blocksAfter(headOf(chain[39]), 2, 3, otherKey)]);
     const replicas = [forged, MemoryReplica.holding('replica-2', chain), MemoryReplica.holding('replica-3', chain.slice(0, 39))];

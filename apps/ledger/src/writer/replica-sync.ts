@@ -142,14 +142,18 @@ export class ReplicaSync<R extends ChainReplica> {
   /**
    * Takes over the chain on the `locked` majority: adopts its head, then catches every locked replica
    * up, the head's holder first (in sync by definition: the others copy from it). Each catch-up step runs
-   * through `exclusive`; a replica that fails is left for the retries.
+   * through `exclusive`; a replica that fails, or loses its writer session meanwhile, is left for the retries.
    */
   async takeOver(locked: readonly R[], exclusive: <T>(job: () => Promise<T>) => Promise<T>, isCurrent: () => boolean): Promise<void> {
     const adopted = await this.adoptHead(locked);
     this.reset(adopted?.block);
     for (const replica of adopted ? [adopted.replica, ...locked.filter((other) => other !== adopted.replica)] : locked) {
       try {
-        while (!(await exclusive(() => this.catchUpStep(replica)))) if (!isCurrent()) return;
+        while (!(await exclusive(() => this.catchUpStep(replica)))) {
+          if (!isCurrent()) return;
+          // A step without a writer session answers at once: looping on it would starve the event loop.
+          if (!replica.holdsWriterLock) break;
+        }
       } catch (error) {
         this.options.logger.warn({ replica: replica.name, error: messageOf(error) }, 'replica not caught up at take-over');
       }
