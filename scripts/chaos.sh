@@ -8,7 +8,7 @@ mkdir -p .data/chaos
 rm -f "$results"
 npm run build || exit 1
 # Each spec stops what it started; the process group is killed after the limit whatever happens.
-CHAOS_RESULTS="$PWD/$results" timeout --kill-after=30 "${CHAOS_LIMIT_SECONDS:-1800}" npx jest --selectProjects chaos --runInBand
+CHAOS_RESULTS="$PWD/$results" timeout --kill-after=30 "${CHAOS_LIMIT_SECONDS:-3600}" npx jest --selectProjects chaos --runInBand
 code=$?
 node scripts/chaos-table.js "$results" || code=1
 exit "$code"

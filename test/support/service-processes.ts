@@ -77,14 +77,19 @@ export async function startService(name: ServiceName, options: StartOptions = {}
     },
   };
   try {
-    await eventually(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${instance} exited with ${child.exitCode}; see ${logFile}`);
-        const response = await fetch(`${baseUrl}/health/ready`);
-        return response.status === 200 || undefined;
-      },
-      { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 200, what: `${instance} ready on ${baseUrl}` },
-    );
+    // An instance that exits while starting fails the start at once, not at the end of the wait.
+    const died = exited.then((code) => Promise.reject(new Error(`${instance} exited with ${code}; see ${logFile}`)));
+    died.catch(() => undefined);
+    await Promise.race([
+      died,
+      eventually(
+        async () => {
+          const response = await fetch(`${baseUrl}/health/ready`);
+          return response.status === 200 || undefined;
+        },
+        { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 200, what: `${instance} ready on ${baseUrl}` },
+      ),
+    ]);
   } catch (error) {
     await service.stop('SIGKILL');
     throw error;
@@ -92,6 +97,16 @@ export async function startService(name: ServiceName, options: StartOptions = {}
   return service;
 }
 
-export async function stopAll(services: readonly RunningService[]): Promise<void> {
-  await Promise.all(services.map((service) => service.stop()));
+/** SIGTERM to each, then SIGKILL to any still running after `graceMs` (a process whose event loop hangs ignores SIGTERM). */
+export async function stopAll(services: readonly RunningService[], graceMs = 30_000): Promise<void> {
+  await Promise.all(
+    services.map(async (service) => {
+      const timer = setTimeout(() => void service.stop('SIGKILL'), graceMs);
+      try {
+        await service.stop();
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
 }
