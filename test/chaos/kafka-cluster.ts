@@ -118,19 +118,20 @@ export class KafkaTestCluster {
 
   /** Resolves once every partition of the topic has all its replicas in sync again. */
   async waitForFullIsr(topic: string, timeoutMs = 60_000): Promise<void> {
-    const admin = this.kafka(`cluster-admin-${process.pid}`).admin();
-    await admin.connect();
-    try {
-      await eventually(
-        async () => {
+    await eventually(
+      // A client per try: right after a restart, the broker it picks may still refuse connections.
+      async () => {
+        const admin = this.kafka(`cluster-admin-${process.pid}`).admin();
+        await admin.connect();
+        try {
           const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
           return topics[0].partitions.every((partition) => partition.isr.length === this.nodes.length) || undefined;
-        },
-        { timeoutMs, intervalMs: 500, what: `full ISR on ${topic}` },
-      );
-    } finally {
-      await admin.disconnect();
-    }
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      { timeoutMs, intervalMs: 500, what: `full ISR on ${topic}` },
+    );
   }
 
   node(id: number): ClusterNode {
