@@ -2,6 +2,8 @@
 // ingestion process in 256 MiB PATCHes, the first cut off mid-way and resumed, then read back whole through a
 // permitted read at access control (checked by SHA-256); beside them raw S3 PUTs and GETs of the same bytes in the
 // same 4 MiB objects on the same Ceph store. MiB/s, the ratios to raw, and the services' peak memory.
+// No OSD is killed here: the Ceph the bench uses is shared (other work runs on it), so the loss of a storage node is
+// tested by the e2e tier (attachments.e2e.spec.ts, a 9 MiB file read whole with one of three OSDs killed -9).
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ObjectStore, objectStoreConfigSchema } from '@medshare/service-kit';
