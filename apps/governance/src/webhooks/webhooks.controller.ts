@@ -2,7 +2,7 @@
 // published contract's (libs/contracts/src/http/governance.ts).
 import { Controller, Delete, Get, Header, HttpCode, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import type { Request } from 'express';
-import { webhookDeliveryQuery, webhookParams, webhookSubscriptionBody } from '@medshare/contracts';
+import { webhookDeliveryParams, webhookDeliveryQuery, webhookParams, webhookSubscriptionBody } from '@medshare/contracts';
 import { scopeOf, type Officer } from '../auth/officer';
 import { CurrentOfficer, OfficerGuard, OfficerRoles } from '../auth/officer.guard';
 import { GovernanceErrorCode } from '../http/governance-error';
@@ -44,6 +44,15 @@ export class WebhooksController {
         ...(state === undefined ? {} : { state }),
       }),
     };
+  }
+
+  @Post('deliveries/:webhookId/retry')
+  @HttpCode(200)
+  @OfficerRoles('privacy-officer')
+  async retry(@CurrentOfficer() officer: PrivacyOfficer, @Param() params: Record<string, string>): Promise<{ webhookId: string; state: 'pending' }> {
+    const { webhookId } = parseInput(webhookDeliveryParams, params, GovernanceErrorCode.InvalidPath);
+    await this.webhooks.retryDead(officer.institution, webhookId);
+    return { webhookId, state: 'pending' };
   }
 
   @Post(':subscriptionId/secret')

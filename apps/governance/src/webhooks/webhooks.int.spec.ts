@@ -216,7 +216,7 @@ describe('webhook routing against PostgreSQL, Kafka and a real receiver', () => 
     expect(gaps[1]).toBeGreaterThanOrEqual(320);
   });
 
-  it('dead-letters a delivery after the limit, logs each attempt, and raises one dead-letters alert about the subscription', async () => {
+  it('dead-letters a delivery after the limit, logs each attempt, raises one dead-letters alert about the subscription, and sends it again on request', async () => {
     const hosp = fresh();
     const { subscription } = await subscribe(hosp, '/down', [503]);
     await raise(hosp);
@@ -236,6 +236,16 @@ describe('webhook routing against PostgreSQL, Kafka and a real receiver', () => 
     expect(raised).toHaveLength(1);
     expect(raised[0].event.data).toMatchObject({ kind: 'dead-letters', institution: hosp, details: { component: 'webhook', webhookId: dead.webhookId } });
     expect(raised[0].published).toBe(true);
+    // An officer sends it once more after the receiver is fixed: same webhook-id, delivered; another institution cannot.
+    await expect(service.retryDead(fresh(), dead.webhookId)).rejects.toThrow('no such dead delivery');
+    receiver.answer('/down', [200]);
+    await service.retryDead(hosp, dead.webhookId);
+    const [again] = await eventually(() =>
+      repository.deliveries({ subscriptionId: subscription.id, state: 'delivered', limit: 10 }).then((found) => (found.length > 0 ? found : undefined)),
+    );
+    expect(again.log.at(-1)).toMatchObject({ attempt: settings.retry.maxAttempts + 1, outcome: 'delivered', status: 200 });
+    expect(receiver.at('/down').at(-1)?.headers['webhook-id']).toBe(dead.webhookId);
+    await expect(service.retryDead(hosp, dead.webhookId)).rejects.toThrow('no such dead delivery');
   });
 
   it('neither follows a redirect nor waits past the timeout', async () => {

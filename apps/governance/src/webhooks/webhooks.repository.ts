@@ -227,6 +227,22 @@ export class WebhooksRepository {
     return rows.length > 0;
   }
 
+  /**
+   * Queues a dead delivery of the institution's for one more attempt now (same webhook-id and body); it is dead again
+   * if that attempt fails, as the retry budget is spent. Returns whether there was such a delivery.
+   */
+  async retryDead(webhookId: string, institution: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `WITH again AS (
+         UPDATE webhook_deliveries d SET state = 'pending', next_attempt_at = now(), finished_at = NULL
+         FROM webhook_subscriptions s
+         WHERE d.webhook_id = $1 AND d.state = 'dead' AND s.id = d.subscription_id AND s.institution = $2 RETURNING d.webhook_id)
+       SELECT * FROM again`,
+      [webhookId, institution],
+    );
+    return rows.length > 0;
+  }
+
   /** The delivery log, newest first, each delivery with its attempts. */
   async deliveries({ institution, subscriptionId, state, limit }: DeliveryQuery): Promise<DeliveryRecord[]> {
     const rows: {

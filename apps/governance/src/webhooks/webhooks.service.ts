@@ -69,6 +69,10 @@ export class WebhooksService {
     return this.repository.deliveries({ ...query, ...(institution === undefined ? {} : { institution }) });
   }
 
+  async retryDead(institution: string, webhookId: string): Promise<void> {
+    if (!(await this.repository.retryDead(webhookId, institution))) throw new WebhookError(WebhookErrorCode.NotFound, 'no such dead delivery');
+  }
+
   private async owned(institution: string, id: string): Promise<Subscription> {
     const subscription = await this.repository.get(id);
     if (subscription === undefined || subscription.institution !== institution) throw new WebhookError(WebhookErrorCode.NotFound, 'no such subscription');

@@ -79,6 +79,8 @@ export const webhookSubscriptionBody = z.strictObject({
   severities: z.array(eventSchemas['governance.alert.v1'].shape.severity).max(3).default([]),
 });
 export const webhookParams = z.strictObject({ subscriptionId: z.uuid('must be a subscription id') });
+/** A delivery's webhook-id as governance derives it (apps/governance/src/webhooks/webhook-rules.ts). */
+export const webhookDeliveryParams = z.strictObject({ webhookId: z.string().regex(/^msg_[0-9a-f]{32}$/, 'must be a webhook-id') });
 export const WEBHOOK_DELIVERY_STATES = ['pending', 'delivered', 'dead'] as const;
 /** GET /v1/webhooks/deliveries: the delivery log, newest first. */
 export const webhookDeliveryQuery = z.strictObject({
@@ -397,6 +399,19 @@ export const governanceApi: HttpApi = {
         200: { description: 'the deliveries', content: { 'application/json': z.strictObject({ deliveries: z.array(jsonObject) }) } },
         400: { description: 'a query parameter is wrong (named)' },
         ...refusals,
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/webhooks/deliveries/{webhookId}/retry',
+      summary: 'send a dead-lettered delivery once more, same webhook-id (privacy officer of its institution); dead again if it fails',
+      auth: OFFICER,
+      params: webhookDeliveryParams,
+      answers: {
+        200: { description: 'queued', content: { 'application/json': z.strictObject({ webhookId: z.string(), state: z.literal('pending') }) } },
+        400: { description: 'not a webhook-id' },
+        ...refusals,
+        404: { description: "no dead delivery with this id in the officer's institution" },
       },
     },
     {

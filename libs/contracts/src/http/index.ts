@@ -28,6 +28,7 @@ export {
   reportQuery,
   SINCE_RANGE,
   WEBHOOK_DELIVERY_STATES,
+  webhookDeliveryParams,
   webhookDeliveryQuery,
   webhookParams,
   webhookSubscriptionBody,
