@@ -57,7 +57,15 @@ export class AlertWatch {
   async raised(matches: (alert: Alert) => boolean, since: number, deadline: () => number): Promise<string> {
     const find = () => this.seen.find((entry) => entry.time >= since - 1000 && matches(entry.alert));
     while (!find() && Date.now() <= deadline()) await sleep(500);
-    if (!find()) for (const { value } of await readTopic(this.kafka, topics.governanceAlerts.name, { timeoutMs: 60_000 })) this.saw(value);
+    // The deadline may fall inside the outage itself (two brokers down): the re-read waits for Kafka, bounded.
+    if (!find()) {
+      const messages = await eventually(() => readTopic(this.kafka, topics.governanceAlerts.name, { timeoutMs: 60_000 }), {
+        timeoutMs: 180_000,
+        intervalMs: 2000,
+        what: 'the alerts topic read again',
+      });
+      for (const { value } of messages) this.saw(value);
+    }
     const found = find();
     if (!found) return 'no';
     const what = [found.alert.kind, found.alert.details?.name ?? found.alert.details?.replica].filter(Boolean).join(' ');
