@@ -42,6 +42,7 @@ const SCALINGS = ['scale-out', 'single-instance', 'active-standby'];
 const envNamesIn = (source) => new Set([...source.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*:/gm)].map((match) => match[1]));
 const BASE_ENV = envNamesIn(read('libs/service-kit/src/config.ts'));
 const PLATFORM_ENV = envNamesIn(read('libs/service-kit/src/platform-keys.ts'));
+const OBJECT_STORE_ENV = envNamesIn(read('libs/service-kit/src/object-store.ts'));
 // `medshare topics`: its own variables, and the Kafka client's (tools/cli/src/kafka.ts: brokers and security).
 const CLI_TOPICS_ENV = new Set([
   ...[...read('tools/cli/src/commands/topics.ts').matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)].map((match) => match[1]),
@@ -61,9 +62,12 @@ for (const name of fs.readdirSync(path.join(ROOT, 'apps')).sort()) {
   const env = envNamesIn(config);
   if (config.includes('baseConfigSchema')) BASE_ENV.forEach((name) => env.add(name));
   if (config.includes('platformKeysSchema')) PLATFORM_ENV.forEach((name) => env.add(name));
+  // The attachments' S3 store: without its settings a service would fall back to the development store and its public key.
+  const objectStore = config.includes('objectStoreConfigSchema');
+  if (objectStore) OBJECT_STORE_ENV.forEach((name) => env.add(name));
   const scaling = JSON.parse(read(`apps/${name}/package.json`)).medshare?.scaling;
   expect(SCALINGS.includes(scaling), `apps/${name}/package.json: "medshare": { "scaling": ... } must be one of ${SCALINGS.join(', ')}`);
-  SERVICES.set(name, { port: Number(port[1]), env, scaling });
+  SERVICES.set(name, { port: Number(port[1]), env, scaling, objectStore });
 }
 expect(SERVICES.size > 0, 'apps/: no service found');
 
@@ -132,6 +136,8 @@ function checkCompose() {
 
   for (const [name, service] of Object.entries(services)) {
     const at = `${where}: services.${name}`;
+    const limits = service.deploy?.resources?.limits ?? {};
+    expect(limits.cpus !== undefined && limits.memory !== undefined, `${at}: needs deploy.resources.limits with cpus and memory`);
     for (const [dependency, condition] of Object.entries(service.depends_on ?? {})) {
       expect(dependency in services, `${at}: depends on unknown service ${dependency}`);
       const wanted = condition?.condition;
@@ -208,6 +214,70 @@ function checkCompose() {
   for (const variable of undefaulted) expect(exampleKeys.has(variable), `${where}: \${${variable}} has no default and is not in infra/compose/example.env`);
   for (const variable of exampleKeys) expect(interpolated.has(variable), `infra/compose/example.env: ${variable} is not used by compose.yaml`);
   checkComposeTransport(services, where);
+  checkComposeDatabases(services, where);
+  checkComposeObjectStore(services, where);
+}
+
+/** The ${VARIABLE} a compose value interpolates (its first), if any. */
+const interpolatedVariable = (value) => /\$\{([A-Z][A-Z0-9_]*)/.exec(String(value ?? ''))?.[1];
+
+/** Each service logs in to PostgreSQL as a role of its own that owns its database, never as the server's superuser. */
+function checkComposeDatabases(services, where) {
+  const rolesScript = 'infra/compose/postgres-init/service-roles.sh';
+  expect(
+    /CREATE ROLE [^;]*NOSUPERUSER NOCREATEDB NOCREATEROLE;/.test(read(rolesScript)),
+    `${rolesScript}: the service roles must be NOSUPERUSER NOCREATEDB NOCREATEROLE`,
+  );
+  const servers = new Map(Object.entries(services).filter(([, service]) => String(service.image ?? '').startsWith('postgres:')));
+  for (const [name, service] of Object.entries(services)) {
+    if (service.build?.args === undefined || name === 'topics') continue;
+    const at = `${where}: services.${name}`;
+    const env = service.environment ?? {};
+    const role = name.replace(/-/g, '_');
+    for (const url of [env.DATABASE_URL, ...String(env.LEDGER_REPLICA_URLS ?? '').split(',')].filter((url) => url !== undefined && url.trim() !== '')) {
+      const match = /^postgres(?:ql)?:\/\/([^:@/]+):\$\{([A-Z][A-Z0-9_]*)[^}]*\}@([^:/]+)/.exec(url.trim());
+      if (!expect(match !== null, `${at}: database URLs must be postgres://<role>:\${<PASSWORD VARIABLE>}@<server>/...`)) continue;
+      const [, user, password, host] = match;
+      const server = servers.get(host)?.environment;
+      if (!expect(server !== undefined, `${at}: database server ${host} is not a PostgreSQL service of the compose file`)) continue;
+      const superuser = server.POSTGRES_USER ?? 'postgres';
+      expect(
+        user === role && user !== superuser && password !== interpolatedVariable(server.POSTGRES_PASSWORD),
+        `${at}: must log in to ${host} as its own role ${role}, never as the server's superuser ${superuser} or with its password`,
+      );
+      expect(
+        String(server.MEDSHARE_DB_ROLES ?? '')
+          .split(/\s+/)
+          .includes(role) && interpolatedVariable(server[`DB_PASSWORD_${role.toUpperCase()}`]) === password,
+        `${at}: ${host} must create the role ${role} (MEDSHARE_DB_ROLES, DB_PASSWORD_${role.toUpperCase()} = \${${password}})`,
+      );
+      expect(
+        (servers.get(host).volumes ?? []).includes('./postgres-init:/docker-entrypoint-initdb.d:ro'),
+        `${where}: services.${host} must run postgres-init/ (the service roles) on its first start`,
+      );
+    }
+  }
+}
+
+/** The services that store attachments name the S3 store and a key of their own (else: the development store and its public key). */
+function checkComposeObjectStore(services, where) {
+  const keyUsers = new Map();
+  for (const [name, service] of Object.entries(services)) {
+    const app = SERVICES.get(service.build?.args?.SERVICE);
+    if (app?.objectStore !== true || name === 'topics') continue;
+    const env = service.environment ?? {};
+    const at = `${where}: services.${name}`;
+    expect(
+      ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'].every((variable) => env[variable] !== undefined),
+      `${at}: stores attachments, so it needs S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY`,
+    );
+    for (const variable of ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']) {
+      const source = interpolatedVariable(env[variable]) ?? env[variable];
+      if (source === undefined) continue;
+      expect(!keyUsers.has(source), `${at}: ${variable} is ${keyUsers.get(source)}'s too: each service has an S3 key of its own`);
+      keyUsers.set(source, name);
+    }
+  }
 }
 
 // The SCRAM users infra/kafka/kafka.sh makes: operator, each service, the analysts (test/unit/topic-owners.spec.ts).
@@ -217,23 +287,44 @@ const SECURE_DATABASE = /\?sslmode=verify-full&sslrootcert=\/run\/secrets\/medsh
 /** Kafka over SASL_SSL with a principal per service, PostgreSQL over TLS with verify-full: every hop of the compose file. */
 function checkComposeTransport(services, where) {
   const secretsOf = (service) => (service.secrets ?? []).map((secret) => (typeof secret === 'string' ? { source: secret, target: secret } : secret));
-  const kafka = services.kafka ?? {};
-  expect(JSON.stringify(kafka.entrypoint) === JSON.stringify(['bash', '/medshare/kafka-start.sh']), `${where}: services.kafka must start with kafka-start.sh`);
+  // Three KRaft nodes named kafka-<id> (kafka-start.sh's quorum and advertised listeners name them so).
+  const nodes = Object.entries(services).filter(([, service]) => JSON.stringify(service.entrypoint) === JSON.stringify(['bash', '/medshare/kafka-start.sh']));
+  expect(
+    nodes.length === 3 && nodes.every(([name, service]) => name === `kafka-${service.environment?.KAFKA_NODE_ID}`),
+    `${where}: needs three Kafka nodes kafka-1, kafka-2, kafka-3 started with kafka-start.sh (KAFKA_NODE_ID 1-3; found ${nodes.map(([name]) => name).join(', ') || 'none'})`,
+  );
   const script = read('infra/compose/kafka-start.sh');
-  for (const setting of [
-    'listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SSL,HOST:SASL_SSL',
-    'sasl.enabled.mechanisms=SCRAM-SHA-512',
-    'ssl.enabled.protocols=TLSv1.3',
-    'listener.name.controller.ssl.client.auth=required',
-    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-    'allow.everyone.if.no.acl.found=false',
-    '--add-scram',
+  // server.properties as the script writes it (the last line of a key wins, as in Kafka).
+  const settings = new Map([...script.matchAll(/^([a-z][a-z0-9._-]*)=(.*)$/gm)].map((match) => [match[1], match[2]]));
+  for (const [key, value] of [
+    ['listener.security.protocol.map', 'SASL_SSL:SASL_SSL,CONTROLLER:SSL,HOST:SASL_SSL'],
+    ['sasl.enabled.mechanisms', 'SCRAM-SHA-512'],
+    ['ssl.enabled.protocols', 'TLSv1.3'],
+    ['listener.name.controller.ssl.client.auth', 'required'],
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['allow.everyone.if.no.acl.found', 'false'],
+    // No service is a super user: the broker's own principal and the operator's CLI only.
+    ['super.users', 'User:broker;User:operator'],
+    ['controller.quorum.voters', '1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093'],
+    // Every topic, internal ones included, on the three nodes; an acks=all write needs two of them.
+    ['default.replication.factor', '3'],
+    ['min.insync.replicas', '2'],
+    ['offsets.topic.replication.factor', '3'],
+    ['transaction.state.log.replication.factor', '3'],
+    ['transaction.state.log.min.isr', '2'],
   ])
-    expect(script.includes(setting), `infra/compose/kafka-start.sh: missing ${setting}`);
+    expect(settings.get(key) === value, `infra/compose/kafka-start.sh: missing ${key}=${value}`);
+  expect(script.includes('--add-scram'), 'infra/compose/kafka-start.sh: missing --add-scram');
   expect(KAFKA_PRINCIPALS.length > 0, 'infra/kafka/kafka.sh: no PRINCIPALS list found');
-  const brokerSecrets = new Set(secretsOf(kafka).map((secret) => secret.source));
-  for (const principal of ['broker', ...KAFKA_PRINCIPALS])
-    expect(brokerSecrets.has(`kafka-${principal}`), `${where}: services.kafka lacks the secret kafka-${principal} (its SCRAM user)`);
+  for (const [name, node] of nodes) {
+    const brokerSecrets = new Set(secretsOf(node).map((secret) => secret.source));
+    for (const principal of ['broker', ...KAFKA_PRINCIPALS])
+      expect(brokerSecrets.has(`kafka-${principal}`), `${where}: services.${name} lacks the secret kafka-${principal} (its SCRAM user)`);
+  }
+  const bootstrap = nodes
+    .map(([name]) => `${name}:9092`)
+    .sort()
+    .join();
 
   for (const [name, service] of Object.entries(services)) {
     const at = `${where}: services.${name}`;
@@ -250,6 +341,14 @@ function checkComposeTransport(services, where) {
       `${at}: must reach Kafka over sasl_ssl (KAFKA_SECURITY, KAFKA_CA_FILE=/run/secrets/medshare-ca, KAFKA_PASSWORD_FILE=/run/secrets/kafka-password)`,
     );
     expect(name !== 'topics' || env.KAFKA_USERNAME === 'operator', `${at}: applies the ACLs, so it logs in as the operator`);
+    expect(
+      String(env.KAFKA_BROKERS ?? '')
+        .split(',')
+        .map((broker) => broker.trim())
+        .sort()
+        .join() === bootstrap,
+      `${at}: KAFKA_BROKERS must name every Kafka node (${bootstrap})`,
+    );
     const mounted = secretsOf(service);
     expect(
       mounted.some((secret) => secret.source === 'medshare-ca') &&
@@ -381,11 +480,7 @@ function checkKubernetes() {
     expect(security.runAsNonRoot === true, `${at}: runAsNonRoot must be true`);
     expect(container.securityContext?.readOnlyRootFilesystem === true, `${at}: readOnlyRootFilesystem must be true`);
     expect(container.securityContext?.allowPrivilegeEscalation === false, `${at}: allowPrivilegeEscalation must be false`);
-    const resources = container.resources ?? {};
-    expect(
-      ['requests', 'limits'].every((kind) => resources[kind]?.cpu !== undefined && resources[kind]?.memory !== undefined),
-      `${at}: needs cpu and memory requests and limits`,
-    );
+    for (const one of [container, ...(spec.initContainers ?? [])]) expectResources(`${at}: container ${one.name}`, one.resources);
 
     const env = checkEnv(at, container, app.env);
     checkTransport(at, spec, container, env, name);
@@ -421,10 +516,28 @@ function checkKubernetes() {
         `${at}: ${name} is single-instance (apps/${name}/package.json): replicas must be 1 and the strategy Recreate`,
       );
     }
-    if (app.scaling === 'active-standby') {
+    if (app.scaling === 'active-standby')
       expect(replicas === 2, `${at}: ${name} is active-standby (apps/${name}/package.json): replicas must be 2 (one active, one standby)`);
+    // Redundant by default: a scale-out service runs twice at least, so a lost node or a drain leaves one serving.
+    if (app.scaling === 'scale-out') expect(replicas >= 2, `${at}: ${name} is scale-out (apps/${name}/package.json): replicas must be 2 or more`);
+    if (app.scaling !== 'single-instance') {
       const budget = ofKind('PodDisruptionBudget').find(({ resource: candidate }) => matches(candidate.spec?.selector?.matchLabels));
-      expect(budget !== undefined, `${at}: no PodDisruptionBudget selects the ${name} pods`);
+      expect(
+        budget !== undefined && budget.resource.spec?.minAvailable >= 1,
+        `${at}: no PodDisruptionBudget (minAvailable 1 or more) selects the ${name} pods`,
+      );
+    }
+    if (app.objectStore) {
+      // The attachments' store: https, and a key of this service's own (never the development store and its public key).
+      expect(
+        /^https:\/\//.test(configKeys[env.get('S3_ENDPOINT')?.valueFrom?.configMapKeyRef?.key] ?? ''),
+        `${at}: stores attachments, so S3_ENDPOINT must come from medshare-config and be an https:// URL`,
+      );
+      const prefix = `${name.replace(/-/g, '_').toUpperCase()}_S3_`;
+      expect(
+        ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'].every((variable) => env.get(variable)?.valueFrom?.secretKeyRef?.key === `${prefix}${variable.slice(3)}`),
+        `${at}: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be its own, medshare-keys ${prefix}ACCESS_KEY_ID and ${prefix}SECRET_ACCESS_KEY`,
+      );
     }
   }
   for (const name of SERVICES.keys()) expect(deployments.has(name), `infra/k8s: no Deployment for apps/${name}`);
@@ -436,6 +549,8 @@ function checkKubernetes() {
       JSON.stringify(container?.command) === JSON.stringify(['node', 'tools/cli/bin/medshare.js', 'topics', 'create']),
       `${at}: must run node tools/cli/bin/medshare.js topics create`,
     );
+    for (const one of [...(resource.spec?.template?.spec?.containers ?? []), ...(resource.spec?.template?.spec?.initContainers ?? [])])
+      expectResources(`${at}: container ${one.name}`, one.resources);
     const env = checkEnv(at, container ?? {}, CLI_TOPICS_ENV);
     checkTransport(at, resource.spec?.template?.spec ?? {}, container ?? {}, env, 'operator');
     expect(env.get('KAFKA_USERNAME')?.value === 'operator', `${at}: applies the ACLs, so it logs in as the operator`);
@@ -452,13 +567,90 @@ function checkKubernetes() {
       expect(String(keys[key] ?? '').includes('<'), `${transport.file}: ${key} must be there, as a <placeholder>`);
   }
   for (const [key, url] of Object.entries(secretKeys).filter(([key]) => /DATABASE_URL|REPLICA_URLS/.test(key)))
-    for (const one of url.split(','))
+    for (const one of url.split(',')) {
       expect(
         one.endsWith('?sslmode=verify-full&sslrootcert=/etc/medshare/transport/ca.crt'),
         `${secret?.file}: ${key} must connect with sslmode=verify-full and the transport CA`,
       );
+      // <SERVICE>_DATABASE_URL logs in as the service's role; the ledger's replicas as `ledger`; never a superuser.
+      const role = key === 'LEDGER_REPLICA_URLS' ? 'ledger' : key.replace(/_DATABASE_URL$/, '').toLowerCase();
+      expect(
+        /^postgres(ql)?:\/\/([^:@/]+)[:@]/.exec(one)?.[2] === role,
+        `${secret?.file}: ${key} must log in as the service's own role ${role}, never a superuser`,
+      );
+    }
+  checkStrimzi(ofKind, configKeys);
   for (const key of Object.keys(configKeys)) expect(usedConfigKeys.has(key), `infra/k8s: ConfigMap key ${key} is used by no workload`);
   for (const key of Object.keys(secretKeys)) expect(usedSecretKeys.has(key), `infra/k8s: Secret key ${key} is used by no workload`);
+}
+
+/** cpu and memory requests and limits, for the scheduler and so that no container can starve the others. */
+function expectResources(at, resources = {}) {
+  expect(
+    ['requests', 'limits'].every((kind) => resources[kind]?.cpu !== undefined && resources[kind]?.memory !== undefined),
+    `${at}: needs cpu and memory requests and limits`,
+  );
+}
+
+/**
+ * The Strimzi cluster the ConfigMap's KAFKA_BROKERS names (kafka.yaml): three KRaft brokers and controllers, RF 3 with
+ * min.insync.replicas 2, the client listener TLS + SCRAM-SHA-512, simple authorization with the operator the only super
+ * user, and a KafkaUser per principal of kafka.sh (their ACLs: kafka-users.yaml, generated and diffed by acls.spec.ts).
+ */
+function checkStrimzi(ofKind, configKeys) {
+  const bootstrap = /^([a-z0-9-]+)-kafka-bootstrap\.([a-z0-9-]+)\.svc:(\d+)$/.exec(String(configKeys.KAFKA_BROKERS ?? ''));
+  if (!expect(bootstrap !== null, 'infra/k8s/config.yaml: KAFKA_BROKERS must be <cluster>-kafka-bootstrap.<namespace>.svc:<port> (Strimzi)')) return;
+  const [, cluster, namespace, port] = bootstrap;
+  const ofCluster = (kind) =>
+    ofKind(kind).filter(({ resource }) => resource.apiVersion?.startsWith('kafka.strimzi.io/') && resource.metadata?.namespace === namespace);
+  const found = ofCluster('Kafka').find(({ resource }) => resource.metadata?.name === cluster);
+  if (!expect(found !== undefined, `infra/k8s: no Strimzi Kafka ${cluster} in namespace ${namespace} (KAFKA_BROKERS)`)) return;
+  const { file, resource } = found;
+  const at = `${file}: Kafka ${cluster}`;
+  const annotations = resource.metadata?.annotations ?? {};
+  expect(annotations['strimzi.io/kraft'] === 'enabled' && annotations['strimzi.io/node-pools'] === 'enabled', `${at}: must be KRaft with node pools`);
+  const pools = ofCluster('KafkaNodePool').filter(({ resource: pool }) => pool.metadata?.labels?.['strimzi.io/cluster'] === cluster);
+  const nodes = (role) =>
+    pools.filter(({ resource: pool }) => (pool.spec?.roles ?? []).includes(role)).reduce((sum, { resource: pool }) => sum + (pool.spec?.replicas ?? 0), 0);
+  expect(
+    nodes('broker') === 3 && nodes('controller') === 3,
+    `${at}: needs three brokers and three controllers (found ${nodes('broker')} and ${nodes('controller')})`,
+  );
+  for (const { file: poolFile, resource: pool } of pools) expectResources(`${poolFile}: KafkaNodePool ${pool.metadata?.name}`, pool.spec?.resources);
+  const config = resource.spec?.kafka?.config ?? {};
+  for (const [key, value] of [
+    ['default.replication.factor', 3],
+    ['min.insync.replicas', 2],
+    ['offsets.topic.replication.factor', 3],
+    ['transaction.state.log.replication.factor', 3],
+    ['transaction.state.log.min.isr', 2],
+  ])
+    expect(Number(config[key]) === value, `${at}: spec.kafka.config needs ${key}: ${value}`);
+  const listener = (resource.spec?.kafka?.listeners ?? []).find((candidate) => String(candidate.port) === port);
+  expect(
+    listener?.tls === true && listener.authentication?.type === 'scram-sha-512',
+    `${at}: the listener on ${port} (KAFKA_BROKERS) must be tls: true with authentication scram-sha-512`,
+  );
+  const authorization = resource.spec?.kafka?.authorization ?? {};
+  expect(
+    authorization.type === 'simple' && JSON.stringify(authorization.superUsers ?? []) === JSON.stringify(['operator']),
+    `${at}: authorization must be simple with the operator the only super user (no service is one)`,
+  );
+  expectResources(`${at}: entityOperator.userOperator`, resource.spec?.entityOperator?.userOperator?.resources);
+  const users = new Map(
+    ofCluster('KafkaUser')
+      .filter(({ resource: user }) => user.metadata?.labels?.['strimzi.io/cluster'] === cluster)
+      .map(({ resource: user }) => [user.metadata?.name, user]),
+  );
+  for (const principal of KAFKA_PRINCIPALS) {
+    const user = users.get(principal);
+    expect(user?.spec?.authentication?.type === 'scram-sha-512', `infra/k8s: no KafkaUser ${principal} (scram-sha-512) of the cluster ${cluster}`);
+    if (principal !== 'operator')
+      expect(
+        user?.spec?.authorization?.type === 'simple' && (user.spec.authorization.acls ?? []).length > 0,
+        `infra/k8s: KafkaUser ${principal} must carry its generated ACLs (npx medshare acls strimzi)`,
+      );
+  }
 }
 
 checkDockerfile();

@@ -20,7 +20,10 @@ interface CommandEntry {
 export const commands: Record<string, CommandEntry> = {
   infra: { run: infraCommand, summary: 'infra up|down|status        start, stop or show the native Kafka and PostgreSQL servers' },
   topics: { run: topicsCommand, summary: 'topics create|list           create the registry topics on the broker, or list them' },
-  acls: { run: aclsCommand, summary: 'acls apply|list              apply (as the operator) or print the Kafka ACLs generated from the registry' },
+  acls: {
+    run: aclsCommand,
+    summary: 'acls apply|list|strimzi      apply (as the operator) or print the Kafka ACLs generated from the registry, or as Strimzi KafkaUsers',
+  },
   'analyst-credentials': {
     run: analystCredentialsCommand,
     summary: "analyst-credentials --institution ID   DEV: a Kafka user for that institution's analysts, reading only its audit topic",

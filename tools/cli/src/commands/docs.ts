@@ -1,28 +1,34 @@
 // `medshare docs`: writes docs/events.md, the event catalogue, from libs/contracts' topic registry and
-// schemas, so the document cannot drift from the code (a unit test compares the two).
+// schemas, so the document cannot drift from the code (a unit test compares the two); and the Strimzi users of
+// infra/k8s with the ACLs generated from the same registry (acls.ts).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { allTopics, cloudEventEnvelopeSchema, eventSchemas, jsonSchemaOf, type EventType, type JsonSchema, type TopicSpec } from '@medshare/contracts';
 import type { CommandIo } from '../io';
 import { repoRoot } from '../repo';
+import { renderStrimziUsers, STRIMZI_USERS_FILE } from './acls';
 
 export const EVENT_CATALOGUE = 'docs/events.md';
 
-/** `docs` writes the catalogue; `docs check` (run by `npm run lint`) exits 1 when the committed one differs. */
+/** `docs` writes the generated files; `docs check` (run by `npm run lint`) exits 1 when a committed one differs. */
 export async function docsCommand(args: string[], io: CommandIo): Promise<number> {
-  const file = join(repoRoot, EVENT_CATALOGUE);
-  const wanted = renderEventCatalogue();
+  const generated: [string, string][] = [
+    [EVENT_CATALOGUE, renderEventCatalogue()],
+    [STRIMZI_USERS_FILE, renderStrimziUsers()],
+  ];
   if (args.length === 1 && args[0] === 'check') {
-    if ((await readFile(file, 'utf8').catch(() => '')) === wanted) return 0;
-    io.err(`${EVENT_CATALOGUE} is not what libs/contracts says: run npm run build && npx medshare docs`);
+    const stale: string[] = [];
+    for (const [path, wanted] of generated) if ((await readFile(join(repoRoot, path), 'utf8').catch(() => '')) !== wanted) stale.push(path);
+    if (stale.length === 0) return 0;
+    io.err(`${stale.join(', ')}: not what libs/contracts says: run npm run build && npx medshare docs`);
     return 1;
   }
   if (args.length > 0) {
-    io.err(`usage: medshare docs [check]   (writes ${EVENT_CATALOGUE} from libs/contracts; check: compare only)`);
+    io.err(`usage: medshare docs [check]   (writes ${generated.map(([path]) => path).join(' and ')} from libs/contracts; check: compare only)`);
     return 2;
   }
-  await writeFile(file, wanted);
-  io.out(`wrote ${EVENT_CATALOGUE}`);
+  for (const [path, wanted] of generated) await writeFile(join(repoRoot, path), wanted);
+  io.out(`wrote ${generated.map(([path]) => path).join(', ')}`);
   return 0;
 }
 
