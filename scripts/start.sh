@@ -44,6 +44,15 @@ if [ -f .data/kafka/client.env ]; then
   set +a
 fi
 echo "start: Kafka ${KAFKA_SECURITY:-plaintext} at ${KAFKA_BROKERS:-127.0.0.1:19092}"
+# PostgreSQL over TLS 1.3 with the server's certificate and name checked, as in production, when the servers offer it
+# (infra/postgres/postgres.sh writes the file then): the services' default URLs name no sslmode, the environment does.
+if [ -f .data/postgres/client.env ]; then
+  set -a
+  # shellcheck disable=SC1091
+  . .data/postgres/client.env
+  set +a
+  echo "start: PostgreSQL over TLS (sslmode $PGSSLMODE, CA $NODE_EXTRA_CA_CERTS)"
+fi
 node tools/cli/bin/medshare.js topics create
 
 for entry in "${services[@]}"; do

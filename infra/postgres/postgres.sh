@@ -15,7 +15,8 @@
 # Superuser role: medshare, no password (trust, 127.0.0.1 only).
 # TLS: every server offers TLS 1.3 with a certificate for 127.0.0.1/localhost signed by the checkout's development CA
 # (.data/secrets/ca.pem, the one infra/kafka/kafka.sh uses; made here if Kafka has not yet), so clients can connect
-# with `?sslmode=verify-full&sslrootcert=.data/secrets/ca.pem`. A running server takes it at its next start.
+# with `?sslmode=verify-full&sslrootcert=.data/secrets/ca.pem`, or take .data/postgres/client.env (PGSSLMODE=verify-full
+# and the CA for Node), as `npm start` does for the services. A running server takes it at its next start.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -182,6 +183,24 @@ ensure_tls_material() {
   exec 8>&-
 }
 
+# What a client needs for TLS when its URL names no sslmode (`npm start` reads it, as it reads Kafka's client.env):
+# node-postgres takes PGSSLMODE=verify-full from the environment and Node trusts the development CA through
+# NODE_EXTRA_CA_CERTS, so the services' default URLs get TLS with the certificate and the server's name checked, as
+# the production profile's `sslmode=verify-full` URLs do. Written only when every server just started answers such a
+# client (PG_TLS=off, or a server still running from before TLS, offers none: no file, clients stay in clear text).
+write_client_env() {
+  local name
+  rm -f "$BASE/client.env"
+  [[ "$TLS" == on ]] || return 0
+  for name in "$@"; do
+    "$BIN/psql" -X -q -c 'SELECT 1' \
+      "host=127.0.0.1 port=$(port_of "$name") user=$DB_USER dbname=postgres sslmode=verify-full sslrootcert=$SECRETS/ca.pem" >/dev/null 2>&1 \
+      || { log "$name" "offers no TLS (restart it to take the certificate): clients connect without TLS"; return 0; }
+  done
+  printf '# Written by infra/postgres/postgres.sh start: the servers offer TLS 1.3.\nPGSSLMODE=verify-full\nNODE_EXTRA_CA_CERTS=%s\n' \
+    "$SECRETS/ca.pem" >"$BASE/client.env"
+}
+
 # Server options for TLS: the certificate copied into the instance, where the server's user alone may read the key.
 tls_opts() {
   [[ "$TLS" == on ]] || return 0
@@ -321,9 +340,9 @@ main() {
   exec 9>"$BASE/.lock"
   flock 9
   case "$cmd" in
-    start) ensure_tls_material && for_all start_one "${names[@]}" 9>&- ;;
+    start) ensure_tls_material && for_all start_one "${names[@]}" 9>&- && write_client_env "${names[@]}" ;;
     stop) for_all stop_one "${names[@]}" 9>&- ;;
-    restart) for_all stop_one "${names[@]}" 9>&- && ensure_tls_material && for_all start_one "${names[@]}" 9>&- ;;
+    restart) for_all stop_one "${names[@]}" 9>&- && ensure_tls_material && for_all start_one "${names[@]}" 9>&- && write_client_env "${names[@]}" ;;
     status)
       # Sequential: a status listing reads best in a fixed order.
       local rc=0
