@@ -1,8 +1,12 @@
 // The bus knows who is talking: a broker of the run's own with TLS 1.3 + SASL/SCRAM-SHA-512 and the ACLs generated
 // from the topic registry. The five services, each as its own principal, carry a record from HTTP to a break-glass
 // read, the ledger and governance; a principal reading or writing what it does not own is refused; analysts never
-// read sealed payloads, ciphertext, keys or decrypt traffic; a wrong password does not connect.
+// read sealed payloads, ciphertext, keys or decrypt traffic; a wrong password does not connect; the KRaft controller
+// listener answers TLS 1.3 clients with the broker's certificate only.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { issueInstitutionToken } from '@medshare/crypto';
 import { kafkaAcls, topics } from '@medshare/contracts';
@@ -124,6 +128,35 @@ describe('the authenticated and authorised bus', () => {
     };
     expect(await connectWith(security.password)).toBe('connected');
     expect(await connectWith('wrong-password')).toBe('KafkaJSSASLAuthenticationError');
+  });
+
+  it('answers on the controller listener only TLS 1.3 clients that present the broker certificate', async () => {
+    const secrets = resolve(__dirname, '../../.data/secrets');
+    const ca = readFileSync(platform.broker.clientEnv.KAFKA_CA_FILE as string);
+    const brokerCertificate = {
+      pfx: readFileSync(resolve(secrets, 'broker.p12')),
+      passphrase: readFileSync(resolve(secrets, 'broker.p12.password'), 'utf8').trim(),
+    };
+    // An ApiVersions v0 request (key 18, correlation id 1, client id "t"): 'answered' when a response comes back; else
+    // what ended the connection. In TLS 1.3 the server judges the client's certificate after the handshake, so only
+    // a request tells an accepted client from a refused one.
+    const request = Buffer.from([0, 0, 0, 11, 0, 18, 0, 0, 0, 0, 0, 1, 0, 1, 0x74]);
+    const ask = (options: ConnectionOptions) =>
+      new Promise<string>((settle) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: platform.broker.controllerPort, ca, ...options });
+        const done = (outcome: string) => {
+          socket.destroy();
+          settle(outcome);
+        };
+        socket.setTimeout(20_000, () => done('no answer'));
+        socket.once('secureConnect', () => socket.write(request));
+        socket.once('data', () => done(`answered over ${socket.getProtocol()}`));
+        socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+        socket.once('close', () => done('closed'));
+      });
+    expect(await ask(brokerCertificate)).toBe('answered over TLSv1.3');
+    expect(await ask({})).toMatch(/CERTIFICATE_REQUIRED|BAD_CERTIFICATE|ECONNRESET|closed/);
+    expect(await ask({ ...brokerCertificate, maxVersion: 'TLSv1.2' })).toMatch(/PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|ECONNRESET|closed/);
   });
 
   it('applies the generated ACLs idempotently and removes a rule the registry does not generate', async () => {
