@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { issueInstitutionToken } from '@medshare/crypto';
 import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { INSTITUTIONS, bundlesForLoad } from '@medshare/synthetic';
+import { freePorts } from '../../support/ports';
 import { startService } from '../../support/service-processes';
 import { percentile, type BenchResult } from './bench-result';
 
@@ -20,8 +21,10 @@ export async function run(): Promise<BenchResult[]> {
   const id = randomBytes(4).toString('hex');
   const databases = { ingestion: `ingestion_bench_${id}`, encryption: `encryption_bench_${id}` };
   const source = `encryption-bench-${id}`;
+  // Free ports: other checkouts run this bench on the same machine.
+  const [encryptionPort, ingestionPort] = await freePorts(4290, 4390, 2);
   const encryption = await startService('encryption', {
-    port: 4290,
+    port: encryptionPort,
     instance: `bench-encryption-${id}`,
     nodeArgs: SERVICE_NODE_ARGS,
     env: {
@@ -35,7 +38,7 @@ export async function run(): Promise<BenchResult[]> {
     },
   });
   const ingestion = await startService('ingestion', {
-    port: 4291,
+    port: ingestionPort,
     instance: `bench-ingestion-${id}`,
     nodeArgs: SERVICE_NODE_ARGS,
     env: { LOG_LEVEL: 'warn', DATABASE_URL: `${STATE_SERVER}/${databases.ingestion}`, KAFKA_GROUP_ID: `ingestion-bench-${id}`, SEALING_KEY_SOURCE: source },
@@ -57,7 +60,7 @@ export async function run(): Promise<BenchResult[]> {
     const post = async (index: number) => {
       const { institution, body } = bodies[index];
       const started = Date.now();
-      const response = await fetch('http://127.0.0.1:4291/v1/fhir', {
+      const response = await fetch(`http://127.0.0.1:${ingestionPort}/v1/fhir`, {
         method: 'POST',
         headers: { authorization: `Bearer ${tokens.get(institution)}`, 'content-type': 'application/fhir+json' },
         body,

@@ -17,6 +17,7 @@ import { databaseUrl, dropDatabase, testEndpoints } from '../../support/endpoint
 import { permitDecision } from '../../support/events';
 import { eventually } from '../../support/eventually';
 import { runLedgerVerification } from '../../support/ledger-verifications';
+import { freePorts } from '../../support/ports';
 import { startService } from '../../support/service-processes';
 import { percentile, type BenchResult } from './bench-result';
 
@@ -28,7 +29,6 @@ const STEADY_SECONDS = Number(process.env.BENCH_LEDGER_STEADY_S ?? 10);
 const STEADY_TICK_MS = 5;
 const BLOCK_CUT = ['BLOCK_MAX_EVENTS', 'BLOCK_MAX_AGE_MS'];
 const BATCH = 1_000;
-const PORT = 4110;
 const TIME = '/usr/bin/time';
 // Compiled to dist/test/bench/src: the auditor CLI is under the repository root.
 const repoRoot = resolve(__dirname, '../../../..');
@@ -264,7 +264,8 @@ function decision(key: string) {
 /** The ledger as a process, with its CPU time readable so the bench can report CPU per event. */
 async function startLedger(instance: string, env: Record<string, string>): Promise<{ baseUrl: string; stop(): Promise<unknown>; cpuSeconds(): number }> {
   const ledger = await startService('ledger', {
-    port: PORT,
+    // A free port: other checkouts run this bench on the same machine.
+    port: (await freePorts(4110, 4190, 1))[0],
     instance,
     env,
     nodeArgs: (process.env.LEDGER_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
