@@ -143,7 +143,7 @@ describe('the authenticated and authorised bus', () => {
     const request = Buffer.from([0, 0, 0, 11, 0, 18, 0, 0, 0, 0, 0, 1, 0, 1, 0x74]);
     const ask = (options: ConnectionOptions) =>
       new Promise<string>((settle) => {
-        const socket = tlsConnect({ host: '127.0.0.1', port: platform.broker.controllerPort, ca, ...options });
+        const socket = tlsConnect({ host: '127.0.0.1', port: platform.broker.controllerPort as number, ca, ...options });
         const done = (outcome: string) => {
           socket.destroy();
           settle(outcome);

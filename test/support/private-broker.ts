@@ -16,8 +16,8 @@ const repoRoot = resolve(__dirname, __dirname.includes('/dist/') ? '../../..' : 
 
 export interface PrivateBroker {
   brokers: string[];
-  /** The KRaft controller listener (TLS 1.3 with client certificates on a sasl_ssl broker). */
-  controllerPort: number;
+  /** The KRaft controller listener (TLS 1.3 with client certificates on a sasl_ssl broker); brokers of kafka.sh. */
+  controllerPort?: number;
   /** A client of this broker as the operator (no connection of its own until used). */
   kafka: Kafka;
   /** KAFKA_* for the services a test starts on this broker (each connects as its own principal). */
