@@ -32,10 +32,27 @@ export interface BatchContext {
 
 export type BatchHandler = (events: ConsumedEvent[], context: BatchContext) => Promise<void>;
 
+/** A message read as it is, unparsed: where it is and its headers (as text). */
+export interface RawMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * For a topic that carries no registry events (the dead-letter topic): every message reaches the handler
+ * unparsed, nothing is dead-lettered, and its values are not handed over (a reader of headers never sees payloads).
+ */
+export interface RawBatchHandler {
+  raw: (messages: RawMessage[], context: Pick<BatchContext, 'heartbeat'>) => Promise<void>;
+}
+
 export interface BatchConsumerOptions {
   groupId: string;
   topics: readonly TopicSpec[];
-  handle: BatchHandler;
+  handle: BatchHandler | RawBatchHandler;
   fromBeginning?: boolean;
   /** Attempts of one batch before the consumer gives it back to kafkajs to restart (and retry from the last commit). */
   maxAttempts?: number;
@@ -157,7 +174,8 @@ export class BatchConsumer {
     const fresh = this.transactions ? await this.transactions.unprocessed(topic, partition, batch.messages) : batch.messages;
     const valid: ConsumedEvent[] = [];
     const invalid: DeadLetter[] = [];
-    for (const message of fresh) {
+    const { handle } = this.options;
+    for (const message of typeof handle === 'function' ? fresh : []) {
       const parsed = parseEvent(message.value, topic);
       if (parsed.ok) valid.push({ event: parsed.event, topic, partition, offset: message.offset });
       else invalid.push({ message, topic, partition, reason: parsed.reason });
@@ -168,7 +186,7 @@ export class BatchConsumer {
     let outcome: BatchOutcome | undefined;
     for (let attempt = 1; outcome === undefined; attempt += 1) {
       try {
-        outcome = await this.attempt(fresh, valid, invalid, heartbeat);
+        outcome = await this.attempt({ topic, partition }, fresh, valid, invalid, heartbeat);
         if (this.transactions && fresh.length > 0) await this.transactions.commit(topic, partition, fresh[0].offset, next, outputsOf(groupId, outcome));
       } catch (error) {
         if (error instanceof PartitionTakenOverError) {
@@ -210,10 +228,25 @@ export class BatchConsumer {
   }
 
   /** One run of the handler: what it emitted and what it refused (plus the unparseable messages). */
-  private async attempt(messages: KafkaMessage[], valid: ConsumedEvent[], invalid: DeadLetter[], heartbeat: () => Promise<void>): Promise<BatchOutcome> {
+  private async attempt(
+    from: { topic: string; partition: number },
+    messages: KafkaMessage[],
+    valid: ConsumedEvent[],
+    invalid: DeadLetter[],
+    heartbeat: () => Promise<void>,
+  ): Promise<BatchOutcome> {
     const outcome: BatchOutcome = { emitted: [], deadLetters: [...invalid] };
+    const { handle } = this.options;
+    if (typeof handle !== 'function') {
+      if (messages.length > 0)
+        await handle.raw(
+          messages.map((message) => rawMessage(from, message)),
+          { heartbeat },
+        );
+      return outcome;
+    }
     if (valid.length === 0) return outcome;
-    await this.options.handle(valid, {
+    await handle(valid, {
       reject: (consumed, reason) =>
         outcome.deadLetters.push({ message: messageAt(messages, consumed.offset), topic: consumed.topic, partition: consumed.partition, reason }),
       heartbeat,
@@ -245,6 +278,15 @@ export function isMembershipLoss(error: unknown): boolean {
     if (typeof type === 'string' && membershipErrors.has(type)) return true;
   }
   return false;
+}
+
+function rawMessage({ topic, partition }: { topic: string; partition: number }, { offset, timestamp, headers }: KafkaMessage): RawMessage {
+  const text: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) text[name] = first.toString();
+  }
+  return { topic, partition, offset, timestamp, headers: text };
 }
 
 function messageAt(messages: KafkaMessage[], offset: string): KafkaMessage {
