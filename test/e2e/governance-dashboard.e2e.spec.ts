@@ -162,7 +162,7 @@ describe('governance dashboard in Chromium', () => {
     expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
   });
 
-  it('shows the snooping alert raised by a scripted burst of reads live, without reloading', async () => {
+  it('shows the snooping alert raised by a scripted burst of reads, and its case in the queue, live without reloading', async () => {
     await page.waitForFunction("document.getElementById('live')?.textContent?.startsWith('Live:')", { timeout: 20_000 });
     await publisher.publish(topics.accessDecisions, Array.from({ length: 8 }, snoopingRead));
     // Other runs share the alerts topic: this run's alert is the one naming this run's practitioner. The same reads
@@ -173,6 +173,9 @@ describe('governance dashboard in Chromium', () => {
     expect(row).toContain('access-volume');
     expect(row).toContain('hosp-a');
     expect(await page.$eval('#live', (element) => element.textContent)).toMatch(/^New (info|warning|critical) alert: /);
+    // Its case joins the case queue (still to handle) live too, without a reload.
+    await page.waitForFunction(`[...document.querySelectorAll('#case-rows tr')].some((row) => row.textContent.includes('${snooper}'))`, { timeout: 30_000 });
+    expect(await page.$eval('#cases-live', (element) => element.textContent)).toMatch(/^Case changed: /);
     await shot('03-live-snooping-alert');
   });
 

@@ -16,6 +16,8 @@ import { caseLimitsOf, privacyLimitsOf, type GovernanceConfig } from './config';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { ConsumptionStats } from './consumption/consumption-stats';
 import { GovernanceConsumer } from './consumption/governance.consumer';
+import { DeadLetterMonitor } from './health/dead-letter-monitor';
+import { DeadLettersRepository } from './health/dead-letters.repository';
 import { LagMonitor } from './health/lag-monitor';
 import { OutageMonitor } from './health/outage-monitor';
 import { GovernanceController } from './http/governance.controller';
@@ -25,6 +27,7 @@ import { PrivacyMonitor } from './privacy/privacy-monitor';
 import { PrivacyStateRepository } from './privacy/privacy-state.repository';
 import { QualityMonitor } from './quality/quality-monitor';
 import { QualityRepository } from './quality/quality.repository';
+import { VolumeMonitor } from './quality/volume-monitor';
 import { ReportsController } from './reports/reports.controller';
 import { reportsProviders } from './reports/reports.providers';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -48,6 +51,7 @@ export class GovernanceModule {
         repository(OutboxRepository),
         repository(PrivacyStateRepository),
         repository(QualityRepository),
+        repository(DeadLettersRepository),
         { provide: CasesRepository, inject: [DATA_SOURCE], useFactory: (dataSource: DataSource) => new CasesRepository(dataSource, caseLimitsOf(config)) },
         {
           provide: PrivacyMonitor,
@@ -69,12 +73,14 @@ export class GovernanceModule {
         { provide: ConsumptionStats, useValue: new ConsumptionStats() },
         GovernanceConsumer,
         QualityMonitor,
+        VolumeMonitor,
         CaseEscalator,
         ...authProviders(config, keys),
         ...reportsProviders(config),
         ...webhooksProviders(config),
         OutageMonitor,
         LagMonitor,
+        DeadLetterMonitor,
         AuditProjector,
       ],
     };

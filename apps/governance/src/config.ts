@@ -159,6 +159,20 @@ export const governanceConfigSchema = baseConfigSchema
       .max(24 * HOUR)
       .default(60_000),
     CONSUMER_LAG_CHECK_MS: z.coerce.number().int().min(100).max(HOUR).default(15_000),
+    /** More dead letters from one topic than DEAD_LETTER_THRESHOLD (0: any) in a fixed window raise `dead-letters`. */
+    DEAD_LETTER_WINDOW_MS: windowMs(15 * MINUTE),
+    DEAD_LETTER_THRESHOLD: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    /** An institution's hour with fewer submissions than VOLUME_DROP_FACTOR × its usual (same hour, baseline days) raises `volume-drop`. */
+    VOLUME_DROP_FACTOR: z.coerce.number().gt(0).lt(1).default(0.3),
+    VOLUME_MIN_SUBMISSIONS: threshold(10),
+    VOLUME_BASELINE_DAYS: days(14),
+    VOLUME_GRACE_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(HOUR)
+      .default(5 * MINUTE),
+    VOLUME_CHECK_MS: z.coerce.number().int().min(100).max(HOUR).default(60_000),
     /** At start, a fresh consumer group starts on the decisions topic DECISIONS_REPLAY_MS back (else at the end). */
     REBUILD_WINDOWS_ON_START: flag(true),
   })
@@ -176,7 +190,9 @@ export function loadGovernanceConfig(env: NodeJS.ProcessEnv = process.env): Gove
 }
 
 export function qualityLimitsOf(config: GovernanceConfig): QualityLimits {
+  const hours = config.INSTITUTION_WORKING_HOURS as Record<string, WorkingHours>;
   return {
+    timeZones: Object.fromEntries(Object.entries(hours).map(([institution, { timeZone }]) => [institution, timeZone])),
     window: { windowMs: config.DATA_QUALITY_WINDOW_MS, threshold: config.DATA_QUALITY_THRESHOLD },
     rate: {
       factor: config.QUALITY_RATE_FACTOR,

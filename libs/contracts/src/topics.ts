@@ -261,9 +261,9 @@ export const deadLetterTopic: TopicSpec = {
   retentionMs: FOREVER,
   eventTypes: [],
   audited: false,
-  // Every service's BatchConsumer dead-letters; people read it, no service does.
+  // Every service's BatchConsumer dead-letters; governance counts them per refused topic from the dlq.* headers.
   producers: ['ingestion', 'encryption', 'access-control', 'governance', 'ledger'],
-  consumers: [],
+  consumers: ['governance'],
 };
 
 /** Heartbeats of every service instance, published by libs/service-kit; governance watches them for outages. */

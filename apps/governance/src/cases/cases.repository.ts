@@ -149,6 +149,52 @@ export class CasesRepository {
     return rows.map(recordOf);
   }
 
+  /**
+   * Cases changed in this database after a cursor (oldest first), in an institution's view or all: the live feed. The
+   * cursor is PostgreSQL's own text of the last change (microseconds; a JavaScript Date would cut them and repeat rows).
+   */
+  async changedAfter(after: string, institution?: string): Promise<{ cases: CaseRecord[]; last: string }> {
+    const rows: (CaseRow & { cursor: string })[] = await this.dataSource.query(
+      `SELECT c.*, c.changed_at::text AS cursor FROM cases c
+       WHERE c.changed_at > $1::timestamptz
+         AND ($2::text IS NULL OR c.institution = $2 OR EXISTS (SELECT 1 FROM care_records r WHERE r.institution = $2 AND r.patient = c.patient))
+       ORDER BY c.changed_at, c.case_id LIMIT 200`,
+      [after, institution ?? null],
+    );
+    return { cases: rows.map(recordOf), last: rows.at(-1)?.cursor ?? after };
+  }
+
+  /** The review case of each break-glass use (by decision id; access control's `break-glass` alert names it). */
+  async breakGlassReviews(decisionIds: readonly string[]): Promise<Map<string, BreakGlassReview>> {
+    if (decisionIds.length === 0) return new Map();
+    const rows: { decision_id: string; case_id: string; state: CaseState; escalated_at: Date | null }[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (a.details->>'decisionId') a.details->>'decisionId' AS decision_id, c.case_id, c.state, c.escalated_at
+       FROM alerts a JOIN case_alerts ca ON ca.alert_id = a.alert_id JOIN cases c ON c.case_id = ca.case_id
+       WHERE a.kind = 'break-glass' AND a.details->>'decisionId' = ANY($1::text[])
+       ORDER BY a.details->>'decisionId', c.updated_at DESC`,
+      [[...decisionIds]],
+    );
+    return new Map(rows.map((row) => [row.decision_id, { caseId: row.case_id, state: row.state, escalated: row.escalated_at !== null }]));
+  }
+
+  /** An institution's cases opened in a period, and those closed in it by their last closing step there (per outcome). */
+  async openedAndClosed(institution: string, period: { from: Date; to: Date }): Promise<{ opened: number; closed: { outcome: CaseState; count: number }[] }> {
+    const bounds = [institution, period.from.toISOString(), period.to.toISOString()];
+    const [opened]: { count: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS count FROM cases WHERE institution = $1 AND opened_at >= $2 AND opened_at < $3`,
+      bounds,
+    );
+    const closed: { outcome: CaseState; count: string }[] = await this.dataSource.query(
+      `SELECT outcome, count(*) AS count FROM (
+         SELECT DISTINCT ON (e.case_id) e.state AS outcome FROM case_events e JOIN cases c ON c.case_id = e.case_id
+         WHERE c.institution = $1 AND e.action = 'state-changed' AND e.state LIKE 'closed-%' AND e.at >= $2 AND e.at < $3
+         ORDER BY e.case_id, e.at DESC, e.event_id DESC) AS last_closing
+       GROUP BY outcome ORDER BY outcome`,
+      bounds,
+    );
+    return { opened: Number(opened.count), closed: closed.map((row) => ({ outcome: row.outcome, count: Number(row.count) })) };
+  }
+
   async concerns(institution: string, record: CaseRecord): Promise<boolean> {
     if (record.institution === institution) return true;
     if (record.patient === null) return false;
@@ -200,7 +246,8 @@ export class CasesRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT (case_id) DO UPDATE SET practitioner = EXCLUDED.practitioner, patient = EXCLUDED.patient, window_start = EXCLUDED.window_start,
          kinds = EXCLUDED.kinds, severity = EXCLUDED.severity, risk_score = EXCLUDED.risk_score, state = EXCLUDED.state, assignee = EXCLUDED.assignee,
-         due_at = EXCLUDED.due_at, escalated_at = EXCLUDED.escalated_at, alert_count = EXCLUDED.alert_count, opened_at = EXCLUDED.opened_at, updated_at = EXCLUDED.updated_at`,
+         due_at = EXCLUDED.due_at, escalated_at = EXCLUDED.escalated_at, alert_count = EXCLUDED.alert_count, opened_at = EXCLUDED.opened_at, updated_at = EXCLUDED.updated_at,
+         changed_at = clock_timestamp()`,
       [
         record.caseId,
         record.institution,
@@ -220,6 +267,12 @@ export class CasesRepository {
       ],
     );
   }
+}
+
+export interface BreakGlassReview {
+  caseId: string;
+  state: CaseState;
+  escalated: boolean;
 }
 
 function recordOf(row: CaseRow): CaseRecord {

@@ -76,6 +76,12 @@ export class CasesService {
     return records.map((record) => summaryOf(record, scope));
   }
 
+  /** Cases changed after `after` in the scope's view, and the cursor to ask from next: the dashboard's live feed. */
+  async changedAfter(scope: Scope, after: string): Promise<{ cases: CaseSummary[]; last: string }> {
+    const { cases, last } = await this.cases.changedAfter(after, 'institution' in scope ? scope.institution : undefined);
+    return { cases: cases.map((record) => summaryOf(record, scope)), last };
+  }
+
   async get(scope: Scope, caseId: string): Promise<CaseDetail | undefined> {
     const record = await this.visible(scope, caseId);
     if (!record) return undefined;

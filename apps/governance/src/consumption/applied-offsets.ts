@@ -6,11 +6,11 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { ConsumedEvent } from '@medshare/messaging';
 
 /** `batch` is one partition's (BatchConsumer hands batches per topic and partition). */
-export async function applyOnce<T>(
+export async function applyOnce<T, TConsumed extends Pick<ConsumedEvent, 'topic' | 'partition' | 'offset'>>(
   dataSource: DataSource,
   consumer: string,
-  batch: readonly ConsumedEvent[],
-  work: (manager: EntityManager, fresh: readonly ConsumedEvent[]) => Promise<T>,
+  batch: readonly TConsumed[],
+  work: (manager: EntityManager, fresh: readonly TConsumed[]) => Promise<T>,
 ): Promise<T | undefined> {
   if (batch.length === 0) return undefined;
   const { topic, partition } = batch[0];

@@ -42,7 +42,7 @@ const options = (choices: readonly [string, string][], selected: string | undefi
 const severityCell = (severity: string) => `<td class="${SEVERITIES.find((known) => known === severity) ?? ''}">${escape(severity)}</td>`;
 
 function caseRow(summary: CaseSummary): string {
-  return `<tr><td><a href="cases/${escape(summary.caseId)}">${escape(summary.kinds.join(', ') || 'case')}</a></td><td>${summary.riskScore}</td><td>${escape(summary.state)}${summary.escalated ? ' (escalated)' : ''}</td>${severityCell(summary.severity)}<td>${escape(summary.institution)}</td><td class="id">${escape(summary.practitioner)}</td><td>${escape(summary.assignee ?? 'nobody')}</td><td>${escape(summary.dueAt)}</td><td>${escape(summary.updatedAt)}</td></tr>`;
+  return `<tr data-case="${escape(summary.caseId)}"><td><a href="cases/${escape(summary.caseId)}">${escape(summary.kinds.join(', ') || 'case')}</a></td><td>${summary.riskScore}</td><td>${escape(summary.state)}${summary.escalated ? ' (escalated)' : ''}</td>${severityCell(summary.severity)}<td>${escape(summary.institution)}</td><td class="id">${escape(summary.practitioner)}</td><td>${escape(summary.assignee ?? 'nobody')}</td><td>${escape(summary.dueAt)}</td><td>${escape(summary.updatedAt)}</td></tr>`;
 }
 
 export function caseQueue(cases: readonly CaseSummary[], filter: QueueFilter): string {
@@ -53,6 +53,7 @@ export function caseQueue(cases: readonly CaseSummary[], filter: QueueFilter): s
 <label for="case-severity">Severity</label><select id="case-severity" name="severity">${options([['', 'any'], ...SEVERITIES.map((severity): [string, string] => [severity, severity])], filter.severity ?? '')}</select>
 <label for="case-kind">Alert kind</label><select id="case-kind" name="kind">${options([['', 'any'], ...kinds.map((kind): [string, string] => [kind, kind])], filter.kind ?? '')}</select>
 <button type="submit">Filter</button></form>
+<p id="cases-live" role="status" aria-live="polite"></p>
 <table><caption>Cases, last changed first (${cases.length})</caption><thead><tr><th scope="col">case (alert kinds)</th><th scope="col">risk</th><th scope="col">state</th><th scope="col">severity</th><th scope="col">institution</th><th scope="col">practitioner</th><th scope="col">assignee</th><th scope="col">due (UTC)</th><th scope="col">last change (UTC)</th></tr></thead>
 <tbody id="case-rows">${cases.length === 0 ? '<tr><td colspan="9">no case matches</td></tr>' : cases.map(caseRow).join('\n')}</tbody></table>
 </section>`;

@@ -1,8 +1,10 @@
 // The officer's dashboard: overview with charts, the case queue (filtered), the alert queue (live over server-sent
-// events), reports and platform health, rendered on the server; its script only follows the live feed.
+// events, with the case queue's rows), reports and platform health, rendered on the server; its script only follows
+// the live feed.
 import type { StoredAlert } from '../alerts/alerts.repository';
 import type { Officer } from '../auth/officer';
 import type { CaseSummary } from '../cases/cases.service';
+import type { DeadLetterCounts } from '../health/dead-letters.repository';
 import { escapeHtml as escape } from '../http/html';
 import { caseQueue, type QueueFilter } from './case-pages';
 import { page, SEVERITIES } from './layout';
@@ -16,6 +18,7 @@ export interface DashboardView {
   filter: QueueFilter;
   alerts: readonly StoredAlert[];
   consumed: Record<string, number>;
+  deadLetters: readonly DeadLetterCounts[];
   ledgerHead: { height: number; treeSize: number; timestamp: string } | undefined;
 }
 
@@ -65,6 +68,13 @@ ${caseQueue(view.cases, view.filter)}
   )
     .map(([topic, count]) => `<tr><td>${escape(topic)}</td><td>${count}</td></tr>`)
     .join('')}</tbody></table>
+<table><caption>Dead letters per topic (every service, from the dead-letter topic)</caption><thead><tr><th scope="col">topic</th><th scope="col">total</th><th scope="col">last 24 h</th><th scope="col">newest (UTC)</th></tr></thead><tbody id="dead-letters">${
+    view.deadLetters.length === 0
+      ? '<tr><td colspan="4">none</td></tr>'
+      : view.deadLetters
+          .map(({ topic, total, lastDay, lastAt }) => `<tr><td>${escape(topic)}</td><td>${total}</td><td>${lastDay}</td><td>${escape(lastAt)}</td></tr>`)
+          .join('')
+  }</tbody></table>
 </section>`;
   return page(
     {
@@ -79,7 +89,7 @@ ${caseQueue(view.cases, view.filter)}
   );
 }
 
-/** Alert text comes from other services: it is set with textContent, never parsed as HTML. */
+/** Alert and case text comes from other services: it is set with textContent, never parsed as HTML. */
 const LIVE_FEED = `const body = document.getElementById('alerts');
 const live = document.getElementById('live');
 const stream = new EventSource('v1/stream');
@@ -96,4 +106,30 @@ stream.addEventListener('alert', (message) => {
   }
   body.prepend(row);
   live.textContent = 'New ' + alert.severity + ' alert: ' + alert.kind;
+});
+// A changed case replaces its row, on top, while it still matches the queue's filter (else it leaves the queue).
+const caseRows = document.getElementById('case-rows');
+const casesLive = document.getElementById('cases-live');
+const filter = { states: document.getElementById('case-state').value.split(','), severity: document.getElementById('case-severity').value, kind: document.getElementById('case-kind').value };
+stream.addEventListener('case', (message) => {
+  const item = JSON.parse(message.data);
+  for (const old of [...caseRows.rows]) if (!old.dataset.case || old.dataset.case === item.caseId) old.remove();
+  const kinds = Array.isArray(item.kinds) ? item.kinds.join(', ') : '';
+  casesLive.textContent = 'Case changed: ' + (kinds || 'case') + ', now ' + item.state;
+  if (!filter.states.includes(item.state) || (filter.severity && filter.severity !== item.severity) || (filter.kind && !item.kinds.includes(filter.kind))) return;
+  const row = document.createElement('tr');
+  row.dataset.case = item.caseId;
+  const link = document.createElement('a');
+  link.href = 'cases/' + encodeURIComponent(item.caseId);
+  link.textContent = kinds || 'case';
+  const first = document.createElement('td');
+  first.appendChild(link);
+  row.appendChild(first);
+  for (const [text, className] of [[item.riskScore], [item.state + (item.escalated ? ' (escalated)' : '')], [item.severity, ['critical', 'warning', 'info'].includes(item.severity) ? item.severity : ''], [item.institution], [item.practitioner, 'id'], [item.assignee ?? 'nobody'], [item.dueAt], [item.updatedAt]]) {
+    const cell = document.createElement('td');
+    cell.textContent = text === null || text === undefined ? '' : String(text);
+    if (className) cell.className = className;
+    row.appendChild(cell);
+  }
+  caseRows.prepend(row);
 });`;

@@ -1,5 +1,5 @@
-// The dashboard page, a case's page, and the live feed (server-sent events of newly stored alerts, in the officer's
-// scope).
+// The dashboard page, a case's page, and the live feed (server-sent events of newly stored alerts and changed cases,
+// in the officer's scope).
 import { Controller, Get, Inject, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +14,7 @@ import { CaseError, CaseErrorCode } from '../cases/case-error';
 import { CasesService } from '../cases/cases.service';
 import type { GovernanceConfig } from '../config';
 import { ConsumptionStats } from '../consumption/consumption-stats';
+import { DeadLettersRepository } from '../health/dead-letters.repository';
 import { GovernanceError, GovernanceErrorCode } from '../http/governance-error';
 import { pageSecurityHeaders } from '../http/page-security';
 import { parseInput } from '../http/parse-input';
@@ -38,6 +39,7 @@ export class DashboardController {
     private readonly stats: ConsumptionStats,
     private readonly readiness: Readiness,
     private readonly webhooks: WebhooksService,
+    private readonly deadLetters: DeadLettersRepository,
     @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
   ) {}
 
@@ -51,13 +53,14 @@ export class DashboardController {
     const scope = scopeOf(officer);
     const institution = institutionOf(scope);
     const now = new Date();
-    const [perDay, perPurpose, counts, cases, latest, ledgerHead] = await Promise.all([
+    const [perDay, perPurpose, counts, cases, latest, ledgerHead, deadLetters] = await Promise.all([
       this.alerts.perDay(new Date(now.getTime() - 14 * DAY), institution),
       this.reports.perPurpose(new Date(now.getTime() - 30 * DAY), institution),
       this.alerts.counts(institution),
       this.cases.find(scope, { ...filter, state: filter.state ?? [...TO_HANDLE] }),
       this.alerts.find({ limit: 50, ...(institution === undefined ? {} : { institution }) }),
       this.ledgerHead(),
+      this.deadLetters.perTopic(now),
     ]);
     const bySeverity: Record<string, number> = {};
     for (const { severity, count } of counts) bySeverity[severity] = (bySeverity[severity] ?? 0) + count;
@@ -84,6 +87,7 @@ export class DashboardController {
             },
             alerts: latest.map((alert) => asSeenBy(scope, alert)),
             consumed: this.stats.snapshot(),
+            deadLetters,
             ledgerHead,
           },
           nonce,
@@ -127,17 +131,34 @@ export class DashboardController {
     }
   }
 
-  /** Alerts stored from now on, as `event: alert` messages; ends when the service stops (the browser reconnects). */
+  /**
+   * Alerts stored from now on, as `event: alert` messages, and cases changed from now on (opened, a new alert, a
+   * step, an escalation) as `event: case` with the case as GET /v1/cases shows it; ends when the service stops (the
+   * browser reconnects).
+   */
   @Get('v1/stream')
   @UseGuards(OfficerGuard)
   stream(@CurrentOfficer() officer: Officer, @Req() request: Request, @Res() response: Response): void {
     const scope = scopeOf(officer);
-    let cursor = new Date();
+    let alertCursor = new Date();
+    let caseCursor = alertCursor.toISOString();
     let busy = false;
     let quietSince = Date.now();
     response.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
     response.flushHeaders();
     response.write('retry: 2000\n\n');
+    const poll = async () => {
+      const [alerts, cases] = await Promise.all([this.alerts.storedAfter(alertCursor, institutionOf(scope)), this.cases.changedAfter(scope, caseCursor)]);
+      alertCursor = alerts.last;
+      caseCursor = cases.last;
+      for (const alert of alerts.alerts) response.write(`event: alert\nid: ${alert.eventId}\ndata: ${JSON.stringify(asSeenBy(scope, alert))}\n\n`);
+      for (const changed of cases.cases) response.write(`event: case\ndata: ${JSON.stringify(changed)}\n\n`);
+      const sent = alerts.alerts.length + cases.cases.length;
+      if (sent > 0 || Date.now() - quietSince > HEARTBEAT_MS) {
+        if (sent === 0) response.write(': keep-alive\n\n');
+        quietSince = Date.now();
+      }
+    };
     const timer = setInterval(() => {
       if (this.readiness.isShuttingDown) {
         clearInterval(timer);
@@ -146,16 +167,7 @@ export class DashboardController {
       }
       if (busy) return;
       busy = true;
-      this.alerts
-        .storedAfter(cursor, institutionOf(scope))
-        .then(({ alerts, last }) => {
-          cursor = last;
-          for (const alert of alerts) response.write(`event: alert\nid: ${alert.eventId}\ndata: ${JSON.stringify(asSeenBy(scope, alert))}\n\n`);
-          if (alerts.length > 0 || Date.now() - quietSince > HEARTBEAT_MS) {
-            if (alerts.length === 0) response.write(': keep-alive\n\n');
-            quietSince = Date.now();
-          }
-        })
+      poll()
         // A failed poll is tried again on the next tick; the browser keeps its connection.
         .catch(() => undefined)
         .finally(() => {

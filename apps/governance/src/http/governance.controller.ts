@@ -5,6 +5,7 @@ import { AlertsRepository, type StoredAlert } from '../alerts/alerts.repository'
 import { scopeOf, type Officer } from '../auth/officer';
 import { CurrentOfficer, OfficerGuard } from '../auth/officer.guard';
 import { ConsumptionStats } from '../consumption/consumption-stats';
+import { DeadLettersRepository } from '../health/dead-letters.repository';
 import { QualityRepository, type QualityDay } from '../quality/quality.repository';
 import { parseAlertQuery, parseQualityQuery } from './alert-query';
 import { GovernanceError, GovernanceErrorCode } from './governance-error';
@@ -17,6 +18,7 @@ export class GovernanceController {
     private readonly alerts: AlertsRepository,
     private readonly stats: ConsumptionStats,
     private readonly quality: QualityRepository,
+    private readonly deadLetters: DeadLettersRepository,
   ) {}
 
   /** An officer sees its own institution's days (naming another is refused); the operator every one, or the one it names. */
@@ -44,7 +46,11 @@ export class GovernanceController {
   @Header('Cache-Control', 'no-store')
   async summary(@CurrentOfficer() officer: Officer): Promise<Summary> {
     const institution = institutionOf(scopeOf(officer));
-    const [counts, lastAlertAt] = await Promise.all([this.alerts.counts(institution), this.alerts.lastRaisedAt(institution)]);
-    return summarise(counts, lastAlertAt, { since: this.stats.since, byTopic: this.stats.snapshot() });
+    const [counts, lastAlertAt, deadLetters] = await Promise.all([
+      this.alerts.counts(institution),
+      this.alerts.lastRaisedAt(institution),
+      this.deadLetters.perTopic(new Date()),
+    ]);
+    return summarise(counts, lastAlertAt, { since: this.stats.since, byTopic: this.stats.snapshot() }, deadLetters);
   }
 }

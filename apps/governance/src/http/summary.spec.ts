@@ -2,6 +2,7 @@
 import { summarise } from './summary';
 
 describe('summarise', () => {
+  const deadLetters = [{ topic: 'medshare.ingest.sealed.v1', total: 3, lastDay: 1, lastAt: '2026-01-01T09:00:00.000Z' }];
   const consumed = { since: '2026-01-01T00:00:00.000Z', byTopic: { 'medshare.access.decisions.v1': 12 } };
 
   it('totals per kind, per severity and overall', () => {
@@ -13,6 +14,7 @@ describe('summarise', () => {
       ],
       '2026-01-01T10:00:00.000Z',
       consumed,
+      deadLetters,
     );
     expect(summary).toEqual({
       alerts: {
@@ -22,10 +24,11 @@ describe('summarise', () => {
         lastAlertAt: '2026-01-01T10:00:00.000Z',
       },
       consumed,
+      deadLetters,
     });
   });
 
   it('reports an empty store as zero with no last alert', () => {
-    expect(summarise([], null, consumed).alerts).toEqual({ total: 0, byKind: {}, bySeverity: {}, lastAlertAt: null });
+    expect(summarise([], null, consumed, []).alerts).toEqual({ total: 0, byKind: {}, bySeverity: {}, lastAlertAt: null });
   });
 });

@@ -13,7 +13,8 @@ import { applyOnce } from '../consumption/applied-offsets';
 import { GovernanceConsumer } from '../consumption/governance.consumer';
 import { alertsRaised } from '../governance.metrics';
 import { OutboxRepository } from '../outbox/outbox.repository';
-import { QualityRepository, type AcceptedRecord } from './quality.repository';
+import { hourOf } from './volume-drop';
+import { QualityRepository, type AcceptedRecord, type SubmissionQuality } from './quality.repository';
 import {
   assessRate,
   assessWindow,
@@ -25,7 +26,7 @@ import {
   type RejectionContribution,
 } from './quality-rules';
 
-export const qualityTopics = [topics.ingestRejected, topics.recordsEncrypted] as const;
+export const qualityTopics = [topics.ingestRejected, topics.recordsEncrypted, topics.auditSubmissions] as const;
 
 @Injectable()
 export class QualityMonitor implements OnApplicationBootstrap {
@@ -61,20 +62,34 @@ export class QualityMonitor implements OnApplicationBootstrap {
       const touched: Touched[] = [];
       const rejections: RejectionContribution[] = [];
       const accepted: AcceptedRecord[] = [];
+      const submissions: SubmissionQuality[] = [];
       for (const { event } of fresh) {
         const trigger = { id: event.id, correlationid: event.correlationid, at: Date.parse(event.time) };
         if (event.type === 'ingest.rejected.v1') {
-          const contribution = rejectionContribution(event, this.limits.window.windowMs);
+          const contribution = rejectionContribution(event, this.limits.window.windowMs, this.zoneOf(event.data.institution));
           rejections.push(contribution);
           touched.push({ institution: contribution.institution, day: contribution.day, windowStart: contribution.windowStart, trigger });
         } else if (event.type === 'records.encrypted.v1') {
           const { institution, recordId, contentHash } = event.data;
-          accepted.push({ institution, day: dayOf(event.time), recordId, contentHash });
-          touched.push({ institution, day: dayOf(event.time), trigger });
+          const day = dayOf(event.time, this.zoneOf(institution));
+          accepted.push({ institution, day, recordId, contentHash });
+          touched.push({ institution, day, trigger });
+        } else if (event.type === 'audit.submission.v1') {
+          const { institution, timeliness, danglingReferences } = event.data;
+          submissions.push({
+            institution,
+            day: dayOf(event.time, this.zoneOf(institution)),
+            hour: hourOf(Date.parse(event.time)),
+            timedResources: timeliness?.resources ?? 0,
+            timelinessSeconds: timeliness?.sumSeconds ?? 0,
+            timelinessMaxSeconds: timeliness?.maxSeconds ?? 0,
+            danglingReferences: danglingReferences ?? 0,
+          });
         }
       }
       await this.quality.addRejections(manager, rejections);
       await this.quality.addAccepted(manager, accepted);
+      await this.quality.addSubmissions(manager, submissions);
       const findings = await this.assess(manager, touched);
       const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
       return this.outbox.publishLater(
@@ -86,6 +101,10 @@ export class QualityMonitor implements OnApplicationBootstrap {
     await this.outbox.publishPending(this.publisher);
     for (const { event } of claimed ?? []) alertsRaised.inc({ kind: event.data.kind });
     if (claimed && claimed.length > 0) this.log.info({ alerts: claimed.map(({ id }) => id) }, 'data-quality alerts raised');
+  }
+
+  private zoneOf(institution: string): string {
+    return this.limits.timeZones[institution] ?? 'UTC';
   }
 
   /**

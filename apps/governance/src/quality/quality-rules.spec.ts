@@ -2,6 +2,7 @@ import { envelope } from '@medshare/contracts';
 import {
   assessRate,
   assessWindow,
+  dayOf,
   daysBefore,
   pathOf,
   refusalRate,
@@ -13,6 +14,7 @@ import {
 } from './quality-rules';
 
 const limits: QualityLimits = {
+  timeZones: {},
   window: { windowMs: 15 * 60_000, threshold: 10 },
   rate: { factor: 2, minIncrease: 0.1, minResources: 20, days: 14, minDays: 3 },
 };
@@ -101,6 +103,21 @@ describe('data quality per institution and day', () => {
       ],
     });
     expect(pathOf('Patient.name[0].given[1]')).toBe('Patient.name[].given[]');
+  });
+
+  it.each([
+    ['UTC when no zone is configured', '2026-12-06T23:30:00Z', 'UTC', '2026-12-06'],
+    ['the next local day east of UTC', '2026-12-06T23:30:00Z', 'Europe/Berlin', '2026-12-07'],
+    ['the previous local day west of UTC', '2026-12-06T03:00:00Z', 'America/New_York', '2026-12-05'],
+  ])('counts a day in the institution time zone: %s', (_, time, zone, expected) => {
+    expect(dayOf(time, zone)).toBe(expected);
+    const event = envelope(
+      'ingest.rejected.v1',
+      'ingestion',
+      { institution: 'hosp-a', requestId: 'r1', status: 400, reasons: [{ code: 'structure' }] },
+      { time: new Date(time) },
+    );
+    expect(rejectionContribution(event, limits.window.windowMs, zone).day).toBe(expected);
   });
 
   it('refusal rate of an empty day is 0, and the baseline period is the days before, newest first', () => {

@@ -3,10 +3,13 @@
 // rejections. No clock and no I/O: the same counts give the same alerts on any instance.
 import type { EventOf } from '@medshare/contracts';
 import { alertIdOf, median } from '../privacy/privacy-rules';
+import { localTimeOf } from '../privacy/working-hours';
 
 export type QualityKind = 'data-quality' | 'data-quality-rate';
 
 export interface QualityLimits {
+  /** Institution → IANA zone its days are counted in (INSTITUTION_WORKING_HOURS); UTC for the others. */
+  timeZones: Readonly<Record<string, string>>;
   /** Rejected submissions per institution in fixed (epoch-aligned) windows: fires above `threshold`. */
   window: { windowMs: number; threshold: number };
   rate: {
@@ -60,8 +63,10 @@ export interface QualityFinding {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function dayOf(time: string | number): string {
-  return new Date(typeof time === 'string' ? Date.parse(time) : time).toISOString().slice(0, 10);
+/** The calendar day (YYYY-MM-DD) of `time` in `timeZone`. */
+export function dayOf(time: string | number, timeZone = 'UTC'): string {
+  const at = typeof time === 'string' ? Date.parse(time) : time;
+  return timeZone === 'UTC' ? new Date(at).toISOString().slice(0, 10) : localTimeOf(at, timeZone).date;
 }
 
 /** The days before `day`, newest first: the baseline period. */
@@ -74,13 +79,13 @@ export function daysBefore(day: string, count: number): string[] {
  * A refused submission refuses every entry its reasons name (a batch's other entries were answered on their own),
  * or the whole submission (one resource) when they name none.
  */
-export function rejectionContribution(event: EventOf<'ingest.rejected.v1'>, windowMs: number): RejectionContribution {
+export function rejectionContribution(event: EventOf<'ingest.rejected.v1'>, windowMs: number, timeZone = 'UTC'): RejectionContribution {
   const { institution, reasons } = event.data;
   const at = Date.parse(event.time);
   const entries = new Set(reasons.flatMap((reason) => (reason.entry === undefined ? [] : [reason.entry])));
   return {
     institution,
-    day: dayOf(at),
+    day: dayOf(at, timeZone),
     windowStart: Math.floor(at / windowMs) * windowMs,
     refusedResources: Math.max(entries.size, 1),
     issues: reasons.map((reason) => ({ code: reason.code, path: pathOf(reason.expression?.[0]) })),

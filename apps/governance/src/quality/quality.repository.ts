@@ -10,10 +10,26 @@ export interface AcceptedRecord {
   contentHash: string;
 }
 
+/** What one submission (ingestion's `audit.submission.v1`) adds to its day: numbers only. */
+export interface SubmissionQuality {
+  institution: string;
+  day: string;
+  /** Start of the submission's hour (epoch ms): volume per hour. */
+  hour: number;
+  timedResources: number;
+  timelinessSeconds: number;
+  timelinessMaxSeconds: number;
+  danglingReferences: number;
+}
+
 export interface QualityDay extends DayCounts {
   institution: string;
   refusalRate: number;
   topIssues: IssueCount[];
+  /** Clinical date to receipt over the day's resources that have one; null when none had. */
+  timeliness: { resources: number; meanSeconds: number; maxSeconds: number } | null;
+  /** References (FHIR base submissions) that resolved to nothing the institution had sent, at submission time. */
+  danglingReferences: number;
 }
 
 const TOP_ISSUES = 5;
@@ -90,6 +106,50 @@ export class QualityRepository {
     );
   }
 
+  async addSubmissions(manager: EntityManager, submissions: readonly SubmissionQuality[]): Promise<void> {
+    if (submissions.length === 0) return;
+    const column = <K extends keyof SubmissionQuality>(key: K) => submissions.map((submission) => submission[key]);
+    await manager.query(
+      `INSERT INTO quality_days (institution, day, timed_resources, timeliness_seconds, timeliness_max_seconds, dangling_references)
+       SELECT institution, day, sum(timed), sum(seconds), max(max_seconds), sum(dangling)
+       FROM unnest($1::text[], $2::date[], $3::int[], $4::bigint[], $5::bigint[], $6::int[]) AS s(institution, day, timed, seconds, max_seconds, dangling)
+       GROUP BY institution, day
+       ON CONFLICT (institution, day) DO UPDATE SET timed_resources = quality_days.timed_resources + EXCLUDED.timed_resources,
+         timeliness_seconds = quality_days.timeliness_seconds + EXCLUDED.timeliness_seconds,
+         timeliness_max_seconds = greatest(quality_days.timeliness_max_seconds, EXCLUDED.timeliness_max_seconds),
+         dangling_references = quality_days.dangling_references + EXCLUDED.dangling_references`,
+      [
+        column('institution'),
+        column('day'),
+        column('timedResources'),
+        column('timelinessSeconds'),
+        column('timelinessMaxSeconds'),
+        column('danglingReferences'),
+      ],
+    );
+    await manager.query(
+      `INSERT INTO quality_hours (institution, hour, submissions)
+       SELECT institution, hour, count(*) FROM unnest($1::text[], $2::timestamptz[]) AS s(institution, hour) GROUP BY institution, hour
+       ON CONFLICT (institution, hour) DO UPDATE SET submissions = quality_hours.submissions + EXCLUDED.submissions`,
+      [column('institution'), submissions.map((submission) => new Date(submission.hour))],
+    );
+  }
+
+  /** Per institution that submitted in any of `hours`: its submissions in each (0 where none), in the order given. */
+  async hourly(hours: readonly number[]): Promise<Map<string, number[]>> {
+    const rows: { institution: string; hour: Date; submissions: number }[] = await this.dataSource.query(
+      `SELECT institution, hour, submissions FROM quality_hours WHERE hour = ANY($1::timestamptz[])`,
+      [hours.map((hour) => new Date(hour))],
+    );
+    const counts = new Map<string, number[]>();
+    for (const row of rows) {
+      const known = counts.get(row.institution) ?? hours.map(() => 0);
+      known[hours.indexOf(row.hour.getTime())] = row.submissions;
+      counts.set(row.institution, known);
+    }
+    return counts;
+  }
+
   /** The institution's counts of each of `days` (a day with nothing counted is left out). */
   async days(manager: EntityManager, institution: string, days: readonly string[]): Promise<DayCounts[]> {
     const rows: DayRow[] = await manager.query(
@@ -118,8 +178,9 @@ export class QualityRepository {
 
   /** Every institution-day in [from, to] (of one institution, if named), newest first. */
   async daily(institution: string | undefined, from: string, to: string): Promise<QualityDay[]> {
-    const rows: DayRow[] = await this.dataSource.query(
-      `SELECT institution, to_char(day, 'YYYY-MM-DD') AS day, accepted, refused_submissions, refused_resources, duplicates
+    const rows: (DayRow & SubmissionRow)[] = await this.dataSource.query(
+      `SELECT institution, to_char(day, 'YYYY-MM-DD') AS day, accepted, refused_submissions, refused_resources, duplicates,
+         timed_resources, timeliness_seconds, timeliness_max_seconds, dangling_references
        FROM quality_days WHERE day BETWEEN $1::date AND $2::date AND ($3::text IS NULL OR institution = $3)
        ORDER BY day DESC, institution LIMIT 5000`,
       [from, to, institution ?? null],
@@ -132,6 +193,15 @@ export class QualityRepository {
         ...counts,
         refusalRate: refusalRate(counts),
         topIssues: await this.topIssues(this.dataSource.manager, row.institution, counts.day),
+        timeliness:
+          row.timed_resources === 0
+            ? null
+            : {
+                resources: row.timed_resources,
+                meanSeconds: Math.round(Number(row.timeliness_seconds) / row.timed_resources),
+                maxSeconds: Number(row.timeliness_max_seconds),
+              },
+        danglingReferences: row.dangling_references,
       });
     }
     return days;
@@ -145,6 +215,14 @@ interface DayRow {
   refused_submissions: number;
   refused_resources: number;
   duplicates: number;
+}
+
+/** bigint columns arrive as text. */
+interface SubmissionRow {
+  timed_resources: number;
+  timeliness_seconds: string;
+  timeliness_max_seconds: string;
+  dangling_references: number;
 }
 
 function countsOf(row: DayRow): DayCounts {

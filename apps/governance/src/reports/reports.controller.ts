@@ -8,6 +8,7 @@ import { PlatformKeys } from '@medshare/service-kit';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import type { Officer } from '../auth/officer';
 import { CurrentOfficer, OfficerGuard, OfficerRoles } from '../auth/officer.guard';
+import { CasesRepository } from '../cases/cases.repository';
 import { GovernanceError, GovernanceErrorCode } from '../http/governance-error';
 import { pageSecurityHeaders } from '../http/page-security';
 import { disclosureBundle } from './disclosure-bundle';
@@ -26,6 +27,7 @@ export class ReportsController {
     private readonly reports: ReportsRepository,
     private readonly proofs: LedgerProofs,
     private readonly alerts: AlertsRepository,
+    private readonly cases: CasesRepository,
     @Inject(PlatformKeys) private readonly keys: PlatformKeys,
   ) {}
 
@@ -121,7 +123,7 @@ export class ReportsController {
     }
   }
 
-  /** Disclosures given and received by partner and purpose, break-glass uses, alerts: as JSON, CSV or a page. */
+  /** Disclosures given and received by partner and purpose, break-glass uses and their review, cases, alerts: as JSON, CSV or a page. */
   @Get('institution')
   async institution(@CurrentOfficer() officer: Officer, @Query() query: Record<string, unknown>, @Res() response: Response): Promise<void> {
     const request = parseReportQuery(query, ['json', 'csv', 'html']);
@@ -130,19 +132,30 @@ export class ReportsController {
     if (officer.role === 'privacy-officer' && request.institution !== undefined && request.institution !== institution) {
       throw new GovernanceError(GovernanceErrorCode.Forbidden, "an officer reports on its own institution's activity only");
     }
-    const [lines, alerts] = await Promise.all([
+    const [lines, alerts, cases] = await Promise.all([
       this.reports.disclosuresInvolving(institution, request.period),
       this.alerts.counts(institution, request.period),
+      this.cases.openedAndClosed(institution, request.period),
     ]);
-    const report = institutionReport(institution, lines, alerts);
+    const reviews = await this.cases.breakGlassReviews(lines.filter((line) => line.breakGlass).map((line) => line.decisionId));
+    const report = institutionReport(institution, lines, alerts, cases, reviews);
     const flows = report.flows.map((flow) => [flow.direction, flow.partner, flow.purpose, flow.disclosures, flow.records]);
-    const breakGlass = report.breakGlass.map((use) => [use.at, use.practitioner, use.decisionId, use.holders.join(' '), use.eventId]);
+    const breakGlass = report.breakGlass.map((use) => [
+      use.at,
+      use.practitioner,
+      use.decisionId,
+      use.holders.join(' '),
+      use.eventId,
+      `${use.review}${use.escalated ? ' (escalated)' : ''}`,
+    ]);
+    const caseRows = [['opened', report.cases.opened], ...report.cases.closed.map(({ outcome, count }) => [outcome, count])];
     const alertRows = report.alerts.map((alert) => [alert.kind, alert.severity, alert.count]);
     if (request.format === 'csv') {
       const rows = [
-        ['section', 'a', 'b', 'c', 'd', 'e'],
+        ['section', 'a', 'b', 'c', 'd', 'e', 'f'],
         ...flows.map((row) => ['disclosures', ...row]),
         ...breakGlass.map((row) => ['break-glass', ...row]),
+        ...caseRows.map((row) => ['cases', ...row]),
         ...alertRows.map((row) => ['alerts', ...row]),
       ];
       send(response, 'text/csv; charset=utf-8', csv(rows), `institution-report-${institution}.csv`);
@@ -151,10 +164,11 @@ export class ReportsController {
         { heading: 'Disclosures by partner and purpose', columns: ['direction', 'partner', 'purpose', 'disclosures', 'records'], rows: flows },
         {
           heading: 'Break-glass uses by our staff',
-          intro: 'Each use is a review case in the case queue.',
-          columns: ['when (UTC)', 'practitioner', 'decision', 'records of', 'ledger event'],
+          intro: 'Each use is a review case in the case queue; its review is the case state now (closed-…: reviewed, with the outcome).',
+          columns: ['when (UTC)', 'practitioner', 'decision', 'records of', 'ledger event', 'review'],
           rows: breakGlass,
         },
+        { heading: 'Cases about our staff in the period', intro: 'Opened, and closed by outcome.', columns: ['cases', 'count'], rows: caseRows },
         { heading: 'Alerts raised about us (incl. data quality)', columns: ['kind', 'severity', 'count'], rows: alertRows },
       ]);
     } else {

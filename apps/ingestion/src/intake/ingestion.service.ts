@@ -9,13 +9,13 @@ import { LOGGER, PlatformKeys, SERVICE_CONFIG, type Logger } from '@medshare/ser
 import { Counter } from 'prom-client';
 import { InlineDataMover } from '../attachments/inline-data';
 import type { IngestionConfig } from '../config';
-import { submissionAudit } from './submission-audit';
+import { submissionAudit, timelinessOf } from './submission-audit';
 import { IdempotencyRepository, type PreparedPublication, type StoredAnswer } from '../persistence/idempotency.repository';
 import { PatientLinkRepository } from '../persistence/patient-link.repository';
 import { ResourceVersionRepository, VersionConflict } from '../persistence/resource-version.repository';
 import { parseRequests, type EntryRequest, type RefusedEntry } from '../versions/entry-requests';
 import { refusedEntriesOf, refusedResponse, responseOf, transactionRefusal, type EntryResponse } from '../versions/entry-responses';
-import { literalReferences, planVersions, type EntryOutcome, type PlannedRequest, type Refs } from '../versions/version-plan';
+import { danglingReferences, literalReferences, planVersions, type EntryOutcome, type PlannedRequest, type Refs } from '../versions/version-plan';
 import { sealSubmission, type SealedRecordReceipt } from '../sealing/record-sealer';
 import { SealingKeyRegistry } from '../sealing/sealing-key.registry';
 import { bodyHashOf, claimKeyOf } from './idempotency-key';
@@ -275,7 +275,8 @@ export class IngestionService {
     if (!settled.ok) throw settled.error;
     const owners = new Map(plan.entries.map((entry, index) => [entry.entry, settled.patients[index]]));
     const planned = parsed.requests.map((request) => ({ request, keyOwner: owners.get(request.entry) }));
-    const outcomes = fhirBase ? await this.planVersions(institution, planned, deferUnresolved) : [];
+    const receivedAt = Date.now();
+    const { outcomes, dangling } = fhirBase ? await this.planVersions(institution, planned, deferUnresolved) : { outcomes: [], dangling: undefined };
     const refusedVersions = outcomes.flatMap((outcome) => (outcome.kind === 'refused' ? [outcome] : []));
     if (refusedVersions.length > 0 && !independent) throw transactionRefusal(refusedVersions, codeOfStatus);
     // A version's record id names it (`<logical id>.<version>`, platform ids only): readers find a resource's versions by it.
@@ -334,6 +335,13 @@ export class IngestionService {
           202,
           sealed.receipts.length,
           deferUnresolved ? entries.filter((entry) => !waitsForLaterLines(entry.issues ?? [])) : entries,
+          {
+            timeliness: timelinessOf(
+              writes.flatMap((write) => (write.kind === 'write' && write.deleted ? [] : [write.resource])),
+              receivedAt,
+            ),
+            danglingReferences: dangling,
+          },
         ),
       ],
       answer: { status: 202, body: accepted },
@@ -361,7 +369,12 @@ export class IngestionService {
   }
 
   /** What each request writes: the state of every resource it targets or references is read first, then decided purely. */
-  private async planVersions(institution: string, planned: readonly PlannedRequest[], deferUnresolved: boolean): Promise<EntryOutcome[]> {
+  /** The outcomes, and how many of their references resolve to nothing the institution sent (submission-audit). */
+  private async planVersions(
+    institution: string,
+    planned: readonly PlannedRequest[],
+    deferUnresolved: boolean,
+  ): Promise<{ outcomes: EntryOutcome[]; dangling: number }> {
     const refs = this.refsOf(institution);
     const requests = planned.map(({ request }) => request);
     const named = [
@@ -385,7 +398,8 @@ export class IngestionService {
         .update(canonicalBytes({ ...content, meta: kept }))
         .digest('hex');
     };
-    return planVersions(planned, known, refs, { now: new Date().toISOString(), newId: newEventId, hash, deferUnresolved });
+    const outcomes = planVersions(planned, known, refs, { now: new Date().toISOString(), newId: newEventId, hash, deferUnresolved });
+    return { outcomes, dangling: danglingReferences(outcomes, known) };
   }
 
   /** Client ids and identifiers as keyed pseudonyms in the institution's local domain, per resource type. */

@@ -2,7 +2,7 @@
 import type { FhirResource } from '@medshare/fhir';
 import { waitsForLaterLines } from '../intake/ingestion-error';
 import { parseRequests } from './entry-requests';
-import { literalReferences, planVersions, type EntryOutcome, type KnownResources, type StoredResource } from './version-plan';
+import { danglingReferences, literalReferences, planVersions, type EntryOutcome, type KnownResources, type StoredResource } from './version-plan';
 
 const refs = {
   clientRef: (type: string, id: string) => `c:${type}/${id}`,
@@ -228,5 +228,42 @@ describe('parseRequests', () => {
     expect(requests).toEqual([]);
     expect(refused.map((refusal) => refusal.status)).toEqual([status]);
     expect(JSON.stringify(refused)).not.toContain('dr-');
+  });
+});
+
+describe('danglingReferences', () => {
+  const observation = (...references: string[]): FhirResource => ({
+    resourceType: 'Observation',
+    status: 'final',
+    code: { text: 'x' },
+    performer: references.map((reference) => ({ reference })),
+  });
+  const knownPatient: KnownResources = {
+    ...none,
+    byClientRef: new Map([['c:Patient/pt-1', { ...stored(1), resourceType: 'Patient', logicalId: 'P-9' }]]),
+  };
+  const post = (resource: FhirResource, fullUrl?: string) => ({
+    ...(fullUrl && { fullUrl }),
+    resource,
+    request: { method: 'POST', url: resource.resourceType },
+  });
+
+  it.each<[string, FhirResource, KnownResources, number]>([
+    [
+      'a reference to an entry of the same submission (urn:uuid) resolves',
+      transaction(post(encounter), post(practitioner, 'urn:uuid:11111111-1111-4111-8111-111111111111')),
+      knownPatient,
+      0,
+    ],
+    ['a reference to a resource sent earlier (client id) resolves', transaction(post(observation('Patient/pt-1'))), knownPatient, 0],
+    ['absolute URLs and contained references are not counted', transaction(post(observation('https://elsewhere.example/fhir/Patient/1', '#p1'))), none, 0],
+    ['a client id never sent dangles', transaction(post(encounter), post(practitioner, 'urn:uuid:11111111-1111-4111-8111-111111111111')), none, 1],
+    ['a urn:uuid that names no entry dangles', transaction(post(observation('urn:uuid:33333333-3333-4333-8333-333333333333'))), none, 1],
+    ['each dangling reference counts', transaction(post(observation('Patient/never', 'Practitioner/never', 'Patient/pt-1'))), knownPatient, 2],
+  ])('%s', (_, bundle, known, expected) => {
+    const { requests } = parseRequests(bundle);
+    const outcomes = plan(bundle, known);
+    expect(requests.length).toBe(outcomes.length);
+    expect(danglingReferences(outcomes, known)).toBe(expected);
   });
 });

@@ -199,6 +199,27 @@ export function literalReferences(resources: readonly FhirResource[]): { resourc
   return [...found.values()];
 }
 
+/**
+ * How many references of the written resources resolve to nothing the institution sent: after renaming, a relative
+ * `Type/id` that is neither a resource of this submission nor one sent before (`known`), or a `urn:uuid:`/`urn:oid:`
+ * that names no entry. Absolute URLs and `#contained` references point elsewhere and are not counted.
+ */
+export function danglingReferences(outcomes: readonly EntryOutcome[], known: KnownResources): number {
+  const sent = new Set<string>();
+  for (const resource of [...known.byClientRef.values(), ...known.byLogicalId.values(), ...known.byIdentifierRef.values()])
+    sent.add(`${resource.resourceType}/${resource.logicalId}`);
+  for (const outcome of outcomes) if (outcome.kind !== 'refused') sent.add(`${outcome.resourceType}/${outcome.logicalId}`);
+  let dangling = 0;
+  for (const outcome of outcomes) {
+    if (outcome.kind !== 'write' || outcome.deleted) continue;
+    forEachReference(outcome.resource, (reference) => {
+      if ((LITERAL.test(reference) && !sent.has(reference)) || /^urn:(uuid|oid):/.test(reference)) dangling += 1;
+      return reference;
+    });
+  }
+  return dangling;
+}
+
 /** Old reference → `Type/logicalId`: fullUrls and `Type/<client id>` of this submission's entries, then earlier submissions'. */
 function referenceRenames(
   planned: readonly PlannedRequest[],

@@ -17,6 +17,11 @@ export const auditSubmissionV1 = z.strictObject({
   accepted: count,
   refused: count,
   issues: z.array(z.strictObject({ code: z.string().min(1).max(64), count: z.number().int().min(1) })).max(100),
+  // Added compatibly to v1 (2026-12, data quality in governance: docs/governance.md); numbers only, no dates or ids.
+  /** Seconds from each written resource's clinical date to receipt (a clinical date after receipt counts 0); resources without one are not counted. */
+  timeliness: z.strictObject({ resources: count, sumSeconds: count, maxSeconds: count }).optional(),
+  /** References of the written resources that resolve to nothing the institution sent, before or in this submission (FHIR base only). */
+  danglingReferences: count.optional(),
 });
 
 /** One access decision (permit or deny) of a requester's practitioner. */

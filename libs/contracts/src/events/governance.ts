@@ -30,6 +30,7 @@ export const governanceAlertV1 = z.strictObject({
     'data-quality-rate',
     'dead-letters',
     'outage',
+    'volume-drop',
   ]),
   severity: z.enum(['info', 'warning', 'critical']),
   summary: z.string().min(1).max(1000),

@@ -257,12 +257,18 @@ export const governanceApi: HttpApi = {
     {
       method: 'get',
       path: '/v1/summary',
-      summary: 'alert counts and what was consumed',
+      summary: 'alert counts, what was consumed, and dead letters per topic (platform-wide)',
       auth: OFFICER,
       answers: {
         200: {
           description: 'the summary',
-          content: { 'application/json': z.looseObject({ alerts: jsonObject, consumed: jsonObject }) },
+          content: {
+            'application/json': z.looseObject({
+              alerts: jsonObject,
+              consumed: jsonObject,
+              deadLetters: z.array(z.strictObject({ topic: z.string(), total: z.number(), lastDay: z.number(), lastAt: z.string() })),
+            }),
+          },
         },
         ...refusals,
       },

@@ -1,0 +1,76 @@
+// Counts the dead-letter topic per refused topic and window in PostgreSQL, exactly once (a group of its own,
+// `<KAFKA_GROUP_ID>-dead-letters`, from the beginning, offsets applied in the counts' transaction), and raises
+// `dead-letters` through the outbox when a window holds more than DEAD_LETTER_THRESHOLD. Reads only the `dlq.*`
+// headers: a dead letter's value is the refused message, which governance has no business reading.
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { deadLetterTopic, envelope, topics } from '@medshare/contracts';
+import { ConsumerHost, EventPublisher, type RawMessage } from '@medshare/messaging';
+import { DATA_SOURCE, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { GOVERNANCE_SOURCE } from '../alerts/alert-events';
+import { AlertsRepository } from '../alerts/alerts.repository';
+import type { GovernanceConfig } from '../config';
+import { applyOnce } from '../consumption/applied-offsets';
+import { GovernanceConsumer } from '../consumption/governance.consumer';
+import { alertsRaised } from '../governance.metrics';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { assessDeadLetters, deadLetterFact, type DeadLetterFinding, type DeadLetterLimits } from './dead-letters';
+import { DeadLettersRepository } from './dead-letters.repository';
+
+@Injectable()
+export class DeadLetterMonitor implements OnApplicationBootstrap {
+  private readonly limits: DeadLetterLimits;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly consumers: ConsumerHost,
+    private readonly publisher: EventPublisher,
+    private readonly deadLetters: DeadLettersRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly alerts: AlertsRepository,
+    private readonly governance: GovernanceConsumer,
+  ) {
+    this.limits = { windowMs: config.DEAD_LETTER_WINDOW_MS, threshold: config.DEAD_LETTER_THRESHOLD };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Alerts already on the topic must be in the table first, so a rebuild raises none again.
+    await this.governance.stateCaughtUp;
+    await this.consumers.consume('dead-letters', {
+      groupId: `${this.config.KAFKA_GROUP_ID}-dead-letters`,
+      topics: [deadLetterTopic],
+      fromBeginning: true,
+      handle: { raw: (messages) => this.handle(messages) },
+    });
+  }
+
+  async handle(messages: readonly RawMessage[]): Promise<void> {
+    const claimed = await applyOnce(this.dataSource, 'dead-letters', messages, async (manager, fresh) => {
+      const windows = await this.deadLetters.add(manager, fresh.map(deadLetterFact), this.limits.windowMs);
+      const findings = windows
+        .map(({ topic, windowStart, count, lastAt }) => assessDeadLetters(topic, windowStart, count, lastAt, this.limits))
+        .filter((finding): finding is DeadLetterFinding => finding !== undefined);
+      const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
+      return this.outbox.publishLater(
+        topics.governanceAlerts,
+        findings
+          .filter((finding) => !known.has(finding.alertId))
+          .map(({ alertId, summary, details, at }) => ({
+            id: alertId,
+            event: envelope(
+              'governance.alert.v1',
+              GOVERNANCE_SOURCE,
+              { alertId, kind: 'dead-letters', severity: 'warning', summary, details },
+              { time: new Date(at) },
+            ),
+          })),
+        manager,
+      );
+    });
+    await this.outbox.publishPending(this.publisher);
+    for (const { event } of claimed ?? []) alertsRaised.inc({ kind: event.data.kind });
+    if (claimed && claimed.length > 0) this.log.warn({ alerts: claimed.map(({ id }) => id) }, 'dead-letters alerts raised');
+  }
+}
