@@ -7,6 +7,7 @@ import { createKafka, EventPublisher } from '../../libs/messaging/src';
 import { DEV_OPERATOR_TOKEN } from '../../libs/service-kit/src';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
+import { startGovernanceSideGroupsAtEnd } from '../support/governance-groups';
 import { startService, type RunningService } from '../support/service-processes';
 
 const run = randomUUID().slice(0, 8);
@@ -47,6 +48,10 @@ describe('governance service', () => {
   let publisher: EventPublisher;
 
   beforeAll(async () => {
+    // The analysts' audit projection and the dead-letter counts are not what this test is about: on the shared broker
+    // a fresh group would first replay the day's history of every run (governance was not ready within 60 s so).
+    const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: `governance-e2e-groups-${run}` });
+    await startGovernanceSideGroupsAtEnd(kafka, `governance-e2e-${run}`);
     governance = await startService('governance', {
       port: 4410,
       instance: `governance-e2e-${run}`,
