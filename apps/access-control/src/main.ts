@@ -1,3 +1,4 @@
+import './instrumentation';
 // Starts the access-control service: consent and grant intake, access decisions and the read path.
 import { accessControlApi } from '@medshare/contracts';
 import { bootstrapService, installJsonBodies } from '@medshare/service-kit';

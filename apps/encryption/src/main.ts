@@ -1,3 +1,4 @@
+import './instrumentation';
 import { encryptionApi } from '@medshare/contracts';
 import { bootstrapService, installJsonBodies } from '@medshare/service-kit';
 import { EncryptionModule } from './app.module';

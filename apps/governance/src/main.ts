@@ -1,3 +1,4 @@
+import './instrumentation';
 import { governanceApi } from '@medshare/contracts';
 import { bootstrapService, installJsonBodies } from '@medshare/service-kit';
 import { GovernanceModule } from './app.module';

@@ -1,3 +1,4 @@
+import './instrumentation';
 import { ingestionApi } from '@medshare/contracts';
 import { bootstrapService } from '@medshare/service-kit';
 import { IngestionModule } from './app.module';

@@ -1,3 +1,4 @@
+import './instrumentation';
 import { ledgerApi } from '@medshare/contracts';
 import { bootstrapService } from '@medshare/service-kit';
 import { LedgerModule } from './app.module';

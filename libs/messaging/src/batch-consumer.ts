@@ -1,14 +1,17 @@
 // Consumes topics in batches: parse and validate every message, dead-letter the bad ones with their
 // reason, hand the rest to the handler, and commit offsets only after the handler succeeded (with its
 // emitted events in the same Kafka transaction when the consumer is transactional).
+import { context } from '@opentelemetry/api';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { deadLetterTopic, parseEvent, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { BatchTransactions, PartitionTakenOverError, type TransactionOutput } from './batch-transactions';
 import { ConsumerLag } from './consumer-lag';
 import { deadLetterMessage, type DeadLetter } from './dead-letter';
-import { toMessage, type EventPublisher } from './event-publisher';
+import { sendTraced, type EventPublisher } from './event-publisher';
 import type { KafkaLog } from './kafka';
+import { withCorrelationOf } from './log-context';
 import { messagingMetrics } from './metrics';
+import { messageTracingOn, startConsumeSpans } from './tracing';
 
 export interface ConsumedEvent {
   event: MedshareEvent;
@@ -167,19 +170,49 @@ export class BatchConsumer {
     await this.admin.disconnect();
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
-    const { groupId, log } = this.options;
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
     const started = process.hrtime.bigint();
+    const { batch } = payload;
     const { topic, partition } = batch;
     const fresh = this.transactions ? await this.transactions.unprocessed(topic, partition, batch.messages) : batch.messages;
     const valid: ConsumedEvent[] = [];
     const invalid: DeadLetter[] = [];
-    const { handle } = this.options;
-    for (const message of typeof handle === 'function' ? fresh : []) {
+    const validMessages: KafkaMessage[] = [];
+    // A raw handler (the dead-letter topic) gets every message unparsed.
+    for (const message of typeof this.options.handle === 'function' ? fresh : []) {
       const parsed = parseEvent(message.value, topic);
-      if (parsed.ok) valid.push({ event: parsed.event, topic, partition, offset: message.offset });
-      else invalid.push({ message, topic, partition, reason: parsed.reason });
+      if (parsed.ok) {
+        valid.push({ event: parsed.event, topic, partition, offset: message.offset });
+        validMessages.push(message);
+      } else invalid.push({ message, topic, partition, reason: parsed.reason });
     }
+    // The handler, and everything it publishes, runs in its events' trace and under their correlation id (logs).
+    const handle = () => withCorrelationOf(valid, () => this.handleBatch(payload, started, fresh, valid, invalid));
+    if (valid.length === 0 || !messageTracingOn()) return handle();
+    const spans = startConsumeSpans(
+      topic,
+      partition,
+      this.options.groupId,
+      valid.map(({ event }, index) => ({ event, message: validMessages[index] })),
+    );
+    try {
+      await context.with(spans.context, handle);
+    } catch (error) {
+      spans.end(error);
+      throw error;
+    }
+    spans.end();
+  }
+
+  private async handleBatch(
+    { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
+    started: bigint,
+    fresh: KafkaMessage[],
+    valid: ConsumedEvent[],
+    invalid: DeadLetter[],
+  ): Promise<void> {
+    const { groupId, log } = this.options;
+    const { topic, partition } = batch;
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
 
     const maxAttempts = this.options.maxAttempts ?? 5;
@@ -187,7 +220,7 @@ export class BatchConsumer {
     for (let attempt = 1; outcome === undefined; attempt += 1) {
       try {
         outcome = await this.attempt({ topic, partition }, fresh, valid, invalid, heartbeat);
-        if (this.transactions && fresh.length > 0) await this.transactions.commit(topic, partition, fresh[0].offset, next, outputsOf(groupId, outcome));
+        if (this.transactions && fresh.length > 0) await this.commitTransaction(topic, partition, fresh[0].offset, next, outcome);
       } catch (error) {
         if (error instanceof PartitionTakenOverError) {
           // Another member committed part of this batch: read on from where it stopped.
@@ -227,6 +260,26 @@ export class BatchConsumer {
     messagingMetrics.batchSeconds.observe({ group: groupId }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
+  /**
+   * The batch's emitted events, dead letters and offsets in one Kafka transaction. Each topic's events are sent under
+   * their PRODUCER spans (sendTraced), nested one topic inside the next so that every span ends with the commit.
+   */
+  private commitTransaction(topic: string, partition: number, first: string, next: string, { emitted, deadLetters }: BatchOutcome): Promise<void> {
+    const transactions = this.transactions as BatchTransactions;
+    const outputs: TransactionOutput[] = [];
+    if (deadLetters.length > 0)
+      outputs.push({ topic: deadLetterTopic.name, messages: deadLetters.map((dead) => deadLetterMessage(this.options.groupId, dead)) });
+    const withOutputsFrom = (index: number): Promise<void> => {
+      if (index === emitted.length) return transactions.commit(topic, partition, first, next, outputs);
+      const { topic: output, events } = emitted[index];
+      return sendTraced(output, events, async (messages) => {
+        outputs.push({ topic: output.name, messages });
+        await withOutputsFrom(index + 1);
+      });
+    };
+    return withOutputsFrom(0);
+  }
+
   /** One run of the handler: what it emitted and what it refused (plus the unparseable messages). */
   private async attempt(
     from: { topic: string; partition: number },
@@ -261,12 +314,6 @@ export class BatchConsumer {
 interface BatchOutcome {
   emitted: { topic: TopicSpec; events: MedshareEvent[] }[];
   deadLetters: DeadLetter[];
-}
-
-function outputsOf(groupId: string, { emitted, deadLetters }: BatchOutcome): TransactionOutput[] {
-  const outputs: TransactionOutput[] = emitted.map(({ topic, events }) => ({ topic: topic.name, messages: events.map((event) => toMessage(topic, event)) }));
-  if (deadLetters.length > 0) outputs.push({ topic: deadLetterTopic.name, messages: deadLetters.map((dead) => deadLetterMessage(groupId, dead)) });
-  return outputs;
 }
 
 const membershipErrors = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);

@@ -3,6 +3,7 @@ import type { Kafka, Message } from 'kafkajs';
 import { canonicalJson, validateEvent, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { messagingMetrics } from './metrics';
 import { PartitionedProducer } from './partitioned-producer';
+import { startPublishSpans, type PublishSpans } from './tracing';
 
 export class InvalidEventError extends Error {}
 
@@ -36,8 +37,7 @@ export class EventPublisher {
   /** Takes only the event types the topic's registry entry allows: the wrong topic is a compile error. */
   async publish<TTopic extends TopicSpec>(topic: TTopic, events: readonly EventOn<TTopic>[], options: PublishOptions = {}): Promise<void> {
     if (events.length === 0) return;
-    const messages = events.map((event) => toMessage(topic, event));
-    await withDeadline(this.producer.send(topic.name, messages), options.deadlineMs, topic.name);
+    await sendTraced(topic, events, (messages) => withDeadline(this.producer.send(topic.name, messages), options.deadlineMs, topic.name));
     messagingMetrics.published.inc({ topic: topic.name }, events.length);
   }
 
@@ -69,7 +69,27 @@ async function withDeadline(sending: Promise<void>, deadlineMs: number | undefin
   }
 }
 
-export function toMessage<TTopic extends TopicSpec>(topic: TTopic, event: EventOn<TTopic>): Message {
+/**
+ * Sends `events` as messages under their PRODUCER spans (tracing.ts), each message carrying its span's trace
+ * context; the spans end when `send` settles.
+ */
+export async function sendTraced<TTopic extends TopicSpec>(
+  topic: TTopic,
+  events: readonly EventOn<TTopic>[],
+  send: (messages: Message[]) => Promise<void>,
+): Promise<void> {
+  const spans: PublishSpans = startPublishSpans(topic.name, events);
+  try {
+    await send(events.map((event, index) => toMessage(topic, event, spans.headers(index))));
+  } catch (error) {
+    spans.end(error);
+    throw error;
+  }
+  spans.end();
+}
+
+/** `trace`: the `traceparent`/`tracestate` headers of the message's PRODUCER span, when tracing is on. */
+export function toMessage<TTopic extends TopicSpec>(topic: TTopic, event: EventOn<TTopic>, trace?: Record<string, string>): Message {
   // Producers validate too: a bug must fail here, not poison every consumer downstream.
   const checked = validateEvent(event, topic.name);
   if (!checked.ok) throw new InvalidEventError(`refusing to publish: ${checked.reason}`);
@@ -77,7 +97,7 @@ export function toMessage<TTopic extends TopicSpec>(topic: TTopic, event: EventO
     key: keyOf(topic, event),
     // Canonical JSON of what was validated: the ledger then keeps these bytes as the leaf instead of rebuilding them.
     value: canonicalJson(checked.event),
-    headers: { ce_type: event.type, ce_id: event.id, ce_specversion: '1.0', 'content-type': 'application/cloudevents+json' },
+    headers: { ce_type: event.type, ce_id: event.id, ce_specversion: '1.0', 'content-type': 'application/cloudevents+json', ...trace },
   };
 }
 

@@ -35,6 +35,16 @@ export const messagingMetrics = {
         labelNames: ['group', 'topic', 'partition'],
       }),
   ),
+  roundTrip: once(
+    'medshare_request_round_trip_seconds',
+    () =>
+      new Histogram({
+        name: 'medshare_request_round_trip_seconds',
+        help: 'Request/reply over Kafka, from sending the request to its reply (or timeout): access control decrypting a read, ingestion fetching a file key',
+        labelNames: ['topic', 'outcome'],
+        buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      }),
+  ),
   batchSeconds: once(
     'medshare_batch_handler_seconds',
     () =>

@@ -7,6 +7,9 @@ import { envelope, type EventData, type EventOf, type EventType, type MedshareEv
 import { BatchConsumer, type ConsumedEvent } from './batch-consumer';
 import type { EventPublisher } from './event-publisher';
 import type { KafkaLog } from './kafka';
+import { withCorrelationOf } from './log-context';
+import { messagingMetrics } from './metrics';
+import { inEventContext } from './tracing';
 
 export class RequestTimeoutError extends Error {}
 
@@ -63,9 +66,12 @@ export class RequestReplyClient {
       }, timeoutMs);
       this.pending.set(request.id, { resolve, reject, timer, ...(options.from !== undefined && { from: options.from }) });
     });
+    const started = process.hrtime.bigint();
+    const observe = (outcome: 'reply' | 'timeout' | 'failed') =>
+      messagingMetrics.roundTrip.observe({ topic: this.topics.requests.name, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
     const settled = reply.then(
-      () => undefined,
-      () => undefined,
+      () => observe('reply'),
+      (error: unknown) => observe(error instanceof RequestTimeoutError ? 'timeout' : 'failed'),
     );
     this.inFlight.add(settled);
     void settled.then(() => this.inFlight.delete(settled));
@@ -126,7 +132,8 @@ export function serveRequests<TRequest extends EventType, TReply extends EventTy
       const replies: MedshareEvent[] = [];
       for (const { event } of events) {
         if (event.type !== options.requestType) continue;
-        const data = await options.handle(event as unknown as EventOf<TRequest>);
+        // Each request in its own trace and correlation id, even when a batch brought several.
+        const data = await inEventContext(event.id, () => withCorrelationOf([{ event }], () => options.handle(event as unknown as EventOf<TRequest>)));
         replies.push(envelope(options.replyType, options.source, data, { subject: event.subject, cause: event }));
       }
       await publisher.publish(options.replies, replies);

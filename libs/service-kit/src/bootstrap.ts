@@ -12,6 +12,7 @@ import { BoundedExpressAdapter, HttpDrain } from './http-server';
 import { httpTelemetry } from './http-telemetry';
 import { httpsCredentials, type HttpsCredentials } from './https';
 import { createLogger, NestPinoLogger, type Logger } from './logger';
+import { stopTracing } from './tracing';
 
 /** What bootstrapping reads of a service's configuration (every service schema extends the base one). */
 type BootConfig = Pick<
@@ -25,6 +26,7 @@ type BootConfig = Pick<
   | 'HTTP_KEEP_ALIVE_TIMEOUT_MS'
   | 'HTTPS_CERT_FILE'
   | 'HTTPS_KEY_FILE'
+  | 'INSTANCE_ID'
 > & { PORT: number };
 
 export interface ServiceDefinition<TConfig extends BootConfig> {
@@ -53,7 +55,7 @@ export async function bootstrapService<TConfig extends BootConfig>(definition: S
     }
     throw error;
   }
-  const logger = createLogger(definition.service, config.LOG_LEVEL);
+  const logger = createLogger(definition.service, config.LOG_LEVEL, { instance: config.INSTANCE_ID });
   try {
     const module = definition.createModule(config, logger);
     const adapter = new BoundedExpressAdapter(
@@ -105,6 +107,7 @@ function closeOnSignals(app: INestApplication, http: HttpDrain, logger: Logger, 
       if (drained) logger.info({}, 'http requests drained');
       else logger.warn({ requestsCutOff: http.requestsInFlight }, 'http requests still in flight at the drain deadline were cut off');
       await app.close();
+      await stopTracing();
       logger.info({}, 'stopped');
       process.exit(0);
     } catch (error) {

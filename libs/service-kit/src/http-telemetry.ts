@@ -17,7 +17,7 @@ export const httpRequestDuration: Histogram<'method' | 'route' | 'status'> =
   });
 
 /** Probes hit every few seconds: measured, but logged only at debug. */
-const PROBES = new Set(['/health/live', '/health/ready', '/metrics']);
+export const PROBES = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /** The template Express matched (mount path + route path), else `unmatched`. */
 export function routeTemplate(request: Request): string {

@@ -11,5 +11,6 @@ export * from './https';
 export * from './logger';
 export * from './platform.module';
 export * from './platform-keys';
+export * from './pg-pool-metrics';
 export * from './object-store';
 export * from './json-bodies';

@@ -17,6 +17,7 @@ import { openDatabase, type DatabaseOptions } from './database';
 import { HealthController, MetricsController, Readiness } from './health';
 import { HEARTBEAT_OPTIONS, Heartbeats, type HeartbeatOptions } from './heartbeats';
 import type { Logger } from './logger';
+import { observePgPool, typeormPool } from './pg-pool-metrics';
 import { PlatformKeys } from './platform-keys';
 
 export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
@@ -104,6 +105,13 @@ class DatabaseLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnAp
   }
 }
 
+/** The service's own database, its pool reported as `state` (pg-pool-metrics.ts). */
+async function openStateDatabase(options: DatabaseOptions): Promise<DataSource> {
+  const dataSource = await openDatabase(options);
+  observePgPool('state', typeormPool(dataSource));
+  return dataSource;
+}
+
 @Global()
 @Module({})
 export class PlatformModule {
@@ -127,7 +135,7 @@ export class PlatformModule {
           useFactory: (publisher: EventPublisher) => new ConsumerHost(kafka, publisher, options.logger, options.config.KAFKA_SESSION_TIMEOUT_MS),
           inject: [EventPublisher],
         },
-        { provide: DATA_SOURCE, useFactory: () => openDatabase({ url: options.config.DATABASE_URL, ...options.database }) },
+        { provide: DATA_SOURCE, useFactory: () => openStateDatabase({ url: options.config.DATABASE_URL, ...options.database }) },
         ...(options.keys ? [{ provide: PlatformKeys, useValue: options.keys }] : []),
         Readiness,
         KafkaLifecycle,

@@ -5,7 +5,7 @@ import { Client, Pool, type PoolClient, type QueryConfig } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { openDatabase } from '@medshare/service-kit';
+import { observePgPool, openDatabase } from '@medshare/service-kit';
 import { SerialQueue } from '../writer/serial-queue';
 import type { BlockRecord, EventRow, SealedBlock } from '../block/sealed-block';
 import type { OffsetCursor } from '../block/offset-cursor';
@@ -154,6 +154,7 @@ export class Replica extends ReplicaReader implements ChainReplica {
     this.pool = pool;
     const parsed = new URL(url);
     this.name = `replica-${index + 1}`;
+    observePgPool(this.name, pool);
     this.address = `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
     // A replica going away must not crash the process: idle clients report it here.
     this.pool.on('error', () => undefined);

@@ -7,7 +7,7 @@ import type { ChainReplica } from '../replica/replica-set';
 import type { BlockAnnouncer } from './block-announcer';
 import type { QuorumCommit } from './quorum-commit';
 import type { ReplicaSync } from './replica-sync';
-import { MAX_BLOCKS_PER_COMMIT, type AuditedTopicReader, type WaitingLeaf } from './topic-reader';
+import { endSpansOfBlock, MAX_BLOCKS_PER_COMMIT, type AuditedTopicReader, type WaitingLeaf } from './topic-reader';
 
 export class BlockCommitter<R extends ChainReplica> {
   constructor(
@@ -41,6 +41,7 @@ export class BlockCommitter<R extends ChainReplica> {
         ledgerMetrics.blocksCommitted.inc();
         ledgerMetrics.eventsCommitted.inc(block.events.length);
         ledgerMetrics.headHeight.set(block.header.height);
+        endSpansOfBlock(block.header.height, waiting);
         announcer.announce(block, waiting, (offsets) => reader.commitOffsets(offsets));
       }
     }

@@ -2,8 +2,10 @@
 // turns each message into a leaf and feeds the block cutter; asks for a cut when a block is due, and
 // waits (back-pressure) while MAX_BLOCKS_PER_COMMIT blocks' worth of events wait.
 import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { auditedTopics } from '@medshare/contracts';
+import { messageTracingOn, startConsumeSpan } from '@medshare/messaging';
 import { BlockCutter } from '../block/block-cutter';
 import type { BlockHeader } from '../block/block-header';
 import { leafOf } from '../block/leaf';
@@ -19,6 +21,15 @@ export const MAX_BLOCKS_PER_COMMIT = 4;
 export interface WaitingLeaf extends PendingLeaf {
   /** Set for a message that failed to parse: it goes to the dead-letter topic once its block commits. */
   deadLetter?: { reason: string; message: KafkaMessage };
+  /** Tracing on: the message's consume span, ended when its block commits (`endSpansOfBlock`). */
+  span?: Span;
+}
+
+/** The span attribute that names the block an event was committed in. */
+export const BLOCK_HEIGHT_ATTRIBUTE = 'medshare.ledger.block.height';
+
+export function endSpansOfBlock(height: number, waiting: readonly WaitingLeaf[]): void {
+  for (const { span } of waiting) span?.setAttribute(BLOCK_HEIGHT_ATTRIBUTE, height).end();
 }
 
 export interface TopicReaderOptions {
@@ -138,6 +149,7 @@ export class AuditedTopicReader {
     // Kafka offsets are safe integers in practice; numbers here, strings in the chain.
     const expectedText = this.readPositions[key];
     const expected = expectedText === undefined ? -1 : Number(expectedText);
+    const traced = messageTracingOn();
     let last: string | undefined;
     for (const message of messages) {
       if (!isCurrent() || !isRunning() || isStale()) break;
@@ -148,6 +160,7 @@ export class AuditedTopicReader {
       const { leaf, deadLetterReason } = leafOf({ topic, partition, offset, value });
       const waiting: WaitingLeaf = { topic, partition, offset, leaf };
       if (deadLetterReason !== undefined) waiting.deadLetter = { reason: deadLetterReason, message };
+      if (traced) waiting.span = startConsumeSpan(topic, partition, message, this.options.groupId);
       const now = Date.now();
       this.cutter.add(waiting, now);
       // Parsing the next blocks overlaps the replicas writing these; with MAX_BLOCKS_PER_COMMIT blocks waiting, reading waits.
