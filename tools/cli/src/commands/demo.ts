@@ -6,6 +6,7 @@ import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { bundlesForLoad, INSTITUTIONS, NATIONAL_ID_SYSTEM } from '@medshare/synthetic';
 import { parseFlags, type CommandIo } from '../io';
 import { DemoSharing, type SharingCounts } from './demo-sharing';
+import { DEV_OPERATOR_TOKEN } from './keys';
 import { servicePorts } from './status';
 
 const usage = 'usage: medshare demo [--rate BUNDLES_PER_SECOND] [--duration SECONDS] [--resources PER_BUNDLE] [--seed SEED]';
@@ -87,7 +88,8 @@ function nationalIdOf(bundle: Record<string, unknown>): string | undefined {
 
 async function report(io: CommandIo, counts: Record<string, number>, sharing: SharingCounts): Promise<void> {
   const head = await getJson<{ treeSize?: number; height?: number }>(`${servicePorts.ledger}/v1/blocks/head`);
-  const summary = await getJson<{ alerts?: { total?: number } }>(`${servicePorts.governance}/v1/summary`);
+  // Governance answers only authenticated callers: the demo reads the summary as the platform operator.
+  const summary = await getJson<{ alerts?: { total?: number } }>(`${servicePorts.governance}/v1/summary`, process.env.OPERATOR_TOKEN ?? DEV_OPERATOR_TOKEN);
   io.out(
     `demo: bundles sent ${counts.sent}, accepted ${counts.accepted}, rejected ${counts.rejected}, failed ${counts.failed}` +
       ` | consents ${sharing.consents}, reads permitted ${sharing.permitted}, denied ${sharing.denied}, break-glass ${sharing.breakGlass}` +
@@ -95,9 +97,9 @@ async function report(io: CommandIo, counts: Record<string, number>, sharing: Sh
   );
 }
 
-async function getJson<T>(url: string): Promise<T | undefined> {
+async function getJson<T>(url: string, bearer?: string): Promise<T | undefined> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000), headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
     return response.ok ? ((await response.json()) as T) : undefined;
   } catch {
     return undefined;

@@ -12,8 +12,8 @@ const usage = [
   'environment: ENCRYPTION_URL (default http://127.0.0.1:3002), OPERATOR_TOKEN (dev default when unset)',
 ].join('\n');
 
-// Same public dev default as the encryption service; production services refuse to start without OPERATOR_TOKEN.
-const DEV_OPERATOR_TOKEN = 'medshare-dev-operator-token-not-secret';
+// Same public dev default as the services; production services refuse to start without OPERATOR_TOKEN.
+export const DEV_OPERATOR_TOKEN = 'medshare-dev-operator-token-not-secret';
 
 interface Call {
   method: 'GET' | 'POST';
