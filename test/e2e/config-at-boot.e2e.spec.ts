@@ -2,12 +2,15 @@
 // required by each service's schema, PEM and JSON are parsed there, and nothing reaches Kafka or PostgreSQL
 // first. Each case is a real process start from dist/.
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { selfSignedCertificate } from '../support/certificates';
-import type { ServiceName } from '../support/service-processes';
+import { closeAll } from '../support/cleanup';
+import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
+import { freePorts } from '../support/ports';
+import { httpsStatus, startService, type ServiceName } from '../support/service-processes';
 
 const pem = (kind: 'private' | 'public', algorithm: 'ed25519' | 'x25519' = 'ed25519') => {
   const { privateKey, publicKey } = algorithm === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('x25519');
@@ -123,5 +126,53 @@ describe('configuration validated at boot', () => {
       expect(`${result.stdout}${result.stderr}`).toMatch(/service failed to start|ECONNREFUSED|connect/i);
     },
     60_000,
+  );
+});
+
+// Issue 12: in the production profile each service, running against the real servers, answers HTTPS only, TLS 1.3.
+describe('the production profile against the real servers', () => {
+  const run = randomBytes(4).toString('hex');
+  const { stateServer, ledgerServers, kafkaBrokers } = testEndpoints();
+  const served = selfSignedCertificate(tlsDir, 'served', '/CN=127.0.0.1', ['subjectAltName=IP:127.0.0.1']);
+  const ca = readFileSync(served.cert, 'utf8');
+  const databases: [server: string, database: string][] = [];
+  afterAll(() =>
+    closeAll(
+      databases.map(
+        ([server, database]) =>
+          () =>
+            dropDatabase(server, database),
+      ),
+    ),
+  );
+
+  it.each(Object.keys(production) as (keyof typeof production)[])(
+    '%s answers over TLS 1.3 only: not TLS 1.2, not plain HTTP',
+    async (name) => {
+      const [port] = await freePorts(4900, 5000, 1);
+      const database = `${name.replace('-', '_')}_https${run}`;
+      databases.push([stateServer, database]);
+      const env: Record<string, string> = {
+        ...production[name],
+        HTTPS_CERT_FILE: served.cert,
+        HTTPS_KEY_FILE: served.key,
+        KAFKA_BROKERS: kafkaBrokers.join(','),
+        KAFKA_GROUP_ID: `${name}-https${run}`,
+        DATABASE_URL: databaseUrl(stateServer, database),
+      };
+      if (name === 'ledger') {
+        env.LEDGER_REPLICA_URLS = ledgerServers.map((server) => databaseUrl(server, `ledger_https${run}`)).join(',');
+        databases.push(...ledgerServers.map((server): [string, string] => [server, `ledger_https${run}`]));
+      }
+      const service = await startService(name, { port, env, instance: `${name}-https${run}`, httpsCa: ca, readyTimeoutMs: 120_000 });
+      try {
+        expect(await httpsStatus(`https://127.0.0.1:${port}/health/live`, ca)).toBe(200);
+        await expect(httpsStatus(`https://127.0.0.1:${port}/health/live`, ca, { maxVersion: 'TLSv1.2' })).rejects.toThrow();
+        await expect(fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
+      } finally {
+        await service.stop();
+      }
+    },
+    180_000,
   );
 });

@@ -2,6 +2,7 @@
 // demo: each with its own environment, logs captured to a file, readiness awaited, SIGTERM to stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { eventually } from './eventually';
 
@@ -38,6 +39,8 @@ export interface StartOptions {
   nodeArgs?: readonly string[];
   /** Another build's entry point (benchmarks comparing builds); default dist/apps/<name>/src/main.js. */
   main?: string;
+  /** The service answers HTTPS (HTTPS_CERT_FILE/HTTPS_KEY_FILE in env): readiness is asked over TLS trusting this CA (PEM). */
+  httpsCa?: string;
 }
 
 export async function startService(name: ServiceName, options: StartOptions = {}): Promise<RunningService> {
@@ -64,7 +67,7 @@ export async function startService(name: ServiceName, options: StartOptions = {}
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `${options.httpsCa ? 'https' : 'http'}://127.0.0.1:${port}`;
   const service: RunningService = {
     name,
     port,
@@ -83,10 +86,9 @@ export async function startService(name: ServiceName, options: StartOptions = {}
     await Promise.race([
       died,
       eventually(
-        async () => {
-          const response = await fetch(`${baseUrl}/health/ready`);
-          return response.status === 200 || undefined;
-        },
+        async () =>
+          (options.httpsCa ? await httpsStatus(`${baseUrl}/health/ready`, options.httpsCa) : (await fetch(`${baseUrl}/health/ready`)).status) === 200 ||
+          undefined,
         { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 200, what: `${instance} ready on ${baseUrl}` },
       ),
     ]);
@@ -109,4 +111,16 @@ export async function stopAll(services: readonly RunningService[], graceMs = 30_
       }
     }),
   );
+}
+
+/** GET over TLS trusting only `ca`; the status, or a rejection for any TLS or connection failure. */
+export function httpsStatus(url: string, ca: string, tls: { maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<number> {
+  return new Promise((resolveStatus, reject) => {
+    const request = httpsGet(url, { ca, timeout: 5_000, ...tls }, (response) => {
+      response.resume();
+      resolveStatus(response.statusCode ?? 0);
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
 }
