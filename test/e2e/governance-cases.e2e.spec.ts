@@ -13,7 +13,8 @@ import { eventually } from '../support/eventually';
 import { signIn, startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider';
 import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
-import { readTopic, startGroupAtEnd, topicEnds, type Offsets } from '../support/topic-reader';
+import { startGovernanceSideGroupsAtEnd } from '../support/governance-groups';
+import { readTopic, topicEnds, type Offsets } from '../support/topic-reader';
 
 const run = randomUUID().slice(0, 8);
 const { kafkaBrokers, stateServer } = testEndpoints();
@@ -29,14 +30,6 @@ const NOTE = `called the ward about the patient, ${randomUUID()}`;
 const bearer = (institution: string) =>
   `Bearer ${issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, practitioner: `po-${run}`, role: 'privacy-officer', ttlSeconds: 600 })}`;
 const OPERATOR = `Bearer ${DEV_OPERATOR_TOKEN}`;
-const AUDIT_INPUTS = [
-  topics.auditSubmissions,
-  topics.accessDecisions,
-  topics.recordsDisclosed,
-  topics.keys,
-  topics.governanceAlerts,
-  topics.governanceCases,
-].map((spec) => spec.name);
 
 function alert(kind: EventOf<'governance.alert.v1'>['data']['kind'], institution: string, details: Record<string, string>): EventOf<'governance.alert.v1'> {
   return envelope('governance.alert.v1', 'governance', {
@@ -108,7 +101,7 @@ describe('governance cases over HTTP', () => {
     base = `http://127.0.0.1:${governancePort}`;
     oidc = await startOidcProvider(oidcPort, [`${base}/auth/callback`]);
     // The analysts' audit projection is not what this test is about: it starts at the shared topics' end.
-    await startGroupAtEnd(kafka, `governance-cases-${run}-audit`, AUDIT_INPUTS);
+    await startGovernanceSideGroupsAtEnd(kafka, `governance-cases-${run}`);
     governance = await startService('governance', {
       port: governancePort,
       instance: `governance-cases-${run}`,

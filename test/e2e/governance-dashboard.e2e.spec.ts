@@ -20,7 +20,7 @@ import { permitDecision } from '../support/events';
 import { startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider';
 import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
-import { startGroupAtEnd } from '../support/topic-reader';
+import { startGovernanceSideGroupsAtEnd } from '../support/governance-groups';
 
 const run = randomUUID().slice(0, 8);
 const ROOT = resolve(__dirname, '../..');
@@ -85,19 +85,7 @@ describe('governance dashboard in Chromium', () => {
       },
     });
     // The analysts' audit projection is not what this test is about: it starts at the shared topics' end.
-    const auditInputs = [
-      topics.auditSubmissions,
-      topics.accessDecisions,
-      topics.recordsDisclosed,
-      topics.keys,
-      topics.governanceAlerts,
-      topics.governanceCases,
-    ];
-    await startGroupAtEnd(
-      createKafka({ brokers: kafkaBrokers, clientId: `governance-dash-${run}` }),
-      `governance-dash-${run}-audit`,
-      auditInputs.map((spec) => spec.name),
-    );
+    await startGovernanceSideGroupsAtEnd(createKafka({ brokers: kafkaBrokers, clientId: `governance-dash-${run}` }), `governance-dash-${run}`);
     governance = await startService('governance', {
       port: governancePort,
       instance: `governance-dash-${run}`,

@@ -16,7 +16,7 @@ import { eventually } from '../support/eventually';
 import { signIn, startOidcProvider, type RunningOidcProvider } from '../support/oidc-provider';
 import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
-import { startGroupAtEnd } from '../support/topic-reader';
+import { startGovernanceSideGroupsAtEnd } from '../support/governance-groups';
 
 const run = randomUUID().slice(0, 8);
 const { kafkaBrokers, stateServer } = testEndpoints();
@@ -25,14 +25,6 @@ const keys = new PlatformKeys(platformKeysSchema.parse({}));
 const bearer = (institution: string) =>
   `Bearer ${issueInstitutionToken(keys.institutionPrivateKey(institution), { institution, practitioner: `po-${run}`, role: 'privacy-officer', ttlSeconds: 600 })}`;
 const OPERATOR = `Bearer ${DEV_OPERATOR_TOKEN}`;
-const AUDIT_INPUTS = [
-  topics.auditSubmissions,
-  topics.accessDecisions,
-  topics.recordsDisclosed,
-  topics.keys,
-  topics.governanceAlerts,
-  topics.governanceCases,
-].map((spec) => spec.name);
 
 interface Received {
   headers: Record<string, string>;
@@ -105,7 +97,7 @@ describe('governance webhooks over HTTP', () => {
     const [oidcPort, governancePort] = await freePorts(49_000, 50_000, 2);
     base = `http://127.0.0.1:${governancePort}`;
     oidc = await startOidcProvider(oidcPort, [`${base}/auth/callback`]);
-    await startGroupAtEnd(kafka, `governance-webhooks-${run}-audit`, AUDIT_INPUTS);
+    await startGovernanceSideGroupsAtEnd(kafka, `governance-webhooks-${run}`);
     governance = await startService('governance', {
       port: governancePort,
       instance: `governance-webhooks-${run}`,
