@@ -10,7 +10,7 @@ import { selfSignedCertificate } from '../support/certificates';
 import { closeAll } from '../support/cleanup';
 import { databaseUrl, dropDatabase, testEndpoints } from '../support/endpoints';
 import { freePorts } from '../support/ports';
-import { httpsStatus, startService, type ServiceName } from '../support/service-processes';
+import { httpsStatus, startService, stopAll, type RunningService, type ServiceName } from '../support/service-processes';
 
 const pem = (kind: 'private' | 'public', algorithm: 'ed25519' | 'x25519' = 'ed25519') => {
   const { privateKey, publicKey } = algorithm === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('x25519');
@@ -160,17 +160,37 @@ describe('the production profile against the real servers', () => {
         KAFKA_GROUP_ID: `${name}-https${run}`,
         DATABASE_URL: databaseUrl(stateServer, database),
       };
+      // Ingestion is ready once it learned a sealing key: an encryption service of the run's own announces one.
+      let keySource: RunningService | undefined;
+      if (name === 'ingestion') {
+        const source = `encryption-keys${run}`;
+        const [encryptionPort] = await freePorts(5000, 5100, 1);
+        databases.push([stateServer, `encryption_keys${run}`]);
+        env.SEALING_KEY_SOURCE = source;
+        keySource = await startService('encryption', {
+          port: encryptionPort,
+          instance: source,
+          readyTimeoutMs: 120_000,
+          env: {
+            KAFKA_BROKERS: env.KAFKA_BROKERS,
+            KAFKA_GROUP_ID: source,
+            SERVICE_SOURCE: source,
+            DATABASE_URL: databaseUrl(stateServer, `encryption_keys${run}`),
+          },
+        });
+      }
       if (name === 'ledger') {
         env.LEDGER_REPLICA_URLS = ledgerServers.map((server) => databaseUrl(server, `ledger_https${run}`)).join(',');
         databases.push(...ledgerServers.map((server): [string, string] => [server, `ledger_https${run}`]));
       }
-      const service = await startService(name, { port, env, instance: `${name}-https${run}`, httpsCa: ca, readyTimeoutMs: 120_000 });
+      let service: RunningService | undefined;
       try {
+        service = await startService(name, { port, env, instance: `${name}-https${run}`, httpsCa: ca, readyTimeoutMs: 120_000 });
         expect(await httpsStatus(`https://127.0.0.1:${port}/health/live`, ca)).toBe(200);
         await expect(httpsStatus(`https://127.0.0.1:${port}/health/live`, ca, { maxVersion: 'TLSv1.2' })).rejects.toThrow();
         await expect(fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
       } finally {
-        await service.stop();
+        await stopAll([service, keySource].filter((running) => running !== undefined));
       }
     },
     180_000,

@@ -13,7 +13,8 @@ export async function eventually<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const suffix = lastError instanceof Error ? `: last error ${lastError.message}` : '';
+      // Not `instanceof Error`: errors from Node's own code (fetch) come from another realm than a Jest test's.
+      const suffix = lastError === undefined ? '' : `: last error ${describe(lastError)}`;
       throw new Error(`${what} not reached within ${timeoutMs} ms${suffix}`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
@@ -34,4 +35,10 @@ export async function consistently(
     if (Date.now() >= until) return;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+function describe(error: unknown): string {
+  if (typeof error !== 'object' || error === null || !('message' in error)) return String(error);
+  const cause = 'cause' in error && error.cause !== undefined ? ` (${describe(error.cause)})` : '';
+  return `${String(error.message)}${cause}`;
 }

@@ -10,6 +10,9 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+// The ports fetch() refuses to connect to (WHATWG Fetch "bad port" list, above 1023): a service there looks down.
+const fetchBlockedPorts = new Set([1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
+
 /** `count` consecutive free ports starting at a random multiple of `count` in [from, to). */
 export async function freePorts(from: number, to: number, count: number): Promise<number[]> {
   const slots = Math.floor((to - from) / count);
@@ -17,6 +20,7 @@ export async function freePorts(from: number, to: number, count: number): Promis
   for (let tried = 0; tried < slots; tried += 1) {
     const base = from + ((first + tried) % slots) * count;
     const candidates = Array.from({ length: count }, (_, index) => base + index);
+    if (candidates.some((port) => fetchBlockedPorts.has(port))) continue;
     if ((await Promise.all(candidates.map(portIsFree))).every(Boolean)) return candidates;
   }
   throw new Error(`no ${count} free ports in ${from}-${to}`);

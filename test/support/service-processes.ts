@@ -86,9 +86,13 @@ export async function startService(name: ServiceName, options: StartOptions = {}
     await Promise.race([
       died,
       eventually(
-        async () =>
-          (options.httpsCa ? await httpsStatus(`${baseUrl}/health/ready`, options.httpsCa) : (await fetch(`${baseUrl}/health/ready`)).status) === 200 ||
-          undefined,
+        async () => {
+          if (options.httpsCa) return (await httpsStatus(`${baseUrl}/health/ready`, options.httpsCa)) === 200 || undefined;
+          const response = await fetch(`${baseUrl}/health/ready`, { signal: AbortSignal.timeout(5_000) });
+          // A timeout names the checks that were still failing.
+          if (response.status !== 200) throw new Error(`${response.status} ${await response.text()}`);
+          return true;
+        },
         { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 200, what: `${instance} ready on ${baseUrl}` },
       ),
     ]);
