@@ -1,7 +1,9 @@
 // Issue 9 §9: encryption killed with -9 again and again while it drains a backlog of ingest.sealed still writes
 // every acknowledged record exactly once: one records.encrypted event per record on the topic (read_committed,
-// as every medshare consumer reads) and one on the ledger. Its consume → publish → commit is one Kafka
+// as every medshare consumer reads), in the store and on the ledger. Its consume → publish → commit is one Kafka
 // transaction; before, a kill between publishing and committing published the batch again.
+// Issue 14: the backlog holds every sealed event twice, as a client's retry under its Idempotency-Key republishes
+// it (same event id, a later message) after a 503 during a broker fault; before, each copy was encrypted again.
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { Client } from 'pg';
@@ -67,7 +69,7 @@ describe('encryption killed while it drains a backlog', () => {
     ]),
   );
 
-  it('writes one records.encrypted event per acknowledged record, on the topic and on the ledger', async () => {
+  it('writes one records.encrypted event per acknowledged record, on the topic, in the store and on the ledger, though every sealed event came twice', async () => {
     // The backlog: encryption is stopped while ingestion acknowledges the bundles.
     await stack.encryption.stop();
     const population = generatePopulation({ seed: `exactly-once-${run}`, patientsPerInstitution: 180, institutions: [{ id: 'hosp-a', name: 'A' }] });
@@ -79,6 +81,21 @@ describe('encryption killed while it drains a backlog', () => {
         expect(answer.status).toBe(202);
         acknowledged.push(...(answer.body.records as { recordId: string }[]).map((record) => record.recordId));
       }
+    }
+
+    // The retries' copies: every sealed message once more, on its own partition, behind the originals.
+    const copies = await readTopic(kafka, topics.ingestSealed.name);
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [
+          { topic: topics.ingestSealed.name, messages: copies.map(({ partition, key, value, headers }) => ({ partition, key, value, headers })) },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
     }
 
     // Each round: start encryption, and kill -9 it as soon as its output reaches the topic (mid-drain).
@@ -109,10 +126,27 @@ describe('encryption killed while it drains a backlog', () => {
     }
     expect(kills).toBeGreaterThanOrEqual(2);
 
-    const onTopic = (await readTopic(kafka, topics.recordsEncrypted.name)).map(
-      (message) => (JSON.parse(message.value?.toString() ?? '{}') as { data: { recordId: string } }).data.recordId,
+    const encrypted = (await readTopic(kafka, topics.recordsEncrypted.name)).map(
+      (message) => JSON.parse(message.value?.toString() ?? '{}') as { id: string; data: { recordId: string } },
     );
+    const onTopic = encrypted.map((event) => event.data.recordId);
     expect(countOf(onTopic, acknowledged)).toEqual({ missing: 0, doubled: 0, unknown: 0 });
+
+    // The store holds the one event of each record (it keeps a record's first event, so a second would not show here).
+    const store = new Client({ connectionString: stack.databaseUrls.encryption });
+    await store.connect();
+    try {
+      const stored = await eventually(
+        async () => {
+          const { rows } = await store.query<{ event_id: string }>('SELECT event_id FROM encrypted_records WHERE record_id = ANY($1::text[])', [acknowledged]);
+          return rows.length === acknowledged.length ? rows.map((row) => row.event_id) : undefined;
+        },
+        { timeoutMs: 60_000, what: 'every record in the store' },
+      );
+      expect(new Set(stored)).toEqual(new Set(encrypted.map((event) => event.id)));
+    } finally {
+      await store.end();
+    }
 
     const replica = new Client({ connectionString: databaseUrl(ledgerServers[0], ledgerDatabase) });
     await replica.connect();

@@ -15,6 +15,7 @@ import { PatientKeys } from './keys/patient-keys';
 import { migrations } from './migrations';
 import { EncryptedRecordRepository } from './records/encrypted-record.repository';
 import { RecordStoreProjector } from './records/record-store.projector';
+import { SealedEventRepository } from './records/sealed-event.repository';
 import { SealedRecordConsumer } from './records/sealed-record.consumer';
 
 @Module({})
@@ -29,6 +30,7 @@ export class EncryptionModule {
         KeyLifecycle,
         PatientKeys,
         EncryptedRecordRepository,
+        SealedEventRepository,
         PermitUseRepository,
         DecryptService,
         DecryptServer,

@@ -1,7 +1,9 @@
 // Consumes ingest.sealed in batches: opens each patient group, encrypts its records under the patient's DEK and
 // publishes records.encrypted. Boxes that do not open, or whose content does not match their event, are dead-lettered.
 // Exactly once: a batch's records.encrypted events, dead letters and offsets are one Kafka transaction, so a crash
-// between publishing and committing can no longer publish a record twice (with another event id and ciphertext).
+// between publishing and committing can no longer publish a record twice (with another event id and ciphertext);
+// and a sealed event id is encrypted by the one message that claimed it (SealedEventRepository), so a copy that a
+// retried submission republished is skipped.
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { sealedGroupAad, topics, type EventOf } from '@medshare/contracts';
 import { CryptoError, openRecordGroup } from '@medshare/crypto';
@@ -12,8 +14,13 @@ import type { EncryptionConfig } from '../config';
 import { KeyLifecycle } from '../keys/key-lifecycle.service';
 import { PatientKeys } from '../keys/patient-keys';
 import { encryptOpenedGroups, matchesRecordList, type OpenedGroup } from './record-encryption';
+import { SealedEventRepository } from './sealed-event.repository';
 
 const encryptedTotal = new Counter({ name: 'medshare_records_encrypted_total', help: 'Records encrypted and published' });
+const copiesSkipped = new Counter({
+  name: 'medshare_sealed_copies_skipped_total',
+  help: 'ingest.sealed messages skipped because another message carried the same sealed event id first',
+});
 
 @Injectable()
 export class SealedRecordConsumer implements OnApplicationBootstrap {
@@ -21,6 +28,7 @@ export class SealedRecordConsumer implements OnApplicationBootstrap {
     private readonly consumers: ConsumerHost,
     private readonly keys: KeyLifecycle,
     private readonly patientKeys: PatientKeys,
+    private readonly sealedEvents: SealedEventRepository,
     @Inject(SERVICE_CONFIG) private readonly config: EncryptionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -54,7 +62,7 @@ export class SealedRecordConsumer implements OnApplicationBootstrap {
         }
       }),
     );
-    const opened: { consumed: ConsumedEvent; group: OpenedGroup }[] = [];
+    let opened: { consumed: ConsumedEvent; group: OpenedGroup }[] = [];
     for (const { consumed, sealedEvent, records, error } of outcomes) {
       if (records === undefined) {
         if (!(error instanceof CryptoError) && !(error instanceof SyntaxError)) throw error;
@@ -64,6 +72,12 @@ export class SealedRecordConsumer implements OnApplicationBootstrap {
       } else {
         opened.push({ consumed, group: { sealedEvent, records } });
       }
+    }
+    const owners = new Set(await this.sealedEvents.owners(opened.map(({ consumed }) => consumed)));
+    if (owners.size < opened.length) {
+      copiesSkipped.inc(opened.length - owners.size);
+      this.logger.info({ copies: opened.length - owners.size }, 'sealed events already encrypted from another message skipped');
+      opened = opened.filter(({ consumed }) => owners.has(consumed));
     }
     if (opened.length === 0) return;
     const dataKeys = await this.patientKeys.keysOf(
