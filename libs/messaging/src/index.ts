@@ -8,6 +8,7 @@ export * from './log-context';
 export * from './kafka-security';
 export * from './acl-admin';
 export * from './metrics';
+export { useFastRecordBatchDecoder } from './record-batch-decoder';
 export * from './request-reply';
 export * from './topic-admin';
 export * from './tracing';
