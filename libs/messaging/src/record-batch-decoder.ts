@@ -59,6 +59,10 @@ const { lookupCodecByAttributes } = kafkajsRequire('./src/protocol/message/compr
 };
 const { LOG_APPEND_TIME, CREATE_TIME } = kafkajsRequire('./src/protocol/timestampTypes') as { LOG_APPEND_TIME: number; CREATE_TIME: number };
 
+const MAX_KNOWN_HEADER_KEYS = 32;
+const MAX_CACHED_KEY_BYTES = 64;
+const knownHeaderKeys: { bytes: Buffer; text: string }[] = [];
+
 const TIMESTAMP_TYPE_FLAG_MASK = 0x8;
 const TRANSACTIONAL_FLAG_MASK = 0x10;
 const CONTROL_FLAG_MASK = 0x20;
@@ -154,7 +158,7 @@ class RecordReader {
     const headers: Headers = {};
     for (let i = 0; i < count; i++) {
       const size = this.varInt();
-      const key = String(size === -1 ? null : this.buffer.toString('utf8', this.at, (this.at += size)));
+      const key = size === -1 ? 'null' : this.headerKey(size);
       const value = this.bytes();
       const before = headers[key];
       const next = before === undefined ? value : Array.isArray(before) ? before.concat([value]) : [before, value];
@@ -162,6 +166,21 @@ class RecordReader {
       else headers[key] = next;
     }
     return headers;
+  }
+
+  /** Header names repeat (`ce_type`, `ce_id`, `traceparent`): a known one is found by its bytes instead of decoded again. */
+  private headerKey(size: number): string {
+    const { buffer, at } = this;
+    this.at += size;
+    if (size > MAX_CACHED_KEY_BYTES) return buffer.toString('utf8', at, at + size);
+    next: for (const known of knownHeaderKeys) {
+      if (known.bytes.length !== size) continue;
+      for (let i = 0; i < size; i++) if (known.bytes[i] !== buffer[at + i]) continue next;
+      return known.text;
+    }
+    const text = buffer.toString('utf8', at, at + size);
+    if (knownHeaderKeys.length < MAX_KNOWN_HEADER_KEYS) knownHeaderKeys.push({ bytes: Buffer.from(buffer.subarray(at, at + size)), text });
+    return text;
   }
 
   private bytes(): Buffer | null {

@@ -22,6 +22,17 @@ describe('leafOf', () => {
     expect(new Set(leaves.map((leaf) => leaf.leafHash.toString('hex')))).toEqual(new Set([leafHash(canonicalBytes(event)).toString('hex')]));
   });
 
+  it('takes the leaf from the decoded text, not the raw bytes, when they are not valid UTF-8', () => {
+    const value = Buffer.from(canonicalJson({ ...kekRotated(5), source: 'encXryption' }));
+    value[value.indexOf('encXryption') + 3] = 0xff;
+    const { leaf, deadLetterReason } = leafOf({ topic, partition: 0, offset: '7', value });
+    expect(deadLetterReason).toBeUndefined();
+    // The text holds U+FFFD where the stray byte was: the leaf is its UTF-8, the same as before bytes were copied.
+    expect(leaf.canonical).toEqual(Buffer.from(value.toString('utf8')));
+    expect(leaf.canonical).not.toEqual(value);
+    expect(leaf.leafHash).toEqual(leafHash(leaf.canonical));
+  });
+
   it('never keeps a key the schema does not know, however canonical the bytes', () => {
     const event = { ...kekRotated(4), extra: 'CANARY-Jane-Doe' };
     const { leaf, deadLetterReason } = leafOf({ topic, partition: 0, offset: '6', value: Buffer.from(canonicalJson(event)) });

@@ -1,5 +1,6 @@
 // Turns one Kafka message of an audited topic into a ledger leaf: the canonical bytes of the parsed
 // CloudEvent, or, for a message that does not parse, a marker leaf that records its arrival.
+import { isUtf8 } from 'node:buffer';
 import { createHash, hash } from 'node:crypto';
 import { canonicalBytes, isCanonicalJsonText, isValidUnchanged, parseJson, validateEvent } from '@medshare/contracts';
 import { leafHash } from '@medshare/merkle';
@@ -29,10 +30,10 @@ export function leafOf(message: ConsumedMessage): LeafOutcome {
   // The full schema (envelope and data) still decides what is recorded verbatim: the chain is immutable,
   // so bytes that no schema vouches for (plaintext, say) must never become a leaf.
   const json = parseJson(message.value);
-  if (json.ok && isValidUnchanged(json.json, message.topic) && isCanonicalJsonText(json.text)) {
+  if (json.ok && message.value !== null && isValidUnchanged(json.json, message.topic) && isCanonicalJsonText(json.text)) {
     // The common case: the compiled form of the same schemas accepts the event as it is (validateEvent would return
     // it unchanged) and the producer wrote its canonical text, which then is the leaf without building anything.
-    const input = Buffer.from(`\u0000${json.text}`, 'utf8');
+    const input = verbatimInput(message.value, json.text);
     const { id, type } = json.json as { id: string; type: string };
     return { leaf: { eventId: id, eventType: type, canonical: input.subarray(1), leafHash: leafHashOf(input) } };
   }
@@ -59,6 +60,15 @@ export function leafOf(message: ConsumedMessage): LeafOutcome {
     },
   });
   return { leaf: { eventId: id, eventType: UNPARSEABLE, canonical, leafHash: leafHash(canonical) }, deadLetterReason: parsed.reason };
+}
+
+/** 0x00 || the UTF-8 of `text`: valid UTF-8 is exactly the encoding of the text it decodes to, so its bytes are copied, not encoded again. */
+function verbatimInput(value: Buffer, text: string): Buffer {
+  if (!isUtf8(value)) return Buffer.from(`\u0000${text}`, 'utf8');
+  const input = Buffer.allocUnsafe(value.length + 1);
+  input[0] = 0;
+  value.copy(input, 1);
+  return input;
 }
 
 /**

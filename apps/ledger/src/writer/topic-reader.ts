@@ -151,8 +151,10 @@ export class AuditedTopicReader {
     const expected = expectedText === undefined ? -1 : Number(expectedText);
     const traced = messageTracingOn();
     let last: string | undefined;
+    // Stepping down, stopping or a seek can only happen while this loop awaits or cuts: checked then, not per message.
+    const goOn = () => isCurrent() && isRunning() && !isStale();
+    if (!goOn()) return;
     for (const message of messages) {
-      if (!isCurrent() || !isRunning() || isStale()) break;
       const { offset, value } = message;
       last = offset;
       // Already in the chain (or waiting for a block): a refetch after a seek or rebalance.
@@ -168,6 +170,7 @@ export class AuditedTopicReader {
         this.readPositions[key] = String(Number(offset) + 1);
         const cut = cutIfDue();
         if (this.cutter.size >= MAX_BLOCKS_PER_COMMIT * this.options.maxEvents) await cut;
+        if (!goOn()) break;
       }
     }
     if (!isCurrent() || last === undefined) return;
