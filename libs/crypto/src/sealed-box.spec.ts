@@ -1,7 +1,15 @@
-import { createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
-import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
+import { Aes128Gcm, Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { CryptoErrorCode } from './crypto-error';
-import { generateSealingKeyPair, openRecordGroup, openSealedBox, sealForEncryptionService, sealRecordGroup, type SealedBox } from './sealed-box';
+import { HpkeOpenError, hpkeOpen, hpkeSeal, x25519PrivateKey, x25519PublicRaw } from './hpke';
+import {
+  SEALED_BOX_SUITE,
+  generateSealingKeyPair,
+  openRecordGroup,
+  openSealedBox,
+  sealForEncryptionService,
+  sealRecordGroup,
+  type SealedBox,
+} from './sealed-box';
 
 const hex = (text: string) => Buffer.from(text, 'hex');
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -9,8 +17,9 @@ const AAD = utf8('medshare.ingest.sealed.v1|org-north|req-0001');
 
 // RFC 9180 Appendix A.1.1: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, mode_base, sequence 0.
 // (Beware older drafts' test-vectors.json: their DeriveKeyPair differs and their values do not match the RFC.)
-// The RFC publishes no X25519 + AES-256-GCM vector, so the vector pins the library's KEM and key schedule,
-// and an independent RFC 9180 reference (checked against the same vector) pins our AES-256-GCM suite.
+// The RFC publishes no X25519 + AES-256-GCM vector: the vector pins medshare's KEM, key schedule and AEAD code path
+// (AES-128 differs only in the key length) and @hpke/core's, and @hpke/core (an independent implementation) then
+// checks medshare's AES-256-GCM boxes both ways.
 const A1 = {
   info: hex('4f6465206f6e2061204772656369616e2055726e'),
   ikmE: hex('7268600d403fce431561aef583ee1613527cff655c1343f29812e66706df3234'),
@@ -23,75 +32,61 @@ const A1 = {
   ct: hex('f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a'),
 };
 
-/** Independent RFC 9180 §4.1 and §5.1 base-mode open over node:crypto, written from the RFC text. */
-function referenceOpen(p: { skR: Buffer; pkR: Buffer; enc: Buffer; info: Buffer; aad: Buffer; ct: Buffer; aeadId: 1 | 2 }): Buffer {
-  const keyBytes = p.aeadId === 1 ? 16 : 32;
-  const i2osp2 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-  const extract = (salt: Buffer, ikm: Buffer) => createHmac('sha256', salt).update(ikm).digest();
-  const expand = (prk: Buffer, info: Buffer, length: number) =>
-    createHmac('sha256', prk)
-      .update(Buffer.concat([info, Buffer.from([1])]))
-      .digest()
-      .subarray(0, length); // L <= Nh: one block
-  const labeledExtract = (suiteId: Buffer, salt: Buffer, label: string, ikm: Buffer) =>
-    extract(salt, Buffer.concat([Buffer.from('HPKE-v1'), suiteId, Buffer.from(label), ikm]));
-  const labeledExpand = (suiteId: Buffer, prk: Buffer, label: string, info: Buffer, length: number) =>
-    expand(prk, Buffer.concat([i2osp2(length), Buffer.from('HPKE-v1'), suiteId, Buffer.from(label), info]), length);
-
-  const x25519Private = createPrivateKey({ key: Buffer.concat([hex('302e020100300506032b656e04220420'), p.skR]), format: 'der', type: 'pkcs8' });
-  const x25519Public = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: p.enc.toString('base64url') }, format: 'jwk' });
-  const dh = diffieHellman({ privateKey: x25519Private, publicKey: x25519Public });
-  const kemSuite = Buffer.concat([Buffer.from('KEM'), i2osp2(0x0020)]);
-  const eaePrk = labeledExtract(kemSuite, Buffer.alloc(0), 'eae_prk', dh);
-  const sharedSecret = labeledExpand(kemSuite, eaePrk, 'shared_secret', Buffer.concat([p.enc, p.pkR]), 32);
-
-  const hpkeSuiteId = Buffer.concat([Buffer.from('HPKE'), i2osp2(0x0020), i2osp2(0x0001), i2osp2(p.aeadId)]);
-  const pskIdHash = labeledExtract(hpkeSuiteId, Buffer.alloc(0), 'psk_id_hash', Buffer.alloc(0));
-  const infoHash = labeledExtract(hpkeSuiteId, Buffer.alloc(0), 'info_hash', p.info);
-  const context = Buffer.concat([Buffer.from([0x00]), pskIdHash, infoHash]);
-  const secret = labeledExtract(hpkeSuiteId, sharedSecret, 'secret', Buffer.alloc(0));
-  const key = labeledExpand(hpkeSuiteId, secret, 'key', context, keyBytes);
-  const nonce = labeledExpand(hpkeSuiteId, secret, 'base_nonce', context, 12);
-
-  const decipher = createDecipheriv(keyBytes === 16 ? 'aes-128-gcm' : 'aes-256-gcm', key, nonce);
-  decipher.setAAD(p.aad);
-  decipher.setAuthTag(p.ct.subarray(-16));
-  return Buffer.concat([decipher.update(p.ct.subarray(0, -16)), decipher.final()]);
-}
+const A1_SKEM = hex('52c4a758a802cd8b936eceea314432798d5baf2d7e9235dc084ab1b9cfa2f736');
 
 describe('HPKE conformance', () => {
   const aes128Suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes128Gcm() });
+  const aes256Suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+  const recipientA1 = { privateKey: x25519PrivateKey(A1.skRm), publicRaw: x25519PublicRaw(x25519PrivateKey(A1.skRm)) };
 
-  it('the library derives the RFC 9180 A.1 recipient key pair from its ikm', async () => {
+  it('the reference library derives the RFC 9180 A.1 recipient key pair from its ikm', async () => {
     const pair = await aes128Suite.kem.deriveKeyPair(A1.ikmR);
     expect(Buffer.from(await aes128Suite.kem.serializePublicKey(pair.publicKey))).toEqual(A1.pkRm);
     expect(Buffer.from(await aes128Suite.kem.serializePrivateKey(pair.privateKey))).toEqual(A1.skRm);
   });
 
-  it('the library reproduces the RFC 9180 A.1 enc and ciphertext from the vector ephemeral ikm', async () => {
+  it('the reference library reproduces the RFC 9180 A.1 enc and ciphertext from the vector ephemeral ikm', async () => {
     const recipientPublicKey = await aes128Suite.kem.deserializePublicKey(A1.pkRm);
     const sealed = await aes128Suite.seal({ recipientPublicKey, info: A1.info, ekm: A1.ikmE }, A1.pt, A1.aad);
     expect(Buffer.from(sealed.enc)).toEqual(A1.enc);
     expect(Buffer.from(sealed.ct)).toEqual(A1.ct);
   });
 
-  it('the independent reference opens the RFC 9180 A.1 ciphertext (the reference itself is right)', () => {
-    expect(referenceOpen({ skR: A1.skRm, pkR: A1.pkRm, enc: A1.enc, info: A1.info, aad: A1.aad, ct: A1.ct, aeadId: 1 })).toEqual(A1.pt);
+  it('medshare HPKE reproduces the RFC 9180 A.1 enc and ciphertext with the vector ephemeral key, and opens it', () => {
+    expect(recipientA1.publicRaw).toEqual(A1.pkRm);
+    const sealed = hpkeSeal(A1.pkRm, A1.info, A1.aad, A1.pt, 'aes-128-gcm', A1_SKEM);
+    expect(sealed).toEqual({ enc: A1.enc, ct: A1.ct });
+    expect(hpkeOpen(recipientA1, A1.enc, A1.info, A1.aad, A1.ct, 'aes-128-gcm')).toEqual(A1.pt);
   });
 
-  it('a medshare sealed box opens with the independent reference for X25519/HKDF-SHA256/AES-256-GCM', async () => {
+  it.each([
+    ['a flipped ciphertext byte', (ct: Buffer) => Buffer.concat([Buffer.from([ct[0] ^ 1]), ct.subarray(1)]), A1.aad],
+    ['another AAD', (ct: Buffer) => ct, hex('436f756e742d31')],
+  ])('medshare HPKE refuses the RFC 9180 A.1 ciphertext with %s', (_case, alter, aad) => {
+    expect(() => hpkeOpen(recipientA1, A1.enc, A1.info, aad, alter(A1.ct), 'aes-128-gcm')).toThrow(HpkeOpenError);
+  });
+
+  it('refuses an enc that is the zero point (RFC 9180 §7.1.4: all-zero key agreement)', () => {
+    expect(() => hpkeOpen(recipientA1, Buffer.alloc(32), A1.info, A1.aad, A1.ct, 'aes-128-gcm')).toThrow(HpkeOpenError);
+  });
+
+  it('a medshare sealed box (X25519/HKDF-SHA256/AES-256-GCM) opens with the reference library, and its boxes open here', async () => {
     const keys = generateSealingKeyPair();
+    const info = utf8('medshare.sealed-box.v1');
     const box = await sealForEncryptionService(keys.publicKeyB64, keys.keyId, utf8('[{"resourceType":"Patient"}]'), AAD);
-    const opened = referenceOpen({
-      skR: Buffer.from(keys.privateKeyB64, 'base64'),
-      pkR: Buffer.from(keys.publicKeyB64, 'base64'),
-      enc: Buffer.from(box.enc, 'base64'),
-      info: Buffer.from('medshare.sealed-box.v1'),
-      aad: Buffer.from(AAD),
-      ct: Buffer.from(box.ciphertext, 'base64'),
-      aeadId: 2,
-    });
-    expect(opened.toString()).toBe('[{"resourceType":"Patient"}]');
+    const recipientKey = await aes256Suite.kem.importKey('raw', Buffer.from(keys.privateKeyB64, 'base64'), false);
+    const opened = await aes256Suite.open({ recipientKey, enc: Buffer.from(box.enc, 'base64'), info }, Buffer.from(box.ciphertext, 'base64'), AAD);
+    expect(Buffer.from(opened).toString()).toBe('[{"resourceType":"Patient"}]');
+
+    const recipientPublicKey = await aes256Suite.kem.deserializePublicKey(Buffer.from(keys.publicKeyB64, 'base64'));
+    const theirs = await aes256Suite.seal({ recipientPublicKey, info }, utf8('sealed by the reference'), AAD);
+    const theirBox = {
+      suite: SEALED_BOX_SUITE,
+      keyId: keys.keyId,
+      enc: Buffer.from(theirs.enc).toString('base64'),
+      ciphertext: Buffer.from(theirs.ct).toString('base64'),
+    };
+    expect(Buffer.from(await openSealedBox({ [keys.keyId]: keys.privateKeyB64 }, theirBox, AAD)).toString()).toBe('sealed by the reference');
   });
 });
 

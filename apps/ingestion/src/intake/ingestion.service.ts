@@ -345,6 +345,7 @@ export class IngestionService {
         ),
       ],
       answer: { status: 202, body: accepted },
+      ...(fhirBase ? {} : { unversioned: true as const }),
     };
   }
 
@@ -417,30 +418,44 @@ export class IngestionService {
    * links unannounced, so the retry (or any request naming the patient) publishes them again.
    */
   private async publishPrepared(institution: string, requestId: string, prepared: PreparedPublication): Promise<Answer> {
+    // Bookkeeping after an acknowledgement runs beside the next publish: its failure is harmless (logged), so nothing
+    // waits for it but the answer.
+    const bookkeeping: Promise<void>[] = [];
     if (prepared.identity.length > 0) {
       await this.publishOrRefuse(topics.identity, prepared.identity);
       const identifiers = prepared.identity.flatMap((event) =>
         event.type === 'identity.linked.v1' ? (event as EventOf<'identity.linked.v1'>).data.links.map((link) => link.identifier) : [],
       );
-      try {
-        await this.patientLinks.markAnnounced(identifiers);
-      } catch (error) {
-        // Harmless: the links stay unannounced and are published again (readers apply a link once).
-        this.logger.warn({ links: identifiers.length, error: errorText(error) }, 'published links not marked announced');
-      }
+      // Unmarked links stay unannounced and are published again (readers apply a link once).
+      bookkeeping.push(this.afterPublish(this.patientLinks.markAnnounced(identifiers), { links: identifiers.length }, 'published links not marked announced'));
     }
-    await this.publishOrRefuse(topics.ingestSealed, prepared.sealed);
-    if (prepared.audit !== undefined) await this.publishOrRefuse(topics.auditSubmissions, prepared.audit);
     const { records } = prepared.answer.body as Accepted;
     try {
-      await this.versions.confirm(records.map((record) => record.recordId));
-    } catch (error) {
-      // The records are published; their versions stay reserved, so an identical re-send writes one more version.
-      this.logger.warn({ requestId, records: records.length, error: errorText(error) }, 'published versions not confirmed');
+      await this.publishOrRefuse(topics.ingestSealed, prepared.sealed);
+      // Unconfirmed versions stay reserved, so an identical re-send writes one more version.
+      if (prepared.unversioned !== true)
+        bookkeeping.push(
+          this.afterPublish(
+            this.versions.confirm(records.map((record) => record.recordId)),
+            { requestId, records: records.length },
+            'published versions not confirmed',
+          ),
+        );
+      if (prepared.audit !== undefined) await this.publishOrRefuse(topics.auditSubmissions, prepared.audit);
+    } finally {
+      await Promise.all(bookkeeping);
     }
     recordsTotal.inc(records.length);
     this.logger.info({ requestId, institution, records: records.length, patients: prepared.sealed.length }, 'submission sealed and published');
     return prepared.answer;
+  }
+
+  private async afterPublish(work: Promise<void>, context: Record<string, unknown>, warning: string): Promise<void> {
+    try {
+      await work;
+    } catch (error) {
+      this.logger.warn({ ...context, error: errorText(error) }, warning);
+    }
   }
 
   /**

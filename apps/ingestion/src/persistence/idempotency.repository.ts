@@ -18,6 +18,8 @@ export interface PreparedPublication {
   sealed: MedshareEvent[];
   /** audit.submission.v1; absent in claims prepared before it existed. */
   audit?: MedshareEvent[];
+  /** Records stored as sent (the /v1/fhir alias) reserved no versions, so there is nothing to confirm. */
+  unversioned?: true;
   answer: StoredAnswer;
 }
 
