@@ -1,6 +1,6 @@
 // The incremental tree state the ledger persists in each block and resumes from after a restart.
-import { CompactRange } from './compact-range';
-import { leafHash } from './hashing';
+import { CompactRange, rootFromLeafHashes } from './compact-range';
+import { leafHash, leafHashBinary, nodeHash, nodeHashBinary } from './hashing';
 import { MerkleTree } from './merkle-tree';
 
 const hashes = Array.from({ length: 13 }, (_, i) => leafHash(Buffer.from([i])));
@@ -50,5 +50,20 @@ describe('CompactRange', () => {
 
   it('refuses leaf hashes that are not 32 bytes', () => {
     expect(() => CompactRange.empty().append(Buffer.alloc(31))).toThrow(RangeError);
+    expect(() => CompactRange.empty().append('x'.repeat(31))).toThrow(RangeError);
+  });
+
+  it("gives the same state and roots for leaf hashes as 'binary' strings (leafHashBinary) as for the bytes", () => {
+    const leaves = Array.from({ length: 37 }, (_, i) => Buffer.from(`leaf ${i}`));
+    const asStrings = CompactRange.empty();
+    leaves.forEach((leaf) => asStrings.append(leafHashBinary(leaf)));
+    const asBytes = CompactRange.empty();
+    leaves.forEach((leaf) => asBytes.append(leafHash(leaf)));
+    expect(asStrings.toJSON()).toEqual(asBytes.toJSON());
+    expect(asStrings.root()).toEqual(new MerkleTree(leaves.map(leafHash)).root());
+    expect(rootFromLeafHashes(leaves.map(leafHashBinary))).toEqual(asStrings.root());
+    expect(Buffer.from(nodeHashBinary(leafHashBinary(leaves[0]), leafHashBinary(leaves[1])), 'binary')).toEqual(
+      nodeHash(leafHash(leaves[0]), leafHash(leaves[1])),
+    );
   });
 });

@@ -1,7 +1,7 @@
 // The state of a growing log kept in O(log n) space: the roots of the perfect subtrees that make up
 // leaves [0, n), enough to append in O(log n) and to give the RFC 9162 root at any time.
 import { decodeHex } from './encoding';
-import { EMPTY_TREE_ROOT, HASH_SIZE, nodeHash, requireHash } from './hashing';
+import { EMPTY_TREE_ROOT, HASH_SIZE, nodeHashBinary, requireHash } from './hashing';
 import { isTreeSize } from './tree-size';
 
 /** A tree head in the RFC 9162 sense: a size and the root of the tree of that many leaves. */
@@ -17,10 +17,11 @@ export interface CompactRangeState {
 }
 
 export class CompactRange {
-  // One hash per set bit of size, from the largest (leftmost) perfect subtree to the smallest.
+  // One hash per set bit of size, from the largest (leftmost) perfect subtree to the smallest, as 'binary'
+  // strings (hashing.ts: no Buffer per node).
   private constructor(
     private leafCount: number,
-    private readonly subtreeRoots: Buffer[],
+    private readonly subtreeRoots: string[],
   ) {}
 
   static empty(): CompactRange {
@@ -39,7 +40,7 @@ export class CompactRange {
     const subtreeRoots = hashes.map((hex, i) => {
       const bytes = typeof hex === 'string' ? decodeHex(hex) : undefined;
       if (bytes?.length !== HASH_SIZE) throw new TypeError(`compact range hash ${i} must be ${HASH_SIZE} bytes of hex`);
-      return bytes;
+      return bytes.toString('latin1');
     });
     return new CompactRange(size, subtreeRoots);
   }
@@ -48,11 +49,12 @@ export class CompactRange {
     return this.leafCount;
   }
 
-  append(leafHash: Uint8Array): void {
-    let node = requireHash(leafHash, 'leaf hash');
+  /** Appends a leaf hash: bytes, or a 'binary' string of them (leafHashBinary). */
+  append(leafHash: Uint8Array | string): void {
+    let node = typeof leafHash === 'string' ? requireBinaryHash(leafHash) : requireHash(leafHash, 'leaf hash').toString('latin1');
     // Each trailing one bit of the old size is a perfect subtree that the new leaf now completes.
     for (let rest = this.leafCount; rest % 2 === 1; rest = (rest - 1) / 2) {
-      node = nodeHash(this.subtreeRoots.pop() as Buffer, node);
+      node = nodeHashBinary(this.subtreeRoots.pop() as string, node);
     }
     this.subtreeRoots.push(node);
     this.leafCount += 1;
@@ -62,8 +64,8 @@ export class CompactRange {
   root(): Buffer {
     if (this.subtreeRoots.length === 0) return EMPTY_TREE_ROOT;
     let root = this.subtreeRoots[this.subtreeRoots.length - 1];
-    for (let i = this.subtreeRoots.length - 2; i >= 0; i--) root = nodeHash(this.subtreeRoots[i], root);
-    return root;
+    for (let i = this.subtreeRoots.length - 2; i >= 0; i--) root = nodeHashBinary(this.subtreeRoots[i], root);
+    return Buffer.from(root, 'latin1');
   }
 
   treeHead(): TreeHead {
@@ -71,15 +73,20 @@ export class CompactRange {
   }
 
   toJSON(): CompactRangeState {
-    return { size: this.leafCount, hashes: this.subtreeRoots.map((hash) => hash.toString('hex')) };
+    return { size: this.leafCount, hashes: this.subtreeRoots.map((hash) => Buffer.from(hash, 'latin1').toString('hex')) };
   }
 }
 
-/** MTH over the given leaf hashes in O(n) time and O(log n) memory. */
-export function rootFromLeafHashes(leafHashes: Iterable<Uint8Array>): Buffer {
+/** MTH over the given leaf hashes (bytes or 'binary' strings) in O(n) time and O(log n) memory. */
+export function rootFromLeafHashes(leafHashes: Iterable<Uint8Array | string>): Buffer {
   const range = CompactRange.empty();
   for (const hash of leafHashes) range.append(hash);
   return range.root();
+}
+
+function requireBinaryHash(hash: string): string {
+  if (hash.length !== HASH_SIZE) throw new RangeError(`leaf hash must be ${HASH_SIZE} bytes, got ${hash.length}`);
+  return hash;
 }
 
 function countSetBits(n: number): number {

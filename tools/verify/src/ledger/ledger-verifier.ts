@@ -4,7 +4,8 @@
 // the Ed25519 signature of every header, every signed checkpoint, and the Kafka offset ranges (each
 // starts where the previous block left its partition). Each problem names its height and row.
 import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
-import { CompactRange, leafHash, rootFromLeafHashes, verifyCheckpoint, type Checkpoint } from '@medshare/merkle';
+import { CompactRange, leafHashBinary, rootFromLeafHashes, verifyCheckpoint, type Checkpoint } from '@medshare/merkle';
+import { topLevelString } from './top-level-string';
 
 export interface Finding {
   height: number;
@@ -111,25 +112,32 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
       const first = tree.size;
       const rows = byHeight.get(height) ?? [];
       byHeight.delete(height);
-      const hashes: Buffer[] = [];
+      // Leaf hashes as 'binary' strings (libs/merkle hashing.ts): no Buffer per hash.
+      const hashes: string[] = [];
       const present = new Set<number>();
       const lastOffset = new Map<string, bigint>();
       const ranges = new Map(header.offsets.map((range) => [`${range.topic}:${range.partition}`, range]));
+      const bounds = new Map([...ranges].map(([key, range]) => [key, { first: BigInt(range.first), last: BigInt(range.last) }]));
+      // Consecutive events mostly share a partition: its key and range are looked up when it changes.
+      let [topic, partition, key, range] = ['', NaN, '', bounds.get('')];
       for (const event of rows) {
-        const row = `event leaf ${event.leafIndex}`;
+        // Row names are built only for a finding: a string per event cost more than some checks.
+        const row = () => `event leaf ${event.leafIndex}`;
         if (event.leafIndex < first || event.leafIndex >= first + header.eventCount || present.has(event.leafIndex)) {
-          report(row, 'event row does not belong to this block');
+          report(row(), 'event row does not belong to this block');
           continue;
         }
         present.add(event.leafIndex);
-        const hash = leafHash(event.canonical);
-        if (!hash.equals(event.leafHash)) report(row, 'leaf hash does not match the stored event bytes');
-        if (idOf(event.canonical) !== event.eventId) report(row, 'event id does not match the stored event bytes');
-        const key = `${event.topic}:${event.partition}`;
-        const range = ranges.get(key);
+        const hash = leafHashBinary(event.canonical);
+        if (event.leafHash.toString('latin1') !== hash) report(row(), 'leaf hash does not match the stored event bytes');
+        if (topLevelString(event.canonical, 'id') !== event.eventId) report(row(), 'event id does not match the stored event bytes');
+        if (event.topic !== topic || event.partition !== partition) {
+          [topic, partition, key] = [event.topic, event.partition, `${event.topic}:${event.partition}`];
+          range = bounds.get(key);
+        }
         const offset = BigInt(event.offset);
-        if (!range || offset < BigInt(range.first) || offset > BigInt(range.last) || (lastOffset.get(key) ?? -1n) >= offset)
-          report(row, `offset ${key}@${offset} is outside or out of order in the block's ranges`);
+        if (!range || offset < range.first || offset > range.last || (lastOffset.get(key) ?? -1n) >= offset)
+          report(row(), `offset ${key}@${offset} is outside or out of order in the block's ranges`);
         lastOffset.set(key, offset);
         hashes.push(hash);
       }
@@ -213,15 +221,6 @@ function canonicalJson(value: unknown): string {
 function compactRangeOf(state: unknown): CompactRange | undefined {
   try {
     return CompactRange.fromJSON(state);
-  } catch {
-    return undefined;
-  }
-}
-
-function idOf(bytes: Buffer): string | undefined {
-  try {
-    const id = (JSON.parse(bytes.toString('utf8')) as { id?: unknown }).id;
-    return typeof id === 'string' ? id : undefined;
   } catch {
     return undefined;
   }

@@ -1,10 +1,18 @@
 // Reads a ledger replica's tables, on one REPEATABLE READ snapshot the caller opened, as pages of
-// blocks and their event rows for the verifier and the exporter.
+// blocks and their event rows for the verifier and the exporter. Event rows come by binary COPY (see
+// binary-copy-reader.ts): most of a replica's bytes, read without pg's row objects or hex.
+import { finished } from 'node:stream/promises';
 import type { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { BinaryCopyReader, type CopyRow } from './binary-copy-reader';
 import type { LedgerBlock, LedgerEvent, LedgerPage, LedgerSource, OffsetRange } from './ledger-verifier';
 
 const PAGE_HEIGHTS = 50;
 const EVENT_COLUMNS = 'leaf_index, height, event_id, topic, kafka_partition, kafka_offset, leaf_hash, canonical';
+// Cast to the types the binary reader decodes, whatever the replica's columns were altered to.
+const EVENT_COPY_COLUMNS =
+  'leaf_index::int8, height::int8, event_id::text, topic::text, kafka_partition::int4, kafka_offset::int8, leaf_hash::bytea, canonical::bytea';
+const TWO_32 = 2 ** 32;
 
 interface BlockRow {
   height: string;
@@ -50,7 +58,7 @@ export class ReplicaSource implements LedgerSource {
           'SELECT height, previous_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, block_hash, signature, checkpoint, tree_state FROM ledger_blocks WHERE height BETWEEN $1 AND $2 ORDER BY height',
           [from, to],
         ),
-        this.client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ledger_events WHERE height BETWEEN $1 AND $2 ORDER BY height, leaf_index`, [from, to]),
+        this.copyEvents(from, to),
       ]);
       // Awaited on the next turn; a caller that stops early must not leave it unhandled.
       page.catch(() => undefined);
@@ -61,8 +69,23 @@ export class ReplicaSource implements LedgerSource {
       const [blocks, events] = await next;
       // The next page is read while the caller checks this one: the server works while this thread hashes.
       next = from + PAGE_HEIGHTS <= head ? read(from + PAGE_HEIGHTS) : undefined;
-      yield { blocks: blocks.rows.map(blockOf), events: events.rows.map(eventOf) };
+      yield { blocks: blocks.rows.map(blockOf), events };
     }
+  }
+
+  /** Event rows under heights `from..to`, by height then leaf index. */
+  private async copyEvents(from: number, to: number): Promise<LedgerEvent[]> {
+    // COPY takes no parameters: both are integers this process computed.
+    const sql = `COPY (SELECT ${EVENT_COPY_COLUMNS} FROM ledger_events WHERE height BETWEEN ${Math.trunc(from)} AND ${Math.trunc(to)} ORDER BY height, leaf_index) TO STDOUT (FORMAT binary)`;
+    const events: LedgerEvent[] = [];
+    const reader = new BinaryCopyReader(8);
+    const collect = (row: CopyRow) => events.push(copiedEvent(row));
+    const stream = this.client.query(copyTo(sql));
+    // 'data' events, not async iteration: that concatenates whatever chunks are buffered into one more copy.
+    stream.on('data', (chunk: Buffer) => reader.push(chunk, collect));
+    await finished(stream);
+    reader.end();
+    return events;
   }
 
   /** Event rows under a height no block up to `headHeight` can have (what an export must carry along). */
@@ -99,6 +122,28 @@ function blockOf(row: BlockRow): LedgerBlock {
     signature: row.signature,
     checkpoint: row.checkpoint,
     treeState: row.tree_state,
+  };
+}
+
+function copiedEvent(row: CopyRow): LedgerEvent {
+  const { bytes } = row;
+  const field = (i: number) => bytes.subarray(row.start(i), row.start(i) + Math.max(0, row.length(i)));
+  const text = (i: number) => bytes.toString('utf8', row.start(i), row.start(i) + Math.max(0, row.length(i)));
+  // int8 as two words: exact as a number below 2^53; beyond that, as the bigint it is.
+  const int8 = (i: number): number | bigint => {
+    if (row.length(i) !== 8) return NaN;
+    const high = bytes.readInt32BE(row.start(i));
+    return high >= 0 && high < 2 ** 21 ? high * TWO_32 + bytes.readUInt32BE(row.start(i) + 4) : bytes.readBigInt64BE(row.start(i));
+  };
+  return {
+    leafIndex: Number(int8(0)),
+    height: Number(int8(1)),
+    eventId: text(2),
+    topic: text(3),
+    partition: row.length(4) === 4 ? bytes.readInt32BE(row.start(4)) : NaN,
+    offset: String(int8(5)),
+    leafHash: field(6),
+    canonical: field(7),
   };
 }
 
