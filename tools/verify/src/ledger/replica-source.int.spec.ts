@@ -4,8 +4,11 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { databaseUrl, testEndpoints } from '../../../../test/support/endpoints';
+// The replica is written by the ledger's own code: what the CLI must read is exactly what the ledger writes.
+/* eslint-disable no-restricted-imports */
 import { testBlocks } from '../../../../apps/ledger/src/block/test-chain.testing';
 import { Replica } from '../../../../apps/ledger/src/replica/replica';
+/* eslint-enable no-restricted-imports */
 import { verifyLedger } from './ledger-verifier';
 import { onReplicaSnapshot } from './replica-snapshot';
 
