@@ -3,6 +3,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { EventPublisher } from '@medshare/messaging';
 import { DATA_SOURCE, LOGGER, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
+import { AlertRaiser } from './alerts/alert-raiser';
 import { AlertsRepository } from './alerts/alerts.repository';
 import { AuditProjector } from './audit/audit-projector';
 import { AuthController } from './auth/auth.controller';
@@ -71,6 +72,7 @@ export class GovernanceModule {
           ) => new CasesService(dataSource, cases, alerts, outbox, publisher, new CaseNotes(config.CASE_NOTES_KEY ?? DEV_CASE_NOTES_KEY), log),
         },
         { provide: ConsumptionStats, useValue: new ConsumptionStats() },
+        AlertRaiser,
         GovernanceConsumer,
         QualityMonitor,
         VolumeMonitor,

@@ -4,13 +4,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
-import { ConsumerHost, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
+import { ConsumerHost, type ConsumedEvent } from '@medshare/messaging';
 import { KAFKA, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { AlertRaiser } from '../alerts/alert-raiser';
 import { AlertsRepository, type AlertEvent } from '../alerts/alerts.repository';
 import { CasesRepository } from '../cases/cases.repository';
 import { privacyLimitsOf, type GovernanceConfig } from '../config';
-import { alertsRaised, alertsStored } from '../governance.metrics';
-import { OutboxRepository } from '../outbox/outbox.repository';
+import { alertsStored } from '../governance.metrics';
 import { findingEvent, PrivacyMonitor } from '../privacy/privacy-monitor';
 import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { ConsumptionStats } from './consumption-stats';
@@ -35,12 +35,11 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
     @Inject(LOGGER) private readonly log: Logger,
-    private readonly publisher: EventPublisher,
     private readonly alerts: AlertsRepository,
     private readonly stats: ConsumptionStats,
     private readonly consumers: ConsumerHost,
     private readonly privacy: PrivacyMonitor,
-    private readonly outbox: OutboxRepository,
+    private readonly raiser: AlertRaiser,
     private readonly cases: CasesRepository,
     private readonly webhooks: WebhooksRepository,
   ) {}
@@ -102,22 +101,10 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
     if (batch.length > 0) this.stats.record(batch[0].topic, batch.length);
   }
 
-  /**
-   * Privacy findings go through the outbox: whichever instance finds an alert first claims its id, one publishes
-   * it; one already on the alerts topic (raised before a restart or a rebuild) is not raised again.
-   */
+  /** Privacy findings, raised once each (AlertRaiser). */
   private async raise(events: readonly MedshareEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const findings = await this.privacy.observe(events);
-    const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
-    const fresh = findings.filter((finding) => !known.has(finding.alertId));
-    const claimed = await this.outbox.publishLater(
-      topics.governanceAlerts,
-      fresh.map((finding) => ({ id: finding.alertId, event: findingEvent(finding) })),
-    );
-    await this.outbox.publishPending(this.publisher);
-    for (const { event } of claimed) alertsRaised.inc({ kind: event.data.kind });
-    if (claimed.length > 0) this.log.info({ alerts: claimed.map(({ id }) => id) }, 'privacy alerts raised');
+    await this.raiser.raise((await this.privacy.observe(events)).map(findingEvent));
   }
 
   /** A fresh group starts on the decisions topic DECISIONS_REPLAY_MS back (refilling the current windows); a group with commits keeps them. */

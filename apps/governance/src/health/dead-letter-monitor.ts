@@ -4,16 +4,14 @@
 // headers: a dead letter's value is the refused message, which governance has no business reading.
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { deadLetterTopic, envelope, topics } from '@medshare/contracts';
-import { ConsumerHost, EventPublisher, type RawMessage } from '@medshare/messaging';
-import { DATA_SOURCE, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { deadLetterTopic, envelope } from '@medshare/contracts';
+import { ConsumerHost, type RawMessage } from '@medshare/messaging';
+import { DATA_SOURCE, SERVICE_CONFIG } from '@medshare/service-kit';
 import { GOVERNANCE_SOURCE } from '../alerts/alert-events';
-import { AlertsRepository } from '../alerts/alerts.repository';
+import { AlertRaiser } from '../alerts/alert-raiser';
 import type { GovernanceConfig } from '../config';
 import { applyOnce } from '../consumption/applied-offsets';
 import { GovernanceConsumer } from '../consumption/governance.consumer';
-import { alertsRaised } from '../governance.metrics';
-import { OutboxRepository } from '../outbox/outbox.repository';
 import { assessDeadLetters, deadLetterFact, type DeadLetterFinding, type DeadLetterLimits } from './dead-letters';
 import { DeadLettersRepository } from './dead-letters.repository';
 
@@ -24,12 +22,9 @@ export class DeadLetterMonitor implements OnApplicationBootstrap {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(LOGGER) private readonly log: Logger,
     private readonly consumers: ConsumerHost,
-    private readonly publisher: EventPublisher,
     private readonly deadLetters: DeadLettersRepository,
-    private readonly outbox: OutboxRepository,
-    private readonly alerts: AlertsRepository,
+    private readonly raiser: AlertRaiser,
     private readonly governance: GovernanceConsumer,
   ) {
     this.limits = { windowMs: config.DEAD_LETTER_WINDOW_MS, threshold: config.DEAD_LETTER_THRESHOLD };
@@ -52,25 +47,13 @@ export class DeadLetterMonitor implements OnApplicationBootstrap {
       const findings = windows
         .map(({ topic, windowStart, count, lastAt }) => assessDeadLetters(topic, windowStart, count, lastAt, this.limits))
         .filter((finding): finding is DeadLetterFinding => finding !== undefined);
-      const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
-      return this.outbox.publishLater(
-        topics.governanceAlerts,
-        findings
-          .filter((finding) => !known.has(finding.alertId))
-          .map(({ alertId, summary, details, at }) => ({
-            id: alertId,
-            event: envelope(
-              'governance.alert.v1',
-              GOVERNANCE_SOURCE,
-              { alertId, kind: 'dead-letters', severity: 'warning', summary, details },
-              { time: new Date(at) },
-            ),
-          })),
+      return this.raiser.claim(
+        findings.map(({ alertId, summary, details, at }) =>
+          envelope('governance.alert.v1', GOVERNANCE_SOURCE, { alertId, kind: 'dead-letters', severity: 'warning', summary, details }, { time: new Date(at) }),
+        ),
         manager,
       );
     });
-    await this.outbox.publishPending(this.publisher);
-    for (const { event } of claimed ?? []) alertsRaised.inc({ kind: event.data.kind });
-    if (claimed && claimed.length > 0) this.log.warn({ alerts: claimed.map(({ id }) => id) }, 'dead-letters alerts raised');
+    await this.raiser.publish(claimed ?? []);
   }
 }

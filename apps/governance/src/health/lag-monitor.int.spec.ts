@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { createLogger, openDatabase } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, testEndpoints } from '../../../../test/support/endpoints';
+import { AlertRaiser } from '../alerts/alert-raiser';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { loadGovernanceConfig } from '../config';
 import { migrations } from '../migrations';
@@ -63,7 +64,13 @@ describe('consumer-lag alerts', () => {
       CONSUMER_LAG_CHECK_MS: '3600000',
     });
     dataSource = await openDatabase({ url: config.DATABASE_URL, entities: [], migrations });
-    monitor = new LagMonitor(kafka, config, dataSource, log, publisher, new OutboxRepository(dataSource), new AlertsRepository(dataSource));
+    monitor = new LagMonitor(
+      kafka,
+      config,
+      dataSource,
+      log,
+      new AlertRaiser(new AlertsRepository(dataSource), new OutboxRepository(dataSource), publisher, log),
+    );
     await monitor.onApplicationBootstrap();
   }, 60_000);
 

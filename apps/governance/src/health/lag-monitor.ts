@@ -5,13 +5,11 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { envelope, topics } from '@medshare/contracts';
-import { EventPublisher } from '@medshare/messaging';
+import { envelope } from '@medshare/contracts';
 import { DATA_SOURCE, KAFKA, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { GOVERNANCE_SOURCE } from '../alerts/alert-events';
-import { AlertsRepository } from '../alerts/alerts.repository';
+import { AlertRaiser } from '../alerts/alert-raiser';
 import type { GovernanceConfig } from '../config';
-import { OutboxRepository } from '../outbox/outbox.repository';
 import { assessLag, groupLag, type LagFinding, type LagLimits, type PartitionPosition } from './consumer-lag';
 
 @Injectable()
@@ -26,9 +24,7 @@ export class LagMonitor implements OnApplicationBootstrap, BeforeApplicationShut
     @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly log: Logger,
-    private readonly publisher: EventPublisher,
-    private readonly outbox: OutboxRepository,
-    private readonly alerts: AlertsRepository,
+    private readonly raiser: AlertRaiser,
   ) {
     this.admin = kafka.admin();
     this.limits = { threshold: config.CONSUMER_LAG_THRESHOLD, forMs: config.CONSUMER_LAG_FOR_MS };
@@ -65,24 +61,11 @@ export class LagMonitor implements OnApplicationBootstrap, BeforeApplicationShut
     }
     // A group that stopped (no active member) ends its episode: it is an outage, not lag.
     await this.dataSource.query(`DELETE FROM lag_episodes WHERE NOT (group_id = ANY($1))`, [[...lags.keys()]]);
-    const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
-    const claimed = await this.outbox.publishLater(
-      topics.governanceAlerts,
-      findings
-        .filter((finding) => !known.has(finding.alertId))
-        .map(({ alertId, summary, details }) => ({
-          id: alertId,
-          event: envelope(
-            'governance.alert.v1',
-            GOVERNANCE_SOURCE,
-            { alertId, kind: 'consumer-lag', severity: 'warning', summary, details },
-            { time: new Date(now) },
-          ),
-        })),
+    return this.raiser.raise(
+      findings.map(({ alertId, summary, details }) =>
+        envelope('governance.alert.v1', GOVERNANCE_SOURCE, { alertId, kind: 'consumer-lag', severity: 'warning', summary, details }, { time: new Date(now) }),
+      ),
     );
-    await this.outbox.publishPending(this.publisher);
-    if (claimed.length > 0) this.log.warn({ alerts: claimed.map(({ id }) => id) }, 'consumer-lag alerts raised');
-    return claimed.map(({ id }) => id);
   }
 
   /** group → messages behind, for every group with running members (state Stable). */

@@ -4,15 +4,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { envelope, topics, type EventOf } from '@medshare/contracts';
-import { ConsumerHost, EventPublisher, type ConsumedEvent } from '@medshare/messaging';
-import { DATA_SOURCE, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { ConsumerHost, type ConsumedEvent } from '@medshare/messaging';
+import { DATA_SOURCE, SERVICE_CONFIG } from '@medshare/service-kit';
 import { GOVERNANCE_SOURCE } from '../alerts/alert-events';
-import { AlertsRepository } from '../alerts/alerts.repository';
+import { AlertRaiser } from '../alerts/alert-raiser';
 import { qualityLimitsOf, type GovernanceConfig } from '../config';
 import { applyOnce } from '../consumption/applied-offsets';
 import { GovernanceConsumer } from '../consumption/governance.consumer';
-import { alertsRaised } from '../governance.metrics';
-import { OutboxRepository } from '../outbox/outbox.repository';
 import { hourOf } from './volume-drop';
 import { QualityRepository, type AcceptedRecord, type SubmissionQuality } from './quality.repository';
 import {
@@ -35,12 +33,9 @@ export class QualityMonitor implements OnApplicationBootstrap {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(LOGGER) private readonly log: Logger,
     private readonly consumers: ConsumerHost,
-    private readonly publisher: EventPublisher,
     private readonly quality: QualityRepository,
-    private readonly outbox: OutboxRepository,
-    private readonly alerts: AlertsRepository,
+    private readonly raiser: AlertRaiser,
     private readonly governance: GovernanceConsumer,
   ) {
     this.limits = qualityLimitsOf(config);
@@ -91,16 +86,9 @@ export class QualityMonitor implements OnApplicationBootstrap {
       await this.quality.addAccepted(manager, accepted);
       await this.quality.addSubmissions(manager, submissions);
       const findings = await this.assess(manager, touched);
-      const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
-      return this.outbox.publishLater(
-        topics.governanceAlerts,
-        findings.filter((finding) => !known.has(finding.alertId)).map((finding) => ({ id: finding.alertId, event: qualityAlertEvent(finding) })),
-        manager,
-      );
+      return this.raiser.claim(findings.map(qualityAlertEvent), manager);
     });
-    await this.outbox.publishPending(this.publisher);
-    for (const { event } of claimed ?? []) alertsRaised.inc({ kind: event.data.kind });
-    if (claimed && claimed.length > 0) this.log.info({ alerts: claimed.map(({ id }) => id) }, 'data-quality alerts raised');
+    await this.raiser.publish(claimed ?? []);
   }
 
   private zoneOf(institution: string): string {

@@ -5,14 +5,11 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { envelope, topics } from '@medshare/contracts';
-import { EventPublisher } from '@medshare/messaging';
 import { KAFKA, LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import { GOVERNANCE_SOURCE } from '../alerts/alert-events';
-import { AlertsRepository } from '../alerts/alerts.repository';
+import { AlertRaiser } from '../alerts/alert-raiser';
 import type { GovernanceConfig } from '../config';
 import { waitUntilCaughtUp } from '../consumption/catch-up';
-import { alertsRaised } from '../governance.metrics';
-import { OutboxRepository } from '../outbox/outbox.repository';
 import { QualityRepository } from './quality.repository';
 import { assessVolume, baselineHours, hourToJudge, type VolumeFinding, type VolumeLimits } from './volume-drop';
 
@@ -26,10 +23,8 @@ export class VolumeMonitor implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
     @Inject(LOGGER) private readonly log: Logger,
-    private readonly publisher: EventPublisher,
     private readonly quality: QualityRepository,
-    private readonly outbox: OutboxRepository,
-    private readonly alerts: AlertsRepository,
+    private readonly raiser: AlertRaiser,
   ) {
     this.limits = {
       factor: config.VOLUME_DROP_FACTOR,
@@ -63,24 +58,15 @@ export class VolumeMonitor implements OnApplicationBootstrap, BeforeApplicationS
       const finding = assessVolume(institution, hour, count, baseline, this.limits);
       if (finding) findings.push(finding);
     }
-    const known = new Set(await this.alerts.storedAlertIds(findings.map((finding) => finding.alertId)));
-    const claimed = await this.outbox.publishLater(
-      topics.governanceAlerts,
-      findings
-        .filter((finding) => !known.has(finding.alertId))
-        .map(({ alertId, institution, summary, details, at }) => ({
-          id: alertId,
-          event: envelope(
-            'governance.alert.v1',
-            GOVERNANCE_SOURCE,
-            { alertId, kind: 'volume-drop', severity: 'warning', summary, institution, details },
-            { time: new Date(at) },
-          ),
-        })),
+    return this.raiser.raise(
+      findings.map(({ alertId, institution, summary, details, at }) =>
+        envelope(
+          'governance.alert.v1',
+          GOVERNANCE_SOURCE,
+          { alertId, kind: 'volume-drop', severity: 'warning', summary, institution, details },
+          { time: new Date(at) },
+        ),
+      ),
     );
-    await this.outbox.publishPending(this.publisher);
-    for (const { event } of claimed) alertsRaised.inc({ kind: event.data.kind });
-    if (claimed.length > 0) this.log.warn({ alerts: claimed.map(({ id }) => id) }, 'volume-drop alerts raised');
-    return claimed.map(({ id }) => id);
   }
 }

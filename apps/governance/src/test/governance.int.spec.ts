@@ -9,6 +9,7 @@ import { BatchConsumer, ConsumerHost, createKafka, EventPublisher } from '@medsh
 import { createLogger, openDatabase } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, testEndpoints } from '../../../../test/support/endpoints';
 import { eventually } from '../../../../test/support/eventually';
+import { AlertRaiser } from '../alerts/alert-raiser';
 import { AlertsRepository, type AlertEvent } from '../alerts/alerts.repository';
 import { CaseNotes, DEV_CASE_NOTES_KEY } from '../cases/case-notes';
 import { CasesRepository } from '../cases/cases.repository';
@@ -134,30 +135,20 @@ class Deployment {
   async start(): Promise<GovernanceConsumer> {
     const host = new ConsumerHost(this.kafka, this.publisher);
     const alerts = new AlertsRepository(this.dataSource);
+    const raiser = new AlertRaiser(alerts, new OutboxRepository(this.dataSource), this.publisher, log);
     const consumer = new GovernanceConsumer(
       this.kafka,
       this.config,
       log,
-      this.publisher,
       alerts,
       new ConsumptionStats(),
       host,
       new PrivacyMonitor(new PrivacyStateRepository(this.dataSource), privacyLimitsOf(this.config)),
-      new OutboxRepository(this.dataSource),
+      raiser,
       new CasesRepository(this.dataSource, caseLimitsOf(this.config)),
       new WebhooksRepository(this.dataSource),
     );
-    const quality = new QualityMonitor(
-      this.config,
-      this.dataSource,
-      log,
-      host,
-      this.publisher,
-      new QualityRepository(this.dataSource),
-      new OutboxRepository(this.dataSource),
-      alerts,
-      consumer,
-    );
+    const quality = new QualityMonitor(this.config, this.dataSource, host, new QualityRepository(this.dataSource), raiser, consumer);
     this.instances.push(host);
     await Promise.all([consumer.onApplicationBootstrap(), quality.onApplicationBootstrap()]);
     return consumer;

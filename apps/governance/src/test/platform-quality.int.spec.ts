@@ -12,6 +12,7 @@ import { createLogger, openDatabase } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, testEndpoints } from '../../../../test/support/endpoints';
 import { eventually } from '../../../../test/support/eventually';
 import { startGroupAtEnd } from '../../../../test/support/topic-reader';
+import { AlertRaiser } from '../alerts/alert-raiser';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { CasesRepository } from '../cases/cases.repository';
 import { CaseNotes, DEV_CASE_NOTES_KEY } from '../cases/case-notes';
@@ -54,6 +55,7 @@ describe('platform health and data quality (real Kafka and PostgreSQL)', () => {
   let config: GovernanceConfig;
   let outbox: OutboxRepository;
   let alerts: AlertsRepository;
+  let raiser: AlertRaiser;
   let quality: QualityRepository;
   const databaseName = `governance_pq_${run}`;
   const groupId = `governance-pq-${run}`;
@@ -96,18 +98,9 @@ describe('platform health and data quality (real Kafka and PostgreSQL)', () => {
       `${groupId}-quality`,
       qualityTopics.map(({ name }) => name),
     );
-    await new DeadLetterMonitor(
-      config,
-      dataSource,
-      log,
-      host,
-      publisher,
-      new DeadLettersRepository(dataSource),
-      outbox,
-      alerts,
-      caughtUp,
-    ).onApplicationBootstrap();
-    await new QualityMonitor(config, dataSource, log, host, publisher, quality, outbox, alerts, caughtUp).onApplicationBootstrap();
+    raiser = new AlertRaiser(alerts, outbox, publisher, log);
+    await new DeadLetterMonitor(config, dataSource, host, new DeadLettersRepository(dataSource), raiser, caughtUp).onApplicationBootstrap();
+    await new QualityMonitor(config, dataSource, host, quality, raiser, caughtUp).onApplicationBootstrap();
   }, 120_000);
 
   afterAll(async () => {
@@ -179,7 +172,7 @@ describe('platform health and data quality (real Kafka and PostgreSQL)', () => {
     });
     expect(await quality.daily(berlin, '2026-11-02', '2026-11-02')).toEqual([]);
 
-    const volume = new VolumeMonitor(kafka, config, log, publisher, quality, outbox, alerts);
+    const volume = new VolumeMonitor(kafka, config, log, quality, raiser);
     // Judged only once the quality group has counted the submissions topic to its end.
     await eventually(
       async () => {
