@@ -6,7 +6,7 @@
 // transactional id, one per input partition (`<prefix>-<topic>-<partition>`): whoever takes a partition over
 // initialises that id, which aborts or finishes the previous owner's open transaction and makes its producer
 // unusable. Only then are the group's committed offsets final, and messages below them are skipped.
-import { Partitioners, type Admin, type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka, type KafkaMessage, type Message, type Producer, type Transaction } from 'kafkajs';
 import { ACK_TIMEOUT_MS } from './partitioned-producer';
 import { PartitionRouting } from './partition-routing';
 import { bySize } from './send-size';
@@ -31,6 +31,25 @@ interface PartitionProducer {
 
 /** An open transaction outlives a frozen (SIGSTOPped) owner by at most this long; read_committed readers wait on it. */
 const TRANSACTION_TIMEOUT_MS = 30_000;
+
+const CONCURRENT_TRANSACTIONS = 'CONCURRENT_TRANSACTIONS';
+const OFFSETS_ATTEMPTS = 20;
+
+/**
+ * The coordinator answers CONCURRENT_TRANSACTIONS while it still writes the markers of the producer's previous
+ * transaction (our commit returned before they are written). kafkajs retries that on sends, not on offsets: a batch
+ * with no output, right after another, failed and re-fenced its producer. Retried here, in the same transaction.
+ */
+async function sendOffsetsOnceReady(transaction: Transaction, offsets: Parameters<Transaction['sendOffsets']>[0]): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transaction.sendOffsets(offsets);
+    } catch (error) {
+      if ((error as { type?: string }).type !== CONCURRENT_TRANSACTIONS || attempt >= OFFSETS_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+    }
+  }
+}
 
 export class BatchTransactions {
   private readonly producers = new Map<string, Promise<PartitionProducer>>();
@@ -74,7 +93,7 @@ export class BatchTransactions {
           }
         }
       }
-      await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+      await sendOffsetsOnceReady(transaction, { consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => undefined);

@@ -57,11 +57,15 @@ export function avoidBrokersThatTimeOut(kafka: Kafka, client: RequestTimeouts): 
   client.on(client.events.REQUEST_TIMEOUT, ({ payload }: RequestTimeoutEvent) => quarantine.quarantine(payload.broker));
 }
 
+const CONCURRENT_TRANSACTIONS_MESSAGE = 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
+
 function forward(log: KafkaLog | undefined, { level, namespace, log: { message, error, groupId, topic } }: LogEntry): void {
   if (!log) return;
   // kafkajs entries carry broker and group facts, never message values; keep only the named fields.
   const fields = { component: 'kafkajs', namespace, error, groupId, topic };
-  if (level === KafkaLogLevel.ERROR) log.error(fields, message);
+  // A coordinator still finishing the previous transaction: retried (kafkajs; batch-transactions.ts), not an error.
+  if (error === CONCURRENT_TRANSACTIONS_MESSAGE) log.debug(fields, message);
+  else if (level === KafkaLogLevel.ERROR) log.error(fields, message);
   else if (level === KafkaLogLevel.WARN) log.warn(fields, message);
   else if (level === KafkaLogLevel.INFO) log.info(fields, message);
   else log.debug(fields, message);
