@@ -15,7 +15,8 @@ import { findingEvent, PrivacyMonitor } from '../privacy/privacy-monitor';
 import { WebhooksRepository } from '../webhooks/webhooks.repository';
 import { ConsumptionStats } from './consumption-stats';
 import { waitUntilCaughtUp } from './catch-up';
-import { GroupRunningError, rewindGroup } from './window-rebuild';
+import { untilDone } from './until-done';
+import { rewindAtStart } from './window-rebuild';
 
 /**
  * What decisions are judged against (tokens, roles, records) and what was already raised and handled (alerts,
@@ -52,7 +53,12 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
       handle: (events) => this.remember(events),
     });
     // A rebuild (or a long pause) must not judge decisions against state it has not read yet.
-    if (!(await waitUntilCaughtUp(this.kafka, `${this.config.KAFKA_GROUP_ID}-state`, stateTopics, { timeoutMs: STATE_CATCH_UP_MS }))) {
+    const caughtUp = await untilDone(
+      'wait for the state group',
+      () => waitUntilCaughtUp(this.kafka, `${this.config.KAFKA_GROUP_ID}-state`, stateTopics, { timeoutMs: STATE_CATCH_UP_MS }),
+      { log: this.log },
+    );
+    if (!caughtUp) {
       this.log.warn({ groupId: this.config.KAFKA_GROUP_ID }, 'privacy state not caught up in time; judging decisions anyway');
     }
     this.stateSettled();
@@ -114,13 +120,9 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
     const decisionsReplay =
       this.config.DECISIONS_REPLAY_MS ??
       Math.max(limits.volume.windowMs, limits.practitionerDenials.windowMs, limits.deniedSpike.windowMs, limits.research.windowMs);
-    try {
-      await rewindGroup(this.kafka, this.config.KAFKA_GROUP_ID, [{ topic: topics.accessDecisions, periodStart: started - decisionsReplay, refill: false }]);
+    const rewinds = [{ topic: topics.accessDecisions, periodStart: started - decisionsReplay, refill: false }];
+    // Another instance of the group is running: the group keeps its position.
+    if (await rewindAtStart(this.kafka, this.config.KAFKA_GROUP_ID, rewinds, this.log))
       this.log.info({ groupId: this.config.KAFKA_GROUP_ID, replayMs: decisionsReplay, tookMs: Date.now() - started }, 'decisions replay positioned');
-    } catch (error) {
-      if (!(error instanceof GroupRunningError)) throw error;
-      // Another instance of the group is running: the group keeps its position.
-      this.log.warn({ groupId: this.config.KAFKA_GROUP_ID, reason: error.message }, 'decisions replay not positioned');
-    }
   }
 }

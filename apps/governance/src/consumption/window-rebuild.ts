@@ -2,6 +2,8 @@
 import type { Kafka } from 'kafkajs';
 import type { TopicSpec } from '@medshare/contracts';
 import { commitGroupOffsets, type GroupOffset } from '@medshare/messaging';
+import type { Logger } from '@medshare/service-kit';
+import { untilDone } from './until-done';
 
 export interface PartitionOffset {
   partition: number;
@@ -59,4 +61,25 @@ export async function rewindGroup(kafka: Kafka, groupId: string, rewinds: readon
     rewinds.map((rewind) => rewind.topic.name),
     commits,
   );
+}
+
+/**
+ * rewindGroup at start, tried again until Kafka answers (a ListOffsets that timed out must not end the process);
+ * false when another instance runs the group (it keeps its position) after `membersLeaveMs`: the time a killed
+ * predecessor stays a member, until its session times out.
+ */
+export async function rewindAtStart(kafka: Kafka, groupId: string, rewinds: readonly Rewind[], log: Logger, membersLeaveMs = 0): Promise<boolean> {
+  const until = Date.now() + membersLeaveMs;
+  try {
+    await untilDone(`rewind ${groupId}`, () => rewindGroup(kafka, groupId, rewinds), {
+      log,
+      maxDelayMs: 5_000,
+      retry: (error) => !(error instanceof GroupRunningError) || Date.now() < until,
+    });
+    return true;
+  } catch (error) {
+    if (!(error instanceof GroupRunningError)) throw error;
+    log.warn({ groupId, reason: error.message }, 'group not rewound');
+    return false;
+  }
 }

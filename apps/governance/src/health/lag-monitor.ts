@@ -10,6 +10,7 @@ import { DATA_SOURCE, KAFKA, LOGGER, SERVICE_CONFIG, type Logger } from '@medsha
 import { GOVERNANCE_SOURCE } from '../alerts/alert-events';
 import { AlertRaiser } from '../alerts/alert-raiser';
 import type { GovernanceConfig } from '../config';
+import { untilDone } from '../consumption/until-done';
 import { assessLag, groupLag, type LagFinding, type LagLimits, type PartitionPosition } from './consumer-lag';
 
 @Injectable()
@@ -31,7 +32,7 @@ export class LagMonitor implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.admin.connect();
+    await untilDone('connect the lag admin', () => this.admin.connect(), { log: this.log });
     this.timer = setInterval(() => {
       this.checking ??= this.check(Date.now())
         .catch((error: unknown) => this.log.warn({ error: error instanceof Error ? error.message : String(error) }, 'consumer lag not checked'))
