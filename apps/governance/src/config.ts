@@ -150,6 +150,16 @@ export const governanceConfigSchema = baseConfigSchema
       .min(1000)
       .max(10 * MINUTE)
       .default(15_000),
+    /**
+     * At start the health group is rewound this far (or to its commit, if older), so instances that died while no
+     * governance listened, a lone governance's predecessor among them, are heard once more and then alerted.
+     */
+    HEALTH_REPLAY_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .max(24 * HOUR)
+      .default(5 * MINUTE),
     /** A consumer group more messages behind than this for longer than CONSUMER_LAG_FOR_MS raises `consumer-lag`. */
     CONSUMER_LAG_THRESHOLD: threshold(1000),
     CONSUMER_LAG_FOR_MS: z.coerce
