@@ -57,6 +57,12 @@ describe('ChainVerifier', () => {
     expect(findings.every((finding) => finding.height === height)).toBe(true);
   });
 
+  it('names a stored leaf hash that is not the hash of the stored bytes, and only that', () => {
+    const blocks = chainOf([3, 1, 4]).map((block) => ({ block: stored(block), events: [...block.events] }));
+    blocks[2].events[2] = { ...blocks[2].events[2], leafHash: Buffer.alloc(32, 7) };
+    expect(verify(blocks)).toEqual([{ height: 2, row: 'event leaf 6', problem: 'leaf hash does not match the stored event bytes' }]);
+  });
+
   it('names a missing block and event rows beyond the verified tree', () => {
     const blocks = chainOf([1, 1, 1]);
     const verifier = new ChainVerifier(publicKey);
