@@ -69,6 +69,8 @@ describe('isCanonicalJsonText', () => {
     ['keys ordered by UTF-16 code units', `{"B":1,"_":2,"a":3,"aa":4,"é":5,"😀":6,"\uFFFD":7}`],
     ['numbers in their ECMAScript form', '[0,-5.5,0.1,1e+21,1e-7,123456789012345680000]'],
     ['a bare value', '"x"'],
+    // Strings without an escape end at the next quote (found by indexOf); these mix them with strings that have one.
+    ['escaped quotes that look like keys, between plain strings', '{"a":"p","b":"x\\",\\"a\\":\\"y","c":"q\\\\","d":"r"}'],
   ])('holds for %s', (_case, text) => {
     expect([isCanonicalJsonText(text), slowWay(text)]).toEqual([true, true]);
   });
@@ -88,6 +90,8 @@ describe('isCanonicalJsonText', () => {
     ['an upper-case exponent', '[1E+21]'],
     ['minus zero', '[-0]'],
     ['a literal lone surrogate', '"\ud800"'],
+    ['an escape JSON.stringify does not write after plain strings', '{"a":"p","b":"q","c":"\\u00e9"}'],
+    ['keys out of order after a string with an escaped quote', '{"a":"x\\"y","c":1,"b":2}'],
   ])('is false for %s, as the slow way is', (_case, text) => {
     expect([isCanonicalJsonText(text), slowWay(text)]).toEqual([false, false]);
   });
