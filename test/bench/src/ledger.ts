@@ -55,11 +55,15 @@ export async function run(): Promise<BenchResult[]> {
   const database = `ledger_b${id}`;
   const { kafkaBrokers, ledgerServers, stateServer } = testEndpoints();
   const kafka = createKafka({ brokers: kafkaBrokers, clientId: `ledger-bench-${id}` });
+  const origin = `medshare.example/ledger-bench-${id}`;
   const ledger = await startLedger(`ledger-bench-${id}`, {
     LEDGER_REPLICA_URLS: ledgerServers.map((server) => databaseUrl(server, database)).join(','),
     DATABASE_URL: databaseUrl(stateServer, `ledger_state_b${id}`),
     KAFKA_GROUP_ID: `ledger-bench-${id}`,
     LEDGER_START_FROM: new Date().toISOString(),
+    // Other ledgers (other checkouts' tests) read the same topics and publish on the same blocks topic: this one's
+    // headers are told apart by their checkpoint's origin line.
+    LEDGER_ORIGIN: origin,
     LEDGER_VERIFY_INTERVAL_MS: '0',
     LOG_LEVEL: 'warn',
     // The block cut, when set for the bench (to try other cuts than the defaults).
@@ -76,9 +80,10 @@ export async function run(): Promise<BenchResult[]> {
     const joined = new Promise<void>((resolveJoin) => blocks.on(blocks.events.GROUP_JOIN, () => resolveJoin()));
     await blocks.run({
       eachMessage: async ({ message }) => {
-        const event = JSON.parse(message.value?.toString() ?? '{}') as { data?: { header?: { offsets: Range[]; time: string } } };
+        const event = JSON.parse(message.value?.toString() ?? '{}') as { data?: { header?: { offsets: Range[]; time: string }; checkpoint?: string } };
         const header = event.data?.header;
-        if (header) committed.push({ at: performance.now(), sealedAt: Date.parse(header.time) - performance.timeOrigin, offsets: header.offsets });
+        if (header && event.data?.checkpoint?.startsWith(`${origin}\n`))
+          committed.push({ at: performance.now(), sealedAt: Date.parse(header.time) - performance.timeOrigin, offsets: header.offsets });
       },
     });
     await joined;
