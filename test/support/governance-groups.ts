@@ -8,10 +8,12 @@ import { startGroupAtEnd } from './topic-reader';
 const AUDIT_INPUTS = [topics.auditSubmissions, topics.accessDecisions, topics.recordsDisclosed, topics.keys, topics.governanceAlerts, topics.governanceCases];
 
 export async function startGovernanceSideGroupsAtEnd(kafka: Kafka, groupId: string): Promise<void> {
-  await startGroupAtEnd(
-    kafka,
-    `${groupId}-audit`,
-    AUDIT_INPUTS.map(({ name }) => name),
-  );
-  await startGroupAtEnd(kafka, `${groupId}-dead-letters`, [deadLetterTopic.name]);
+  await Promise.all([
+    startGroupAtEnd(
+      kafka,
+      `${groupId}-audit`,
+      AUDIT_INPUTS.map(({ name }) => name),
+    ),
+    startGroupAtEnd(kafka, `${groupId}-dead-letters`, [deadLetterTopic.name]),
+  ]);
 }

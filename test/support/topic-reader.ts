@@ -2,6 +2,8 @@
 // close(): kafkajs restarts a crashed consumer on a timer, also when the crash (e.g. a broker restart during
 // leaveGroup) races with disconnect(), which left a consumer rejoining for ever after a test file ended.
 import type { Consumer, ConsumerConfig, IHeaders, Kafka } from 'kafkajs';
+// Relative, not @medshare/messaging: the global set-up loads this file without Jest's module mapping.
+import { commitGroupOffsets, type GroupOffset } from '../../libs/messaging/src/group-offsets';
 import { eventually } from './eventually';
 
 export interface ClosableConsumer {
@@ -131,17 +133,17 @@ export async function readTopics(
 /**
  * Commits `groupId`'s offsets at the current end of each topic before its consumer first starts, so it reads only
  * what comes next: for a service group whose history on the shared broker a test is not about (a fresh group would
- * replay the whole day of every helper's runs).
+ * replay the whole day of every helper's runs). One short-lived member for all topics (kafkajs' admin.setOffsets
+ * joins once per topic and waits out a 5 s idle fetch each time).
  */
 export async function startGroupAtEnd(kafka: Kafka, groupId: string, names: readonly string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
+  const offsets: GroupOffset[] = [];
   try {
-    for (const topic of names) {
-      const partitions = (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({ partition, offset: high }));
-      await admin.setOffsets({ groupId, topic, partitions });
-    }
+    for (const topic of names) for (const { partition, high } of await admin.fetchTopicOffsets(topic)) offsets.push({ topic, partition, offset: high });
   } finally {
     await admin.disconnect();
   }
+  await commitGroupOffsets(kafka, groupId, names, offsets);
 }
