@@ -20,6 +20,8 @@ const shared = {
 module.exports = {
   // A run that finished but does not exit fails, naming what was left open (scripts/test.sh relies on it).
   reporters: ['default', '<rootDir>/test/support/exit-watchdog.js'],
+  // How scripts/test.sh splits a tier between its shards (--shard=i/n): by the files' durations, not their count.
+  testSequencer: '<rootDir>/test/support/shard-sequencer.js',
   projects: [
     {
       ...shared,

@@ -30,14 +30,19 @@ else
 fi
 export MEDSHARE_TEST_INFRA_STARTED=reused
 
+# Each tier runs as TEST_SHARDS in-band Jest processes side by side (--shard=i/n; test/support/shard-sequencer.js
+# deals the files out by their durations): e2e specs mostly wait on brokers, services and timeouts, and the unit
+# tier is one core's work. Each shard keeps its own exit watchdog (Jest's worker processes would be force-exited
+# instead, hiding what a spec left open). docs/operations.md, "Tests in parallel".
+TEST_SHARDS=${TEST_SHARDS:-2}
 status=0
-running=
-# `timeout` runs a tier in a process group of its own, which a Ctrl-C at the terminal does not reach: pass it on.
-trap 'if [[ -n $running ]]; then kill -TERM -- "-$running" 2>/dev/null; fi; exit 130' INT TERM
-# tier NAME [JEST ARGS...]: runs one tier within the smaller of its bound and what is left of the overall one.
-# `timeout` signals its whole process group, so service processes a hung e2e tier started end with it.
+running=()
+# `timeout` runs a shard in a process group of its own, which a Ctrl-C at the terminal does not reach: pass it on.
+trap 'for pid in "${running[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done; exit 130' INT TERM
+# tier NAME [JEST ARGS...]: runs one tier's shards within the smaller of its bound and what is left of the overall one.
+# `timeout` signals its whole process group, so service processes a hung e2e shard started end with it.
 tier() {
-  local name=$1 limit=$((deadline - SECONDS)) code=0
+  local name=$1 limit=$((deadline - SECONDS)) shard code
   shift
   ((limit > TIER_LIMIT_SECONDS)) && limit=$TIER_LIMIT_SECONDS
   if ((limit <= 0)); then
@@ -45,21 +50,27 @@ tier() {
     status=1
     return
   fi
-  timeout --kill-after=30 "$limit" npx jest --selectProjects "$name" --json --outputFile="$reports/$name.json" "$@" &
-  running=$!
-  wait "$running" || code=$?
-  running=
-  case $code in
-    0) ;;
-    75) echo "test: the $name tier finished but did not exit; open handles are listed above" | tee "$reports/$name.unfinished" >&2 ;;
-    124 | 137) echo "test: the $name tier was still running after ${limit} s and was killed" | tee "$reports/$name.unfinished" >&2 ;;
-  esac
-  ((code == 0)) || status=1
+  for ((shard = 1; shard <= TEST_SHARDS; shard++)); do
+    timeout --kill-after=30 "$limit" npx jest --selectProjects "$name" --runInBand --shard="$shard/$TEST_SHARDS" \
+      --json --outputFile="$reports/$name-$shard.json" "$@" &
+    running+=($!)
+  done
+  for ((shard = 1; shard <= TEST_SHARDS; shard++)); do
+    code=0
+    wait "${running[shard - 1]}" || code=$?
+    case $code in
+      0) ;;
+      75) echo "test: $name shard $shard finished but did not exit; open handles are listed above" | tee "$reports/$name-$shard.unfinished" >&2 ;;
+      124 | 137) echo "test: $name shard $shard was still running after ${limit} s and was killed" | tee "$reports/$name-$shard.unfinished" >&2 ;;
+    esac
+    ((code == 0)) || status=1
+  done
+  running=()
 }
 
 tier unit
 tier int
-tier e2e --runInBand
+tier e2e
 
 node scripts/test-summary.js "$reports"
 exit $status

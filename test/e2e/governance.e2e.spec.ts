@@ -8,6 +8,7 @@ import { DEV_OPERATOR_TOKEN } from '../../libs/service-kit/src';
 import { databaseUrl, testEndpoints } from '../support/endpoints';
 import { eventually } from '../support/eventually';
 import { startGovernanceSideGroupsAtEnd } from '../support/governance-groups';
+import { freePorts } from '../support/ports';
 import { startService, type RunningService } from '../support/service-processes';
 
 const run = randomUUID().slice(0, 8);
@@ -52,8 +53,9 @@ describe('governance service', () => {
     // a fresh group would first replay the day's history of every run (governance was not ready within 60 s so).
     const kafka = createKafka({ brokers: endpoints.kafkaBrokers, clientId: `governance-e2e-groups-${run}` });
     await startGovernanceSideGroupsAtEnd(kafka, `governance-e2e-${run}`);
+    const [port] = await freePorts(4400, 4500, 1);
     governance = await startService('governance', {
-      port: 4410,
+      port,
       instance: `governance-e2e-${run}`,
       env: {
         DATABASE_URL: databaseUrl(endpoints.stateServer, databaseName),
