@@ -11,6 +11,7 @@ import type { PrivatePostgres } from '../support/private-postgres';
 import type { RunningService, ServiceName } from '../support/service-processes';
 import { closableConsumer, readTopic, type ClosableConsumer } from '../support/topic-reader';
 import type { KafkaTestCluster } from './kafka-cluster';
+import { retriedOnce, rollingRestart } from './rolling-restart';
 
 /** How long a killed process stays down before it is started again: long enough for its outage alert (15 s silence). */
 const DOWN_MS = 20_000;
@@ -128,6 +129,15 @@ export class FhirLoad {
     const answer = await this.submit(this.platform.instances('ingestion')[0], key, bundle);
     await sleep(500);
     return { status: answer?.status ?? 0, retryAfter: answer?.headers.get('retry-after') ?? null, ms: Date.now() - startedAt - 500 };
+  }
+
+  /**
+   * One submission as a client behind a load balancer that retries once, on another instance, after a 503 or a failed
+   * connection: its last status (0: no connection).
+   */
+  async submitRetryingOnce(): Promise<number> {
+    const { key, bundle } = this.nextSubmission();
+    return retriedOnce(this.platform.instances('ingestion'), async (target) => (await this.submit(target, key, bundle))?.status ?? 0);
   }
 
   private nextSubmission(): { key: string; bundle: unknown } {
@@ -501,5 +511,6 @@ export const platformFaults: PlatformFault[] = [
   freezeReplica,
   killActiveLedger,
   ...(['ingestion', 'encryption', 'access-control', 'governance'] as const).map(killOneOfTwo),
+  rollingRestart,
   restartEverything,
 ];
