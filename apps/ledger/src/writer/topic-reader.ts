@@ -151,7 +151,8 @@ export class AuditedTopicReader {
     const expected = expectedText === undefined ? -1 : Number(expectedText);
     const traced = messageTracingOn();
     let last: string | undefined;
-    // Stepping down, stopping or a seek can only happen while this loop awaits or cuts: checked then, not per message.
+    // Stepping down, stopping or a seek can only happen while this loop awaits (a cut's synchronous part seals blocks,
+    // nothing more): checked then, not per message (kafkajs' isStale builds a key string per call).
     const goOn = () => isCurrent() && isRunning() && !isStale();
     if (!goOn()) return;
     for (const message of messages) {
@@ -169,8 +170,10 @@ export class AuditedTopicReader {
       if (this.cutter.due(now)) {
         this.readPositions[key] = String(Number(offset) + 1);
         const cut = cutIfDue();
-        if (this.cutter.size >= MAX_BLOCKS_PER_COMMIT * this.options.maxEvents) await cut;
-        if (!goOn()) break;
+        if (this.cutter.size >= MAX_BLOCKS_PER_COMMIT * this.options.maxEvents) {
+          await cut;
+          if (!goOn()) break;
+        }
       }
     }
     if (!isCurrent() || last === undefined) return;
