@@ -14,7 +14,8 @@ import {
 
 const HOUR = 3_600_000;
 const limits: CaseLimits = { windowMs: 24 * HOUR, breakGlassReviewMs: 2 * HOUR, dueMs: { critical: 4 * HOUR, warning: 24 * HOUR, info: 72 * HOUR } };
-const alert = (overrides: Partial<CaseAlert> = {}, details: CaseAlert['details'] = { practitioner: 'pr-one', patient: 'p-patient' }): CaseAlert => ({
+const patient = 'p-aaaaaaaaaaaaaaaaaaaaaaaaaa';
+const alert = (overrides: Partial<CaseAlert> = {}, details: CaseAlert['details'] = { practitioner: 'pr-one', patient }): CaseAlert => ({
   alertId: `a-${Math.random()}`,
   kind: 'coworker-access',
   severity: 'warning',
@@ -27,8 +28,8 @@ const alert = (overrides: Partial<CaseAlert> = {}, details: CaseAlert['details']
 describe('which case an alert joins', () => {
   it.each<[string, CaseAlert, CaseAlert, boolean]>([
     ['same practitioner, patient and day', alert(), alert({ kind: 'off-hours', raisedAt: '2026-01-06T22:00:00.000Z' }), true],
-    ['another patient', alert(), alert({}, { practitioner: 'pr-one', patient: 'p-other' }), false],
-    ['another practitioner', alert(), alert({}, { practitioner: 'pr-two', patient: 'p-patient' }), false],
+    ['another patient', alert(), alert({}, { practitioner: 'pr-one', patient: 'p-bbbbbbbbbbbbbbbbbbbbbbbbbb' }), false],
+    ['another practitioner', alert(), alert({}, { practitioner: 'pr-two', patient }), false],
     ['another day', alert(), alert({ raisedAt: '2026-01-07T10:00:00.000Z' }), false],
     ['another institution', alert(), alert({ institution: 'hosp-b' }), false],
   ])('%s: together = %s', (_name, first, second, together) => {
@@ -38,8 +39,17 @@ describe('which case an alert joins', () => {
   it.each<[string, CaseAlert]>([
     ['a platform alert (no practitioner)', alert({ kind: 'ledger-tamper' }, { replica: 2 })],
     ['an alert without institution', alert({ institution: null })],
+    ['a practitioner the audit contract refuses (over 64 characters)', alert({}, { practitioner: 'x'.repeat(65), patient })],
   ])('%s opens no case', (_name, platformAlert) => {
     expect(caseKeyOf(platformAlert, limits)).toBeUndefined();
+  });
+
+  // Alert details are free-form: a patient value that is no pseudonym must not reach the case and audit events,
+  // whose contracts refuse it (every replay of the alerts topic would stall on it).
+  it.each(['p-x', 'Jane Doe', ''])('a patient detail that is no pseudonym (%j) leaves the case without a patient', (value) => {
+    const key = caseKeyOf(alert({}, { practitioner: 'pr-one', patient: value }), limits);
+    expect(key).toMatchObject({ practitioner: 'pr-one', patient: null });
+    expect(caseKeyOf(alert(), limits)).toMatchObject({ patient });
   });
 });
 

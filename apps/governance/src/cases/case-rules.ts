@@ -1,7 +1,7 @@
 // How alerts become cases and how a case may move, pure: which case an alert joins, the case's severity, risk
 // score and due time, and the allowed state transitions.
 import { createHash } from 'node:crypto';
-import { caseStates } from '@medshare/contracts';
+import { caseStates, patientPseudonym } from '@medshare/contracts';
 
 export type CaseState = (typeof caseStates)[number];
 export type CaseSeverity = 'info' | 'warning' | 'critical';
@@ -36,8 +36,10 @@ export interface CaseKey {
 /** Alerts about a practitioner's accesses join a case; platform alerts (tamper, lag, quality) do not. */
 export function caseKeyOf(alert: CaseAlert, limits: CaseLimits): CaseKey | undefined {
   const practitioner = alert.details?.practitioner;
-  if (alert.institution === null || typeof practitioner !== 'string') return undefined;
-  const patient = typeof alert.details?.patient === 'string' ? alert.details.patient : null;
+  // Details are free-form: only what the case and audit contracts accept names a case (anything else would be refused
+  // at every publish and stall the consumers that replay the alerts topic).
+  if (alert.institution === null || typeof practitioner !== 'string' || practitioner.length === 0 || practitioner.length > 64) return undefined;
+  const patient = patientPseudonym.safeParse(alert.details?.patient).success ? (alert.details?.patient as string) : null;
   const windowStart = Math.floor(Date.parse(alert.raisedAt) / limits.windowMs) * limits.windowMs;
   const digest = createHash('sha256')
     .update(JSON.stringify([alert.institution, practitioner, patient, windowStart]))
