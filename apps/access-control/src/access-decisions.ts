@@ -170,6 +170,9 @@ export class AccessDecisions {
     // A record acknowledged but not yet in the encryption service's store is usually there a moment later: ask
     // again (each attempt a permit of its own) until it is, or the read's time is up and its type is named pending.
     for (let permitId = decisionId; permittedTypes.length > 0; permitId = newEventId()) {
+      // What the projection acknowledged is read while the encryption service answers (nothing waits for it before).
+      const acknowledged = caughtUp ? this.repository.recordsOf(request.patient) : undefined;
+      acknowledged?.catch(() => undefined);
       const outcome = await this.decrypt(decisionId, permitId, request, decision, permittedTypes, requested);
       if (outcome.kind === 'erased') {
         await this.recordDecision(
@@ -185,8 +188,8 @@ export class AccessDecisions {
         );
       }
       decrypted = outcome.records;
-      if (!caughtUp) break;
-      pending = await this.pendingTypes(request.patient, decision.reachableHolders, permittedTypes, decrypted);
+      if (acknowledged === undefined) break;
+      pending = pendingTypes(await acknowledged, decision.reachableHolders, permittedTypes, decrypted);
       if (pending.length === 0 || Date.now() + RETRY_PAUSE_MS >= deadline) break;
       await sleep(RETRY_PAUSE_MS);
     }
@@ -334,24 +337,6 @@ export class AccessDecisions {
     ]);
     this.logger.info({ decisionId, fileId, breakGlass: final.breakGlass }, 'file read permitted');
     return { decisionId, key: outcome.key };
-  }
-
-  /**
-   * Types of records the platform acknowledged (ingest.sealed or records.encrypted, at a reachable holder, of a
-   * permitted type) that the encryption service did not return: not encrypted yet, or not in its store yet.
-   */
-  private async pendingTypes(
-    patient: string,
-    reachableHolders: readonly string[],
-    permittedTypes: readonly string[],
-    returned: readonly DecryptedRecord[],
-  ): Promise<string[]> {
-    if (permittedTypes.length === 0) return [];
-    const holders = new Set(reachableHolders);
-    const types = new Set(permittedTypes);
-    const read = new Set(returned.map((record) => record.recordId));
-    const missing = (await this.repository.recordsOf(patient)).filter((r) => holders.has(r.institution) && types.has(r.resourceType) && !read.has(r.recordId));
-    return [...new Set(missing.map((r) => r.resourceType))].sort();
   }
 
   /**
@@ -516,4 +501,21 @@ function recordMeta(record: DecryptedRecord, ids: ClientIds): RecordMeta {
     ...(clinicalDate !== undefined && { clinicalDate }),
     ...(codes.length > 0 && { codes }),
   };
+}
+
+/**
+ * Types of records the platform acknowledged (ingest.sealed or records.encrypted, at a reachable holder, of a
+ * permitted type) that the encryption service did not return: not encrypted yet, or not in its store yet.
+ */
+function pendingTypes(
+  acknowledged: readonly { recordId: string; institution: string; resourceType: string }[],
+  reachableHolders: readonly string[],
+  permittedTypes: readonly string[],
+  returned: readonly DecryptedRecord[],
+): string[] {
+  const holders = new Set(reachableHolders);
+  const types = new Set(permittedTypes);
+  const read = new Set(returned.map((record) => record.recordId));
+  const missing = acknowledged.filter((r) => holders.has(r.institution) && types.has(r.resourceType) && !read.has(r.recordId));
+  return [...new Set(missing.map((r) => r.resourceType))].sort();
 }

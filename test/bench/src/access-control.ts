@@ -1,6 +1,8 @@
 // Access control: decision evaluation in memory with 100,000 consents (the target's size) (libs/consent's indexes, as the service's
 // projection holds them, in process), then over HTTP against real processes: POST /v1/decisions, and the read path
 // (decision, signed permit, decrypt round trip over Kafka to a real encryption service, filtering, audit events).
+// ACCESS_BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to the encryption and access-control processes;
+// ACCESS_BENCH_BASELINE (another build's dist folder) runs the HTTP part through that build first, in the same run.
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   AgreementIndex,
@@ -28,13 +30,16 @@ const WARM_UP = 2_000;
 const WINDOW_FLIPS = Number(process.env.BENCH_ACCESS_WINDOW_FLIPS ?? 40);
 const READS = Number(process.env.BENCH_ACCESS_READS ?? 300);
 const STATE_SERVER = process.env.MEDSHARE_PG_STATE ?? 'postgres://medshare@127.0.0.1:55432';
+const NODE_ARGS = process.env.ACCESS_BENCH_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+const BASELINE = process.env.ACCESS_BENCH_BASELINE;
 
 const NATIONAL = 'https://id.medshare.example/national-health-id';
 const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
 const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 
 export async function run(): Promise<BenchResult[]> {
-  return [inMemoryDecisions(), ...(await overHttp())];
+  const baseline = BASELINE === undefined ? [] : await overHttp(BASELINE);
+  return [inMemoryDecisions(), ...baseline, ...(await overHttp())];
 }
 
 // --- in memory --------------------------------------------------------------------------------------------
@@ -146,7 +151,8 @@ async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 60
   }
 }
 
-async function overHttp(): Promise<BenchResult[]> {
+/** `dist`: another build's dist folder (its results are named "baseline"); default this build. */
+async function overHttp(dist?: string): Promise<BenchResult[]> {
   const id = randomBytes(4).toString('hex');
   const [A, B] = [`ba${id}`, `bb${id}`];
   const institutions = `${A},${B}`;
@@ -156,7 +162,15 @@ async function overHttp(): Promise<BenchResult[]> {
   const common = { INSTITUTIONS: institutions };
   const services: RunningService[] = [];
   const start = (name: 'ingestion' | 'encryption' | 'access-control', port: number, env: Record<string, string>, instance: string) =>
-    startService(name, { port, instance, env: { LOG_LEVEL: 'warn', ...env } });
+    startService(name, {
+      port,
+      instance,
+      env: { LOG_LEVEL: 'warn', ...env },
+      // A fresh projection replays every consent, grants and records topic of the shared broker first.
+      readyTimeoutMs: 240_000,
+      ...(name !== 'ingestion' && { nodeArgs: NODE_ARGS }),
+      ...(dist !== undefined && { main: `${dist}/apps/${name}/src/main.js` }),
+    });
   try {
     services.push(
       await start(
@@ -257,7 +271,7 @@ async function overHttp(): Promise<BenchResult[]> {
       );
       windowSamples.push(Number(process.hrtime.bigint() - acknowledged) / 1e6);
     }
-    return [
+    const results: BenchResult[] = [
       {
         name: 'cross-instance window (consent change)',
         events: WINDOW_FLIPS,
@@ -280,6 +294,7 @@ async function overHttp(): Promise<BenchResult[]> {
         notes: `sequential; ${released} released of 12 per read (Condition denied); permit, decrypt request/reply over Kafka, filter, decision + disclosure acked`,
       },
     ];
+    return dist === undefined ? results : results.map((result) => ({ ...result, name: `${result.name} (baseline)` }));
   } finally {
     for (const service of services.reverse()) await service.stop();
     for (const database of Object.values(databases)) await dropDatabase(STATE_SERVER, database);

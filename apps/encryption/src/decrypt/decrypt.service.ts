@@ -43,7 +43,19 @@ export class DecryptService {
     const admission = admitDecryptRequest(this.permitKey, request.data, new Date());
     if (!admission.admitted) return this.refuse(request, admission.reason, admission.permit);
     const { permit, replyKey } = admission;
-    if (!(await this.permitUses.claim(permit.decisionId, request.id))) return this.refuse(request, 'permit already used', permit);
+    const isRecordRead = request.data.reveal === undefined && permit.reveals === undefined && permit.file === undefined;
+    // A record read fetches the patient's key and ciphertexts while the permit's use is claimed (three round trips at
+    // once instead of one after another); nothing is decrypted unless the claim succeeds.
+    const [claimed, keys, rows] = await Promise.all([
+      this.permitUses.claim(permit.decisionId, request.id),
+      isRecordRead ? this.patientKeys.keysOf([permit.patient], { create: false }) : undefined,
+      isRecordRead ? this.records.ofPatient(permit.patient, permit.resourceTypes) : [],
+    ]);
+    const key = keys?.get(permit.patient);
+    if (!claimed) {
+      if (key?.kind === 'live') key.dek.fill(0);
+      return this.refuse(request, 'permit already used', permit);
+    }
     if (request.data.reveal !== undefined || permit.reveals !== undefined) return this.reveal(request, permit, replyKey);
     if (permit.file !== undefined) {
       const released = await this.fileKeys.release({ ...permit, file: permit.file }, request.data.replyKey, request.id);
@@ -52,9 +64,7 @@ export class DecryptService {
       return this.reply(released);
     }
 
-    const key = (await this.patientKeys.keysOf([permit.patient], { create: false })).get(permit.patient);
     if (key?.kind === 'erased') return this.reply({ outcome: 'erased', patient: permit.patient });
-    const rows = key === undefined ? [] : await this.records.ofPatient(permit.patient, permit.resourceTypes);
     let resources: unknown[] = [];
     try {
       if (key !== undefined) resources = openReleasedRecords(permit, key.dek, rows);
