@@ -101,6 +101,17 @@ describe('OutageDetector', () => {
     ]);
   });
 
+  it('asks the brokers one by one only while heartbeats stall or a broker is down', () => {
+    const detector = new OutageDetector(15_000);
+    expect(detector.brokersInDoubt(0)).toBe(true);
+    steady(detector, ['a'], 0, 5_000);
+    expect(detector.brokersInDoubt(6_000)).toBe(false);
+    expect(detector.brokersInDoubt(13_000)).toBe(true);
+    steady(detector, ['a'], 13_000, 14_000);
+    detector.brokersSeen(['h:1', 'h:2'], new Set(['h:1']));
+    expect(detector.brokersInDoubt(14_500)).toBe(true);
+  });
+
   it('raises two brokers that stop answering while the survivor still lists them (no controller majority), and says the platform cannot write', () => {
     const detector = new OutageDetector(15_000);
     const listed = ['h:1', 'h:2', 'h:3'];

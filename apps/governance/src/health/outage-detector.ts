@@ -116,6 +116,14 @@ export class OutageDetector {
   }
 
   /**
+   * Whether the brokers must be asked one by one at `now`: heartbeats stopped arriving (or never did), or one is down.
+   * Not every second regardless: a TLS listener logs every bare connection as a failed handshake.
+   */
+  brokersInDoubt(now: number): boolean {
+    return this.lastArrival === undefined || now - this.lastArrival > this.gapMs || [...this.brokers.values()].some((broker) => broker.down);
+  }
+
+  /**
    * The brokers the cluster lists now and those of them that answer (host:port). A broker seen before that is no
    * longer listed, or does not answer, is down: without a controller majority nobody fences a dead broker, so the
    * list alone does not change when two of three die.

@@ -98,7 +98,8 @@ describe('outage alerts under broker faults', () => {
     ] as const)
       beat(service, instance);
     await startMonitor();
-  }, 90_000);
+    // Three JVMs starting on a loaded machine: up to ~2 min.
+  }, 180_000);
 
   afterAll(async () => {
     for (const timer of senders.values()) clearInterval(timer);
@@ -120,26 +121,33 @@ describe('outage alerts under broker faults', () => {
       intervalMs: 500,
       what: 'the dead service alerted',
     });
-    expect(await outages()).toEqual([
-      { component: 'broker', name: brokerNames([leader])[0], state: 'down' },
-      { component: 'service', name: 'access-control/c', state: 'down' },
-    ]);
+    const raised = await outages();
+    expect(raised.filter(({ component }) => component === 'service')).toEqual([{ component: 'service', name: 'access-control/c', state: 'down' }]);
+    expect(raised).toContainEqual({ component: 'broker', name: brokerNames([leader])[0], state: 'down' });
+    // A bus alert only if this process's own consumer stalled longer than the silence (a loaded machine): one at most.
+    expect(raised.filter(({ component, state }) => component === 'bus' && state === 'down').length).toBeLessThanOrEqual(1);
     await cluster.restart(leader);
     await eventually(async () => (await outages()).some(({ state, component }) => component === 'broker' && state === 'recovered') || undefined, {
       timeoutMs: 30_000,
       what: 'the broker recovered',
     });
-  }, 90_000);
+  }, 120_000);
 
   it('raises a broker alert for each of two brokers down, clears them when they return, and starts up once Kafka answers instead of failing', async () => {
-    await cluster.waitForFullIsr(healthTopic.name);
+    await cluster.waitForFullIsr(healthTopic.name, 120_000);
     const before = (await outages()).length;
     // The health partition's leader among the two: no controller majority is left to move it.
     const leader = await cluster.busiestLeader(healthTopic.name);
     const down = [leader, cluster.nodes.find((node) => node.id !== leader.id)!];
     await Promise.all(down.map((node) => cluster.kill(node)));
     const downAlerts = brokerNames(down).map((name) => ({ component: 'broker', name, state: 'down' }));
-    await eventually(async () => ((await outages()).length >= before + 2 ? true : undefined), { timeoutMs: 15_000, what: 'two broker alerts' });
+    await eventually(
+      async () => (await outages()).slice(before).filter(({ component, state }) => component === 'broker' && state === 'down').length >= 2 || undefined,
+      {
+        timeoutMs: 15_000,
+        what: 'two broker alerts',
+      },
+    );
     expect((await outages()).slice(before)).toEqual(expect.arrayContaining(downAlerts));
 
     // A client that gives up after one retry, as every kafkajs client does after its last: ListOffsets fails...
@@ -167,10 +175,10 @@ describe('outage alerts under broker faults', () => {
       expect.arrayContaining(brokerNames(down).map((name) => ({ component: 'broker', name, state: 'recovered' }))),
     );
     expect((await services()).map(({ name }) => name)).toEqual(['access-control/c']);
-  }, 90_000);
+  }, 180_000);
 
   it('after a restart alerts the instances that died while no governance listened, its own predecessor among them, and nothing raised before', async () => {
-    await cluster.waitForFullIsr(healthTopic.name);
+    await cluster.waitForFullIsr(healthTopic.name, 120_000);
     // b dies, then governance g1 (and its monitor) before the silence has passed: nobody alerted b.
     silence('b');
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -180,10 +188,10 @@ describe('outage alerts under broker faults', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     beat('governance', 'g2');
     await startMonitor();
-    await eventually(async () => ((await services()).length >= 4 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500, what: 'b and g1 alerted' });
+    await eventually(async () => ((await services()).length >= 4 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500, what: 'b and g1 alerted' });
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const [first, ...after] = (await services()).map(({ name, state }) => `${name} ${state}`);
     expect(first).toBe('access-control/c down');
     expect(after.sort()).toEqual(['encryption/b down', 'governance/g1 down', 'governance/g1 recovered']);
-  }, 60_000);
+  }, 180_000);
 });

@@ -1,6 +1,7 @@
 // Wires the OutageDetector: heartbeats from the health topic (one group for all governance instances, so one of
-// them raises each alert), the cluster's broker list and whether each broker answers, a check every second, and the
-// alerts it raises through the AlertRaiser (outbox first: kept while Kafka is what is down, published once it is back).
+// them raises each alert), the cluster's broker list and, while heartbeats stall or a broker is down, whether each
+// broker accepts a connection; a check every second; the alerts it raises go through the AlertRaiser (outbox first:
+// kept while Kafka is what is down, published once it is back).
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
@@ -28,9 +29,14 @@ export class OutageMonitor implements OnApplicationBootstrap, BeforeApplicationS
   private checking = false;
   /** Raised but not claimed in the outbox yet (PostgreSQL may be what is down): claimed with the next check. */
   private pending: AlertEvent[] = [];
-  private raising?: Promise<void>;
+  /** Claimed, to be published (and counted); unpublished: a publish failed, the outbox still holds rows. */
+  private claimed: AlertEvent[] = [];
   private unpublished = false;
+  private publishing?: Promise<void>;
+  /** The cluster's broker list as last described, and whether the last description failed (then they are asked). */
   private listed: string[] = [];
+  private listFailed = false;
+  private listing?: Promise<unknown>;
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -57,7 +63,7 @@ export class OutageMonitor implements OnApplicationBootstrap, BeforeApplicationS
   /** The consumer host stops the health consumer after this. */
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.raising;
+    await Promise.all([this.publishing, this.listing]);
     await this.admin.disconnect();
   }
 
@@ -70,16 +76,28 @@ export class OutageMonitor implements OnApplicationBootstrap, BeforeApplicationS
     if (this.checking) return;
     this.checking = true;
     try {
-      this.queue(this.detector.check(Date.now()));
-      const cluster = await this.admin.describeCluster().catch(() => undefined);
-      // No answer at all: the brokers listed last are asked one by one.
-      if (cluster) this.listed = cluster.brokers.map(({ host, port }) => `${host}:${port}`);
-      const answering = await Promise.all(this.listed.map(async (name) => ((await answers(name)) ? [name] : [])));
-      this.queue(this.detector.brokersSeen(this.listed, new Set(answering.flat())));
-      this.raising ??= this.raise().finally(() => (this.raising = undefined));
+      this.refreshBrokerList();
+      const now = Date.now();
+      // Brokers first: a stall that a broker down explains is no bus alert.
+      const answering = this.listFailed || this.detector.brokersInDoubt(now) ? await answeringOf(this.listed) : new Set(this.listed);
+      this.queue(this.detector.brokersSeen(this.listed, answering));
+      this.queue(this.detector.check(now));
+      await this.raise();
     } finally {
       this.checking = false;
     }
+  }
+
+  /** Not awaited by the check: with a broker just killed, kafkajs may take seconds to answer it. */
+  private refreshBrokerList(): void {
+    this.listing ??= this.admin
+      .describeCluster()
+      .then((cluster) => {
+        this.listed = cluster.brokers.map(({ host, port }) => `${host}:${port}`);
+        this.listFailed = false;
+      })
+      .catch(() => (this.listFailed = true))
+      .finally(() => (this.listing = undefined));
   }
 
   private queue(alerts: readonly OutageAlert[]): void {
@@ -89,30 +107,42 @@ export class OutageMonitor implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** Claims in the outbox, then publishes; a publish that failed is tried again at the next check. */
+  /**
+   * Claims what was raised in the outbox (PostgreSQL: quick), then publishes in the background: with two brokers down
+   * a publish waits for Kafka for long, and must not keep later alerts from being claimed meanwhile.
+   */
   private async raise(): Promise<void> {
     const raising = this.pending;
-    if (raising.length === 0 && !this.unpublished) return;
     this.pending = [];
-    let claimed: AlertEvent[];
     try {
-      claimed = await this.raiser.claim(raising);
+      this.claimed.push(...(await this.raiser.claim(raising)));
     } catch (error) {
       this.pending = [...raising, ...this.pending];
       this.log.warn({ error: error instanceof Error ? error.message : String(error) }, 'outage alerts not stored yet; retrying');
-      return;
     }
+    if (this.claimed.length > 0 || this.unpublished) this.publishing ??= this.publish().finally(() => (this.publishing = undefined));
+  }
+
+  private async publish(): Promise<void> {
+    const publishing = this.claimed;
+    this.claimed = [];
+    this.unpublished = false;
     try {
-      await this.raiser.publish(claimed);
-      this.unpublished = false;
+      await this.raiser.publish(publishing);
     } catch (error) {
+      this.claimed = [...publishing, ...this.claimed];
       this.unpublished = true;
       this.log.warn({ error: error instanceof Error ? error.message : String(error) }, 'outage alerts not published yet; retrying');
     }
   }
 }
 
-/** Whether a broker accepts a connection: a killed one refuses at once (a frozen one is fenced by the cluster). */
+/** The brokers that accept a connection: a killed one refuses at once (a frozen one is fenced by the cluster). */
+async function answeringOf(names: readonly string[]): Promise<Set<string>> {
+  const answered = await Promise.all(names.map(async (name) => ((await answers(name)) ? [name] : [])));
+  return new Set(answered.flat());
+}
+
 function answers(name: string): Promise<boolean> {
   const at = name.lastIndexOf(':');
   return new Promise((resolve) => {
