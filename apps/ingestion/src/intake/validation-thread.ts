@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { LOGGER, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
+import { LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import type { IngestionConfig } from '../config';
 import { IngestionErrorCode, failure, issue } from './ingestion-error';
 import type { SubmissionVerdict } from './submission-check';
@@ -28,10 +28,14 @@ export class ValidationThread implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: IngestionConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly readiness: Readiness,
   ) {}
 
   /** Started with the service, so the FHIR definitions (~1 s) are loaded before the first submission. */
   onModuleInit(): void {
+    this.readiness.register('validation-thread', async () => {
+      if (!this.ready) throw new Error('the validation thread is loading the FHIR definitions');
+    });
     this.start();
   }
 
