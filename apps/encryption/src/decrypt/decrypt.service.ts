@@ -44,14 +44,13 @@ export class DecryptService {
     if (!admission.admitted) return this.refuse(request, admission.reason, admission.permit);
     const { permit, replyKey } = admission;
     const isRecordRead = request.data.reveal === undefined && permit.reveals === undefined && permit.file === undefined;
-    // A record read fetches the patient's key and ciphertexts while the permit's use is claimed (three round trips at
-    // once instead of one after another); nothing is decrypted unless the claim succeeds.
-    const [claimed, keys, rows] = await Promise.all([
+    // A record read fetches the patient's key, then the ciphertexts, while the permit's use is claimed; nothing is
+    // decrypted unless the claim succeeds. The rows are read only after the key: a patient whose key and first record
+    // are stored between two concurrent reads would otherwise give rows without a key to open them.
+    const [claimed, { key, rows }] = await Promise.all([
       this.permitUses.claim(permit.decisionId, request.id),
-      isRecordRead ? this.patientKeys.keysOf([permit.patient], { create: false }) : undefined,
-      isRecordRead ? this.records.ofPatient(permit.patient, permit.resourceTypes) : [],
+      isRecordRead ? this.keyAndRows(permit) : { key: undefined, rows: [] },
     ]);
-    const key = keys?.get(permit.patient);
     if (!claimed) {
       if (key?.kind === 'live') key.dek.fill(0);
       return this.refuse(request, 'permit already used', permit);
@@ -81,6 +80,12 @@ export class DecryptService {
       sealed,
       records: rows.map((row) => ({ recordId: row.recordId, resourceType: row.resourceType, institution: row.institution })),
     });
+  }
+
+  private async keyAndRows(permit: Permit) {
+    const key = (await this.patientKeys.keysOf([permit.patient], { create: false })).get(permit.patient);
+    const rows = key === undefined ? [] : await this.records.ofPatient(permit.patient, permit.resourceTypes);
+    return { key, rows };
   }
 
   /** A permitted review of a break-glass reason (access control decided who may read it): no record is touched. */
