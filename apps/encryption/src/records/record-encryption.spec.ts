@@ -3,6 +3,7 @@ import { CryptoErrorCode, contentHash, decryptRecord, generateDek } from '@medsh
 import type { PatientKey } from '../keys/data-keys';
 import type { StoredRecord } from './encrypted-record.repository';
 import { encryptGroup, encryptOpenedGroups, matchesRecordList, storedRecordAad, type OpenedGroup } from './record-encryption';
+import { encryptedRecordsOf } from './record-store.projector';
 
 const PATIENT = 'p-abcdefghijklmnop234567';
 const OTHER = 'p-qrstuvwxyzabcdef234567';
@@ -151,5 +152,18 @@ describe('encrypting a batch of opened groups', () => {
       [PATIENT, 'rec-2'],
     ]);
     expect(erased).toEqual(['erased-group', 'keyless-group']);
+  });
+});
+
+describe('what the record store keeps of records.encrypted', () => {
+  const consumed = (event: EventOf<'records.encrypted.v1'>) => ({ event, topic: 'medshare.records.encrypted.v1', partition: 0, offset: '0' });
+  const encrypted = (source: string) =>
+    encryptOpenedGroups([{ consumed: 'group', group: group(PATIENT, records) }], new Map([[PATIENT, liveKey(PATIENT)]]), source).events;
+
+  it("keeps this deployment's records and drops another deployment's, which its keys could never open", () => {
+    const own = encrypted('encryption');
+    const foreign = encrypted('encryption-elsewhere');
+    const kept = encryptedRecordsOf([...foreign, ...own].map(consumed), 'encryption');
+    expect(kept.map((event) => event.id)).toEqual(own.map((event) => event.id));
   });
 });

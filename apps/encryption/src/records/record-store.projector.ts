@@ -7,8 +7,14 @@ import { SERVICE_CONFIG } from '@medshare/service-kit';
 import type { EncryptionConfig } from '../config';
 import { EncryptedRecordRepository } from './encrypted-record.repository';
 
-export function encryptedRecordsOf(events: readonly ConsumedEvent[]): EventOf<'records.encrypted.v1'>[] {
-  return events.map(({ event }) => event).filter((event): event is EventOf<'records.encrypted.v1'> => event.type === 'records.encrypted.v1');
+/**
+ * The records this deployment encrypted (its `source`): only its own keys open them. A record another deployment
+ * put on the topic would fail to authenticate at every read of its patient and turn each such read into a refusal.
+ */
+export function encryptedRecordsOf(events: readonly ConsumedEvent[], source: string): EventOf<'records.encrypted.v1'>[] {
+  return events
+    .map(({ event }) => event)
+    .filter((event): event is EventOf<'records.encrypted.v1'> => event.type === 'records.encrypted.v1' && event.source === source);
 }
 
 @Injectable()
@@ -25,7 +31,7 @@ export class RecordStoreProjector implements OnApplicationBootstrap {
       topics: [topics.recordsEncrypted],
       fromBeginning: this.config.STORE_START === 'earliest',
       handle: async (events) => {
-        await this.records.project(encryptedRecordsOf(events));
+        await this.records.project(encryptedRecordsOf(events, this.config.SERVICE_SOURCE));
       },
     });
   }
