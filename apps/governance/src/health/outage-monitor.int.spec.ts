@@ -167,15 +167,19 @@ describe('outage alerts under broker faults', () => {
     await Promise.all(down.map((node) => cluster.restart(node)));
     await expect(rewound).resolves.toBe(true);
 
-    await eventually(async () => ((await outages()).filter(({ state }) => state === 'recovered').length >= 3 ? true : undefined), {
-      timeoutMs: 30_000,
-      what: 'both brokers recovered',
-    });
-    expect((await outages()).slice(before)).toEqual(
-      expect.arrayContaining(brokerNames(down).map((name) => ({ component: 'broker', name, state: 'recovered' }))),
+    // Each of the two brokers' own recovery (the bus's recovery may come first).
+    const recoveredAlerts = brokerNames(down).map((name) => ({ component: 'broker', name, state: 'recovered' }));
+    await eventually(
+      async () => {
+        const raised = (await outages()).slice(before);
+        return (
+          recoveredAlerts.every((alert) => raised.some((o) => o.component === alert.component && o.name === alert.name && o.state === alert.state)) || undefined
+        );
+      },
+      { timeoutMs: 90_000, what: 'both brokers recovered' },
     );
     expect((await services()).map(({ name }) => name)).toEqual(['access-control/c']);
-  }, 180_000);
+  }, 300_000);
 
   it('after a restart alerts the instances that died while no governance listened, its own predecessor among them, and nothing raised before', async () => {
     await cluster.waitForFullIsr(healthTopic.name, 120_000);
@@ -188,10 +192,10 @@ describe('outage alerts under broker faults', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     beat('governance', 'g2');
     await startMonitor();
-    await eventually(async () => ((await services()).length >= 4 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500, what: 'b and g1 alerted' });
+    await eventually(async () => ((await services()).length >= 4 ? true : undefined), { timeoutMs: 120_000, intervalMs: 500, what: 'b and g1 alerted' });
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     const [first, ...after] = (await services()).map(({ name, state }) => `${name} ${state}`);
     expect(first).toBe('access-control/c down');
     expect(after.sort()).toEqual(['encryption/b down', 'governance/g1 down', 'governance/g1 recovered']);
-  }, 180_000);
+  }, 300_000);
 });
