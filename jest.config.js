@@ -27,7 +27,7 @@ module.exports = {
       ...shared,
       displayName: 'unit',
       testMatch: ['<rootDir>/{apps,libs,tools}/*/src/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
-      testPathIgnorePatterns: ['\\.int\\.spec\\.ts$'],
+      testPathIgnorePatterns: ['\\.(int|chaos)\\.spec\\.ts$'],
     },
     {
       ...shared,
@@ -49,7 +49,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'chaos',
-      testMatch: ['<rootDir>/test/chaos/**/*.chaos.spec.ts'],
+      testMatch: ['<rootDir>/test/chaos/**/*.chaos.spec.ts', '<rootDir>/{apps,libs}/*/src/**/*.chaos.spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/chaos/chaos-timeout.ts'],
