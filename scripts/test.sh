@@ -62,6 +62,8 @@ tier() {
       0) ;;
       75) echo "test: $name shard $shard finished but did not exit; open handles are listed above" | tee "$reports/$name-$shard.unfinished" >&2 ;;
       124 | 137) echo "test: $name shard $shard was still running after ${limit} s and was killed" | tee "$reports/$name-$shard.unfinished" >&2 ;;
+      # Jest also exits 1 with every test passed, e.g. when a spec's leftover client required a module after tear-down.
+      *) echo "test: $name shard $shard exited $code (failed tests, or an error outside any test: see its output above)" >&2 ;;
     esac
     ((code == 0)) || status=1
   done
