@@ -4,14 +4,25 @@ import { deadLetterTopic, envelope, topics } from '@medshare/contracts';
 import { deadLetterMessage, type EventPublisher } from '@medshare/messaging';
 import type { Logger } from '@medshare/service-kit';
 import type { BlockHeader } from '../block/block-header';
+import { cursorKey } from '../block/offset-cursor';
 import type { BlockRecord } from '../block/sealed-block';
 import { ledgerMetrics } from '../ledger-metrics';
 import { SerialQueue } from './serial-queue';
 import type { WaitingLeaf } from './topic-reader';
 import { messageOf } from './writer-health';
 
+/** A committed block waiting for its announcement. */
+interface Announcement {
+  block: BlockRecord;
+  waiting: readonly WaitingLeaf[];
+  commitOffsets: (offsets: BlockHeader['offsets']) => Promise<void>;
+}
+
 export class BlockAnnouncer {
   private readonly queue = new SerialQueue();
+  // Committed blocks not announced yet: the next run of the queue announces all of them at once (a group commit's
+  // blocks, or those committed while the previous announcement was on its way), not one Kafka round trip each.
+  private pending: Announcement[] = [];
 
   constructor(
     private readonly publisher: Pick<EventPublisher, 'publish' | 'publishRaw'>,
@@ -21,22 +32,37 @@ export class BlockAnnouncer {
 
   /** Queues the announcements of a committed block; `commitOffsets` tells Kafka how far the chain read. */
   announce(block: BlockRecord, waiting: readonly WaitingLeaf[], commitOffsets: (offsets: BlockHeader['offsets']) => Promise<void>): void {
+    this.pending.push({ block, waiting, commitOffsets });
     void this.queue.run(async () => {
-      // The signed head first: it is what readers wait for; the offsets only show the lag.
-      await this.publishHeader(block);
-      await commitOffsets(block.header.offsets).catch((error: unknown) => this.logger.warn({ error: messageOf(error) }, 'Kafka offset commit failed'));
-      const deadLetters = waiting.filter((item) => item.deadLetter !== undefined);
+      const due = this.pending;
+      // An earlier run already took this block along.
+      if (due.length === 0) return;
+      this.pending = [];
+      // The signed heads first, in height order in one produce request: they are what readers wait for; the offsets
+      // only show the lag, so one commit of where the last block left each partition does.
+      await this.publishHeaders(due.map(({ block: each }) => each));
+      const offsets = new Map(due.flatMap(({ block: each }) => each.header.offsets.map((range) => [cursorKey(range.topic, range.partition), range] as const)));
+      await due[due.length - 1]
+        .commitOffsets([...offsets.values()])
+        .catch((error: unknown) => this.logger.warn({ error: messageOf(error) }, 'Kafka offset commit failed'));
+      const deadLetters = due.flatMap(({ waiting: each }) => each.filter((item) => item.deadLetter !== undefined));
       if (deadLetters.length > 0) await this.deadLetter(deadLetters);
     });
   }
 
   /** Publishes a block's signed header; witnesses dedupe by height, so publishing one twice is harmless. */
   async publishHeader(block: BlockRecord): Promise<void> {
-    const { header, blockHash, signature, checkpoint } = block;
+    await this.publishHeaders([block]);
+  }
+
+  private async publishHeaders(blocks: readonly BlockRecord[]): Promise<void> {
+    const events = blocks.map(({ header, blockHash, signature, checkpoint }) =>
+      envelope('ledger.block-committed.v1', 'ledger', { header, blockHash, signature, checkpoint }),
+    );
     try {
-      await this.publisher.publish(topics.ledgerBlocks, [envelope('ledger.block-committed.v1', 'ledger', { header, blockHash, signature, checkpoint })]);
+      await this.publisher.publish(topics.ledgerBlocks, events);
     } catch (error) {
-      this.logger.error({ height: header.height, error: messageOf(error) }, 'publishing the block header failed');
+      this.logger.error({ heights: blocks.map(({ header }) => header.height), error: messageOf(error) }, 'publishing block headers failed');
     }
   }
 
