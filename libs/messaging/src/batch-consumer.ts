@@ -84,6 +84,7 @@ export class BatchConsumer {
   private readonly lag: ConsumerLag;
   private readonly transactions?: BatchTransactions;
   private running = false;
+  private stopped = false;
 
   constructor(
     kafka: Kafka,
@@ -104,6 +105,10 @@ export class BatchConsumer {
       // An idle fetch waits this long for data; stop() waits for the fetch in flight before leaving the group, so
       // kafkajs' 5 s default held every SIGTERM (and every test tear-down) for up to 5 s per consumer.
       maxWaitTimeInMs: 500,
+      // kafkajs disconnects a crashed consumer before it decides on the restart, so a stop() meanwhile could not clear
+      // the restart: the consumer joined its group again after stop(), for good (a process or test that never ends).
+      // kafkajs' own consumer default of 5 retries, as before.
+      retry: { retries: 5, restartOnFailure: async () => !this.stopped },
     });
     // A crash kafkajs will not restart from leaves the consumer dead, and readiness must say so — except when the group
     // only forgot this member: kafkajs rejoins once by itself, and gives up when the rejoin is forgotten too (a busy
@@ -163,6 +168,7 @@ export class BatchConsumer {
 
   /** Finishes the batch in flight (kafkajs waits for it), then leaves the group. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.running = false;
     await this.consumer.disconnect();
     await this.lag.stop();

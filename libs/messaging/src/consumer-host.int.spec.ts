@@ -7,10 +7,10 @@ import { testEndpoints } from '../../../test/support/endpoints';
 import { eventually } from '../../../test/support/eventually';
 import { testAlert } from '../../../test/support/events';
 import { readTopic, topicEnds } from '../../../test/support/topic-reader';
-import type { ConsumedEvent } from './batch-consumer';
+import type { BatchConsumer, ConsumedEvent } from './batch-consumer';
 import { ConsumerHost } from './consumer-host';
 import { EventPublisher } from './event-publisher';
-import { createKafka } from './kafka';
+import { createKafka, type KafkaLog } from './kafka';
 
 describe('ConsumerHost', () => {
   let kafka: Kafka;
@@ -80,4 +80,54 @@ describe('ConsumerHost', () => {
       await host.stop();
     }
   });
+
+  it('stays stopped when stopped while kafkajs handles a crash (no restart into the group after stop)', async () => {
+    const marker = randomUUID();
+    const groupId = `host-crash-stop-${marker}`;
+    let stopping: Promise<void> | undefined;
+    // kafkajs logs the crash, then disconnects, then decides on the restart: the stop comes in between.
+    const crashLog: KafkaLog = {
+      error: (_fields, message) => {
+        if (message.startsWith('Crash:') && !stopping) stopping = host.stop();
+      },
+      warn: () => undefined,
+      info: () => undefined,
+      debug: () => undefined,
+    };
+    const host = new ConsumerHost(createKafka({ brokers: testEndpoints().kafkaBrokers, clientId: `host-crash-${marker}`, log: crashLog }), publisher);
+    const admin = kafka.admin();
+    await admin.connect();
+    let failing: BatchConsumer | undefined;
+    try {
+      failing = await host.consume('failing', {
+        groupId,
+        topics: [topics.governanceAlerts],
+        fromBeginning: false,
+        // No retries of ours: kafkajs' own (~3 s), then the crash it would restart from.
+        maxAttempts: 1,
+        handle: async (events) => {
+          if (events.some(({ event }) => event.type === 'governance.alert.v1' && event.data.summary.startsWith(marker))) throw new Error('handler failure');
+        },
+      });
+      // Again until it crashes: a publish before the member's first fetch is behind its start (the topic's end).
+      await eventually(
+        async () => {
+          if (!stopping) await publisher.publish(topics.governanceAlerts, [testAlert(`${marker} fails`)]);
+          return stopping !== undefined || undefined;
+        },
+        { what: 'the crash', timeoutMs: 60_000, intervalMs: 2000 },
+      );
+      await stopping;
+      // kafkajs restarts after its last retry time (about 1 s here), then joins: the group must stay empty meanwhile.
+      for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((resolveWait) => setTimeout(resolveWait, 250))) {
+        const [group] = (await admin.describeGroups([groupId])).groups;
+        expect(group.members.map(({ memberId }) => memberId)).toEqual([]);
+      }
+    } finally {
+      await host.stop();
+      // Again, past the host (which let it go at its first stop): clears a restart kafkajs planned after that stop.
+      await failing?.stop();
+      await admin.disconnect();
+    }
+  }, 90_000);
 });
