@@ -5,6 +5,7 @@ import { deadLetterTopic, topics } from '@medshare/contracts';
 import { testEndpoints } from '../../../test/support/endpoints';
 import { eventually } from '../../../test/support/eventually';
 import { decryptRequest, testAlert as alert } from '../../../test/support/events';
+import { closableConsumer } from '../../../test/support/topic-reader';
 import { BatchConsumer, type ConsumedEvent } from './batch-consumer';
 import { EventPublisher, InvalidEventError } from './event-publisher';
 import { createKafka } from './kafka';
@@ -139,20 +140,20 @@ describe('messaging against the real broker', () => {
 
 async function readDeadLetterReasons(kafka: Kafka, marker: string, expected: number): Promise<string[]> {
   const reasons: string[] = [];
-  const consumer = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic: deadLetterTopic.name, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const value = message.value?.toString() ?? '';
-      const key = message.key?.toString() ?? '';
-      if (key === marker || value.includes(marker)) reasons.push(String(message.headers?.['dlq.reason']));
-    },
-  });
+  const { consumer, close } = closableConsumer(kafka, { groupId: `dlq-reader-${randomUUID()}` });
   try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: deadLetterTopic.name, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const value = message.value?.toString() ?? '';
+        const key = message.key?.toString() ?? '';
+        if (key === marker || value.includes(marker)) reasons.push(String(message.headers?.['dlq.reason']));
+      },
+    });
     await eventually(() => reasons.length >= expected || undefined, { what: `${expected} dead letters` });
   } finally {
-    await consumer.disconnect();
+    await close();
   }
   return reasons;
 }

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { CompressionTypes, type Admin, type Kafka } from 'kafkajs';
 import { testEndpoints } from '../../../test/support/endpoints';
 import { eventually } from '../../../test/support/eventually';
+import { closableConsumer } from '../../../test/support/topic-reader';
 import { createKafka } from './kafka';
 import type { RecordBatch } from './record-batch-decoder';
 
@@ -79,14 +80,14 @@ describe('the fast record batch decoder on batches fetched from the broker', () 
 
     const seen: string[] = [];
     // Small fetches: batches cut at the fetch's end (partial) come back too.
-    const consumer = kafka.consumer({ groupId: `record-batches-${randomUUID()}`, maxBytesPerPartition: 64 * 1024, maxBytes: 128 * 1024 });
-    await consumer.connect();
+    const { consumer, close } = closableConsumer(kafka, { groupId: `record-batches-${randomUUID()}`, maxBytesPerPartition: 64 * 1024, maxBytes: 128 * 1024 });
     try {
+      await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({ eachMessage: async ({ message: { headers, key } }) => void seen.push(`${String(headers?.ce_type ?? key)}`) });
       await eventually(() => seen.length >= 561 || undefined, { what: 'every committed record consumed', timeoutMs: 60_000 });
     } finally {
-      await consumer.disconnect();
+      await close();
     }
 
     const count = (tag: string) => seen.filter((seenTag) => seenTag === tag).length;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { testEndpoints } from '../../../test/support/endpoints';
 import { eventually } from '../../../test/support/eventually';
+import { closableConsumer } from '../../../test/support/topic-reader';
 import { createKafka } from './kafka';
 import { PartitionedProducer } from './partitioned-producer';
 
@@ -32,14 +33,14 @@ describe('sends larger than one request', () => {
     const messages = Array.from({ length: 40 }, (_, index) => ({ key: 'one-partition', value: Buffer.alloc(64 * 1024, index) }));
     await producer.send(topic, messages);
     const seen: number[] = [];
-    const consumer = kafka.consumer({ groupId: `send-size-${randomUUID()}` });
-    await consumer.connect();
+    const { consumer, close } = closableConsumer(kafka, { groupId: `send-size-${randomUUID()}` });
     try {
+      await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.value?.[0] ?? -1) });
       await eventually(() => seen.length >= 40 || undefined, { what: 'all 40 messages consumed', timeoutMs: 30_000 });
     } finally {
-      await consumer.disconnect();
+      await close();
     }
     expect(seen).toEqual(messages.map((_, index) => index));
   });

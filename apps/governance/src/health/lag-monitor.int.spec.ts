@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { createKafka, EventPublisher } from '@medshare/messaging';
 import { createLogger, openDatabase } from '@medshare/service-kit';
 import { databaseUrl, dropDatabase, testEndpoints } from '../../../../test/support/endpoints';
+import { closableConsumer, type ClosableConsumer } from '../../../../test/support/topic-reader';
 import { AlertRaiser } from '../alerts/alert-raiser';
 import { AlertsRepository } from '../alerts/alerts.repository';
 import { loadGovernanceConfig } from '../config';
@@ -24,12 +25,13 @@ describe('consumer-lag alerts', () => {
   let publisher: EventPublisher;
   let dataSource: DataSource;
   let monitor: LagMonitor;
-  const members: Consumer[] = [];
+  const members: ClosableConsumer[] = [];
 
   /** A member of `groupId` that committed `offset` on the topic and then stopped fetching (paused), staying in its group. */
   async function stalledMember(groupId: string, offset: number): Promise<Consumer> {
-    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000 });
-    members.push(consumer);
+    const member = closableConsumer(kafka, { groupId, sessionTimeout: 10_000 });
+    members.push(member);
+    const { consumer } = member;
     const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -76,7 +78,7 @@ describe('consumer-lag alerts', () => {
 
   afterAll(async () => {
     await monitor?.beforeApplicationShutdown();
-    for (const member of members) await member.disconnect();
+    for (const member of members) await member.close();
     await publisher?.disconnect();
     await dataSource?.destroy();
     await dropDatabase(testEndpoints().stateServer, databaseName);
