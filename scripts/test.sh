@@ -23,9 +23,8 @@ rm -rf "$reports" && mkdir -p "$reports"
 if bash infra/running.sh; then
   echo "test: reusing the running Kafka and PostgreSQL"
 else
-  # One Kafka node unless KAFKA_NODES says otherwise: the redundancy specs start three-node clusters of their own
-  # (docs/operations.md, "Kafka nodes in tests").
-  KAFKA_NODES=${KAFKA_NODES:-1} bash infra/up.sh
+  # Three Kafka nodes as `npm start` has them, unless KAFKA_NODES=1 (docs/operations.md, "Kafka nodes in tests").
+  bash infra/up.sh
   trap 'bash infra/down.sh' EXIT
 fi
 export MEDSHARE_TEST_INFRA_STARTED=reused

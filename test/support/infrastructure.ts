@@ -29,9 +29,8 @@ export async function ensureInfrastructure(): Promise<void> {
       if (running.every(Boolean)) {
         process.env[STARTED] = 'reused';
       } else {
-        // One Kafka node unless KAFKA_NODES says otherwise (docs/operations.md, "Kafka nodes in tests").
-        const env = { ...process.env, KAFKA_NODES: process.env.KAFKA_NODES ?? '1' };
-        await run('bash', [resolve(repoRoot, 'infra/up.sh')], { cwd: repoRoot, env, maxBuffer: 16 * 1024 * 1024 });
+        // Three Kafka nodes, as `npm start` has them, unless KAFKA_NODES=1 (docs/operations.md, "Kafka nodes in tests").
+        await run('bash', [resolve(repoRoot, 'infra/up.sh')], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
         process.env[STARTED] = 'native';
       }
     }
