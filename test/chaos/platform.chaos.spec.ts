@@ -179,10 +179,10 @@ describe('the platform under faults (three Kafka nodes, five services, three led
     const windowOfTime = (at: number) => Math.max(0, marks.filter((mark) => mark.at <= at).length - 1);
     const windowOfOffset = (topic: string, partition: number, offset: bigint) =>
       Math.max(0, marks.filter((mark) => offset >= (mark.ends.get(topic)?.get(partition) ?? 0n)).length - 1);
-    const rows: ChaosRow[] = outcomes.map(({ fault, recoveryMs, alertRaised, unalertable }) => ({
-      fault,
+    const rows: ChaosRow[] = outcomes.map(({ fault, recoveryMs, alertRaised, unmet }) => ({
+      fault: unmet ? `${fault} (UNMET: ${unmet})` : fault,
       recoveryMs,
-      alertRaised: unalertable && !alertRaised.startsWith('yes') ? `${alertRaised} (${unalertable})` : alertRaised,
+      alertRaised,
       acknowledged: 0,
       lost: 0,
       duplicated: 0,
@@ -212,9 +212,12 @@ describe('the platform under faults (three Kafka nodes, five services, three led
     expect(totals).toMatchObject({ lost: 0, duplicated: 0, ledgerMissing: 0, ledgerDoubled: 0 });
     expect(verified.every((result) => result === 'valid')).toBe(true);
     expect(ids.length).toBeGreaterThan(100);
-    const unalerted = outcomes.filter((outcome) => !outcome.alertRaised.startsWith('yes') && !outcome.unalertable);
-    expect(unalerted.map((outcome) => outcome.fault)).toEqual([]);
-  }, 2_700_000);
+    // Every outage alerted within its bound ('-' only where the fault is none: a planned restart that raised nothing).
+    const unalerted = outcomes.filter((outcome) => !outcome.alertRaised.startsWith('yes') && outcome.alertRaised !== '- (planned: none raised)');
+    expect(unalerted.map((outcome) => `${outcome.fault}: ${outcome.alertRaised}`)).toEqual([]);
+    expect(outcomes.flatMap((outcome) => (outcome.unmet ? [`${outcome.fault}: ${outcome.unmet}`] : []))).toEqual([]);
+    // The whole list: ~60 min at load 25-35 on 2 cores; the spec fails rather than run on.
+  }, 5_400_000);
 });
 
 async function verifyReplica(url: string, publicKey: string): Promise<string> {
