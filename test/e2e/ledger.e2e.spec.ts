@@ -148,6 +148,16 @@ describe('ledger', () => {
     return eventually(() => (seen.some(mine) ? seen.filter(mine) : undefined), { what });
   }
 
+  /** The stream stopped after a hand-over to `standby`: every event once, offsets contiguous, the chain valid. */
+  async function handedOverTo(standby: RunningService, live: { stop(): Promise<void> }): Promise<void> {
+    await live.stop();
+    await allRecordedOnce(1);
+    await offsetRangesContiguous(1);
+    ledger = standby;
+    extra.splice(0);
+    expect((await verify(ledger)).ok).toBe(true);
+  }
+
   beforeAll(async () => {
     await publisher.connect();
     alertsReader = closableConsumer(kafka, { groupId: `ledger-e2e-alerts-${run}` });
@@ -229,12 +239,7 @@ describe('ledger', () => {
       expect(await writerRole(standby)).toBe('active');
       await old.stop('SIGKILL');
     }
-    await live.stop();
-    await allRecordedOnce(1);
-    await offsetRangesContiguous(1);
-    ledger = standby;
-    extra.splice(0);
-    expect((await verify(ledger)).ok).toBe(true);
+    await handedOverTo(standby, live);
     // A woken writer reports the replicas whose sessions it lost: those alerts are this test's, not the next ones'.
     seen.splice(0);
   });
@@ -275,12 +280,7 @@ describe('ledger', () => {
       timeoutMs: 60_000,
       what: 'the standby to take over',
     });
-    await live.stop();
-    await allRecordedOnce(1);
-    await offsetRangesContiguous(1);
-    ledger = standby;
-    extra.splice(0);
-    expect((await verify(ledger)).ok).toBe(true);
+    await handedOverTo(standby, live);
   });
 
   it('commits on with one replica down (one warning, however long it stays down), and catches that replica up when it is back', async () => {
