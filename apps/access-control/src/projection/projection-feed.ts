@@ -24,7 +24,7 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
   /** topic/partition → next offset this instance has applied. */
   private readonly applied = new Map<string, bigint>();
   private caughtUp = false;
-  /** Asks for the topics' current ends on every read: kept connected. */
+  /** Asks for the topics' current ends on every read and the group's commits on every readiness probe: kept connected. */
   private ends?: Admin;
 
   constructor(
@@ -162,18 +162,15 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
 
   /** A batch made only of dead letters never reaches the handler, but its offsets are committed: ask the group. */
   private async committedPastStart(): Promise<boolean> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: PROJECTED_TOPICS.map((topic) => topic.name) });
-      for (const { topic, partitions } of committed) {
-        for (const { partition, offset } of partitions) {
-          const key = `${topic}/${partition}`;
-          if (BigInt(offset) > (this.applied.get(key) ?? 0n)) this.applied.set(key, BigInt(offset));
-        }
+    // The kept admin: a fresh one per probe costs SASL_SSL handshakes that outran the probe's 2 s at load 20.
+    const admin = this.ends;
+    if (admin === undefined) return false;
+    const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: PROJECTED_TOPICS.map((topic) => topic.name) });
+    for (const { topic, partitions } of committed) {
+      for (const { partition, offset } of partitions) {
+        const key = `${topic}/${partition}`;
+        if (BigInt(offset) > (this.applied.get(key) ?? 0n)) this.applied.set(key, BigInt(offset));
       }
-    } finally {
-      await admin.disconnect();
     }
     return this.isCaughtUp();
   }
