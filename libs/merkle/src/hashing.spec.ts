@@ -1,5 +1,5 @@
 // Known answers for the RFC 9162 hash functions, from transparency-dev/merkle rfc6962/rfc6962_test.go.
-import { EMPTY_TREE_ROOT, leafHash, nodeHash } from './hashing';
+import { EMPTY_TREE_ROOT, leafHash, leafHashInPlace, nodeHash } from './hashing';
 
 describe('RFC 9162 hashing', () => {
   it.each([
@@ -20,5 +20,13 @@ describe('RFC 9162 hashing', () => {
     const node = nodeHash(hello, world);
     expect(node.equals(leafHash(Buffer.concat([hello, world])))).toBe(false);
     expect(node.equals(nodeHash(world, hello))).toBe(false);
+  });
+
+  it('hashes a leaf in place: the same hash, and the borrowed byte put back', () => {
+    const stream = Buffer.from('\x07L123456 and what follows', 'latin1');
+    const leaf = leafHashInPlace(stream.subarray(0, 8));
+    expect(Buffer.from(leaf, 'latin1').toString('hex')).toBe('395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56');
+    expect(stream.toString('latin1')).toBe('\x07L123456 and what follows');
+    expect(leafHashInPlace(stream.subarray(3, 4))).toBe(leafHash(Buffer.alloc(0)).toString('latin1'));
   });
 });

@@ -37,6 +37,19 @@ export function leafHashBinary(data: Uint8Array): string {
   return hash('sha256', input, 'binary');
 }
 
+/**
+ * MTH({input[1..]}) as a 'binary' string, hashed where the bytes lie: `input[0]` is borrowed for the 0x00 prefix
+ * during the call and put back. For leaves read out of a larger buffer (a COPY stream: the byte before a field
+ * is its length word's last), where copying each leaf into a prefixed buffer cost more than hashing it.
+ */
+export function leafHashInPlace(input: Buffer): string {
+  const borrowed = input[0];
+  input[0] = 0x00;
+  const leaf = hash('sha256', input, 'binary');
+  input[0] = borrowed;
+  return leaf;
+}
+
 // 0x01 || left || right; hashing is synchronous, so one buffer serves every node.
 const nodeInput = Buffer.alloc(1 + 2 * HASH_SIZE, 0x01);
 

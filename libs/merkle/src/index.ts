@@ -1,6 +1,6 @@
 // Public surface of @medshare/merkle: RFC 9162 Merkle trees and proofs, C2SP signed checkpoints,
 // and the proof bundle the ledger serves and auditors verify.
-export { EMPTY_TREE_ROOT, HASH_SIZE, leafHash, leafHashBinary, nodeHash, nodeHashBinary } from './hashing';
+export { EMPTY_TREE_ROOT, HASH_SIZE, leafHash, leafHashBinary, leafHashInPlace, nodeHash, nodeHashBinary } from './hashing';
 export { CompactRange, rootFromLeafHashes, type CompactRangeState, type TreeHead } from './compact-range';
 export { MerkleTree, consistencyProof, inclusionProof } from './merkle-tree';
 export { verifyInclusion, type InclusionClaim } from './verify-inclusion';

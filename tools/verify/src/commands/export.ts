@@ -27,7 +27,7 @@ export const exportCommand: Command<'url' | 'out'> = {
       await write(out, descriptionLine({ source: where, exportedAt: new Date().toISOString(), height }));
       let blocks = 0;
       let events = 0;
-      for await (const page of source.pages()) {
+      for await (const page of source.rows()) {
         const byHeight = new Map<number, LedgerEvent[]>();
         for (const event of page.events) byHeight.set(event.height, [...(byHeight.get(event.height) ?? []), event]);
         for (const block of page.blocks) {

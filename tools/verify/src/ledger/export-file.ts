@@ -4,7 +4,7 @@
 // by the ledger's GET /v1/export (same format), read back as a LedgerSource by `medshare-verify file`.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Finding, LedgerBlock, LedgerEvent, LedgerPage, LedgerSource } from './ledger-verifier';
+import { checkedEvent, type Finding, type LedgerBlock, type LedgerEvent, type LedgerPage, type LedgerSource } from './ledger-verifier';
 
 export const EXPORT_FORMAT = 'medshare-ledger-export';
 export const EXPORT_VERSION = 1;
@@ -73,7 +73,7 @@ export class ExportFileSource implements LedgerSource {
         page.blocks.push(record);
         lastHeight = record.header.height;
       } else {
-        page.events.push(record);
+        page.events.push(checkedEvent(record));
       }
     }
     if (this.description === undefined) throw new NotAnExport('the file is empty');

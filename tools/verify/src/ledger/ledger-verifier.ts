@@ -44,6 +44,7 @@ export interface LedgerBlock {
   treeState: unknown;
 }
 
+/** An event row as stored (what an export carries). */
 export interface LedgerEvent {
   leafIndex: number;
   height: number;
@@ -55,10 +56,29 @@ export interface LedgerEvent {
   canonical: Buffer;
 }
 
+/**
+ * An event row as the verifier judges it: the source recomputed its leaf from the stored bytes and compared it
+ * with the row's stored leaf hash and event id, where the bytes are at hand (checkedEvent(), or the replica's
+ * reading straight from the COPY stream: no object, string or copy per field).
+ */
+export interface CheckedEvent {
+  leafIndex: number;
+  height: number;
+  topic: string;
+  partition: number;
+  /** The Kafka offset; a bigint beyond 2^53 (or below 0). */
+  offset: number | bigint;
+  /** MTH({canonical}) of the stored bytes, as a 'binary' string. */
+  leaf: string;
+  leafHashMatches: boolean;
+  /** Whether the stored event id is the `id` of the stored bytes. */
+  eventIdMatches: boolean;
+}
+
 /** Consecutive blocks, heights ascending, with every event row stored under their heights. */
-export interface LedgerPage {
+export interface LedgerPage<E = CheckedEvent> {
   blocks: LedgerBlock[];
-  events: LedgerEvent[];
+  events: E[];
   /** Problems the source found reading the page (a malformed line of a file). */
   findings?: Finding[];
 }
@@ -81,6 +101,27 @@ export interface LedgerVerdict {
 
 const GENESIS = '0'.repeat(64);
 
+/** The checks of one stored row (leaf hash, event id) done on its bytes. */
+export function checkedEvent({ leafIndex, height, eventId, topic, partition, offset, leafHash, canonical }: LedgerEvent): CheckedEvent {
+  const leaf = leafHashBinary(canonical);
+  return {
+    leafIndex,
+    height,
+    topic,
+    partition,
+    offset: offsetOf(offset),
+    leaf,
+    leafHashMatches: leafHash.toString('latin1') === leaf,
+    eventIdMatches: topLevelString(canonical, 'id') === eventId,
+  };
+}
+
+/** Decimal digits as a number when exact, else as a bigint (throws for anything else, as BigInt does). */
+export function offsetOf(digits: string): number | bigint {
+  const value = Number(digits);
+  return Number.isSafeInteger(value) && digits !== '' ? value : BigInt(digits);
+}
+
 /** Verifies the whole ledger; with `trusted`, also that it reaches that signed head and agrees with it. */
 export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, trusted?: Checkpoint): Promise<LedgerVerdict> {
   const findings: Finding[] = [];
@@ -92,7 +133,7 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
   const cursor = new Map<string, bigint>();
   for await (const page of source.pages()) {
     findings.push(...(page.findings ?? []));
-    const byHeight = new Map<number, LedgerEvent[]>();
+    const byHeight = new Map<number, CheckedEvent[]>();
     for (const event of page.events) {
       const group = byHeight.get(event.height);
       if (group) group.push(event);
@@ -114,34 +155,35 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
       byHeight.delete(height);
       // Leaf hashes as 'binary' strings (libs/merkle hashing.ts): no Buffer per hash.
       const hashes: string[] = [];
-      const present = new Set<number>();
-      const lastOffset = new Map<string, bigint>();
+      const present = new Uint8Array(Math.max(0, header.eventCount));
+      const lastOffset = new Map<string, number | bigint>();
       const ranges = new Map(header.offsets.map((range) => [`${range.topic}:${range.partition}`, range]));
-      const bounds = new Map([...ranges].map(([key, range]) => [key, { first: BigInt(range.first), last: BigInt(range.last) }]));
-      // Consecutive events mostly share a partition: its key and range are looked up when it changes.
-      let [topic, partition, key, range] = ['', NaN, '', bounds.get('')];
+      const bounds = new Map([...ranges].map(([key, range]) => [key, { first: offsetOf(range.first), last: offsetOf(range.last) }]));
+      // Consecutive events mostly share a partition: its key, range and last offset are looked up when it changes.
+      let [topic, partition, key, range, last] = ['', NaN, '', bounds.get(''), undefined as number | bigint | undefined];
       for (const event of rows) {
-        // Row names are built only for a finding: a string per event cost more than some checks.
-        const row = () => `event leaf ${event.leafIndex}`;
-        if (event.leafIndex < first || event.leafIndex >= first + header.eventCount || present.has(event.leafIndex)) {
-          report(row(), 'event row does not belong to this block');
+        const index = event.leafIndex - first;
+        if (!(index >= 0 && index < header.eventCount) || present[index] === 1) {
+          report(leafRow(event), 'event row does not belong to this block');
           continue;
         }
-        present.add(event.leafIndex);
-        const hash = leafHashBinary(event.canonical);
-        if (event.leafHash.toString('latin1') !== hash) report(row(), 'leaf hash does not match the stored event bytes');
-        if (topLevelString(event.canonical, 'id') !== event.eventId) report(row(), 'event id does not match the stored event bytes');
+        present[index] = 1;
+        if (!event.leafHashMatches) report(leafRow(event), 'leaf hash does not match the stored event bytes');
+        if (!event.eventIdMatches) report(leafRow(event), 'event id does not match the stored event bytes');
         if (event.topic !== topic || event.partition !== partition) {
+          if (last !== undefined) lastOffset.set(key, last);
           [topic, partition, key] = [event.topic, event.partition, `${event.topic}:${event.partition}`];
-          range = bounds.get(key);
+          [range, last] = [bounds.get(key), lastOffset.get(key)];
         }
-        const offset = BigInt(event.offset);
-        if (!range || offset < range.first || offset > range.last || (lastOffset.get(key) ?? -1n) >= offset)
-          report(row(), `offset ${key}@${offset} is outside or out of order in the block's ranges`);
-        lastOffset.set(key, offset);
-        hashes.push(hash);
+        // Written so that an offset that is no number (NaN) fails too.
+        const { offset } = event;
+        if (!range || !(offset >= range.first && offset <= range.last && (last === undefined || offset > last)))
+          report(leafRow(event), `offset ${key}@${offset} is outside or out of order in the block's ranges`);
+        last = offset;
+        hashes.push(event.leaf);
       }
-      for (let i = first; i < first + header.eventCount; i += 1) if (!present.has(i)) report(`event leaf ${i}`, 'event row is missing');
+      if (last !== undefined) lastOffset.set(key, last);
+      for (let i = 0; i < header.eventCount; i += 1) if (present[i] === 0) report(`event leaf ${first + i}`, 'event row is missing');
       if (rootFromLeafHashes(hashes).toString('hex') !== header.merkleRoot) report('header', "Merkle root does not match the block's events");
       for (const hash of hashes) {
         tree.append(hash);
@@ -161,7 +203,8 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
         const next = cursor.get(key);
         if (next !== undefined && BigInt(range.first) !== next)
           report('header', `offsets of ${key} start at ${range.first}, not where the chain left it (${next})`);
-        if (lastOffset.get(key) !== BigInt(range.last)) report('header', `offset range of ${key} does not end at its last event`);
+        const seen = lastOffset.get(key);
+        if (seen === undefined || BigInt(seen) !== BigInt(range.last)) report('header', `offset range of ${key} does not end at its last event`);
         cursor.set(key, BigInt(range.last) + 1n);
       }
       expectedHeight = height + 1;
@@ -175,6 +218,11 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
     findings.push({ height: stray.height, row: `event leaf ${stray.leafIndex}`, problem: 'event row belongs to no block' });
   if (trusted !== undefined) findings.push(...againstTrusted(trusted, atTrusted, { height: head, treeSize: tree.size }));
   return { findings, height: head, treeSize: tree.size, treeRoot: tree.root().toString('hex'), trusted };
+}
+
+/** Row names are built only for a finding: a string per event cost more than some checks. */
+function leafRow(event: CheckedEvent): string {
+  return `event leaf ${event.leafIndex}`;
 }
 
 /** A ledger shorter than the trusted head was cut short; one with another root at its size is another ledger. */

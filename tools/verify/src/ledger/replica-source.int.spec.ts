@@ -54,6 +54,12 @@ describe('medshare-verify replica reading', () => {
       finding: { height: 1, row: 'event leaf 1500', problem: 'leaf hash does not match the stored event bytes' },
     },
     {
+      name: 'an edited stored leaf hash',
+      edit: 'UPDATE ledger_events SET leaf_hash = set_byte(leaf_hash, 31, get_byte(leaf_hash, 31) # 1) WHERE leaf_index = 700',
+      undo: 'UPDATE ledger_events SET leaf_hash = set_byte(leaf_hash, 31, get_byte(leaf_hash, 31) # 1) WHERE leaf_index = 700',
+      finding: { height: 1, row: 'event leaf 700', problem: 'leaf hash does not match the stored event bytes' },
+    },
+    {
       name: 'an edited event id',
       edit: "UPDATE ledger_events SET event_id = event_id || 'x' WHERE leaf_index = 2500",
       undo: 'UPDATE ledger_events SET event_id = left(event_id, -1) WHERE leaf_index = 2500',

@@ -1,7 +1,7 @@
 // topLevelString answers what JSON.parse(text)[key] would (a string, or undefined) for every valid JSON text:
 // canonical CloudEvents, escapes, nested look-alikes, duplicates, whitespace, other JSON values; and undefined
 // for text JSON.parse refuses when the walk cannot finish.
-import { topLevelString } from './top-level-string';
+import { topLevelString, topLevelStringIs } from './top-level-string';
 
 const parsedId = (text: string): string | undefined => {
   const value = (JSON.parse(text) as Record<string, unknown> | null)?.id;
@@ -36,6 +36,19 @@ describe('topLevelString', () => {
 
   it.each(['', '{', '{"id":"cut', '{"id":"x",}', '{"id" "x"}', 'not json', '{"id":"x"} trailing'])('answers undefined for %p', (text) => {
     expect(topLevelString(Buffer.from(text, 'utf8'), 'id')).toBeUndefined();
+  });
+
+  // As the replica's reading calls it: the text after a prefix byte, the expected id a range of other bytes.
+  it.each(VALID)('compares as JSON.parse and string equality do for %s', (text) => {
+    const bytes = Buffer.from(`\x00${text}`, 'utf8');
+    const is = (id: string) => {
+      const expected = Buffer.from(`[${id}]`, 'utf8');
+      return topLevelStringIs(bytes, 1, Buffer.from('id'), expected, 1, expected.length - 1);
+    };
+    const id = parsedId(text);
+    for (const candidate of ['event-1', 'first', 'with "escape"', 'unicode \u00e9 \u4e2d \ud83d\ude00', 'two', '', 'x'])
+      expect(is(candidate)).toBe(candidate === id);
+    if (id !== undefined) expect(is(id)).toBe(true);
   });
 
   it('reads the id of a canonical event', () => {

@@ -6,22 +6,35 @@
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** What walk() answers besides the index of the value's opening quote. */
+const ABSENT = -1;
+const UNSURE = -2;
 
 /** `JSON.parse(text)[key]` when that is a string, else undefined (also for text that is not JSON). */
 export function topLevelString(bytes: Buffer, key: string): string | undefined {
-  const found = walk(bytes, Buffer.from(key, 'utf8'));
-  return found === UNSURE ? parsed(bytes, key) : found;
+  const quote = walk(bytes, 0, Buffer.from(key, 'utf8'));
+  if (quote === UNSURE) return parsed(bytes, 0, key);
+  return quote === ABSENT ? undefined : bytes.toString('utf8', quote + 1, stringEnd(bytes, quote));
 }
 
-const UNSURE = Symbol('unsure');
+/**
+ * Whether `JSON.parse(bytes[from..])[key]` is the string whose UTF-8 bytes are `expected[start, end)`, compared as
+ * bytes where the walk is sure (no string built): for a text of valid UTF-8 the answer is comparing the strings.
+ */
+export function topLevelStringIs(bytes: Buffer, from: number, key: Buffer, expected: Buffer, start: number, end: number): boolean {
+  const quote = walk(bytes, from, key);
+  if (quote === UNSURE) return parsed(bytes, from, key.toString('utf8')) === expected.toString('utf8', start, end);
+  return quote !== ABSENT && expected.compare(bytes, quote + 1, stringEnd(bytes, quote), start, end) === 0;
+}
 
-function walk(bytes: Buffer, key: Buffer): string | undefined | typeof UNSURE {
+/** The index of the opening quote of the key's string value from `from` on, ABSENT, or UNSURE. */
+function walk(bytes: Buffer, from: number, key: Buffer): number {
   const end = bytes.length;
-  let at = skipSpace(bytes, 0);
+  let at = skipSpace(bytes, from);
   if (bytes[at] !== 0x7b) return UNSURE;
   at = skipSpace(bytes, at + 1);
-  if (bytes[at] === 0x7d) return skipSpace(bytes, at + 1) === end ? undefined : UNSURE;
-  let value: string | undefined;
+  if (bytes[at] === 0x7d) return skipSpace(bytes, at + 1) === end ? ABSENT : UNSURE;
+  let value = ABSENT;
   let seen = false;
   for (;;) {
     // A key.
@@ -41,7 +54,7 @@ function walk(bytes: Buffer, key: Buffer): string | undefined | typeof UNSURE {
       seen = true;
       if (bytes[at] === QUOTE) {
         if (escaped(bytes, at + 1, valueEnd - 1)) return UNSURE;
-        value = bytes.toString('utf8', at + 1, valueEnd - 1);
+        value = at;
       }
     }
     at = skipSpace(bytes, valueEnd);
@@ -109,9 +122,9 @@ function isSpace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 }
 
-function parsed(bytes: Buffer, key: string): string | undefined {
+function parsed(bytes: Buffer, from: number, key: string): string | undefined {
   try {
-    const value = (JSON.parse(bytes.toString('utf8')) as Record<string, unknown> | null)?.[key];
+    const value = (JSON.parse(bytes.toString('utf8', from)) as Record<string, unknown> | null)?.[key];
     return typeof value === 'string' ? value : undefined;
   } catch {
     return undefined;
