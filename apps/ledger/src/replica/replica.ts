@@ -1,7 +1,7 @@
 // One ledger replica: an independent PostgreSQL database holding a full copy of the chain. Reads go
 // through a small pool; writes only through the writer session, the connection that holds the
 // replica's writer lock, so a block can only land where this instance is the single active writer.
-import { Client, Pool, type PoolClient, type QueryConfig } from 'pg';
+import { Client, Pool, type PoolClient, type QueryConfig, type QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -24,6 +24,7 @@ const SNAPSHOT_QUERY_TIMEOUT_MS = 120_000;
 
 const BLOCK_COLUMNS =
   'height, previous_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, block_hash, signature, checkpoint, tree_state, kafka_cursor';
+const TIP_QUERY = 'SELECT height, block_hash FROM ledger_blocks ORDER BY height DESC LIMIT 1';
 const EVENT_SELECT = 'leaf_index, height, event_id, event_type, topic, kafka_partition, kafka_offset, leaf_hash, canonical';
 
 type Query = <R extends object>(text: string, params?: unknown[]) => Promise<{ rows: R[] }>;
@@ -33,7 +34,7 @@ export class ReplicaReader {
   constructor(protected readonly query: Query) {}
 
   async head(): Promise<ReplicaHead | undefined> {
-    const { rows } = await this.query<{ height: string; block_hash: string }>('SELECT height, block_hash FROM ledger_blocks ORDER BY height DESC LIMIT 1');
+    const { rows } = await this.query<{ height: string; block_hash: string }>(TIP_QUERY);
     return rows[0] === undefined ? undefined : { height: Number(rows[0].height), blockHash: rows[0].block_hash };
   }
 
@@ -270,13 +271,14 @@ export class Replica extends ReplicaReader implements ChainReplica {
   async append(blocks: readonly SealedBlock[]): Promise<void> {
     if (blocks.length === 0) return;
     const { height, previousHash } = blocks[0].header;
-    await this.inTransaction(async (client) => {
-      const { rows } = await client.query<{ height: string; block_hash: string }>('SELECT height, block_hash FROM ledger_blocks ORDER BY height DESC LIMIT 1');
+    // BEGIN and the tip query go in one simple query (one round trip less per commit: a commit's latency is its round trips).
+    await this.inTransaction(async (client, begun) => {
+      const rows = begun[begun.length - 1].rows as { height: string; block_hash: string }[];
       const tip = rows[0] === undefined ? { height: -1, hash: previousHash } : { height: Number(rows[0].height), hash: rows[0].block_hash };
       if (tip.height !== height - 1 || tip.hash !== previousHash) throw new Error(`${this.name} does not end at block ${height - 1} of the chain`);
       await copyEvents(client, blocks);
       await insertBlocks(client, blocks);
-    });
+    }, `BEGIN; ${TIP_QUERY}`);
   }
 
   /** Drops a stale or divergent tail (blocks above `height`) and event rows no block up to it holds, in one transaction. */
@@ -313,17 +315,19 @@ export class Replica extends ReplicaReader implements ChainReplica {
    * One transaction of the writer session. A transaction not done within the timeout costs the session
    * (and the lock): the server rolls back when it notices, and the writer catches the replica up later.
    */
-  private inTransaction(work: (client: Client) => Promise<void>): Promise<void> {
-    return this.transactions.run(() => this.transaction(work));
+  private inTransaction(work: (client: Client, begun: QueryResult[]) => Promise<void>, begin = 'BEGIN'): Promise<void> {
+    return this.transactions.run(() => this.transaction(work, begin));
   }
 
-  private async transaction(work: (client: Client) => Promise<void>): Promise<void> {
+  /** `begin` starts with BEGIN and may add statements whose results `work` gets (one result per statement). */
+  private async transaction(work: (client: Client, begun: QueryResult[]) => Promise<void>, begin: string): Promise<void> {
     const client = this.session;
     if (!client) throw new Error(`${this.name}: no writer session`);
     const timer = setTimeout(() => this.loseSession(client, `no answer within ${this.timeoutMs} ms`), this.timeoutMs);
     try {
-      await client.query('BEGIN');
-      await work(client);
+      // pg answers a query of several statements with an array of results.
+      const begun: QueryResult[] = [await client.query(begin)].flat();
+      await work(client, begun);
       await client.query('COMMIT');
     } catch (error) {
       if (this.session === client) await client.query('ROLLBACK').catch(() => undefined);
