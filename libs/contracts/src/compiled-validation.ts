@@ -4,10 +4,19 @@
 // unchanged (a unit test checks this on every golden fixture and thousands of mutations); whatever it rejects or
 // cannot compile is left to validateEvent, which also says why.
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import type { RegExpEngine } from 'ajv/dist/types';
 import { z } from 'zod';
+import { BASE64_PATTERN, isBase64Text } from './events/base64-text';
 import { cloudEventEnvelopeSchema } from './envelope';
 import { eventSchemas, isEventType, type EventType } from './event-types';
 import { topicByName } from './topics';
+
+/** Patterns as RegExp, but the base64 fields' pattern by the check that answers exactly as it does, ~10x cheaper. */
+const patterns: RegExpEngine = Object.assign(
+  (pattern: string, flags: string) =>
+    pattern === BASE64_PATTERN.source && flags === '' ? { test: isBase64Text, toString: (): string => 'isBase64Text' } : new RegExp(pattern, flags),
+  { code: 'patterns' },
+);
 
 const ajv = new Ajv2020({
   // Unknown keywords or anything ajv would read loosely throw at compile time: that type is then left to zod.
@@ -21,6 +30,7 @@ const ajv = new Ajv2020({
   logger: false,
   // z.iso.datetime comes with its own pattern; the format name alone adds nothing.
   formats: { 'date-time': true },
+  code: { regExp: patterns },
 });
 
 /**
