@@ -431,17 +431,22 @@ export class IngestionService {
     }
     const { records } = prepared.answer.body as Accepted;
     try {
-      await this.publishOrRefuse(topics.ingestSealed, prepared.sealed);
-      // Unconfirmed versions stay reserved, so an identical re-send writes one more version.
-      if (prepared.unversioned !== true)
-        bookkeeping.push(
-          this.afterPublish(
-            this.versions.confirm(records.map((record) => record.recordId)),
-            { requestId, records: records.length },
-            'published versions not confirmed',
-          ),
-        );
-      if (prepared.audit !== undefined) await this.publishOrRefuse(topics.auditSubmissions, prepared.audit);
+      // The audit goes beside the records, one round trip instead of two: like them it is unknown until acknowledged,
+      // and a retry under the same Idempotency-Key publishes both again with the same event ids.
+      await allOrFirstFailure([
+        this.publishOrRefuse(topics.ingestSealed, prepared.sealed).then(() => {
+          // Unconfirmed versions stay reserved, so an identical re-send writes one more version.
+          if (prepared.unversioned !== true)
+            bookkeeping.push(
+              this.afterPublish(
+                this.versions.confirm(records.map((record) => record.recordId)),
+                { requestId, records: records.length },
+                'published versions not confirmed',
+              ),
+            );
+        }),
+        ...(prepared.audit === undefined ? [] : [this.publishOrRefuse(topics.auditSubmissions, prepared.audit)]),
+      ]);
     } finally {
       await Promise.all(bookkeeping);
     }
@@ -502,6 +507,12 @@ export class IngestionService {
       this.logger.warn({ requestId, error: errorText(publishError) }, 'rejection event not published');
     }
   }
+}
+
+/** Waits for every publish to settle (nothing is still queued when the caller answers), then fails with the first failure. */
+async function allOrFirstFailure(publishes: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(publishes)).find((outcome) => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /** identity.linked.v1 events for links not yet announced, at most LINKS_PER_EVENT links each. */
