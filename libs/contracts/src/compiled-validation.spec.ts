@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isValidUnchanged } from './compiled-validation';
 import { allTopics } from './topics';
-import { validateEvent } from './validate';
+import { checkEvent, validateEvent } from './validate';
 
 const root = resolve(__dirname, '../../../test/fixtures/events');
 
@@ -48,6 +48,9 @@ const replacements: unknown[] = [
   'Observation',
   'a'.repeat(64),
   'A+/=',
+  // Base64 fields: padding in the middle, the URL alphabet.
+  'ab=c',
+  'A-_B',
   '2026-01-01T00:00:00Z',
   '2026-02-30T00:00:00Z',
   '2026-01-01T00:00:00',
@@ -97,6 +100,21 @@ describe('isValidUnchanged', () => {
     expect(looser.slice(0, 5)).toEqual([]);
     // Not vacuous: many mutations (other valid values, optional keys removed) stay valid.
     expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it('gives checkEvent the answer of validateEvent over every fixture and its mutations: verdict, event, reason', () => {
+    const differ: string[] = [];
+    for (const { name, event, topic } of fixtures) {
+      for (const candidate of mutations(event)) {
+        const [fast, full] = [checkEvent(candidate, topic), validateEvent(candidate, topic)];
+        const same =
+          fast.ok && full.ok
+            ? JSON.stringify(sortedCopy(fast.event)) === JSON.stringify(sortedCopy(full.event))
+            : !fast.ok && !full.ok && fast.reason === full.reason;
+        if (!same) differ.push(`${name}: ${JSON.stringify(candidate)}`);
+      }
+    }
+    expect(differ.slice(0, 5)).toEqual([]);
   });
 
   it('refuses an event on a topic that does not carry its type, and on an unknown topic', () => {

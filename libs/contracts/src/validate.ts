@@ -1,4 +1,5 @@
 // Parses raw bytes into a typed medshare event, or says exactly why it cannot.
+import { isValidUnchanged } from './compiled-validation';
 import { cloudEventEnvelopeSchema } from './envelope';
 import { eventSchemas, isEventType, type MedshareEvent } from './event-types';
 import { topicByName } from './topics';
@@ -9,7 +10,16 @@ const MAX_REASON = 500;
 
 export function parseEvent(raw: Buffer | string | null, topic?: string): ParseResult {
   const parsed = parseJson(raw);
-  return parsed.ok ? validateEvent(parsed.json, topic) : parsed;
+  return parsed.ok ? checkEvent(parsed.json, topic) : parsed;
+}
+
+/**
+ * validateEvent's answer, cheaper for the common case: what the compiled check accepts is what validateEvent would
+ * return unchanged (compiled-validation.ts), so it is the event as it stands; anything else gets validateEvent's
+ * answer and reason. For fresh values only (parsed JSON, an event about to be serialised): it returns `json` itself.
+ */
+export function checkEvent(json: unknown, topic?: string): ParseResult {
+  return topic !== undefined && isValidUnchanged(json, topic) ? { ok: true, event: json as MedshareEvent } : validateEvent(json, topic);
 }
 
 /** The first step of parseEvent, for callers that keep the text and the plain JSON value too (the ledger). */

@@ -1,6 +1,6 @@
 // Publishes medshare events: validated against their schema, keyed by the topic's rule, acked by all replicas.
 import type { Kafka, Message } from 'kafkajs';
-import { canonicalJson, validateEvent, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { canonicalJson, checkEvent, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { messagingMetrics } from './metrics';
 import { PartitionedProducer } from './partitioned-producer';
 import { startPublishSpans, type PublishSpans } from './tracing';
@@ -91,7 +91,7 @@ export async function sendTraced<TTopic extends TopicSpec>(
 /** `trace`: the `traceparent`/`tracestate` headers of the message's PRODUCER span, when tracing is on. */
 export function toMessage<TTopic extends TopicSpec>(topic: TTopic, event: EventOn<TTopic>, trace?: Record<string, string>): Message {
   // Producers validate too: a bug must fail here, not poison every consumer downstream.
-  const checked = validateEvent(event, topic.name);
+  const checked = checkEvent(event, topic.name);
   if (!checked.ok) throw new InvalidEventError(`refusing to publish: ${checked.reason}`);
   return {
     key: keyOf(topic, event),
