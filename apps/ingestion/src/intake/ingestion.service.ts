@@ -1,7 +1,7 @@
 // Ingests one submission: authenticate, validate, resolve patients, seal per patient, publish, answer.
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import { canonicalBytes, envelope, newEventId, topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
+import { canonicalJson, envelope, newEventId, topics, type EventOf, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { pseudonymise, verifyInstitutionToken, type InstitutionKeyring, type PseudonymKey } from '@medshare/crypto';
 import type { Bundle, FhirResource, OperationOutcomeIssue } from '@medshare/fhir';
 import { EventPublisher } from '@medshare/messaging';
@@ -409,7 +409,7 @@ export class IngestionService {
       const { versionId: _version, lastUpdated: _updated, ...kept } = (meta ?? {}) as Record<string, unknown>;
       return createHmac('sha256', this.pseudonymKey.secret)
         .update(CONTENT_HASH_LABEL)
-        .update(canonicalBytes({ ...content, meta: kept }))
+        .update(canonicalJson({ ...content, meta: kept }), 'utf8')
         .digest('hex');
     };
     const outcomes = planVersions(planned, known, refs, { now: new Date().toISOString(), newId: newEventId, hash, deferUnresolved });
