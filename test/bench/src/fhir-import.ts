@@ -2,10 +2,10 @@
 // process (with encryption and access control running beside it), from the POST until the status URL says done:
 // every line validated, versioned, sealed and acknowledged by Kafka, in chunks of IMPORT_CHUNK_LINES (500).
 // BENCH_IMPORT_BASELINE (another build's dist/apps/ingestion/src/main.js) imports the same file through that build
-// first, in the same run, so a change is measured beside what it replaces.
+// first, in the same run, so a change is measured beside what it replaces; ingestion's CPU per line is the steadier figure.
 import { ehrExport, exportNdjson } from '@medshare/synthetic';
 import { startFhirPlatform } from '../../support/fhir-platform';
-import type { BenchResult } from './bench-result';
+import { cpuSeconds, type BenchResult } from './bench-result';
 
 const PATIENTS = Number(process.env.BENCH_IMPORT_PATIENTS ?? 400);
 /** Node flags for ingestion, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (written when the bench stops it). */
@@ -25,6 +25,7 @@ async function importOnce(build: string, main?: string): Promise<BenchResult> {
     const ndjson = exportNdjson(ehrExport(61, { id: platform.holder, name: 'Holder hospital (synthetic)' }, PATIENTS));
     const lines = ndjson.trimEnd().split('\n').length;
     const token = platform.systemToken(platform.holder);
+    const cpuBefore = cpuSeconds(platform.ingestion.process.pid);
     const started = performance.now();
     const answer = await platform.call(platform.ingestion, 'POST', '/fhir/R4/$import', { token, body: ndjson, contentType: 'application/fhir+ndjson' });
     const spooledMs = performance.now() - started;
@@ -40,7 +41,10 @@ async function importOnce(build: string, main?: string): Promise<BenchResult> {
           events: lines,
           eventsPerSecond: lines / seconds,
           ceiling: 'kafka-produce',
-          notes: `POST to done (spooled in ${Math.round(spooledMs)} ms; ${(ndjson.length / 1024 / 1024).toFixed(1)} MiB)`,
+          notes: `POST to done (spooled in ${Math.round(spooledMs)} ms; ${(ndjson.length / 1024 / 1024).toFixed(1)} MiB); ingestion CPU per line ${(
+            ((cpuSeconds(platform.ingestion.process.pid) - cpuBefore) * 1e6) /
+            lines
+          ).toFixed(0)} µs`,
         };
       }
       await new Promise((resolve) => setTimeout(resolve, 200));

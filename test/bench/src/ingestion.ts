@@ -4,7 +4,6 @@
 // record (steadier than records/s on a shared machine). BENCH_INGESTION_BASELINE (another build's dist folder) runs
 // that build's two services first, in the same run, on the same bundles, so a change is measured beside what it replaces.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { issueInstitutionToken } from '@medshare/crypto';
@@ -12,7 +11,7 @@ import { PlatformKeys, platformKeysSchema } from '@medshare/service-kit';
 import { INSTITUTIONS, bundlesForLoad } from '@medshare/synthetic';
 import { freePorts } from '../../support/ports';
 import { startService } from '../../support/service-processes';
-import { percentile, type BenchResult } from './bench-result';
+import { cpuSeconds, percentile, type BenchResult } from './bench-result';
 
 const BUNDLES = Number(process.env.BENCH_INGESTION_BUNDLES ?? 200);
 const RESOURCES_PER_BUNDLE = 100;
@@ -27,12 +26,6 @@ export async function run(): Promise<BenchResult[]> {
   if (BASELINE !== undefined) results.push(...(await ingestOnce('baseline build', BASELINE)));
   results.push(...(await ingestOnce(BASELINE === undefined ? undefined : 'this build')));
   return results;
-}
-
-/** utime + stime of a process (Linux /proc, in clock ticks of 1/100 s). */
-function cpuSeconds(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function ingestOnce(build: string | undefined, dist?: string): Promise<BenchResult[]> {
