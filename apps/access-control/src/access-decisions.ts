@@ -28,7 +28,7 @@ import type { AccessControlConfig } from './config';
 import { AccessProjection } from './projection/access-projection';
 import { ProjectionFeed } from './projection/projection-feed';
 import { ProjectionRepository } from './projection/projection.repository';
-import { RecordDecryptor, type DecryptedRecord } from './read/record-decryptor';
+import { RecordDecryptor, type DecryptedRecord, type RecordPermit } from './read/record-decryptor';
 import { pickReferenced, referencedTypes, referencesByHolder } from './read/referenced-resources';
 import { searchsetBundle } from './read/search-bundle';
 
@@ -150,9 +150,12 @@ export class AccessDecisions {
     const decisionId = newEventId();
     // Every record acknowledged before this read is known before deciding, or the answer says it may be incomplete.
     const deadline = Date.now() + this.config.READ_CATCH_UP_MS;
-    const caughtUp = await this.feed.catchUpWithRecords(this.config.READ_CATCH_UP_MS);
-    const { request, requested } = this.accessRequest(requester, query, 'patientRef');
-    const { decision, context }: RequestDecision = decide(request, this.projection);
+    const catchingUp = this.feed.catchUpWithRecords(this.config.READ_CATCH_UP_MS);
+    // Meanwhile the read is decided on the projection as it is and its permit sent (a round trip saved): its records
+    // are used only if the caught-up projection asks for exactly the same permit, else they are dropped unseen.
+    const early = this.earlyDecryption(decisionId, requester, query);
+    const caughtUp = await catchingUp;
+    const { request, requested, decision, context, permittedTypes } = this.readDecision(requester, query);
     if (decision.final) {
       await this.recordDecision(decisionId, request, decision, 403, requested);
       throw decided(
@@ -163,17 +166,19 @@ export class AccessDecisions {
         decisionId,
       );
     }
-    // Only types a reachable holder has are worth a permit; labels and dates are judged after decryption.
-    const permittedTypes = this.projection.resourceTypesHeld(request.patient, decision.reachableHolders).filter((type) => context.requestedTypes.has(type));
+    let ready = early !== undefined && samePermit(early.permit, this.permit(decisionId, request, decision, permittedTypes)) ? early.outcome : undefined;
     let decrypted: DecryptedRecord[] = [];
     let pending: string[] = caughtUp ? [] : [...context.requestedTypes].sort();
     // A record acknowledged but not yet in the encryption service's store is usually there a moment later: ask
     // again (each attempt a permit of its own) until it is, or the read's time is up and its type is named pending.
-    for (let permitId = decisionId; permittedTypes.length > 0; permitId = newEventId()) {
+    // The decision's id is the first permit's, unless the early permit (which used it) was dropped.
+    for (let permitId = early === undefined || ready !== undefined ? decisionId : newEventId(); permittedTypes.length > 0; permitId = newEventId()) {
       // What the projection acknowledged is read while the encryption service answers (nothing waits for it before).
       const acknowledged = caughtUp ? this.repository.recordsOf(request.patient) : undefined;
       acknowledged?.catch(() => undefined);
-      const outcome = await this.decrypt(decisionId, permitId, request, decision, permittedTypes, requested);
+      const attempt = ready ?? this.decryptor.decrypt(this.permit(permitId, request, decision, permittedTypes));
+      ready = undefined;
+      const outcome = await this.withDecryption(decisionId, request, decision, requested, () => attempt);
       if (outcome.kind === 'erased') {
         await this.recordDecision(
           decisionId,
@@ -370,8 +375,48 @@ export class AccessDecisions {
     return { reviewDecisionId, decisionId, reason, reasonHash: stored.hash, matchesLedger };
   }
 
-  /** `permitId` is the decision's id on the first attempt; each further attempt needs a permit of its own (single use). */
-  /** `keyOwner`: whose records to open, the patient's unless an institution's reference resources are read. */
+  /** A read's question decided over the projection as it is now, and the resource types a permit would name. */
+  private readDecision(requester: PractitionerRequester, query: AccessQuery) {
+    const { request, requested } = this.accessRequest(requester, query, 'patientRef');
+    const { decision, context }: RequestDecision = decide(request, this.projection);
+    // Only types a reachable holder has are worth a permit; labels and dates are judged after decryption.
+    const permittedTypes = decision.final
+      ? []
+      : this.projection.resourceTypesHeld(request.patient, decision.reachableHolders).filter((type) => context.requestedTypes.has(type));
+    return { request, requested, decision, context, permittedTypes };
+  }
+
+  /**
+   * The read's first permit, decided before the projection caught up with the record topics and sent at once. Nothing
+   * is recorded for it: a failure counts only if the read uses its outcome, a question refused here is decided again.
+   */
+  private earlyDecryption(decisionId: string, requester: PractitionerRequester, query: AccessQuery) {
+    let early;
+    try {
+      early = this.readDecision(requester, query);
+    } catch {
+      return undefined;
+    }
+    if (early.permittedTypes.length === 0) return undefined;
+    const permit = this.permit(decisionId, early.request, early.decision, early.permittedTypes);
+    const outcome = this.decryptor.decrypt(permit);
+    outcome.catch(() => undefined);
+    return { permit, outcome };
+  }
+
+  /** What the encryption service is asked to open. `keyOwner`: the patient, or an institution for its reference resources. */
+  private permit(permitId: string, request: AccessRequest, decision: Decision, resourceTypes: readonly string[], keyOwner = request.patient): RecordPermit {
+    return {
+      decisionId: permitId,
+      requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
+      patient: keyOwner,
+      resourceTypes: [...resourceTypes],
+      purpose: request.purpose,
+      deIdentify: decision.obligations.deIdentify,
+    };
+  }
+
+  /** `permitId`: a fresh id per attempt (permits are single use). */
   private decrypt(
     decisionId: string,
     permitId: string,
@@ -382,14 +427,7 @@ export class AccessDecisions {
     keyOwner = request.patient,
   ) {
     return this.withDecryption(decisionId, request, decision, requested, () =>
-      this.decryptor.decrypt({
-        decisionId: permitId,
-        requester: { institution: request.requester.institution, practitioner: request.requester.practitioner },
-        patient: keyOwner,
-        resourceTypes,
-        purpose: request.purpose,
-        deIdentify: decision.obligations.deIdentify,
-      }),
+      this.decryptor.decrypt(this.permit(permitId, request, decision, resourceTypes, keyOwner)),
     );
   }
 
@@ -501,6 +539,19 @@ function recordMeta(record: DecryptedRecord, ids: ClientIds): RecordMeta {
     ...(clinicalDate !== undefined && { clinicalDate }),
     ...(codes.length > 0 && { codes }),
   };
+}
+
+/** The same question to the encryption service: an early permit's answer stands for this one's. */
+function samePermit(early: RecordPermit, now: RecordPermit): boolean {
+  return (
+    early.patient === now.patient &&
+    early.purpose === now.purpose &&
+    early.deIdentify === now.deIdentify &&
+    early.requester.institution === now.requester.institution &&
+    early.requester.practitioner === now.requester.practitioner &&
+    early.resourceTypes.length === now.resourceTypes.length &&
+    early.resourceTypes.every((type, index) => type === now.resourceTypes[index])
+  );
 }
 
 /**

@@ -1,8 +1,9 @@
 // Wires the access-control service: the shared platform (Kafka, PostgreSQL, health, metrics) and its own parts.
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { EventPublisher } from '@medshare/messaging';
-import { DATA_SOURCE, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
+import { DATA_SOURCE, KAFKA, PlatformKeys, PlatformModule, type Logger } from '@medshare/service-kit';
 import { AccessDecisions } from './access-decisions';
 import { FhirReadController } from './http/fhir-read.controller';
 import { OwnSubmissions } from './own-submissions';
@@ -47,8 +48,9 @@ export class AccessControlModule {
         },
         {
           provide: AccessAuditPublisher,
-          inject: [EventPublisher, BreakGlassReasons],
-          useFactory: (publisher: EventPublisher, reasons: BreakGlassReasons) => new AccessAuditPublisher(publisher, reasons, config.PUBLISH_TIMEOUT_MS),
+          inject: [EventPublisher, BreakGlassReasons, KAFKA],
+          useFactory: (publisher: EventPublisher, reasons: BreakGlassReasons, kafka: Kafka) =>
+            new AccessAuditPublisher(publisher, reasons, config.PUBLISH_TIMEOUT_MS, new EventPublisher(kafka)),
         },
         ProjectionFeed,
         RecordDecryptor,

@@ -11,4 +11,5 @@ export * from './metrics';
 export { useFastRecordBatchDecoder } from './record-batch-decoder';
 export * from './request-reply';
 export * from './topic-admin';
+export * from './topic-ends';
 export * from './tracing';

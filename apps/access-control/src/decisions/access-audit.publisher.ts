@@ -1,6 +1,7 @@
 // Publishes what the ledger must see of every request: the decision (permit or deny), the disclosure, and for
 // break-glass a governance alert of its own, so the alert exists even where governance monitoring is not running.
 import { randomUUID } from 'node:crypto';
+import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { envelope, topics, type EventData, type EventOf, type EventOn, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
 import type { PractitionerRole, RequestPurpose } from '@medshare/consent';
@@ -49,13 +50,28 @@ const decisionsTotal =
 const PURPOSES = new Set(['TREAT', 'ETREAT', 'HPAYMT', 'HOPERAT', 'HRESCH', 'PUBHLTH']);
 const MAX_REASON = 500;
 
-export class AccessAuditPublisher {
+export class AccessAuditPublisher implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly publisher: EventPublisher,
     private readonly reasons: BreakGlassReasons,
     /** No answer leaves before its decision is on the log; with Kafka away it is a 503 within this bound, not a hang. */
     private readonly publishDeadlineMs: number,
+    /**
+     * A producer of its own for disclosures: a read waits for its decision and its disclosure at once, and one
+     * producer keeps one request per broker on the wire (kafkajs' idempotent producer), so the two were acknowledged
+     * one after the other whenever their partitions had the same leader.
+     */
+    private readonly disclosures: EventPublisher,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.disclosures.connect();
+  }
+
+  /** After the shared publisher's peers: reads still in flight at a stop have answered by then (as for decisions). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.disclosures.disconnect();
+  }
 
   /** Resolves once Kafka acknowledged the decision (and the alert for break-glass): only then may an answer leave. */
   async decided(record: DecisionRecord): Promise<void> {
@@ -105,14 +121,14 @@ export class AccessAuditPublisher {
       },
       { subject: record.patient },
     );
-    await this.send(topics.recordsDisclosed, [event]);
+    await this.send(topics.recordsDisclosed, [event], this.disclosures);
   }
 
   /** Free text never goes into alerts: the decision event carries the reason's hash and sealed copy. */
   /** A publish that fails or outlives the deadline is an unknown outcome: the request is answered 503, never a disclosure. */
-  private async send<TTopic extends TopicSpec>(topic: TTopic, events: readonly EventOn<TTopic>[]): Promise<void> {
+  private async send<TTopic extends TopicSpec>(topic: TTopic, events: readonly EventOn<TTopic>[], publisher = this.publisher): Promise<void> {
     try {
-      await this.publisher.publish(topic, events, { deadlineMs: this.publishDeadlineMs });
+      await publisher.publish(topic, events, { deadlineMs: this.publishDeadlineMs });
     } catch {
       const unavailable = new AccessControlError(
         AccessControlErrorCode.Unavailable,

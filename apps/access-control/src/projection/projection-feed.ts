@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import { topics, type TopicSpec } from '@medshare/contracts';
-import { commitGroupOffsets, ConsumerHost, type ConsumedEvent, type BatchContext, type GroupOffset } from '@medshare/messaging';
+import { commitGroupOffsets, ConsumerHost, TopicEnds, type ConsumedEvent, type BatchContext, type GroupOffset } from '@medshare/messaging';
 import { KAFKA, LOGGER, Readiness, SERVICE_CONFIG, type Logger } from '@medshare/service-kit';
 import type { AccessControlConfig } from '../config';
 import { AccessProjection, type ApplyOutcome } from './access-projection';
@@ -24,8 +24,10 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
   /** topic/partition → next offset this instance has applied. */
   private readonly applied = new Map<string, bigint>();
   private caughtUp = false;
-  /** Asks for the topics' current ends on every read and the group's commits on every readiness probe: kept connected. */
-  private ends?: Admin;
+  /** Asks for the record topics' current ends on every read: kept connected. */
+  private ends?: TopicEnds;
+  /** Asks for the group's commits on every readiness probe until caught up: kept connected. */
+  private admin?: Admin;
 
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
@@ -69,8 +71,14 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
       // Transaction markers (records.encrypted is written transactionally) end a partition without an event.
       onProgress: (topic, partition, next) => this.advance(`${topic}/${partition}`, next),
     });
-    this.ends = this.kafka.admin();
-    await this.ends.connect();
+    const ends = new TopicEnds(
+      this.kafka,
+      RECORD_TOPICS.map((topic) => topic.name),
+    );
+    await ends.connect();
+    this.ends = ends;
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
     this.readiness.register('projection', async () => {
       if (!this.isCaughtUp() && !(await this.committedPastStart()))
         throw new Error('projection is still catching up with the consent, grants, records and identity topics');
@@ -79,7 +87,7 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Reads are answered by then; the consumer host stops the consumer after this. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.ends?.disconnect();
+    await Promise.all([this.ends?.disconnect(), this.admin?.disconnect()]);
   }
 
   /**
@@ -92,9 +100,7 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
     let ends: [string, bigint][];
     try {
       if (this.ends === undefined) return false;
-      const admin = this.ends;
-      const offsets = await Promise.all(RECORD_TOPICS.map(async (topic) => ({ topic: topic.name, partitions: await admin.fetchTopicOffsets(topic.name) })));
-      ends = offsets.flatMap(({ topic, partitions }) => partitions.map(({ partition, high }) => [`${topic}/${partition}`, BigInt(high)] as [string, bigint]));
+      ends = [...(await this.ends.current())];
     } catch (error) {
       this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'could not ask the record topics for their ends');
       return false;
@@ -163,7 +169,7 @@ export class ProjectionFeed implements OnModuleInit, BeforeApplicationShutdown {
   /** A batch made only of dead letters never reaches the handler, but its offsets are committed: ask the group. */
   private async committedPastStart(): Promise<boolean> {
     // The kept admin: a fresh one per probe costs SASL_SSL handshakes that outran the probe's 2 s at load 20.
-    const admin = this.ends;
+    const admin = this.admin;
     if (admin === undefined) return false;
     const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: PROJECTED_TOPICS.map((topic) => topic.name) });
     for (const { topic, partitions } of committed) {

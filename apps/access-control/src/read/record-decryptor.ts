@@ -18,6 +18,9 @@ export interface DecryptedRecord {
   resource: FhirResource;
 }
 
+/** A permit as this service asks for it; signing adds its expiry and this instance's reply key. */
+export type RecordPermit = Omit<Permit, 'expiresAt' | 'replyKeyId'>;
+
 export type DecryptOutcome = { kind: 'records'; records: DecryptedRecord[] } | { kind: 'erased' };
 
 export type FileKeyOutcome = { kind: 'key'; key: Buffer; institution: string } | { kind: 'erased' } | { kind: 'unknown-file' };
@@ -51,7 +54,7 @@ export class RecordDecryptor implements OnModuleInit, BeforeApplicationShutdown 
     await this.client.stop();
   }
 
-  async decrypt(permit: Omit<Permit, 'expiresAt' | 'replyKeyId'>): Promise<DecryptOutcome> {
+  async decrypt(permit: RecordPermit): Promise<DecryptOutcome> {
     const { answer, requestId } = await this.ask(permit);
     switch (answer.outcome) {
       case 'erased':
