@@ -71,6 +71,12 @@ export interface BatchConsumerOptions {
   /** How often the consumer-lag gauge is refreshed from the committed offsets and high watermarks (15 s). */
   lagRefreshMs?: number;
   /**
+   * Commit each batch's offsets without waiting for the commit before the next fetch (one commit in flight, later
+   * offsets coalesced; stop() still waits for the last one). For request/reply, where a request redelivered after a
+   * crash is answered again and a request must not wait behind the commit of the one before it.
+   */
+  commitInBackground?: boolean;
+  /**
    * Called with the next offset to read once a partition batch is done, including batches of only transaction
    * markers or aborted messages that never reach the handler: how a reader knows it reached a partition's end.
    */
@@ -85,6 +91,9 @@ export class BatchConsumer {
   private readonly transactions?: BatchTransactions;
   private running = false;
   private stopped = false;
+  /** commitInBackground: the newest offset per partition not yet sent, and the commit in flight. */
+  private readonly uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
+  private committing?: Promise<void>;
 
   constructor(
     kafka: Kafka,
@@ -170,6 +179,7 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     this.stopped = true;
     this.running = false;
+    await this.committing;
     await this.consumer.disconnect();
     await this.lag.stop();
     await this.transactions?.stop();
@@ -260,10 +270,30 @@ export class BatchConsumer {
 
     // Resolving moves kafkajs' fetch position; committing makes it survive a restart or rebalance.
     resolveOffset(batch.lastOffset());
-    if (!this.transactions) await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
+    // A batch that ends while the consumer stops is committed before kafkajs leaves the group.
+    if (this.options.commitInBackground && this.running) this.commitLater(topic, partition, next);
+    else if (!this.transactions) await this.consumer.commitOffsets([{ topic, partition, offset: next }]);
     messagingMetrics.consumed.inc({ group: groupId, topic }, valid.length);
     this.lag.observe(topic, partition, Number(batch.offsetLag()));
     messagingMetrics.batchSeconds.observe({ group: groupId }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private commitLater(topic: string, partition: number, offset: string): void {
+    this.uncommitted.set(`${topic}/${partition}`, { topic, partition, offset });
+    this.committing ??= this.commitUncommitted().finally(() => (this.committing = undefined));
+  }
+
+  private async commitUncommitted(): Promise<void> {
+    while (this.uncommitted.size > 0) {
+      const offsets = [...this.uncommitted.values()];
+      this.uncommitted.clear();
+      try {
+        await this.consumer.commitOffsets(offsets);
+      } catch (error) {
+        // Not committed: after a restart or rebalance these batches are delivered again (and answered again).
+        this.options.log?.warn({ groupId: this.options.groupId, error: errorMessage(error) }, 'background offset commit failed');
+      }
+    }
   }
 
   /**

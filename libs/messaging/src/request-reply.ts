@@ -38,6 +38,8 @@ export class RequestReplyClient {
       groupId: `${options.service}-replies-${randomUUID()}`,
       topics: [topics.replies],
       fromBeginning: false,
+      // The next reply must not wait behind this batch's commit; a reply delivered again settles nothing.
+      commitInBackground: true,
       handle: async (events) => this.settle(events),
       log: options.log,
     });
@@ -126,6 +128,8 @@ export function serveRequests<TRequest extends EventType, TReply extends EventTy
     topics: [options.requests],
     // A request nobody answered before this server started has long timed out on its caller's side.
     fromBeginning: false,
+    // The next request must not wait behind this batch's commit; one delivered again is answered again (same reply).
+    commitInBackground: true,
     sessionTimeoutMs: options.sessionTimeoutMs,
     log: options.log,
     handle: async (events) => {
