@@ -12,6 +12,12 @@ import { instanceOf, type FhirLoad, type PlatformFault } from './platform-faults
 const INSTITUTION = 'hosp-a';
 const keys = new PlatformKeys(platformKeysSchema.parse({}));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * How long a new instance may take to be ready: governance serves only once its state group caught up, for which it
+ * waits up to 5 min (STATE_CATCH_UP_MS); a second instance joining that group at load 35-45 took more than the 3 min
+ * a start is given elsewhere (twice on 2026-12-06).
+ */
+const READY_WITHIN_MS = 6 * 60_000;
 
 /** A fresh system token of the load's institution (its integration engine reads back what it submitted). */
 function systemToken(): string {
@@ -126,14 +132,14 @@ export const rollingRestart: PlatformFault = {
     const failedStops: string[] = [];
     try {
       for (const service of platformServices) {
-        while (platform.instances(service).length < 2) await platform.startInstance(service);
+        while (platform.instances(service).length < 2) await platform.startInstance(service, { readyTimeoutMs: READY_WITHIN_MS });
         for (const old of platform.instances(service)) {
           const stoppingAt = Date.now();
           const code = await old.stop('SIGTERM');
           log(`SIGTERM ${service} on port ${old.port}: exit ${code} after ${Date.now() - stoppingAt} ms`);
           stopped.add(instanceOf(old));
           if (code !== 0) failedStops.push(`${service} exit ${code}`);
-          platform.services.set(service, await platform.startInstance(service));
+          platform.services.set(service, await platform.startInstance(service, { readyTimeoutMs: READY_WITHIN_MS }));
         }
       }
     } finally {
