@@ -173,9 +173,9 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Pass 1: the spooled file from where the job stands, chunk by chunk, two at a time: a chunk is read and validated
-   * while the one before it is prepared, and prepared once that one is (its links, versions and client ids committed,
-   * so this one builds on them) while that one publishes; the chunks' results commit in file order.
+   * Pass 1: the spooled file from where the job stands, chunk by chunk, two at a time: a chunk is sent once the one
+   * before it is prepared (its links, versions and client ids committed, so this one builds on them) while that one
+   * publishes; the chunks' results commit in file order.
    */
   private async readFile(job: ImportJob): Promise<void> {
     const maxLineBytes = this.maxLineBytes();
@@ -185,8 +185,8 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
     let last: InFlight | undefined;
     let beforeLast: InFlight | undefined;
     const start = async () => {
-      await beforeLast?.done;
-      [beforeLast, last] = [last, this.flush(job, chunk, last)];
+      await Promise.all([last?.prepared, beforeLast?.done]);
+      [beforeLast, last] = [last, this.flush(job, chunk, last?.done)];
       chunk = emptyChunk();
     };
     try {
@@ -232,10 +232,10 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Sends a chunk's lines, prepared after the chunk before it (`before`) was, and once that one is done commits their
-   * outcomes, the lines left waiting and the position after them. `prepared` settles once the next chunk may prepare.
+   * Sends a chunk's lines and, after the chunk before it (`before`), commits their outcomes, the lines left waiting
+   * and the position after them. `prepared` settles once the next chunk may be sent.
    */
-  private flush(job: ImportJob, chunk: Chunk, before?: InFlight): InFlight {
+  private flush(job: ImportJob, chunk: Chunk, before?: Promise<void>): InFlight {
     let prepared = () => {};
     const isPrepared = new Promise<void>((resolve) => (prepared = resolve));
     const done = this.commit(job, chunk, prepared, before).finally(prepared);
@@ -244,12 +244,12 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
     return { prepared: isPrepared, done };
   }
 
-  private async commit(job: ImportJob, chunk: Chunk, prepared: () => void, before?: InFlight): Promise<void> {
+  private async commit(job: ImportJob, chunk: Chunk, prepared: () => void, before?: Promise<void>): Promise<void> {
     const lines = chunk.lines.length + chunk.refused.length;
-    if (lines === 0 && chunk.end === undefined) return before?.done;
+    if (lines === 0 && chunk.end === undefined) return before;
     if (this.stopping) throw new JobInterrupted();
-    const answered = await this.send(job, chunk.lines, prepared, before?.prepared);
-    await before?.done;
+    const answered = await this.send(job, chunk.lines, prepared);
+    await before;
     // The last pass sends waiting lines as they are: whatever it refuses is final.
     const waits = (line: RefusedLine) => !job.lastPass && waitsForLaterLines(line.issues);
     const waitingLines = new Set(answered.filter(waits).map((line) => line.line));
@@ -275,7 +275,7 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
    * killed predecessor's claim on this chunk has not run out) it waits and sends the same chunk again. A chunk refused
    * whole (by an issue no entry owns) is sent again line by line, so one bad line refuses only itself.
    */
-  private async send(job: ImportJob, lines: readonly ImportLine[], onPrepared?: () => void, preparesAfter?: Promise<void>): Promise<RefusedLine[]> {
+  private async send(job: ImportJob, lines: readonly ImportLine[], onPrepared?: () => void): Promise<RefusedLine[]> {
     if (lines.length === 0) return [];
     const pass = job.pass === 1 ? '' : `p${job.pass}-`;
     const submission = {
@@ -285,7 +285,6 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
       deferUnresolved: !job.lastPass,
       // Only a chunk sent whole: when it is refused whole, the next waits until its lines were sent one by one.
       ...(onPrepared !== undefined && { onPrepared }),
-      ...(preparesAfter !== undefined && { preparesAfter }),
       readBody: () => Promise.resolve(chunkBundle(lines)),
     };
     for (;;) {
@@ -301,14 +300,14 @@ export class BulkImports implements OnApplicationBootstrap, OnModuleDestroy {
         }
         if (lines.length === 1) return [refusedLine(lines[0].line, error.status, ...error.issues)];
         const alone: RefusedLine[] = [];
-        for (const line of lines) alone.push(...(await this.send(job, [line], undefined, preparesAfter)));
+        for (const line of lines) alone.push(...(await this.send(job, [line])));
         return alone;
       }
     }
   }
 }
 
-/** A chunk on its way: `prepared` once the next may prepare, `done` once its results are committed. */
+/** A chunk on its way: `prepared` once the next may be sent, `done` once its results are committed. */
 interface InFlight {
   prepared: Promise<void>;
   done: Promise<void>;

@@ -47,11 +47,6 @@ export interface Submission {
    * prepared events) is committed: a later submission that builds on it may start while this one publishes.
    */
   onPrepared?: () => void;
-  /**
-   * What the preparation builds on (an $import chunk's predecessor, committed): the body is read and validated
-   * meanwhile, so the validation thread works while the submission before this one is prepared.
-   */
-  preparesAfter?: Promise<void>;
 }
 
 export interface Accepted {
@@ -174,16 +169,8 @@ export class IngestionService {
     const body = JSON.parse(bytes.toString('utf8')) as FhirResource;
     if (submission.fhirBase && body.resourceType !== 'Bundle')
       throw failure(IngestionErrorCode.InvalidRequest, 'invalid', 'POST [base] takes a batch or transaction Bundle');
-    const prepare = async () => {
-      await submission.preparesAfter;
-      return this.prepare(
-        institution,
-        requestId,
-        body,
-        { fhirBase: submission.fhirBase === true, deferUnresolved: submission.deferUnresolved === true },
-        refused,
-      );
-    };
+    const prepare = () =>
+      this.prepare(institution, requestId, body, { fhirBase: submission.fhirBase === true, deferUnresolved: submission.deferUnresolved === true }, refused);
     if (key === undefined) return this.publishPrepared(institution, requestId, await prepare());
 
     const claimKey = claimKeyOf(this.pseudonymKey, institution, key);
