@@ -61,7 +61,11 @@ describe('the platform under faults (three Kafka nodes, five services, three led
       stop: async () => undefined,
       remove: () => cluster.stop(),
     };
-    platform = await startPrivatePlatform(name, { LOG_LEVEL: 'warn' }, { broker, ledgerServers: replicas.map((replica) => replica.url) });
+    platform = await startPrivatePlatform(
+      name,
+      { LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn' },
+      { broker, ledgerServers: replicas.map((replica) => replica.url) },
+    );
     alerts = await AlertWatch.start(kafka, `platform-chaos-alerts-${run}`);
     load = new FhirLoad(platform, run);
   });
