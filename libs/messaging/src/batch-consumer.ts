@@ -68,6 +68,12 @@ export interface BatchConsumerOptions {
   transactionalId?: string;
   /** How long the group waits for a silent member before giving its partitions away (10 s; broker minimum 6 s). */
   sessionTimeoutMs?: number;
+  /**
+   * How long one batch may keep its partitions (60 s, kafkajs' rebalance timeout): the member heartbeats while its
+   * handler runs, up to this long; a batch still running then is taken for stuck, its session runs out and the group
+   * gives its partitions to another member.
+   */
+  maxBatchMs?: number;
   /** How often the consumer-lag gauge is refreshed from the committed offsets and high watermarks (15 s). */
   lagRefreshMs?: number;
   /**
@@ -94,12 +100,14 @@ export class BatchConsumer {
   /** commitInBackground: the newest offset per partition not yet sent, and the commit in flight. */
   private readonly uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
   private committing?: Promise<void>;
+  private readonly heartbeatIntervalMs: number;
 
   constructor(
     kafka: Kafka,
     private readonly dlqPublisher: EventPublisher,
     private readonly options: BatchConsumerOptions,
   ) {
+    this.heartbeatIntervalMs = Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 10_000) / 3));
     this.consumer = kafka.consumer({
       groupId: options.groupId,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
@@ -110,7 +118,7 @@ export class BatchConsumer {
       // After a broker restart, or a killed instance's restart, kafkajs joins with a new member id and the group waits
       // for the old member's session to expire: 10 s instead of kafkajs' 30 s default keeps that stall short.
       sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 10_000) / 3)),
+      heartbeatInterval: this.heartbeatIntervalMs,
       // An idle fetch waits this long for data; stop() waits for the fetch in flight before leaving the group, so
       // kafkajs' 5 s default held every SIGTERM (and every test tear-down) for up to 5 s per consumer.
       maxWaitTimeInMs: 500,
@@ -203,7 +211,8 @@ export class BatchConsumer {
       } else invalid.push({ message, topic, partition, reason: parsed.reason });
     }
     // The handler, and everything it publishes, runs in its events' trace and under their correlation id (logs).
-    const handle = () => withCorrelationOf(valid, () => this.handleBatch(payload, started, fresh, valid, invalid));
+    const handle = () =>
+      withCorrelationOf(valid, () => this.whileHeartbeating(payload.heartbeat, () => this.handleBatch(payload, started, fresh, valid, invalid)));
     if (valid.length === 0 || !messageTracingOn()) return handle();
     const spans = startConsumeSpans(
       topic,
@@ -218,6 +227,24 @@ export class BatchConsumer {
       throw error;
     }
     spans.end();
+  }
+
+  /**
+   * kafkajs heartbeats only between batches (and from a broker's fetch loop that found nothing), so a batch longer
+   * than the session lost the membership on a busy machine, and every member of the group joined again (chains of
+   * rebalances when a second instance joined busy groups). The member heartbeats while the batch runs,
+   * up to maxBatchMs; a heartbeat that finds a rebalance is left to kafkajs, which answers it after the batch.
+   */
+  private async whileHeartbeating(heartbeat: () => Promise<void>, run: () => Promise<void>): Promise<void> {
+    const until = Date.now() + (this.options.maxBatchMs ?? 60_000);
+    const timer = setInterval(() => {
+      if (Date.now() < until) heartbeat().catch(() => undefined);
+    }, this.heartbeatIntervalMs);
+    try {
+      await run();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   private async handleBatch(
