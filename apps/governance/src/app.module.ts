@@ -17,6 +17,7 @@ import { caseLimitsOf, privacyLimitsOf, type GovernanceConfig } from './config';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { ConsumptionStats } from './consumption/consumption-stats';
 import { GovernanceConsumer } from './consumption/governance.consumer';
+import { GovernanceStart } from './consumption/governance-start';
 import { DeadLetterMonitor } from './health/dead-letter-monitor';
 import { DeadLettersRepository } from './health/dead-letters.repository';
 import { LagMonitor } from './health/lag-monitor';
@@ -84,6 +85,7 @@ export class GovernanceModule {
         LagMonitor,
         DeadLetterMonitor,
         AuditProjector,
+        GovernanceStart,
       ],
     };
   }

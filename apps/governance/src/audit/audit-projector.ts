@@ -2,7 +2,7 @@
 // their per-institution copies and the input offsets are one Kafka transaction (`<KAFKA_GROUP_ID>-audit`). A fresh
 // group reads from the beginning, so the audit topics hold the whole history. Institution topics are created on
 // their first event (governance holds CREATE on the medshare.audit.institution. prefix, nothing else).
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { institutionAuditTopic, topics, type MedshareEvent, type TopicSpec } from '@medshare/contracts';
 import { ConsumerHost, type BatchContext, type ConsumedEvent } from '@medshare/messaging';
@@ -12,7 +12,7 @@ import { caseLimitsOf, type GovernanceConfig } from '../config';
 import { auditFactsOf } from './audit-facts';
 
 @Injectable()
-export class AuditProjector implements OnApplicationBootstrap {
+export class AuditProjector {
   private readonly limits: CaseLimits;
   /** Institution topics known to exist: checked once per process. */
   private readonly existing = new Set<string>();
@@ -25,7 +25,7 @@ export class AuditProjector implements OnApplicationBootstrap {
     this.limits = caseLimitsOf(config);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     await this.consumers.consume('audit-projector', {
       groupId: `${this.config.KAFKA_GROUP_ID}-audit`,
       transactionalId: `${this.config.KAFKA_GROUP_ID}-audit`,

@@ -1,7 +1,7 @@
 // The governance consumer: feeds decisions and the state they are judged against (tokens, roles, records) to the
 // privacy rules, publishes what they raise through the outbox, stores every alert that appears on the alerts topic
 // (its own and other services') and keeps the cases projection. Data quality has its own (src/quality/).
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { topics, type EventOf, type MedshareEvent } from '@medshare/contracts';
 import { ConsumerHost, type ConsumedEvent } from '@medshare/messaging';
@@ -27,7 +27,7 @@ export const stateTopics = [topics.identity, topics.grants, topics.recordsEncryp
 const STATE_CATCH_UP_MS = 5 * 60_000;
 
 @Injectable()
-export class GovernanceConsumer implements OnApplicationBootstrap {
+export class GovernanceConsumer {
   /** Settles once the state group caught up at start (or gave up waiting): other consumers that judge against the alerts table wait for it. */
   private stateSettled: () => void = () => undefined;
   readonly stateCaughtUp = new Promise<void>((settle) => (this.stateSettled = settle));
@@ -45,7 +45,7 @@ export class GovernanceConsumer implements OnApplicationBootstrap {
     private readonly webhooks: WebhooksRepository,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     await this.consumers.consume('governance-state', {
       groupId: `${this.config.KAFKA_GROUP_ID}-state`,
       topics: stateTopics,

@@ -2,7 +2,7 @@
 // `<KAFKA_GROUP_ID>-dead-letters`, from the beginning, offsets applied in the counts' transaction), and raises
 // `dead-letters` through the outbox when a window holds more than DEAD_LETTER_THRESHOLD. Reads only the `dlq.*`
 // headers: a dead letter's value is the refused message, which governance has no business reading.
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { deadLetterTopic, envelope } from '@medshare/contracts';
 import { ConsumerHost, type RawMessage } from '@medshare/messaging';
@@ -16,7 +16,7 @@ import { assessDeadLetters, deadLetterFact, type DeadLetterFinding, type DeadLet
 import { DeadLettersRepository } from './dead-letters.repository';
 
 @Injectable()
-export class DeadLetterMonitor implements OnApplicationBootstrap {
+export class DeadLetterMonitor {
   private readonly limits: DeadLetterLimits;
 
   constructor(
@@ -30,7 +30,7 @@ export class DeadLetterMonitor implements OnApplicationBootstrap {
     this.limits = { windowMs: config.DEAD_LETTER_WINDOW_MS, threshold: config.DEAD_LETTER_THRESHOLD };
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     // Alerts already on the topic must be in the table first, so a rebuild raises none again.
     await this.governance.stateCaughtUp;
     await this.consumers.consume('dead-letters', {

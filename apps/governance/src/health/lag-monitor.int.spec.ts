@@ -73,7 +73,7 @@ describe('consumer-lag alerts', () => {
       log,
       new AlertRaiser(new AlertsRepository(dataSource), new OutboxRepository(dataSource), publisher, log),
     );
-    await monitor.onApplicationBootstrap();
+    await monitor.start();
   }, 60_000);
 
   afterAll(async () => {

@@ -2,7 +2,7 @@
 // CONSUMER_LAG_CHECK_MS, and raises `consumer-lag` when a group stays above CONSUMER_LAG_THRESHOLD for longer than
 // CONSUMER_LAG_FOR_MS. When an episode began is a PostgreSQL row, so every instance measures the same episode and the
 // outbox lets one of them raise its alert.
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { envelope } from '@medshare/contracts';
@@ -14,7 +14,7 @@ import { untilDone } from '../consumption/until-done';
 import { assessLag, groupLag, type LagFinding, type LagLimits, type PartitionPosition } from './consumer-lag';
 
 @Injectable()
-export class LagMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class LagMonitor implements BeforeApplicationShutdown {
   private readonly admin: Admin;
   private readonly limits: LagLimits;
   private timer?: NodeJS.Timeout;
@@ -31,7 +31,7 @@ export class LagMonitor implements OnApplicationBootstrap, BeforeApplicationShut
     this.limits = { threshold: config.CONSUMER_LAG_THRESHOLD, forMs: config.CONSUMER_LAG_FOR_MS };
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     await untilDone('connect the lag admin', () => this.admin.connect(), { log: this.log });
     this.timer = setInterval(() => {
       this.checking ??= this.check(Date.now())

@@ -54,7 +54,7 @@ describe('outage alerts under broker faults', () => {
       host,
     );
     monitors.push({ monitor, host });
-    await monitor.onApplicationBootstrap();
+    await monitor.start();
     return monitor;
   };
   /** Stops like a kill -9 as far as the others can tell: no goodbye, and its group member gone. */

@@ -2,7 +2,7 @@
 // them raises each alert), the cluster's broker list and, while heartbeats stall or a broker is down, whether each
 // broker accepts a connection; a check every second; the alerts it raises go through the AlertRaiser (outbox first:
 // kept while Kafka is what is down, published once it is back).
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Admin, Kafka } from 'kafkajs';
@@ -21,7 +21,7 @@ const CHECK_EVERY_MS = 1000;
 const BROKER_ANSWER_MS = 1000;
 
 @Injectable()
-export class OutageMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class OutageMonitor implements BeforeApplicationShutdown {
   private readonly detector: OutageDetector;
   private readonly admin: Admin;
   private readonly groupId: string;
@@ -50,7 +50,7 @@ export class OutageMonitor implements OnApplicationBootstrap, BeforeApplicationS
     this.groupId = `${config.KAFKA_GROUP_ID}-health`;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     await untilDone('connect the outage admin', () => this.admin.connect(), { log: this.log });
     // Heard again, the last heartbeats of instances that died while no governance listened (this one's predecessor
     // among them) go silent and are alerted; their alert ids repeat, so what was raised before is not raised again.

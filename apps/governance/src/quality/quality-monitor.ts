@@ -1,7 +1,7 @@
 // Feeds rejections and accepted records to the data-quality counts in PostgreSQL, exactly once per event, in a
 // consumer group of its own (`<KAFKA_GROUP_ID>-quality`, from the beginning: an empty database is rebuilt with the
 // same days), and raises what the quality rules find through the outbox: one alert per id, whichever instance finds it.
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { envelope, topics, type EventOf } from '@medshare/contracts';
 import { ConsumerHost, type ConsumedEvent } from '@medshare/messaging';
@@ -27,7 +27,7 @@ import {
 export const qualityTopics = [topics.ingestRejected, topics.recordsEncrypted, topics.auditSubmissions] as const;
 
 @Injectable()
-export class QualityMonitor implements OnApplicationBootstrap {
+export class QualityMonitor {
   private readonly limits: QualityLimits;
 
   constructor(
@@ -41,7 +41,7 @@ export class QualityMonitor implements OnApplicationBootstrap {
     this.limits = qualityLimitsOf(config);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     // Alerts already on the topic must be in the table first, so a rebuild or a second deployment raises none again.
     await this.governance.stateCaughtUp;
     await this.consumers.consume('quality', {

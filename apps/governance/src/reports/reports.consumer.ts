@@ -1,6 +1,6 @@
 // Feeds the report tables from the topics, in a consumer group of its own (`<KAFKA_GROUP_ID>-reports`) that reads
 // each topic from its beginning: a fresh database is rebuilt with the same reports.
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { topics, type EventOf } from '@medshare/contracts';
 import { ConsumerHost, type ConsumedEvent } from '@medshare/messaging';
 import { SERVICE_CONFIG } from '@medshare/service-kit';
@@ -8,14 +8,14 @@ import type { GovernanceConfig } from '../config';
 import { ReportsRepository } from './reports.repository';
 
 @Injectable()
-export class ReportsConsumer implements OnApplicationBootstrap {
+export class ReportsConsumer {
   constructor(
     @Inject(SERVICE_CONFIG) private readonly config: GovernanceConfig,
     private readonly consumers: ConsumerHost,
     private readonly reports: ReportsRepository,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  async start(): Promise<void> {
     await this.consumers.consume('reports', {
       groupId: `${this.config.KAFKA_GROUP_ID}-reports`,
       topics: [topics.recordsDisclosed, topics.keys, topics.identity],

@@ -150,7 +150,7 @@ class Deployment {
     );
     const quality = new QualityMonitor(this.config, this.dataSource, host, new QualityRepository(this.dataSource), raiser, consumer);
     this.instances.push(host);
-    await Promise.all([consumer.onApplicationBootstrap(), quality.onApplicationBootstrap()]);
+    await Promise.all([consumer.start(), quality.start()]);
     return consumer;
   }
 

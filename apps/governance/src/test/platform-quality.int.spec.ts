@@ -99,8 +99,8 @@ describe('platform health and data quality (real Kafka and PostgreSQL)', () => {
       qualityTopics.map(({ name }) => name),
     );
     raiser = new AlertRaiser(alerts, outbox, publisher, log);
-    await new DeadLetterMonitor(config, dataSource, host, new DeadLettersRepository(dataSource), raiser, caughtUp).onApplicationBootstrap();
-    await new QualityMonitor(config, dataSource, host, quality, raiser, caughtUp).onApplicationBootstrap();
+    await new DeadLetterMonitor(config, dataSource, host, new DeadLettersRepository(dataSource), raiser, caughtUp).start();
+    await new QualityMonitor(config, dataSource, host, quality, raiser, caughtUp).start();
   }, 120_000);
 
   afterAll(async () => {
