@@ -13,7 +13,7 @@ const INSTITUTION = 'hosp-a';
 const keys = new PlatformKeys(platformKeysSchema.parse({}));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
- * How long a new instance may take to be ready: governance serves only once its state group caught up, for which it
+ * How long a new instance may take to be ready: governance is ready only once its state group caught up, for which it
  * waits up to 5 min (STATE_CATCH_UP_MS); a second instance joining that group at load 35-45 took more than the 3 min
  * a start is given elsewhere (twice on 2026-12-06).
  */
