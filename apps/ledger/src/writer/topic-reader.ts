@@ -11,6 +11,7 @@ import type { BlockHeader } from '../block/block-header';
 import { leafOf } from '../block/leaf';
 import { cursorKey, type OffsetCursor } from '../block/offset-cursor';
 import type { PendingLeaf } from '../block/sealed-block';
+import { CutTimer } from './cut-timer';
 
 /**
  * Blocks due together are committed in one transaction per replica (group commit: one round of
@@ -47,7 +48,7 @@ export class AuditedTopicReader {
   private readPositions: Record<string, string> = {};
   private starts: OffsetCursor = {};
   private heartbeat?: () => Promise<void>;
-  private cutTimer?: NodeJS.Timeout;
+  private cutTimer?: CutTimer;
 
   constructor(private readonly options: TopicReaderOptions) {
     this.cutter = new BlockCutter(options.maxEvents, options.maxAgeMs);
@@ -68,7 +69,7 @@ export class AuditedTopicReader {
    * cut and resolves when it is done; `isCurrent` turns false when the writer steps down.
    */
   async start(cursor: OffsetCursor, cutIfDue: () => Promise<void>, isCurrent: () => boolean): Promise<void> {
-    const { kafka, groupId, maxAgeMs } = this.options;
+    const { kafka, groupId } = this.options;
     this.starts = await this.resolveStartPositions();
     this.readPositions = { ...this.starts, ...cursor };
     // A group of its own for every term: a standby taking over from a writer that died would otherwise wait
@@ -96,11 +97,9 @@ export class AuditedTopicReader {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: auditedTopics.map((topic) => topic.name), fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload, cutIfDue, isCurrent) });
-    const interval = Math.min(100, Math.max(10, Math.floor(maxAgeMs / 10)));
-    this.cutTimer = setInterval(() => {
-      if (this.cutter.due(Date.now())) void cutIfDue();
-    }, interval);
+    const cutTimer = new CutTimer(this.cutter, cutIfDue);
+    this.cutTimer = cutTimer;
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: (payload) => this.onBatch(payload, cutIfDue, cutTimer, isCurrent) });
   }
 
   /** Offsets are only committed for monitoring (lag): a restart reads the chain's cursor, not these. */
@@ -110,7 +109,7 @@ export class AuditedTopicReader {
 
   /** Leaves the group and drops what waits for a block (the next writer re-reads it from the chain's cursor). */
   async stop(): Promise<void> {
-    clearInterval(this.cutTimer);
+    this.cutTimer?.stop();
     const consumer = this.consumer;
     this.consumer = undefined;
     await consumer?.disconnect().catch(() => undefined);
@@ -141,6 +140,7 @@ export class AuditedTopicReader {
   private async onBatch(
     { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload,
     cutIfDue: () => Promise<void>,
+    cutTimer: CutTimer,
     isCurrent: () => boolean,
   ): Promise<void> {
     this.heartbeat = heartbeat;
@@ -166,6 +166,7 @@ export class AuditedTopicReader {
       if (traced) waiting.span = startConsumeSpan(topic, partition, message, this.options.groupId);
       const now = Date.now();
       this.cutter.add(waiting, now);
+      cutTimer.arm();
       // Parsing the next blocks overlaps the replicas writing these; with MAX_BLOCKS_PER_COMMIT blocks waiting, reading waits.
       if (this.cutter.due(now)) {
         this.readPositions[key] = String(Number(offset) + 1);
