@@ -1,12 +1,14 @@
 // The replica repository against a real PostgreSQL: binary COPY round trip, the writer lock that keeps a
 // second instance out, the lease that frees it from a frozen holder (fenced), appends that refuse to leave a
-// gap, and a repair that restores edited rows.
+// gap, a repair that restores edited rows, and block writes in two round trips whose rows sent ahead of the
+// COPY are dropped when a statement fails.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { databaseUrl, testEndpoints } from '../../../../test/support/endpoints';
 import { headOf, type SealedBlock } from '../block/sealed-block';
 import { testBlocks } from '../block/test-chain.testing';
 import { ChainVerifier } from '../verification/chain-verifier';
+import { writeBlocks } from './block-write';
 import { Replica } from './replica';
 
 const server = testEndpoints().ledgerServers[0];
@@ -65,6 +67,44 @@ describe('Replica', () => {
     expect(await replica.head()).toEqual({ height: 1, blockHash: chain[1].blockHash });
     expect(await replica.events(0, 1)).toEqual(chain.flatMap((block) => block.events));
     expect(await verify(replica)).toEqual([]);
+  });
+
+  it('writes a group of blocks in two round trips: BEGIN, tip, COPY with its rows and INSERT in one, COMMIT in the other', async () => {
+    const replica = replicas[replicas.length - 1];
+    const next = testBlocks([2, 3], privateKey, { head: headOf(written[1]) });
+    // The writer session's connection, to count the server's ReadyForQuery answers (one per round trip).
+    const session = (replica as unknown as { session: Client }).session as Client & { connection: NodeJS.EventEmitter };
+    let answers = 0;
+    const count = () => (answers += 1);
+    session.connection.on('readyForQuery', count);
+    try {
+      await replica.append(next);
+    } finally {
+      session.connection.off('readyForQuery', count);
+    }
+    expect(answers).toBe(2);
+    expect(await replica.head()).toEqual({ height: 3, blockHash: next[1].blockHash });
+    expect(await replica.events(2, 3)).toEqual(next.flatMap((block) => block.events));
+    await replica.truncateAbove(1, 5);
+  });
+
+  it.each([
+    { name: 'a statement before the COPY fails', before: 'SELECT 1/0', error: /division by zero/ },
+    // Rows the replica already holds: the COPY itself fails on its first duplicate leaf index.
+    { name: 'the COPY fails midway', before: 'SELECT 1', blocks: () => written, error: /duplicate key/ },
+  ])('when $name, nothing is written, the rows sent ahead are dropped and the session goes on', async ({ before, blocks, error }) => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const result = await writeBlocks(client, blocks?.() ?? testBlocks([2, 3], privateKey, { head: headOf(written[1]) }), before);
+      expect(result.error?.message).toMatch(error);
+      await client.query('ROLLBACK');
+      // Answered as the next query, not confused by the CopyData the server dropped.
+      expect((await client.query<{ n: number }>('SELECT 7 AS n')).rows).toEqual([{ n: 7 }]);
+      expect((await client.query<{ n: string }>('SELECT count(*) AS n FROM ledger_events')).rows).toEqual([{ n: '5' }]);
+    } finally {
+      await client.end();
+    }
   });
 
   it.each([

@@ -1,16 +1,13 @@
 // One ledger replica: an independent PostgreSQL database holding a full copy of the chain. Reads go
 // through a small pool; writes only through the writer session, the connection that holds the
 // replica's writer lock, so a block can only land where this instance is the single active writer.
-import { Client, Pool, type PoolClient, type QueryConfig, type QueryResult } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { Client, Pool, type QueryConfig } from 'pg';
 import { observePgPool, openDatabase } from '@medshare/service-kit';
 import { SerialQueue } from '../writer/serial-queue';
-import type { BlockRecord, EventRow, SealedBlock } from '../block/sealed-block';
+import type { EventRow, SealedBlock } from '../block/sealed-block';
 import type { OffsetCursor } from '../block/offset-cursor';
 import type { StoredBlock } from '../verification/chain-verifier';
-import { COPY_HEADER, COPY_TRAILER, encodedRowsOf, EVENT_COLUMNS } from './binary-copy';
+import { BLOCK_COLUMNS, sqlInteger, writeBlocks } from './block-write';
 import { replicaMigrations } from './migrations';
 import type { ChainReplica, ReplicaHead } from './replica-set';
 
@@ -22,8 +19,6 @@ const WRITER_LOCK = 'medshare.ledger.writer';
 /** Reads on one snapshot (verification, export) may take long on a big chain, but never for ever. */
 const SNAPSHOT_QUERY_TIMEOUT_MS = 120_000;
 
-const BLOCK_COLUMNS =
-  'height, previous_hash, merkle_root, event_count, tree_size, tree_root, offsets, block_time, block_hash, signature, checkpoint, tree_state, kafka_cursor';
 const TIP_QUERY = 'SELECT height, block_hash FROM ledger_blocks ORDER BY height DESC LIMIT 1';
 const EVENT_SELECT = 'leaf_index, height, event_id, event_type, topic, kafka_partition, kafka_offset, leaf_hash, canonical';
 
@@ -265,25 +260,28 @@ export class Replica extends ReplicaReader implements ChainReplica {
   }
 
   /**
-   * Appends blocks (events by binary COPY, then headers) in one transaction of the writer session,
-   * refusing if the replica's chain does not end where the first block links to.
+   * Appends blocks (events by binary COPY, then headers) in one transaction of the writer session, in two round
+   * trips (block-write.ts), refusing if the replica's chain does not end where the first block links to.
    */
   async append(blocks: readonly SealedBlock[]): Promise<void> {
     if (blocks.length === 0) return;
     const { height, previousHash } = blocks[0].header;
-    // BEGIN and the tip query go in one simple query (one round trip less per commit: a commit's latency is its round trips).
-    await this.inTransaction(async (client, begun) => {
-      const rows = begun[begun.length - 1].rows as { height: string; block_hash: string }[];
-      const tip = rows[0] === undefined ? { height: -1, hash: previousHash } : { height: Number(rows[0].height), hash: rows[0].block_hash };
-      if (tip.height !== height - 1 || tip.hash !== previousHash) throw new Error(`${this.name} does not end at block ${height - 1} of the chain`);
-      await copyEvents(client, blocks);
-      await insertBlocks(client, blocks);
-    }, `BEGIN; ${TIP_QUERY}`);
+    await this.inTransaction(async (client) => {
+      const written = await writeBlocks(client, blocks, TIP_QUERY);
+      // The tip first: a replica that does not end where the blocks link is refused as such, whatever its rows then did.
+      if (written.selected) {
+        const [row] = written.rows;
+        const tip = row === undefined ? { height: -1, hash: previousHash } : { height: Number(row[0]), hash: row[1] };
+        if (tip.height !== height - 1 || tip.hash !== previousHash) throw new Error(`${this.name} does not end at block ${height - 1} of the chain`);
+      }
+      if (written.error) throw written.error;
+    });
   }
 
   /** Drops a stale or divergent tail (blocks above `height`) and event rows no block up to it holds, in one transaction. */
   async truncateAbove(height: number, treeSize: number): Promise<void> {
     await this.inTransaction(async (client) => {
+      await client.query('BEGIN');
       await client.query('DELETE FROM ledger_events WHERE height > $1 OR leaf_index >= $2 OR height < 0', [height, treeSize]);
       await client.query('DELETE FROM ledger_blocks WHERE height > $1', [height]);
     });
@@ -294,40 +292,33 @@ export class Replica extends ReplicaReader implements ChainReplica {
    * one transaction: the repair of a tampered replica.
    */
   async replace(blocks: readonly SealedBlock[], tree: { treeSize: number; headHeight: number }): Promise<void> {
-    const heights = blocks.map((block) => block.header.height);
+    const deletes = blocks.map(({ header }) => {
+      const first = header.treeSize - header.eventCount;
+      return `DELETE FROM ledger_events WHERE height = ${sqlInteger(header.height)} OR (leaf_index >= ${sqlInteger(first)} AND leaf_index < ${sqlInteger(header.treeSize)})`;
+    });
+    if (blocks.length > 0) deletes.push(`DELETE FROM ledger_blocks WHERE height IN (${blocks.map(({ header }) => sqlInteger(header.height)).join(', ')})`);
+    deletes.push(`DELETE FROM ledger_events WHERE leaf_index >= ${sqlInteger(tree.treeSize)} OR height > ${sqlInteger(tree.headHeight)} OR height < 0`);
     await this.inTransaction(async (client) => {
-      for (const block of blocks) {
-        const first = block.header.treeSize - block.header.eventCount;
-        await client.query('DELETE FROM ledger_events WHERE height = $1 OR (leaf_index >= $2 AND leaf_index < $3)', [
-          block.header.height,
-          first,
-          block.header.treeSize,
-        ]);
-      }
-      await client.query('DELETE FROM ledger_blocks WHERE height = ANY($1::bigint[])', [heights]);
-      await client.query('DELETE FROM ledger_events WHERE leaf_index >= $1 OR height > $2 OR height < 0', [tree.treeSize, tree.headHeight]);
-      await copyEvents(client, blocks);
-      await insertBlocks(client, blocks);
+      const { error } = await writeBlocks(client, blocks, deletes.join('; '));
+      if (error) throw error;
     });
   }
 
   /**
-   * One transaction of the writer session. A transaction not done within the timeout costs the session
-   * (and the lock): the server rolls back when it notices, and the writer catches the replica up later.
+   * One transaction of the writer session; `work` begins it (its first statement is BEGIN). A transaction not done
+   * within the timeout costs the session (and the lock): the server rolls back when it notices, and the writer
+   * catches the replica up later.
    */
-  private inTransaction(work: (client: Client, begun: QueryResult[]) => Promise<void>, begin = 'BEGIN'): Promise<void> {
-    return this.transactions.run(() => this.transaction(work, begin));
+  private inTransaction(work: (client: Client) => Promise<void>): Promise<void> {
+    return this.transactions.run(() => this.transaction(work));
   }
 
-  /** `begin` starts with BEGIN and may add statements whose results `work` gets (one result per statement). */
-  private async transaction(work: (client: Client, begun: QueryResult[]) => Promise<void>, begin: string): Promise<void> {
+  private async transaction(work: (client: Client) => Promise<void>): Promise<void> {
     const client = this.session;
     if (!client) throw new Error(`${this.name}: no writer session`);
     const timer = setTimeout(() => this.loseSession(client, `no answer within ${this.timeoutMs} ms`), this.timeoutMs);
     try {
-      // pg answers a query of several statements with an array of results.
-      const begun: QueryResult[] = [await client.query(begin)].flat();
-      await work(client, begun);
+      await work(client);
       await client.query('COMMIT');
     } catch (error) {
       if (this.session === client) await client.query('ROLLBACK').catch(() => undefined);
@@ -356,39 +347,6 @@ export class Replica extends ReplicaReader implements ChainReplica {
     client.connection.stream.destroy();
     this.onSessionLost(this, reason);
   }
-}
-
-async function copyEvents(client: Client | PoolClient, blocks: readonly SealedBlock[]): Promise<void> {
-  if (blocks.every((block) => block.events.length === 0)) return;
-  const stream = client.query(copyFrom(`COPY ledger_events (${EVENT_COLUMNS}) FROM STDIN (FORMAT binary)`));
-  await pipeline(Readable.from([COPY_HEADER, ...blocks.map((block) => encodedRowsOf(block.events)), COPY_TRAILER]), stream);
-}
-
-async function insertBlocks(client: Client | PoolClient, blocks: readonly BlockRecord[]): Promise<void> {
-  if (blocks.length === 0) return;
-  const values: unknown[] = [];
-  const tuples = blocks.map((block) => {
-    const { header } = block;
-    const row = [
-      header.height,
-      header.previousHash,
-      header.merkleRoot,
-      header.eventCount,
-      header.treeSize,
-      header.treeRoot,
-      JSON.stringify(header.offsets),
-      header.time,
-      block.blockHash,
-      block.signature,
-      block.checkpoint,
-      JSON.stringify(block.treeState),
-      JSON.stringify(block.cursor),
-    ];
-    const start = values.length;
-    values.push(...row);
-    return `(${row.map((_, i) => `$${start + i + 1}`).join(', ')})`;
-  });
-  await client.query(`INSERT INTO ledger_blocks (${BLOCK_COLUMNS}) VALUES ${tuples.join(', ')}`, values);
 }
 
 interface BlockRow {
