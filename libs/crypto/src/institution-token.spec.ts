@@ -100,6 +100,32 @@ describe('institution tokens', () => {
   });
 });
 
+describe('a token verified before', () => {
+  const physician = { institution: 'org-north', practitioner: 'prac-0001', role: 'physician', ttlSeconds: 300 };
+  let signatureChecks: jest.SpyInstance;
+  // The module object itself (an `import * as` is a copy under swc): compact-jws calls its verify.
+  beforeEach(() => (signatureChecks = jest.spyOn(jest.requireActual<typeof import('node:crypto')>('node:crypto'), 'verify')));
+  afterEach(() => signatureChecks.mockRestore());
+
+  it('skips the signature check when the same bytes come again under the same key, and still checks the claims', () => {
+    const token = issueInstitutionToken(north, physician, now);
+    for (const seconds of [1, 10, 299]) expect(verifyInstitutionToken(keyring, token, secondsAfter(seconds))).toMatchObject({ ok: true });
+    expect(verifyInstitutionToken(keyring, token, secondsAfter(300))).toMatchObject({ ok: false, reason: 'expired' });
+    expect(signatureChecks).toHaveBeenCalledTimes(1);
+  });
+
+  it('checks again a token that did not verify, one that differs by a byte, and one under a rotated key', () => {
+    const token = issueInstitutionToken(north, physician, now);
+    const [header, payload, signature] = token.split('.');
+    const forged = [header, payload, `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`].join('.');
+    for (let round = 0; round < 2; round += 1) expect(verifyInstitutionToken(keyring, forged, now)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(verifyInstitutionToken(keyring, token, now)).toMatchObject({ ok: true });
+    const rotated = staticInstitutionKeyring(new Map([['org-north', generateSigningKeyPair().publicKey]]));
+    expect(verifyInstitutionToken(rotated, token, now)).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(signatureChecks).toHaveBeenCalledTimes(4);
+  });
+});
+
 describe('DevKeyring (dev only)', () => {
   const spki = (key: ReturnType<DevKeyring['privateKeyOf']> | undefined) => key?.export({ format: 'der', type: 'spki' }).toString('hex');
 

@@ -1,6 +1,6 @@
 // Institution tokens: Ed25519 JWTs an institution signs for its HTTP calls to ingestion and access control.
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { peekJwsHeader, signCompactJws, verifyCompactJws } from './compact-jws';
+import { peekJwsHeader, signCompactJws, verifyCompactJws, type JwsVerification } from './compact-jws';
 import { CryptoError, CryptoErrorCode } from './crypto-error';
 import type { InstitutionKeyring } from './signing-keys';
 
@@ -67,6 +67,27 @@ export function issueInstitutionToken(privateKey: KeyObject, request: Institutio
   );
 }
 
+/**
+ * A bearer token comes again with every request for its whole life, and an Ed25519 verify costs ~60-100 µs: the
+ * claims of a token whose signature verified are kept per key object (a rotated key starts empty), looked up by the
+ * token's exact text, signature included, so only those very bytes skip the verify. The claims are checked on every
+ * call (expiry included); nothing unverified is kept, so without a key nobody can fill it; oldest out first.
+ */
+const VERIFIED_TOKENS_PER_KEY = 1_000;
+const verifiedTokens = new WeakMap<KeyObject, Map<string, JwsVerification & { ok: true }>>();
+
+function verifySignature(publicKey: KeyObject, token: string): JwsVerification {
+  let known = verifiedTokens.get(publicKey);
+  const cached = known?.get(token);
+  if (cached) return cached;
+  const verified = verifyCompactJws(publicKey, token, INSTITUTION_TOKEN_TYPE);
+  if (!verified.ok) return verified;
+  if (!known) verifiedTokens.set(publicKey, (known = new Map()));
+  if (known.size >= VERIFIED_TOKENS_PER_KEY) known.delete(known.keys().next().value as string);
+  known.set(token, verified);
+  return verified;
+}
+
 /** The key is chosen by the header's kid (the signer); the claims are trusted only after its signature verifies. */
 export function verifyInstitutionToken(keyring: InstitutionKeyring, token: string, now: Date): TokenVerification {
   const signer = peekJwsHeader(token)?.kid;
@@ -77,7 +98,7 @@ export function verifyInstitutionToken(keyring: InstitutionKeyring, token: strin
   if (publicKey === undefined) {
     return { ok: false, reason: 'unknown-issuer', detail: `no key for institution ${signer}` };
   }
-  const verified = verifyCompactJws(publicKey, token, INSTITUTION_TOKEN_TYPE);
+  const verified = verifySignature(publicKey, token);
   if (!verified.ok) return verified;
   const { iss, sub, aud, iat, exp, jti, role } = verified.payload;
   if (typeof iss !== 'string' || typeof sub !== 'string' || typeof jti !== 'string' || typeof iat !== 'number' || typeof exp !== 'number') {
