@@ -50,7 +50,7 @@ export class AccessControlModule {
           provide: AccessAuditPublisher,
           inject: [EventPublisher, BreakGlassReasons, KAFKA],
           useFactory: (publisher: EventPublisher, reasons: BreakGlassReasons, kafka: Kafka) =>
-            new AccessAuditPublisher(publisher, reasons, config.PUBLISH_TIMEOUT_MS, new EventPublisher(kafka)),
+            new AccessAuditPublisher(publisher, reasons, config.PUBLISH_TIMEOUT_MS, new EventPublisher(kafka), new EventPublisher(kafka)),
         },
         ProjectionFeed,
         RecordDecryptor,

@@ -57,20 +57,22 @@ export class AccessAuditPublisher implements OnModuleInit, OnApplicationShutdown
     /** No answer leaves before its decision is on the log; with Kafka away it is a 503 within this bound, not a hang. */
     private readonly publishDeadlineMs: number,
     /**
-     * A producer of its own for disclosures: a read waits for its decision and its disclosure at once, and one
-     * producer keeps one request per broker on the wire (kafkajs' idempotent producer), so the two were acknowledged
-     * one after the other whenever their partitions had the same leader.
+     * Producers of their own for decisions and disclosures: one producer keeps one request per broker on the wire
+     * (kafkajs' idempotent producer), so a read's decision and disclosure were acknowledged one after the other
+     * whenever their partitions had the same leader, and every answer's decision waited behind whatever else the
+     * shared producer had in flight on that broker (decrypt requests, submissions, heartbeats).
      */
     private readonly disclosures: EventPublisher,
+    private readonly decisions: EventPublisher,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.disclosures.connect();
+    await Promise.all([this.disclosures.connect(), this.decisions.connect()]);
   }
 
-  /** After the shared publisher's peers: reads still in flight at a stop have answered by then (as for decisions). */
+  /** After the shared publisher's peers: requests still in flight at a stop have answered by then. */
   async onApplicationShutdown(): Promise<void> {
-    await this.disclosures.disconnect();
+    await Promise.all([this.disclosures.disconnect(), this.decisions.disconnect()]);
   }
 
   /** Resolves once Kafka acknowledged the decision (and the alert for break-glass): only then may an answer leave. */
@@ -99,7 +101,7 @@ export class AccessAuditPublisher implements OnModuleInit, OnApplicationShutdown
     // The decisions topic is keyed by patient; a refusal before the patient is known is keyed by the requester.
     const subject = record.patient ?? record.requester.institution;
     const decision = envelope('access.decision.v1', SERVICE_SOURCE, data, { subject });
-    const publishing = [this.send(topics.accessDecisions, [decision])];
+    const publishing = [this.send(topics.accessDecisions, [decision], this.decisions)];
     if (record.breakGlass) publishing.push(this.send(topics.governanceAlerts, [this.breakGlassAlert(record, decision)]));
     await Promise.all(publishing);
     decisionsTotal.inc({ effect: record.effect, status: String(record.httpStatus), break_glass: String(record.breakGlass) });
