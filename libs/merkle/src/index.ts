@@ -11,6 +11,19 @@ export { parsePrivateKey, parsePublicKey, rawPublicKey, type PrivateKeyInput, ty
 export { noteKeyId, signNote, verifyNote, type NoteVerdict } from './signed-note';
 export { formatCheckpoint, readSignedCheckpoint, signCheckpoint, verifyCheckpoint, type Checkpoint, type CheckpointVerdict } from './checkpoint';
 export { createProofBundle, verifyProofBundle, type ProofBundle, type ProofBundleInput, type ProofBundleVerdict } from './proof-bundle';
+export { BinaryCopyReader, type CopyRow } from './binary-copy-reader';
+export { topLevelString, topLevelStringIs } from './top-level-string';
+export {
+  UNPARSEABLE,
+  checkedEvent,
+  eventRowChecker,
+  eventsCopySql,
+  offsetOf,
+  readEventRows,
+  storedEventOf,
+  type CheckedEvent,
+  type StoredEvent,
+} from './ledger-events';
 export { TreeView, nodesRead, type NodeId, type NodeReader } from './tree-view';
 export {
   TILE_HEIGHT,

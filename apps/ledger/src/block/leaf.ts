@@ -3,7 +3,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, hash } from 'node:crypto';
 import { canonicalBytes, isCanonicalJsonText, isValidUnchanged, parseJson, validateEvent } from '@medshare/contracts';
-import { leafHash } from '@medshare/merkle';
+import { leafHash, UNPARSEABLE } from '@medshare/merkle';
 import { prefixedCanonicalBytes, verbatimLeafInput } from './canonical-json';
 
 export interface ConsumedMessage {
@@ -21,8 +21,8 @@ export interface Leaf {
   leafHash: Buffer;
 }
 
-/** Event type recorded for marker leaves of messages that failed to parse. */
-export const UNPARSEABLE = 'unparseable';
+/** Event type recorded for marker leaves of messages that failed to parse (the verifiers read it back: @medshare/merkle). */
+export { UNPARSEABLE };
 
 export type LeafOutcome = { leaf: Leaf; deadLetterReason?: string };
 

@@ -21,7 +21,7 @@ async function verify(replica: Replica) {
   return replica.snapshot(async (reader) => {
     const top = (await reader.head())?.height ?? -1;
     const verifier = new ChainVerifier(publicKey);
-    const [blocks, events] = await Promise.all([reader.storedBlocks(0, top), reader.events(0, top)]);
+    const [blocks, events] = await Promise.all([reader.storedBlocks(0, top), reader.checkedEvents(0, top)]);
     return blocks.flatMap((block) =>
       verifier.check(
         block,

@@ -1,7 +1,9 @@
 // One ledger replica: an independent PostgreSQL database holding a full copy of the chain. Reads go
 // through a small pool; writes only through the writer session, the connection that holds the
 // replica's writer lock, so a block can only land where this instance is the single active writer.
-import { Client, Pool, type QueryConfig } from 'pg';
+import { Client, Pool, type PoolClient, type QueryConfig } from 'pg';
+import { to as copyTo, type CopyToStreamQuery } from 'pg-copy-streams';
+import { eventRowChecker, eventsCopySql, readEventRows, type CheckedEvent } from '@medshare/merkle';
 import { observePgPool, openDatabase } from '@medshare/service-kit';
 import { SerialQueue } from '../writer/serial-queue';
 import type { EventRow, SealedBlock } from '../block/sealed-block';
@@ -115,6 +117,31 @@ export class ReplicaReader {
   }
 }
 
+/** Reads inside one snapshot transaction, on its own client: event rows by binary COPY for verification. */
+export class SnapshotReader extends ReplicaReader {
+  constructor(private readonly client: PoolClient) {
+    // pg reads query_timeout per query too; its types do not know it.
+    super((text, params) => client.query({ text, values: params, query_timeout: SNAPSHOT_QUERY_TIMEOUT_MS } as QueryConfig));
+  }
+
+  /**
+   * Event rows under the given heights, by height then leaf index, each checked where it lies in the COPY stream
+   * (leaf hash, event id and type against its bytes: @medshare/merkle ledger-events.ts, the CLI's reading too).
+   */
+  async checkedEvents(fromHeight: number, toHeight: number): Promise<CheckedEvent[]> {
+    const stream: CopyToStreamQuery & { callback?: () => void } = Object.assign(copyTo(eventsCopySql(fromHeight, toHeight)), {
+      query_timeout: SNAPSHOT_QUERY_TIMEOUT_MS,
+    });
+    try {
+      return await readEventRows(this.client.query(stream), eventRowChecker());
+    } finally {
+      // pg clears its read timeout in the query's callback, which a COPY stream never calls: without this the timer
+      // outlives the COPY and fails the stream (or whatever the client runs then) when it fires.
+      stream.callback?.();
+    }
+  }
+}
+
 /**
  * A server that stops answering (frozen, or a network that drops packets) must cost a bounded wait,
  * never a hung commit: connects, queries and whole write transactions time out after `timeoutMs`.
@@ -157,7 +184,7 @@ export class Replica extends ReplicaReader implements ChainReplica {
   }
 
   /** Runs reads on one consistent snapshot (REPEATABLE READ, read only): blocks written meanwhile stay out of sight. */
-  async snapshot<T>(work: (reader: ReplicaReader) => Promise<T>): Promise<T> {
+  async snapshot<T>(work: (reader: SnapshotReader) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // The pool listens for errors of idle clients only: a replica going away while the snapshot is open (between
     // two of its queries) would be an unhandled 'error' event and end the process. The next query rejects instead.
@@ -166,10 +193,7 @@ export class Replica extends ReplicaReader implements ChainReplica {
     client.on('error', onError);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      // pg reads query_timeout per query too; its types do not know it.
-      const result = await work(
-        new ReplicaReader((text, params) => client.query({ text, values: params, query_timeout: SNAPSHOT_QUERY_TIMEOUT_MS } as QueryConfig)),
-      );
+      const result = await work(new SnapshotReader(client));
       await client.query('COMMIT');
       return result;
     } catch (error) {

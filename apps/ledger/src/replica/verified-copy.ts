@@ -2,7 +2,7 @@
 // ever caught up or repaired from data that checks out (see ChainVerifier).
 import type { KeyObject } from 'node:crypto';
 import { blockHeader } from '@medshare/contracts';
-import { CompactRange } from '@medshare/merkle';
+import { checkedEvent, CompactRange } from '@medshare/merkle';
 import type { SealedBlock } from '../block/sealed-block';
 import { ChainVerifier, type StoredBlock } from '../verification/chain-verifier';
 import type { ChainReplica } from './replica-set';
@@ -29,7 +29,7 @@ export async function readVerifiedBlocks(
   }
   return stored.map((block) => {
     const blockEvents = byHeight.get(block.height) ?? [];
-    const findings = verifier.check(block, blockEvents);
+    const findings = verifier.check(block, blockEvents.map(checkedEvent));
     if (findings.length > 0) {
       const [first] = findings;
       throw new UnverifiedSourceError(`${source.name} height ${first.height} ${first.row}: ${first.problem}`);

@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import type { SealedBlock } from '../block/sealed-block';
+import { checkedEvent } from '@medshare/merkle';
+import { leafOf } from '../block/leaf';
+import { EMPTY_CHAIN, sealBlock, type SealedBlock } from '../block/sealed-block';
 import { testBlocks } from '../block/test-chain.testing';
 import { ChainVerifier, type StoredBlock } from './chain-verifier';
 
@@ -20,7 +22,7 @@ function stored(block: SealedBlock): StoredBlock {
 
 function verify(blocks: { block: StoredBlock; events: SealedBlock['events'] }[]) {
   const verifier = new ChainVerifier(publicKey);
-  return blocks.flatMap(({ block, events }) => verifier.check(block, events));
+  return blocks.flatMap(({ block, events }) => verifier.check(block, events.map(checkedEvent)));
 }
 
 type Tamper = (blocks: { block: StoredBlock; events: SealedBlock['events'] }[]) => void;
@@ -46,6 +48,13 @@ describe('ChainVerifier', () => {
       height: 2,
       row: 'header',
     },
+    { name: 'edited event type', tamper: (b) => (b[1].events[0] = { ...b[1].events[0], eventType: 'keys.other.v1' }), height: 1, row: 'event leaf 3' },
+    {
+      name: 'offsets out of order',
+      tamper: (b) => ([b[2].events[1].offset, b[2].events[2].offset] = [b[2].events[2].offset, b[2].events[1].offset]),
+      height: 2,
+      row: 'event leaf 6',
+    },
     { name: 'event moved to another block', tamper: (b) => b[2].events.push({ ...b[1].events[0], height: 2 }), height: 2, row: 'event leaf 3' },
   ])('names the height and row of $name', ({ tamper, height, row }) => {
     const blocks = chainOf([3, 1, 4]).map((block) => ({ block: stored(block), events: [...block.events] }));
@@ -63,10 +72,25 @@ describe('ChainVerifier', () => {
     expect(verify(blocks)).toEqual([{ height: 2, row: 'event leaf 6', problem: 'leaf hash does not match the stored event bytes' }]);
   });
 
+  it("accepts a marker leaf (a message that did not parse) as its type 'unparseable', and names one whose type column was edited", () => {
+    const offsets = { topic: 'medshare.keys.v1', partition: 0 };
+    const marker = leafOf({ ...offsets, offset: '0', value: Buffer.from('not json') }).leaf;
+    const block = sealBlock(EMPTY_CHAIN, [{ ...offsets, offset: '0', leaf: marker }], {
+      positions: {},
+      time: new Date(),
+      signer: { privateKey, origin: 'test.example/ledger' },
+    });
+    expect(verify([{ block: stored(block), events: block.events }])).toEqual([]);
+    const edited = [{ ...block.events[0], eventType: 'keys.kek-rotated.v1' }];
+    expect(verify([{ block: stored(block), events: edited }])).toEqual([
+      { height: 0, row: 'event leaf 0', problem: 'event id or type does not match the stored event bytes' },
+    ]);
+  });
+
   it('names a missing block and event rows beyond the verified tree', () => {
     const blocks = chainOf([1, 1, 1]);
     const verifier = new ChainVerifier(publicKey);
-    const findings = [blocks[0], blocks[2]].flatMap((block) => verifier.check(stored(block), block.events));
+    const findings = [blocks[0], blocks[2]].flatMap((block) => verifier.check(stored(block), block.events.map(checkedEvent)));
     expect(findings[0]).toEqual({ height: 1, row: 'block', problem: 'block is missing' });
     expect(verifier.orphans([{ leafIndex: 9, height: 7 }])).toEqual([{ height: 7, row: 'event leaf 9', problem: 'event row belongs to no block' }]);
   });

@@ -3,11 +3,9 @@
 // checkpoint and the Kafka offset ranges. Reports each problem with the height and row it is in.
 import type { KeyObject } from 'node:crypto';
 import { blockHeader } from '@medshare/contracts';
-import { CompactRange, leafHashBinary, rootFromLeafHashes, verifyCheckpoint } from '@medshare/merkle';
-import { blockHashOf, GENESIS_PREVIOUS_HASH, headerSignatureValid, type BlockHeader, type OffsetRange } from '../block/block-header';
-import { UNPARSEABLE } from '../block/leaf';
+import { CompactRange, offsetOf, rootFromLeafHashes, verifyCheckpoint, type CheckedEvent } from '@medshare/merkle';
+import { blockHashOf, GENESIS_PREVIOUS_HASH, headerSignatureValid, type BlockHeader } from '../block/block-header';
 import { advanceCursor, cursorKey, sameCursor, type OffsetCursor } from '../block/offset-cursor';
-import type { EventRow } from '../block/sealed-block';
 
 export interface Finding {
   height: number;
@@ -51,8 +49,11 @@ export class ChainVerifier {
     return this.expectedHeight;
   }
 
-  /** Checks the next stored block with the event rows stored under its height, in leaf order. */
-  check(stored: StoredBlock, events: readonly EventRow[]): Finding[] {
+  /**
+   * Checks the next stored block with the event rows stored under its height, in leaf order, each already checked
+   * against its own bytes (`checkedEvent` of @medshare/merkle, or a replica's reading: SnapshotReader.checkedEvents).
+   */
+  check(stored: StoredBlock, events: readonly CheckedEvent[]): Finding[] {
     const findings: Finding[] = [];
     const report = (row: string, problem: string) => findings.push({ height: stored.height, row, problem });
     for (let missing = this.expectedHeight; missing < stored.height; missing += 1) {
@@ -117,71 +118,71 @@ export class ChainVerifier {
     }
   }
 
-  private checkEvents(header: BlockHeader, events: readonly EventRow[], report: (row: string, problem: string) => void) {
+  private checkEvents(header: BlockHeader, events: readonly CheckedEvent[], report: (row: string, problem: string) => void) {
     const first = this.tree.size;
     const end = first + header.eventCount;
     // As 'binary' strings (libs/merkle hashing.ts): no Buffer per hash.
     const leafHashes: string[] = [];
-    const seen = new Set<number>();
+    const present = new Uint8Array(Math.max(0, header.eventCount));
     for (const event of events) {
-      // Built only for a finding: a string per event cost more than some checks.
-      const row = () => `event leaf ${event.leafIndex}`;
-      if (!(event.leafIndex >= first && event.leafIndex < end) || seen.has(event.leafIndex)) {
-        report(row(), `event row does not belong to this block's leaves ${first}..${first + header.eventCount - 1}`);
+      const index = event.leafIndex - first;
+      if (!(index >= 0 && index < header.eventCount) || present[index] === 1) {
+        report(leafRow(event), `event row does not belong to this block's leaves ${first}..${first + header.eventCount - 1}`);
         continue;
       }
-      seen.add(event.leafIndex);
-      const hash = leafHashBinary(event.canonical);
-      if (event.leafHash.toString('binary') !== hash) report(row(), 'leaf hash does not match the stored event bytes');
-      const identity = identityOf(event.canonical);
-      if (identity?.id !== event.eventId || identity.type !== event.eventType) report(row(), 'event id or type does not match the stored event bytes');
-      leafHashes.push(hash);
+      present[index] = 1;
+      if (!event.leafHashMatches) report(leafRow(event), 'leaf hash does not match the stored event bytes');
+      if (!event.eventIdMatches || event.eventTypeMatches !== true) report(leafRow(event), 'event id or type does not match the stored event bytes');
+      leafHashes.push(event.leaf);
     }
-    for (let index = first; index < end; index += 1) if (!seen.has(index)) report(`event leaf ${index}`, 'event row is missing');
+    for (let index = first; index < end; index += 1) if (present[index - first] === 0) report(`event leaf ${index}`, 'event row is missing');
     return { leafHashes };
   }
 
-  private checkOffsets(header: BlockHeader, events: readonly EventRow[], report: (row: string, problem: string) => void): void {
-    const ranges = new Map<string, OffsetRange>(header.offsets.map((range) => [cursorKey(range.topic, range.partition), range]));
+  private checkOffsets(header: BlockHeader, events: readonly CheckedEvent[], report: (row: string, problem: string) => void): void {
+    const ranges = new Map(header.offsets.map((range) => [cursorKey(range.topic, range.partition), range]));
+    const bounds = new Map<string, { first: number | bigint; last: number | bigint }>();
     for (const [key, range] of ranges) {
       const previous = this.cursor[key];
       if (previous !== undefined && previous !== range.first)
         report('header', `offsets of ${key} start at ${range.first}, not where the chain left it (${previous})`);
       if (BigInt(range.first) > BigInt(range.last)) report('header', `offset range of ${key} is empty`);
+      bounds.set(key, { first: offsetOf(range.first), last: offsetOf(range.last) });
     }
-    const lastSeen = new Map<string, bigint>();
+    const lastSeen = new Map<string, number | bigint>();
+    // Consecutive events mostly share a partition: its key, bounds and last offset are looked up when it changes.
+    let [topic, partition, key, range, last] = ['', NaN, '', bounds.get(''), undefined as number | bigint | undefined];
     for (const event of events) {
-      const key = cursorKey(event.topic, event.partition);
-      const range = ranges.get(key);
-      const offset = BigInt(event.offset);
-      if (range === undefined || offset < BigInt(range.first) || offset > BigInt(range.last)) {
-        report(`event leaf ${event.leafIndex}`, `offset ${key}@${event.offset} is outside the block's ranges`);
-      } else if ((lastSeen.get(key) ?? -1n) >= offset) {
-        report(`event leaf ${event.leafIndex}`, `offset ${key}@${event.offset} is out of order`);
+      if (event.topic !== topic || event.partition !== partition) {
+        if (last !== undefined) lastSeen.set(key, last);
+        [topic, partition, key] = [event.topic, event.partition, cursorKey(event.topic, event.partition)];
+        [range, last] = [bounds.get(key), lastSeen.get(key)];
       }
-      lastSeen.set(key, offset);
+      // Written so that an offset that is no number (NaN: NULL) is outside too.
+      const { offset } = event;
+      if (range === undefined || !(offset >= range.first && offset <= range.last)) {
+        report(leafRow(event), `offset ${key}@${offset} is outside the block's ranges`);
+      } else if (last !== undefined && last >= offset) {
+        report(leafRow(event), `offset ${key}@${offset} is out of order`);
+      }
+      last = offset;
     }
-    for (const [key, range] of ranges) {
-      if (lastSeen.get(key) !== BigInt(range.last)) report('header', `offset range of ${key} does not end at its last event`);
+    if (last !== undefined) lastSeen.set(key, last);
+    for (const key of ranges.keys()) {
+      const seen = lastSeen.get(key);
+      if (seen === undefined || seen !== bounds.get(key)?.last) report('header', `offset range of ${key} does not end at its last event`);
     }
   }
+}
+
+/** Row names are built only for a finding: a string per event cost more than some checks. */
+function leafRow(event: CheckedEvent): string {
+  return `event leaf ${event.leafIndex}`;
 }
 
 function readTreeState(state: unknown): CompactRange | undefined {
   try {
     return CompactRange.fromJSON(state);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The id and type an event's bytes claim (marker leaves: their synthetic id and `unparseable`). */
-function identityOf(canonical: Buffer): { id: string; type: string } | undefined {
-  try {
-    const value = JSON.parse(canonical.toString('utf8')) as { id?: unknown; type?: unknown; unparseable?: unknown };
-    if (typeof value.id !== 'string') return undefined;
-    if (typeof value.type === 'string') return { id: value.id, type: value.type };
-    return value.unparseable !== undefined ? { id: value.id, type: UNPARSEABLE } : undefined;
   } catch {
     return undefined;
   }

@@ -9,10 +9,10 @@ import { envelope, newEventId, topics } from '@medshare/contracts';
 import type { EventPublisher } from '@medshare/messaging';
 import type { Logger } from '@medshare/service-kit';
 import { ledgerMetrics } from '../ledger-metrics';
-import type { Replica, ReplicaReader } from '../replica/replica';
+import type { Replica, SnapshotReader } from '../replica/replica';
 import type { ReplicaSet } from '../replica/replica-set';
 import type { LedgerWriter } from '../writer/ledger-writer';
-import type { EventRow } from '../block/sealed-block';
+import type { CheckedEvent } from '@medshare/merkle';
 import { SerialQueue } from '../writer/serial-queue';
 import { ChainVerifier, type Finding } from './chain-verifier';
 import { ReplicaBaseline, REWRITTEN, runsOf } from './replica-baseline';
@@ -201,7 +201,7 @@ export class LedgerVerification {
     }
   }
 
-  private async verifyChain(reader: ReplicaReader, onPage: (height: number, of: number) => void): Promise<{ height: number; findings: Finding[] }> {
+  private async verifyChain(reader: SnapshotReader, onPage: (height: number, of: number) => void): Promise<{ height: number; findings: Finding[] }> {
     const top = (await reader.head())?.height ?? -1;
     const { findings, verifier } = await this.verifyRun(reader, 0, top, onPage);
     findings.push(...verifier.orphans(await reader.strayEvents(verifier.treeSize, top)));
@@ -213,7 +213,7 @@ export class LedgerVerification {
    * caller trusts it (verified, and its rows unchanged since, or `first` is 0).
    */
   private async verifyRun(
-    reader: ReplicaReader,
+    reader: SnapshotReader,
     first: number,
     last: number,
     onPage: (height: number, of: number) => void = () => undefined,
@@ -222,10 +222,10 @@ export class LedgerVerification {
     const verifier = ChainVerifier.after(previous, this.publicKey);
     const findings: Finding[] = [];
     if (first > 0 && previous === undefined) findings.push({ height: first - 1, row: 'block', problem: 'block is missing' });
-    const strays: EventRow[][] = [];
+    const strays: CheckedEvent[][] = [];
     const read = (from: number) => {
       const to = Math.min(last, from + PAGE_HEIGHTS - 1);
-      const page = Promise.all([reader.storedBlocks(from, to), reader.events(from, to)]);
+      const page = Promise.all([reader.storedBlocks(from, to), reader.checkedEvents(from, to)]);
       // Awaited on the next turn; stopping early (too many findings) must not leave it unhandled.
       page.catch(() => undefined);
       return page;
@@ -236,7 +236,7 @@ export class LedgerVerification {
       const [blocks, events] = await next;
       // The next page is read while this one is checked: the replica's server works while this thread hashes.
       next = from + PAGE_HEIGHTS <= last ? read(from + PAGE_HEIGHTS) : undefined;
-      const byHeight = new Map<number, EventRow[]>();
+      const byHeight = new Map<number, CheckedEvent[]>();
       for (const event of events) {
         const group = byHeight.get(event.height);
         if (group) group.push(event);

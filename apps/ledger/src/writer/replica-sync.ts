@@ -4,7 +4,7 @@
 // tamper finding, reported before the copy goes on: nothing is fixed silently.
 import type { KeyObject } from 'node:crypto';
 import { blockHeader } from '@medshare/contracts';
-import { CompactRange } from '@medshare/merkle';
+import { checkedEvent, CompactRange } from '@medshare/merkle';
 import type { Logger } from '@medshare/service-kit';
 import { blockHashOf, headerSignatureValid } from '../block/block-header';
 import type { BlockRecord, SealedBlock } from '../block/sealed-block';
@@ -270,12 +270,7 @@ export class ReplicaSync<R extends ChainReplica> {
     const [previous] = common >= 0 ? await source.storedBlocks(common, common) : [];
     const verifier = ChainVerifier.after(previous, this.options.publicKey);
     const [blocks, events] = await Promise.all([replica.storedBlocks(common + 1, height), replica.events(common + 1, height)]);
-    const findings = blocks.flatMap((block) =>
-      verifier.check(
-        block,
-        events.filter((event) => event.height === block.height),
-      ),
-    );
+    const findings = blocks.flatMap((block) => verifier.check(block, events.filter((event) => event.height === block.height).map(checkedEvent)));
     if (findings.length === 0 && blocks.length === height - common) return [];
     return [
       {

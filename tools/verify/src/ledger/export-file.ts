@@ -4,7 +4,8 @@
 // by the ledger's GET /v1/export (same format), read back as a LedgerSource by `medshare-verify file`.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { checkedEvent, type Finding, type LedgerBlock, type LedgerEvent, type LedgerPage, type LedgerSource } from './ledger-verifier';
+import { checkedEvent } from '@medshare/merkle';
+import type { Finding, LedgerBlock, LedgerEvent, LedgerPage, LedgerSource } from './ledger-verifier';
 
 export const EXPORT_FORMAT = 'medshare-ledger-export';
 export const EXPORT_VERSION = 1;

@@ -1,11 +1,11 @@
 // Verifies a whole ledger read from any source (a replica database, an exported file), with the CLI's
-// own implementation of every check, nothing of the ledger service reused: each leaf hash from the
+// own implementation of every check, nothing of the ledger service reused (the per-row checks are
+// @medshare/merkle's, which the service's verification shares): each leaf hash from the
 // stored event bytes, each block's Merkle root, the log's tree head after each block, the hash chain,
 // the Ed25519 signature of every header, every signed checkpoint, and the Kafka offset ranges (each
 // starts where the previous block left its partition). Each problem names its height and row.
 import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
-import { CompactRange, leafHashBinary, rootFromLeafHashes, verifyCheckpoint, type Checkpoint } from '@medshare/merkle';
-import { topLevelString } from './top-level-string';
+import { CompactRange, offsetOf, rootFromLeafHashes, verifyCheckpoint, type CheckedEvent, type Checkpoint, type StoredEvent } from '@medshare/merkle';
 
 export interface Finding {
   height: number;
@@ -44,36 +44,8 @@ export interface LedgerBlock {
   treeState: unknown;
 }
 
-/** An event row as stored (what an export carries). */
-export interface LedgerEvent {
-  leafIndex: number;
-  height: number;
-  eventId: string;
-  topic: string;
-  partition: number;
-  offset: string;
-  leafHash: Buffer;
-  canonical: Buffer;
-}
-
-/**
- * An event row as the verifier judges it: the source recomputed its leaf from the stored bytes and compared it
- * with the row's stored leaf hash and event id, where the bytes are at hand (checkedEvent(), or the replica's
- * reading straight from the COPY stream: no object, string or copy per field).
- */
-export interface CheckedEvent {
-  leafIndex: number;
-  height: number;
-  topic: string;
-  partition: number;
-  /** The Kafka offset; a bigint beyond 2^53 (or below 0). */
-  offset: number | bigint;
-  /** MTH({canonical}) of the stored bytes, as a 'binary' string. */
-  leaf: string;
-  leafHashMatches: boolean;
-  /** Whether the stored event id is the `id` of the stored bytes. */
-  eventIdMatches: boolean;
-}
+/** An event row as stored (what an export carries: no event type). */
+export type LedgerEvent = Omit<StoredEvent, 'eventType'>;
 
 /** Consecutive blocks, heights ascending, with every event row stored under their heights. */
 export interface LedgerPage<E = CheckedEvent> {
@@ -100,27 +72,6 @@ export interface LedgerVerdict {
 }
 
 const GENESIS = '0'.repeat(64);
-
-/** The checks of one stored row (leaf hash, event id) done on its bytes. */
-export function checkedEvent({ leafIndex, height, eventId, topic, partition, offset, leafHash, canonical }: LedgerEvent): CheckedEvent {
-  const leaf = leafHashBinary(canonical);
-  return {
-    leafIndex,
-    height,
-    topic,
-    partition,
-    offset: offsetOf(offset),
-    leaf,
-    leafHashMatches: leafHash.toString('latin1') === leaf,
-    eventIdMatches: topLevelString(canonical, 'id') === eventId,
-  };
-}
-
-/** Decimal digits as a number when exact, else as a bigint (throws for anything else, as BigInt does). */
-export function offsetOf(digits: string): number | bigint {
-  const value = Number(digits);
-  return Number.isSafeInteger(value) && digits !== '' ? value : BigInt(digits);
-}
 
 /** Verifies the whole ledger; with `trusted`, also that it reaches that signed head and agrees with it. */
 export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, trusted?: Checkpoint): Promise<LedgerVerdict> {

@@ -1,25 +1,14 @@
 // Reads a ledger replica's tables, on one REPEATABLE READ snapshot the caller opened, as pages of
-// blocks and their event rows for the verifier and the exporter. Event rows come by binary COPY (see
-// binary-copy-reader.ts): most of a replica's bytes, read without pg's row objects or hex. For the verifier
-// each row is checked where it lies in the stream (checkedRow): its leaf hashed in place, the stored leaf
-// hash and event id compared as bytes, no string, copy or Buffer per field.
-import { finished } from 'node:stream/promises';
+// blocks and their event rows for the verifier and the exporter. Event rows come by binary COPY, each
+// checked where it lies in the stream (@medshare/merkle ledger-events.ts, shared with the ledger service's
+// verification): most of a replica's bytes, read without pg's row objects or hex.
 import type { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { HASH_SIZE, leafHashInPlace } from '@medshare/merkle';
-import { BinaryCopyReader, type CopyRow } from './binary-copy-reader';
-import type { CheckedEvent, LedgerBlock, LedgerEvent, LedgerPage, LedgerSource, OffsetRange } from './ledger-verifier';
-import { topLevelStringIs } from './top-level-string';
+import { eventRowChecker, eventsCopySql, readEventRows, storedEventOf, type CheckedEvent, type CopyRow } from '@medshare/merkle';
+import type { LedgerBlock, LedgerEvent, LedgerPage, LedgerSource, OffsetRange } from './ledger-verifier';
 
 const PAGE_HEIGHTS = 50;
 const EVENT_COLUMNS = 'leaf_index, height, event_id, topic, kafka_partition, kafka_offset, leaf_hash, canonical';
-// Cast to the types the binary reader decodes, whatever the replica's columns were altered to.
-const EVENT_COPY_COLUMNS =
-  'leaf_index::int8, height::int8, event_id::text, topic::text, kafka_partition::int4, kafka_offset::int8, leaf_hash::bytea, canonical::bytea';
-const TWO_32 = 2 ** 32;
-const ID_KEY = Buffer.from('id', 'utf8');
-// The fields of EVENT_COPY_COLUMNS.
-const [LEAF_INDEX, HEIGHT, EVENT_ID, TOPIC, PARTITION, OFFSET, LEAF_HASH, CANONICAL] = [0, 1, 2, 3, 4, 5, 6, 7];
 
 interface BlockRow {
   height: string;
@@ -58,12 +47,12 @@ export class ReplicaSource implements LedgerSource {
 
   /** Pages with each event row checked as it was read (the verifier's). */
   pages(): AsyncIterable<LedgerPage> {
-    return this.read(checkedRow);
+    return this.read<CheckedEvent>(eventRowChecker);
   }
 
   /** Pages with the event rows as stored (the exporter's). */
   rows(): AsyncIterable<LedgerPage<LedgerEvent>> {
-    return this.read(() => copiedEvent);
+    return this.read<LedgerEvent>(() => storedEventOf);
   }
 
   /** `eventOf` is called once per COPY stream for the function that turns its rows into events. */
@@ -92,18 +81,8 @@ export class ReplicaSource implements LedgerSource {
   }
 
   /** Event rows under heights `from..to`, by height then leaf index. */
-  private async copyEvents<E>(from: number, to: number, eventOf: (row: CopyRow) => E): Promise<E[]> {
-    // COPY takes no parameters: both are integers this process computed.
-    const sql = `COPY (SELECT ${EVENT_COPY_COLUMNS} FROM ledger_events WHERE height BETWEEN ${Math.trunc(from)} AND ${Math.trunc(to)} ORDER BY height, leaf_index) TO STDOUT (FORMAT binary)`;
-    const events: E[] = [];
-    const reader = new BinaryCopyReader(8);
-    const collect = (row: CopyRow) => events.push(eventOf(row));
-    const stream = this.client.query(copyTo(sql));
-    // 'data' events, not async iteration: that concatenates whatever chunks are buffered into one more copy.
-    stream.on('data', (chunk: Buffer) => reader.push(chunk, collect));
-    await finished(stream);
-    reader.end();
-    return events;
+  private copyEvents<E>(from: number, to: number, eventOf: (row: CopyRow) => E): Promise<E[]> {
+    return readEventRows(this.client.query(copyTo(eventsCopySql(from, to))), eventOf);
   }
 
   /** Event rows under a height no block up to `headHeight` can have (what an export must carry along). */
@@ -140,64 +119,6 @@ function blockOf(row: BlockRow): LedgerBlock {
     signature: row.signature,
     checkpoint: row.checkpoint,
     treeState: row.tree_state,
-  };
-}
-
-/** A new row checker for one COPY stream: it remembers the last topic, so consecutive rows share its string. */
-function checkedRow(): (row: CopyRow) => CheckedEvent {
-  let topic: { bytes: Buffer; text: string } = { bytes: Buffer.alloc(0), text: '' };
-  return (row) => {
-    const { bytes } = row;
-    const canonical = row.start(CANONICAL);
-    // The leaf input 0x00 || canonical, in place: the byte before the field (its length word's last) is borrowed.
-    const input = bytes.subarray(canonical - 1, canonical + Math.max(0, row.length(CANONICAL)));
-    const leaf = leafHashInPlace(input);
-    const id = row.start(EVENT_ID);
-    const idLength = row.length(EVENT_ID);
-    const topicAt = row.start(TOPIC);
-    const topicEnd = topicAt + Math.max(0, row.length(TOPIC));
-    if (topic.bytes.compare(bytes, topicAt, topicEnd) !== 0)
-      topic = { bytes: bytes.subarray(topicAt, topicEnd), text: bytes.toString('utf8', topicAt, topicEnd) };
-    return {
-      leafIndex: Number(int8(row, LEAF_INDEX)),
-      height: Number(int8(row, HEIGHT)),
-      topic: topic.text,
-      partition: row.length(PARTITION) === 4 ? bytes.readInt32BE(row.start(PARTITION)) : NaN,
-      offset: int8(row, OFFSET),
-      leaf,
-      leafHashMatches: row.length(LEAF_HASH) === HASH_SIZE && sameHash(leaf, bytes, row.start(LEAF_HASH)),
-      eventIdMatches: idLength >= 0 && topLevelStringIs(input, 1, ID_KEY, bytes, id, id + idLength),
-    };
-  };
-}
-
-/** Whether the 'binary' string hash is the 32 bytes at `at`. */
-function sameHash(hash: string, bytes: Buffer, at: number): boolean {
-  for (let i = 0; i < HASH_SIZE; i += 1) if (hash.charCodeAt(i) !== bytes[at + i]) return false;
-  return true;
-}
-
-/** int8 as two words: exact as a number below 2^53; beyond that (or below 0), as the bigint it is; NaN for NULL. */
-function int8(row: CopyRow, field: number): number | bigint {
-  const { bytes } = row;
-  if (row.length(field) !== 8) return NaN;
-  const high = bytes.readInt32BE(row.start(field));
-  return high >= 0 && high < 2 ** 21 ? high * TWO_32 + bytes.readUInt32BE(row.start(field) + 4) : bytes.readBigInt64BE(row.start(field));
-}
-
-function copiedEvent(row: CopyRow): LedgerEvent {
-  const { bytes } = row;
-  const field = (i: number) => bytes.subarray(row.start(i), row.start(i) + Math.max(0, row.length(i)));
-  const text = (i: number) => bytes.toString('utf8', row.start(i), row.start(i) + Math.max(0, row.length(i)));
-  return {
-    leafIndex: Number(int8(row, LEAF_INDEX)),
-    height: Number(int8(row, HEIGHT)),
-    eventId: text(EVENT_ID),
-    topic: text(TOPIC),
-    partition: row.length(PARTITION) === 4 ? bytes.readInt32BE(row.start(PARTITION)) : NaN,
-    offset: String(int8(row, OFFSET)),
-    leafHash: field(LEAF_HASH),
-    canonical: field(CANONICAL),
   };
 }
 

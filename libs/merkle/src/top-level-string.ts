@@ -6,15 +6,15 @@
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-/** What walk() answers besides the index of the value's opening quote. */
-const ABSENT = -1;
-const UNSURE = -2;
+/** What a key's place in `quotes` holds when the key is absent or its value is no string. */
+export const ABSENT = -1;
+// walk() is synchronous: one answer array serves the one-key forms.
+const oneQuote = new Int32Array(1);
 
 /** `JSON.parse(text)[key]` when that is a string, else undefined (also for text that is not JSON). */
 export function topLevelString(bytes: Buffer, key: string): string | undefined {
-  const quote = walk(bytes, 0, Buffer.from(key, 'utf8'));
-  if (quote === UNSURE) return parsed(bytes, 0, key);
-  return quote === ABSENT ? undefined : bytes.toString('utf8', quote + 1, stringEnd(bytes, quote));
+  if (!topLevelStrings(bytes, 0, [Buffer.from(key, 'utf8')], oneQuote)) return parsed(bytes, 0, key);
+  return oneQuote[0] === ABSENT ? undefined : bytes.toString('utf8', oneQuote[0] + 1, stringEnd(bytes, oneQuote[0]));
 }
 
 /**
@@ -22,39 +22,48 @@ export function topLevelString(bytes: Buffer, key: string): string | undefined {
  * bytes where the walk is sure (no string built): for a text of valid UTF-8 the answer is comparing the strings.
  */
 export function topLevelStringIs(bytes: Buffer, from: number, key: Buffer, expected: Buffer, start: number, end: number): boolean {
-  const quote = walk(bytes, from, key);
-  if (quote === UNSURE) return parsed(bytes, from, key.toString('utf8')) === expected.toString('utf8', start, end);
+  if (!topLevelStrings(bytes, from, [key], oneQuote)) return parsed(bytes, from, key.toString('utf8')) === expected.toString('utf8', start, end);
+  return stringIs(bytes, oneQuote[0], expected, start, end);
+}
+
+/** Whether the string whose opening quote `topLevelStrings` put at `quote` has the bytes `expected[start, end)`. */
+export function stringIs(bytes: Buffer, quote: number, expected: Buffer, start: number, end: number): boolean {
   return quote !== ABSENT && expected.compare(bytes, quote + 1, stringEnd(bytes, quote), start, end) === 0;
 }
 
-/** The index of the opening quote of the key's string value from `from` on, ABSENT, or UNSURE. */
-function walk(bytes: Buffer, from: number, key: Buffer): number {
+/**
+ * One walk for several keys of the JSON object in `bytes[from..]`: `quotes[i]` becomes the index of the opening quote
+ * of key i's string value (no escape in it), or ABSENT when JSON.parse would give no string there. False when the walk
+ * is not sure (an escape where it reads, a key twice, anything but `{"k":v,...}`): then ask JSON.parse.
+ */
+export function topLevelStrings(bytes: Buffer, from: number, keys: readonly Buffer[], quotes: Int32Array): boolean {
+  quotes.fill(ABSENT);
   const end = bytes.length;
   let at = skipSpace(bytes, from);
-  if (bytes[at] !== 0x7b) return UNSURE;
+  if (bytes[at] !== 0x7b) return false;
   at = skipSpace(bytes, at + 1);
-  if (bytes[at] === 0x7d) return skipSpace(bytes, at + 1) === end ? ABSENT : UNSURE;
-  let value = ABSENT;
-  let seen = false;
+  if (bytes[at] === 0x7d) return skipSpace(bytes, at + 1) === end;
+  // Bit i: key i seen.
+  let seen = 0;
   for (;;) {
     // A key.
-    if (bytes[at] !== QUOTE) return UNSURE;
+    if (bytes[at] !== QUOTE) return false;
     const keyEnd = stringEnd(bytes, at);
-    if (keyEnd < 0) return UNSURE;
-    const isKey = keyEnd - at - 1 === key.length && bytes.compare(key, 0, key.length, at + 1, keyEnd) === 0;
-    if (!isKey && escaped(bytes, at + 1, keyEnd)) return UNSURE;
+    if (keyEnd < 0) return false;
+    const which = keyIndex(bytes, at + 1, keyEnd, keys);
+    if (which < 0 && escaped(bytes, at + 1, keyEnd)) return false;
     at = skipSpace(bytes, keyEnd + 1);
-    if (bytes[at] !== 0x3a) return UNSURE;
+    if (bytes[at] !== 0x3a) return false;
     at = skipSpace(bytes, at + 1);
     // Its value.
     const valueEnd = valueEndAt(bytes, at);
-    if (valueEnd < 0) return UNSURE;
-    if (isKey) {
-      if (seen) return UNSURE;
-      seen = true;
+    if (valueEnd < 0) return false;
+    if (which >= 0) {
+      if ((seen & (1 << which)) !== 0) return false;
+      seen |= 1 << which;
       if (bytes[at] === QUOTE) {
-        if (escaped(bytes, at + 1, valueEnd - 1)) return UNSURE;
-        value = at;
+        if (escaped(bytes, at + 1, valueEnd - 1)) return false;
+        quotes[which] = at;
       }
     }
     at = skipSpace(bytes, valueEnd);
@@ -62,9 +71,17 @@ function walk(bytes: Buffer, from: number, key: Buffer): number {
       at = skipSpace(bytes, at + 1);
       continue;
     }
-    if (bytes[at] === 0x7d && skipSpace(bytes, at + 1) === end) return value;
-    return UNSURE;
+    return bytes[at] === 0x7d && skipSpace(bytes, at + 1) === end;
   }
+}
+
+/** Which of `keys` the key bytes `bytes[from, to)` are, or -1. */
+function keyIndex(bytes: Buffer, from: number, to: number, keys: readonly Buffer[]): number {
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i];
+    if (to - from === key.length && bytes.compare(key, 0, key.length, from, to) === 0) return i;
+  }
+  return -1;
 }
 
 /** Where the value starting at `at` ends (exclusive), or -1. Nested values are only bracket-counted. */
