@@ -22,6 +22,20 @@ describe('leafOf', () => {
     expect(new Set(leaves.map((leaf) => leaf.leafHash.toString('hex')))).toEqual(new Set([leafHash(canonicalBytes(event)).toString('hex')]));
   });
 
+  it('takes canonical bytes where they lie in the fetched batch: no copy, and the batch as it was after hashing', () => {
+    const event = canonicalJson(kekRotated(6));
+    // As in a record batch: the value's length varint right before it, more records after it.
+    const batch = Buffer.concat([Buffer.from([0x07, 0x2a]), Buffer.from(event), Buffer.from([0x01, 0x02])]);
+    const before = Buffer.from(batch);
+    const value = batch.subarray(2, 2 + Buffer.byteLength(event));
+    const { leaf } = leafOf({ topic, partition: 0, offset: '8', value });
+    expect(leaf.canonical).toEqual(Buffer.from(event));
+    // The same bytes, not equal ones (small Buffers share a pool, so the ArrayBuffer alone would not tell).
+    expect([leaf.canonical.buffer, leaf.canonical.byteOffset]).toEqual([value.buffer, value.byteOffset]);
+    expect(leaf.leafHash).toEqual(leafHash(Buffer.from(event)));
+    expect(batch).toEqual(before);
+  });
+
   it('takes the leaf from the decoded text, not the raw bytes, when they are not valid UTF-8', () => {
     const value = Buffer.from(canonicalJson({ ...kekRotated(5), source: 'encXryption' }));
     value[value.indexOf('encXryption') + 3] = 0xff;

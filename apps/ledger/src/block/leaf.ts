@@ -3,7 +3,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, hash } from 'node:crypto';
 import { canonicalBytes, isCanonicalJsonText, isValidUnchanged, parseJson, validateEvent } from '@medshare/contracts';
-import { leafHash, UNPARSEABLE } from '@medshare/merkle';
+import { leafHash, leafHashInPlace, UNPARSEABLE } from '@medshare/merkle';
 import { prefixedCanonicalBytes, verbatimLeafInput } from './canonical-json';
 
 export interface ConsumedMessage {
@@ -33,9 +33,8 @@ export function leafOf(message: ConsumedMessage): LeafOutcome {
   if (json.ok && message.value !== null && isValidUnchanged(json.json, message.topic) && isCanonicalJsonText(json.text)) {
     // The common case: the compiled form of the same schemas accepts the event as it is (validateEvent would return
     // it unchanged) and the producer wrote its canonical text, which then is the leaf without building anything.
-    const input = verbatimInput(message.value, json.text);
     const { id, type } = json.json as { id: string; type: string };
-    return { leaf: { eventId: id, eventType: type, canonical: input.subarray(1), leafHash: leafHashOf(input) } };
+    return { leaf: verbatimLeaf(id, type, message.value, json.text) };
   }
   const parsed = json.ok ? validateEvent(json.json, message.topic) : json;
   if (parsed.ok) {
@@ -62,13 +61,18 @@ export function leafOf(message: ConsumedMessage): LeafOutcome {
   return { leaf: { eventId: id, eventType: UNPARSEABLE, canonical, leafHash: leafHash(canonical) }, deadLetterReason: parsed.reason };
 }
 
-/** 0x00 || the UTF-8 of `text`: valid UTF-8 is exactly the encoding of the text it decodes to, so its bytes are copied, not encoded again. */
-function verbatimInput(value: Buffer, text: string): Buffer {
-  if (!isUtf8(value)) return Buffer.from(`\u0000${text}`, 'utf8');
-  const input = Buffer.allocUnsafe(value.length + 1);
-  input[0] = 0;
-  value.copy(input, 1);
-  return input;
+/**
+ * The leaf of a message whose text is the leaf. Valid UTF-8 is exactly the encoding of the text it decodes to, so then
+ * the message bytes are the leaf as they lie in the fetched batch: hashed in place (the byte before them, the last of
+ * their length varint, borrowed for the 0x00 prefix), neither copied nor encoded again.
+ */
+function verbatimLeaf(eventId: string, eventType: string, value: Buffer, text: string): Leaf {
+  if (value.byteOffset > 0 && isUtf8(value)) {
+    const input = Buffer.from(value.buffer, value.byteOffset - 1, value.length + 1);
+    return { eventId, eventType, canonical: value, leafHash: Buffer.from(leafHashInPlace(input), 'binary') };
+  }
+  const input = Buffer.from(`\u0000${text}`, 'utf8');
+  return { eventId, eventType, canonical: input.subarray(1), leafHash: leafHashOf(input) };
 }
 
 /**
