@@ -1,5 +1,5 @@
 // TopicEnds asks kafkajs' private cluster factory: on the real brokers it must give every partition's end of every
-// topic it was made for, exactly as kafkajs' public admin.fetchTopicOffsets does, and follow the ends as they move.
+// topic it was made for (and its start), exactly as kafkajs' public admin.fetchTopicOffsets does, and follow them as they move.
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { testEndpoints } from '../../../test/support/endpoints';
@@ -39,7 +39,7 @@ describe('TopicEnds on the real brokers', () => {
     return ends;
   }
 
-  it("gives every partition's end of every topic, as admin.fetchTopicOffsets does, and follows new messages", async () => {
+  it("gives every partition's end and start of every topic, as admin.fetchTopicOffsets does, and follows new messages and deletions", async () => {
     const ends = new TopicEnds(kafka, topics);
     await ends.connect();
     try {
@@ -59,6 +59,15 @@ describe('TopicEnds on the real brokers', () => {
       const after = await ends.current();
       expect(after).toEqual(sent);
       expect(after).toEqual(await adminEnds());
+
+      // The log starts: 0 everywhere, then where a deletion moved one partition's start.
+      expect([...(await ends.starts()).values()].every((start) => start === 0n)).toBe(true);
+      await admin.deleteTopicRecords({ topic: topics[1], partitions: [{ partition: 1, offset: '2' }] });
+      const starts = await ends.starts();
+      expect(starts.get(`${topics[1]}/1`)).toBe(2n);
+      const adminStarts = new Map<string, bigint>();
+      for (const topic of topics) for (const { partition, low } of await admin.fetchTopicOffsets(topic)) adminStarts.set(`${topic}/${partition}`, BigInt(low));
+      expect(starts).toEqual(adminStarts);
     } finally {
       await ends.disconnect();
     }

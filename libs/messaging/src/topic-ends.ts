@@ -1,4 +1,4 @@
-// The current ends (next offsets) of several topics' partitions in one ListOffsets request per leader broker.
+// The current ends (next offsets), or starts, of several topics' partitions in one ListOffsets request per leader broker.
 // kafkajs' admin.fetchTopicOffsets asks per topic and twice (high, then low), one after the other: a read that needs
 // three topics' ends paid two round trips where one does. kafkajs' Cluster sends one request per broker for any
 // number of topics but is not public: it is created through the Kafka client's own factory (same brokers, TLS,
@@ -44,27 +44,36 @@ export class TopicEnds {
   }
 
   /** `topic/partition` → the offset the next message will get; one ListOffsets per leader, all sent at once. */
-  async current(): Promise<Map<string, bigint>> {
+  current(): Promise<Map<string, bigint>> {
+    return this.offsets(false);
+  }
+
+  /** `topic/partition` → the first offset the log still holds (0 until retention or a deletion moved it). */
+  starts(): Promise<Map<string, bigint>> {
+    return this.offsets(true);
+  }
+
+  private async offsets(fromBeginning: boolean): Promise<Map<string, bigint>> {
     try {
-      return await this.ask();
+      return await this.ask(fromBeginning);
     } catch {
       // A leader moved since the metadata was read: once more with fresh metadata (kafkajs' admin does the same).
       await this.cluster.refreshMetadata();
-      return this.ask();
+      return this.ask(fromBeginning);
     }
   }
 
-  private async ask(): Promise<Map<string, bigint>> {
+  private async ask(fromBeginning: boolean): Promise<Map<string, bigint>> {
     await this.cluster.refreshMetadataIfNecessary();
     const offsets = await this.cluster.fetchTopicsOffset(
       this.topics.map((topic) => ({
         topic,
-        fromBeginning: false,
+        fromBeginning,
         partitions: this.cluster.findTopicPartitionMetadata(topic).map(({ partitionId }) => ({ partition: partitionId })),
       })),
     );
-    const ends = new Map<string, bigint>();
-    for (const { topic, partitions } of offsets) for (const { partition, offset } of partitions) ends.set(`${topic}/${partition}`, BigInt(offset));
-    return ends;
+    const found = new Map<string, bigint>();
+    for (const { topic, partitions } of offsets) for (const { partition, offset } of partitions) found.set(`${topic}/${partition}`, BigInt(offset));
+    return found;
   }
 }

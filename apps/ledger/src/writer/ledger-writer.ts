@@ -97,6 +97,10 @@ export class LedgerWriter {
   }
 
   start(): void {
+    // Off the take-over's critical path: a standby is connected for the log starts before it ever leads.
+    this.reader
+      .connectOffsets()
+      .catch((error: unknown) => this.options.logger.warn({ error: messageOf(error) }, 'offsets connection not ready; the take-over connects it'));
     const loop = async () => {
       if (this.stopped) return;
       await this.tick();
@@ -116,6 +120,7 @@ export class LedgerWriter {
         .catch((error: unknown) => this.options.logger.warn({ error: messageOf(error) }, 'final block not committed; Kafka will hand its events back'));
     }
     await this.stepDown('shutting down');
+    await this.reader.close();
   }
 
   private async tick(): Promise<void> {
@@ -138,9 +143,13 @@ export class LedgerWriter {
     if (!locked) return void ledgerMetrics.quorum.set(this.options.replicas.isMajority(reachable) ? 1 : 0);
     const current = this.isCurrent(++this.generation);
     const started = performance.now();
+    const reading = this.reader.prepare();
+    reading.catch(() => undefined); // awaited after the sync; a failed sync steps down (and stops it) first
     try {
       await this.sync.takeOver(locked, (job) => this.queue.run(job), current);
       const synced = performance.now();
+      await reading;
+      const prepared = performance.now();
       if (!current()) throw new SteppedDown();
       if (!this.options.replicas.isMajority(this.sync.inSyncReplicas.length)) throw new Error(`only ${this.sync.inSyncReplicas.length} replicas in sync`);
       this.role = 'active';
@@ -151,7 +160,12 @@ export class LedgerWriter {
       await this.reader.start(committed?.cursor ?? {}, () => this.cutIfDue(current), current);
       // A take-over is news for operators (warn, like a step-down), with where its time went.
       this.options.logger.warn(
-        { height: committed?.header.height ?? -1, syncMs: Math.round(synced - started), readerMs: Math.round(performance.now() - synced) },
+        {
+          height: committed?.header.height ?? -1,
+          syncMs: Math.round(synced - started),
+          preparedAfterSyncMs: Math.round(prepared - synced),
+          readerMs: Math.round(performance.now() - prepared),
+        },
         'took over as the active writer',
       );
     } catch (error) {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { auditedTopics } from '@medshare/contracts';
-import { messageTracingOn, startConsumeSpan } from '@medshare/messaging';
+import { messageTracingOn, startConsumeSpan, TopicEnds } from '@medshare/messaging';
 import { BlockCutter } from '../block/block-cutter';
 import type { BlockHeader } from '../block/block-header';
 import { leafOf } from '../block/leaf';
@@ -49,9 +49,16 @@ export class AuditedTopicReader {
   private starts: OffsetCursor = {};
   private heartbeat?: () => Promise<void>;
   private cutTimer?: CutTimer;
+  /** The audited partitions' log starts, asked on a connection kept for the process (connectOffsets). */
+  private readonly offsets: TopicEnds;
+  private offsetsConnected?: Promise<void>;
 
   constructor(private readonly options: TopicReaderOptions) {
     this.cutter = new BlockCutter(options.maxEvents, options.maxAgeMs);
+    this.offsets = new TopicEnds(
+      options.kafka,
+      auditedTopics.map((topic) => topic.name),
+    );
   }
 
   /** Where each partition starts for the chain: a block's offset ranges begin here for partitions it has not read yet. */
@@ -65,18 +72,15 @@ export class AuditedTopicReader {
   }
 
   /**
-   * Joins the group and reads from `cursor` (the chain's, after its last block). `cutIfDue` starts a
-   * cut and resolves when it is done; `isCurrent` turns false when the writer steps down.
+   * What a take-over needs from Kafka before it can read, fetched beside the replicas' sync (both on the take-over's
+   * critical path): where partitions the chain never read start, and a connected consumer of a group of its own.
    */
-  async start(cursor: OffsetCursor, cutIfDue: () => Promise<void>, isCurrent: () => boolean): Promise<void> {
-    const { kafka, groupId } = this.options;
-    this.starts = await this.resolveStartPositions();
-    this.readPositions = { ...this.starts, ...cursor };
+  async prepare(): Promise<void> {
     // A group of its own for every term: a standby taking over from a writer that died would otherwise wait
     // for the dead member's session to expire (10 s) before Kafka assigned it anything. The chain's cursor, not
     // the group, says where to read, so a fresh group loses nothing; its commits only show the lag.
-    const consumer = kafka.consumer({
-      groupId: `${groupId}.writer-${randomUUID().slice(0, 8)}`,
+    const consumer = this.options.kafka.consumer({
+      groupId: `${this.options.groupId}.writer-${randomUUID().slice(0, 8)}`,
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxBytes: 24 * 1024 * 1024,
       allowAutoTopicCreation: false,
@@ -85,7 +89,19 @@ export class AuditedTopicReader {
       // An idle fetch returns within a second, so stepping down or shutting down never waits long for it.
       maxWaitTimeInMs: 1000,
     });
+    // Kept before it connects, so a step-down meanwhile (stop()) disconnects it.
     this.consumer = consumer;
+    [this.starts] = await Promise.all([this.resolveStartPositions(), consumer.connect()]);
+  }
+
+  /**
+   * Joins the group (prepare() first) and reads from `cursor` (the chain's, after its last block). `cutIfDue` starts
+   * a cut and resolves when it is done; `isCurrent` turns false when the writer steps down.
+   */
+  async start(cursor: OffsetCursor, cutIfDue: () => Promise<void>, isCurrent: () => boolean): Promise<void> {
+    const consumer = this.consumer;
+    if (!consumer) throw new Error('the reader was not prepared, or stopped since');
+    this.readPositions = { ...this.starts, ...cursor };
     // The chain, not the consumer group, says where to read: seek every assigned partition to it.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
@@ -95,7 +111,6 @@ export class AuditedTopicReader {
         }
       }
     });
-    await consumer.connect();
     await consumer.subscribe({ topics: auditedTopics.map((topic) => topic.name), fromBeginning: true });
     const cutTimer = new CutTimer(this.cutter, cutIfDue);
     this.cutTimer = cutTimer;
@@ -116,20 +131,35 @@ export class AuditedTopicReader {
     this.cutter.clear();
   }
 
+  /** Connects what a take-over asks first (the log starts): a standby does so at start, off the critical path. */
+  async connectOffsets(): Promise<void> {
+    this.offsetsConnected ??= this.offsets.connect().catch((error: unknown) => {
+      this.offsetsConnected = undefined; // tried again by the next take-over
+      throw error;
+    });
+    await this.offsetsConnected;
+  }
+
+  /** Closes what connectOffsets opened (the process ends). */
+  async close(): Promise<void> {
+    if (this.offsetsConnected) await this.offsets.disconnect().catch(() => undefined);
+    this.offsetsConnected = undefined;
+  }
+
   private async resolveStartPositions(): Promise<Record<string, string>> {
+    if (this.options.startFrom === 'earliest') {
+      // Every audited partition's log start in one ListOffsets per broker, on a connection kept since the start.
+      await this.connectOffsets();
+      return Object.fromEntries([...(await this.offsets.starts())].map(([key, offset]) => [cursorOf(key), offset.toString()]));
+    }
     const admin = this.options.kafka.admin();
     await admin.connect();
     try {
-      const at = this.options.startFrom === 'earliest' ? undefined : Date.parse(this.options.startFrom);
-      // All topics at once: this is on the take-over's critical path.
+      const at = Date.parse(this.options.startFrom);
       const perTopic = await Promise.all(
-        auditedTopics.map(async (topic) => {
-          const offsets =
-            at === undefined
-              ? (await admin.fetchTopicOffsets(topic.name)).map(({ partition, low }) => ({ partition, offset: low }))
-              : await admin.fetchTopicOffsetsByTimestamp(topic.name, at);
-          return offsets.map(({ partition, offset }) => [cursorKey(topic.name, partition), offset] as const);
-        }),
+        auditedTopics.map(async (topic) =>
+          (await admin.fetchTopicOffsetsByTimestamp(topic.name, at)).map(({ partition, offset }) => [cursorKey(topic.name, partition), offset] as const),
+        ),
       );
       return Object.fromEntries(perTopic.flat());
     } finally {
@@ -183,4 +213,10 @@ export class AuditedTopicReader {
     resolveOffset(last);
     await heartbeat();
   }
+}
+
+/** TopicEnds' `topic/partition` as the chain's cursor key (topic names hold no '/'). */
+function cursorOf(endsKey: string): string {
+  const at = endsKey.lastIndexOf('/');
+  return cursorKey(endsKey.slice(0, at), Number(endsKey.slice(at + 1)));
 }
