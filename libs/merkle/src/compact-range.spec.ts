@@ -66,4 +66,24 @@ describe('CompactRange', () => {
       nodeHash(leafHash(leaves[0]), leafHash(leaves[1])),
     );
   });
+
+  // Every block size 0..40 after every log size 0..40 (all alignments), and large blocks at aligned starts.
+  it('appends a block with the same state and root as leaf by leaf, and returns the root of the block alone', () => {
+    const leaves = Array.from({ length: 1200 }, (_, i) => leafHashBinary(Buffer.from(`leaf ${i}`)));
+    const cases = [...Array.from({ length: 41 * 41 }, (_, i) => [Math.floor(i / 41), i % 41]), [0, 1000], [8, 1000], [1000, 200], [512, 688], [3, 1000]];
+    for (const [before, count] of cases) {
+      const block = leaves.slice(before, before + count);
+      const byLeaf = CompactRange.empty();
+      leaves.slice(0, before + count).forEach((leaf) => byLeaf.append(leaf));
+      const byBlock = CompactRange.empty();
+      leaves.slice(0, before).forEach((leaf) => byBlock.append(leaf));
+      const blockRoot = byBlock.appendBlock(block);
+      expect({ before, count, blockRoot: blockRoot.toString('hex'), state: byBlock.toJSON() }).toEqual({
+        before,
+        count,
+        blockRoot: new MerkleTree(block.map((leaf) => Buffer.from(leaf, 'latin1'))).root().toString('hex'),
+        state: byLeaf.toJSON(),
+      });
+    }
+  });
 });

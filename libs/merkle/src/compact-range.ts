@@ -60,6 +60,46 @@ export class CompactRange {
     this.leafCount += 1;
   }
 
+  /**
+   * Appends a block of leaf hashes ('binary' strings) and returns MTH of the block's leaves alone, sharing the node
+   * hashes the two trees have in common: where the log's size is a multiple of 2^t, each of the block's perfect
+   * subtrees of up to 2^t leaves (at block offsets that are multiples of their size) is a subtree of the log too.
+   * The block is cut into such subtrees (2^t leaves each, then the binary decomposition of the rest), each hashed
+   * once and appended to the log whole; the block's root folds them. About n + n/2^t node hashes for n leaves
+   * instead of 2n (blocks of 1,000 leaves start at multiples of 8: 7/8 of the second hash per leaf saved).
+   */
+  appendBlock(leafHashes: readonly string[]): Buffer {
+    const count = leafHashes.length;
+    // 2^t: the largest power of two dividing the log's size (every size, for an empty log).
+    const aligned = this.leafCount === 0 ? Infinity : lowestSetBit(this.leafCount);
+    // The block's root over its chunks of `aligned` leaves, then the rest's subtrees folded into one.
+    const chunks = CompactRange.empty();
+    const rest: string[] = [];
+    for (let at = 0; at < count;) {
+      const remaining = count - at;
+      const size = Math.min(aligned, largestPowerOfTwoAtMost(remaining));
+      const subtree = perfectRoot(leafHashes, at, size);
+      this.appendSubtree(subtree, size);
+      if (size === aligned) chunks.append(subtree);
+      else rest.push(subtree);
+      at += size;
+    }
+    if (rest.length > 0) {
+      let folded = rest[rest.length - 1];
+      for (let i = rest.length - 2; i >= 0; i -= 1) folded = nodeHashBinary(rest[i], folded);
+      chunks.append(folded);
+    }
+    return chunks.root();
+  }
+
+  /** Appends the root of a perfect subtree of `size` (a power of two dividing the log's size) leaves. */
+  private appendSubtree(root: string, size: number): void {
+    let node = requireBinaryHash(root);
+    for (let rest = this.leafCount / size; rest % 2 === 1; rest = (rest - 1) / 2) node = nodeHashBinary(this.subtreeRoots.pop() as string, node);
+    this.subtreeRoots.push(node);
+    this.leafCount += size;
+  }
+
   /** MTH of all leaves appended so far: the subtree roots folded from the right. */
   root(): Buffer {
     if (this.subtreeRoots.length === 0) return EMPTY_TREE_ROOT;
@@ -82,6 +122,29 @@ export function rootFromLeafHashes(leafHashes: Iterable<Uint8Array | string>): B
   const range = CompactRange.empty();
   for (const hash of leafHashes) range.append(hash);
   return range.root();
+}
+
+/** The root of the perfect subtree over `leafHashes[from, from + size)`, `size` a power of two: size - 1 node hashes. */
+function perfectRoot(leafHashes: readonly string[], from: number, size: number): string {
+  const stack: string[] = [];
+  for (let i = 0; i < size; i += 1) {
+    let node = requireBinaryHash(leafHashes[from + i]);
+    for (let rest = i; rest % 2 === 1; rest = (rest - 1) / 2) node = nodeHashBinary(stack.pop() as string, node);
+    stack.push(node);
+  }
+  return stack[0];
+}
+
+function largestPowerOfTwoAtMost(n: number): number {
+  let power = 1;
+  while (power * 2 <= n) power *= 2;
+  return power;
+}
+
+function lowestSetBit(n: number): number {
+  let bit = 1;
+  while ((n / bit) % 2 === 0) bit *= 2;
+  return bit;
 }
 
 function requireBinaryHash(hash: string): string {

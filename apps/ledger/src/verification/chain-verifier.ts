@@ -3,7 +3,7 @@
 // checkpoint and the Kafka offset ranges. Reports each problem with the height and row it is in.
 import type { KeyObject } from 'node:crypto';
 import { blockHeader } from '@medshare/contracts';
-import { CompactRange, offsetOf, rootFromLeafHashes, verifyCheckpoint, type CheckedEvent } from '@medshare/merkle';
+import { CompactRange, offsetOf, verifyCheckpoint, type CheckedEvent } from '@medshare/merkle';
 import { blockHashOf, GENESIS_PREVIOUS_HASH, headerSignatureValid, type BlockHeader } from '../block/block-header';
 import { advanceCursor, cursorKey, sameCursor, type OffsetCursor } from '../block/offset-cursor';
 
@@ -73,10 +73,9 @@ export class ChainVerifier {
     this.checkCheckpoint(header, stored.checkpoint, report);
 
     const computed = this.checkEvents(header, events, report);
-    if (!rootFromLeafHashes(computed.leafHashes).equals(Buffer.from(header.merkleRoot, 'hex')))
-      report('header', "Merkle root does not match the block's events");
     const tree = CompactRange.fromJSON(this.tree.toJSON());
-    for (const hash of computed.leafHashes) tree.append(hash);
+    // The block's root and the log's append share the nodes they have in common.
+    if (!tree.appendBlock(computed.leafHashes).equals(Buffer.from(header.merkleRoot, 'hex'))) report('header', "Merkle root does not match the block's events");
     const head = tree.treeHead();
     const headMatches = head.size === header.treeSize && head.rootHash.toString('hex') === header.treeRoot;
     if (!headMatches) report('header', "tree head does not match the log's leaves");

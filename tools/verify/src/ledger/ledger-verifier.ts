@@ -135,11 +135,14 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
       }
       if (last !== undefined) lastOffset.set(key, last);
       for (let i = 0; i < header.eventCount; i += 1) if (present[i] === 0) report(`event leaf ${first + i}`, 'event row is missing');
-      if (rootFromLeafHashes(hashes).toString('hex') !== header.merkleRoot) report('header', "Merkle root does not match the block's events");
-      for (const hash of hashes) {
-        tree.append(hash);
-        if (tree.size === trusted?.size) atTrusted = { root: tree.root(), height };
-      }
+      // The block's root and the log's append share the nodes they have in common; leaf by leaf only in the block
+      // that reaches the trusted size (its root is wanted there).
+      const reachesTrusted = trusted !== undefined && trusted.size > tree.size && trusted.size <= tree.size + hashes.length;
+      if (
+        (reachesTrusted ? appendLeaves(tree, hashes, trusted, (root) => (atTrusted = { root, height })) : tree.appendBlock(hashes)).toString('hex') !==
+        header.merkleRoot
+      )
+        report('header', "Merkle root does not match the block's events");
       if (tree.size !== header.treeSize || tree.root().toString('hex') !== header.treeRoot) {
         report('header', "tree head does not match the log's leaves");
         // Go on from the signed state, so later blocks are judged on their own.
@@ -169,6 +172,15 @@ export async function verifyLedger(source: LedgerSource, publicKey: KeyObject, t
     findings.push({ height: stray.height, row: `event leaf ${stray.leafIndex}`, problem: 'event row belongs to no block' });
   if (trusted !== undefined) findings.push(...againstTrusted(trusted, atTrusted, { height: head, treeSize: tree.size }));
   return { findings, height: head, treeSize: tree.size, treeRoot: tree.root().toString('hex'), trusted };
+}
+
+/** Appends leaf by leaf, handing over the root at the trusted size; returns the leaves' own root. */
+function appendLeaves(tree: CompactRange, hashes: readonly string[], trusted: Checkpoint, atTrusted: (root: Buffer) => void): Buffer {
+  for (const hash of hashes) {
+    tree.append(hash);
+    if (tree.size === trusted.size) atTrusted(tree.root());
+  }
+  return rootFromLeafHashes(hashes);
 }
 
 /** Row names are built only for a finding: a string per event cost more than some checks. */
